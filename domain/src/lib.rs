@@ -1,0 +1,14 @@
+//! jalin's domain: the types, rules and calculations of regional foreign cooperation under
+//! PP 28/2018. Pure Rust — no I/O, no database, no HTTP — so that every rule can be unit-tested
+//! on its own and every other layer shares one definition of it.
+
+pub mod calendar;
+pub mod country;
+pub mod deadlines;
+pub mod region;
+pub mod rules;
+
+pub use calendar::{Calendar, CalendarError, DayOff, DayOffKind};
+pub use country::{Country, CountryCode};
+pub use region::{Region, RegionCode, RegionKind};
+pub use rules::RuleId;

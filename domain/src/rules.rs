@@ -1,0 +1,94 @@
+//! The rules the software enforces (DOMAIN.md §5), each with its legal source. Problems that
+//! report a rule violation cite the id, so a civil servant can look the rule up.
+
+use serde::{Deserialize, Serialize};
+
+/// How well the rule's source was established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// Read in the regulation's own text.
+    High,
+    /// From secondary sources that quote it.
+    Medium,
+}
+
+macro_rules! rules {
+    ($($id:ident => ($source:expr, $conf:ident, $summary:expr)),+ $(,)?) => {
+        /// A rule id, `R1`…`R24`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum RuleId { $($id),+ }
+
+        impl RuleId {
+            pub const ALL: &'static [RuleId] = &[$(RuleId::$id),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(RuleId::$id => stringify!($id)),+ }
+            }
+
+            /// The legal source of the rule.
+            pub fn source(self) -> &'static str {
+                match self { $(RuleId::$id => $source),+ }
+            }
+
+            pub fn confidence(self) -> Confidence {
+                match self { $(RuleId::$id => Confidence::$conf),+ }
+            }
+
+            /// One line on what the rule requires.
+            pub fn summary(self) -> &'static str {
+                match self { $(RuleId::$id => $summary),+ }
+            }
+        }
+    };
+}
+
+rules! {
+    R1 => ("PP 28/2018 art. 1(4)-(5), 24, 25", High, "A KSDPL partner is a foreign local government; a KSDLL partner is a foreign institution."),
+    R2 => ("PP 28/2018 art. 36", High, "KSDLL by continuation: partner is an international organization, a foreign non-profit with legal personality or a foreign development partner; never a political party."),
+    R3 => ("PP 28/2018 art. 23(2), 27(1)b", High, "Objects are science and technology, cultural exchange, technical and government-management capacity, promotion of regional potential, or other lawful objects within the region's authority."),
+    R4 => ("PP 28/2018 art. 27(1)a", High, "The partner's country has diplomatic relations with Indonesia."),
+    R5 => ("PP 28/2018 art. 27(1)c-e, (2)", High, "Checklist recorded: no representative office abroad, no interference in domestic affairs, consistent with development plans, transferable science and technology."),
+    R6 => ("PP 28/2018 art. 27(3)", High, "KSDPL: equal administrative status, complementarity and people-to-people benefit; a mismatch needs a recorded justification."),
+    R7 => ("PP 28/2018 art. 28(4)", High, "The LoI cannot be signed before consultations with both Kemendagri and Kemlu are recorded."),
+    R8 => ("PP 28/2018 art. 30(3)", High, "The cooperation plan states subject, background, aims, object, scope, financing source and implementation period."),
+    R9 => ("PP 28/2018 art. 30(1), 38", High, "DPRD approval is mandatory for every KSDPL and KSDLL."),
+    R10 => ("PP 28/2018 art. 30(4)", High, "DPRD decides within 45 working days of receipt; overdue is flagged, never approved by silence."),
+    R11 => ("PP 28/2018 art. 31", High, "Only a DPRD-approved plan goes to Kemendagri; the outcome is revise the plan or draft the text."),
+    R12 => ("PP 28/2018 art. 32", High, "Draft approval needs the inter-ministerial meeting record."),
+    R13 => ("PP 28/2018 art. 33(3)-(4)", High, "No signing without the confirmation letter."),
+    R14 => ("UU 24/2000 art. 7", Medium, "Full powers are recorded for the signatory."),
+    R15 => ("PP 28/2018 art. 23(1), 33(4)", High, "The Indonesian signatory is the head of region."),
+    R16 => ("UU 24/2009 art. 31", High, "Texts in Bahasa Indonesia plus the partner's language and/or English, equally authentic."),
+    R17 => ("PP 28/2018 art. 9(2) by analogy", Medium, "A change of head of region does not end an agreement."),
+    R18 => ("Seed 001 (Jawa Tengah-Queensland renewal)", Medium, "A renewal re-runs the workflow; the successor links to its predecessor."),
+    R19 => ("PP 28/2018 art. 9 by analogy", Medium, "Termination reasons: expiry, objective achieved, mutual agreement, policy change, object lost."),
+    R20 => ("PP 10/2011 art. 4", High, "No commitment that creates a foreign-loan obligation."),
+    R21 => ("PP 28/2018 art. 43, 44; UU 23/2014 art. 368", High, "Every active agreement is reported to Kemendagri; regency/city reports are visible to the governor."),
+    R22 => ("Seed 002 (coordination meeting, item on reporting)", Medium, "The annual report is due 7 working days after the fiscal year ends."),
+    R23 => ("PP 28/2018 art. 48", High, "Agreements signed before 13 July 2018 stay valid until they end."),
+    R24 => ("Permenlu 3/2019 Bab X", Medium, "Nothing official with Israeli government entities."),
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn there_are_twenty_four_rules_each_with_a_source() {
+        assert_eq!(RuleId::ALL.len(), 24);
+        for (i, r) in RuleId::ALL.iter().enumerate() {
+            assert_eq!(r.as_str(), format!("R{}", i + 1));
+            assert!(!r.source().is_empty() && !r.summary().is_empty());
+        }
+        assert_eq!(RuleId::R14.confidence(), Confidence::Medium);
+    }
+}

@@ -1,0 +1,16 @@
+//! jalin's storage: one diesel code base over SQLite and PostgreSQL.
+//!
+//! Handlers never see SQL: they call the functions here with a [`DbConnection`] taken from the
+//! [`Pool`], inside `web::block`. Every write goes through [`write_transaction`], which on SQLite
+//! begins `IMMEDIATE` so concurrent writers queue on the lock instead of failing mid-transaction.
+
+pub mod admin;
+pub mod db;
+pub mod idempotency;
+pub mod reference;
+pub mod schema;
+
+pub use db::{
+    write_transaction, Backend, DatabaseUrl, DbConnection, DbError, Pool, PoolOptions,
+    PooledConnection,
+};
