@@ -1,1 +1,20 @@
+//! jalin's HTTP API: actix-web handlers, the conventions every endpoint shares (problems,
+//! pagination, ETags, idempotency, request ids, languages), and the `jalin` binary's pieces.
 
+pub mod cli;
+pub mod concurrency;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod openapi;
+pub mod pagination;
+pub mod problem;
+pub mod routes;
+pub mod startup;
+pub mod state;
+
+pub use config::Config;
+pub use error::ApiError;
+pub use state::AppState;

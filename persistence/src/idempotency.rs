@@ -42,6 +42,55 @@ pub struct Lifetimes {
 
 type Row = (String, String, Option<i32>, Option<String>, Option<String>, NaiveDateTime, NaiveDateTime);
 
+/// What a stored row means for a new request with `fingerprint`.
+enum Decision {
+    Decided(Claim),
+    /// Absent, expired, or abandoned: the key may be (re)claimed.
+    Claimable { existing: bool },
+}
+
+fn decide(row: Option<Row>, fingerprint: &str, now: NaiveDateTime, life: Lifetimes) -> Decision {
+    let Some((fp, state, status, headers, body, created, expires)) = row else {
+        return Decision::Claimable { existing: false };
+    };
+    if expires <= now {
+        return Decision::Claimable { existing: true };
+    }
+    if fp != fingerprint {
+        return Decision::Decided(Claim::Mismatch);
+    }
+    if state == "completed" {
+        return Decision::Decided(Claim::Replay(StoredResponse {
+            status: status.and_then(|s| u16::try_from(s).ok()).unwrap_or(200),
+            headers_json: headers.unwrap_or_else(|| "[]".into()),
+            body: body.unwrap_or_default(),
+        }));
+    }
+    if created + life.stale_after > now {
+        Decision::Decided(Claim::InFlight)
+    } else {
+        Decision::Claimable { existing: true }
+    }
+}
+
+fn load(conn: &mut DbConnection, scope: &str, key: &str) -> Result<Option<Row>, DbError> {
+    Ok(ik::table
+        .find((scope, key))
+        .select((
+            ik::fingerprint,
+            ik::state,
+            ik::response_status,
+            ik::response_headers,
+            ik::response_body,
+            ik::created_at,
+            ik::expires_at,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// Claims `key` for a request. A replay, a mismatch or a request in flight is answered from a
+/// plain read, so it never waits behind the write lock of the request that holds the key.
 pub fn claim(
     conn: &mut DbConnection,
     scope: &str,
@@ -50,43 +99,14 @@ pub fn claim(
     now: NaiveDateTime,
     life: Lifetimes,
 ) -> Result<Claim, DbError> {
+    if let Decision::Decided(c) = decide(load(conn, scope, key)?, fingerprint, now, life) {
+        return Ok(c);
+    }
     let result = write_transaction(conn, |c| -> Result<Claim, DbError> {
-        let row: Option<Row> = ik::table
-            .find((scope, key))
-            .select((
-                ik::fingerprint,
-                ik::state,
-                ik::response_status,
-                ik::response_headers,
-                ik::response_body,
-                ik::created_at,
-                ik::expires_at,
-            ))
-            .first(c)
-            .optional()?;
-        match row {
-            Some(r) if r.6 > now => {
-                let (fp, state, status, headers, body, created, _) = r;
-                if fp != fingerprint {
-                    return Ok(Claim::Mismatch);
-                }
-                if state == "completed" {
-                    return Ok(Claim::Replay(StoredResponse {
-                        status: status.and_then(|s| u16::try_from(s).ok()).unwrap_or(200),
-                        headers_json: headers.unwrap_or_else(|| "[]".into()),
-                        body: body.unwrap_or_default(),
-                    }));
-                }
-                if created + life.stale_after > now {
-                    return Ok(Claim::InFlight);
-                }
-                diesel::update(ik::table.find((scope, key)))
-                    .set(ik::created_at.eq(now))
-                    .execute(c)?;
-                Ok(Claim::Fresh)
-            }
-            expired => {
-                if expired.is_some() {
+        match decide(load(c, scope, key)?, fingerprint, now, life) {
+            Decision::Decided(claim) => Ok(claim),
+            Decision::Claimable { existing } => {
+                if existing {
                     diesel::delete(ik::table.find((scope, key))).execute(c)?;
                 }
                 diesel::insert_into(ik::table)

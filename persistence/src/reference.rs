@@ -436,7 +436,20 @@ pub fn get_country(conn: &mut DbConnection, iso2: &CountryCode) -> Result<Option
 
 /// Every listed day off, for building the calendar.
 pub fn all_days_off(conn: &mut DbConnection) -> Result<Vec<DayOff>, DbError> {
-    days_off_between(conn, NaiveDate::MIN, NaiveDate::MAX)
+    let rows = holidays::table
+        .order(holidays::day.asc())
+        .select((holidays::day, holidays::name_id, holidays::kind))
+        .load::<HolidayTuple>(conn)?;
+    rows.into_iter().map(day_off_from).collect()
+}
+
+fn day_off_from((date, name_id, kind): HolidayTuple) -> Result<DayOff, DbError> {
+    Ok(DayOff {
+        date,
+        kind: DayOffKind::parse(&kind)
+            .ok_or_else(|| DbError::Reference(format!("stored holiday kind `{kind}`")))?,
+        name_id,
+    })
 }
 
 /// Days off between two dates inclusive, in date order.
@@ -451,14 +464,7 @@ pub fn days_off_between(
         .select((holidays::day, holidays::name_id, holidays::kind))
         .load::<HolidayTuple>(conn)?
         .into_iter()
-        .map(|(date, name_id, kind)| {
-            Ok(DayOff {
-                date,
-                kind: DayOffKind::parse(&kind)
-                    .ok_or_else(|| DbError::Reference(format!("stored holiday kind `{kind}`")))?,
-                name_id,
-            })
-        })
+        .map(day_off_from)
         .collect()
 }
 

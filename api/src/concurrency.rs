@@ -1,0 +1,98 @@
+//! Optimistic concurrency: every mutable resource has an `ETag`; changes must send it back in
+//! `If-Match` (428 without it, 412 when the resource changed meanwhile).
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// A strong entity tag, quoted as sent on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Etag(String);
+
+impl Etag {
+    /// The tag of version `version` of record `id`: opaque, changes with every version.
+    pub fn for_version(id: &str, version: i64) -> Self {
+        let digest = Sha256::digest(format!("{id}:{version}").as_bytes());
+        let hex: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
+        Self(format!("\"{hex}\""))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The `If-Match` header, if sent.
+#[derive(Debug, Clone)]
+pub struct IfMatch(Option<String>);
+
+impl IfMatch {
+    /// Passes when `If-Match` lists `current` (or is `*`); 428 when absent, 412 otherwise.
+    /// Weak tags never match: If-Match uses strong comparison (RFC 9110 §13.1.1).
+    pub fn check(&self, current: &Etag) -> Result<(), ApiError> {
+        let Some(header) = &self.0 else {
+            return Err(ApiError::PreconditionRequired);
+        };
+        let header = header.trim();
+        if header == "*" {
+            return Ok(());
+        }
+        let matches = header
+            .split(',')
+            .map(str::trim)
+            .any(|tag| !tag.starts_with("W/") && tag == current.as_str());
+        if matches {
+            Ok(())
+        } else {
+            Err(ApiError::PreconditionFailed)
+        }
+    }
+
+    pub fn is_present(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = req
+            .headers()
+            .get(header::IF_MATCH)
+            .map(|v| v.to_str().map(str::to_owned));
+        std::future::ready(match value {
+            None => Ok(IfMatch(None)),
+            Some(Ok(v)) => Ok(IfMatch(Some(v))),
+            // Not ASCII: cannot match any tag we issue.
+            Some(Err(_)) => Ok(IfMatch(Some(String::new()))),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_is_required_and_strong() {
+        let tag = Etag::for_version("a", 1);
+        assert!(matches!(IfMatch(None).check(&tag), Err(ApiError::PreconditionRequired)));
+        assert!(IfMatch(Some(tag.as_str().to_owned())).check(&tag).is_ok());
+        assert!(IfMatch(Some(format!("\"x\", {}", tag.as_str()))).check(&tag).is_ok());
+        assert!(IfMatch(Some("*".into())).check(&tag).is_ok());
+        assert!(matches!(
+            IfMatch(Some(format!("W/{}", tag.as_str()))).check(&tag),
+            Err(ApiError::PreconditionFailed)
+        ));
+        let newer = Etag::for_version("a", 2);
+        assert!(matches!(
+            IfMatch(Some(tag.as_str().to_owned())).check(&newer),
+            Err(ApiError::PreconditionFailed)
+        ));
+    }
+}

@@ -1,0 +1,191 @@
+//! Configuration from the environment (flags may override). A bad value stops start-up with one
+//! line naming the variable.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use jalin_domain::calendar::CalendarPolicy;
+use jalin_persistence::DatabaseUrl;
+
+/// Every variable the server reads, with its default and meaning (the README's table).
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    ("JALIN_DATABASE_URL", "sqlite://$JALIN_DATA_DIR/jalin.db", "`sqlite://PATH` or `postgres://USER[:PASSWORD]@HOST:PORT/DB`"),
+    ("JALIN_LISTEN", "127.0.0.1:8080", "address and port to listen on"),
+    ("JALIN_DATA_DIR", "./data", "directory for the SQLite database and stored files"),
+    ("JALIN_CORS_ORIGINS", "(none)", "comma-separated origins allowed by CORS, e.g. `https://app.example.go.id`, or `*`"),
+    ("JALIN_JSON_LIMIT", "1048576", "largest JSON request body, in bytes"),
+    ("JALIN_CUTI_BERSAMA_IS_WORKING_DAY", "false", "DEFAULT: whether *cuti bersama* count as working days"),
+    ("JALIN_IDEMPOTENCY_TTL_HOURS", "24", "how long an `Idempotency-Key` is remembered"),
+    ("JALIN_DB_POOL_SIZE", "10", "database connections in the pool"),
+    ("JALIN_WORKERS", "number of CPUs", "HTTP worker threads"),
+    ("RUST_LOG", "info", "log filter (env_logger syntax)"),
+];
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub cors_origins: Vec<String>,
+    pub json_limit: usize,
+    pub calendar: CalendarPolicy,
+    pub idempotency_ttl_hours: u32,
+    pub db_pool_size: u32,
+    pub workers: Option<usize>,
+}
+
+/// A configuration variable with a bad value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub value: String,
+    pub expected: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={:?} is invalid: {}", self.var, self.value, self.expected)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads the configuration through `lookup` (the environment, or flags over it).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |var: &'static str| lookup(var).filter(|v| !v.trim().is_empty());
+        let bad = |var: &'static str, value: &str, expected: &str| ConfigError {
+            var,
+            value: value.to_owned(),
+            expected: expected.to_owned(),
+        };
+
+        let data_dir = PathBuf::from(get("JALIN_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = match get("JALIN_DATABASE_URL") {
+            Some(v) => DatabaseUrl::parse(&v).map_err(|e| bad("JALIN_DATABASE_URL", &v, &e))?,
+            None => DatabaseUrl::Sqlite(data_dir.join("jalin.db")),
+        };
+        let listen = match get("JALIN_LISTEN") {
+            Some(v) => v
+                .parse()
+                .map_err(|_| bad("JALIN_LISTEN", &v, "HOST:PORT with an IP address, e.g. 127.0.0.1:8080"))?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let cors_origins = match get("JALIN_CORS_ORIGINS") {
+            None => Vec::new(),
+            Some(v) => {
+                let origins: Vec<String> = v
+                    .split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect();
+                for o in &origins {
+                    let ok = o == "*"
+                        || ((o.starts_with("http://") || o.starts_with("https://"))
+                            && !o.split_once("://").is_some_and(|(_, rest)| rest.contains('/') || rest.is_empty()));
+                    if !ok {
+                        return Err(bad(
+                            "JALIN_CORS_ORIGINS",
+                            &v,
+                            "comma-separated origins like https://app.example.go.id, or *",
+                        ));
+                    }
+                }
+                origins
+            }
+        };
+        let json_limit = parse_num(get("JALIN_JSON_LIMIT"), 1024 * 1024, 1024..=64 * 1024 * 1024)
+            .map_err(|v| bad("JALIN_JSON_LIMIT", &v, "a number of bytes from 1024 to 67108864"))?;
+        let cuti = match get("JALIN_CUTI_BERSAMA_IS_WORKING_DAY").as_deref() {
+            None => false,
+            Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(v) => return Err(bad("JALIN_CUTI_BERSAMA_IS_WORKING_DAY", v, "true or false")),
+        };
+        let ttl = parse_num(get("JALIN_IDEMPOTENCY_TTL_HOURS"), 24, 1..=720)
+            .map_err(|v| bad("JALIN_IDEMPOTENCY_TTL_HOURS", &v, "hours from 1 to 720"))?;
+        let pool = parse_num(get("JALIN_DB_POOL_SIZE"), 10, 1..=200)
+            .map_err(|v| bad("JALIN_DB_POOL_SIZE", &v, "a number from 1 to 200"))?;
+        let workers = match get("JALIN_WORKERS") {
+            None => None,
+            Some(v) => Some(
+                parse_num(Some(v.clone()), 1, 1..=256)
+                    .map_err(|v| bad("JALIN_WORKERS", &v, "a number from 1 to 256"))?,
+            ),
+        };
+        Ok(Config {
+            database_url,
+            listen,
+            data_dir,
+            cors_origins,
+            json_limit,
+            calendar: CalendarPolicy {
+                cuti_bersama_is_working_day: cuti,
+            },
+            idempotency_ttl_hours: ttl,
+            db_pool_size: pool,
+            workers,
+        })
+    }
+}
+
+fn parse_num<T>(value: Option<String>, default: T, range: std::ops::RangeInclusive<T>) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + Copy,
+{
+    match value {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<T>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(v),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_local_sqlite_file_on_port_8080() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.database_url, DatabaseUrl::Sqlite(PathBuf::from("./data/jalin.db")));
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert!(!c.calendar.cuti_bersama_is_working_day);
+        assert_eq!(c.idempotency_ttl_hours, 24);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        for (var, value) in [
+            ("JALIN_LISTEN", "eighty"),
+            ("JALIN_DATABASE_URL", "mysql://x"),
+            ("JALIN_CORS_ORIGINS", "app.example.go.id"),
+            ("JALIN_JSON_LIMIT", "-1"),
+            ("JALIN_CUTI_BERSAMA_IS_WORKING_DAY", "maybe"),
+        ] {
+            let e = cfg(&[(var, value)]).unwrap_err();
+            assert_eq!(e.var, var);
+            assert!(e.to_string().starts_with(var), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_data_dir_moves_the_default_database() {
+        let c = cfg(&[("JALIN_DATA_DIR", "/var/lib/jalin")]).unwrap();
+        assert_eq!(c.database_url, DatabaseUrl::Sqlite(PathBuf::from("/var/lib/jalin/jalin.db")));
+        let c = cfg(&[("JALIN_CORS_ORIGINS", "https://a.go.id, http://localhost:5173")]).unwrap();
+        assert_eq!(c.cors_origins, ["https://a.go.id", "http://localhost:5173"]);
+    }
+}

@@ -1,0 +1,174 @@
+//! Per-request context: the request id (echoed or generated, on every response and every log
+//! line), the response language, the access log, and the rendering of every error response as
+//! `application/problem+json` — including errors that did not come from a handler.
+
+use std::cell::RefCell;
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+
+use crate::error::ProblemExt;
+use crate::problem::{Lang, Problem};
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+tokio::task_local! {
+    static TASK_REQUEST_ID: String;
+}
+
+thread_local! {
+    static THREAD_REQUEST_ID: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The id of the request being served on this task or blocking thread, if any.
+pub fn current_request_id() -> Option<String> {
+    TASK_REQUEST_ID
+        .try_with(|id| id.clone())
+        .ok()
+        .or_else(|| THREAD_REQUEST_ID.with(|id| id.borrow().clone()))
+}
+
+/// Runs blocking work (on a `web::block` thread) with the request id its logs should carry.
+pub fn with_request_id<T>(id: Option<String>, f: impl FnOnce() -> T) -> T {
+    let previous = THREAD_REQUEST_ID.with(|slot| slot.replace(id));
+    let out = f();
+    THREAD_REQUEST_ID.with(|slot| *slot.borrow_mut() = previous);
+    out
+}
+
+/// The request id, as a handler argument.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+impl FromRequest for RequestId {
+    type Error = Error;
+    type Future = std::future::Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let id = req
+            .extensions()
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId(String::new()));
+        std::future::ready(Ok(id))
+    }
+}
+
+/// The response language, as a handler argument.
+impl FromRequest for Lang {
+    type Error = Error;
+    type Future = std::future::Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(lang_of(req.headers())))
+    }
+}
+
+fn lang_of(headers: &header::HeaderMap) -> Lang {
+    Lang::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// A client's id is echoed when it is short and printable (it ends up in logs); otherwise a
+/// new UUIDv7 is issued.
+fn incoming_request_id(req: &ServiceRequest) -> Option<String> {
+    let v = req.headers().get(REQUEST_ID_HEADER)?.to_str().ok()?;
+    let ok = !v.is_empty()
+        && v.len() <= 128
+        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=@".contains(&b));
+    ok.then(|| v.to_owned())
+}
+
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = incoming_request_id(&req).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let lang = lang_of(req.headers());
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let started = Instant::now();
+
+    TASK_REQUEST_ID
+        .scope(id.clone(), async move {
+            let res = match next.call(req).await {
+                Ok(res) => res.map_into_boxed_body(),
+                Err(err) => {
+                    // An error from a middleware, not a handler: it has no request to attach
+                    // to, so it travels on as an error that renders to our problem response.
+                    let mut rendered = problem_response(err.error_response(), lang, &id, &path);
+                    add_request_id(rendered.headers_mut(), &id);
+                    log::info!(target: "jalin::access", "{method} {path} {}", rendered.status().as_u16());
+                    return Err(actix_web::error::InternalError::from_response(err.to_string(), rendered).into());
+                }
+            };
+            let mut res = if res.status().is_client_error() || res.status().is_server_error() {
+                let (req, old) = res.into_parts();
+                ServiceResponse::new(req, problem_response(old, lang, &id, &path))
+            } else {
+                res
+            };
+            add_request_id(res.headers_mut(), &id);
+            let status = res.status().as_u16();
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            log::info!(target: "jalin::access", "{method} {path} {status} {ms:.1}ms");
+            Ok(res)
+        })
+        .await
+}
+
+fn add_request_id(headers: &mut header::HeaderMap, id: &str) {
+    if let Ok(v) = HeaderValue::from_str(id) {
+        headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), v);
+    }
+}
+
+/// Replaces an error response's body with the problem in the request's language, keeping its
+/// headers (Allow, Retry-After, CORS…).
+fn problem_response(old: HttpResponse, lang: Lang, request_id: &str, path: &str) -> HttpResponse {
+    let status = old.status();
+    let problem = old
+        .extensions()
+        .get::<ProblemExt>()
+        .map(|p| p.0.clone())
+        .unwrap_or_else(|| Problem::for_status(status));
+    let body = problem.render(lang, request_id, path);
+    let mut builder = HttpResponse::build(status);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            builder.append_header((name.clone(), value.clone()));
+        }
+    }
+    builder
+        .insert_header((header::CONTENT_TYPE, "application/problem+json"))
+        .insert_header((header::CONTENT_LANGUAGE, lang.tag()))
+        .json(body)
+}
+
+/// Log lines carry the request id of the request they belong to.
+pub fn init_logging() {
+    use std::io::Write;
+    let env = env_logger::Env::default().default_filter_or("info");
+    let _ = env_logger::Builder::from_env(env)
+        .format(|buf, record| {
+            let rid = current_request_id().unwrap_or_else(|| "-".into());
+            writeln!(
+                buf,
+                "{} {:<5} {} request_id={} {}",
+                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                record.level(),
+                record.target(),
+                rid,
+                record.args()
+            )
+        })
+        .try_init();
+}

@@ -1,0 +1,295 @@
+//! `ApiError`: every way a request can fail, each with its status, stable code and texts.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use jalin_domain::CalendarError;
+use jalin_persistence::DbError;
+
+use crate::problem::{FieldIssue, Problem, Text};
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    #[error("unsupported media type {found:?}")]
+    UnsupportedMediaType { found: Option<String> },
+    #[error("payload over {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("validation failed")]
+    Validation(Vec<FieldIssue>),
+    #[error("invalid cursor")]
+    InvalidCursor,
+    #[error("{kind} {id} not found")]
+    NotFound { kind: &'static str, id: String },
+    #[error("no route {0}")]
+    RouteNotFound(String),
+    #[error("method not allowed (allow {allow})")]
+    MethodNotAllowed { allow: &'static str },
+    #[error("If-Match required")]
+    PreconditionRequired,
+    #[error("stale If-Match")]
+    PreconditionFailed,
+    #[error("invalid Idempotency-Key")]
+    InvalidIdempotencyKey,
+    #[error("Idempotency-Key reused with another request")]
+    IdempotencyKeyReused,
+    #[error("Idempotency-Key in flight")]
+    IdempotencyInFlight,
+    #[error("calendar: {date} outside {covered}")]
+    CalendarOutOfRange { date: String, covered: String },
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Logged with the request id; the client sees no internals.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn internal(msg: impl Into<String>) -> Self {
+        Self::Internal(msg.into())
+    }
+
+    /// A single invalid query or path parameter.
+    pub fn invalid_parameter(name: &str, code: &str, en: impl Into<String>, id: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldIssue::parameter(name, code, Text::new(en, id))])
+    }
+
+    pub fn problem(&self) -> Problem {
+        use StatusCode as S;
+        match self {
+            Self::MalformedJson(msg) => Problem::new(
+                S::BAD_REQUEST,
+                "malformed_json",
+                Text::new("Malformed JSON", "JSON tidak valid"),
+                Text::new(
+                    format!("The request body is not valid JSON: {msg}."),
+                    format!("Badan permintaan bukan JSON yang valid: {msg}."),
+                ),
+            ),
+            Self::UnsupportedMediaType { found } => {
+                let found = found.as_deref().unwrap_or("none");
+                Problem::new(
+                    S::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    Text::new("Unsupported media type", "Jenis media tidak didukung"),
+                    Text::new(
+                        format!("Send the body as application/json (Content-Type was {found})."),
+                        format!("Kirim badan permintaan sebagai application/json (Content-Type: {found})."),
+                    ),
+                )
+            }
+            Self::PayloadTooLarge { limit } => Problem::new(
+                S::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                Text::new("Payload too large", "Muatan terlalu besar"),
+                Text::new(
+                    format!("The request body exceeds the limit of {limit} bytes."),
+                    format!("Badan permintaan melebihi batas {limit} byte."),
+                ),
+            ),
+            Self::Validation(issues) => {
+                let n = issues.len();
+                let mut p = Problem::new(
+                    S::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    Text::new("Validation failed", "Validasi gagal"),
+                    Text::new(
+                        format!("The request has {n} invalid value{}.", if n == 1 { "" } else { "s" }),
+                        format!("Permintaan memuat {n} nilai yang tidak valid."),
+                    ),
+                );
+                p.errors = issues.clone();
+                p
+            }
+            Self::InvalidCursor => {
+                let mut p = Problem::new(
+                    S::BAD_REQUEST,
+                    "invalid_cursor",
+                    Text::new("Invalid cursor", "Kursor tidak valid"),
+                    Text::new(
+                        "The cursor was not issued by this list; start again without it.",
+                        "Kursor tidak berasal dari daftar ini; mulai lagi tanpa kursor.",
+                    ),
+                );
+                p.errors = vec![FieldIssue::parameter(
+                    "cursor",
+                    "invalid_cursor",
+                    Text::new("not a cursor from this list", "bukan kursor dari daftar ini"),
+                )];
+                p
+            }
+            Self::NotFound { kind, id } => Problem::new(
+                S::NOT_FOUND,
+                "not_found",
+                Text::new("Not found", "Tidak ditemukan"),
+                Text::new(
+                    format!("No {kind} `{id}` is visible to you."),
+                    format!("Tidak ada {} `{id}` yang dapat Anda lihat.", kind_id(kind)),
+                ),
+            ),
+            Self::RouteNotFound(path) => Problem::new(
+                S::NOT_FOUND,
+                "route_not_found",
+                Text::new("Not found", "Tidak ditemukan"),
+                Text::new(
+                    format!("There is no resource at `{path}`; see /openapi.json."),
+                    format!("Tidak ada sumber daya di `{path}`; lihat /openapi.json."),
+                ),
+            ),
+            Self::MethodNotAllowed { allow } => Problem::new(
+                S::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                Text::new("Method not allowed", "Metode tidak diizinkan"),
+                Text::new(
+                    format!("This resource supports {allow}."),
+                    format!("Sumber daya ini mendukung {allow}."),
+                ),
+            ),
+            Self::PreconditionRequired => Problem::new(
+                S::PRECONDITION_REQUIRED,
+                "if_match_required",
+                Text::new("If-Match required", "If-Match diperlukan"),
+                Text::new(
+                    "Send the resource's current ETag in If-Match, so concurrent changes are not lost.",
+                    "Kirim ETag terkini sumber daya di header If-Match agar perubahan bersamaan tidak hilang.",
+                ),
+            ),
+            Self::PreconditionFailed => Problem::new(
+                S::PRECONDITION_FAILED,
+                "etag_mismatch",
+                Text::new("Resource changed", "Sumber daya telah berubah"),
+                Text::new(
+                    "The resource changed since you read it (If-Match does not match its ETag). Read it again and reapply your change.",
+                    "Sumber daya berubah sejak Anda membacanya (If-Match tidak cocok dengan ETag). Baca ulang lalu terapkan perubahan Anda.",
+                ),
+            ),
+            Self::InvalidIdempotencyKey => {
+                let mut p = Problem::new(
+                    S::BAD_REQUEST,
+                    "invalid_idempotency_key",
+                    Text::new("Invalid Idempotency-Key", "Idempotency-Key tidak valid"),
+                    Text::new(
+                        "Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice).",
+                        "Idempotency-Key harus 1 sampai 255 karakter ASCII yang terlihat (UUID disarankan).",
+                    ),
+                );
+                p.errors = vec![FieldIssue::parameter(
+                    "Idempotency-Key",
+                    "invalid_format",
+                    Text::new("1 to 255 visible ASCII characters", "1 sampai 255 karakter ASCII yang terlihat"),
+                )];
+                p
+            }
+            Self::IdempotencyKeyReused => Problem::new(
+                S::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                Text::new("Idempotency-Key reused", "Idempotency-Key dipakai ulang"),
+                Text::new(
+                    "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                    "Idempotency-Key ini sudah dipakai untuk permintaan lain; gunakan kunci baru untuk permintaan baru.",
+                ),
+            ),
+            Self::IdempotencyInFlight => Problem::new(
+                S::CONFLICT,
+                "idempotency_in_flight",
+                Text::new("Request in progress", "Permintaan sedang diproses"),
+                Text::new(
+                    "A request with this Idempotency-Key is still being processed; retry shortly.",
+                    "Permintaan dengan Idempotency-Key ini masih diproses; coba lagi sebentar lagi.",
+                ),
+            ),
+            Self::CalendarOutOfRange { date, covered } => Problem::new(
+                S::UNPROCESSABLE_ENTITY,
+                "calendar_out_of_range",
+                Text::new("Outside the holiday calendar", "Di luar kalender hari libur"),
+                Text::new(
+                    format!("The computation reaches {date}, outside the years the holiday calendar covers ({covered}); working days there cannot be known without that year's holiday decree."),
+                    format!("Perhitungan mencapai {date}, di luar tahun yang dicakup kalender hari libur ({covered}); hari kerja tahun itu belum dapat diketahui tanpa SKB hari liburnya."),
+                ),
+            ),
+            Self::Unavailable(_) => Problem::new(
+                S::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                Text::new("Service unavailable", "Layanan tidak tersedia"),
+                Text::new(
+                    "The database is not answering; retry later.",
+                    "Basis data tidak merespons; coba lagi nanti.",
+                ),
+            ),
+            Self::Internal(_) => Problem::for_status(S::INTERNAL_SERVER_ERROR),
+        }
+    }
+}
+
+fn kind_id(kind: &str) -> &str {
+    match kind {
+        "region" => "daerah",
+        "country" => "negara",
+        "note" => "catatan",
+        other => other,
+    }
+}
+
+/// The problem travels to the rendering middleware in the response's extensions, which adds
+/// the language, request id and path. The body set here is the English fallback.
+#[derive(Clone)]
+pub struct ProblemExt(pub Problem);
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.problem().status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(msg) | Self::Unavailable(msg) = self {
+            log::error!("{msg}");
+        }
+        let problem = self.problem();
+        let body = problem.render(Default::default(), "", "");
+        let mut builder = HttpResponse::build(problem.status);
+        builder.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        if let Self::MethodNotAllowed { allow } = self {
+            builder.insert_header((header::ALLOW, *allow));
+        }
+        let mut res = builder.json(body);
+        res.extensions_mut().insert(ProblemExt(problem));
+        res
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Pool(_) | DbError::Connect { .. } => ApiError::Unavailable(e.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel_error::Error> for ApiError {
+    fn from(e: diesel_error::Error) -> Self {
+        ApiError::from(DbError::from(e))
+    }
+}
+
+/// diesel is reached only through persistence; its error type is re-exported there.
+mod diesel_error {
+    pub use jalin_persistence::db::DieselError as Error;
+}
+
+impl From<CalendarError> for ApiError {
+    fn from(e: CalendarError) -> Self {
+        match e {
+            CalendarError::OutOfRange { date, covered, .. } => ApiError::CalendarOutOfRange {
+                date: date.to_string(),
+                covered,
+            },
+            CalendarError::ToBeforeFrom { .. } => ApiError::invalid_parameter(
+                "to",
+                "before_from",
+                e.to_string(),
+                "`to` lebih awal daripada `from`",
+            ),
+        }
+    }
+}

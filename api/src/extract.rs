@@ -1,0 +1,297 @@
+//! Request extractors that fail with problems, never with actix's plain-text errors:
+//! a JSON body ([`ApiJson`]) and query parameters ([`ApiQuery`]), each validated.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::ApiError;
+use crate::problem::{FieldIssue, Text};
+
+/// The largest JSON body accepted (`JALIN_JSON_LIMIT`), as app data.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonLimit(pub usize);
+
+/// A JSON request body: `Content-Type` must be JSON (415), the size within the limit (413),
+/// the syntax valid (400) and the values valid (422, each with a JSON pointer).
+pub struct ApiJson<T> {
+    pub value: T,
+    /// The body as canonical JSON (sorted keys), for idempotency fingerprints.
+    pub canonical: String,
+}
+
+impl<T> FromRequest for ApiJson<T>
+where
+    T: DeserializeOwned + Validate + 'static,
+{
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let is_json = content_type.as_deref().is_some_and(|ct| {
+            let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            essence == "application/json" || essence.ends_with("+json")
+        });
+        let limit = req
+            .app_data::<JsonLimit>()
+            .map(|l| l.0)
+            .unwrap_or(1024 * 1024);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType {
+                    found: content_type,
+                });
+            }
+            let bytes = bytes.await.map_err(|e| {
+                if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge { limit }
+                } else {
+                    ApiError::MalformedJson(e.to_string())
+                }
+            })?;
+            parse_json(&bytes)
+        })
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<ApiJson<T>, ApiError> {
+    // Syntax first, so a syntax error is a 400 and never a 422.
+    let raw: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let canonical = raw.to_string();
+    let value: T = serde_path_to_error::deserialize(raw).map_err(|e| {
+        let pointer = pointer_of(e.path(), &e.inner().to_string());
+        ApiError::Validation(vec![FieldIssue::pointer(
+            &pointer,
+            "invalid_value",
+            Text::new(e.inner().to_string(), format!("nilai tidak valid: {}", e.inner())),
+        )])
+    })?;
+    value
+        .validate()
+        .map_err(|e| ApiError::Validation(issues_from(&e, Location::Body)))?;
+    Ok(ApiJson { value, canonical })
+}
+
+/// JSON Pointer (RFC 6901) for a serde path; a missing field points at the field itself.
+fn pointer_of(path: &serde_path_to_error::Path, message: &str) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("/{index}")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                out.push('/');
+                out.push_str(&escape_pointer(key));
+            }
+            Segment::Unknown => {}
+        }
+    }
+    if let Some(field) = missing_field(message) {
+        out.push('/');
+        out.push_str(&escape_pointer(field));
+    }
+    out
+}
+
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+}
+
+fn escape_pointer(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// Query parameters, validated: a bad value is a 422 naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<T> FromRequest for ApiQuery<T>
+where
+    T: DeserializeOwned + Validate + 'static,
+{
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(ApiQuery))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
+    let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+        let msg = e.inner().to_string();
+        let name = missing_field(&msg)
+            .map(str::to_owned)
+            .unwrap_or_else(|| e.path().to_string());
+        let code = if missing_field(&msg).is_some() {
+            "required"
+        } else {
+            "invalid_value"
+        };
+        let (en, id) = if code == "required" {
+            ("is required".to_owned(), "wajib diisi".to_owned())
+        } else {
+            (msg.clone(), format!("nilai tidak valid: {msg}"))
+        };
+        ApiError::Validation(vec![FieldIssue::parameter(&name, code, Text::new(en, id))])
+    })?;
+    value
+        .validate()
+        .map_err(|e| ApiError::Validation(issues_from(&e, Location::Query)))?;
+    Ok(value)
+}
+
+fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(query.as_bytes())
+}
+
+#[derive(Clone, Copy)]
+enum Location {
+    Body,
+    Query,
+}
+
+/// Flattens validator's errors into problem entries.
+fn issues_from(errors: &ValidationErrors, at: Location) -> Vec<FieldIssue> {
+    let mut out = Vec::new();
+    collect(errors, String::new(), at, &mut out);
+    out
+}
+
+fn collect(errors: &ValidationErrors, prefix: String, at: Location, out: &mut Vec<FieldIssue>) {
+    for (field, kind) in errors.errors() {
+        let path = format!("{prefix}/{}", escape_pointer(field));
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    let message = message_for(e);
+                    out.push(match at {
+                        Location::Body => FieldIssue::pointer(&path, &e.code, message),
+                        Location::Query => FieldIssue::parameter(field, &e.code, message),
+                    });
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect(inner, path, at, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    collect(inner, format!("{path}/{i}"), at, out);
+                }
+            }
+        }
+    }
+}
+
+fn message_for(e: &validator::ValidationError) -> Text {
+    let p = |k: &str| e.params.get(k).map(|v| v.to_string().trim_matches('"').to_owned());
+    if let Some(m) = &e.message {
+        return Text::new(m.to_string(), m.to_string());
+    }
+    match e.code.as_ref() {
+        "range" => {
+            let (min, max) = (p("min").unwrap_or_default(), p("max").unwrap_or_default());
+            Text::new(
+                format!("must be between {min} and {max}"),
+                format!("harus di antara {min} dan {max}"),
+            )
+        }
+        "length" => {
+            let (min, max) = (p("min").unwrap_or_default(), p("max").unwrap_or_default());
+            Text::new(
+                format!("length must be between {min} and {max}"),
+                format!("panjang harus di antara {min} dan {max}"),
+            )
+        }
+        "required" => Text::new("is required", "wajib diisi"),
+        code => Text::new(format!("invalid ({code})"), format!("tidak valid ({code})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Validate)]
+    struct Body {
+        #[validate(length(min = 1, max = 5))]
+        name: String,
+        #[allow(dead_code)]
+        items: Vec<Item>,
+    }
+
+    #[derive(Deserialize, Validate)]
+    struct Item {
+        #[allow(dead_code)]
+        n: u8,
+    }
+
+    fn issues(r: Result<ApiJson<Body>, ApiError>) -> Vec<FieldIssue> {
+        match r {
+            Err(ApiError::Validation(v)) => v,
+            Err(other) => panic!("expected validation, got {other:?}"),
+            Ok(_) => panic!("expected an error"),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed_not_invalid() {
+        assert!(matches!(
+            parse_json::<Body>(b"{\"name\": "),
+            Err(ApiError::MalformedJson(_))
+        ));
+    }
+
+    #[test]
+    fn type_errors_point_at_the_value() {
+        let v = issues(parse_json::<Body>(br#"{"name":"a","items":[{"n":1},{"n":"x"}]}"#));
+        assert_eq!(v[0].pointer.as_deref(), Some("/items/1/n"));
+    }
+
+    #[test]
+    fn missing_fields_point_at_the_field() {
+        let v = issues(parse_json::<Body>(br#"{"items":[]}"#));
+        assert_eq!(v[0].pointer.as_deref(), Some("/name"));
+    }
+
+    #[test]
+    fn validator_errors_point_at_the_field() {
+        let v = issues(parse_json::<Body>(br#"{"name":"toolong","items":[]}"#));
+        assert_eq!(v[0].pointer.as_deref(), Some("/name"));
+        assert_eq!(v[0].code, "length");
+    }
+
+    #[derive(Deserialize, Validate, Debug)]
+    struct Q {
+        #[validate(range(min = 1, max = 100))]
+        limit: Option<u32>,
+        year: i32,
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        let e = parse_query::<Q>("year=2024&limit=abc").unwrap_err();
+        let ApiError::Validation(v) = e else { panic!() };
+        assert_eq!(v[0].parameter.as_deref(), Some("limit"));
+        let e = parse_query::<Q>("limit=5").unwrap_err();
+        let ApiError::Validation(v) = e else { panic!() };
+        assert_eq!((v[0].parameter.as_deref(), v[0].code.as_str()), (Some("year"), "required"));
+        let e = parse_query::<Q>("year=2024&limit=0").unwrap_err();
+        let ApiError::Validation(v) = e else { panic!() };
+        assert_eq!((v[0].parameter.as_deref(), v[0].code.as_str()), (Some("limit"), "range"));
+        assert_eq!(parse_query::<Q>("year=2024").unwrap().year, 2024);
+    }
+}

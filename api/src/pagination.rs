@@ -1,0 +1,184 @@
+//! Cursor pagination: `?limit=` (default 20, max 100) and an opaque `?cursor=`; responses are
+//! `{ "items": [...], "next_cursor": "…" | null }` in a stable order.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
+
+/// What the cursor encodes: the list it belongs to and the sort key of the last item served.
+#[derive(Serialize, Deserialize)]
+struct CursorData {
+    l: String,
+    k: String,
+}
+
+/// A decoded page request for one list.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    list: &'static str,
+    pub limit: u32,
+    pub after: Option<String>,
+}
+
+impl PageRequest {
+    /// `list` names the list so a cursor from another list is refused.
+    pub fn new(list: &'static str, limit: Option<u32>, cursor: Option<&str>) -> Result<Self, ApiError> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::invalid_parameter(
+                "limit",
+                "range",
+                format!("must be between 1 and {MAX_LIMIT}"),
+                format!("harus di antara 1 dan {MAX_LIMIT}"),
+            ));
+        }
+        let after = match cursor {
+            None => None,
+            Some(c) => {
+                let data: CursorData = URL_SAFE_NO_PAD
+                    .decode(c)
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok())
+                    .ok_or(ApiError::InvalidCursor)?;
+                if data.l != list {
+                    return Err(ApiError::InvalidCursor);
+                }
+                Some(data.k)
+            }
+        };
+        Ok(Self { list, limit, after })
+    }
+
+    /// How many rows to fetch: one more than the page, to know whether another page follows.
+    pub fn fetch(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+
+    /// Cuts the fetched rows to a page and makes the next cursor from the last item's key.
+    pub fn page<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
+        let more = rows.len() > self.limit as usize;
+        rows.truncate(self.limit as usize);
+        let next = if more {
+            rows.last().map(|last| {
+                let data = CursorData {
+                    l: self.list.to_owned(),
+                    k: key(last),
+                };
+                URL_SAFE_NO_PAD.encode(serde_json::to_vec(&data).unwrap_or_default())
+            })
+        } else {
+            None
+        };
+        (rows, next)
+    }
+}
+
+/// The page envelope every list shares. Each list's schema is this with `items` typed.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Page)]
+pub struct PageEnvelope {
+    /// The items of this page, in the list's stable order.
+    pub items: Vec<serde_json::Value>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Declares a typed page: `{ items: [T], next_cursor }`, documented as `Page` with typed items.
+#[macro_export]
+macro_rules! page_of {
+    ($name:ident, $item:ty) => {
+        #[derive(serde::Serialize)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            pub next_cursor: Option<String>,
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                use utoipa::openapi::schema::{AllOfBuilder, ArrayBuilder, ObjectBuilder};
+                use utoipa::openapi::Ref;
+                AllOfBuilder::new()
+                    .item(Ref::from_schema_name("Page"))
+                    .item(
+                        ObjectBuilder::new()
+                            .property(
+                                "items",
+                                ArrayBuilder::new().items(Ref::from_schema_name(
+                                    <$item as utoipa::ToSchema>::name(),
+                                )),
+                            )
+                            .required("items"),
+                    )
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn schemas(
+                schemas: &mut Vec<(
+                    String,
+                    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+                )>,
+            ) {
+                schemas.push((
+                    <$item as utoipa::ToSchema>::name().into_owned(),
+                    <$item as utoipa::PartialSchema>::schema(),
+                ));
+                <$item as utoipa::ToSchema>::schemas(schemas);
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_chain_through_cursors() {
+        let all: Vec<String> = (1..=45).map(|i| format!("{i:03}")).collect();
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let req = PageRequest::new("t", Some(20), cursor.as_deref()).unwrap();
+            let rows: Vec<String> = all
+                .iter()
+                .filter(|k| req.after.as_ref().is_none_or(|a| *k > a))
+                .take(req.fetch() as usize)
+                .cloned()
+                .collect();
+            let (items, next) = req.page(rows, |k| k.clone());
+            seen.extend(items);
+            match next {
+                Some(n) => cursor = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(seen, all);
+    }
+
+    #[test]
+    fn limits_outside_1_to_100_and_foreign_cursors_are_refused() {
+        assert!(PageRequest::new("t", Some(0), None).is_err());
+        assert!(PageRequest::new("t", Some(101), None).is_err());
+        assert_eq!(PageRequest::new("t", None, None).unwrap().limit, 20);
+        let req = PageRequest::new("a", Some(1), None).unwrap();
+        let (_, next) = req.page(vec!["x".to_string(), "y".to_string()], |k| k.clone());
+        let next = next.unwrap();
+        assert!(PageRequest::new("a", None, Some(&next)).is_ok());
+        assert!(matches!(
+            PageRequest::new("b", None, Some(&next)),
+            Err(ApiError::InvalidCursor)
+        ));
+        assert!(matches!(
+            PageRequest::new("a", None, Some("not-a-cursor")),
+            Err(ApiError::InvalidCursor)
+        ));
+    }
+}

@@ -1,0 +1,184 @@
+//! The working-day calendar over HTTP: holidays, and working-day counts and dates.
+
+use actix_web::{web, HttpResponse};
+use chrono::{Datelike, NaiveDate, Weekday};
+use jalin_domain::DayOffKind;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::openapi::responses::{InternalError, ValidationFailed};
+use crate::state::AppState;
+
+/// The longest span `add` may ask for (about ten years of working days).
+pub const MAX_ADD: u32 = 2600;
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "date": "2025-01-01", "name_id": "Tahun Baru Masehi", "kind": "holiday", "on_weekend": false
+}))]
+pub struct Holiday {
+    #[schema(value_type = String, format = Date, example = "2025-01-01")]
+    pub date: NaiveDate,
+    /// The name in Indonesian.
+    pub name_id: String,
+    pub kind: DayOffKind,
+    /// Falls on a Saturday or Sunday (no working day is lost).
+    pub on_weekend: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HolidayList {
+    pub year: i32,
+    /// Whether *cuti bersama* count as working days here (DEFAULT `false`; see `/v1/settings`).
+    pub cuti_bersama_is_working_day: bool,
+    /// The national holidays and *cuti bersama* of the year, in date order.
+    pub items: Vec<Holiday>,
+}
+
+#[derive(Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct HolidayQuery {
+    /// The calendar year.
+    #[param(example = 2025, minimum = 1900, maximum = 2200)]
+    #[validate(range(min = 1900, max = 2200))]
+    pub year: i32,
+}
+
+/// National holidays and *cuti bersama* of a year.
+///
+/// A year the calendar does not cover is refused with `calendar_out_of_range` (422): an empty
+/// list would read as "no holidays".
+#[utoipa::path(
+    get,
+    path = "/v1/calendar/holidays",
+    operation_id = "listHolidays",
+    tag = "calendar",
+    params(HolidayQuery),
+    responses(
+        (status = 200, description = "The year's days off.", body = HolidayList,
+         example = json!({"year": 2025, "cuti_bersama_is_working_day": false, "items": [
+            {"date": "2025-01-01", "name_id": "Tahun Baru Masehi", "kind": "holiday", "on_weekend": false},
+            {"date": "2025-01-28", "name_id": "Cuti Bersama Tahun Baru Imlek", "kind": "cuti_bersama", "on_weekend": false}
+         ]})),
+        (status = 422, response = ValidationFailed),
+        (status = 500, response = InternalError),
+    ),
+    security(())
+)]
+pub async fn holidays(
+    state: web::Data<AppState>,
+    ApiQuery(q): ApiQuery<HolidayQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let year = q.year;
+    let (from, to) = match (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) {
+        (Some(f), Some(t)) => (f, t),
+        _ => return Err(ApiError::invalid_parameter("year", "range", "not a valid year", "tahun tidak valid")),
+    };
+    // An empty list for an uncovered year would read as "no holidays": refuse instead.
+    state.calendar.is_working_day(from)?;
+    let days = state
+        .db(move |c| Ok(jalin_persistence::reference::days_off_between(c, from, to)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(HolidayList {
+        year,
+        cuti_bersama_is_working_day: state.calendar.policy().cuti_bersama_is_working_day,
+        items: days
+            .into_iter()
+            .map(|d| Holiday {
+                on_weekend: matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun),
+                date: d.date,
+                name_id: d.name_id,
+                kind: d.kind,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct WorkingDaysQuery {
+    /// The start date; it is day 0 and never counted.
+    #[param(value_type = String, format = Date, example = "2024-12-31")]
+    pub from: NaiveDate,
+    /// Count the working days after `from` up to and including `to`. Give `to` or `add`.
+    #[param(value_type = Option<String>, format = Date, example = "2025-01-10")]
+    pub to: Option<NaiveDate>,
+    /// Find the date that is `add` working days after `from`. Give `to` or `add`.
+    #[param(minimum = 0, maximum = 2600, example = 7)]
+    #[validate(range(max = 2600))]
+    pub add: Option<u32>,
+}
+
+/// `from` plus `working_days` working days is `to`.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "from": "2024-12-31", "to": "2025-01-10", "working_days": 7, "cuti_bersama_is_working_day": false
+}))]
+pub struct WorkingDays {
+    #[schema(value_type = String, format = Date)]
+    pub from: NaiveDate,
+    #[schema(value_type = String, format = Date)]
+    pub to: NaiveDate,
+    /// Working days after `from` up to and including `to`.
+    pub working_days: u32,
+    /// Whether *cuti bersama* counted as working days (DEFAULT `false`; see `/v1/settings`).
+    pub cuti_bersama_is_working_day: bool,
+}
+
+/// Count working days between two dates, or find the date N working days after one.
+///
+/// Working days are Monday–Friday except national holidays and (by default) *cuti bersama*.
+/// `?from=2024-12-31&add=7` → `2025-01-10` (the R22 annual-report deadline for 2024);
+/// `?from=2024-03-01&add=45` → `2024-05-21` (an R10 DPRD deadline). A computation that reaches
+/// a year without holiday data is refused with `calendar_out_of_range`.
+#[utoipa::path(
+    get,
+    path = "/v1/calendar/working-days",
+    operation_id = "computeWorkingDays",
+    tag = "calendar",
+    params(WorkingDaysQuery),
+    responses(
+        (status = 200, description = "The count (with `to`) or the date (with `add`).", body = WorkingDays),
+        (status = 422, response = ValidationFailed),
+        (status = 500, response = InternalError),
+    ),
+    security(())
+)]
+pub async fn working_days(
+    state: web::Data<AppState>,
+    ApiQuery(q): ApiQuery<WorkingDaysQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let cal = &state.calendar;
+    let (to, n) = match (q.to, q.add) {
+        (Some(to), None) => (to, cal.working_days_between(q.from, to)?),
+        (None, Some(add)) => (cal.add_working_days(q.from, add)?, add),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid_parameter(
+                "add",
+                "exclusive",
+                "give either `to` or `add`, not both",
+                "isi `to` atau `add`, tidak keduanya",
+            ))
+        }
+        (None, None) => {
+            return Err(ApiError::invalid_parameter(
+                "to",
+                "required",
+                "give `to` (count working days) or `add` (find a date)",
+                "isi `to` (hitung hari kerja) atau `add` (cari tanggal)",
+            ))
+        }
+    };
+    Ok(HttpResponse::Ok().json(WorkingDays {
+        from: q.from,
+        to,
+        working_days: n,
+        cuti_bersama_is_working_day: cal.policy().cuti_bersama_is_working_day,
+    }))
+}

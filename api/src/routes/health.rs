@@ -1,0 +1,68 @@
+//! Liveness and readiness for load balancers and orchestrators.
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::openapi::responses::{InternalError, ServiceUnavailable};
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+pub struct Live {
+    /// Always `ok` when the process answers.
+    pub status: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"status": "ready", "database": "sqlite"}))]
+pub struct Ready {
+    /// `ready` when the database answers.
+    pub status: String,
+    /// The database backend in use: `sqlite` or `postgres`.
+    pub database: String,
+}
+
+/// The process is up.
+#[utoipa::path(
+    get,
+    path = "/health/live",
+    operation_id = "getLiveness",
+    tag = "health",
+    responses(
+        (status = 200, description = "The process is up.", body = Live),
+        (status = 500, response = InternalError),
+    ),
+    security(())
+)]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(Live {
+        status: "ok".into(),
+    })
+}
+
+/// The process is up and its database answers.
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    operation_id = "getReadiness",
+    tag = "health",
+    responses(
+        (status = 200, description = "Ready to serve requests.", body = Ready),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    ),
+    security(())
+)]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state
+        .db(|c| {
+            jalin_persistence::db::ping(c).map_err(|e| ApiError::Unavailable(e.to_string()))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Ready {
+        status: "ready".into(),
+        database: state.pool.backend().as_str().into(),
+    }))
+}

@@ -1,0 +1,248 @@
+//! Reference data: regions (Kemendagri codes) and countries (ISO 3166-1).
+
+use actix_web::{web, HttpResponse};
+use jalin_domain::{Country, CountryCode, Region, RegionCode, RegionKind};
+use jalin_persistence::reference::{self as store, CountryFilter, RegionFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::openapi::responses::{BadRequest, InternalError, NotFound, ValidationFailed};
+use crate::page_of;
+use crate::pagination::PageRequest;
+use crate::state::AppState;
+
+/// A province, regency (*kabupaten*) or city (*kota*).
+#[derive(Serialize, ToSchema)]
+#[schema(as = Region, example = json!({
+    "code": "33.74", "name": "Kota Semarang", "kind": "city", "parent_code": "33"
+}))]
+pub struct RegionDto {
+    /// Kemendagri code: `NN` for a province, `NN.NN` for a regency/city.
+    #[schema(example = "33.74", pattern = r"^\d{2}(\.\d{2})?$")]
+    pub code: String,
+    #[schema(example = "Kota Semarang")]
+    pub name: String,
+    pub kind: RegionKind,
+    /// The province of a regency/city; `null` for a province.
+    #[schema(example = "33")]
+    pub parent_code: Option<String>,
+}
+
+impl From<Region> for RegionDto {
+    fn from(r: Region) -> Self {
+        Self {
+            code: r.code.to_string(),
+            name: r.name,
+            kind: r.kind,
+            parent_code: r.parent_code.map(|p| p.to_string()),
+        }
+    }
+}
+
+page_of!(RegionPage, RegionDto);
+
+#[derive(Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct RegionListQuery {
+    /// Only regions of this kind.
+    pub kind: Option<RegionKind>,
+    /// Only the regencies/cities of this province, e.g. `33`.
+    #[param(example = "33", pattern = r"^\d{2}(\.\d{2})?$")]
+    pub parent_code: Option<String>,
+    /// Page size, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List regions in code order.
+#[utoipa::path(
+    get,
+    path = "/v1/regions",
+    operation_id = "listRegions",
+    tag = "reference",
+    params(RegionListQuery),
+    responses(
+        (status = 200, description = "A page of regions, ordered by code.", body = RegionPage,
+         example = json!({"items": [{"code": "33.01", "name": "Kabupaten Cilacap", "kind": "regency", "parent_code": "33"}], "next_cursor": "eyJsIjoicmVnaW9ucyIsImsiOiIzMy4wMSJ9"})),
+        (status = 400, response = BadRequest),
+        (status = 422, response = ValidationFailed),
+        (status = 500, response = InternalError),
+    ),
+    security(())
+)]
+pub async fn list_regions(
+    state: web::Data<AppState>,
+    ApiQuery(q): ApiQuery<RegionListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageRequest::new("regions", q.limit, q.cursor.as_deref())?;
+    let parent_code = q
+        .parent_code
+        .as_deref()
+        .map(|p| {
+            RegionCode::parse(p).map_err(|e| {
+                ApiError::invalid_parameter("parent_code", "invalid_format", e.to_string(), format!("`{p}` bukan kode daerah"))
+            })
+        })
+        .transpose()?;
+    let filter = RegionFilter {
+        kind: q.kind,
+        parent_code,
+    };
+    let (fetch, after) = (page.fetch(), page.after.clone());
+    let rows = state
+        .db(move |c| Ok(store::list_regions(c, &filter, after.as_deref(), fetch)?))
+        .await?;
+    let (items, next_cursor) = page.page(rows, |r| r.code.to_string());
+    Ok(HttpResponse::Ok().json(RegionPage {
+        items: items.into_iter().map(RegionDto::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Get one region by its code.
+#[utoipa::path(
+    get,
+    path = "/v1/regions/{code}",
+    operation_id = "getRegion",
+    tag = "reference",
+    params(("code" = String, Path, description = "Kemendagri code, e.g. `33` or `33.74`.", example = "33.74")),
+    responses(
+        (status = 200, description = "The region.", body = RegionDto),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+    ),
+    security(())
+)]
+pub async fn get_region(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let raw = path.into_inner();
+    let not_found = || ApiError::NotFound {
+        kind: "region",
+        id: raw.clone(),
+    };
+    let code = RegionCode::parse(&raw).map_err(|_| not_found())?;
+    let region = state
+        .db(move |c| Ok(store::get_region(c, &code)?))
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(RegionDto::from(region)))
+}
+
+/// A state, with Indonesia's diplomatic-relations status.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Country, example = json!({
+    "iso2": "AU", "iso3": "AUS", "name_en": "Australia", "name_id": "Australia", "diplomatic_relations": true
+}))]
+pub struct CountryDto {
+    /// ISO 3166-1 alpha-2 (`XK` for Kosovo).
+    #[schema(example = "AU", pattern = "^[A-Z]{2}$")]
+    pub iso2: String,
+    #[schema(example = "AUS")]
+    pub iso3: String,
+    #[schema(example = "Australia")]
+    pub name_en: String,
+    #[schema(example = "Australia")]
+    pub name_id: String,
+    /// Whether Indonesia has diplomatic relations with it. Rule R4 (PP 28/2018 art. 27(1)a):
+    /// no cooperation with a partner in a country without them (Israel, Taiwan, Kosovo).
+    pub diplomatic_relations: bool,
+}
+
+impl From<Country> for CountryDto {
+    fn from(c: Country) -> Self {
+        Self {
+            iso2: c.iso2.to_string(),
+            iso3: c.iso3,
+            name_en: c.name_en,
+            name_id: c.name_id,
+            diplomatic_relations: c.diplomatic_relations,
+        }
+    }
+}
+
+page_of!(CountryPage, CountryDto);
+
+#[derive(Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct CountryListQuery {
+    /// Only countries with (`true`) or without (`false`) diplomatic relations with Indonesia.
+    pub diplomatic_relations: Option<bool>,
+    /// Page size, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List countries in ISO code order.
+#[utoipa::path(
+    get,
+    path = "/v1/countries",
+    operation_id = "listCountries",
+    tag = "reference",
+    params(CountryListQuery),
+    responses(
+        (status = 200, description = "A page of countries, ordered by `iso2`.", body = CountryPage,
+         example = json!({"items": [{"iso2": "IL", "iso3": "ISR", "name_en": "Israel", "name_id": "Israel", "diplomatic_relations": false}], "next_cursor": null})),
+        (status = 400, response = BadRequest),
+        (status = 422, response = ValidationFailed),
+        (status = 500, response = InternalError),
+    ),
+    security(())
+)]
+pub async fn list_countries(
+    state: web::Data<AppState>,
+    ApiQuery(q): ApiQuery<CountryListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageRequest::new("countries", q.limit, q.cursor.as_deref())?;
+    let filter = CountryFilter {
+        diplomatic_relations: q.diplomatic_relations,
+    };
+    let (fetch, after) = (page.fetch(), page.after.clone());
+    let rows = state
+        .db(move |c| Ok(store::list_countries(c, &filter, after.as_deref(), fetch)?))
+        .await?;
+    let (items, next_cursor) = page.page(rows, |c| c.iso2.to_string());
+    Ok(HttpResponse::Ok().json(CountryPage {
+        items: items.into_iter().map(CountryDto::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Get one country by its ISO 3166-1 alpha-2 code (either case).
+#[utoipa::path(
+    get,
+    path = "/v1/countries/{iso2}",
+    operation_id = "getCountry",
+    tag = "reference",
+    params(("iso2" = String, Path, description = "ISO 3166-1 alpha-2 code, e.g. `AU`.", example = "AU")),
+    responses(
+        (status = 200, description = "The country.", body = CountryDto),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+    ),
+    security(())
+)]
+pub async fn get_country(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let raw = path.into_inner();
+    let not_found = || ApiError::NotFound {
+        kind: "country",
+        id: raw.clone(),
+    };
+    let code = CountryCode::parse(&raw).map_err(|_| not_found())?;
+    let country = state
+        .db(move |c| Ok(store::get_country(c, &code)?))
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(CountryDto::from(country)))
+}

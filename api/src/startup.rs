@@ -1,0 +1,156 @@
+//! Building and starting the server: open the database, migrate, load reference data, build the
+//! calendar, bind, serve. Tests use the same path with their own extra routes.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::middleware::{from_fn, Condition};
+use actix_web::{http, web, App, HttpServer};
+use jalin_domain::Calendar;
+use jalin_persistence::reference::{self, DatasetOutcome};
+use jalin_persistence::{DbError, Pool, PoolOptions};
+
+use crate::config::Config;
+use crate::context::request_context;
+use crate::extract::JsonLimit;
+use crate::routes;
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// Opens the pool and applies migrations; returns the pool.
+pub fn open_database(config: &Config) -> Result<Pool, StartupError> {
+    let opts = PoolOptions {
+        max_size: config.db_pool_size,
+        ..PoolOptions::default()
+    };
+    let pool = Pool::open(&config.database_url, &opts)?;
+    let applied = pool.migrate()?;
+    if applied > 0 {
+        log::info!("applied {applied} migration(s) to {}", config.database_url);
+    }
+    Ok(pool)
+}
+
+/// Loads reference data (only datasets that changed) and logs what happened.
+pub fn load_reference_data(pool: &Pool) -> Result<(), StartupError> {
+    let mut conn = pool.get()?;
+    let report = reference::load_all(&mut conn)?;
+    for (name, outcome) in report.datasets {
+        if let DatasetOutcome::Applied { inserted, updated } = outcome {
+            log::info!("reference data {name}: {inserted} inserted, {updated} updated");
+        }
+    }
+    Ok(())
+}
+
+/// Everything the server needs, ready to serve.
+pub fn prepare(config: Config) -> Result<AppState, StartupError> {
+    let pool = open_database(&config)?;
+    load_reference_data(&pool)?;
+    let days_off = {
+        let mut conn = pool.get()?;
+        reference::all_days_off(&mut conn)?
+    };
+    let calendar = Calendar::new(days_off, config.calendar);
+    Ok(AppState {
+        pool,
+        calendar: Arc::new(calendar),
+        config: Arc::new(config),
+    })
+}
+
+/// A bound, running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub server: actix_web::dev::Server,
+}
+
+/// Extra routes mounted next to the API (tests mount routes that exist only in tests).
+pub type ExtraRoutes = fn(&mut web::ServiceConfig);
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            http::header::AUTHORIZATION,
+            http::header::CONTENT_TYPE,
+            http::header::ACCEPT,
+            http::header::ACCEPT_LANGUAGE,
+            http::header::IF_MATCH,
+            http::header::HeaderName::from_static("idempotency-key"),
+            http::header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            http::header::ETAG,
+            http::header::LOCATION,
+            http::header::RETRY_AFTER,
+            http::header::HeaderName::from_static("x-request-id"),
+            http::header::HeaderName::from_static("idempotent-replayed"),
+        ])
+        .max_age(3600);
+    for o in origins {
+        cors = if o == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(o)
+        };
+    }
+    cors
+}
+
+/// Binds `state.config.listen` and starts serving (the returned server must be awaited).
+pub fn start(state: AppState, extra: Option<ExtraRoutes>) -> Result<Running, StartupError> {
+    let addr = state.config.listen;
+    let listener = TcpListener::bind(addr).map_err(|source| StartupError::Bind {
+        addr: addr.to_string(),
+        source,
+    })?;
+    let bound = listener.local_addr().map_err(|source| StartupError::Bind {
+        addr: addr.to_string(),
+        source,
+    })?;
+    let json_limit = state.config.json_limit;
+    let origins = state.config.cors_origins.clone();
+    let workers = state.config.workers;
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(JsonLimit(json_limit))
+            .app_data(web::PayloadConfig::new(json_limit))
+            .configure(routes::configure)
+            .configure(|cfg| {
+                if let Some(f) = extra {
+                    f(cfg)
+                }
+            })
+            .default_service(web::to(routes::not_found))
+            .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+            .wrap(from_fn(request_context))
+    });
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    let server = server
+        .listen(listener)
+        .map_err(|source| StartupError::Bind {
+            addr: addr.to_string(),
+            source,
+        })?
+        .run();
+    Ok(Running {
+        addr: bound,
+        server,
+    })
+}

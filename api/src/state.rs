@@ -1,0 +1,46 @@
+//! What every handler shares: the pool, the calendar, the configuration.
+
+use std::sync::Arc;
+
+use jalin_domain::Calendar;
+use jalin_persistence::{write_transaction, DbConnection, Pool};
+
+use crate::config::Config;
+use crate::context::{current_request_id, with_request_id};
+use crate::error::ApiError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub calendar: Arc<Calendar>,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Runs database work off the async workers, with the request id for its logs.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let rid = current_request_id();
+        actix_web::web::block(move || {
+            with_request_id(rid, || {
+                let mut conn = pool.get()?;
+                f(&mut conn)
+            })
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Runs `f` in one write transaction (`BEGIN IMMEDIATE` on SQLite).
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db(move |conn| write_transaction(conn, f)).await
+    }
+}
