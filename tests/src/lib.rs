@@ -1,1 +1,299 @@
+//! Black-box test harness: starts the real jalin server (same start-up path as `jalin serve`)
+//! on a free port with a fresh database, and talks to it over HTTP.
+//!
+//! SQLite tests always run. PostgreSQL tests run when `JALIN_TEST_POSTGRES_URL` is set, each in
+//! a database of its own created for the test and dropped after it; with `CI=true` a missing or
+//! unreachable PostgreSQL fails the test instead of skipping it.
 
+use std::collections::HashMap;
+use std::sync::Once;
+use std::time::Duration;
+
+use jalin_api::Config;
+use serde_json::Value;
+
+pub mod routes;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    /// The app's own database, for tests that look behind the API.
+    pub database_url: jalin_persistence::DatabaseUrl,
+    agent: ureq::Agent,
+    handle: actix_web::dev::ServerHandle,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
+
+    /// Asserts an RFC 9457 problem with this status and code, and returns its body.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status, status, "status; body: {}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "content type; body: {}",
+            self.body
+        );
+        let p = self.json();
+        assert_eq!(p["code"], code, "code; body: {}", self.body);
+        assert_eq!(p["status"], status);
+        assert_eq!(p["type"], format!("urn:jalin:problem:{code}"));
+        for field in ["title", "detail", "request_id", "instance"] {
+            assert!(p[field].is_string(), "problem lacks {field}: {}", self.body);
+        }
+        assert_eq!(Some(p["request_id"].as_str().unwrap_or_default()), self.header("x-request-id"));
+        p
+    }
+}
+
+/// A request being built.
+pub struct Req<'a> {
+    app: &'a TestApp,
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Req<'_> {
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn json(self, v: &Value) -> Self {
+        self.body("application/json", v.to_string().into_bytes())
+    }
+
+    pub fn body(mut self, content_type: &str, body: Vec<u8>) -> Self {
+        self.headers.push(("content-type".into(), content_type.into()));
+        self.body = body;
+        self
+    }
+
+    pub fn send(self) -> Resp {
+        let mut b = ureq::http::Request::builder()
+            .method(self.method.as_str())
+            .uri(format!("{}{}", self.app.base, self.path));
+        for (k, v) in &self.headers {
+            b = b.header(k.as_str(), v.as_str());
+        }
+        let request = b.body(self.body).expect("request");
+        let mut res = self
+            .app
+            .agent
+            .run(request)
+            .unwrap_or_else(|e| panic!("{} {}: {e}", self.method, self.path));
+        let headers = res
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        let status = res.status().as_u16();
+        let body = res.body_mut().read_to_string().unwrap_or_default();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+static LOGGING: Once = Once::new();
+
+/// `JALIN_TEST_POSTGRES_URL`, or `None` (with a visible note) when PostgreSQL tests are skipped.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("JALIN_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => Some(url),
+        None if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true but JALIN_TEST_POSTGRES_URL is not set: the PostgreSQL half of the suite must run in CI")
+        }
+        None => {
+            eprintln!("SKIPPED on PostgreSQL: set JALIN_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it");
+            None
+        }
+    }
+}
+
+impl TestApp {
+    pub fn spawn(db: Db) -> Option<TestApp> {
+        Self::spawn_with(db, &[])
+    }
+
+    /// Starts a server on `db` with extra configuration variables.
+    pub fn spawn_with(db: Db, env: &[(&str, &str)]) -> Option<TestApp> {
+        LOGGING.call_once(|| {
+            if std::env::var("RUST_LOG").is_ok() {
+                jalin_api::context::init_logging();
+            }
+        });
+        let mut vars: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        vars.insert("JALIN_LISTEN".into(), "127.0.0.1:0".into());
+        vars.entry("JALIN_WORKERS".into()).or_insert_with(|| "2".into());
+        vars.entry("JALIN_DB_POOL_SIZE".into()).or_insert_with(|| "4".into());
+        let (sqlite_dir, pg) = match db {
+            Db::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                vars.insert("JALIN_DATA_DIR".into(), dir.path().display().to_string());
+                (Some(dir), None)
+            }
+            Db::Postgres => {
+                let admin = postgres_url()?;
+                let name = format!("jalin_t_{}", uuid::Uuid::now_v7().simple());
+                let url = jalin_persistence::admin::create_postgres_database(&admin, &name)
+                    .unwrap_or_else(|e| panic!("PostgreSQL at JALIN_TEST_POSTGRES_URL is unusable: {e}"));
+                vars.insert("JALIN_DATABASE_URL".into(), url);
+                (None, Some((admin, name)))
+            }
+        };
+        let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
+        let database_url = config.database_url.clone();
+        let state = jalin_api::startup::prepare(config).expect("server prepares");
+        let running = jalin_api::startup::start(state, Some(routes::configure)).expect("server starts");
+        let handle = running.server.handle();
+        let server = running.server;
+        std::thread::spawn(move || {
+            let _ = actix_web::rt::System::new().block_on(server);
+        });
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Some(TestApp {
+            base: format!("http://{}", running.addr),
+            db,
+            database_url,
+            agent,
+            handle,
+            _sqlite_dir: sqlite_dir,
+            pg,
+        })
+    }
+
+    /// A pool on the app's database.
+    pub fn pool(&self) -> jalin_persistence::Pool {
+        jalin_persistence::Pool::open(&self.database_url, &Default::default()).expect("pool")
+    }
+
+    pub fn req(&self, method: &str, path: &str) -> Req<'_> {
+        Req {
+            app: self,
+            method: method.to_owned(),
+            path: path.to_owned(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Resp {
+        self.req("GET", path).send()
+    }
+
+    /// GETs `path` and asserts 200 JSON.
+    #[track_caller]
+    pub fn get_ok(&self, path: &str) -> Value {
+        let r = self.get(path);
+        assert_eq!(r.status, 200, "GET {path}: {}", r.body);
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        r.json()
+    }
+
+    /// Follows `next_cursor` through every page of a list and returns all items.
+    #[track_caller]
+    pub fn get_all(&self, path: &str) -> Vec<Value> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..1000 {
+            let url = match &cursor {
+                Some(c) => format!("{path}{sep}limit=100&cursor={c}"),
+                None => format!("{path}{sep}limit=100"),
+            };
+            let page = self.get_ok(&url);
+            items.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return items,
+            }
+        }
+        panic!("pagination of {path} does not end");
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The stop command is sent at once; the returned future only waits for completion.
+        drop(self.handle.stop(false));
+        if let Some((admin, name)) = self.pg.take() {
+            std::thread::sleep(Duration::from_millis(50));
+            if let Err(e) = jalin_persistence::admin::drop_postgres_database(&admin, &name) {
+                eprintln!("could not drop test database {name}: {e}");
+            }
+        }
+    }
+}
+
+/// Declares tests that run once on SQLite and once on PostgreSQL:
+///
+/// ```ignore
+/// on_both_databases! {
+///     /// R22: the 2024 annual report is due on 2025-01-10.
+///     fn annual_report_due(app) { ... }
+///     fn with_config(app) with [("JALIN_JSON_LIMIT", "1024")] { ... }
+/// }
+/// ```
+#[macro_export]
+macro_rules! on_both_databases {
+    () => {};
+    ($(#[$meta:meta])* fn $name:ident($app:ident) with $env:tt $body:block $($rest:tt)*) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn run($app: &$crate::TestApp) $body
+            #[test]
+            fn sqlite() {
+                let app = $crate::TestApp::spawn_with($crate::Db::Sqlite, &$env).expect("SQLite app");
+                run(&app);
+            }
+            #[test]
+            fn postgres() {
+                if let Some(app) = $crate::TestApp::spawn_with($crate::Db::Postgres, &$env) {
+                    run(&app);
+                }
+            }
+        }
+        $crate::on_both_databases! { $($rest)* }
+    };
+    ($(#[$meta:meta])* fn $name:ident($app:ident) $body:block $($rest:tt)*) => {
+        $crate::on_both_databases! { $(#[$meta])* fn $name($app) with [] $body $($rest)* }
+    };
+}

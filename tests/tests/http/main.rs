@@ -1,0 +1,8 @@
+//! The black-box suite: every test starts the real server and talks HTTP to it, once on
+//! SQLite and once on PostgreSQL.
+
+mod calendar;
+mod contract;
+mod conventions;
+mod idempotency;
+mod reference;
