@@ -9,7 +9,11 @@ use crate::config::{Config, ConfigError};
 use crate::startup;
 
 #[derive(Parser)]
-#[command(name = "jalin", version, about = "Regional foreign cooperation registry and PP 28/2018 workflow API")]
+#[command(
+    name = "jalin",
+    version,
+    about = "Regional foreign cooperation registry and PP 28/2018 workflow API"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -85,7 +89,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(format!("configuration error: {e}")),
             };
-            let result = startup::open_database(&cfg).and_then(|pool| startup::load_reference_data(&pool));
+            let result =
+                startup::open_database(&cfg).and_then(|pool| startup::load_reference_data(&pool));
             match result {
                 Ok(()) => {
                     println!("database {} is up to date", cfg.database_url);

@@ -81,9 +81,14 @@ mod tests {
     #[test]
     fn if_match_is_required_and_strong() {
         let tag = Etag::for_version("a", 1);
-        assert!(matches!(IfMatch(None).check(&tag), Err(ApiError::PreconditionRequired)));
+        assert!(matches!(
+            IfMatch(None).check(&tag),
+            Err(ApiError::PreconditionRequired)
+        ));
         assert!(IfMatch(Some(tag.as_str().to_owned())).check(&tag).is_ok());
-        assert!(IfMatch(Some(format!("\"x\", {}", tag.as_str()))).check(&tag).is_ok());
+        assert!(IfMatch(Some(format!("\"x\", {}", tag.as_str())))
+            .check(&tag)
+            .is_ok());
         assert!(IfMatch(Some("*".into())).check(&tag).is_ok());
         assert!(matches!(
             IfMatch(Some(format!("W/{}", tag.as_str()))).check(&tag),

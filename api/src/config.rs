@@ -10,14 +10,46 @@ use jalin_persistence::DatabaseUrl;
 
 /// Every variable the server reads, with its default and meaning (the README's table).
 pub const VARIABLES: &[(&str, &str, &str)] = &[
-    ("JALIN_DATABASE_URL", "sqlite://$JALIN_DATA_DIR/jalin.db", "`sqlite://PATH` or `postgres://USER[:PASSWORD]@HOST:PORT/DB`"),
-    ("JALIN_LISTEN", "127.0.0.1:8080", "address and port to listen on"),
-    ("JALIN_DATA_DIR", "./data", "directory for the SQLite database and stored files"),
-    ("JALIN_CORS_ORIGINS", "(none)", "comma-separated origins allowed by CORS, e.g. `https://app.example.go.id`, or `*`"),
-    ("JALIN_JSON_LIMIT", "1048576", "largest JSON request body, in bytes"),
-    ("JALIN_CUTI_BERSAMA_IS_WORKING_DAY", "false", "DEFAULT: whether *cuti bersama* count as working days"),
-    ("JALIN_IDEMPOTENCY_TTL_HOURS", "24", "how long an `Idempotency-Key` is remembered"),
-    ("JALIN_DB_POOL_SIZE", "10", "database connections in the pool"),
+    (
+        "JALIN_DATABASE_URL",
+        "sqlite://$JALIN_DATA_DIR/jalin.db",
+        "`sqlite://PATH` or `postgres://USER[:PASSWORD]@HOST:PORT/DB`",
+    ),
+    (
+        "JALIN_LISTEN",
+        "127.0.0.1:8080",
+        "address and port to listen on",
+    ),
+    (
+        "JALIN_DATA_DIR",
+        "./data",
+        "directory for the SQLite database and stored files",
+    ),
+    (
+        "JALIN_CORS_ORIGINS",
+        "(none)",
+        "comma-separated origins allowed by CORS, e.g. `https://app.example.go.id`, or `*`",
+    ),
+    (
+        "JALIN_JSON_LIMIT",
+        "1048576",
+        "largest JSON request body, in bytes",
+    ),
+    (
+        "JALIN_CUTI_BERSAMA_IS_WORKING_DAY",
+        "false",
+        "DEFAULT: whether *cuti bersama* count as working days",
+    ),
+    (
+        "JALIN_IDEMPOTENCY_TTL_HOURS",
+        "24",
+        "how long an `Idempotency-Key` is remembered",
+    ),
+    (
+        "JALIN_DB_POOL_SIZE",
+        "10",
+        "database connections in the pool",
+    ),
     ("JALIN_WORKERS", "number of CPUs", "HTTP worker threads"),
     ("RUST_LOG", "info", "log filter (env_logger syntax)"),
 ];
@@ -45,7 +77,11 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={:?} is invalid: {}", self.var, self.value, self.expected)
+        write!(
+            f,
+            "{}={:?} is invalid: {}",
+            self.var, self.value, self.expected
+        )
     }
 }
 
@@ -71,9 +107,13 @@ impl Config {
             None => DatabaseUrl::Sqlite(data_dir.join("jalin.db")),
         };
         let listen = match get("JALIN_LISTEN") {
-            Some(v) => v
-                .parse()
-                .map_err(|_| bad("JALIN_LISTEN", &v, "HOST:PORT with an IP address, e.g. 127.0.0.1:8080"))?,
+            Some(v) => v.parse().map_err(|_| {
+                bad(
+                    "JALIN_LISTEN",
+                    &v,
+                    "HOST:PORT with an IP address, e.g. 127.0.0.1:8080",
+                )
+            })?,
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
         };
         let cors_origins = match get("JALIN_CORS_ORIGINS") {
@@ -87,7 +127,9 @@ impl Config {
                 for o in &origins {
                     let ok = o == "*"
                         || ((o.starts_with("http://") || o.starts_with("https://"))
-                            && !o.split_once("://").is_some_and(|(_, rest)| rest.contains('/') || rest.is_empty()));
+                            && !o
+                                .split_once("://")
+                                .is_some_and(|(_, rest)| rest.contains('/') || rest.is_empty()));
                     if !ok {
                         return Err(bad(
                             "JALIN_CORS_ORIGINS",
@@ -99,8 +141,18 @@ impl Config {
                 origins
             }
         };
-        let json_limit = parse_num(get("JALIN_JSON_LIMIT"), 1024 * 1024, 1024..=64 * 1024 * 1024)
-            .map_err(|v| bad("JALIN_JSON_LIMIT", &v, "a number of bytes from 1024 to 67108864"))?;
+        let json_limit = parse_num(
+            get("JALIN_JSON_LIMIT"),
+            1024 * 1024,
+            1024..=64 * 1024 * 1024,
+        )
+        .map_err(|v| {
+            bad(
+                "JALIN_JSON_LIMIT",
+                &v,
+                "a number of bytes from 1024 to 67108864",
+            )
+        })?;
         let cuti = match get("JALIN_CUTI_BERSAMA_IS_WORKING_DAY").as_deref() {
             None => false,
             Some("true" | "1" | "yes") => true,
@@ -134,7 +186,11 @@ impl Config {
     }
 }
 
-fn parse_num<T>(value: Option<String>, default: T, range: std::ops::RangeInclusive<T>) -> Result<T, String>
+fn parse_num<T>(
+    value: Option<String>,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, String>
 where
     T: std::str::FromStr + PartialOrd + Copy,
 {
@@ -153,14 +209,20 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
     #[test]
     fn defaults_are_the_local_sqlite_file_on_port_8080() {
         let c = cfg(&[]).unwrap();
-        assert_eq!(c.database_url, DatabaseUrl::Sqlite(PathBuf::from("./data/jalin.db")));
+        assert_eq!(
+            c.database_url,
+            DatabaseUrl::Sqlite(PathBuf::from("./data/jalin.db"))
+        );
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert!(!c.calendar.cuti_bersama_is_working_day);
         assert_eq!(c.idempotency_ttl_hours, 24);
@@ -184,8 +246,15 @@ mod tests {
     #[test]
     fn the_data_dir_moves_the_default_database() {
         let c = cfg(&[("JALIN_DATA_DIR", "/var/lib/jalin")]).unwrap();
-        assert_eq!(c.database_url, DatabaseUrl::Sqlite(PathBuf::from("/var/lib/jalin/jalin.db")));
-        let c = cfg(&[("JALIN_CORS_ORIGINS", "https://a.go.id, http://localhost:5173")]).unwrap();
+        assert_eq!(
+            c.database_url,
+            DatabaseUrl::Sqlite(PathBuf::from("/var/lib/jalin/jalin.db"))
+        );
+        let c = cfg(&[(
+            "JALIN_CORS_ORIGINS",
+            "https://a.go.id, http://localhost:5173",
+        )])
+        .unwrap();
         assert_eq!(c.cors_origins, ["https://a.go.id", "http://localhost:5173"]);
     }
 }

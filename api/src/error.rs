@@ -50,7 +50,12 @@ impl ApiError {
     }
 
     /// A single invalid query or path parameter.
-    pub fn invalid_parameter(name: &str, code: &str, en: impl Into<String>, id: impl Into<String>) -> Self {
+    pub fn invalid_parameter(
+        name: &str,
+        code: &str,
+        en: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Self {
         Self::Validation(vec![FieldIssue::parameter(name, code, Text::new(en, id))])
     }
 

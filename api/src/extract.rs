@@ -39,7 +39,12 @@ where
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let is_json = content_type.as_deref().is_some_and(|ct| {
-            let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let essence = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             essence == "application/json" || essence.ends_with("+json")
         });
         let limit = req
@@ -75,7 +80,10 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<ApiJso
         ApiError::Validation(vec![FieldIssue::pointer(
             &pointer,
             "invalid_value",
-            Text::new(e.inner().to_string(), format!("nilai tidak valid: {}", e.inner())),
+            Text::new(
+                e.inner().to_string(),
+                format!("nilai tidak valid: {}", e.inner()),
+            ),
         )])
     })?;
     value
@@ -196,7 +204,11 @@ fn collect(errors: &ValidationErrors, prefix: String, at: Location, out: &mut Ve
 }
 
 fn message_for(e: &validator::ValidationError) -> Text {
-    let p = |k: &str| e.params.get(k).map(|v| v.to_string().trim_matches('"').to_owned());
+    let p = |k: &str| {
+        e.params
+            .get(k)
+            .map(|v| v.to_string().trim_matches('"').to_owned())
+    };
     if let Some(m) = &e.message {
         return Text::new(m.to_string(), m.to_string());
     }
@@ -257,7 +269,9 @@ mod tests {
 
     #[test]
     fn type_errors_point_at_the_value() {
-        let v = issues(parse_json::<Body>(br#"{"name":"a","items":[{"n":1},{"n":"x"}]}"#));
+        let v = issues(parse_json::<Body>(
+            br#"{"name":"a","items":[{"n":1},{"n":"x"}]}"#,
+        ));
         assert_eq!(v[0].pointer.as_deref(), Some("/items/1/n"));
     }
 
@@ -288,10 +302,16 @@ mod tests {
         assert_eq!(v[0].parameter.as_deref(), Some("limit"));
         let e = parse_query::<Q>("limit=5").unwrap_err();
         let ApiError::Validation(v) = e else { panic!() };
-        assert_eq!((v[0].parameter.as_deref(), v[0].code.as_str()), (Some("year"), "required"));
+        assert_eq!(
+            (v[0].parameter.as_deref(), v[0].code.as_str()),
+            (Some("year"), "required")
+        );
         let e = parse_query::<Q>("year=2024&limit=0").unwrap_err();
         let ApiError::Validation(v) = e else { panic!() };
-        assert_eq!((v[0].parameter.as_deref(), v[0].code.as_str()), (Some("limit"), "range"));
+        assert_eq!(
+            (v[0].parameter.as_deref(), v[0].code.as_str()),
+            (Some("limit"), "range")
+        );
         assert_eq!(parse_query::<Q>("year=2024").unwrap().year, 2024);
     }
 }

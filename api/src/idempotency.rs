@@ -31,7 +31,11 @@ impl FromRequest for IdempotencyKey {
         let result = match req.headers().get(HEADER) {
             None => Ok(IdempotencyKey(None)),
             Some(v) => match v.to_str() {
-                Ok(s) if !s.is_empty() && s.len() <= 255 && s.bytes().all(|b| b.is_ascii_graphic()) => {
+                Ok(s)
+                    if !s.is_empty()
+                        && s.len() <= 255
+                        && s.bytes().all(|b| b.is_ascii_graphic()) =>
+                {
                     Ok(IdempotencyKey(Some(s.to_owned())))
                 }
                 _ => Err(ApiError::InvalidIdempotencyKey),
@@ -122,7 +126,10 @@ where
         h.update(req.uri().to_string().as_bytes());
         h.update(b"\n");
         h.update(canonical_body.as_bytes());
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>()
+        h.finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     };
     let life = Lifetimes {
         ttl: chrono::Duration::hours(i64::from(state.config.idempotency_ttl_hours)),
@@ -132,7 +139,16 @@ where
     let claim = {
         let (scope, key) = (scope.clone(), key.clone());
         state
-            .db(move |c| Ok(store::claim(c, &scope, &key, &fingerprint, Utc::now().naive_utc(), life)?))
+            .db(move |c| {
+                Ok(store::claim(
+                    c,
+                    &scope,
+                    &key,
+                    &fingerprint,
+                    Utc::now().naive_utc(),
+                    life,
+                )?)
+            })
             .await?
     };
     match claim {

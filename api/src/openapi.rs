@@ -20,7 +20,11 @@ use crate::routes;
         routes::settings::list,
     ),
     components(
-        schemas(crate::problem::ProblemBody, crate::problem::ProblemFieldError, crate::pagination::PageEnvelope),
+        schemas(
+            crate::problem::ProblemBody,
+            crate::problem::ProblemFieldError,
+            crate::pagination::PageEnvelope
+        ),
         responses(
             responses::BadRequest,
             responses::NotFound,
@@ -64,7 +68,13 @@ pub mod responses {
             .into()
     }
 
-    fn example(status: u16, code: &str, title: &str, detail: &str, instance: &str) -> serde_json::Value {
+    fn example(
+        status: u16,
+        code: &str,
+        title: &str,
+        detail: &str,
+        instance: &str,
+    ) -> serde_json::Value {
         json!({
             "type": format!("urn:jalin:problem:{code}"),
             "title": title,
@@ -100,7 +110,13 @@ pub mod responses {
     response!(
         NotFound,
         "No such record, or not visible to you (`not_found`).",
-        example(404, "not_found", "Not found", "No region `99.99` is visible to you.", "/v1/regions/99.99")
+        example(
+            404,
+            "not_found",
+            "Not found",
+            "No region `99.99` is visible to you.",
+            "/v1/regions/99.99"
+        )
     );
     response!(
         ValidationFailed,
@@ -121,7 +137,12 @@ pub mod responses {
     response!(
         ServiceUnavailable,
         "The database is not answering (`database_unavailable`).",
-        example(503, "database_unavailable", "Service unavailable",
-            "The database is not answering; retry later.", "/health/ready")
+        example(
+            503,
+            "database_unavailable",
+            "Service unavailable",
+            "The database is not answering; retry later.",
+            "/health/ready"
+        )
     );
 }

@@ -28,7 +28,11 @@ pub struct PageRequest {
 
 impl PageRequest {
     /// `list` names the list so a cursor from another list is refused.
-    pub fn new(list: &'static str, limit: Option<u32>, cursor: Option<&str>) -> Result<Self, ApiError> {
+    pub fn new(
+        list: &'static str,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Self, ApiError> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::invalid_parameter(
@@ -61,7 +65,11 @@ impl PageRequest {
     }
 
     /// Cuts the fetched rows to a page and makes the next cursor from the last item's key.
-    pub fn page<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
+    pub fn page<T>(
+        &self,
+        mut rows: Vec<T>,
+        key: impl Fn(&T) -> String,
+    ) -> (Vec<T>, Option<String>) {
         let more = rows.len() > self.limit as usize;
         rows.truncate(self.limit as usize);
         let next = if more {

@@ -131,23 +131,71 @@ impl Problem {
     pub fn for_status(status: StatusCode) -> Self {
         let (code, en, id): (&'static str, &str, &str) = match status.as_u16() {
             400 => ("bad_request", "Bad request", "Permintaan tidak valid"),
-            401 => ("unauthorized", "Authentication required", "Autentikasi diperlukan"),
+            401 => (
+                "unauthorized",
+                "Authentication required",
+                "Autentikasi diperlukan",
+            ),
             403 => ("forbidden", "Forbidden", "Tidak diizinkan"),
             404 => ("not_found", "Not found", "Tidak ditemukan"),
-            405 => ("method_not_allowed", "Method not allowed", "Metode tidak diizinkan"),
-            406 => ("not_acceptable", "Not acceptable", "Format tidak dapat diberikan"),
-            408 => ("request_timeout", "Request timeout", "Waktu permintaan habis"),
+            405 => (
+                "method_not_allowed",
+                "Method not allowed",
+                "Metode tidak diizinkan",
+            ),
+            406 => (
+                "not_acceptable",
+                "Not acceptable",
+                "Format tidak dapat diberikan",
+            ),
+            408 => (
+                "request_timeout",
+                "Request timeout",
+                "Waktu permintaan habis",
+            ),
             409 => ("conflict", "Conflict", "Konflik"),
-            411 => ("length_required", "Length required", "Panjang konten diperlukan"),
-            412 => ("precondition_failed", "Precondition failed", "Prasyarat tidak terpenuhi"),
-            413 => ("payload_too_large", "Payload too large", "Muatan terlalu besar"),
+            411 => (
+                "length_required",
+                "Length required",
+                "Panjang konten diperlukan",
+            ),
+            412 => (
+                "precondition_failed",
+                "Precondition failed",
+                "Prasyarat tidak terpenuhi",
+            ),
+            413 => (
+                "payload_too_large",
+                "Payload too large",
+                "Muatan terlalu besar",
+            ),
             414 => ("uri_too_long", "URI too long", "URI terlalu panjang"),
-            415 => ("unsupported_media_type", "Unsupported media type", "Jenis media tidak didukung"),
+            415 => (
+                "unsupported_media_type",
+                "Unsupported media type",
+                "Jenis media tidak didukung",
+            ),
             422 => ("validation_failed", "Validation failed", "Validasi gagal"),
-            428 => ("precondition_required", "Precondition required", "Prasyarat diperlukan"),
-            429 => ("rate_limited", "Too many requests", "Terlalu banyak permintaan"),
-            431 => ("headers_too_large", "Request headers too large", "Header permintaan terlalu besar"),
-            503 => ("service_unavailable", "Service unavailable", "Layanan tidak tersedia"),
+            428 => (
+                "precondition_required",
+                "Precondition required",
+                "Prasyarat diperlukan",
+            ),
+            429 => (
+                "rate_limited",
+                "Too many requests",
+                "Terlalu banyak permintaan",
+            ),
+            431 => (
+                "headers_too_large",
+                "Request headers too large",
+                "Header permintaan terlalu besar",
+            ),
+            503 => (
+                "service_unavailable",
+                "Service unavailable",
+                "Layanan tidak tersedia",
+            ),
             s if s >= 500 => ("internal_error", "Internal error", "Kesalahan internal"),
             _ => ("error", "Error", "Kesalahan"),
         };
@@ -261,7 +309,10 @@ mod tests {
     fn indonesian_is_chosen_only_when_preferred() {
         assert_eq!(Lang::from_accept_language(None), Lang::En);
         assert_eq!(Lang::from_accept_language(Some("id")), Lang::Id);
-        assert_eq!(Lang::from_accept_language(Some("id-ID,id;q=0.9,en;q=0.8")), Lang::Id);
+        assert_eq!(
+            Lang::from_accept_language(Some("id-ID,id;q=0.9,en;q=0.8")),
+            Lang::Id
+        );
         assert_eq!(Lang::from_accept_language(Some("en-US,id;q=0.5")), Lang::En);
         assert_eq!(Lang::from_accept_language(Some("fr, id;q=0.3")), Lang::Id);
         assert_eq!(Lang::from_accept_language(Some("id;q=0")), Lang::En);

@@ -44,18 +44,11 @@ pub struct DayOff {
     pub kind: DayOffKind,
 }
 
-/// How the calendar treats *cuti bersama*. DEFAULT (DOMAIN.md §5): non-working; configurable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How the calendar treats *cuti bersama*.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CalendarPolicy {
+    /// DEFAULT (DOMAIN.md §5) `false`: *cuti bersama* are days off. Configurable.
     pub cuti_bersama_is_working_day: bool,
-}
-
-impl Default for CalendarPolicy {
-    fn default() -> Self {
-        Self {
-            cuti_bersama_is_working_day: false,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -170,7 +163,11 @@ impl Calendar {
 
     /// The number of working days after `from` up to and including `to`, so that
     /// `working_days_between(d, add_working_days(d, n)) == n`.
-    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> Result<u32, CalendarError> {
+    pub fn working_days_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<u32, CalendarError> {
         if to < from {
             return Err(CalendarError::ToBeforeFrom { from, to });
         }
@@ -246,13 +243,19 @@ mod tests {
     #[test]
     fn r22_fiscal_year_2024_report_is_due_2025_01_10() {
         let c = calendar(CalendarPolicy::default());
-        assert_eq!(c.add_working_days(d("2024-12-31"), 7).unwrap(), d("2025-01-10"));
+        assert_eq!(
+            c.add_working_days(d("2024-12-31"), 7).unwrap(),
+            d("2025-01-10")
+        );
     }
 
     #[test]
     fn r10_dprd_request_received_2024_03_01_is_due_2024_05_21() {
         let c = calendar(CalendarPolicy::default());
-        assert_eq!(c.add_working_days(d("2024-03-01"), 45).unwrap(), d("2024-05-21"));
+        assert_eq!(
+            c.add_working_days(d("2024-03-01"), 45).unwrap(),
+            d("2024-05-21")
+        );
     }
 
     #[test]
@@ -281,16 +284,25 @@ mod tests {
         assert!(c.is_working_day(d("2024-03-12")).unwrap());
         assert!(!c.is_working_day(d("2024-03-11")).unwrap());
         // One day earlier than the default: 2024-12-26 (cuti bersama) now counts.
-        assert_eq!(c.add_working_days(d("2024-12-24"), 2).unwrap(), d("2024-12-27"));
+        assert_eq!(
+            c.add_working_days(d("2024-12-24"), 2).unwrap(),
+            d("2024-12-27")
+        );
         let default = calendar(CalendarPolicy::default());
-        assert_eq!(default.add_working_days(d("2024-12-24"), 2).unwrap(), d("2024-12-30"));
+        assert_eq!(
+            default.add_working_days(d("2024-12-24"), 2).unwrap(),
+            d("2024-12-30")
+        );
     }
 
     #[test]
     fn a_date_beyond_the_calendar_is_an_error_not_a_guess() {
         let c = calendar(CalendarPolicy::default());
         let err = c.add_working_days(d("2025-12-30"), 5).unwrap_err();
-        assert!(matches!(err, CalendarError::OutOfRange { year: 2026, .. }), "{err:?}");
+        assert!(
+            matches!(err, CalendarError::OutOfRange { year: 2026, .. }),
+            "{err:?}"
+        );
         assert!(c.is_working_day(d("2023-06-01")).is_err());
         assert_eq!(c.covered_years(), vec![2024, 2025]);
     }
@@ -307,6 +319,9 @@ mod tests {
     #[test]
     fn adding_zero_days_is_the_same_date_even_on_a_holiday() {
         let c = calendar(CalendarPolicy::default());
-        assert_eq!(c.add_working_days(d("2025-01-01"), 0).unwrap(), d("2025-01-01"));
+        assert_eq!(
+            c.add_working_days(d("2025-01-01"), 0).unwrap(),
+            d("2025-01-01")
+        );
     }
 }

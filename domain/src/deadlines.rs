@@ -20,10 +20,11 @@ pub fn dprd_decision_due(cal: &Calendar, received: NaiveDate) -> Result<NaiveDat
 
 /// **R22** — the annual report due date for `fiscal_year`.
 pub fn annual_report_due(cal: &Calendar, fiscal_year: i32) -> Result<NaiveDate, CalendarError> {
-    let year_end = NaiveDate::from_ymd_opt(fiscal_year, 12, 31).ok_or(CalendarError::OutOfRange {
-        date: NaiveDate::MIN,
-        year: fiscal_year,
-        covered: String::new(),
-    })?;
+    let year_end =
+        NaiveDate::from_ymd_opt(fiscal_year, 12, 31).ok_or(CalendarError::OutOfRange {
+            date: NaiveDate::MIN,
+            year: fiscal_year,
+            covered: String::new(),
+        })?;
     cal.add_working_days(year_end, ANNUAL_REPORT_WORKING_DAYS)
 }

@@ -158,7 +158,9 @@ mod tests {
 
     #[test]
     fn malformed_region_codes_are_refused() {
-        for bad in ["", "3", "333", "33.", "33.1", "33.001", "ab", "33.00", "33-01", " 33"] {
+        for bad in [
+            "", "3", "333", "33.", "33.1", "33.001", "ab", "33.00", "33-01", " 33",
+        ] {
             assert!(RegionCode::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }

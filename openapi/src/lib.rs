@@ -20,9 +20,18 @@ returns problem texts in Indonesian; every response carries `X-Request-Id`.";
 
 const TAGS: &[(&str, &str)] = &[
     ("health", "Liveness and readiness."),
-    ("reference", "Regions (Kemendagri codes) and countries (ISO 3166-1) with diplomatic-relations status."),
-    ("calendar", "National holidays, cuti bersama and working-day arithmetic."),
-    ("settings", "Configurable values (DOMAIN.md DEFAULTs) in force."),
+    (
+        "reference",
+        "Regions (Kemendagri codes) and countries (ISO 3166-1) with diplomatic-relations status.",
+    ),
+    (
+        "calendar",
+        "National holidays, cuti bersama and working-day arithmetic.",
+    ),
+    (
+        "settings",
+        "Configurable values (DOMAIN.md DEFAULTs) in force.",
+    ),
 ];
 
 /// Adds document-wide parts to the generated document.
@@ -31,11 +40,21 @@ pub fn assemble(mut doc: OpenApi) -> OpenApi {
         .title("jalin API")
         .version(env!("CARGO_PKG_VERSION"))
         .description(Some(DESCRIPTION))
-        .license(Some(LicenseBuilder::new().name("Apache-2.0").identifier(Some("Apache-2.0")).build()))
+        .license(Some(
+            LicenseBuilder::new()
+                .name("Apache-2.0")
+                .identifier(Some("Apache-2.0"))
+                .build(),
+        ))
         .build();
     doc.tags = Some(
         TAGS.iter()
-            .map(|(name, description)| TagBuilder::new().name(*name).description(Some(*description)).build())
+            .map(|(name, description)| {
+                TagBuilder::new()
+                    .name(*name)
+                    .description(Some(*description))
+                    .build()
+            })
             .collect(),
     );
     // Every operation can fail unexpectedly; make sure each documents it.
@@ -61,7 +80,8 @@ pub fn assemble(mut doc: OpenApi) -> OpenApi {
 
 /// Pretty JSON with a trailing newline, as committed.
 pub fn to_pretty_json(doc: &OpenApi) -> String {
-    let mut s = serde_json::to_string_pretty(doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

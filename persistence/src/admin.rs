@@ -18,7 +18,9 @@ fn admin_connection(url: &str) -> Result<PgConnection, DbError> {
 fn check_name(name: &str) -> Result<(), DbError> {
     if !name.is_empty()
         && name.len() <= 63
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
     {
         Ok(())
     } else {
@@ -50,6 +52,7 @@ pub fn create_postgres_database(admin_url: &str, name: &str) -> Result<String, D
 pub fn drop_postgres_database(admin_url: &str, name: &str) -> Result<(), DbError> {
     check_name(name)?;
     let mut conn = admin_connection(admin_url)?;
-    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut conn)?;
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut conn)?;
     Ok(())
 }

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
+pub use diesel::result::Error as DieselError;
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, RunQueryDsl};
-pub use diesel::result::Error as DieselError;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
@@ -47,7 +47,9 @@ impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<Self, String> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err("a sqlite:// URL needs a file path, e.g. sqlite://./data/jalin.db".into());
+                return Err(
+                    "a sqlite:// URL needs a file path, e.g. sqlite://./data/jalin.db".into(),
+                );
             }
             Ok(Self::Sqlite(PathBuf::from(path)))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -125,12 +127,11 @@ impl Manager {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
                 let path_str = path.to_string_lossy().into_owned();
-                let mut conn = SqliteConnection::establish(&path_str).map_err(|source| {
-                    DbError::Connect {
+                let mut conn =
+                    SqliteConnection::establish(&path_str).map_err(|source| DbError::Connect {
                         url: self.url.to_string(),
                         source,
-                    }
-                })?;
+                    })?;
                 // Per connection: wait for locks, enforce foreign keys, WAL for concurrent
                 // readers; NORMAL sync is durable in WAL mode except on power loss.
                 conn.batch_execute(&format!(
@@ -256,7 +257,9 @@ where
 {
     type Tm = <DbConnection as Connection>::TransactionManager;
     match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
         DbConnection::Postgres(_) => Tm::begin_transaction(conn)?,
     }
     match f(conn) {
@@ -279,7 +282,6 @@ pub fn ping(conn: &mut DbConnection) -> Result<(), DbError> {
     diesel::sql_query("SELECT 1").execute(conn)?;
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -40,13 +40,23 @@ pub struct Lifetimes {
     pub stale_after: Duration,
 }
 
-type Row = (String, String, Option<i32>, Option<String>, Option<String>, NaiveDateTime, NaiveDateTime);
+type Row = (
+    String,
+    String,
+    Option<i32>,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+    NaiveDateTime,
+);
 
 /// What a stored row means for a new request with `fingerprint`.
 enum Decision {
     Decided(Claim),
     /// Absent, expired, or abandoned: the key may be (re)claimed.
-    Claimable { existing: bool },
+    Claimable {
+        existing: bool,
+    },
 }
 
 fn decide(row: Option<Row>, fingerprint: &str, now: NaiveDateTime, life: Lifetimes) -> Decision {

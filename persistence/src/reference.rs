@@ -93,9 +93,11 @@ pub fn parse_holidays(csv_text: &str) -> Result<Vec<DayOff>, DbError> {
         .map(|r| {
             let bad = |m: String| DbError::Reference(format!("holidays_id.csv {}: {m}", r.date));
             Ok(DayOff {
-                date: NaiveDate::parse_from_str(&r.date, "%Y-%m-%d").map_err(|e| bad(e.to_string()))?,
+                date: NaiveDate::parse_from_str(&r.date, "%Y-%m-%d")
+                    .map_err(|e| bad(e.to_string()))?,
                 name_id: r.name_id.clone(),
-                kind: DayOffKind::parse(&r.kind).ok_or_else(|| bad(format!("kind `{}`", r.kind)))?,
+                kind: DayOffKind::parse(&r.kind)
+                    .ok_or_else(|| bad(format!("kind `{}`", r.kind)))?,
             })
         })
         .collect()
@@ -111,7 +113,10 @@ pub struct LoadReport {
 pub enum DatasetOutcome {
     /// The stored copy already has this version.
     Unchanged,
-    Applied { inserted: usize, updated: usize },
+    Applied {
+        inserted: usize,
+        updated: usize,
+    },
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -126,17 +131,29 @@ fn sha256_hex(text: &str) -> String {
 pub fn load_all(conn: &mut DbConnection) -> Result<LoadReport, DbError> {
     let mut datasets = Vec::new();
     let regions = parse_regions(REGIONS_CSV)?;
-    datasets.push(load_dataset(conn, "regions", REGIONS_CSV, regions.len(), |c| {
-        upsert_regions(c, &regions)
-    })?);
+    datasets.push(load_dataset(
+        conn,
+        "regions",
+        REGIONS_CSV,
+        regions.len(),
+        |c| upsert_regions(c, &regions),
+    )?);
     let countries = parse_countries(COUNTRIES_CSV)?;
-    datasets.push(load_dataset(conn, "countries", COUNTRIES_CSV, countries.len(), |c| {
-        upsert_countries(c, &countries)
-    })?);
+    datasets.push(load_dataset(
+        conn,
+        "countries",
+        COUNTRIES_CSV,
+        countries.len(),
+        |c| upsert_countries(c, &countries),
+    )?);
     let days = parse_holidays(HOLIDAYS_CSV)?;
-    datasets.push(load_dataset(conn, "holidays", HOLIDAYS_CSV, days.len(), |c| {
-        upsert_holidays(c, &days)
-    })?);
+    datasets.push(load_dataset(
+        conn,
+        "holidays",
+        HOLIDAYS_CSV,
+        days.len(),
+        |c| upsert_holidays(c, &days),
+    )?);
     Ok(LoadReport { datasets })
 }
 
@@ -178,7 +195,10 @@ fn load_dataset(
                 ))
                 .execute(c)?;
         }
-        Ok((name.to_owned(), DatasetOutcome::Applied { inserted, updated }))
+        Ok((
+            name.to_owned(),
+            DatasetOutcome::Applied { inserted, updated },
+        ))
     })
 }
 
@@ -186,7 +206,12 @@ type RegionTuple = (String, String, String, Option<String>);
 
 fn upsert_regions(conn: &mut DbConnection, all: &[Region]) -> Result<(usize, usize), DbError> {
     let existing: std::collections::HashMap<String, RegionTuple> = regions::table
-        .select((regions::code, regions::name, regions::kind, regions::parent_code))
+        .select((
+            regions::code,
+            regions::name,
+            regions::kind,
+            regions::parent_code,
+        ))
         .load::<RegionTuple>(conn)?
         .into_iter()
         .map(|t| (t.0.clone(), t))
@@ -235,7 +260,13 @@ type CountryTuple = (String, String, String, String, bool);
 fn upsert_countries(conn: &mut DbConnection, all: &[Country]) -> Result<(usize, usize), DbError> {
     use countries::dsl as c;
     let existing: std::collections::HashMap<String, CountryTuple> = countries::table
-        .select((c::iso2, c::iso3, c::name_en, c::name_id, c::diplomatic_relations))
+        .select((
+            c::iso2,
+            c::iso3,
+            c::name_en,
+            c::name_id,
+            c::diplomatic_relations,
+        ))
         .load::<CountryTuple>(conn)?
         .into_iter()
         .map(|t| (t.0.clone(), t))
@@ -346,7 +377,12 @@ pub fn list_regions(
     limit: i64,
 ) -> Result<Vec<Region>, DbError> {
     let mut q = regions::table
-        .select((regions::code, regions::name, regions::kind, regions::parent_code))
+        .select((
+            regions::code,
+            regions::name,
+            regions::kind,
+            regions::parent_code,
+        ))
         .order(regions::code.asc())
         .limit(limit)
         .into_boxed();
@@ -368,7 +404,12 @@ pub fn list_regions(
 pub fn get_region(conn: &mut DbConnection, code: &RegionCode) -> Result<Option<Region>, DbError> {
     regions::table
         .find(code.as_str())
-        .select((regions::code, regions::name, regions::kind, regions::parent_code))
+        .select((
+            regions::code,
+            regions::name,
+            regions::kind,
+            regions::parent_code,
+        ))
         .first::<RegionTuple>(conn)
         .optional()?
         .map(region_from)
@@ -407,7 +448,13 @@ pub fn list_countries(
 ) -> Result<Vec<Country>, DbError> {
     use countries::dsl as c;
     let mut q = countries::table
-        .select((c::iso2, c::iso3, c::name_en, c::name_id, c::diplomatic_relations))
+        .select((
+            c::iso2,
+            c::iso3,
+            c::name_en,
+            c::name_id,
+            c::diplomatic_relations,
+        ))
         .order(c::iso2.asc())
         .limit(limit)
         .into_boxed();
@@ -423,11 +470,20 @@ pub fn list_countries(
         .collect()
 }
 
-pub fn get_country(conn: &mut DbConnection, iso2: &CountryCode) -> Result<Option<Country>, DbError> {
+pub fn get_country(
+    conn: &mut DbConnection,
+    iso2: &CountryCode,
+) -> Result<Option<Country>, DbError> {
     use countries::dsl as c;
     countries::table
         .find(iso2.as_str())
-        .select((c::iso2, c::iso3, c::name_en, c::name_id, c::diplomatic_relations))
+        .select((
+            c::iso2,
+            c::iso3,
+            c::name_en,
+            c::name_id,
+            c::diplomatic_relations,
+        ))
         .first::<CountryTuple>(conn)
         .optional()?
         .map(country_from)
@@ -476,7 +532,10 @@ mod tests {
     fn embedded_regions_are_552_and_consistent() {
         let regions = parse_regions(REGIONS_CSV).unwrap();
         assert_eq!(regions.len(), 552);
-        let provinces = regions.iter().filter(|r| r.kind == RegionKind::Province).count();
+        let provinces = regions
+            .iter()
+            .filter(|r| r.kind == RegionKind::Province)
+            .count();
         assert_eq!(provinces, 38);
         let jateng = regions
             .iter()

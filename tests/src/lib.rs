@@ -47,7 +47,9 @@ impl Resp {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
     }
 
     /// Asserts an RFC 9457 problem with this status and code, and returns its body.
@@ -67,7 +69,10 @@ impl Resp {
         for field in ["title", "detail", "request_id", "instance"] {
             assert!(p[field].is_string(), "problem lacks {field}: {}", self.body);
         }
-        assert_eq!(Some(p["request_id"].as_str().unwrap_or_default()), self.header("x-request-id"));
+        assert_eq!(
+            Some(p["request_id"].as_str().unwrap_or_default()),
+            self.header("x-request-id")
+        );
         p
     }
 }
@@ -92,7 +97,8 @@ impl Req<'_> {
     }
 
     pub fn body(mut self, content_type: &str, body: Vec<u8>) -> Self {
-        self.headers.push(("content-type".into(), content_type.into()));
+        self.headers
+            .push(("content-type".into(), content_type.into()));
         self.body = body;
         self
     }
@@ -129,7 +135,10 @@ static LOGGING: Once = Once::new();
 
 /// `JALIN_TEST_POSTGRES_URL`, or `None` (with a visible note) when PostgreSQL tests are skipped.
 pub fn postgres_url() -> Option<String> {
-    match std::env::var("JALIN_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) {
+    match std::env::var("JALIN_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
         Some(url) => Some(url),
         None if std::env::var("CI").is_ok_and(|v| v == "true") => {
             panic!("CI=true but JALIN_TEST_POSTGRES_URL is not set: the PostgreSQL half of the suite must run in CI")
@@ -153,10 +162,15 @@ impl TestApp {
                 jalin_api::context::init_logging();
             }
         });
-        let mut vars: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut vars: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         vars.insert("JALIN_LISTEN".into(), "127.0.0.1:0".into());
-        vars.entry("JALIN_WORKERS".into()).or_insert_with(|| "2".into());
-        vars.entry("JALIN_DB_POOL_SIZE".into()).or_insert_with(|| "4".into());
+        vars.entry("JALIN_WORKERS".into())
+            .or_insert_with(|| "2".into());
+        vars.entry("JALIN_DB_POOL_SIZE".into())
+            .or_insert_with(|| "4".into());
         let (sqlite_dir, pg) = match db {
             Db::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -167,7 +181,9 @@ impl TestApp {
                 let admin = postgres_url()?;
                 let name = format!("jalin_t_{}", uuid::Uuid::now_v7().simple());
                 let url = jalin_persistence::admin::create_postgres_database(&admin, &name)
-                    .unwrap_or_else(|e| panic!("PostgreSQL at JALIN_TEST_POSTGRES_URL is unusable: {e}"));
+                    .unwrap_or_else(|e| {
+                        panic!("PostgreSQL at JALIN_TEST_POSTGRES_URL is unusable: {e}")
+                    });
                 vars.insert("JALIN_DATABASE_URL".into(), url);
                 (None, Some((admin, name)))
             }
@@ -175,7 +191,8 @@ impl TestApp {
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
         let database_url = config.database_url.clone();
         let state = jalin_api::startup::prepare(config).expect("server prepares");
-        let running = jalin_api::startup::start(state, Some(routes::configure)).expect("server starts");
+        let running =
+            jalin_api::startup::start(state, Some(routes::configure)).expect("server starts");
         let handle = running.server.handle();
         let server = running.server;
         std::thread::spawn(move || {

@@ -59,13 +59,16 @@ async fn create_note(
             .entry(note.marker.clone())
             .or_default() += 1;
         let id = uuid::Uuid::now_v7().to_string();
-        NOTES.lock().map_err(|_| ApiError::internal("lock"))?.insert(
-            id.clone(),
-            Note {
-                text: note.text.clone(),
-                version: 1,
-            },
-        );
+        NOTES
+            .lock()
+            .map_err(|_| ApiError::internal("lock"))?
+            .insert(
+                id.clone(),
+                Note {
+                    text: note.text.clone(),
+                    version: 1,
+                },
+            );
         Ok(JsonReply::new(
             StatusCode::CREATED,
             json!({"id": id, "text": note.text, "version": 1}),

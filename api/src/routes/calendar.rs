@@ -78,7 +78,14 @@ pub async fn holidays(
         NaiveDate::from_ymd_opt(year, 12, 31),
     ) {
         (Some(f), Some(t)) => (f, t),
-        _ => return Err(ApiError::invalid_parameter("year", "range", "not a valid year", "tahun tidak valid")),
+        _ => {
+            return Err(ApiError::invalid_parameter(
+                "year",
+                "range",
+                "not a valid year",
+                "tahun tidak valid",
+            ))
+        }
     };
     // An empty list for an uncovered year would read as "no holidays": refuse instead.
     state.calendar.is_working_day(from)?;

@@ -57,9 +57,7 @@ pub async fn live() -> HttpResponse {
 )]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state
-        .db(|c| {
-            jalin_persistence::db::ping(c).map_err(|e| ApiError::Unavailable(e.to_string()))
-        })
+        .db(|c| jalin_persistence::db::ping(c).map_err(|e| ApiError::Unavailable(e.to_string())))
         .await?;
     Ok(HttpResponse::Ok().json(Ready {
         status: "ready".into(),

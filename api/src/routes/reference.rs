@@ -85,7 +85,12 @@ pub async fn list_regions(
         .as_deref()
         .map(|p| {
             RegionCode::parse(p).map_err(|e| {
-                ApiError::invalid_parameter("parent_code", "invalid_format", e.to_string(), format!("`{p}` bukan kode daerah"))
+                ApiError::invalid_parameter(
+                    "parent_code",
+                    "invalid_format",
+                    e.to_string(),
+                    format!("`{p}` bukan kode daerah"),
+                )
             })
         })
         .transpose()?;

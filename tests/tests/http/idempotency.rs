@@ -6,7 +6,9 @@ use jalin_tests::{on_both_databases, TestApp};
 use serde_json::json;
 
 fn executions(app: &TestApp, marker: &str) -> u64 {
-    app.get_ok(&format!("/__test/executions/{marker}"))["executions"].as_u64().unwrap()
+    app.get_ok(&format!("/__test/executions/{marker}"))["executions"]
+        .as_u64()
+        .unwrap()
 }
 
 fn marker() -> String {
@@ -102,5 +104,39 @@ on_both_databases! {
         // Once expired, the key is new again: the work runs a second time.
         assert_eq!(app.req("POST", "/__test/notes").header("Idempotency-Key", "key-5").json(&body).send().status, 201);
         assert_eq!(executions(app, &m), 2);
+    }
+}
+
+on_both_databases! {
+    /// Eight concurrent writers, each claiming keys and committing: none fails with a lock error
+    /// (SQLite write transactions begin IMMEDIATE and queue on the lock).
+    fn concurrent_writers_all_succeed(app) {
+        let m = marker();
+        let base = app.base.clone();
+        let workers: Vec<_> = (0..8)
+            .map(|w| {
+                let (base, m) = (base.clone(), m.clone());
+                std::thread::spawn(move || {
+                    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+                    (0..10)
+                        .map(|i| {
+                            let body = json!({"text": format!("w{w}-{i}"), "marker": m}).to_string();
+                            let mut r = agent.post(format!("{base}/__test/notes"))
+                                .header("Idempotency-Key", &format!("conc-{w}-{i}"))
+                                .content_type("application/json")
+                                .send(body)
+                                .unwrap();
+                            (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for w in workers {
+            for (status, body) in w.join().unwrap() {
+                assert_eq!(status, 201, "{body}");
+            }
+        }
+        assert_eq!(executions(app, &m), 80);
     }
 }
