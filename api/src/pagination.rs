@@ -42,7 +42,8 @@ impl PageRequest {
                 format!("harus di antara 1 dan {MAX_LIMIT}"),
             ));
         }
-        let after = match cursor {
+        // An empty `cursor=` is the first page, as if absent.
+        let after = match cursor.filter(|c| !c.is_empty()) {
             None => None,
             Some(c) => {
                 let data: CursorData = URL_SAFE_NO_PAD

@@ -4,6 +4,8 @@
 //! whole document (info, tags, the shared problem response on every operation) so the contract
 //! is uniform however each handler was annotated.
 
+pub mod diff;
+
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{InfoBuilder, LicenseBuilder, OpenApi, Ref};
 

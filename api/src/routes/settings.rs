@@ -18,11 +18,9 @@ use crate::state::AppState;
 pub struct Setting {
     /// Stable key.
     pub key: String,
-    /// The value in force.
-    #[schema(value_type = Object)]
+    /// The value in force (a boolean, number or object, per setting).
     pub value: serde_json::Value,
     /// The product's default.
-    #[schema(value_type = Object)]
     pub default: serde_json::Value,
     /// Whether the value in force is the default.
     pub is_default: bool,
