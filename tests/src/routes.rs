@@ -30,7 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/__test/notes/{id}", web::get().to(get_note))
         .route("/__test/notes/{id}", web::patch().to(patch_note))
         .route("/__test/executions/{marker}", web::get().to(executions))
-        .route("/__test/boom", web::get().to(boom));
+        .route("/__test/boom", web::get().to(boom))
+        .route("/__test/request-id", web::get().to(request_id));
 }
 
 #[derive(Deserialize, Validate)]
@@ -139,4 +140,13 @@ async fn boom() -> Result<HttpResponse, ApiError> {
     Err(ApiError::internal(
         "SECRET-INTERNAL-DETAIL: connection string postgres://user:pw@db",
     ))
+}
+
+/// The request id as the logger sees it, on the async worker and on a blocking database thread.
+async fn request_id(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let on_worker = jalin_api::context::current_request_id();
+    let on_blocking = state
+        .db(|_conn| Ok(jalin_api::context::current_request_id()))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({"worker": on_worker, "blocking": on_blocking})))
 }

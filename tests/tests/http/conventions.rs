@@ -82,6 +82,14 @@ on_both_databases! {
         assert_ne!(r.header("x-request-id"), Some("bad id with spaces"));
     }
 
+    /// Log lines take the request id from the same place as this route reads it, on the async
+    /// worker and on the blocking thread that runs the database work.
+    fn the_request_id_reaches_log_lines_on_every_thread(app) {
+        let r = app.req("GET", "/__test/request-id").header("X-Request-Id", "trace-me-42").send();
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json(), json!({"worker": "trace-me-42", "blocking": "trace-me-42"}));
+    }
+
     fn health_reports_live_and_ready_with_the_backend(app) {
         assert_eq!(app.get_ok("/health/live")["status"], "ok");
         let ready = app.get_ok("/health/ready");
