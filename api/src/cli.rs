@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use jalin_persistence::audit::Actor;
+
 use crate::config::{Config, ConfigError};
 use crate::startup;
 
@@ -44,12 +46,218 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Manage users.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Manage service accounts.
+    #[command(name = "service-accounts")]
+    ServiceAccounts {
+        #[command(subcommand)]
+        command: ServiceAccountsCommand,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Print the OpenAPI contract (JSON).
     Openapi {
         /// Write to this file instead of standard output.
         #[arg(long)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum UsersCommand {
+    /// Create a user; the password is read from standard input.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        /// admin, central_reviewer, province_officer, region_officer, agency_officer,
+        /// dprd_secretariat, evaluator or viewer.
+        #[arg(long)]
+        role: String,
+        /// Region code, e.g. 33 or 33.74 (none for admin and central_reviewer).
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (one line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ServiceAccountsCommand {
+    /// Create a service account and print its client id and secret (shown once).
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes, e.g. reference:read,users:read.
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+        #[arg(long)]
+        region: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain; exit 1 at the first broken link.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn open_pool(db: &DbArgs) -> Result<jalin_persistence::Pool, String> {
+    let cfg = config(db, None).map_err(|e| format!("configuration error: {e}"))?;
+    let pool = startup::open_database(&cfg).map_err(|e| e.to_string())?;
+    startup::load_reference_data(&pool).map_err(|e| e.to_string())?;
+    Ok(pool)
+}
+
+fn in_write<T>(
+    pool: &jalin_persistence::Pool,
+    f: impl FnOnce(&mut jalin_persistence::DbConnection) -> Result<T, crate::ApiError>,
+) -> Result<T, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    jalin_persistence::write_transaction(&mut conn, f).map_err(|e| describe(&e))
+}
+
+/// An API error as one line for the terminal.
+fn describe(e: &crate::ApiError) -> String {
+    let p = e.problem();
+    let mut line = format!("{} ({})", p.detail.en, p.code);
+    for issue in &p.errors {
+        let at = issue
+            .pointer
+            .as_deref()
+            .or(issue.parameter.as_deref())
+            .unwrap_or("");
+        line.push_str(&format!("; {at}: {}", issue.message.en));
+    }
+    line
+}
+
+fn run_users(cmd: UsersCommand) -> ExitCode {
+    match cmd {
+        UsersCommand::Create {
+            db,
+            username,
+            role,
+            region,
+            display_name,
+            password_stdin: _,
+        } => {
+            let role = match role.parse::<jalin_domain::access::Role>() {
+                Ok(r) => r,
+                Err(e) => return fail(format!("--role: {e}")),
+            };
+            let mut password = String::new();
+            if let Err(e) = std::io::stdin().read_line(&mut password) {
+                return fail(format!("cannot read the password from standard input: {e}"));
+            }
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let pool = match open_pool(&db) {
+                Ok(p) => p,
+                Err(e) => return fail(e),
+            };
+            let input = crate::accounts::UserInput {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password,
+                role,
+                region_code: region,
+            };
+            match in_write(&pool, |c| {
+                crate::accounts::create_user(c, &Actor::system("cli"), None, &input)
+            }) {
+                Ok(u) => {
+                    println!("created user {} ({}) with id {}", u.username, u.role, u.id);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+    }
+}
+
+fn run_service_accounts(cmd: ServiceAccountsCommand) -> ExitCode {
+    match cmd {
+        ServiceAccountsCommand::Create {
+            db,
+            name,
+            scopes,
+            region,
+        } => {
+            let pool = match open_pool(&db) {
+                Ok(p) => p,
+                Err(e) => return fail(e),
+            };
+            let result = in_write(&pool, |c| {
+                let scopes = crate::accounts::parse_scopes(&scopes, "/scopes")?;
+                crate::accounts::create_service_account(
+                    c,
+                    &Actor::system("cli"),
+                    None,
+                    &name,
+                    &scopes,
+                    region.as_deref(),
+                )
+            });
+            match result {
+                Ok((acc, secret)) => {
+                    println!("client_id={}", acc.client_id);
+                    println!("client_secret={secret}");
+                    eprintln!("The secret is shown only now; store it safely.");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+    }
+}
+
+fn run_audit(cmd: AuditCommand) -> ExitCode {
+    match cmd {
+        AuditCommand::Verify { db } => {
+            let pool = match open_pool(&db) {
+                Ok(p) => p,
+                Err(e) => return fail(e),
+            };
+            let result = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
+                jalin_persistence::audit::verify(&mut c).map_err(|e| e.to_string())
+            });
+            match result {
+                Ok(v) => match v.first_broken {
+                    None => {
+                        println!("audit chain intact: {} event(s)", v.checked);
+                        ExitCode::SUCCESS
+                    }
+                    Some(b) => {
+                        println!(
+                            "audit chain BROKEN at seq {}{}: {} ({} event(s) verified before it)",
+                            b.seq,
+                            b.id.map(|i| format!(" (event {i})")).unwrap_or_default(),
+                            b.reason,
+                            v.checked
+                        );
+                        ExitCode::from(1)
+                    }
+                },
+                Err(e) => fail(e),
+            }
+        }
+    }
 }
 
 fn config(db: &DbArgs, listen: Option<&str>) -> Result<Config, ConfigError> {
@@ -84,6 +292,9 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
+        Command::Users { command } => run_users(command),
+        Command::ServiceAccounts { command } => run_service_accounts(command),
+        Command::Audit { command } => run_audit(command),
         Command::Migrate { db } => {
             let cfg = match config(&db, None) {
                 Ok(c) => c,

@@ -65,6 +65,28 @@ pub struct Config {
     pub idempotency_ttl_hours: u32,
     pub db_pool_size: u32,
     pub workers: Option<usize>,
+    pub jwt_secret: Option<String>,
+    pub jwt_ttl_minutes: u32,
+    pub bootstrap_admin_password: Option<String>,
+    pub login_max_failures: u32,
+    pub login_lockout_seconds: u32,
+}
+
+/// Shown in logs: never the secrets.
+impl Config {
+    pub fn redacted(&self) -> String {
+        format!(
+            "database={} listen={} data_dir={} jwt_secret={}",
+            self.database_url,
+            self.listen,
+            self.data_dir.display(),
+            if self.jwt_secret.is_some() {
+                "set"
+            } else {
+                "generated"
+            }
+        )
+    }
 }
 
 /// A configuration variable with a bad value.
@@ -170,7 +192,35 @@ impl Config {
                     .map_err(|v| bad("JALIN_WORKERS", &v, "a number from 1 to 256"))?,
             ),
         };
+        let jwt_secret = match get("JALIN_JWT_SECRET") {
+            Some(v) if v.len() < 32 => {
+                return Err(bad("JALIN_JWT_SECRET", "(hidden)", "at least 32 bytes"));
+            }
+            other => other,
+        };
+        let jwt_ttl_minutes = parse_num(get("JALIN_JWT_TTL_MINUTES"), 60, 1..=60)
+            .map_err(|v| bad("JALIN_JWT_TTL_MINUTES", &v, "minutes from 1 to 60"))?;
+        let bootstrap_admin_password = match get("JALIN_BOOTSTRAP_ADMIN_PASSWORD") {
+            Some(v) if v.chars().count() < 12 => {
+                return Err(bad(
+                    "JALIN_BOOTSTRAP_ADMIN_PASSWORD",
+                    "(hidden)",
+                    "at least 12 characters",
+                ));
+            }
+            other => other,
+        };
+        let login_max_failures = parse_num(get("JALIN_LOGIN_MAX_FAILURES"), 5, 1..=1000)
+            .map_err(|v| bad("JALIN_LOGIN_MAX_FAILURES", &v, "a number from 1 to 1000"))?;
+        let login_lockout_seconds =
+            parse_num(get("JALIN_LOGIN_LOCKOUT_SECONDS"), 900, 1..=86400)
+                .map_err(|v| bad("JALIN_LOGIN_LOCKOUT_SECONDS", &v, "seconds from 1 to 86400"))?;
         Ok(Config {
+            jwt_secret,
+            jwt_ttl_minutes,
+            bootstrap_admin_password,
+            login_max_failures,
+            login_lockout_seconds,
             database_url,
             listen,
             data_dir,

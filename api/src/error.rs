@@ -35,6 +35,20 @@ pub enum ApiError {
     IdempotencyKeyReused,
     #[error("Idempotency-Key in flight")]
     IdempotencyInFlight,
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("invalid or expired token")]
+    InvalidToken,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("invalid client credentials")]
+    InvalidClient,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("rate limited for {retry_after_secs}s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("conflict: {code}")]
+    Conflict { code: &'static str, detail: Text },
     #[error("calendar: {date} outside {covered}")]
     CalendarOutOfRange { date: String, covered: String },
     #[error("database unavailable: {0}")]
@@ -221,6 +235,66 @@ impl ApiError {
                     "Basis data tidak merespons; coba lagi nanti.",
                 ),
             ),
+            Self::Unauthenticated => Problem::new(
+                S::UNAUTHORIZED,
+                "authentication_required",
+                Text::new("Authentication required", "Autentikasi diperlukan"),
+                Text::new(
+                    "Send `Authorization: Bearer <token>`; get a token from POST /v1/auth/login or POST /v1/auth/token.",
+                    "Kirim `Authorization: Bearer <token>`; token didapat dari POST /v1/auth/login atau POST /v1/auth/token.",
+                ),
+            ),
+            Self::InvalidToken => Problem::new(
+                S::UNAUTHORIZED,
+                "invalid_token",
+                Text::new("Invalid token", "Token tidak valid"),
+                Text::new(
+                    "The token is invalid or expired, or its account is disabled; log in again.",
+                    "Token tidak valid atau kedaluwarsa, atau akunnya dinonaktifkan; silakan masuk kembali.",
+                ),
+            ),
+            Self::InvalidCredentials => Problem::new(
+                S::UNAUTHORIZED,
+                "invalid_credentials",
+                Text::new("Invalid credentials", "Kredensial tidak valid"),
+                Text::new(
+                    "The username or password is incorrect.",
+                    "Nama pengguna atau kata sandi salah.",
+                ),
+            ),
+            Self::InvalidClient => Problem::new(
+                S::UNAUTHORIZED,
+                "invalid_client",
+                Text::new("Invalid client credentials", "Kredensial klien tidak valid"),
+                Text::new(
+                    "The client id or client secret is incorrect.",
+                    "Client id atau client secret salah.",
+                ),
+            ),
+            Self::Forbidden => Problem::new(
+                S::FORBIDDEN,
+                "forbidden",
+                Text::new("Forbidden", "Tidak diizinkan"),
+                Text::new(
+                    "Your role or scopes do not allow this action.",
+                    "Peran atau cakupan Anda tidak mengizinkan tindakan ini.",
+                ),
+            ),
+            Self::RateLimited { retry_after_secs } => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "rate_limited",
+                Text::new("Too many attempts", "Terlalu banyak percobaan"),
+                Text::new(
+                    format!("Too many failed attempts; retry after {retry_after_secs} seconds."),
+                    format!("Terlalu banyak percobaan gagal; coba lagi setelah {retry_after_secs} detik."),
+                ),
+            ),
+            Self::Conflict { code, detail } => Problem::new(
+                S::CONFLICT,
+                code,
+                Text::new("Conflict", "Konflik"),
+                detail.clone(),
+            ),
             Self::Internal(_) => Problem::for_status(S::INTERNAL_SERVER_ERROR),
         }
     }
@@ -231,6 +305,8 @@ fn kind_id(kind: &str) -> &str {
         "region" => "daerah",
         "country" => "negara",
         "note" => "catatan",
+        "user" => "pengguna",
+        "service account" => "akun layanan",
         other => other,
     }
 }
@@ -253,8 +329,25 @@ impl ResponseError for ApiError {
         let body = problem.render(Default::default(), "", "");
         let mut builder = HttpResponse::build(problem.status);
         builder.insert_header((header::CONTENT_TYPE, "application/problem+json"));
-        if let Self::MethodNotAllowed { allow } = self {
-            builder.insert_header((header::ALLOW, *allow));
+        match self {
+            Self::MethodNotAllowed { allow } => {
+                builder.insert_header((header::ALLOW, *allow));
+            }
+            Self::Unauthenticated | Self::InvalidToken => {
+                let error = if matches!(self, Self::InvalidToken) {
+                    ", error=\"invalid_token\""
+                } else {
+                    ""
+                };
+                builder.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    format!("Bearer realm=\"jalin\"{error}"),
+                ));
+            }
+            Self::RateLimited { retry_after_secs } => {
+                builder.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            _ => {}
         }
         let mut res = builder.json(body);
         res.extensions_mut().insert(ProblemExt(problem));

@@ -163,6 +163,11 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
     Ok(value)
 }
 
+/// A form body (`application/x-www-form-urlencoded`), validated like a query.
+pub fn parse_form<T: DeserializeOwned + Validate>(body: &str) -> Result<T, ApiError> {
+    parse_query(body)
+}
+
 fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
     form_urlencoded::parse(query.as_bytes())
 }

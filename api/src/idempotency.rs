@@ -51,6 +51,9 @@ pub struct JsonReply {
     pub status: StatusCode,
     pub headers: Vec<(String, String)>,
     pub body: serde_json::Value,
+    /// Top-level body fields sent once and never stored (a service account's secret): a replay
+    /// returns them as `null`.
+    pub secret_fields: Vec<&'static str>,
 }
 
 impl JsonReply {
@@ -59,7 +62,13 @@ impl JsonReply {
             status,
             headers: Vec::new(),
             body,
+            secret_fields: Vec::new(),
         }
+    }
+
+    pub fn secret_field(mut self, name: &'static str) -> Self {
+        self.secret_fields.push(name);
+        self
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -77,10 +86,16 @@ impl JsonReply {
     }
 
     fn stored(&self) -> StoredResponse {
+        let mut body = self.body.clone();
+        for f in &self.secret_fields {
+            if let Some(v) = body.get_mut(*f) {
+                *v = serde_json::Value::Null;
+            }
+        }
         StoredResponse {
             status: self.status.as_u16(),
             headers_json: serde_json::to_string(&self.headers).unwrap_or_else(|_| "[]".into()),
-            body: self.body.to_string(),
+            body: body.to_string(),
         }
     }
 
@@ -95,6 +110,7 @@ impl JsonReply {
             status,
             headers,
             body,
+            secret_fields: Vec::new(),
         })
     }
 }

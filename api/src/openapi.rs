@@ -18,7 +18,22 @@ use crate::routes;
         routes::calendar::holidays,
         routes::calendar::working_days,
         routes::settings::list,
+        routes::auth::login,
+        routes::auth::token,
+        routes::auth::me,
+        routes::users::list,
+        routes::users::create,
+        routes::users::get,
+        routes::users::update,
+        routes::service_accounts::list,
+        routes::service_accounts::create,
+        routes::service_accounts::get,
+        routes::service_accounts::update,
+        routes::service_accounts::delete,
+        routes::audit::list,
+        routes::audit::verify,
     ),
+    modifiers(&Security),
     components(
         schemas(
             crate::problem::ProblemBody,
@@ -31,10 +46,64 @@ use crate::routes;
             responses::ValidationFailed,
             responses::InternalError,
             responses::ServiceUnavailable,
+            responses::Unauthorized,
+            responses::Forbidden,
+            responses::Conflict,
+            responses::PreconditionFailed,
+            responses::PreconditionRequired,
+            responses::TooManyRequests,
         )
     )
 )]
 struct ApiDoc;
+
+/// The two ways to authenticate: a user's token from `/v1/auth/login`, or a service account's
+/// token from `/v1/auth/token` (OAuth 2.0 client credentials) carrying scopes.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
+        };
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A user's access token from POST /v1/auth/login (HS256, at most one hour). \
+                         What the user may do follows their role and region (GET /v1/me).",
+                    ))
+                    .build(),
+            ),
+        );
+        let scopes = Scopes::from_iter(jalin_domain::access::Action::ALL.iter().map(|a| {
+            let what = match a {
+                jalin_domain::access::Action::ReadReference => {
+                    "read regions, countries, the calendar and settings"
+                }
+                jalin_domain::access::Action::ReadUsers => "read users",
+                jalin_domain::access::Action::ManageUsers => "create and change users",
+                jalin_domain::access::Action::ManageServiceAccounts => "manage service accounts",
+                jalin_domain::access::Action::ReadAudit => "read and verify the audit log",
+            };
+            (a.as_str(), what)
+        }));
+        components.add_security_scheme(
+            "client_credentials",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(
+                    "/v1/auth/token",
+                    scopes,
+                ))],
+                "A service account's token (integration partners, scripts), limited to its scopes.",
+            )),
+        );
+    }
+}
 
 /// The assembled document.
 pub fn document() -> utoipa::openapi::OpenApi {
@@ -133,6 +202,57 @@ pub mod responses {
         "Unexpected server error (`internal_error`); no internals are revealed. Quote the request id.",
         example(500, "internal_error", "Internal error",
             "The server could not complete the request. Quote the request id when reporting it.", "/v1/regions")
+    );
+    response!(
+        Unauthorized,
+        "No token, an invalid or expired one, or wrong credentials (`authentication_required`, `invalid_token`, `invalid_credentials`, `invalid_client`).",
+        example(401, "invalid_token", "Invalid token",
+            "The token is invalid or expired, or its account is disabled; log in again.", "/v1/me")
+    );
+    response!(
+        Forbidden,
+        "Your role or scopes do not allow this action (`forbidden`).",
+        example(
+            403,
+            "forbidden",
+            "Forbidden",
+            "Your role or scopes do not allow this action.",
+            "/v1/users"
+        )
+    );
+    response!(
+        Conflict,
+        "The request conflicts with the current state (e.g. `username_taken`, `idempotency_in_flight`).",
+        example(409, "username_taken", "Conflict", "The username `siti.rahayu` is taken.", "/v1/users")
+    );
+    response!(
+        PreconditionFailed,
+        "The resource changed since you read it: `If-Match` does not match its ETag (`etag_mismatch`).",
+        example(412, "etag_mismatch", "Resource changed",
+            "The resource changed since you read it (If-Match does not match its ETag). Read it again and reapply your change.",
+            "/v1/users/0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a00")
+    );
+    response!(
+        PreconditionRequired,
+        "`If-Match` is required for this change (`if_match_required`).",
+        example(
+            428,
+            "if_match_required",
+            "If-Match required",
+            "Send the resource's current ETag in If-Match, so concurrent changes are not lost.",
+            "/v1/users/0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a00"
+        )
+    );
+    response!(
+        TooManyRequests,
+        "Too many failed attempts (`rate_limited`); wait the seconds in `Retry-After`.",
+        example(
+            429,
+            "rate_limited",
+            "Too many attempts",
+            "Too many failed attempts; retry after 900 seconds.",
+            "/v1/auth/login"
+        )
     );
     response!(
         ServiceUnavailable,

@@ -3,13 +3,21 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::middleware::{from_fn, Condition};
 use actix_web::{http, web, App, HttpServer};
+use jalin_domain::access::Role;
 use jalin_domain::Calendar;
+use jalin_persistence::audit::Actor;
+use jalin_persistence::identity;
 use jalin_persistence::reference::{self, DatasetOutcome};
-use jalin_persistence::{DbError, Pool, PoolOptions};
+use jalin_persistence::{write_transaction, DbError, Pool, PoolOptions};
+
+use crate::accounts;
+use crate::auth::{load_or_create_secret, LoginThrottle, TokenKeys};
+use crate::error::ApiError;
 
 use crate::config::Config;
 use crate::context::request_context;
@@ -21,6 +29,10 @@ use crate::state::AppState;
 pub enum StartupError {
     #[error("database: {0}")]
     Database(#[from] DbError),
+    #[error("JWT secret: {0}")]
+    Secret(std::io::Error),
+    #[error("bootstrap admin: {0}")]
+    Bootstrap(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -63,11 +75,55 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
         reference::all_days_off(&mut conn)?
     };
     let calendar = Calendar::new(days_off, config.calendar);
+    let secret = load_or_create_secret(config.jwt_secret.as_deref(), &config.data_dir)
+        .map_err(StartupError::Secret)?;
+    let keys = TokenKeys::new(
+        &secret,
+        Duration::from_secs(u64::from(config.jwt_ttl_minutes) * 60),
+    );
+    let throttle = LoginThrottle::new(
+        config.login_max_failures,
+        Duration::from_secs(u64::from(config.login_lockout_seconds)),
+    );
+    if let Some(password) = &config.bootstrap_admin_password {
+        bootstrap_admin(&pool, password)?;
+    }
     Ok(AppState {
         pool,
         calendar: Arc::new(calendar),
         config: Arc::new(config),
+        keys: Arc::new(keys),
+        throttle: Arc::new(throttle),
     })
+}
+
+/// Creates user `admin` when the database has no user at all: a first start needs no default
+/// password, and a later start never resets anything.
+fn bootstrap_admin(pool: &Pool, password: &str) -> Result<(), StartupError> {
+    let mut conn = pool.get()?;
+    let created = write_transaction(&mut conn, |c| -> Result<bool, ApiError> {
+        if identity::count_users(c)? > 0 {
+            return Ok(false);
+        }
+        accounts::create_user(
+            c,
+            &Actor::system("bootstrap"),
+            None,
+            &accounts::UserInput {
+                username: "admin".into(),
+                display_name: "Administrator".into(),
+                password: password.to_owned(),
+                role: Role::Admin,
+                region_code: None,
+            },
+        )?;
+        Ok(true)
+    })
+    .map_err(|e| StartupError::Bootstrap(e.to_string()))?;
+    if created {
+        log::info!("created user `admin` from JALIN_BOOTSTRAP_ADMIN_PASSWORD");
+    }
+    Ok(())
 }
 
 /// A bound, running server.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use jalin_domain::Calendar;
 use jalin_persistence::{write_transaction, DbConnection, Pool};
 
+use crate::auth::{LoginThrottle, TokenKeys};
 use crate::config::Config;
 use crate::context::{current_request_id, with_request_id};
 use crate::error::ApiError;
@@ -14,6 +15,8 @@ pub struct AppState {
     pub pool: Pool,
     pub calendar: Arc<Calendar>,
     pub config: Arc<Config>,
+    pub keys: Arc<TokenKeys>,
+    pub throttle: Arc<LoginThrottle>,
 }
 
 impl AppState {

@@ -2,6 +2,7 @@
 //! PP 28/2018. Pure Rust — no I/O, no database, no HTTP — so that every rule can be unit-tested
 //! on its own and every other layer shares one definition of it.
 
+pub mod access;
 pub mod calendar;
 pub mod country;
 pub mod deadlines;

@@ -192,6 +192,16 @@ fn params(op: &Value) -> BTreeMap<String, &Value> {
         .unwrap_or_default()
 }
 
+/// An operation anyone may call: no security requirement, or an empty one among them.
+fn is_public(op: &Value) -> bool {
+    match op["security"].as_array() {
+        None => true,
+        Some(reqs) => reqs
+            .iter()
+            .any(|r| r.as_object().is_some_and(|o| o.is_empty())),
+    }
+}
+
 /// What changed from `old` to `new`.
 pub fn compare(old: &Value, new: &Value) -> Report {
     let mut r = Report::default();
@@ -206,6 +216,10 @@ pub fn compare(old: &Value, new: &Value) -> Report {
                 "{key}: operationId changed from {} to {} (generated clients rename the method)",
                 old_op["operationId"], new_op["operationId"]
             ));
+        }
+        if is_public(old_op) && !is_public(new_op) {
+            r.breaking
+                .push(format!("{key}: now requires authentication"));
         }
         let (op_old, op_new) = (params(old_op), params(new_op));
         for (name, p) in &op_old {
@@ -388,6 +402,19 @@ mod tests {
         let r = compare(&base(), &new);
         assert!(!r.is_breaking(), "{r:?}");
         assert_eq!(r.additive.len(), 3, "{r:?}");
+    }
+
+    #[test]
+    fn requiring_authentication_is_breaking() {
+        let mut old = base();
+        old["paths"]["/v1/regions"]["get"]["security"] = json!([{}]);
+        let mut new = base();
+        new["paths"]["/v1/regions"]["get"]["security"] = json!([{"bearer": []}]);
+        assert_eq!(
+            compare(&old, &new).breaking,
+            ["GET /v1/regions: now requires authentication"]
+        );
+        assert!(!compare(&new, &old).is_breaking());
     }
 
     #[test]

@@ -5,8 +5,11 @@
 //! begins `IMMEDIATE` so concurrent writers queue on the lock instead of failing mid-transaction.
 
 pub mod admin;
+pub mod audit;
+pub mod canonical;
 pub mod db;
 pub mod idempotency;
+pub mod identity;
 pub mod reference;
 pub mod schema;
 

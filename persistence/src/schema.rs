@@ -51,3 +51,62 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(regions, countries, holidays);
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        region_code -> Nullable<Text>,
+        province_code -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_accounts (id) {
+        id -> Text,
+        client_id -> Text,
+        name -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        region_code -> Nullable<Text>,
+        province_code -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor_type -> Text,
+        actor_id -> Text,
+        actor_name -> Text,
+        action -> Text,
+        record_type -> Text,
+        record_id -> Text,
+        region_code -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        changes -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}

@@ -27,6 +27,8 @@ pub struct TestApp {
     /// The app's own database, for tests that look behind the API.
     pub database_url: jalin_persistence::DatabaseUrl,
     agent: ureq::Agent,
+    /// The bootstrap admin's token, sent by default.
+    pub admin_token: String,
     handle: actix_web::dev::ServerHandle,
     _sqlite_dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
@@ -80,6 +82,7 @@ impl Resp {
 /// A request being built.
 pub struct Req<'a> {
     app: &'a TestApp,
+    token: Option<String>,
     method: String,
     path: String,
     headers: Vec<(String, String)>,
@@ -87,6 +90,18 @@ pub struct Req<'a> {
 }
 
 impl Req<'_> {
+    /// Sends no `Authorization` header.
+    pub fn anonymous(mut self) -> Self {
+        self.token = None;
+        self
+    }
+
+    /// Sends this bearer token instead of the admin's.
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.token = Some(token.to_owned());
+        self
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
@@ -107,6 +122,9 @@ impl Req<'_> {
         let mut b = ureq::http::Request::builder()
             .method(self.method.as_str())
             .uri(format!("{}{}", self.app.base, self.path));
+        if let Some(t) = &self.token {
+            b = b.header("authorization", format!("Bearer {t}"));
+        }
         for (k, v) in &self.headers {
             b = b.header(k.as_str(), v.as_str());
         }
@@ -132,6 +150,13 @@ impl Req<'_> {
 }
 
 static LOGGING: Once = Once::new();
+
+/// The bootstrap admin's password in tests.
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+/// The password of users created with [`TestApp::user`].
+pub const USER_PASSWORD: &str = "user-password-for-tests";
+/// The signing secret in tests, so tests can forge tokens with a wrong one.
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
 /// `JALIN_TEST_POSTGRES_URL`, or `None` (with a visible note) when PostgreSQL tests are skipped.
 pub fn postgres_url() -> Option<String> {
@@ -171,6 +196,10 @@ impl TestApp {
             .or_insert_with(|| "2".into());
         vars.entry("JALIN_DB_POOL_SIZE".into())
             .or_insert_with(|| "4".into());
+        vars.entry("JALIN_BOOTSTRAP_ADMIN_PASSWORD".into())
+            .or_insert_with(|| ADMIN_PASSWORD.into());
+        vars.entry("JALIN_JWT_SECRET".into())
+            .or_insert_with(|| TEST_JWT_SECRET.into());
         let (sqlite_dir, pg) = match db {
             Db::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -204,15 +233,24 @@ impl TestApp {
             .timeout_global(Some(Duration::from_secs(30)))
             .build()
             .into();
-        Some(TestApp {
+        let mut app = TestApp {
             base: format!("http://{}", running.addr),
             db,
             database_url,
             agent,
+            admin_token: String::new(),
             handle,
             _sqlite_dir: sqlite_dir,
             pg,
-        })
+        };
+        if vars
+            .get("JALIN_BOOTSTRAP_ADMIN_PASSWORD")
+            .map(String::as_str)
+            == Some(ADMIN_PASSWORD)
+        {
+            app.admin_token = app.login("admin", ADMIN_PASSWORD);
+        }
+        Some(app)
     }
 
     /// A pool on the app's database.
@@ -220,9 +258,37 @@ impl TestApp {
         jalin_persistence::Pool::open(&self.database_url, &Default::default()).expect("pool")
     }
 
+    /// Signs in and returns the access token.
+    #[track_caller]
+    pub fn login(&self, username: &str, password: &str) -> String {
+        let r = self
+            .req("POST", "/v1/auth/login")
+            .anonymous()
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send();
+        assert_eq!(r.status, 200, "login {username}: {}", r.body);
+        r.json()["access_token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates a user (as admin) and returns its id and a token for it.
+    #[track_caller]
+    pub fn user(&self, username: &str, role: &str, region: Option<&str>) -> (String, String) {
+        let r = self
+            .req("POST", "/v1/users")
+            .json(&serde_json::json!({
+                "username": username, "display_name": username, "password": USER_PASSWORD,
+                "role": role, "region_code": region
+            }))
+            .send();
+        assert_eq!(r.status, 201, "create {username}: {}", r.body);
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        (id, self.login(username, USER_PASSWORD))
+    }
+
     pub fn req(&self, method: &str, path: &str) -> Req<'_> {
         Req {
             app: self,
+            token: (!self.admin_token.is_empty()).then(|| self.admin_token.clone()),
             method: method.to_owned(),
             path: path.to_owned(),
             headers: Vec::new(),

@@ -7,10 +7,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::openapi::responses::{InternalError, ValidationFailed};
+use crate::openapi::responses::{Forbidden, InternalError, Unauthorized, ValidationFailed};
 use crate::state::AppState;
+use jalin_domain::access::Action;
 
 /// The longest span `add` may ask for (about ten years of working days).
 pub const MAX_ADD: u32 = 2600;
@@ -58,6 +60,8 @@ pub struct HolidayQuery {
     tag = "calendar",
     params(HolidayQuery),
     responses(
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 200, description = "The year's days off.", body = HolidayList,
          example = json!({"year": 2025, "cuti_bersama_is_working_day": false, "items": [
             {"date": "2025-01-01", "name_id": "Tahun Baru Masehi", "kind": "holiday", "on_weekend": false},
@@ -66,12 +70,14 @@ pub struct HolidayQuery {
         (status = 422, response = ValidationFailed),
         (status = 500, response = InternalError),
     ),
-    security(())
+    security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn holidays(
     state: web::Data<AppState>,
+    auth: Authenticated,
     ApiQuery(q): ApiQuery<HolidayQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.may(Action::ReadReference)?;
     let year = q.year;
     let (from, to) = match (
         NaiveDate::from_ymd_opt(year, 1, 1),
@@ -151,16 +157,20 @@ pub struct WorkingDays {
     tag = "calendar",
     params(WorkingDaysQuery),
     responses(
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 200, description = "The count (with `to`) or the date (with `add`).", body = WorkingDays),
         (status = 422, response = ValidationFailed),
         (status = 500, response = InternalError),
     ),
-    security(())
+    security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn working_days(
     state: web::Data<AppState>,
+    auth: Authenticated,
     ApiQuery(q): ApiQuery<WorkingDaysQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.may(Action::ReadReference)?;
     let cal = &state.calendar;
     let (to, n) = match (q.to, q.add) {
         (Some(to), None) => (to, cal.working_days_between(q.from, to)?),

@@ -4,11 +4,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
 
+pub mod audit;
+pub mod auth;
 pub mod calendar;
 pub mod docs;
 pub mod health;
 pub mod reference;
+pub mod service_accounts;
 pub mod settings;
+pub mod users;
 
 /// Every route of the API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -20,14 +24,45 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get("/v1/countries/{iso2}").route(web::get().to(reference::get_country)))
         .service(get("/v1/calendar/holidays").route(web::get().to(calendar::holidays)))
         .service(get("/v1/calendar/working-days").route(web::get().to(calendar::working_days)))
-        .service(get("/v1/settings").route(web::get().to(settings::list)));
+        .service(get("/v1/settings").route(web::get().to(settings::list)))
+        .service(only("/v1/auth/login", "POST").route(web::post().to(auth::login)))
+        .service(only("/v1/auth/token", "POST").route(web::post().to(auth::token)))
+        .service(get("/v1/me").route(web::get().to(auth::me)))
+        .service(
+            only("/v1/users", "GET, POST")
+                .route(web::get().to(users::list))
+                .route(web::post().to(users::create)),
+        )
+        .service(
+            only("/v1/users/{id}", "GET, PATCH")
+                .route(web::get().to(users::get))
+                .route(web::patch().to(users::update)),
+        )
+        .service(
+            only("/v1/service-accounts", "GET, POST")
+                .route(web::get().to(service_accounts::list))
+                .route(web::post().to(service_accounts::create)),
+        )
+        .service(
+            only("/v1/service-accounts/{id}", "GET, PATCH, DELETE")
+                .route(web::get().to(service_accounts::get))
+                .route(web::patch().to(service_accounts::update))
+                .route(web::delete().to(service_accounts::delete)),
+        )
+        .service(get("/v1/audit-events").route(web::get().to(audit::list)))
+        .service(get("/v1/audit-events/verify").route(web::get().to(audit::verify)));
     docs::configure(cfg);
 }
 
 /// A read-only resource: any other method is a 405 problem with `Allow: GET`.
 fn get(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(|| async {
-        Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow: "GET" })
+    only(path, "GET")
+}
+
+/// A resource answering `allow`; any other method is a 405 problem with that `Allow`.
+fn only(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow })
     }))
 }
 

@@ -7,12 +7,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::openapi::responses::{BadRequest, InternalError, NotFound, ValidationFailed};
+use crate::openapi::responses::{
+    BadRequest, Forbidden, InternalError, NotFound, Unauthorized, ValidationFailed,
+};
 use crate::page_of;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
+use jalin_domain::access::Action;
 
 /// A province, regency (*kabupaten*) or city (*kota*).
 #[derive(Serialize, ToSchema)]
@@ -67,18 +71,22 @@ pub struct RegionListQuery {
     tag = "reference",
     params(RegionListQuery),
     responses(
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 200, description = "A page of regions, ordered by code.", body = RegionPage,
          example = json!({"items": [{"code": "33.01", "name": "Kabupaten Cilacap", "kind": "regency", "parent_code": "33"}], "next_cursor": "eyJsIjoicmVnaW9ucyIsImsiOiIzMy4wMSJ9"})),
         (status = 400, response = BadRequest),
         (status = 422, response = ValidationFailed),
         (status = 500, response = InternalError),
     ),
-    security(())
+    security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn list_regions(
     state: web::Data<AppState>,
+    auth: Authenticated,
     ApiQuery(q): ApiQuery<RegionListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.may(Action::ReadReference)?;
     let page = PageRequest::new("regions", q.limit, q.cursor.as_deref())?;
     let parent_code = q
         .parent_code
@@ -117,16 +125,20 @@ pub async fn list_regions(
     tag = "reference",
     params(("code" = String, Path, description = "Kemendagri code, e.g. `33` or `33.74`.", example = "33.74")),
     responses(
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 200, description = "The region.", body = RegionDto),
         (status = 404, response = NotFound),
         (status = 500, response = InternalError),
     ),
-    security(())
+    security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn get_region(
     state: web::Data<AppState>,
+    auth: Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.may(Action::ReadReference)?;
     let raw = path.into_inner();
     let not_found = || ApiError::NotFound {
         kind: "region",
@@ -194,18 +206,22 @@ pub struct CountryListQuery {
     tag = "reference",
     params(CountryListQuery),
     responses(
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 200, description = "A page of countries, ordered by `iso2`.", body = CountryPage,
          example = json!({"items": [{"iso2": "IL", "iso3": "ISR", "name_en": "Israel", "name_id": "Israel", "diplomatic_relations": false}], "next_cursor": null})),
         (status = 400, response = BadRequest),
         (status = 422, response = ValidationFailed),
         (status = 500, response = InternalError),
     ),
-    security(())
+    security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn list_countries(
     state: web::Data<AppState>,
+    auth: Authenticated,
     ApiQuery(q): ApiQuery<CountryListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.may(Action::ReadReference)?;
     let page = PageRequest::new("countries", q.limit, q.cursor.as_deref())?;
     let filter = CountryFilter {
         diplomatic_relations: q.diplomatic_relations,
@@ -229,16 +245,20 @@ pub async fn list_countries(
     tag = "reference",
     params(("iso2" = String, Path, description = "ISO 3166-1 alpha-2 code, e.g. `AU`.", example = "AU")),
     responses(
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 200, description = "The country.", body = CountryDto),
         (status = 404, response = NotFound),
         (status = 500, response = InternalError),
     ),
-    security(())
+    security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn get_country(
     state: web::Data<AppState>,
+    auth: Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    auth.may(Action::ReadReference)?;
     let raw = path.into_inner();
     let not_found = || ApiError::NotFound {
         kind: "country",

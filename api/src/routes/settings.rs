@@ -4,9 +4,12 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::openapi::responses::InternalError;
+use crate::auth::Authenticated;
+use crate::error::ApiError;
+use crate::openapi::responses::{Forbidden, InternalError, Unauthorized};
 use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::state::AppState;
+use jalin_domain::access::Action;
 
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({
@@ -64,12 +67,18 @@ fn setting(
     operation_id = "listSettings",
     tag = "settings",
     responses(
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 200, description = "Settings in force.", body = SettingList),
         (status = 500, response = InternalError),
     ),
-    security(())
+    security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
-pub async fn list(state: web::Data<AppState>) -> HttpResponse {
+pub async fn list(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    auth.may(Action::ReadReference)?;
     use serde_json::json;
     let cfg = &state.config;
     let items = vec![
@@ -114,6 +123,30 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
             "Operational default.",
         ),
         setting(
+            "auth.jwt_ttl_minutes",
+            json!(cfg.jwt_ttl_minutes),
+            json!(60),
+            Some("JALIN_JWT_TTL_MINUTES"),
+            "Lifetime of an access token.",
+            "Security default: at most one hour.",
+        ),
+        setting(
+            "auth.login_max_failures",
+            json!(cfg.login_max_failures),
+            json!(5),
+            Some("JALIN_LOGIN_MAX_FAILURES"),
+            "Failed sign-ins per username within the lockout window before further tries are refused (429).",
+            "Security default.",
+        ),
+        setting(
+            "auth.login_lockout_seconds",
+            json!(cfg.login_lockout_seconds),
+            json!(900),
+            Some("JALIN_LOGIN_LOCKOUT_SECONDS"),
+            "The failed sign-in window and lockout.",
+            "Security default.",
+        ),
+        setting(
             "http.page_limit",
             json!({"default": DEFAULT_LIMIT, "max": MAX_LIMIT}),
             json!({"default": DEFAULT_LIMIT, "max": MAX_LIMIT}),
@@ -122,8 +155,8 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
             "API convention.",
         ),
     ];
-    HttpResponse::Ok().json(SettingList {
+    Ok(HttpResponse::Ok().json(SettingList {
         items,
         calendar_covered_years: state.calendar.covered_years(),
-    })
+    }))
 }

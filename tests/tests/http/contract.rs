@@ -3,6 +3,10 @@
 use jalin_tests::on_both_databases;
 use serde_json::Value;
 
+fn responses_has(op: &Value, status: &str) -> bool {
+    op["responses"].get(status).is_some()
+}
+
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
 on_both_databases! {
@@ -25,12 +29,18 @@ on_both_databases! {
                 assert!(ids.insert(id.to_owned()), "duplicate operationId {id}");
                 assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{id}: tag");
                 assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{id}: summary");
-                assert!(op.get("security").is_some(), "{id}: security requirement");
+                let security = op["security"].as_array().unwrap_or_else(|| panic!("{id}: security requirement"));
+                // Either public (`{}`) or both ways to authenticate, with a 401 documented.
+                if !security.iter().any(|s| s.as_object().is_some_and(|o| o.is_empty())) {
+                    assert!(responses_has(op, "401"), "{id}: 401 response");
+                    let names: Vec<&str> = security.iter().flat_map(|s| s.as_object().unwrap().keys().map(String::as_str)).collect();
+                    assert!(names.contains(&"bearer") && names.contains(&"client_credentials"), "{id}: {names:?}");
+                }
                 let responses = op["responses"].as_object().unwrap();
                 assert!(responses.keys().any(|k| k.starts_with('2')), "{id}: success response");
                 assert!(responses.contains_key("500"), "{id}: 500 response");
                 for (status, r) in responses {
-                    if status.starts_with('2') {
+                    if status.starts_with('2') && status != "204" {
                         assert!(r["content"]["application/json"]["schema"].is_object(), "{id} {status}: schema");
                     }
                 }
@@ -40,7 +50,13 @@ on_both_databases! {
         for name in ["Problem", "Page", "Region", "Country"] {
             assert!(doc["components"]["schemas"][name].is_object(), "component {name}");
         }
-        for name in ["NotFound", "ValidationFailed", "InternalError"] {
+        let schemes = &doc["components"]["securitySchemes"];
+        assert_eq!(schemes["bearer"]["scheme"], "bearer");
+        let scopes = schemes["client_credentials"]["flows"]["clientCredentials"]["scopes"].as_object().unwrap();
+        for action in jalin_domain::access::Action::ALL {
+            assert!(scopes.contains_key(action.as_str()), "scope {action} documented");
+        }
+        for name in ["NotFound", "ValidationFailed", "InternalError", "Unauthorized", "Forbidden"] {
             let r = &doc["components"]["responses"][name]["content"]["application/problem+json"];
             assert!(r["schema"].is_object() && r["example"].is_object(), "response {name}");
         }

@@ -1,8 +1,11 @@
 //! The black-box suite: every test starts the real server and talks HTTP to it, once on
 //! SQLite and once on PostgreSQL.
 
+mod access;
+mod audit;
 mod calendar;
 mod contract;
 mod conventions;
 mod idempotency;
+mod identity;
 mod reference;

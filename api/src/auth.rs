@@ -1,0 +1,393 @@
+//! Authentication: argon2id password and secret hashes, HS256 JWT access tokens, login
+//! throttling, and the [`Authenticated`] extractor that turns a bearer token into a
+//! [`Principal`] checked against the account's current state on every request.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::IpAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use jalin_domain::access::{Action, Principal, PrincipalKind, Visibility};
+use jalin_persistence::audit::Actor;
+use jalin_persistence::identity;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const ISSUER: &str = "jalin";
+pub const AUDIENCE: &str = "jalin-api";
+
+/// An argon2id PHC string for `secret` (a password or a client secret).
+pub fn hash_secret(secret: &str) -> Result<String, ApiError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(secret.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::internal(format!("hashing failed: {e}")))
+}
+
+/// Checks `secret` against a stored hash; an unreadable hash never matches.
+pub fn verify_secret(hash: &str, secret: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(secret.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Verified against when the account does not exist, so a login takes the same time either way.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_secret(&random_secret(16).unwrap_or_default()).unwrap_or_default());
+
+/// Verifies `secret` against `hash`, or against a dummy hash when there is no account.
+pub fn verify_or_dummy(hash: Option<&str>, secret: &str) -> bool {
+    match hash {
+        Some(h) => verify_secret(h, secret),
+        None => {
+            let _ = verify_secret(&DUMMY_HASH, secret);
+            false
+        }
+    }
+}
+
+/// A fresh random secret, hex-encoded (`bytes` random bytes).
+pub fn random_secret(bytes: usize) -> Result<String, ApiError> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| ApiError::internal(format!("random: {e}")))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// What a token says. Role, region and active state are *not* trusted from it: they are read
+/// from the account on every request, so a change takes effect at once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    /// `user` or `service_account`.
+    pub typ: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+    /// Space-separated scopes granted to a service account's token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// Signing and verification keys with the token lifetime.
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub ttl: Duration,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8], ttl: Duration) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl,
+        }
+    }
+
+    /// Issues a token for `sub`; returns it and its lifetime in seconds.
+    pub fn issue(
+        &self,
+        sub: &str,
+        typ: &str,
+        scope: Option<String>,
+    ) -> Result<(String, u64), ApiError> {
+        let now = chrono::Utc::now().timestamp();
+        let ttl = self.ttl.as_secs();
+        let claims = Claims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: sub.into(),
+            typ: typ.into(),
+            iat: now,
+            exp: now + ttl as i64,
+            jti: uuid::Uuid::now_v7().to_string(),
+            scope,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map(|t| (t, ttl))
+            .map_err(|e| ApiError::internal(format!("token signing: {e}")))
+    }
+
+    /// Verifies signature (HS256 only: `alg: none` and other algorithms fail), expiry, issuer
+    /// and audience.
+    pub fn verify(&self, token: &str) -> Option<Claims> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .ok()
+            .map(|d| d.claims)
+    }
+}
+
+/// The signing secret: `JALIN_JWT_SECRET`, or a random one generated once into the data
+/// directory (`jwt-secret`, mode 0600) so tokens survive restarts.
+pub fn load_or_create_secret(
+    configured: Option<&str>,
+    data_dir: &Path,
+) -> std::io::Result<Vec<u8>> {
+    if let Some(s) = configured {
+        return Ok(s.as_bytes().to_vec());
+    }
+    let path = data_dir.join("jwt-secret");
+    match std::fs::read_to_string(&path) {
+        Ok(s) if s.trim().len() >= 64 => return Ok(s.trim().as_bytes().to_vec()),
+        Ok(_) => {
+            return Err(std::io::Error::other(format!(
+                "{} is too short; delete it to generate a new one",
+                path.display()
+            )))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let secret = random_secret(48).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(&path) {
+        Ok(mut f) => {
+            use std::io::Write;
+            f.write_all(secret.as_bytes())?;
+            Ok(secret.into_bytes())
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(std::fs::read_to_string(&path)?.trim().as_bytes().to_vec())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Failed sign-ins per username and per client address. After `max_failures` failures within
+/// `window`, further tries are refused (429) until the window has passed. In memory: a restart
+/// forgets it (see README).
+pub struct LoginThrottle {
+    max_failures: u32,
+    per_address_max: u32,
+    window: Duration,
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginThrottle {
+    pub fn new(max_failures: u32, window: Duration) -> Self {
+        Self {
+            max_failures,
+            per_address_max: max_failures.saturating_mul(4),
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn keys(name: &str, addr: Option<IpAddr>) -> (String, Option<String>) {
+        (
+            format!("name:{}", name.to_lowercase()),
+            addr.map(|a| format!("addr:{a}")),
+        )
+    }
+
+    /// `Err(retry_after)` when this name or address is locked out.
+    pub fn check(&self, name: &str, addr: Option<IpAddr>) -> Result<(), Duration> {
+        let (n, a) = Self::keys(name, addr);
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, (_, since)| now.duration_since(*since) < self.window);
+        let locked = |key: &str, max: u32| {
+            map.get(key)
+                .filter(|(count, _)| *count >= max)
+                .map(|(_, since)| self.window.saturating_sub(now.duration_since(*since)))
+        };
+        match locked(&n, self.max_failures)
+            .or_else(|| a.as_deref().and_then(|a| locked(a, self.per_address_max)))
+        {
+            Some(wait) => Err(wait.max(Duration::from_secs(1))),
+            None => Ok(()),
+        }
+    }
+
+    pub fn failed(&self, name: &str, addr: Option<IpAddr>) {
+        let (n, a) = Self::keys(name, addr);
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        for key in std::iter::once(n).chain(a) {
+            map.entry(key).or_insert((0, now)).0 += 1;
+        }
+    }
+
+    pub fn succeeded(&self, name: &str) {
+        let (n, _) = Self::keys(name, None);
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&n);
+    }
+}
+
+/// The authenticated caller, as a handler argument: 401 without a valid token or when the
+/// account is disabled or gone.
+pub struct Authenticated(pub Principal);
+
+impl Authenticated {
+    /// Where the caller may perform `action`: 403 when not at all.
+    pub fn may(&self, action: Action) -> Result<Visibility, ApiError> {
+        self.0.visibility(action).ok_or(ApiError::Forbidden)
+    }
+
+    pub fn actor(&self) -> Actor {
+        let kind = match self.0.kind {
+            PrincipalKind::User { .. } => "user",
+            PrincipalKind::ServiceAccount { .. } => "service_account",
+        };
+        Actor {
+            kind: kind.into(),
+            id: self.0.id.clone(),
+            name: self.0.name.clone(),
+        }
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("no app state"))?;
+            let token = token.ok_or(ApiError::Unauthenticated)?;
+            let claims = state.keys.verify(&token).ok_or(ApiError::InvalidToken)?;
+            let principal = state
+                .db(move |c| {
+                    Ok(match claims.typ.as_str() {
+                        "user" => identity::find_user(c, &claims.sub, &Visibility::All)?
+                            .filter(|u| u.active)
+                            .map(|u| Principal {
+                                id: u.id,
+                                name: u.username,
+                                kind: PrincipalKind::User { role: u.role },
+                                region: u.region,
+                            }),
+                        "service_account" => {
+                            identity::find_service_account(c, &claims.sub, &Visibility::All)?
+                                .filter(|a| a.active)
+                                .map(|a| {
+                                    // The token's scopes, narrowed to what the account still holds.
+                                    let granted: Vec<Action> = claims
+                                        .scope
+                                        .as_deref()
+                                        .unwrap_or("")
+                                        .split_whitespace()
+                                        .filter_map(|s| s.parse().ok())
+                                        .filter(|s| a.scopes.contains(s))
+                                        .collect();
+                                    Principal {
+                                        id: a.id,
+                                        name: a.name,
+                                        kind: PrincipalKind::ServiceAccount { scopes: granted },
+                                        region: a.region,
+                                    }
+                                })
+                        }
+                        _ => None,
+                    })
+                })
+                .await?
+                .ok_or(ApiError::InvalidToken)?;
+            Ok(Authenticated(principal))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_verify_only_with_the_right_key_issuer_and_audience() {
+        let keys = TokenKeys::new(
+            b"a-secret-of-enough-length-for-hs256-0123456789",
+            Duration::from_secs(60),
+        );
+        let (token, ttl) = keys.issue("u1", "user", None).unwrap();
+        assert_eq!(ttl, 60);
+        assert_eq!(keys.verify(&token).unwrap().sub, "u1");
+        let other = TokenKeys::new(
+            b"another-secret-of-enough-length-0123456789abc",
+            Duration::from_secs(60),
+        );
+        assert!(other.verify(&token).is_none());
+        // alg: none with the same claims.
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let payload = token.split('.').nth(1).unwrap();
+        let none = format!(
+            "{}.{}.",
+            b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
+            payload
+        );
+        assert!(keys.verify(&none).is_none());
+    }
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let h = hash_secret("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_secret(&h, "correct horse battery"));
+        assert!(!verify_secret(&h, "wrong"));
+        assert!(!verify_or_dummy(None, "anything"));
+    }
+
+    #[test]
+    fn the_throttle_locks_a_name_after_repeated_failures() {
+        let t = LoginThrottle::new(3, Duration::from_secs(60));
+        let addr: Option<IpAddr> = Some([10, 0, 0, 1].into());
+        for _ in 0..3 {
+            assert!(t.check("Admin", addr).is_ok());
+            t.failed("admin", addr);
+        }
+        let wait = t.check("ADMIN", None).unwrap_err();
+        assert!(wait <= Duration::from_secs(60) && wait >= Duration::from_secs(1));
+        assert!(t.check("someone-else", None).is_ok());
+        t.succeeded("admin");
+        assert!(t.check("admin", None).is_ok());
+    }
+}

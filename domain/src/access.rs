@@ -1,0 +1,353 @@
+//! Who may do what, where. One permission table ([`PERMISSIONS`]) decides, for every role and
+//! action, the scope of regions in which the role may perform it; the API and the tests both read
+//! it. Region isolation (DOMAIN.md §1): a user sees their own region, a province user also the
+//! regencies/cities under it (R21: the governor sees regency/city reports), central users all.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::region::RegionCode;
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name { $(#[serde(rename = $s)] $variant),+ }
+
+        // Written out because the derive cannot see renames made inside a macro.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($s),+]))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($s => Ok($name::$variant),)+
+                    other => Err(format!(
+                        "`{other}` is not one of: {}",
+                        [$($s),+].join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// A user's role (DOMAIN.md §1).
+    Role {
+        Admin => "admin",
+        CentralReviewer => "central_reviewer",
+        ProvinceOfficer => "province_officer",
+        RegionOfficer => "region_officer",
+        AgencyOfficer => "agency_officer",
+        DprdSecretariat => "dprd_secretariat",
+        Evaluator => "evaluator",
+        Viewer => "viewer",
+    }
+}
+
+string_enum! {
+    /// Something a principal may do. Each action has a service-account scope name.
+    Action {
+        ReadReference => "reference:read",
+        ReadUsers => "users:read",
+        ManageUsers => "users:write",
+        ManageServiceAccounts => "service_accounts:write",
+        ReadAudit => "audit:read",
+    }
+}
+
+/// Where a permission applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Every region (central government).
+    All,
+    /// The principal's region and, if it is a province, its regencies/cities.
+    Subtree,
+    /// Only the principal's own region.
+    Own,
+}
+
+use Action as A;
+use Role as R;
+use Scope as S;
+
+/// The permission table: `(role, action, scope)`. A pair that is absent is forbidden (403).
+pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
+    (R::Admin, A::ReadReference, S::All),
+    (R::Admin, A::ReadUsers, S::All),
+    (R::Admin, A::ManageUsers, S::All),
+    (R::Admin, A::ManageServiceAccounts, S::All),
+    (R::Admin, A::ReadAudit, S::All),
+    (R::CentralReviewer, A::ReadReference, S::All),
+    (R::CentralReviewer, A::ReadUsers, S::All),
+    (R::CentralReviewer, A::ReadAudit, S::All),
+    (R::ProvinceOfficer, A::ReadReference, S::All),
+    (R::ProvinceOfficer, A::ReadUsers, S::Subtree),
+    (R::RegionOfficer, A::ReadReference, S::All),
+    (R::AgencyOfficer, A::ReadReference, S::All),
+    (R::DprdSecretariat, A::ReadReference, S::All),
+    (R::Evaluator, A::ReadReference, S::All),
+    (R::Viewer, A::ReadReference, S::All),
+];
+
+impl Role {
+    /// The scope in which this role may perform `action`, if at all.
+    pub fn scope_for(self, action: Action) -> Option<Scope> {
+        PERMISSIONS
+            .iter()
+            .find(|(r, a, _)| *r == self && *a == action)
+            .map(|(_, _, s)| *s)
+    }
+
+    /// Central roles act for the whole country and have no region; every other role has one.
+    pub fn is_central(self) -> bool {
+        matches!(self, Role::Admin | Role::CentralReviewer)
+    }
+
+    /// Checks the region a user of this role is placed in.
+    pub fn check_region(self, region: Option<&RegionCode>) -> Result<(), String> {
+        match (self.is_central(), region) {
+            (true, Some(_)) => Err(format!("a {self} acts for all regions and has no region")),
+            (false, None) => Err(format!("a {self} needs a region")),
+            (false, Some(r)) if self == Role::ProvinceOfficer && !r.is_province() => {
+                Err("a province_officer's region must be a province".into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The regions a principal may reach for one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    All,
+    /// A province and its regencies/cities.
+    Province(RegionCode),
+    /// Exactly one region.
+    Region(RegionCode),
+}
+
+impl Visibility {
+    pub fn new(scope: Scope, region: Option<&RegionCode>) -> Option<Visibility> {
+        match (scope, region) {
+            (Scope::All, _) => Some(Visibility::All),
+            (Scope::Subtree, Some(r)) if r.is_province() => Some(Visibility::Province(r.clone())),
+            (Scope::Subtree | Scope::Own, Some(r)) => Some(Visibility::Region(r.clone())),
+            // A regional scope without a region reaches nothing.
+            (_, None) => None,
+        }
+    }
+
+    /// Whether a record placed in `region` (`None`: a central record) is visible.
+    pub fn includes(&self, region: Option<&RegionCode>) -> bool {
+        match (self, region) {
+            (Visibility::All, _) => true,
+            (_, None) => false,
+            (Visibility::Province(p), Some(r)) => r.province() == *p,
+            (Visibility::Region(own), Some(r)) => own == r,
+        }
+    }
+}
+
+/// Who is calling: a user, or a service account (integration partner, script).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub id: String,
+    pub name: String,
+    pub kind: PrincipalKind,
+    pub region: Option<RegionCode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalKind {
+    User { role: Role },
+    ServiceAccount { scopes: Vec<Action> },
+}
+
+impl Principal {
+    /// Where this principal may perform `action`; `None` means forbidden.
+    pub fn visibility(&self, action: Action) -> Option<Visibility> {
+        let scope = match &self.kind {
+            PrincipalKind::User { role } => role.scope_for(action)?,
+            // A service account holds explicit scopes; a regional one stays in its subtree.
+            PrincipalKind::ServiceAccount { scopes } => {
+                if !scopes.contains(&action) {
+                    return None;
+                }
+                if self.region.is_some() {
+                    Scope::Subtree
+                } else {
+                    Scope::All
+                }
+            }
+        };
+        Visibility::new(scope, self.region.as_ref())
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        match self.kind {
+            PrincipalKind::User { role } => Some(role),
+            PrincipalKind::ServiceAccount { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> RegionCode {
+        RegionCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn every_role_may_read_reference_data() {
+        for role in Role::ALL {
+            assert_eq!(
+                role.scope_for(Action::ReadReference),
+                Some(Scope::All),
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_admins_manage_users_and_service_accounts() {
+        for role in Role::ALL {
+            let expected = *role == Role::Admin;
+            assert_eq!(
+                role.scope_for(Action::ManageUsers).is_some(),
+                expected,
+                "{role}"
+            );
+            assert_eq!(
+                role.scope_for(Action::ManageServiceAccounts).is_some(),
+                expected,
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_table_has_no_duplicate_pairs() {
+        for (i, (r, a, _)) in PERMISSIONS.iter().enumerate() {
+            assert!(
+                !PERMISSIONS[i + 1..]
+                    .iter()
+                    .any(|(r2, a2, _)| r2 == r && a2 == a),
+                "{r} {a} twice"
+            );
+        }
+    }
+
+    #[test]
+    fn a_province_sees_its_regencies_but_not_another_province() {
+        let v = Visibility::new(Scope::Subtree, Some(&code("33"))).unwrap();
+        assert!(v.includes(Some(&code("33"))));
+        assert!(v.includes(Some(&code("33.01"))));
+        assert!(!v.includes(Some(&code("36"))));
+        assert!(!v.includes(Some(&code("36.01"))));
+        assert!(!v.includes(None), "central records are not regional");
+        let own = Visibility::new(Scope::Own, Some(&code("33"))).unwrap();
+        assert!(!own.includes(Some(&code("33.01"))));
+        assert!(Visibility::new(Scope::Own, None).is_none());
+    }
+
+    #[test]
+    fn roles_are_placed_in_fitting_regions() {
+        assert!(Role::Admin.check_region(None).is_ok());
+        assert!(Role::Admin.check_region(Some(&code("33"))).is_err());
+        assert!(Role::RegionOfficer.check_region(None).is_err());
+        assert!(Role::ProvinceOfficer
+            .check_region(Some(&code("33.74")))
+            .is_err());
+        assert!(Role::ProvinceOfficer
+            .check_region(Some(&code("33")))
+            .is_ok());
+    }
+
+    #[test]
+    fn a_service_account_acts_only_within_its_scopes() {
+        let sa = Principal {
+            id: "x".into(),
+            name: "siola".into(),
+            kind: PrincipalKind::ServiceAccount {
+                scopes: vec![Action::ReadReference],
+            },
+            region: None,
+        };
+        assert_eq!(sa.visibility(Action::ReadReference), Some(Visibility::All));
+        assert_eq!(sa.visibility(Action::ReadUsers), None);
+    }
+}
+
+/// Usernames: 3–64 characters of `a-z 0-9 . _ -`, starting with a letter or digit (stored
+/// lower-case, so `Admin` and `admin` are one user).
+pub fn check_username(username: &str) -> Result<(), String> {
+    let ok = (3..=64).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        && username.as_bytes()[0].is_ascii_alphanumeric();
+    if ok {
+        Ok(())
+    } else {
+        Err("3 to 64 characters: lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit".into())
+    }
+}
+
+/// Passwords: at least 12 and at most 256 characters (length over composition rules, NIST SP 800-63B).
+pub const PASSWORD_MIN_CHARS: usize = 12;
+
+pub fn check_password(password: &str) -> Result<(), String> {
+    let n = password.chars().count();
+    if (PASSWORD_MIN_CHARS..=256).contains(&n) {
+        Ok(())
+    } else {
+        Err(format!("{PASSWORD_MIN_CHARS} to 256 characters"))
+    }
+}
+
+#[cfg(test)]
+mod identity_rules {
+    use super::*;
+
+    #[test]
+    fn usernames_and_passwords_follow_the_policy() {
+        assert!(check_username("siti.rahayu").is_ok());
+        assert!(check_username("Siti").is_err());
+        assert!(check_username("ab").is_err());
+        assert!(check_username("-x12").is_err());
+        assert!(check_password("short").is_err());
+        assert!(check_password("twelve chars").is_ok());
+    }
+}

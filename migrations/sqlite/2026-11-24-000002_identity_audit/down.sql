@@ -1,0 +1,4 @@
+DROP TABLE audit_head;
+DROP TABLE audit_events;
+DROP TABLE service_accounts;
+DROP TABLE users;

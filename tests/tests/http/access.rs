@@ -1,0 +1,173 @@
+//! Region isolation, generated from the permission table in `domain/` (jalin_domain::access):
+//! every role × {own region, a regency under the own province, another province} × every
+//! region-scoped endpoint. Another region's record is a 404, a missing permission a 403.
+
+use jalin_domain::access::{Action, Role, Visibility};
+use jalin_domain::RegionCode;
+use jalin_tests::{on_both_databases, TestApp};
+use serde_json::json;
+
+const HOME: &str = "33";
+const TARGETS: [(&str, &str); 3] = [
+    ("own region", "33"),
+    ("a regency under the own province", "33.01"),
+    ("another province", "36"),
+];
+
+fn code(s: &str) -> RegionCode {
+    RegionCode::parse(s).unwrap()
+}
+
+fn expected(role: Role, action: Action, target: Option<&str>) -> u16 {
+    let region = (!role.is_central()).then(|| code(HOME));
+    match role.scope_for(action) {
+        None => 403,
+        Some(scope) => {
+            let visible = Visibility::new(scope, region.as_ref())
+                .is_some_and(|v| target.is_none() || v.includes(target.map(code).as_ref()));
+            if visible {
+                200
+            } else {
+                404
+            }
+        }
+    }
+}
+
+fn check(app: &TestApp, role: Role, token: &str, targets: &[(String, &str)]) {
+    for action in Action::ALL {
+        match action {
+            Action::ReadReference => {
+                let s = app
+                    .req("GET", "/v1/regions/33.74")
+                    .bearer(token)
+                    .send()
+                    .status;
+                assert_eq!(s, expected(role, *action, None), "{role} {action}");
+            }
+            Action::ReadUsers => {
+                let list = app.req("GET", "/v1/users?limit=100").bearer(token).send();
+                for (id, region) in targets {
+                    let want = expected(role, *action, Some(region));
+                    let got = app
+                        .req("GET", &format!("/v1/users/{id}"))
+                        .bearer(token)
+                        .send();
+                    assert_eq!(
+                        got.status, want,
+                        "{role} reads a user in {region}: {}",
+                        got.body
+                    );
+                    if want == 403 {
+                        got.problem(403, "forbidden");
+                        assert_eq!(list.status, 403);
+                    } else {
+                        let listed = list.json()["items"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|u| u["id"] == id.as_str());
+                        assert_eq!(listed, want == 200, "{role} lists a user in {region}");
+                    }
+                    if want == 404 {
+                        got.problem(404, "not_found");
+                    }
+                }
+            }
+            Action::ManageUsers => {
+                for (id, region) in targets {
+                    let want = expected(role, *action, Some(region));
+                    let etag = app
+                        .get(&format!("/v1/users/{id}"))
+                        .header("etag")
+                        .unwrap()
+                        .to_owned();
+                    let got = app
+                        .req("PATCH", &format!("/v1/users/{id}"))
+                        .bearer(token)
+                        .header("If-Match", &etag)
+                        .json(&json!({"display_name": format!("renamed by {role}")}))
+                        .send();
+                    assert_eq!(
+                        got.status, want,
+                        "{role} changes a user in {region}: {}",
+                        got.body
+                    );
+                }
+            }
+            Action::ManageServiceAccounts => {
+                let s = app
+                    .req("GET", "/v1/service-accounts")
+                    .bearer(token)
+                    .send()
+                    .status;
+                assert_eq!(s, expected(role, *action, None), "{role} {action}");
+                let s = app
+                    .req("POST", "/v1/service-accounts")
+                    .bearer(token)
+                    .json(&json!({"name": format!("by {role}"), "scopes": ["reference:read"]}))
+                    .send()
+                    .status;
+                assert_eq!(
+                    s,
+                    if expected(role, *action, None) == 200 {
+                        201
+                    } else {
+                        403
+                    },
+                    "{role} creates a service account"
+                );
+            }
+            Action::ReadAudit => {
+                for path in ["/v1/audit-events", "/v1/audit-events/verify"] {
+                    let s = app.req("GET", path).bearer(token).send().status;
+                    assert_eq!(s, expected(role, *action, None), "{role} {path}");
+                }
+            }
+        }
+    }
+}
+
+on_both_databases! {
+    fn region_isolation_follows_the_permission_table_for_every_role(app) {
+        let targets: Vec<(String, &str)> = TARGETS
+            .iter()
+            .map(|(label, region)| {
+                let name = format!("target-{}", region.replace('.', "-"));
+                let _ = label;
+                (app.user(&name, "viewer", Some(region)).0, *region)
+            })
+            .collect();
+        for role in Role::ALL {
+            let region = (!role.is_central()).then_some(HOME);
+            let (_, token) = app.user(&format!("as-{}", role.as_str().replace('_', "-")), role.as_str(), region);
+            check(app, *role, &token, &targets);
+        }
+    }
+
+    /// The table's key promises, stated plainly (the matrix above follows the table itself).
+    fn a_province_officer_reads_its_regencies_but_not_another_province(app) {
+        let (in_regency, _) = app.user("staff-cilacap", "viewer", Some("33.01"));
+        let (in_banten, _) = app.user("staff-banten", "viewer", Some("36"));
+        let (_, officer) = app.user("biro-jateng", "province_officer", Some("33"));
+        assert_eq!(app.req("GET", &format!("/v1/users/{in_regency}")).bearer(&officer).send().status, 200);
+        app.req("GET", &format!("/v1/users/{in_banten}")).bearer(&officer).send().problem(404, "not_found");
+        let (_, region_officer) = app.user("bagian-ks-semarang", "region_officer", Some("33.74"));
+        app.req("GET", &format!("/v1/users/{in_regency}")).bearer(&region_officer).send().problem(403, "forbidden");
+    }
+
+    /// A regional service account stays in its region's subtree.
+    fn a_regional_service_account_sees_only_its_subtree(app) {
+        let (in_regency, _) = app.user("sa-target-cilacap", "viewer", Some("33.01"));
+        let (in_banten, _) = app.user("sa-target-banten", "viewer", Some("36"));
+        let r = app.req("POST", "/v1/service-accounts")
+            .json(&json!({"name": "Jateng script", "scopes": ["users:read"], "region_code": "33"})).send();
+        assert_eq!(r.status, 201, "{}", r.body);
+        let c = r.json();
+        let t = app.req("POST", "/v1/auth/token").anonymous()
+            .json(&json!({"grant_type": "client_credentials", "client_id": c["client_id"], "client_secret": c["client_secret"]})).send();
+        let token = t.json()["access_token"].as_str().unwrap().to_owned();
+        assert_eq!(app.req("GET", &format!("/v1/users/{in_regency}")).bearer(&token).send().status, 200);
+        app.req("GET", &format!("/v1/users/{in_banten}")).bearer(&token).send().problem(404, "not_found");
+    }
+}
