@@ -87,7 +87,7 @@ pub fn create_user(
     request_id: Option<&str>,
     input: &UserInput,
 ) -> Result<User, ApiError> {
-    let username = input.username.trim().to_lowercase();
+    let username = input.username.to_lowercase();
     check_username(&username).map_err(|m| invalid("/username", "invalid_format", m.clone(), m))?;
     check_password(&input.password)
         .map_err(|m| invalid("/password", "too_short_or_long", m.clone(), m))?;

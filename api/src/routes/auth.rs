@@ -20,8 +20,10 @@ use crate::state::AppState;
 #[schema(example = json!({"username": "admin", "password": "a long passphrase"}))]
 pub struct LoginRequest {
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
     #[validate(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
@@ -116,15 +118,22 @@ fn no_store(body: TokenResponse) -> HttpResponse {
 #[derive(Deserialize, Validate, ToSchema)]
 #[schema(example = json!({"grant_type": "client_credentials", "client_id": "sa_0193a5d27c1e7b3a9f102d4c8e6b1a00", "client_secret": "…", "scope": "reference:read"}))]
 pub struct TokenRequest {
-    /// Must be `client_credentials`.
-    #[schema(example = "client_credentials")]
-    pub grant_type: String,
+    pub grant_type: GrantType,
     #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128)]
     pub client_id: String,
     #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
     pub client_secret: String,
     /// Space-separated scopes to request; default all the account holds.
     pub scope: Option<String>,
+}
+
+/// The only grant: client credentials.
+#[derive(Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    ClientCredentials,
 }
 
 /// Get a token for a service account (client credentials).
@@ -179,14 +188,6 @@ pub async fn token(
             })
         }
     };
-    if request.grant_type != "client_credentials" {
-        return Err(ApiError::invalid_parameter(
-            "grant_type",
-            "unsupported_grant_type",
-            "only `client_credentials` is supported",
-            "hanya `client_credentials` yang didukung",
-        ));
-    }
     throttled(&state, &request.client_id, &req)?;
     let client_id = request.client_id.clone();
     let account = state

@@ -71,6 +71,12 @@ pub struct CreatedServiceAccount {
 
 page_of!(ServiceAccountPage, ServiceAccountDto);
 
+fn dedup(mut scopes: Vec<Action>) -> Vec<Action> {
+    scopes.sort();
+    scopes.dedup();
+    scopes
+}
+
 fn etag(a: &ServiceAccount) -> String {
     Etag::for_version(&a.id, a.version).as_str().to_owned()
 }
@@ -129,10 +135,14 @@ pub async fn list(
 #[schema(example = json!({"name": "SIOLA (Kemendagri)", "scopes": ["reference:read"]}))]
 pub struct CreateServiceAccount {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Scopes the account may request, e.g. `reference:read`.
     #[validate(length(min = 1, max = 20))]
-    pub scopes: Vec<String>,
+    #[schema(min_items = 1, max_items = 20)]
+    pub scopes: Vec<Action>,
+    /// A regional account reaches only this region (and a province's regencies/cities).
+    #[schema(pattern = r"^\d{2}(\.\d{2})?$")]
     pub region_code: Option<String>,
 }
 
@@ -143,7 +153,7 @@ pub struct CreateServiceAccount {
     operation_id = "createServiceAccount",
     tag = "service-accounts",
     request_body = CreateServiceAccount,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe; a replay does not repeat the secret.")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe; a replay does not repeat the secret.")),
     responses(
         (status = 201, description = "Created; `client_secret` is shown only here.", body = CreatedServiceAccount,
          headers(("ETag" = String), ("Location" = String))),
@@ -167,7 +177,7 @@ pub async fn create(
     auth.may(Action::ManageServiceAccounts)?;
     let actor = auth.actor();
     let b = body.value;
-    let scopes = accounts::parse_scopes(&b.scopes, "/scopes")?;
+    let scopes = dedup(b.scopes);
     idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
         let (acc, secret) = accounts::create_service_account(
             c,
@@ -230,9 +240,11 @@ pub async fn get(
 #[schema(example = json!({"active": false}))]
 pub struct PatchServiceAccount {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[validate(length(min = 1, max = 20))]
-    pub scopes: Option<Vec<String>>,
+    #[schema(min_items = 1, max_items = 20)]
+    pub scopes: Option<Vec<Action>>,
     /// `false` disables the account: its tokens stop working at once.
     pub active: Option<bool>,
 }
@@ -274,11 +286,7 @@ pub async fn update(
     let actor = auth.actor();
     let id = path.into_inner();
     let patch = body.value;
-    let scopes = patch
-        .scopes
-        .as_deref()
-        .map(|s| accounts::parse_scopes(s, "/scopes"))
-        .transpose()?;
+    let scopes = patch.scopes.map(dedup);
     let acc = state
         .write(move |c| {
             let mut acc =

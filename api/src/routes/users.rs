@@ -71,7 +71,7 @@ fn etag(u: &User) -> String {
 pub struct UserListQuery {
     pub role: Option<Role>,
     /// Only users placed in exactly this region.
-    #[param(example = "33")]
+    #[param(example = "33", pattern = r"^\d{2}(\.\d{2})?$")]
     pub region_code: Option<String>,
     pub active: Option<bool>,
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -147,17 +147,25 @@ pub async fn list(
     "role": "province_officer", "region_code": "33"
 }))]
 pub struct CreateUser {
-    /// 3–64 of `a-z 0-9 . _ -`; stored lower-case.
+    /// 3–64 of `a-z 0-9 . _ -`, starting with a letter or digit; stored lower-case.
     #[validate(length(min = 3, max = 64))]
+    #[schema(
+        min_length = 3,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
+    )]
     pub username: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: String,
     /// 12–256 characters.
     #[validate(length(min = 12, max = 256))]
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
     pub role: Role,
     /// Required for regional roles; must be absent for admin and central_reviewer; a
     /// province_officer's region is a province.
+    #[schema(pattern = r"^\d{2}(\.\d{2})?$")]
     pub region_code: Option<String>,
 }
 
@@ -168,7 +176,7 @@ pub struct CreateUser {
     operation_id = "createUser",
     tag = "users",
     request_body = CreateUser,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body replay the first response.")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe: the same key and body replay the first response.")),
     responses(
         (status = 201, description = "Created.", body = UserDto,
          headers(("ETag" = String, description = "Send in If-Match to change it."), ("Location" = String))),
@@ -258,14 +266,16 @@ where
 #[schema(example = json!({"display_name": "Siti Rahayu, S.IP.", "active": false}))]
 pub struct PatchUser {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     /// A new password (12–256 characters).
     #[validate(length(min = 12, max = 256))]
+    #[schema(min_length = 12, max_length = 256)]
     pub password: Option<String>,
     pub role: Option<Role>,
     /// `null` for central roles.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^\d{2}(\.\d{2})?$")]
     pub region_code: Option<Option<String>>,
     /// `false` disables the user: their tokens stop working at once.
     pub active: Option<bool>,
@@ -309,6 +319,21 @@ pub async fn update(
     let actor = auth.actor();
     let id = path.into_inner();
     let b = body.value;
+    // The format is checked before If-Match, so a malformed request is a 422 whatever its tag.
+    if let Some(Some(code)) = &b.region_code {
+        if RegionCode::parse(code).is_err() {
+            return Err(ApiError::Validation(vec![
+                crate::problem::FieldIssue::pointer(
+                    "/region_code",
+                    "invalid_format",
+                    crate::problem::Text::new(
+                        format!("`{code}` is not a region code"),
+                        format!("`{code}` bukan kode daerah"),
+                    ),
+                ),
+            ]));
+        }
+    }
     let patch = UserPatch {
         display_name: b.display_name,
         password: b.password,

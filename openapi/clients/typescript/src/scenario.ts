@@ -12,6 +12,25 @@ type Problem = components["schemas"]["Problem"];
 const baseUrl = process.env.JALIN_BASE_URL ?? "http://127.0.0.1:8080";
 const client = createClient<paths>({ baseUrl });
 
+/// Signs in and sends the token with every later request.
+async function signIn(): Promise<void> {
+  const { data, error } = await client.POST("/v1/auth/login", {
+    body: {
+      username: process.env.JALIN_USERNAME ?? "admin",
+      password: process.env.JALIN_PASSWORD ?? "",
+    },
+  });
+  assert.ok(data, `login failed: ${JSON.stringify(error)}`);
+  assert.equal(data.token_type, "Bearer");
+  const token = data.access_token;
+  client.use({
+    onRequest({ request }) {
+      request.headers.set("Authorization", `Bearer ${token}`);
+      return request;
+    },
+  });
+}
+
 async function allRegions(parentCode: string): Promise<Region[]> {
   const items: Region[] = [];
   let cursor: string | undefined;
@@ -27,6 +46,17 @@ async function allRegions(parentCode: string): Promise<Region[]> {
 }
 
 const checks: Array<[string, () => Promise<void>]> = [
+  ["without a token the API answers 401", async () => {
+    const anonymous = createClient<paths>({ baseUrl });
+    const r = await anonymous.GET("/v1/regions/{code}", { params: { path: { code: "33" } } });
+    assert.equal(r.response.status, 401);
+    assert.equal(r.error?.code, "authentication_required");
+  }],
+  ["signing in gives a token that says who I am", async () => {
+    await signIn();
+    const me = await client.GET("/v1/me");
+    assert.equal(me.data?.role, "admin");
+  }],
   ["the server is ready", async () => {
     const ready = await client.GET("/health/ready");
     assert.equal(ready.data?.status, "ready");
@@ -68,7 +98,6 @@ const checks: Array<[string, () => Promise<void>]> = [
 ];
 
 async function main(): Promise<number> {
-  // Authentication comes with the identity issue; every call here is public today.
   let passed = 0;
   let failed = 0;
   for (const [name, check] of checks) {
