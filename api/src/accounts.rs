@@ -2,7 +2,7 @@
 //! the bootstrap admin. Each function runs inside the caller's write transaction and appends the
 //! audit event there. Secrets never reach the audit log.
 
-use jalin_domain::access::{check_password, check_username, Action, Role};
+use jalin_domain::access::{check_password, check_username, Action, Role, Visibility};
 use jalin_domain::RegionCode;
 use jalin_persistence::audit::{self, Actor, NewEvent};
 use jalin_persistence::identity::{self, NewServiceAccount, NewUser, ServiceAccount, User};
@@ -81,9 +81,27 @@ pub fn changes(before: &Value, after: &Value) -> Value {
     Value::Object(out)
 }
 
+/// The caller may place users only inside its own scope, and only a signed-in admin may grant
+/// the central roles: a script's token can never mint an administrator.
+fn check_grant(
+    actor: &Actor,
+    scope: &Visibility,
+    role: Role,
+    region: Option<&RegionCode>,
+) -> Result<(), ApiError> {
+    if !scope.includes(region) {
+        return Err(ApiError::Forbidden);
+    }
+    if role.is_central() && actor.kind != "user" && actor.kind != "system" {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(())
+}
+
 pub fn create_user(
     conn: &mut DbConnection,
     actor: &Actor,
+    scope: &Visibility,
     request_id: Option<&str>,
     input: &UserInput,
 ) -> Result<User, ApiError> {
@@ -93,6 +111,7 @@ pub fn create_user(
         .map_err(|m| invalid("/password", "too_short_or_long", m.clone(), m))?;
     let region = existing_region(conn, input.region_code.as_deref(), "/region_code")?;
     check_role_region(input.role, region.as_ref())?;
+    check_grant(actor, scope, input.role, region.as_ref())?;
     let hash = hash_secret(&input.password)?;
     let user = identity::insert_user(
         conn,
@@ -141,6 +160,7 @@ pub struct UserPatch {
 pub fn update_user(
     conn: &mut DbConnection,
     actor: &Actor,
+    scope: &Visibility,
     request_id: Option<&str>,
     mut user: User,
     patch: UserPatch,
@@ -160,6 +180,7 @@ pub fn update_user(
         user.active = a;
     }
     check_role_region(user.role, user.region.as_ref())?;
+    check_grant(actor, scope, user.role, user.region.as_ref())?;
     if actor.id == user.id && (!user.active || user.role != Role::Admin) {
         return Err(ApiError::Conflict {
             code: "cannot_lock_out_self",

@@ -179,7 +179,13 @@ fn run_users(cmd: UsersCommand) -> ExitCode {
                 region_code: region,
             };
             match in_write(&pool, |c| {
-                crate::accounts::create_user(c, &Actor::system("cli"), None, &input)
+                crate::accounts::create_user(
+                    c,
+                    &Actor::system("cli"),
+                    &jalin_domain::access::Visibility::All,
+                    None,
+                    &input,
+                )
             }) {
                 Ok(u) => {
                     println!("created user {} ({}) with id {}", u.username, u.role, u.id);

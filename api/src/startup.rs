@@ -108,6 +108,7 @@ fn bootstrap_admin(pool: &Pool, password: &str) -> Result<(), StartupError> {
         accounts::create_user(
             c,
             &Actor::system("bootstrap"),
+            &jalin_domain::access::Visibility::All,
             None,
             &accounts::UserInput {
                 username: "admin".into(),

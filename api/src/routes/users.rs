@@ -199,7 +199,7 @@ pub async fn create(
     rid: RequestId,
     body: ApiJson<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageUsers)?;
+    let scope = auth.may(Action::ManageUsers)?;
     let actor = auth.actor();
     let b = body.value;
     let input = UserInput {
@@ -210,7 +210,7 @@ pub async fn create(
         region_code: b.region_code,
     };
     idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let user = accounts::create_user(c, &actor, Some(&rid.0), &input)?;
+        let user = accounts::create_user(c, &actor, &scope, Some(&rid.0), &input)?;
         let dto = serde_json::to_value(UserDto::from(&user))
             .map_err(|e| ApiError::internal(e.to_string()))?;
         Ok(JsonReply::new(StatusCode::CREATED, dto)
@@ -348,7 +348,7 @@ pub async fn update(
                 id: id.clone(),
             })?;
             if_match.check(&Etag::for_version(&user.id, user.version))?;
-            accounts::update_user(c, &actor, Some(&rid.0), user, patch)
+            accounts::update_user(c, &actor, &vis, Some(&rid.0), user, patch)
         })
         .await?;
     Ok(HttpResponse::Ok()

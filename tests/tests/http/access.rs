@@ -171,3 +171,25 @@ on_both_databases! {
         app.req("GET", &format!("/v1/users/{in_banten}")).bearer(&token).send().problem(404, "not_found");
     }
 }
+
+on_both_databases! {
+    /// A script holding `users:write` cannot mint an administrator, nor place users outside its
+    /// region.
+    fn a_service_account_cannot_grant_central_roles_or_leave_its_region(app) {
+        let r = app.req("POST", "/v1/service-accounts")
+            .json(&json!({"name": "Jateng provisioning", "scopes": ["users:write", "users:read"], "region_code": "33"})).send();
+        let c = r.json();
+        let t = app.req("POST", "/v1/auth/token").anonymous()
+            .json(&json!({"grant_type": "client_credentials", "client_id": c["client_id"], "client_secret": c["client_secret"]})).send();
+        let token = t.json()["access_token"].as_str().unwrap().to_owned();
+        let body = |name: &str, role: &str, region: Option<&str>| json!({
+            "username": name, "display_name": name, "password": "a long passphrase here", "role": role, "region_code": region
+        });
+        let ok = app.req("POST", "/v1/users").bearer(&token).json(&body("made-by-script", "viewer", Some("33.01"))).send();
+        assert_eq!(ok.status, 201, "{}", ok.body);
+        app.req("POST", "/v1/users").bearer(&token).json(&body("script-admin", "admin", None)).send()
+            .problem(403, "forbidden");
+        app.req("POST", "/v1/users").bearer(&token).json(&body("in-banten", "viewer", Some("36"))).send()
+            .problem(403, "forbidden");
+    }
+}
