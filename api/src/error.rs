@@ -49,6 +49,8 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("conflict: {code}")]
     Conflict { code: &'static str, detail: Text },
+    #[error("rule violations")]
+    Rules(Vec<jalin_domain::agreement::Violation>),
     #[error("calendar: {date} outside {covered}")]
     CalendarOutOfRange { date: String, covered: String },
     #[error("database unavailable: {0}")]
@@ -295,6 +297,26 @@ impl ApiError {
                 Text::new("Conflict", "Konflik"),
                 detail.clone(),
             ),
+            Self::Rules(violations) => {
+                let mut rules: Vec<String> = violations.iter().map(|v| v.rule.as_str().to_owned()).collect();
+                rules.dedup();
+                let list = rules.join(", ");
+                let mut p = Problem::new(
+                    S::UNPROCESSABLE_ENTITY,
+                    "rule_violation",
+                    Text::new("Rule violation", "Pelanggaran aturan"),
+                    Text::new(
+                        format!("The request breaks {list}; see errors[] for each violation and its rule."),
+                        format!("Permintaan melanggar {list}; lihat errors[] untuk tiap pelanggaran dan aturannya."),
+                    ),
+                );
+                p.rule = violations.first().map(|v| v.rule);
+                p.errors = violations
+                    .iter()
+                    .map(|v| FieldIssue::pointer(&v.pointer, v.rule.as_str(), Text::new(v.en.clone(), v.id.clone())))
+                    .collect();
+                p
+            }
             Self::Internal(_) => Problem::for_status(S::INTERNAL_SERVER_ERROR),
         }
     }
@@ -307,6 +329,8 @@ fn kind_id(kind: &str) -> &str {
         "note" => "catatan",
         "user" => "pengguna",
         "service account" => "akun layanan",
+        "agreement" => "perjanjian",
+        "partner" => "mitra",
         other => other,
     }
 }

@@ -32,6 +32,16 @@ use crate::routes;
         routes::service_accounts::delete,
         routes::audit::list,
         routes::audit::verify,
+        routes::partners::list,
+        routes::partners::create,
+        routes::partners::get,
+        routes::partners::update,
+        routes::agreements::list,
+        routes::agreements::create,
+        routes::agreements::get,
+        routes::agreements::update,
+        routes::agreements::delete,
+        routes::agreements::history,
     ),
     modifiers(&Security),
     components(
@@ -89,6 +99,9 @@ impl utoipa::Modify for Security {
                 jalin_domain::access::Action::ManageUsers => "create and change users",
                 jalin_domain::access::Action::ManageServiceAccounts => "manage service accounts",
                 jalin_domain::access::Action::ReadAudit => "read and verify the audit log",
+                jalin_domain::access::Action::ReadAgreements => "read agreements and partners",
+                jalin_domain::access::Action::WriteAgreements => "create and change agreements",
+                jalin_domain::access::Action::WritePartners => "create and change foreign partners",
             };
             (a.as_str(), what)
         }));

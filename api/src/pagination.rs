@@ -60,6 +60,15 @@ impl PageRequest {
         Ok(Self { list, limit, after })
     }
 
+    /// A cursor for `list` carrying `key`.
+    pub fn cursor_for(list: &str, key: &str) -> String {
+        let data = CursorData {
+            l: list.to_owned(),
+            k: key.to_owned(),
+        };
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&data).unwrap_or_default())
+    }
+
     /// How many rows to fetch: one more than the page, to know whether another page follows.
     pub fn fetch(&self) -> i64 {
         i64::from(self.limit) + 1

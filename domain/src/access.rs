@@ -80,6 +80,9 @@ string_enum! {
         ManageUsers => "users:write",
         ManageServiceAccounts => "service_accounts:write",
         ReadAudit => "audit:read",
+        ReadAgreements => "agreements:read",
+        WriteAgreements => "agreements:write",
+        WritePartners => "partners:write",
     }
 }
 
@@ -107,16 +110,30 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::Admin, A::ManageUsers, S::All),
     (R::Admin, A::ManageServiceAccounts, S::All),
     (R::Admin, A::ReadAudit, S::All),
+    (R::Admin, A::ReadAgreements, S::All),
+    (R::Admin, A::WriteAgreements, S::All),
+    (R::Admin, A::WritePartners, S::All),
     (R::CentralReviewer, A::ReadReference, S::All),
     (R::CentralReviewer, A::ReadUsers, S::All),
     (R::CentralReviewer, A::ReadAudit, S::All),
+    (R::CentralReviewer, A::ReadAgreements, S::All),
     (R::ProvinceOfficer, A::ReadReference, S::All),
     (R::ProvinceOfficer, A::ReadUsers, S::Subtree),
+    (R::ProvinceOfficer, A::ReadAgreements, S::Subtree),
+    (R::ProvinceOfficer, A::WriteAgreements, S::Subtree),
+    (R::ProvinceOfficer, A::WritePartners, S::All),
     (R::RegionOfficer, A::ReadReference, S::All),
+    (R::RegionOfficer, A::ReadAgreements, S::Own),
+    (R::RegionOfficer, A::WriteAgreements, S::Own),
+    (R::RegionOfficer, A::WritePartners, S::All),
     (R::AgencyOfficer, A::ReadReference, S::All),
+    (R::AgencyOfficer, A::ReadAgreements, S::Own),
     (R::DprdSecretariat, A::ReadReference, S::All),
+    (R::DprdSecretariat, A::ReadAgreements, S::Own),
     (R::Evaluator, A::ReadReference, S::All),
+    (R::Evaluator, A::ReadAgreements, S::Subtree),
     (R::Viewer, A::ReadReference, S::All),
+    (R::Viewer, A::ReadAgreements, S::Subtree),
 ];
 
 impl Role {

@@ -3,6 +3,7 @@
 //! on its own and every other layer shares one definition of it.
 
 pub mod access;
+pub mod agreement;
 pub mod calendar;
 pub mod country;
 pub mod deadlines;

@@ -11,6 +11,7 @@ pub mod db;
 pub mod idempotency;
 pub mod identity;
 pub mod reference;
+pub mod registry;
 pub mod schema;
 
 pub use db::{

@@ -110,3 +110,77 @@ diesel::table! {
         hash -> Text,
     }
 }
+
+diesel::table! {
+    partners (id) {
+        id -> Text,
+        name -> Text,
+        name_normalized -> Text,
+        native_name -> Nullable<Text>,
+        kind -> Text,
+        level -> Nullable<Text>,
+        legal_personality -> Nullable<Bool>,
+        political_party -> Bool,
+        country -> Text,
+        subdivision -> Nullable<Text>,
+        website -> Nullable<Text>,
+        contacts -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreements (id) {
+        id -> Text,
+        reference_number -> Text,
+        region_code -> Text,
+        province_code -> Text,
+        kind -> Text,
+        subtype -> Text,
+        instrument -> Text,
+        parent_id -> Nullable<Text>,
+        predecessor_id -> Nullable<Text>,
+        title_id -> Text,
+        title_en -> Nullable<Text>,
+        objects -> Text,
+        sectors -> Text,
+        languages -> Text,
+        details -> Text,
+        creates_foreign_loan -> Bool,
+        value_amount -> Nullable<Text>,
+        value_currency -> Nullable<Text>,
+        signed_on -> Nullable<Date>,
+        signed_place -> Nullable<Text>,
+        effective_from -> Nullable<Date>,
+        expires_on -> Nullable<Date>,
+        status -> Text,
+        legacy -> Bool,
+        level_justification -> Nullable<Text>,
+        search_text -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agreement_partners (agreement_id, partner_id) {
+        agreement_id -> Text,
+        partner_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    reference_counters (region_code, year) {
+        region_code -> Text,
+        year -> Integer,
+        last_value -> Integer,
+    }
+}
+
+diesel::joinable!(agreement_partners -> agreements (agreement_id));
+diesel::joinable!(agreement_partners -> partners (partner_id));
+diesel::allow_tables_to_appear_in_same_query!(agreements, agreement_partners, partners);

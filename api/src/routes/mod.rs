@@ -4,11 +4,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
 
+pub mod agreements;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod docs;
 pub mod health;
+pub mod partners;
 pub mod reference;
 pub mod service_accounts;
 pub mod settings;
@@ -49,6 +51,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(service_accounts::update))
                 .route(web::delete().to(service_accounts::delete)),
         )
+        .service(
+            only("/v1/partners", "GET, POST")
+                .route(web::get().to(partners::list))
+                .route(web::post().to(partners::create)),
+        )
+        .service(
+            only("/v1/partners/{id}", "GET, PUT")
+                .route(web::get().to(partners::get))
+                .route(web::put().to(partners::update)),
+        )
+        .service(
+            only("/v1/agreements", "GET, POST")
+                .route(web::get().to(agreements::list))
+                .route(web::post().to(agreements::create)),
+        )
+        .service(
+            only("/v1/agreements/{id}", "GET, PUT, DELETE")
+                .route(web::get().to(agreements::get))
+                .route(web::put().to(agreements::update))
+                .route(web::delete().to(agreements::delete)),
+        )
+        .service(get("/v1/agreements/{id}/history").route(web::get().to(agreements::history)))
         .service(get("/v1/audit-events").route(web::get().to(audit::list)))
         .service(get("/v1/audit-events/verify").route(web::get().to(audit::verify)));
     docs::configure(cfg);

@@ -34,7 +34,52 @@ fn expected(role: Role, action: Action, target: Option<&str>) -> u16 {
     }
 }
 
-fn check(app: &TestApp, role: Role, token: &str, targets: &[(String, &str)]) {
+/// An agreement placed in a region, with the body that created it.
+struct AgreementTarget {
+    id: String,
+    region: &'static str,
+    body: serde_json::Value,
+}
+
+fn agreement_targets(app: &TestApp) -> Vec<AgreementTarget> {
+    let mut out = Vec::new();
+    for (_, region) in TARGETS {
+        let level = if region.contains('.') {
+            "city"
+        } else {
+            "state"
+        };
+        let subtype = if region.contains('.') {
+            "sister_city"
+        } else {
+            "sister_province"
+        };
+        let p = app.req("POST", "/v1/partners")
+            .json(&json!({"name": format!("Partner of {region}"), "kind": "foreign_local_government", "level": level, "country": "AU"}))
+            .send();
+        assert_eq!(p.status, 201, "{}", p.body);
+        let body = json!({
+            "region_code": region, "subtype": subtype, "instrument": "mou", "partner_ids": [p.json()["id"]],
+            "title_id": format!("Kerja sama {region}"), "objects": ["cultural_exchange"], "languages": ["id", "en"]
+        });
+        let r = app.req("POST", "/v1/agreements").json(&body).send();
+        assert_eq!(r.status, 201, "{}", r.body);
+        out.push(AgreementTarget {
+            id: r.json()["id"].as_str().unwrap().to_owned(),
+            region,
+            body,
+        });
+    }
+    out
+}
+
+fn check(
+    app: &TestApp,
+    role: Role,
+    token: &str,
+    targets: &[(String, &str)],
+    agreements: &[AgreementTarget],
+) {
     for action in Action::ALL {
         match action {
             Action::ReadReference => {
@@ -118,6 +163,92 @@ fn check(app: &TestApp, role: Role, token: &str, targets: &[(String, &str)]) {
                     "{role} creates a service account"
                 );
             }
+            Action::ReadAgreements => {
+                let list = app
+                    .req("GET", "/v1/agreements?limit=100")
+                    .bearer(token)
+                    .send();
+                for t in agreements {
+                    let want = expected(role, *action, Some(t.region));
+                    let got = app
+                        .req("GET", &format!("/v1/agreements/{}", t.id))
+                        .bearer(token)
+                        .send();
+                    assert_eq!(
+                        got.status, want,
+                        "{role} reads an agreement in {}: {}",
+                        t.region, got.body
+                    );
+                    if want == 403 {
+                        assert_eq!(list.status, 403);
+                    } else {
+                        let listed = list.json()["items"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|a| a["id"] == t.id.as_str());
+                        assert_eq!(
+                            listed,
+                            want == 200,
+                            "{role} lists an agreement in {}",
+                            t.region
+                        );
+                    }
+                }
+            }
+            Action::WriteAgreements => {
+                for t in agreements {
+                    let want = expected(role, *action, Some(t.region));
+                    let etag = app
+                        .get(&format!("/v1/agreements/{}", t.id))
+                        .header("etag")
+                        .unwrap()
+                        .to_owned();
+                    let mut body = t.body.clone();
+                    body["title_en"] = json!(format!("changed by {role}"));
+                    let got = app
+                        .req("PUT", &format!("/v1/agreements/{}", t.id))
+                        .bearer(token)
+                        .header("If-Match", &etag)
+                        .json(&body)
+                        .send();
+                    assert_eq!(
+                        got.status, want,
+                        "{role} changes an agreement in {}: {}",
+                        t.region, got.body
+                    );
+                    let mut new = t.body.clone();
+                    new["title_id"] = json!(format!("new by {role}"));
+                    let created = app
+                        .req("POST", "/v1/agreements")
+                        .bearer(token)
+                        .json(&new)
+                        .send()
+                        .status;
+                    let want_create = match want {
+                        200 => 201,
+                        _ => 403,
+                    };
+                    assert_eq!(
+                        created, want_create,
+                        "{role} creates an agreement in {}",
+                        t.region
+                    );
+                }
+            }
+            Action::WritePartners => {
+                let s = app.req("POST", "/v1/partners").bearer(token)
+                    .json(&json!({"name": format!("Partner by {role}"), "kind": "foreign_university", "country": "JP"})).send().status;
+                assert_eq!(
+                    s,
+                    if expected(role, *action, None) == 200 {
+                        201
+                    } else {
+                        403
+                    },
+                    "{role} registers a partner"
+                );
+            }
             Action::ReadAudit => {
                 for path in ["/v1/audit-events", "/v1/audit-events/verify"] {
                     let s = app.req("GET", path).bearer(token).send().status;
@@ -138,10 +269,11 @@ on_both_databases! {
                 (app.user(&name, "viewer", Some(region)).0, *region)
             })
             .collect();
+        let agreements = agreement_targets(app);
         for role in Role::ALL {
             let region = (!role.is_central()).then_some(HOME);
             let (_, token) = app.user(&format!("as-{}", role.as_str().replace('_', "-")), role.as_str(), region);
-            check(app, *role, &token, &targets);
+            check(app, *role, &token, &targets, &agreements);
         }
     }
 

@@ -9,3 +9,4 @@ mod conventions;
 mod idempotency;
 mod identity;
 mod reference;
+mod registry;

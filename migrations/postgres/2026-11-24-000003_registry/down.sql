@@ -1,0 +1,4 @@
+DROP TABLE reference_counters;
+DROP TABLE agreement_partners;
+DROP TABLE agreements;
+DROP TABLE partners;

@@ -1,0 +1,351 @@
+//! The agreement registry (partners, agreements): rules R1–R4, R6, R9, R16, R20, R23, R24,
+//! reference numbers, filters, lineage, history, isolation.
+
+use jalin_tests::{on_both_databases, TestApp};
+use serde_json::{json, Value};
+
+fn partner(app: &TestApp, body: Value) -> String {
+    let r = app.req("POST", "/v1/partners").json(&body).send();
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["id"].as_str().unwrap().to_owned()
+}
+
+fn queensland(app: &TestApp) -> String {
+    partner(
+        app,
+        json!({"name": "State of Queensland", "kind": "foreign_local_government", "level": "state", "country": "AU", "subdivision": "Queensland"}),
+    )
+}
+
+fn agreement(region: &str, subtype: &str, partner: &str, extra: Value) -> Value {
+    let mut body = json!({
+        "region_code": region, "subtype": subtype, "instrument": "mou", "partner_ids": [partner],
+        "title_id": "Nota Kesepahaman Kerja Sama", "title_en": "Memorandum of Understanding",
+        "objects": ["cultural_exchange"], "sectors": ["pendidikan"], "languages": ["id", "en"]
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    body
+}
+
+fn create(app: &TestApp, body: &Value) -> Value {
+    let r = app.req("POST", "/v1/agreements").json(body).send();
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()
+}
+
+/// The rule ids cited by a refusal.
+fn refused(app: &TestApp, body: &Value) -> Vec<String> {
+    let p = app
+        .req("POST", "/v1/agreements")
+        .json(body)
+        .send()
+        .problem(422, "rule_violation");
+    assert!(p["rule"].is_string() && p["rule_source"].is_string(), "{p}");
+    p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+on_both_databases! {
+    fn r1_a_partner_registered_in_indonesia_is_not_foreign(app) {
+        let p = app.req("POST", "/v1/partners")
+            .json(&json!({"name": "PT Foreign Owned Indonesia", "kind": "foreign_business", "country": "ID"})).send()
+            .problem(422, "rule_violation");
+        assert_eq!(p["rule"], "R1");
+        assert_eq!(p["errors"][0]["pointer"], "/country");
+    }
+
+    fn a_duplicate_partner_is_a_409_naming_the_existing_one(app) {
+        let id = queensland(app);
+        let p = app.req("POST", "/v1/partners")
+            .json(&json!({"name": "state of  QUEENSLAND", "kind": "foreign_local_government", "level": "state", "country": "AU"})).send()
+            .problem(409, "partner_exists");
+        assert!(p["detail"].as_str().unwrap().contains(&id), "{p}");
+        // The same name in another country is another partner.
+        partner(app, json!({"name": "State of Queensland", "kind": "foreign_local_government", "level": "state", "country": "NZ"}));
+    }
+
+    fn partner_input_is_validated(app) {
+        let p = app.req("POST", "/v1/partners").json(&json!({"name": "Somewhere", "kind": "foreign_local_government", "country": "AU"})).send()
+            .problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["pointer"], "/level");
+        let p = app.req("POST", "/v1/partners").json(&json!({"name": "Nowhere", "kind": "foreign_university", "country": "ZZ"})).send()
+            .problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["code"], "unknown_country");
+        let r = app.req("POST", "/v1/partners").json(&json!({"name": "JICA", "native_name": "国際協力機構", "kind": "foreign_government_agency", "country": "jp",
+            "contacts": [{"name": "Desk officer", "email": "desk@example.org"}]})).send();
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.json()["country"], "JP");
+        let listed = app.get_ok("/v1/partners?country=JP&q=jica");
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    }
+
+    /// R23: Jawa Tengah–Queensland, signed 1991, recorded as it stands without the workflow.
+    fn r23_a_legacy_agreement_is_recorded_directly(app) {
+        let qld = queensland(app);
+        let a = create(app, &agreement("33", "sister_province", &qld, json!({
+            "legacy": true, "status": "expired", "signed_on": "1991-02-26", "expires_on": "2019-08-05",
+            "value": {"amount": "2000000.00", "currency": "AUD"},
+            "signatories": {"indonesian": {"name": "H. M. Ismail", "position": "Gubernur Jawa Tengah"}}
+        })));
+        assert_eq!(a["status"], "expired");
+        assert_eq!(a["reference_number"], "KSLN-33-1991-0001");
+        assert_eq!(a["kind"], "ksdpl");
+        assert_eq!(a["value"], json!({"amount": "2000000", "currency": "AUD"}));
+        assert!(a["expires_in_days"].as_i64().unwrap() < 0);
+        assert_eq!(a["partners"][0]["name"], "State of Queensland");
+        let rules = refused(app, &agreement("33", "sister_province", &qld, json!({"legacy": true, "status": "active", "signed_on": "2014-05-01", "expires_on": "2019-05-01"})));
+        assert_eq!(rules, ["R23"]);
+        assert_eq!(refused(app, &agreement("33", "sister_province", &qld, json!({"legacy": true})) ), ["R23"]);
+    }
+
+    /// R9: a new agreement starts as a draft; only the workflow can approve it.
+    fn r9_a_new_agreement_cannot_be_created_active(app) {
+        let qld = queensland(app);
+        assert_eq!(refused(app, &agreement("33", "sister_province", &qld, json!({"status": "active"}))), ["R9"]);
+        let a = create(app, &agreement("33", "sister_province", &qld, json!({})));
+        assert_eq!(a["status"], "draft");
+    }
+
+    fn r1_ksdpl_needs_a_foreign_local_government(app) {
+        let jica = partner(app, json!({"name": "JICA", "kind": "foreign_government_agency", "country": "JP"}));
+        assert_eq!(refused(app, &agreement("33", "sister_province", &jica, json!({}))), ["R1"]);
+        let qld = queensland(app);
+        assert_eq!(refused(app, &agreement("33", "other_ksdll", &qld, json!({}))), ["R1"]);
+        create(app, &agreement("33", "other_ksdll", &jica, json!({"instrument": "pks"})));
+    }
+
+    fn r2_continuation_ksdll_partners(app) {
+        let ngo = partner(app, json!({"name": "Stichting Example", "kind": "foreign_nonprofit", "legal_personality": false, "country": "NL"}));
+        assert_eq!(refused(app, &agreement("33", "continuation", &ngo, json!({}))), ["R2"]);
+        let party = partner(app, json!({"name": "Example Party", "kind": "other", "political_party": true, "country": "NL"}));
+        assert_eq!(refused(app, &agreement("33", "other_ksdll", &party, json!({}))), ["R2"]);
+        let undp = partner(app, json!({"name": "UNDP", "kind": "international_organization", "country": "US"}));
+        create(app, &agreement("33", "continuation", &undp, json!({})));
+    }
+
+    fn r3_objects_come_from_article_23(app) {
+        let qld = queensland(app);
+        let p = app.req("POST", "/v1/agreements").json(&agreement("33", "sister_province", &qld, json!({"objects": ["tourism_marketing"]}))).send()
+            .problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["pointer"], "/objects/0");
+        let p = app.req("POST", "/v1/agreements").json(&agreement("33", "sister_province", &qld, json!({"objects": []}))).send()
+            .problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["pointer"], "/objects");
+    }
+
+    fn r4_no_partner_in_a_country_without_diplomatic_relations(app) {
+        let taipei = partner(app, json!({"name": "Taipei City", "kind": "foreign_local_government", "level": "city", "country": "TW"}));
+        assert_eq!(refused(app, &agreement("33.74", "sister_city", &taipei, json!({}))), ["R4"]);
+    }
+
+    fn r24_nothing_official_with_israeli_government_entities(app) {
+        let haifa = partner(app, json!({"name": "Haifa", "kind": "foreign_local_government", "level": "city", "country": "IL"}));
+        let rules = refused(app, &agreement("33.74", "sister_city", &haifa, json!({})));
+        assert!(rules.contains(&"R4".to_string()) && rules.contains(&"R24".to_string()), "{rules:?}");
+    }
+
+    fn r6_unequal_levels_need_a_justification(app) {
+        let siem_reap = partner(app, json!({"name": "Siem Reap", "kind": "foreign_local_government", "level": "city", "country": "KH"}));
+        assert_eq!(refused(app, &agreement("33", "other_ksdpl", &siem_reap, json!({}))), ["R6"]);
+        create(app, &agreement("33", "other_ksdpl", &siem_reap, json!({"level_justification": "Temple tourism complementarity with Borobudur"})));
+    }
+
+    fn r16_texts_in_indonesian_and_another_language(app) {
+        let qld = queensland(app);
+        assert_eq!(refused(app, &agreement("33", "sister_province", &qld, json!({"languages": ["en"]}))), ["R16"]);
+        assert_eq!(refused(app, &agreement("33", "sister_province", &qld, json!({"languages": ["id"]}))), ["R16"]);
+    }
+
+    fn r20_no_foreign_loan_obligation(app) {
+        let qld = queensland(app);
+        assert_eq!(refused(app, &agreement("33", "sister_province", &qld, json!({"creates_foreign_loan": true}))), ["R20"]);
+    }
+
+    fn every_violation_is_reported_at_once(app) {
+        let taipei = partner(app, json!({"name": "Taipei", "kind": "foreign_local_government", "level": "city", "country": "TW"}));
+        let rules = refused(app, &agreement("33", "sister_province", &taipei, json!({"languages": ["id"], "creates_foreign_loan": true})));
+        for r in ["R4", "R6", "R16", "R20"] {
+            assert!(rules.contains(&r.to_string()), "{r} in {rules:?}");
+        }
+    }
+
+    fn reference_numbers_run_per_region_and_year(app) {
+        let qld = queensland(app);
+        let year = chrono::Utc::now().format("%Y").to_string();
+        let a = create(app, &agreement("33", "sister_province", &qld, json!({})));
+        let b = create(app, &agreement("33", "sister_province", &qld, json!({})));
+        assert_eq!(a["reference_number"], format!("KSLN-33-{year}-0001"));
+        assert_eq!(b["reference_number"], format!("KSLN-33-{year}-0002"));
+        let brisbane = partner(app, json!({"name": "Brisbane", "kind": "foreign_local_government", "level": "city", "country": "AU"}));
+        let c = create(app, &agreement("33.74", "sister_city", &brisbane, json!({})));
+        assert_eq!(c["reference_number"], format!("KSLN-33.74-{year}-0001"));
+        // A refused creation takes no number.
+        refused(app, &agreement("33", "sister_province", &qld, json!({"languages": ["id"]})));
+        let d = create(app, &agreement("33", "sister_province", &qld, json!({})));
+        assert_eq!(d["reference_number"], format!("KSLN-33-{year}-0003"));
+    }
+
+    /// Concurrent creation: every number unique, none skipped.
+    fn reference_numbers_stay_gap_free_under_concurrency(app) {
+        let qld = queensland(app);
+        let body = agreement("33", "sister_province", &qld, json!({})).to_string();
+        let (base, token) = (app.base.clone(), app.admin_token.clone());
+        let workers: Vec<_> = (0..6).map(|_| {
+            let (base, token, body) = (base.clone(), token.clone(), body.clone());
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+                (0..5).map(|_| {
+                    let mut r = agent.post(format!("{base}/v1/agreements"))
+                        .header("authorization", &format!("Bearer {token}"))
+                        .content_type("application/json").send(body.clone()).unwrap();
+                    let status = r.status().as_u16();
+                    let text = r.body_mut().read_to_string().unwrap();
+                    (status, text)
+                }).collect::<Vec<_>>()
+            })
+        }).collect();
+        let mut numbers = Vec::new();
+        for w in workers {
+            for (status, text) in w.join().unwrap() {
+                assert_eq!(status, 201, "{text}");
+                let v: Value = serde_json::from_str(&text).unwrap();
+                numbers.push(v["reference_number"].as_str().unwrap().rsplit('-').next().unwrap().parse::<u32>().unwrap());
+            }
+        }
+        numbers.sort();
+        assert_eq!(numbers, (1..=30).collect::<Vec<_>>());
+    }
+
+    fn the_list_filters_and_sorts(app) {
+        let qld = queensland(app);
+        let fujian = partner(app, json!({"name": "Fujian Province", "native_name": "福建省", "kind": "foreign_local_government", "level": "province", "country": "CN"}));
+        let brisbane = partner(app, json!({"name": "Brisbane City Council", "kind": "foreign_local_government", "level": "city", "country": "AU"}));
+        create(app, &agreement("33", "sister_province", &qld, json!({"legacy": true, "status": "active", "signed_on": "2019-08-06", "expires_on": "2030-08-05", "objects": ["technical_capacity"]})));
+        create(app, &agreement("33", "sister_province", &fujian, json!({"legacy": true, "status": "active", "signed_on": "2016-05-10", "expires_on": "2027-01-31", "sectors": ["pariwisata"]})));
+        create(app, &agreement("33.74", "sister_city", &brisbane, json!({"title_id": "Kerja Sama Kota Kembar Semarang", "title_en": "Semarang sister city"})));
+        create(app, &agreement("36", "sister_province", &qld, json!({})));
+
+        let count = |q: &str| app.get_all(&format!("/v1/agreements?{q}")).len();
+        assert_eq!(count("region_code=33"), 3, "a province includes its regencies/cities");
+        assert_eq!(count("region_code=33.74"), 1);
+        assert_eq!(count("country=AU"), 3);
+        assert_eq!(count("country=cn"), 1);
+        assert_eq!(count(&format!("partner_id={qld}")), 2);
+        assert_eq!(count("object=technical_capacity"), 1);
+        assert_eq!(count("sector=pariwisata"), 1);
+        assert_eq!(count("status=draft"), 2);
+        assert_eq!(count("legacy=true"), 2);
+        assert_eq!(count("expiring_before=2028-01-01"), 1);
+        assert_eq!(count("signed_from=2018-01-01&signed_to=2020-12-31"), 1);
+        assert_eq!(count("q=semarang"), 1);
+        assert_eq!(count("q=brisbane"), 1, "free text covers partner names");
+        // A renamed partner is found by its new name.
+        let path = format!("/v1/partners/{brisbane}");
+        let etag = app.get(&path).header("etag").unwrap().to_owned();
+        let r = app.req("PUT", &path).header("If-Match", &etag)
+            .json(&json!({"name": "City of Brisbane", "kind": "foreign_local_government", "level": "city", "country": "AU"})).send();
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(count("q=city%20of%20brisbane"), 1);
+        assert_eq!(count("q=ksln-36"), 1);
+        let by_expiry = app.get_ok("/v1/agreements?legacy=true&sort=expires_on");
+        assert_eq!(by_expiry["items"][0]["expires_on"], "2027-01-31");
+        // Offset cursors page through the other sorts, one item a page.
+        let mut seen = Vec::new();
+        let mut url = "/v1/agreements?sort=-expires_on&limit=1".to_owned();
+        loop {
+            let page = app.get_ok(&url);
+            seen.extend(page["items"].as_array().unwrap().iter().map(|a| a["id"].clone()));
+            match page["next_cursor"].as_str() {
+                Some(c) => url = format!("/v1/agreements?sort=-expires_on&limit=1&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 4);
+        seen.sort_by_key(|v| v.to_string());
+        seen.dedup();
+        assert_eq!(seen.len(), 4, "no agreement twice");
+        app.get("/v1/agreements?sort=title").problem(422, "validation_failed");
+    }
+
+    fn changes_need_if_match_and_are_in_the_history(app) {
+        let qld = queensland(app);
+        let body = agreement("33", "sister_province", &qld, json!({}));
+        let r = app.req("POST", "/v1/agreements").header("X-Request-Id", "mou-create").json(&body).send();
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let etag = r.header("etag").unwrap().to_owned();
+        let path = format!("/v1/agreements/{id}");
+        let mut changed = body.clone();
+        changed["title_en"] = json!("Sister Province MoU (revised)");
+        app.req("PUT", &path).json(&changed).send().problem(428, "if_match_required");
+        let ok = app.req("PUT", &path).header("If-Match", &etag).json(&changed).send();
+        assert_eq!(ok.status, 200, "{}", ok.body);
+        app.req("PUT", &path).header("If-Match", &etag).json(&body).send().problem(412, "etag_mismatch");
+        let mut moved = changed.clone();
+        moved["region_code"] = json!("36");
+        let fresh = ok.header("etag").unwrap().to_owned();
+        app.req("PUT", &path).header("If-Match", &fresh).json(&moved).send().problem(422, "validation_failed");
+        let mut activated = changed.clone();
+        activated["status"] = json!("active");
+        assert_eq!(app.req("PUT", &path).header("If-Match", &fresh).json(&activated).send().problem(422, "rule_violation")["rule"], "R9");
+
+        let history = app.get_ok(&format!("{path}/history"));
+        let events = history["items"].as_array().unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0]["action"], "agreement.created");
+        assert_eq!(events[0]["request_id"], "mou-create");
+        assert_eq!(events[1]["changes"]["title_en"]["after"], "Sister Province MoU (revised)");
+        assert_eq!(events[1]["actor_name"], "admin");
+    }
+
+    fn only_drafts_can_be_deleted(app) {
+        let qld = queensland(app);
+        let draft = app.req("POST", "/v1/agreements").json(&agreement("33", "sister_province", &qld, json!({}))).send();
+        let legacy = app.req("POST", "/v1/agreements").json(&agreement("33", "sister_province", &qld, json!({"legacy": true, "status": "active", "signed_on": "2019-08-06"}))).send();
+        let (d, l) = (draft.json(), legacy.json());
+        app.req("DELETE", &format!("/v1/agreements/{}", l["id"].as_str().unwrap())).header("If-Match", legacy.header("etag").unwrap()).send()
+            .problem(409, "not_a_draft");
+        let r = app.req("DELETE", &format!("/v1/agreements/{}", d["id"].as_str().unwrap())).header("If-Match", draft.header("etag").unwrap()).send();
+        assert_eq!(r.status, 204);
+        app.get(&format!("/v1/agreements/{}", d["id"].as_str().unwrap())).problem(404, "not_found");
+    }
+
+    /// An umbrella MoU with its PKS, a renewal with its predecessor; cycles refused.
+    fn lineage_links_and_refuses_cycles(app) {
+        let qld = queensland(app);
+        let mou = create(app, &agreement("33", "sister_province", &qld, json!({"legacy": true, "status": "expired", "signed_on": "1991-02-26", "expires_on": "2019-08-05"})));
+        let renewal = create(app, &agreement("33", "sister_province", &qld, json!({"predecessor_id": mou["id"]})));
+        assert_eq!(renewal["predecessor_id"], mou["id"]);
+        let pks = create(app, &agreement("33", "sister_province", &qld, json!({"instrument": "pks", "parent_id": renewal["id"], "title_id": "PKS pertukaran guru"})));
+        assert_eq!(pks["parent_id"], renewal["id"]);
+        // The MoU cannot become a child of its own PKS.
+        let path = format!("/v1/agreements/{}", renewal["id"].as_str().unwrap());
+        let etag = app.get(&path).header("etag").unwrap().to_owned();
+        let mut cyclic = agreement("33", "sister_province", &qld, json!({"predecessor_id": mou["id"], "parent_id": pks["id"]}));
+        cyclic["title_id"] = renewal["title_id"].clone();
+        let p = app.req("PUT", &path).header("If-Match", &etag).json(&cyclic).send().problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["code"], "cycle");
+        app.req("POST", "/v1/agreements").json(&agreement("33", "sister_province", &qld, json!({"parent_id": "no-such-agreement"}))).send()
+            .problem(422, "validation_failed");
+    }
+
+    fn another_regions_agreement_is_a_404(app) {
+        let qld = queensland(app);
+        let jateng = create(app, &agreement("33", "sister_province", &qld, json!({})));
+        let (_, banten_officer) = app.user("biro-banten", "province_officer", Some("36"));
+        let (_, semarang_officer) = app.user("ks-semarang", "region_officer", Some("33.74"));
+        let path = format!("/v1/agreements/{}", jateng["id"].as_str().unwrap());
+        app.req("GET", &path).bearer(&banten_officer).send().problem(404, "not_found");
+        app.req("GET", &format!("{path}/history")).bearer(&banten_officer).send().problem(404, "not_found");
+        app.req("GET", &path).bearer(&semarang_officer).send().problem(404, "not_found");
+        assert_eq!(app.req("GET", "/v1/agreements").bearer(&banten_officer).send().json()["items"], json!([]));
+        // Nor may they create one there.
+        app.req("POST", "/v1/agreements").bearer(&banten_officer).json(&agreement("33", "sister_province", &qld, json!({}))).send()
+            .problem(403, "forbidden");
+    }
+}
