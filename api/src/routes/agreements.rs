@@ -235,7 +235,7 @@ fn invalid(pointer: &str, code: &str, en: String, id: String) -> ApiError {
 }))]
 pub struct AgreementInput {
     /// The Indonesian party (`33`, `33.74`); fixed once created.
-    #[schema(pattern = r"^\d{2}(\.\d{2})?$")]
+    #[schema(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
     pub region_code: String,
     /// Implies the kind: sister_province, sister_city, other_ksdpl → KSDPL; continuation, other_ksdll → KSDLL.
     pub subtype: Subtype,
@@ -606,7 +606,7 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 pub struct AgreementListQuery {
     /// A region; a province includes its regencies/cities.
-    #[param(pattern = r"^\d{2}(\.\d{2})?$", example = "33")]
+    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
     pub region_code: Option<String>,
     pub kind: Option<AgreementKind>,
     pub status: Option<AgreementStatus>,
@@ -689,6 +689,7 @@ pub async fn list(
         _ => "agreements-offset",
     };
     let page = PageRequest::new(list_name, q.limit, q.cursor.as_deref())?;
+    crate::routes::partners::country_param(q.country.as_deref())?;
     let region = q
         .region_code
         .as_deref()
@@ -849,8 +850,9 @@ pub async fn update(
                 kind: "agreement",
                 id: id.clone(),
             })?;
-            if_match.check(&Etag::for_version(&old.id, old.version))?;
+            // Invalid input is a 422 whatever the tag; only a valid change meets If-Match.
             let new = build(c, &scope, input, Some(&old))?;
+            if_match.check(&Etag::for_version(&old.id, old.version))?;
             if !registry::save_agreement(c, &new, old.version)? {
                 return Err(ApiError::PreconditionFailed);
             }

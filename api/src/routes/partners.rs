@@ -151,6 +151,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadAgreements)?;
     let page = PageRequest::new("partners", q.limit, q.cursor.as_deref())?;
+    country_param(q.country.as_deref())?;
     let filter = PartnerFilter {
         country: q.country.map(|c| c.to_ascii_uppercase()),
         kind: q.kind,
@@ -259,6 +260,19 @@ fn check_input(
             "hanya pemerintah daerah asing yang memiliki tingkat".into(),
         )),
         _ => Ok(country.to_string()),
+    }
+}
+
+/// A `country` query parameter: two letters.
+pub fn country_param(country: Option<&str>) -> Result<(), ApiError> {
+    match country {
+        Some(c) if CountryCode::parse(c).is_err() => Err(ApiError::invalid_parameter(
+            "country",
+            "invalid_format",
+            "an ISO 3166-1 alpha-2 code",
+            "kode ISO 3166-1 alpha-2",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -433,8 +447,9 @@ pub async fn update(
                 kind: "partner",
                 id: id.clone(),
             })?;
-            if_match.check(&Etag::for_version(&p.id, p.version))?;
+            // Invalid input is a 422 whatever the tag; only a valid change meets If-Match.
             let country = check_input(c, &input)?;
+            if_match.check(&Etag::for_version(&p.id, p.version))?;
             if let Some(other) = registry::find_partner_by_name(c, &input.name, &country)? {
                 if other.id != p.id {
                     return Err(duplicate(&other));

@@ -25,7 +25,7 @@ use jalin_domain::access::Action;
 }))]
 pub struct RegionDto {
     /// Kemendagri code: `NN` for a province, `NN.NN` for a regency/city.
-    #[schema(example = "33.74", pattern = r"^\d{2}(\.\d{2})?$")]
+    #[schema(example = "33.74", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
     pub code: String,
     #[schema(example = "Kota Semarang")]
     pub name: String,
@@ -54,7 +54,7 @@ pub struct RegionListQuery {
     /// Only regions of this kind.
     pub kind: Option<RegionKind>,
     /// Only the regencies/cities of this province, e.g. `33`.
-    #[param(example = "33", pattern = r"^\d{2}(\.\d{2})?$")]
+    #[param(example = "33", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
     pub parent_code: Option<String>,
     /// Page size, 1–100.
     #[param(minimum = 1, maximum = 100, default = 20)]

@@ -142,7 +142,7 @@ pub struct CreateServiceAccount {
     #[schema(min_items = 1, max_items = 20)]
     pub scopes: Vec<Action>,
     /// A regional account reaches only this region (and a province's regencies/cities).
-    #[schema(pattern = r"^\d{2}(\.\d{2})?$")]
+    #[schema(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
     pub region_code: Option<String>,
 }
 

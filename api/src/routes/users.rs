@@ -71,7 +71,7 @@ fn etag(u: &User) -> String {
 pub struct UserListQuery {
     pub role: Option<Role>,
     /// Only users placed in exactly this region.
-    #[param(example = "33", pattern = r"^\d{2}(\.\d{2})?$")]
+    #[param(example = "33", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
     pub region_code: Option<String>,
     pub active: Option<bool>,
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -165,7 +165,7 @@ pub struct CreateUser {
     pub role: Role,
     /// Required for regional roles; must be absent for admin and central_reviewer; a
     /// province_officer's region is a province.
-    #[schema(pattern = r"^\d{2}(\.\d{2})?$")]
+    #[schema(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
     pub region_code: Option<String>,
 }
 
@@ -275,7 +275,7 @@ pub struct PatchUser {
     pub role: Option<Role>,
     /// `null` for central roles.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, pattern = r"^\d{2}(\.\d{2})?$")]
+    #[schema(value_type = Option<String>, pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
     pub region_code: Option<Option<String>>,
     /// `false` disables the user: their tokens stop working at once.
     pub active: Option<bool>,
