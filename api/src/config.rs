@@ -70,6 +70,8 @@ pub struct Config {
     pub bootstrap_admin_password: Option<String>,
     pub login_max_failures: u32,
     pub login_lockout_seconds: u32,
+    pub storage_url: Option<String>,
+    pub document_max_bytes: usize,
 }
 
 /// Shown in logs: never the secrets.
@@ -215,7 +217,31 @@ impl Config {
         let login_lockout_seconds =
             parse_num(get("JALIN_LOGIN_LOCKOUT_SECONDS"), 900, 1..=86400)
                 .map_err(|v| bad("JALIN_LOGIN_LOCKOUT_SECONDS", &v, "seconds from 1 to 86400"))?;
+        let storage_url = get("JALIN_STORAGE_URL");
+        if let Some(u) = &storage_url {
+            if !(u.starts_with("file://") || u.starts_with("s3://")) {
+                return Err(bad(
+                    "JALIN_STORAGE_URL",
+                    u,
+                    "file://DIR or s3://BUCKET[/PREFIX]",
+                ));
+            }
+        }
+        let document_max_bytes = parse_num(
+            get("JALIN_DOCUMENT_MAX_BYTES"),
+            25 * 1024 * 1024,
+            1024..=1024 * 1024 * 1024,
+        )
+        .map_err(|v| {
+            bad(
+                "JALIN_DOCUMENT_MAX_BYTES",
+                &v,
+                "bytes from 1024 to 1073741824",
+            )
+        })?;
         Ok(Config {
+            storage_url,
+            document_max_bytes,
             jwt_secret,
             jwt_ttl_minutes,
             bootstrap_admin_password,

@@ -11,6 +11,8 @@ use crate::problem::{FieldIssue, Problem, Text};
 pub enum ApiError {
     #[error("malformed JSON: {0}")]
     MalformedJson(String),
+    #[error("malformed multipart: {0}")]
+    MalformedMultipart(String),
     #[error("unsupported media type {found:?}")]
     UnsupportedMediaType { found: Option<String> },
     #[error("payload over {limit} bytes")]
@@ -85,6 +87,15 @@ impl ApiError {
                 Text::new(
                     format!("The request body is not valid JSON: {msg}."),
                     format!("Badan permintaan bukan JSON yang valid: {msg}."),
+                ),
+            ),
+            Self::MalformedMultipart(msg) => Problem::new(
+                S::BAD_REQUEST,
+                "malformed_multipart",
+                Text::new("Malformed multipart body", "Badan multipart tidak valid"),
+                Text::new(
+                    format!("The multipart/form-data body could not be read: {msg}."),
+                    format!("Badan multipart/form-data tidak dapat dibaca: {msg}."),
                 ),
             ),
             Self::UnsupportedMediaType { found } => {

@@ -16,6 +16,7 @@ pub mod problem;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod storage;
 
 pub use config::Config;
 pub use error::ApiError;

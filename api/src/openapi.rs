@@ -42,6 +42,10 @@ use crate::routes;
         routes::agreements::update,
         routes::agreements::delete,
         routes::agreements::history,
+        routes::documents::upload,
+        routes::documents::list,
+        routes::documents::get,
+        routes::documents::content,
     ),
     modifiers(&Security),
     components(

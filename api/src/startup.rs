@@ -18,6 +18,7 @@ use jalin_persistence::{write_transaction, DbError, Pool, PoolOptions};
 use crate::accounts;
 use crate::auth::{load_or_create_secret, LoginThrottle, TokenKeys};
 use crate::error::ApiError;
+use crate::storage::Storage;
 
 use crate::config::Config;
 use crate::context::request_context;
@@ -31,6 +32,8 @@ pub enum StartupError {
     Database(#[from] DbError),
     #[error("JWT secret: {0}")]
     Secret(std::io::Error),
+    #[error("document storage (JALIN_STORAGE_URL): {0}")]
+    Storage(String),
     #[error("bootstrap admin: {0}")]
     Bootstrap(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -85,6 +88,11 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
         config.login_max_failures,
         Duration::from_secs(u64::from(config.login_lockout_seconds)),
     );
+    let storage = Storage::open(
+        config.storage_url.as_deref(),
+        &config.data_dir.join("documents"),
+    )
+    .map_err(StartupError::Storage)?;
     if let Some(password) = &config.bootstrap_admin_password {
         bootstrap_admin(&pool, password)?;
     }
@@ -94,6 +102,7 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
         config: Arc::new(config),
         keys: Arc::new(keys),
         throttle: Arc::new(throttle),
+        storage,
     })
 }
 

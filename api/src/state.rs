@@ -9,6 +9,7 @@ use crate::auth::{LoginThrottle, TokenKeys};
 use crate::config::Config;
 use crate::context::{current_request_id, with_request_id};
 use crate::error::ApiError;
+use crate::storage::Storage;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +18,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub keys: Arc<TokenKeys>,
     pub throttle: Arc<LoginThrottle>,
+    pub storage: Storage,
 }
 
 impl AppState {

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod audit;
 pub mod canonical;
 pub mod db;
+pub mod documents;
 pub mod idempotency;
 pub mod identity;
 pub mod reference;

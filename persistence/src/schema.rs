@@ -184,3 +184,19 @@ diesel::table! {
 diesel::joinable!(agreement_partners -> agreements (agreement_id));
 diesel::joinable!(agreement_partners -> partners (partner_id));
 diesel::allow_tables_to_appear_in_same_query!(agreements, agreement_partners, partners);
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        agreement_id -> Text,
+        name -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        role -> Text,
+        language -> Nullable<Text>,
+        storage_key -> Text,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}

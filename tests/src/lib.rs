@@ -40,12 +40,18 @@ pub struct Resp {
     pub status: u16,
     pub headers: HashMap<String, String>,
     pub body: String,
+    bytes: Vec<u8>,
 }
 
 impl Resp {
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body)
             .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
+    }
+
+    /// The body as bytes (for binary content).
+    pub fn body_bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -140,11 +146,18 @@ impl Req<'_> {
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
             .collect();
         let status = res.status().as_u16();
-        let body = res.body_mut().read_to_string().unwrap_or_default();
+        let bytes = res
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap_or_default();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         Resp {
             status,
             headers,
             body,
+            bytes,
         }
     }
 }

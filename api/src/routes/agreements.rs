@@ -922,6 +922,15 @@ pub async fn delete(
                     ),
                 });
             }
+            if !jalin_persistence::documents::for_agreement(c, &a.id)?.is_empty() {
+                return Err(ApiError::Conflict {
+                    code: "has_documents",
+                    detail: Text::new(
+                        "This draft has documents; it is kept (withdraw it instead).",
+                        "Draf ini memiliki dokumen; draf disimpan (tarik kembali sebagai gantinya).",
+                    ),
+                });
+            }
             if !registry::delete_agreement(c, &a.id, a.version)? {
                 return Err(ApiError::PreconditionFailed);
             }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod docs;
+pub mod documents;
 pub mod health;
 pub mod partners;
 pub mod reference;
@@ -73,6 +74,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(agreements::delete)),
         )
         .service(get("/v1/agreements/{id}/history").route(web::get().to(agreements::history)))
+        .service(
+            only("/v1/agreements/{id}/documents", "GET, POST")
+                .route(web::get().to(documents::list))
+                .route(web::post().to(documents::upload)),
+        )
+        .service(get("/v1/documents/{id}").route(web::get().to(documents::get)))
+        .service(get("/v1/documents/{id}/content").route(web::get().to(documents::content)))
         .service(get("/v1/audit-events").route(web::get().to(audit::list)))
         .service(get("/v1/audit-events/verify").route(web::get().to(audit::verify)));
     docs::configure(cfg);

@@ -6,6 +6,7 @@ mod audit;
 mod calendar;
 mod contract;
 mod conventions;
+mod documents;
 mod idempotency;
 mod identity;
 mod reference;
