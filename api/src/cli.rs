@@ -62,6 +62,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Load the demo data (seed scenarios and one user per role); running it again changes nothing.
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Print the OpenAPI contract (JSON).
     Openapi {
         /// Write to this file instead of standard output.
@@ -266,6 +271,29 @@ fn run_audit(cmd: AuditCommand) -> ExitCode {
     }
 }
 
+fn print_demo(report: &crate::demo::DemoReport) {
+    if report.loaded {
+        println!(
+            "demo data loaded: {} users, {} partners, {} agreements",
+            report.users, report.partners, report.agreements
+        );
+    } else {
+        println!("demo data already loaded; nothing changed");
+    }
+    println!(
+        "sign in with password `{}` as one of:",
+        crate::demo::DEMO_PASSWORD
+    );
+    for (name, role, region) in crate::demo::DEMO_USERS {
+        println!(
+            "  {name:<16} {:<18} {}",
+            role.as_str(),
+            region.unwrap_or("(all regions)")
+        );
+    }
+    println!("e.g. curl -s localhost:8080/v1/auth/login -H 'content-type: application/json' -d '{{\"username\":\"demo.jateng\",\"password\":\"{}\"}}'", crate::demo::DEMO_PASSWORD);
+}
+
 fn config(db: &DbArgs, listen: Option<&str>) -> Result<Config, ConfigError> {
     Config::from_lookup(|var| {
         let flag = match var {
@@ -299,6 +327,23 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Users { command } => run_users(command),
+        Command::Demo { db } => {
+            let cfg = match config(&db, None) {
+                Ok(c) => c,
+                Err(e) => return fail(format!("configuration error: {e}")),
+            };
+            let state = match startup::prepare(cfg) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            match crate::demo::load(&state) {
+                Ok(report) => {
+                    print_demo(&report);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(describe(&e)),
+            }
+        }
         Command::ServiceAccounts { command } => run_service_accounts(command),
         Command::Audit { command } => run_audit(command),
         Command::Migrate { db } => {
@@ -332,6 +377,12 @@ fn serve(cfg: Config) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    if std::env::var("JALIN_DEMO").is_ok_and(|v| v == "1" || v == "true") {
+        match crate::demo::load(&state) {
+            Ok(report) => print_demo(&report),
+            Err(e) => return fail(format!("demo data: {}", describe(&e))),
+        }
+    }
     let purge_state = state.clone();
     let running = match startup::start(state, None) {
         Ok(r) => r,

@@ -51,6 +51,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "database connections in the pool",
     ),
     ("JALIN_WORKERS", "number of CPUs", "HTTP worker threads"),
+    (
+        "JALIN_DEMO",
+        "(off)",
+        "`1`: `jalin serve` loads the demo data (seed scenarios, one user per role) on start",
+    ),
     ("RUST_LOG", "info", "log filter (env_logger syntax)"),
 ];
 

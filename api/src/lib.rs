@@ -7,6 +7,7 @@ pub mod cli;
 pub mod concurrency;
 pub mod config;
 pub mod context;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod idempotency;

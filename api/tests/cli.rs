@@ -232,3 +232,28 @@ fn the_generated_jwt_secret_is_private_to_its_owner() {
     assert_eq!(mode, 0o600);
     assert!(std::fs::read_to_string(&path).unwrap().trim().len() >= 64);
 }
+
+#[test]
+fn demo_loads_once_and_prints_how_to_sign_in() {
+    let (_dir, data) = sqlite_dir();
+    let first = jalin()
+        .args(["demo", "--data-dir", &data])
+        .output()
+        .unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let out = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        out.contains("demo data loaded: 9 users, 5 partners, 8 agreements"),
+        "{out}"
+    );
+    assert!(out.contains("demo.jateng") && out.contains("jalin-demo-2026"));
+    let second = jalin()
+        .args(["demo", "--data-dir", &data])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&second.stdout).contains("already loaded"));
+}

@@ -29,6 +29,7 @@ pub struct TestApp {
     agent: ureq::Agent,
     /// The bootstrap admin's token, sent by default.
     pub admin_token: String,
+    state: jalin_api::AppState,
     handle: actix_web::dev::ServerHandle,
     _sqlite_dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
@@ -233,8 +234,8 @@ impl TestApp {
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
         let database_url = config.database_url.clone();
         let state = jalin_api::startup::prepare(config).expect("server prepares");
-        let running =
-            jalin_api::startup::start(state, Some(routes::configure)).expect("server starts");
+        let running = jalin_api::startup::start(state.clone(), Some(routes::configure))
+            .expect("server starts");
         let handle = running.server.handle();
         let server = running.server;
         std::thread::spawn(move || {
@@ -252,6 +253,7 @@ impl TestApp {
             database_url,
             agent,
             admin_token: String::new(),
+            state,
             handle,
             _sqlite_dir: sqlite_dir,
             pg,
@@ -264,6 +266,11 @@ impl TestApp {
             app.admin_token = app.login("admin", ADMIN_PASSWORD);
         }
         Some(app)
+    }
+
+    /// The server's state, for tests that drive the library directly (demo data, import).
+    pub fn state(&self) -> jalin_api::AppState {
+        self.state.clone()
     }
 
     /// A pool on the app's database.

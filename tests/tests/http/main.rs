@@ -6,6 +6,7 @@ mod audit;
 mod calendar;
 mod contract;
 mod conventions;
+mod demo;
 mod documents;
 mod idempotency;
 mod identity;

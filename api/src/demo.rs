@@ -1,0 +1,402 @@
+//! Demo data: the seed scenarios of DOMAIN.md §8 (Jawa Tengah with Queensland, Chungcheongbuk-do,
+//! Fujian and Siem Reap; the teacher exchange under the Queensland MoU; Banten), with one user per
+//! role. Loaded by `jalin demo` or `JALIN_DEMO=1 jalin serve`; loading twice changes nothing.
+//! Dates the seeds do not give are illustrative and marked so in the titles' references.
+
+use chrono::NaiveDate;
+use jalin_domain::access::{Role, Visibility};
+use jalin_domain::agreement::{
+    AgreementStatus, CooperationObject, Instrument, PartnerKind, PartnerLevel, Subtype,
+};
+use jalin_persistence::audit::Actor;
+use jalin_persistence::registry::{self, Partner};
+use jalin_persistence::{identity, write_transaction};
+use serde_json::json;
+
+use crate::accounts::{self, UserInput};
+use crate::error::ApiError;
+use crate::routes::agreements::{create_in, AgreementInput, Checklist, Signatories, Signatory};
+use crate::state::AppState;
+
+/// The demo users' password (demo installations only; change or delete these users in real use).
+pub const DEMO_PASSWORD: &str = "jalin-demo-2026";
+
+pub const DEMO_USERS: &[(&str, Role, Option<&str>)] = &[
+    ("demo.admin", Role::Admin, None),
+    ("demo.kemendagri", Role::CentralReviewer, None),
+    ("demo.jateng", Role::ProvinceOfficer, Some("33")),
+    ("demo.semarang", Role::RegionOfficer, Some("33.74")),
+    ("demo.disdik", Role::AgencyOfficer, Some("33")),
+    ("demo.dprd", Role::DprdSecretariat, Some("33")),
+    ("demo.evaluator", Role::Evaluator, Some("33")),
+    ("demo.viewer", Role::Viewer, Some("33")),
+    ("demo.banten", Role::ProvinceOfficer, Some("36")),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoReport {
+    pub loaded: bool,
+    pub users: usize,
+    pub partners: usize,
+    pub agreements: usize,
+}
+
+fn d(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+fn partner(
+    name: &str,
+    native: Option<&str>,
+    kind: PartnerKind,
+    level: Option<PartnerLevel>,
+    country: &str,
+    website: Option<&str>,
+) -> Partner {
+    let now = chrono::Utc::now().naive_utc();
+    Partner {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: name.into(),
+        native_name: native.map(str::to_owned),
+        kind,
+        level,
+        legal_personality: None,
+        political_party: false,
+        country: country.into(),
+        subdivision: None,
+        website: website.map(str::to_owned),
+        contacts: json!([]),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+struct Spec<'a> {
+    region: &'a str,
+    subtype: Subtype,
+    instrument: Instrument,
+    partner: &'a str,
+    title_id: &'a str,
+    title_en: &'a str,
+    objects: &'a [CooperationObject],
+    sectors: &'a [&'a str],
+    languages: &'a [&'a str],
+    legacy: bool,
+    status: AgreementStatus,
+    signed_on: Option<&'a str>,
+    expires_on: Option<&'a str>,
+    parent: Option<String>,
+    predecessor: Option<String>,
+    agencies: &'a [&'a str],
+    note: Option<&'a str>,
+}
+
+fn input(s: Spec<'_>) -> AgreementInput {
+    AgreementInput {
+        region_code: s.region.into(),
+        subtype: s.subtype,
+        instrument: s.instrument,
+        partner_ids: vec![s.partner.into()],
+        parent_id: s.parent,
+        predecessor_id: s.predecessor,
+        title_id: s.title_id.into(),
+        title_en: Some(s.title_en.into()),
+        objects: s.objects.to_vec(),
+        sectors: s.sectors.iter().map(|x| x.to_string()).collect(),
+        languages: s.languages.iter().map(|x| x.to_string()).collect(),
+        implementing_agencies: s.agencies.iter().map(|x| x.to_string()).collect(),
+        financing_source: Some("APBD Provinsi".into()),
+        creates_foreign_loan: false,
+        value: None,
+        signatories: Signatories {
+            indonesian: Some(Signatory {
+                name: "Gubernur".into(),
+                position: if s.region == "36" {
+                    "Gubernur Banten".into()
+                } else {
+                    "Gubernur Jawa Tengah".into()
+                },
+            }),
+            partner: None,
+        },
+        signed_on: s.signed_on.and_then(d),
+        signed_place: None,
+        effective_from: s.signed_on.and_then(d),
+        expires_on: s.expires_on.and_then(d),
+        legacy: s.legacy,
+        status: Some(s.status),
+        level_justification: None,
+        own_reference: s.note.map(str::to_owned),
+        partner_reference: None,
+        checklist: Checklist::default(),
+    }
+}
+
+/// Loads the demo data in one transaction, unless it is there already.
+pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
+    let mut conn = state.pool.get()?;
+    write_transaction(&mut conn, |c| {
+        if identity::find_user_by_username(c, "demo.admin")?.is_some() {
+            return Ok(DemoReport {
+                loaded: false,
+                users: 0,
+                partners: 0,
+                agreements: 0,
+            });
+        }
+        let actor = Actor::system("demo");
+        for (username, role, region) in DEMO_USERS {
+            accounts::create_user(
+                c,
+                &actor,
+                &Visibility::All,
+                None,
+                &UserInput {
+                    username: (*username).into(),
+                    display_name: format!("Demo {}", role.as_str().replace('_', " ")),
+                    password: DEMO_PASSWORD.into(),
+                    role: *role,
+                    region_code: region.map(str::to_owned),
+                },
+            )?;
+        }
+        use CooperationObject::*;
+        use PartnerKind::*;
+        let partners = [
+            partner(
+                "State of Queensland",
+                None,
+                ForeignLocalGovernment,
+                Some(PartnerLevel::State),
+                "AU",
+                Some("https://www.qld.gov.au"),
+            ),
+            partner(
+                "Chungcheongbuk-do",
+                Some("충청북도"),
+                ForeignLocalGovernment,
+                Some(PartnerLevel::Province),
+                "KR",
+                Some("https://www.chungbuk.go.kr"),
+            ),
+            partner(
+                "Fujian Province",
+                Some("福建省"),
+                ForeignLocalGovernment,
+                Some(PartnerLevel::Province),
+                "CN",
+                None,
+            ),
+            partner(
+                "Siem Reap Province",
+                Some("ខេត្តសៀមរាប"),
+                ForeignLocalGovernment,
+                Some(PartnerLevel::Province),
+                "KH",
+                None,
+            ),
+            partner(
+                "Japan International Cooperation Agency (JICA)",
+                Some("独立行政法人国際協力機構"),
+                ForeignGovernmentAgency,
+                None,
+                "JP",
+                Some("https://www.jica.go.jp"),
+            ),
+        ];
+        for p in &partners {
+            if registry::insert_partner(c, p)?.is_err() {
+                return Err(ApiError::internal(format!(
+                    "demo partner {} exists already",
+                    p.name
+                )));
+            }
+        }
+        let [qld, chungbuk, fujian, siem_reap, jica] = partners.map(|p| p.id);
+        let id_en: &[&str] = &["id", "en"];
+        let mut count = 0;
+        let mut add =
+            |c: &mut jalin_persistence::DbConnection, s: Spec<'_>| -> Result<String, ApiError> {
+                count += 1;
+                Ok(create_in(c, &actor, &Visibility::All, None, input(s))?.0.id)
+            };
+        // Jawa Tengah – Queensland: the 1991 MoU, renewed in 2019 through every PP 28/2018
+        // stage (seed 001), and the teacher exchange under it (seed 000).
+        let mou_1991 = add(
+            c,
+            Spec {
+                region: "33",
+                subtype: Subtype::SisterProvince,
+                instrument: Instrument::Mou,
+                partner: &qld,
+                title_id: "Nota Kesepahaman Provinsi Kembar Jawa Tengah – Queensland",
+                title_en: "Sister Province Memorandum of Understanding Central Java – Queensland",
+                objects: &[CulturalExchange, TechnicalCapacity],
+                sectors: &["pendidikan", "kebudayaan"],
+                languages: id_en,
+                legacy: true,
+                status: AgreementStatus::Expired,
+                signed_on: Some("1991-02-26"),
+                expires_on: Some("2019-08-05"),
+                parent: None,
+                predecessor: None,
+                agencies: &[],
+                note: Some("demo: day and month of 1991 illustrative"),
+            },
+        )?;
+        let mou_2019 = add(
+            c,
+            Spec {
+                region: "33",
+                subtype: Subtype::SisterProvince,
+                instrument: Instrument::Mou,
+                partner: &qld,
+                title_id: "Pembaruan Nota Kesepahaman Provinsi Kembar Jawa Tengah – Queensland",
+                title_en: "Renewed Sister Province MoU Central Java – Queensland",
+                objects: &[CulturalExchange, TechnicalCapacity, RegionalPromotion],
+                sectors: &["pendidikan", "kebudayaan", "ekonomi"],
+                languages: id_en,
+                legacy: true,
+                status: AgreementStatus::Expired,
+                signed_on: Some("2019-08-06"),
+                expires_on: Some("2024-08-05"),
+                parent: None,
+                predecessor: Some(mou_1991),
+                agencies: &[],
+                note: Some("demo: signed 6 Aug 2019 (seed 001); end date illustrative"),
+            },
+        )?;
+        add(c, Spec {
+            region: "33", subtype: Subtype::SisterProvince, instrument: Instrument::ImplementingArrangement, partner: &qld,
+            title_id: "Pengaturan Pelaksanaan Pertukaran Guru Dinas Pendidikan Jawa Tengah – Department of Education Queensland",
+            title_en: "Implementing Arrangement on Teacher Exchange",
+            objects: &[CulturalExchange, TechnicalCapacity], sectors: &["pendidikan"], languages: id_en,
+            legacy: true, status: AgreementStatus::Expired, signed_on: Some("2019-08-06"), expires_on: Some("2024-08-05"),
+            parent: Some(mou_2019), predecessor: None, agencies: &["Dinas Pendidikan dan Kebudayaan Provinsi Jawa Tengah"],
+            note: Some("demo: dates illustrative"),
+        })?;
+        // Jawa Tengah – Chungcheongbuk-do: since 2004, last MoU 2014–2019, being revitalized.
+        let chungbuk_2014 = add(
+            c,
+            Spec {
+                region: "33",
+                subtype: Subtype::SisterProvince,
+                instrument: Instrument::Mou,
+                partner: &chungbuk,
+                title_id: "Nota Kesepahaman Provinsi Kembar Jawa Tengah – Chungcheongbuk-do",
+                title_en: "Sister Province MoU Central Java – Chungcheongbuk-do",
+                objects: &[CulturalExchange, ScienceTechnology, RegionalPromotion],
+                sectors: &["pariwisata", "perdagangan"],
+                languages: &["id", "ko", "en"],
+                legacy: true,
+                status: AgreementStatus::Expired,
+                signed_on: Some("2014-11-28"),
+                expires_on: Some("2019-11-27"),
+                parent: None,
+                predecessor: None,
+                agencies: &[],
+                note: Some("demo: cooperation since 28 Nov 2004; 2014 dates illustrative"),
+            },
+        )?;
+        add(
+            c,
+            Spec {
+                region: "33",
+                subtype: Subtype::SisterProvince,
+                instrument: Instrument::Mou,
+                partner: &chungbuk,
+                title_id: "Revitalisasi Kerja Sama Provinsi Kembar Jawa Tengah – Chungcheongbuk-do",
+                title_en:
+                    "Revitalized Sister Province Cooperation Central Java – Chungcheongbuk-do",
+                objects: &[TechnicalCapacity, ScienceTechnology, RegionalPromotion],
+                sectors: &["pemerintahan", "industri", "pariwisata"],
+                languages: &["id", "ko", "en"],
+                legacy: false,
+                status: AgreementStatus::Draft,
+                signed_on: None,
+                expires_on: None,
+                parent: None,
+                predecessor: Some(chungbuk_2014),
+                agencies: &[],
+                note: None,
+            },
+        )?;
+        // Fujian and Siem Reap: active, candidates for revitalization (seed 001).
+        add(
+            c,
+            Spec {
+                region: "33",
+                subtype: Subtype::SisterProvince,
+                instrument: Instrument::Mou,
+                partner: &fujian,
+                title_id: "Nota Kesepahaman Provinsi Kembar Jawa Tengah – Fujian",
+                title_en: "Sister Province MoU Central Java – Fujian",
+                objects: &[CulturalExchange, RegionalPromotion],
+                sectors: &["perdagangan", "kebudayaan"],
+                languages: &["id", "zh", "en"],
+                legacy: true,
+                status: AgreementStatus::Active,
+                signed_on: Some("2016-05-10"),
+                expires_on: Some("2027-05-09"),
+                parent: None,
+                predecessor: None,
+                agencies: &[],
+                note: Some("demo: dates illustrative"),
+            },
+        )?;
+        add(
+            c,
+            Spec {
+                region: "33",
+                subtype: Subtype::SisterProvince,
+                instrument: Instrument::Mou,
+                partner: &siem_reap,
+                title_id: "Nota Kesepahaman Provinsi Kembar Jawa Tengah – Siem Reap",
+                title_en: "Sister Province MoU Central Java – Siem Reap",
+                objects: &[CulturalExchange, RegionalPromotion],
+                sectors: &["pariwisata", "kebudayaan"],
+                languages: &["id", "km", "en"],
+                legacy: true,
+                status: AgreementStatus::Active,
+                signed_on: Some("2017-09-20"),
+                expires_on: Some("2027-09-19"),
+                parent: None,
+                predecessor: None,
+                agencies: &[],
+                note: Some("demo: dates illustrative"),
+            },
+        )?;
+        // Banten (seed 002): a technical cooperation still in draft, awaiting the workflow that
+        // the seed's agreements without DPRD approval skipped.
+        add(
+            c,
+            Spec {
+                region: "36",
+                subtype: Subtype::OtherKsdll,
+                instrument: Instrument::Pks,
+                partner: &jica,
+                title_id:
+                    "Kerja Sama Teknik Peningkatan Kapasitas Pemerintah Provinsi Banten (contoh)",
+                title_en: "Technical Cooperation on Government Capacity, Banten (example)",
+                objects: &[TechnicalCapacity],
+                sectors: &["pemerintahan"],
+                languages: &["id", "en"],
+                legacy: false,
+                status: AgreementStatus::Draft,
+                signed_on: None,
+                expires_on: None,
+                parent: None,
+                predecessor: None,
+                agencies: &[],
+                note: Some("demo example"),
+            },
+        )?;
+        Ok(DemoReport {
+            loaded: true,
+            users: DEMO_USERS.len(),
+            partners: 5,
+            agreements: count,
+        })
+    })
+}
