@@ -62,6 +62,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Import data from a file.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Load the demo data (seed scenarios and one user per role); running it again changes nothing.
     Demo {
         #[command(flatten)]
@@ -112,6 +117,70 @@ pub enum ServiceAccountsCommand {
         #[arg(long)]
         region: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// Import agreements from a CSV file (the template in the README), all or nothing.
+    Agreements {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+fn run_import(cmd: ImportCommand) -> ExitCode {
+    let ImportCommand::Agreements { db, file } = cmd;
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
+    };
+    let pool = match open_pool(&db) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let mut conn = match pool.get() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows checked")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let result = crate::routes::transfer::import(
+        &mut conn,
+        &Actor::system("import"),
+        &jalin_domain::access::Visibility::All,
+        None,
+        &text,
+        |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    );
+    bar.finish_and_clear();
+    match result {
+        Ok(numbers) => {
+            println!(
+                "imported {} agreement(s): {}",
+                numbers.len(),
+                numbers.join(", ")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprintln!("nothing imported: {} problem(s)", errors.len());
+            for e in &errors {
+                eprintln!(
+                    "  line {} column {}: {} ({})",
+                    e.row, e.column, e.en, e.code
+                );
+            }
+            ExitCode::from(2)
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -327,6 +396,7 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Users { command } => run_users(command),
+        Command::Import { command } => run_import(command),
         Command::Demo { db } => {
             let cfg = match config(&db, None) {
                 Ok(c) => c,

@@ -257,3 +257,56 @@ fn demo_loads_once_and_prints_how_to_sign_in() {
         .unwrap();
     assert!(String::from_utf8_lossy(&second.stdout).contains("already loaded"));
 }
+
+#[test]
+fn import_agreements_applies_a_file_all_or_nothing() {
+    let (dir, data) = sqlite_dir();
+    assert!(jalin()
+        .args(["demo", "--data-dir", &data])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let header = "region_code,subtype,instrument,partner_name,partner_country,title_id,objects,languages,legacy,status,signed_on\n";
+    let good = format!("{header}33,sister_province,mou,State of Queensland,AU,Kerja sama contoh,cultural_exchange,id;en,false,,\n");
+    let good_file = dir.path().join("good.csv");
+    std::fs::write(&good_file, good).unwrap();
+    let bad = format!("{header}33.74,sister_city,mou,Atlantis,AU,x,cultural_exchange,id;en,false,,\n33,sister_province,mou,State of Queensland,AU,x,cultural_exchange,id,false,,\n");
+    let bad_file = dir.path().join("bad.csv");
+    std::fs::write(&bad_file, bad).unwrap();
+
+    let out = jalin()
+        .args([
+            "import",
+            "agreements",
+            "--data-dir",
+            &data,
+            bad_file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing imported: 2 problem(s)"), "{err}");
+    assert!(
+        err.contains("line 2 column partner_name") && err.contains("line 3 column languages"),
+        "{err}"
+    );
+
+    let out = jalin()
+        .args([
+            "import",
+            "agreements",
+            "--data-dir",
+            &data,
+            good_file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 1 agreement(s): KSLN-33-"));
+}

@@ -15,6 +15,7 @@ pub mod partners;
 pub mod reference;
 pub mod service_accounts;
 pub mod settings;
+pub mod transfer;
 pub mod users;
 
 /// Every route of the API.
@@ -67,6 +68,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(agreements::list))
                 .route(web::post().to(agreements::create)),
         )
+        .service(
+            only("/v1/agreements/import", "POST")
+                .app_data(web::PayloadConfig::new(16 * 1024 * 1024))
+                .route(web::post().to(transfer::import_csv)),
+        )
+        .service(get("/v1/agreements/export").route(web::get().to(transfer::export)))
         .service(
             only("/v1/agreements/{id}", "GET, PUT, DELETE")
                 .route(web::get().to(agreements::get))

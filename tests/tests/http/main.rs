@@ -12,3 +12,4 @@ mod idempotency;
 mod identity;
 mod reference;
 mod registry;
+mod transfer;
