@@ -135,3 +135,40 @@ on_both_databases! {
         assert_eq!(app.req("GET", &format!("/v1/documents/{id}/content")).bearer(&jateng_viewer).send().status, 200);
     }
 }
+
+/// Documents in S3-compatible storage (`JALIN_STORAGE_URL=s3://…`): runs when
+/// `JALIN_TEST_S3_URL` names a bucket reachable with the `AWS_*` variables (CI starts a local
+/// S3-compatible server for it).
+#[test]
+fn documents_round_trip_through_s3_compatible_storage() {
+    let Some(url) = std::env::var("JALIN_TEST_S3_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!(
+            "SKIPPED: set JALIN_TEST_S3_URL=s3://BUCKET/PREFIX (and AWS_*) to test S3 storage"
+        );
+        return;
+    };
+    let prefix = format!("{url}/{}", uuid::Uuid::now_v7().simple());
+    let app = TestApp::spawn_with(
+        jalin_tests::Db::Sqlite,
+        &[("JALIN_STORAGE_URL", prefix.as_str())],
+    )
+    .expect("app");
+    let a = an_agreement(&app, "33");
+    let content = pdf();
+    let r = upload(
+        &app,
+        &a,
+        &[
+            ("role", None, b"signed_text"),
+            ("file", Some("s3.pdf"), &content),
+        ],
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let got = app.get(&format!("/v1/documents/{id}/content"));
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body_bytes(), content.as_slice());
+}
