@@ -690,20 +690,7 @@ pub async fn list(
     };
     let page = PageRequest::new(list_name, q.limit, q.cursor.as_deref())?;
     crate::routes::partners::country_param(q.country.as_deref())?;
-    let region = q
-        .region_code
-        .as_deref()
-        .map(|r| {
-            RegionCode::parse(r).map_err(|e| {
-                ApiError::invalid_parameter(
-                    "region_code",
-                    "invalid_format",
-                    e.to_string(),
-                    "kode daerah tidak valid",
-                )
-            })
-        })
-        .transpose()?;
+    let region = super::region_param("region_code", q.region_code.as_deref())?;
     let filter = AgreementFilter {
         region,
         kind: q.kind,

@@ -105,6 +105,25 @@ fn only(path: &str, allow: &'static str) -> actix_web::Resource {
     }))
 }
 
+/// A region-code query parameter: absent, or a well-formed code (422 naming `name` otherwise).
+pub fn region_param(
+    name: &str,
+    value: Option<&str>,
+) -> Result<Option<jalin_domain::RegionCode>, ApiError> {
+    value
+        .map(|v| {
+            jalin_domain::RegionCode::parse(v).map_err(|e| {
+                ApiError::invalid_parameter(
+                    name,
+                    "invalid_format",
+                    e.to_string(),
+                    format!("`{v}` bukan kode daerah"),
+                )
+            })
+        })
+        .transpose()
+}
+
 /// Unknown paths: a 404 problem.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::RouteNotFound(req.path().to_owned()))

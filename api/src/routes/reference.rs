@@ -88,20 +88,7 @@ pub async fn list_regions(
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadReference)?;
     let page = PageRequest::new("regions", q.limit, q.cursor.as_deref())?;
-    let parent_code = q
-        .parent_code
-        .as_deref()
-        .map(|p| {
-            RegionCode::parse(p).map_err(|e| {
-                ApiError::invalid_parameter(
-                    "parent_code",
-                    "invalid_format",
-                    e.to_string(),
-                    format!("`{p}` bukan kode daerah"),
-                )
-            })
-        })
-        .transpose()?;
+    let parent_code = super::region_param("parent_code", q.parent_code.as_deref())?;
     let filter = RegionFilter {
         kind: q.kind,
         parent_code,

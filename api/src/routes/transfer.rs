@@ -581,20 +581,7 @@ pub async fn export(
         }
     };
     crate::routes::partners::country_param(q.country.as_deref())?;
-    let region = q
-        .region_code
-        .as_deref()
-        .map(|r| {
-            jalin_domain::RegionCode::parse(r).map_err(|e| {
-                ApiError::invalid_parameter(
-                    "region_code",
-                    "invalid_format",
-                    e.to_string(),
-                    "kode daerah tidak valid",
-                )
-            })
-        })
-        .transpose()?;
+    let region = super::region_param("region_code", q.region_code.as_deref())?;
     let filter = AgreementFilter {
         region,
         status: q.status,

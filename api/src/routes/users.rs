@@ -103,20 +103,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadUsers)?;
     let page = PageRequest::new("users", q.limit, q.cursor.as_deref())?;
-    let region = q
-        .region_code
-        .as_deref()
-        .map(|r| {
-            RegionCode::parse(r).map_err(|e| {
-                ApiError::invalid_parameter(
-                    "region_code",
-                    "invalid_format",
-                    e.to_string(),
-                    format!("`{r}` bukan kode daerah"),
-                )
-            })
-        })
-        .transpose()?;
+    let region = super::region_param("region_code", q.region_code.as_deref())?;
     let filter = UserFilter {
         role: q.role,
         region,
