@@ -42,6 +42,8 @@ use crate::routes;
         routes::agreements::update,
         routes::agreements::delete,
         routes::agreements::history,
+        routes::workflow::list,
+        routes::workflow::get,
         routes::transfer::import_csv,
         routes::transfer::export,
         routes::documents::upload,

@@ -9,6 +9,7 @@ pub mod country;
 pub mod deadlines;
 pub mod region;
 pub mod rules;
+pub mod workflow;
 
 pub use calendar::{Calendar, CalendarError, DayOff, DayOffKind};
 pub use country::{Country, CountryCode};

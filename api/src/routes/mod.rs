@@ -17,6 +17,7 @@ pub mod service_accounts;
 pub mod settings;
 pub mod transfer;
 pub mod users;
+pub mod workflow;
 
 /// Every route of the API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -88,6 +89,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(get("/v1/documents/{id}").route(web::get().to(documents::get)))
         .service(get("/v1/documents/{id}/content").route(web::get().to(documents::content)))
+        .service(get("/v1/workflow-definitions").route(web::get().to(workflow::list)))
+        .service(
+            get("/v1/workflow-definitions/{key}/versions/{version}")
+                .route(web::get().to(workflow::get)),
+        )
         .service(get("/v1/audit-events").route(web::get().to(audit::list)))
         .service(get("/v1/audit-events/verify").route(web::get().to(audit::verify)));
     docs::configure(cfg);

@@ -13,3 +13,4 @@ mod identity;
 mod reference;
 mod registry;
 mod transfer;
+mod workflow;

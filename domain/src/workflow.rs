@@ -1,0 +1,440 @@
+//! The PP 28/2018 approval workflow (DOMAIN.md §4) as data: versioned definitions whose stages
+//! carry their actor, the record that completes them, their time limit and their legal citation;
+//! and the state machine that walks a case through them. A case keeps the definition version it
+//! started with when a newer version is published.
+//!
+//! KSDLL follows the same stages *mutatis mutandis* (arts. 38–40); an implementing arrangement
+//! under an umbrella MoU in force needs no full powers (UU 24/2000 art. 7(5)) and uses a shorter
+//! path (DEFAULT: plan → draft → Kemendagri consultation → signing).
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::RuleId;
+
+/// A stage of the approval path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StageKey {
+    Exploration,
+    CentralConsultation,
+    LetterOfIntent,
+    CooperationPlan,
+    DprdApproval,
+    MinisterialConsideration,
+    DraftText,
+    DraftApproval,
+    Negotiation,
+    ConfirmationLetter,
+    FullPowers,
+    Signing,
+    /// The shorter path's consultation with Kemendagri (implementing arrangements).
+    KemendagriConsultation,
+}
+
+/// Who acts on a stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StageActor {
+    /// The region's cooperation unit (province or regency/city officer).
+    Region,
+    /// The DPRD secretariat of the region records the parliament's decision.
+    Dprd,
+    /// Kemendagri (Pusat Fasilitasi Kerja Sama).
+    Kemendagri,
+    /// Kemlu.
+    Kemlu,
+}
+
+/// A time limit in working days, counted from the stage's start (for DPRD: its receipt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimeLimit {
+    pub working_days: u32,
+    /// Overdue is flagged, never approved by silence (R10).
+    pub flag_only: bool,
+}
+
+/// The outcomes a decision stage can record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    /// approve or reject (reject ends the case as `rejected`).
+    ApproveReject,
+    /// revise (back to `revise_to`) or forward.
+    ReviseOrForward,
+}
+
+/// One stage of a definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StageDef {
+    pub key: StageKey,
+    pub name_id: String,
+    pub name_en: String,
+    pub actor: StageActor,
+    /// What completes the stage (the structured record's kind).
+    pub requires: String,
+    pub time_limit: Option<TimeLimit>,
+    pub decision: Option<DecisionKind>,
+    /// Where a revise/return outcome sends the case back to.
+    pub revise_to: Option<StageKey>,
+    pub rules: Vec<RuleId>,
+    /// The legal source, e.g. `PP 28/2018 art. 30(1),(4)`.
+    pub citation: String,
+    pub confidence: String,
+}
+
+/// A published, versioned definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Definition {
+    /// `ksdpl`, `ksdll` or `implementing_arrangement`.
+    pub key: String,
+    pub version: u32,
+    pub title: String,
+    /// R14: whether full powers must be recorded before signing (DEFAULT: yes).
+    pub full_powers_required: bool,
+    pub stages: Vec<StageDef>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn stage(
+    key: StageKey,
+    name_id: &str,
+    name_en: &str,
+    actor: StageActor,
+    requires: &str,
+    time_limit: Option<TimeLimit>,
+    decision: Option<DecisionKind>,
+    revise_to: Option<StageKey>,
+    rules: &[RuleId],
+    citation: &str,
+    confidence: &str,
+) -> StageDef {
+    StageDef {
+        key,
+        name_id: name_id.into(),
+        name_en: name_en.into(),
+        actor,
+        requires: requires.into(),
+        time_limit,
+        decision,
+        revise_to,
+        rules: rules.to_vec(),
+        citation: citation.into(),
+        confidence: confidence.into(),
+    }
+}
+
+/// The twelve stages of DOMAIN.md §4.
+fn full_path() -> Vec<StageDef> {
+    use DecisionKind::*;
+    use StageActor::*;
+    use StageKey::*;
+    vec![
+        stage(
+            Exploration,
+            "Penjajakan",
+            "Exploration",
+            Region,
+            "exploration_report",
+            None,
+            None,
+            None,
+            &[RuleId::R5, RuleId::R6],
+            "PP 28/2018 art. 28(3)",
+            "HIGH",
+        ),
+        stage(
+            CentralConsultation,
+            "Konsultasi dengan Kemendagri dan Kemlu",
+            "Consultation with Kemendagri and Kemlu",
+            Region,
+            "consultations",
+            None,
+            None,
+            None,
+            &[RuleId::R7],
+            "PP 28/2018 art. 28(4); UU 24/2000 art. 5",
+            "HIGH",
+        ),
+        stage(
+            LetterOfIntent,
+            "Pernyataan kehendak (LoI)",
+            "Letter of intent",
+            Region,
+            "letter_of_intent",
+            None,
+            None,
+            None,
+            &[RuleId::R7, RuleId::R16],
+            "PP 28/2018 art. 28(4)-(5)",
+            "HIGH",
+        ),
+        stage(
+            CooperationPlan,
+            "Rencana kerja sama",
+            "Cooperation plan",
+            Region,
+            "cooperation_plan",
+            None,
+            None,
+            None,
+            &[RuleId::R8],
+            "PP 28/2018 art. 30(3)",
+            "HIGH",
+        ),
+        stage(
+            DprdApproval,
+            "Persetujuan DPRD",
+            "DPRD approval",
+            Dprd,
+            "dprd_decision",
+            Some(TimeLimit {
+                working_days: 45,
+                flag_only: true,
+            }),
+            Some(ApproveReject),
+            None,
+            &[RuleId::R9, RuleId::R10],
+            "PP 28/2018 art. 30(1),(4)",
+            "HIGH (silence is not approval: MEDIUM)",
+        ),
+        stage(
+            MinisterialConsideration,
+            "Pertimbangan Menteri Dalam Negeri",
+            "Ministerial consideration",
+            Kemendagri,
+            "ministerial_consideration",
+            None,
+            Some(ReviseOrForward),
+            Some(CooperationPlan),
+            &[RuleId::R11],
+            "PP 28/2018 art. 31",
+            "HIGH",
+        ),
+        stage(
+            DraftText,
+            "Rancangan naskah",
+            "Draft text",
+            Region,
+            "draft_text",
+            None,
+            None,
+            None,
+            &[RuleId::R16],
+            "PP 28/2018 art. 32(1); UU 24/2009 art. 31",
+            "HIGH",
+        ),
+        stage(
+            DraftApproval,
+            "Persetujuan rancangan setelah rapat antarkementerian",
+            "Draft approval after the inter-ministerial meeting",
+            Kemendagri,
+            "interministerial_meeting",
+            None,
+            Some(ReviseOrForward),
+            Some(DraftText),
+            &[RuleId::R12],
+            "PP 28/2018 art. 32",
+            "HIGH",
+        ),
+        stage(
+            Negotiation,
+            "Perundingan dengan mitra",
+            "Negotiation with the partner",
+            Kemlu,
+            "negotiation",
+            None,
+            Some(ReviseOrForward),
+            Some(DraftText),
+            &[],
+            "PP 28/2018 art. 33(1)-(2)",
+            "HIGH",
+        ),
+        stage(
+            ConfirmationLetter,
+            "Surat konfirmasi",
+            "Confirmation letter",
+            Kemlu,
+            "confirmation_letter",
+            None,
+            None,
+            None,
+            &[RuleId::R13],
+            "PP 28/2018 art. 33(3)-(4)",
+            "HIGH",
+        ),
+        stage(
+            FullPowers,
+            "Surat Kuasa (Full Powers)",
+            "Full powers",
+            Kemlu,
+            "full_powers",
+            None,
+            None,
+            None,
+            &[RuleId::R14],
+            "UU 24/2000 art. 7",
+            "MEDIUM",
+        ),
+        stage(
+            Signing,
+            "Penandatanganan",
+            "Signing",
+            Region,
+            "signing",
+            None,
+            None,
+            None,
+            &[RuleId::R13, RuleId::R14, RuleId::R15, RuleId::R16],
+            "PP 28/2018 art. 23(1), 33(4)",
+            "HIGH",
+        ),
+    ]
+}
+
+/// The published definitions, every version of each (oldest first).
+pub fn definitions() -> Vec<Definition> {
+    use StageActor::*;
+    use StageKey::*;
+    let full = full_path();
+    let pick = |keys: &[StageKey]| -> Vec<StageDef> {
+        keys.iter()
+            .filter_map(|k| full.iter().find(|s| s.key == *k).cloned())
+            .collect()
+    };
+    let short = {
+        let mut stages = pick(&[CooperationPlan, DraftText]);
+        stages.push(stage(
+            KemendagriConsultation,
+            "Konsultasi dengan Kemendagri",
+            "Consultation with Kemendagri",
+            Kemendagri,
+            "kemendagri_consultation",
+            None,
+            Some(DecisionKind::ReviseOrForward),
+            Some(DraftText),
+            &[],
+            "UU 24/2000 art. 7(5) (no full powers under an umbrella MoU); path DEFAULT",
+            "DEFAULT",
+        ));
+        stages.extend(pick(&[Signing]));
+        stages
+    };
+    vec![
+        Definition {
+            key: "ksdpl".into(),
+            version: 1,
+            title: "KSDPL: cooperation with a foreign local government (PP 28/2018 arts. 28–33)".into(),
+            full_powers_required: true,
+            stages: full.clone(),
+        },
+        Definition {
+            key: "ksdll".into(),
+            version: 1,
+            title: "KSDLL: cooperation with a foreign institution (PP 28/2018 arts. 38–40, mutatis mutandis)".into(),
+            full_powers_required: true,
+            stages: full,
+        },
+        Definition {
+            key: "implementing_arrangement".into(),
+            version: 1,
+            title: "Implementing arrangement under an umbrella MoU in force (DEFAULT shorter path)".into(),
+            full_powers_required: false,
+            stages: short,
+        },
+    ]
+}
+
+/// A definition by key and version.
+pub fn definition(key: &str, version: u32) -> Option<Definition> {
+    definitions()
+        .into_iter()
+        .find(|d| d.key == key && d.version == version)
+}
+
+/// The newest version of a definition: what a new case starts on.
+pub fn latest(key: &str) -> Option<Definition> {
+    definitions()
+        .into_iter()
+        .filter(|d| d.key == key)
+        .max_by_key(|d| d.version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ksdpl_has_the_twelve_stages_in_order_with_citations() {
+        let d = latest("ksdpl").unwrap();
+        assert_eq!(d.stages.len(), 12);
+        assert_eq!(d.stages[0].key, StageKey::Exploration);
+        assert_eq!(d.stages[11].key, StageKey::Signing);
+        assert!(d.stages.iter().all(|s| !s.citation.is_empty()));
+        assert!(d.full_powers_required, "R14 DEFAULT: full powers required");
+    }
+
+    /// R10: DPRD decides within 45 working days; overdue is only flagged.
+    #[test]
+    fn the_dprd_stage_has_a_45_working_day_flag_only_limit() {
+        let d = latest("ksdpl").unwrap();
+        let dprd = d
+            .stages
+            .iter()
+            .find(|s| s.key == StageKey::DprdApproval)
+            .unwrap();
+        assert_eq!(dprd.actor, StageActor::Dprd);
+        assert_eq!(
+            dprd.time_limit,
+            Some(TimeLimit {
+                working_days: 45,
+                flag_only: true
+            })
+        );
+        assert_eq!(dprd.decision, Some(DecisionKind::ApproveReject));
+        assert!(dprd.rules.contains(&RuleId::R9) && dprd.rules.contains(&RuleId::R10));
+    }
+
+    /// R11: the ministerial consideration sends a plan back to the plan stage (and so to DPRD again).
+    #[test]
+    fn the_ministerial_revise_loop_returns_to_the_plan() {
+        let d = latest("ksdll").unwrap();
+        let m = d
+            .stages
+            .iter()
+            .find(|s| s.key == StageKey::MinisterialConsideration)
+            .unwrap();
+        assert_eq!(m.revise_to, Some(StageKey::CooperationPlan));
+        let plan = d
+            .stages
+            .iter()
+            .position(|s| s.key == StageKey::CooperationPlan)
+            .unwrap();
+        let dprd = d
+            .stages
+            .iter()
+            .position(|s| s.key == StageKey::DprdApproval)
+            .unwrap();
+        assert!(plan < dprd, "a revised plan goes through DPRD again");
+    }
+
+    #[test]
+    fn an_implementing_arrangement_needs_no_full_powers() {
+        let d = latest("implementing_arrangement").unwrap();
+        assert!(!d.full_powers_required);
+        assert!(d.stages.iter().all(|s| s.key != StageKey::FullPowers));
+        assert_eq!(d.stages.last().unwrap().key, StageKey::Signing);
+    }
+
+    #[test]
+    fn definitions_are_found_by_key_and_version() {
+        assert_eq!(definition("ksdpl", 1).unwrap().version, 1);
+        assert!(definition("ksdpl", 99).is_none());
+        assert!(latest("treaty").is_none());
+    }
+}
