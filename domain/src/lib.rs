@@ -5,6 +5,7 @@
 pub mod access;
 pub mod agreement;
 pub mod calendar;
+pub mod case;
 pub mod country;
 pub mod deadlines;
 pub mod region;
