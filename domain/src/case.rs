@@ -351,31 +351,32 @@ impl Case {
             StageRecord::DprdDecision { letter, .. }
             | StageRecord::MinisterialConsideration { letter, .. }
             | StageRecord::ConfirmationLetter { letter }
-            | StageRecord::KemendagriConsultation { letter, .. } => {
-                if !filled(&letter.number) {
-                    out.push(refuse(
-                        None,
-                        "letter_number_missing",
-                        "the letter's number is required",
-                    ));
-                }
+            | StageRecord::KemendagriConsultation { letter, .. }
+                if !filled(&letter.number) =>
+            {
+                out.push(refuse(
+                    None,
+                    "letter_number_missing",
+                    "the letter's number is required",
+                ));
             }
-            StageRecord::DraftText { languages } => {
-                if !languages_ok(languages) {
-                    out.push(refuse(Some(RuleId::R16), "languages", "the draft is in Bahasa Indonesia and the partner's language and/or English"));
-                }
+            StageRecord::DraftText { languages } if !languages_ok(languages) => {
+                out.push(refuse(
+                    Some(RuleId::R16),
+                    "languages",
+                    "the draft is in Bahasa Indonesia and the partner's language and/or English",
+                ));
             }
-            StageRecord::InterministerialMeeting { participants, .. } => {
+            StageRecord::InterministerialMeeting { participants, .. }
                 if !participants
                     .iter()
-                    .any(|p| p.to_lowercase().contains("kemlu"))
-                {
-                    out.push(refuse(
-                        Some(RuleId::R12),
-                        "kemlu_absent",
-                        "the inter-ministerial meeting includes Kemlu",
-                    ));
-                }
+                    .any(|p| p.to_lowercase().contains("kemlu")) =>
+            {
+                out.push(refuse(
+                    Some(RuleId::R12),
+                    "kemlu_absent",
+                    "the inter-ministerial meeting includes Kemlu",
+                ));
             }
             StageRecord::FullPowers {
                 holder_name,
