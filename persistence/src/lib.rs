@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod audit;
 pub mod canonical;
+pub mod cases;
 pub mod db;
 pub mod documents;
 pub mod idempotency;

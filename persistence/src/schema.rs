@@ -200,3 +200,21 @@ diesel::table! {
         uploaded_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    workflow_cases (agreement_id) {
+        agreement_id -> Text,
+        definition_key -> Text,
+        definition_version -> Integer,
+        status -> Text,
+        current_stage -> Nullable<Text>,
+        stage_due_on -> Nullable<Date>,
+        state -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(workflow_cases -> agreements (agreement_id));
+diesel::allow_tables_to_appear_in_same_query!(workflow_cases, agreements);

@@ -8,6 +8,7 @@ pub mod agreements;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod cases;
 pub mod docs;
 pub mod documents;
 pub mod health;
@@ -89,6 +90,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(get("/v1/documents/{id}").route(web::get().to(documents::get)))
         .service(get("/v1/documents/{id}/content").route(web::get().to(documents::content)))
+        .service(get("/v1/agreements/{id}/workflow").route(web::get().to(cases::get)))
+        .service(
+            only("/v1/agreements/{id}/workflow/actions", "POST").route(web::post().to(cases::act)),
+        )
+        .service(get("/v1/tasks").route(web::get().to(cases::tasks)))
         .service(get("/v1/workflow-definitions").route(web::get().to(workflow::list)))
         .service(
             get("/v1/workflow-definitions/{key}/versions/{version}")

@@ -1,0 +1,566 @@
+//! An agreement's approval case: its stages with dates and working-day clocks, the actions that
+//! move it (each checked for role, region, record and rules, with If-Match), and the tasks
+//! waiting for the caller.
+
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, Utc};
+use jalin_domain::access::{Action, Principal, PrincipalKind, Role, Visibility};
+use jalin_domain::agreement::{AgreementStatus, Instrument};
+use jalin_domain::case::{Case, CaseAction, CaseStatus, StageRecord, StageStatus};
+use jalin_domain::workflow::{self, Definition, StageActor, StageKey};
+use jalin_domain::Calendar;
+use jalin_persistence::audit::{self, NewEvent};
+use jalin_persistence::cases::{self, StoredCase};
+use jalin_persistence::registry::{self, Agreement};
+use jalin_persistence::DbConnection;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::auth::Authenticated;
+use crate::concurrency::{Etag, IfMatch};
+use crate::context::RequestId;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::openapi::responses::{
+    BadRequest, Conflict, Forbidden, InternalError, NotFound, PreconditionFailed,
+    PreconditionRequired, Unauthorized, ValidationFailed,
+};
+use crate::problem::{FieldIssue, Text};
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct StageView {
+    pub key: StageKey,
+    pub name_id: String,
+    pub name_en: String,
+    pub actor: StageActor,
+    pub requires: String,
+    pub status: StageStatus,
+    pub started_on: Option<NaiveDate>,
+    pub completed_on: Option<NaiveDate>,
+    /// For a stage with a time limit (DPRD: 45 working days, R10).
+    pub due_on: Option<NaiveDate>,
+    pub working_days_elapsed: Option<u32>,
+    pub working_days_remaining: Option<i64>,
+    /// Past its due date and still open. Flagged only: silence is never approval (R10).
+    pub overdue: bool,
+    pub citation: String,
+    pub record: Option<StageRecord>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WorkflowView {
+    pub agreement_id: String,
+    pub definition_key: String,
+    pub definition_version: u32,
+    pub status: CaseStatus,
+    pub current_stage: Option<StageKey>,
+    pub stages: Vec<StageView>,
+}
+
+fn due(
+    cal: &Calendar,
+    def: &Definition,
+    case: &Case,
+    i: usize,
+    today: NaiveDate,
+) -> (Option<NaiveDate>, Option<u32>, Option<i64>, bool) {
+    let s = &case.stages[i];
+    let Some(start) = s.started_on else {
+        return (None, None, None, false);
+    };
+    let end = s.completed_on.unwrap_or(today);
+    let elapsed = cal.working_days_between(start, end.max(start)).ok();
+    match def.stages[i].time_limit {
+        None => (None, elapsed, None, false),
+        Some(limit) => {
+            let due_on = cal.add_working_days(start, limit.working_days).ok();
+            let remaining = elapsed.map(|e| i64::from(limit.working_days) - i64::from(e));
+            let overdue = s.status == StageStatus::Active && due_on.is_some_and(|d| today > d);
+            (due_on, elapsed, remaining, overdue)
+        }
+    }
+}
+
+fn view(cal: &Calendar, agreement_id: &str, def: &Definition, case: &Case) -> WorkflowView {
+    let today = registry::today();
+    WorkflowView {
+        agreement_id: agreement_id.to_owned(),
+        definition_key: case.definition_key.clone(),
+        definition_version: case.definition_version,
+        status: case.status,
+        current_stage: case.current().map(|i| case.stages[i].key),
+        stages: case
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let (due_on, elapsed, remaining, overdue) = due(cal, def, case, i, today);
+                let d = &def.stages[i];
+                StageView {
+                    key: s.key,
+                    name_id: d.name_id.clone(),
+                    name_en: d.name_en.clone(),
+                    actor: d.actor,
+                    requires: d.requires.clone(),
+                    status: s.status,
+                    started_on: s.started_on,
+                    completed_on: s.completed_on,
+                    due_on,
+                    working_days_elapsed: elapsed,
+                    working_days_remaining: remaining,
+                    overdue,
+                    citation: d.citation.clone(),
+                    record: s.record.clone(),
+                }
+            })
+            .collect(),
+    }
+}
+
+fn decode(stored: &StoredCase) -> Result<(Definition, Case), ApiError> {
+    let case: Case = serde_json::from_str(&stored.state)
+        .map_err(|e| ApiError::internal(format!("stored case: {e}")))?;
+    let def = workflow::definition(&case.definition_key, case.definition_version)
+        .ok_or_else(|| ApiError::internal("a case's definition is no longer published"))?;
+    Ok((def, case))
+}
+
+fn case_etag(stored: &StoredCase) -> String {
+    Etag::for_version(&format!("case:{}", stored.agreement_id), stored.version)
+        .as_str()
+        .to_owned()
+}
+
+fn agreement_etag(a: &Agreement) -> Etag {
+    Etag::for_version(&a.id, a.version)
+}
+
+/// The stage actor the principal acts as on `agreement`'s `stage`, if any.
+fn acts_as(p: &Principal, agreement: &Agreement, stage: StageActor) -> Option<StageActor> {
+    let role = match p.kind {
+        PrincipalKind::User { role } => role,
+        PrincipalKind::ServiceAccount { .. } => return None,
+    };
+    let region_ok = |action: Action| {
+        p.visibility(action)
+            .is_some_and(|v| v.includes(Some(&agreement.region)))
+    };
+    match (role, stage) {
+        (Role::Admin, s) => Some(s),
+        (Role::CentralReviewer, s @ (StageActor::Kemendagri | StageActor::Kemlu)) => Some(s),
+        (Role::ProvinceOfficer | Role::RegionOfficer, StageActor::Region)
+            if region_ok(Action::WriteAgreements) =>
+        {
+            Some(StageActor::Region)
+        }
+        // DPRD decisions only by that region's own secretariat (R9).
+        (Role::DprdSecretariat, StageActor::Dprd)
+            if p.region.as_ref() == Some(&agreement.region) =>
+        {
+            Some(StageActor::Dprd)
+        }
+        _ => None,
+    }
+}
+
+/// The approval case of an agreement in your scope.
+#[utoipa::path(
+    get,
+    path = "/v1/agreements/{id}/workflow",
+    operation_id = "getWorkflow",
+    tag = "workflow",
+    params(("id" = String, Path, description = "Agreement id.")),
+    responses(
+        (status = 200, description = "The case: stages with status, dates, due dates, working days elapsed and remaining, overdue flags.", body = WorkflowView, headers(("ETag" = String))),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+    ),
+    security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
+)]
+pub async fn get(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let vis = auth.may(Action::ReadAgreements)?;
+    let id = path.into_inner();
+    let stored = state
+        .db(move |c| {
+            registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::NotFound {
+                kind: "agreement",
+                id: id.clone(),
+            })?;
+            cases::find(c, &id)?.ok_or(ApiError::NotFound {
+                kind: "workflow of agreement",
+                id: id.clone(),
+            })
+        })
+        .await?;
+    let (def, case) = decode(&stored)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("etag", case_etag(&stored)))
+        .json(view(&state.calendar, &stored.agreement_id, &def, &case)))
+}
+
+/// What an action asks for.
+#[derive(Deserialize, Serialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkflowActionKind {
+    /// Start the case on the newest definition (If-Match: the agreement's ETag).
+    Start,
+    /// Complete the current stage with its `record` (approve/reject and revise outcomes are
+    /// fields of the decision records).
+    CompleteStage,
+    /// Send the case back one stage; `note` required.
+    Return,
+    /// Withdraw the case (the region); `note` required.
+    Withdraw,
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[schema(example = json!({
+    "action": "complete_stage",
+    "record": {"kind": "dprd_decision", "received_on": "2025-03-03", "decision": "approved", "letter": {"number": "170/123/DPRD", "date": "2025-04-10"}}
+}))]
+pub struct WorkflowActionRequest {
+    pub action: WorkflowActionKind,
+    pub record: Option<StageRecord>,
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+fn refusals(list: Vec<jalin_domain::case::Refusal>) -> ApiError {
+    if list.iter().any(|r| r.code == "not_your_stage") {
+        return ApiError::Forbidden;
+    }
+    if list.iter().any(|r| r.code == "case_closed") {
+        return ApiError::Conflict {
+            code: "case_closed",
+            detail: Text::new(
+                "The case is no longer running.",
+                "Kasus tidak lagi berjalan.",
+            ),
+        };
+    }
+    ApiError::Validation(
+        list.into_iter()
+            .map(|r| {
+                let code = r
+                    .rule
+                    .map(|x| x.as_str().to_owned())
+                    .unwrap_or_else(|| r.code.to_owned());
+                FieldIssue::pointer(
+                    "/record",
+                    &code,
+                    Text::new(
+                        format!("{} ({})", r.message, r.code),
+                        format!("{} ({})", r.message, r.code),
+                    ),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn definition_for(a: &Agreement) -> Option<Definition> {
+    let key = if a.instrument == Instrument::ImplementingArrangement && a.parent_id.is_some() {
+        "implementing_arrangement"
+    } else {
+        a.kind.as_str()
+    };
+    workflow::latest(key)
+}
+
+fn store(
+    agreement_id: &str,
+    case: &Case,
+    version: i64,
+    created: chrono::NaiveDateTime,
+    cal: &Calendar,
+    def: &Definition,
+) -> Result<StoredCase, ApiError> {
+    let current = case.current();
+    let today = registry::today();
+    Ok(StoredCase {
+        agreement_id: agreement_id.to_owned(),
+        definition_key: case.definition_key.clone(),
+        definition_version: case.definition_version as i32,
+        status: serde_json::to_value(case.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        current_stage: current
+            .and_then(|i| serde_json::to_value(case.stages[i].key).ok())
+            .and_then(|v| v.as_str().map(str::to_owned)),
+        stage_due_on: current.and_then(|i| due(cal, def, case, i, today).0),
+        state: serde_json::to_string(case).map_err(|e| ApiError::internal(e.to_string()))?,
+        version,
+        created_at: created,
+        updated_at: Utc::now().naive_utc(),
+    })
+}
+
+/// Act on an agreement's approval case; requires `If-Match`.
+///
+/// DPRD decisions only by that region's `dprd_secretariat` (or an admin); Kemendagri and Kemlu
+/// stages only by a `central_reviewer`; the region's stages by its province or region officer.
+/// A refused record lists every unmet condition with its rule id (the signing guard: R9, R12–R16).
+#[utoipa::path(
+    post,
+    path = "/v1/agreements/{id}/workflow/actions",
+    operation_id = "actOnWorkflow",
+    tag = "workflow",
+    request_body = WorkflowActionRequest,
+    params(
+        ("id" = String, Path, description = "Agreement id."),
+        ("If-Match" = String, Header, description = "The case's ETag (for `start`: the agreement's)."),
+    ),
+    responses(
+        (status = 200, description = "The case after the action.", body = WorkflowView, headers(("ETag" = String))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 415, response = BadRequest),
+        (status = 422, response = ValidationFailed),
+        (status = 428, response = PreconditionRequired),
+        (status = 500, response = InternalError),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn act(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    rid: RequestId,
+    if_match: IfMatch,
+    path: web::Path<String>,
+    body: ApiJson<WorkflowActionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let vis = auth.may(Action::ReadAgreements)?;
+    let principal = auth.0.clone();
+    let actor = auth.actor();
+    let id = path.into_inner();
+    let req = body.value;
+    let cal = state.calendar.clone();
+    let stored = state
+        .write(move |c: &mut DbConnection| {
+            let a = registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::NotFound { kind: "agreement", id: id.clone() })?;
+            let existing = cases::find(c, &id)?;
+            let now = Utc::now().naive_utc();
+            let today = registry::today();
+            let (new, action_name, expected) = match (req.action, existing) {
+                (WorkflowActionKind::Start, Some(_)) => {
+                    return Err(ApiError::Conflict { code: "already_started", detail: Text::new("The case has started already.", "Kasus sudah dimulai.") })
+                }
+                (WorkflowActionKind::Start, None) => {
+                    if a.legacy {
+                        return Err(ApiError::Conflict { code: "legacy_has_no_workflow", detail: Text::new("A legacy agreement (R23) has no approval workflow.", "Perjanjian lama (R23) tidak memiliki alur persetujuan.") });
+                    }
+                    if a.status != AgreementStatus::Draft {
+                        return Err(ApiError::Conflict { code: "not_a_draft", detail: Text::new("Only a draft starts the workflow.", "Hanya draf yang memulai alur kerja.") });
+                    }
+                    if acts_as(&principal, &a, StageActor::Region).is_none() {
+                        return Err(ApiError::Forbidden);
+                    }
+                    if_match.check(&agreement_etag(&a))?;
+                    let def = definition_for(&a).ok_or_else(|| ApiError::internal("no definition"))?;
+                    let case = Case::start(&def, today);
+                    cases::set_agreement_status(c, &a.id, AgreementStatus::InApproval.as_str(), now)?;
+                    (store(&a.id, &case, 1, now, &cal, &def)?, "workflow.started", None)
+                }
+                (_, None) => return Err(ApiError::Conflict { code: "not_started", detail: Text::new("The case has not started.", "Kasus belum dimulai.") }),
+                (kind, Some(old)) => {
+                    if_match.check(&Etag::for_version(&format!("case:{}", old.agreement_id), old.version))?;
+                    let (def, case) = decode(&old)?;
+                    let current = case.current().map(|i| def.stages[i].actor).unwrap_or(StageActor::Region);
+                    let acting = match kind {
+                        WorkflowActionKind::Withdraw => acts_as(&principal, &a, StageActor::Region),
+                        _ => acts_as(&principal, &a, current),
+                    }
+                    .ok_or(ApiError::Forbidden)?;
+                    let note = req.note.clone().unwrap_or_default();
+                    let action = match kind {
+                        WorkflowActionKind::CompleteStage => CaseAction::Complete(req.record.clone().ok_or_else(|| {
+                            ApiError::Validation(vec![FieldIssue::pointer("/record", "required", Text::new("complete_stage needs the stage's record", "complete_stage memerlukan catatan tahap"))])
+                        })?),
+                        WorkflowActionKind::Return => CaseAction::Return { note },
+                        WorkflowActionKind::Withdraw => CaseAction::Withdraw { note },
+                        WorkflowActionKind::Start => unreachable!("handled above"),
+                    };
+                    let next = case.apply(&def, action, acting, today).map_err(refusals)?;
+                    // The agreement follows the case.
+                    match next.status {
+                        CaseStatus::Signed => {
+                            if let Some(StageRecord::Signing { signed_on, place, .. }) = next.stages.last().and_then(|s| s.record.clone()) {
+                                cases::record_signing(c, &a.id, signed_on, &place, now)?;
+                            }
+                        }
+                        CaseStatus::Rejected => cases::set_agreement_status(c, &a.id, "rejected", now)?,
+                        CaseStatus::Withdrawn => cases::set_agreement_status(c, &a.id, "withdrawn", now)?,
+                        CaseStatus::Running => {
+                            let at_signing = next.current().is_some_and(|i| next.stages[i].key == StageKey::Signing);
+                            let status = if at_signing { AgreementStatus::ApprovedForSigning } else { AgreementStatus::InApproval };
+                            if status != a.status {
+                                cases::set_agreement_status(c, &a.id, status.as_str(), now)?;
+                            }
+                        }
+                    }
+                    let name = match kind {
+                        WorkflowActionKind::CompleteStage => "workflow.stage_completed",
+                        WorkflowActionKind::Return => "workflow.returned",
+                        WorkflowActionKind::Withdraw => "workflow.withdrawn",
+                        WorkflowActionKind::Start => "workflow.started",
+                    };
+                    (store(&a.id, &next, old.version + 1, old.created_at, &cal, &def)?, name, Some(old.version))
+                }
+            };
+            match expected {
+                None => cases::insert(c, &new)?,
+                Some(v) => {
+                    if !cases::save(c, &new, v)? {
+                        return Err(ApiError::PreconditionFailed);
+                    }
+                }
+            }
+            audit::append(
+                c,
+                NewEvent {
+                    actor: &actor,
+                    action: action_name,
+                    record_type: "agreement",
+                    record_id: &a.id,
+                    region_code: Some(a.region.as_str()),
+                    request_id: Some(&rid.0),
+                    changes: json!({"workflow": {"before": null, "after": {"status": new.status, "stage": new.current_stage, "action": req.action, "note": req.note}}}),
+                },
+            )?;
+            Ok(new)
+        })
+        .await?;
+    let (def, case) = decode(&stored)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("etag", case_etag(&stored)))
+        .json(view(&state.calendar, &stored.agreement_id, &def, &case)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Task {
+    pub agreement_id: String,
+    pub reference_number: String,
+    pub region_code: String,
+    pub stage: String,
+    pub due_on: Option<NaiveDate>,
+    pub overdue: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TaskList {
+    pub items: Vec<Task>,
+}
+
+/// Work waiting for you: the cases whose current stage is yours, soonest due first.
+#[utoipa::path(
+    get,
+    path = "/v1/tasks",
+    operation_id = "listTasks",
+    tag = "workflow",
+    responses(
+        (status = 200, description = "Cases waiting for the caller's role and region, most urgent first (at most 100).", body = TaskList),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 500, response = InternalError),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn tasks(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let vis = auth.may(Action::ReadAgreements)?;
+    let role = auth.0.role();
+    let own = auth.0.region.clone();
+    let (stages, scope): (Vec<&'static str>, Visibility) = match role {
+        Some(Role::Admin) => (ALL_STAGES.to_vec(), Visibility::All),
+        Some(Role::CentralReviewer) => (
+            stages_of(&[StageActor::Kemendagri, StageActor::Kemlu]),
+            Visibility::All,
+        ),
+        Some(Role::ProvinceOfficer | Role::RegionOfficer) => (
+            stages_of(&[StageActor::Region]),
+            auth.0
+                .visibility(Action::WriteAgreements)
+                .unwrap_or(vis.clone()),
+        ),
+        Some(Role::DprdSecretariat) => (
+            stages_of(&[StageActor::Dprd]),
+            own.map(Visibility::Region).ok_or(ApiError::Forbidden)?,
+        ),
+        _ => (Vec::new(), vis),
+    };
+    let today = registry::today();
+    let rows = if stages.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .db(move |c| Ok(cases::waiting(c, &scope, &stages, 100)?))
+            .await?
+    };
+    Ok(HttpResponse::Ok().json(TaskList {
+        items: rows
+            .into_iter()
+            .map(|(c, reference, region)| Task {
+                overdue: c.stage_due_on.is_some_and(|d| today > d),
+                agreement_id: c.agreement_id,
+                reference_number: reference,
+                region_code: region,
+                stage: c.current_stage.unwrap_or_default(),
+                due_on: c.stage_due_on,
+            })
+            .collect(),
+    }))
+}
+
+const ALL_STAGES: &[&str] = &[
+    "exploration",
+    "central_consultation",
+    "letter_of_intent",
+    "cooperation_plan",
+    "dprd_approval",
+    "ministerial_consideration",
+    "draft_text",
+    "draft_approval",
+    "negotiation",
+    "confirmation_letter",
+    "full_powers",
+    "signing",
+    "kemendagri_consultation",
+];
+
+fn stages_of(actors: &[StageActor]) -> Vec<&'static str> {
+    let mut keys = Vec::new();
+    for d in workflow::definitions() {
+        for s in d.stages {
+            if actors.contains(&s.actor) {
+                if let Some(k) = ALL_STAGES.iter().find(|k| {
+                    serde_json::to_value(s.key)
+                        .ok()
+                        .and_then(|v| v.as_str().map(|x| x == **k))
+                        .unwrap_or(false)
+                }) {
+                    if !keys.contains(k) {
+                        keys.push(*k);
+                    }
+                }
+            }
+        }
+    }
+    keys
+}
