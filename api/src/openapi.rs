@@ -45,6 +45,7 @@ use crate::routes;
         routes::workflow::list,
         routes::cases::get,
         routes::cases::act,
+        routes::cases::requirements,
         routes::cases::tasks,
         routes::workflow::get,
         routes::transfer::import_csv,

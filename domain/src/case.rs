@@ -202,6 +202,17 @@ pub enum CaseAction {
     },
 }
 
+/// One thing that blocks the next step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Requirement {
+    pub code: String,
+    pub rule: Option<RuleId>,
+    /// Who can meet it, when one actor can.
+    pub actor: Option<StageActor>,
+    pub message: String,
+}
+
 /// Why an action is refused: every reason, each with its rule when there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
@@ -412,23 +423,10 @@ impl Case {
         out
     }
 
-    /// The signing guard (DOMAIN.md §4): every unmet condition, each with its rule.
-    pub fn signing_guard(&self, signing: &StageRecord) -> Vec<Refusal> {
+    /// What the case itself must hold before signing, whatever the signing record says
+    /// (R9, R12, R13, R14 recorded).
+    pub fn signing_preconditions(&self) -> Vec<Refusal> {
         let mut out = Vec::new();
-        let StageRecord::Signing {
-            signed_on,
-            indonesian,
-            indonesian_is_head_of_region,
-            signed_text_languages,
-            ..
-        } = signing
-        else {
-            return vec![refuse(
-                None,
-                "wrong_record",
-                "signing needs a signing record",
-            )];
-        };
         if self.has_stage(StageKey::DprdApproval)
             && !matches!(
                 self.record_of(StageKey::DprdApproval),
@@ -480,35 +478,55 @@ impl Case {
                 "no confirmation letter is recorded",
             ));
         }
-        if self.full_powers_required {
-            match self.record_of(StageKey::FullPowers) {
-                None => out.push(refuse(
-                    Some(RuleId::R14),
-                    "no_full_powers",
-                    "no full powers are recorded",
-                )),
-                Some(StageRecord::FullPowers {
-                    holder_name,
-                    letter,
-                    valid_until,
-                    ..
-                }) => {
-                    if holder_name.trim().to_lowercase() != indonesian.name.trim().to_lowercase() {
-                        out.push(refuse(
-                            Some(RuleId::R14),
-                            "full_powers_holder",
-                            "the full powers' holder is not the signatory",
-                        ));
-                    }
-                    if *signed_on > *valid_until || *signed_on < letter.date {
-                        out.push(refuse(
-                            Some(RuleId::R14),
-                            "full_powers_expired",
-                            "the signing date is outside the full powers' validity",
-                        ));
-                    }
+        if self.full_powers_required && self.record_of(StageKey::FullPowers).is_none() {
+            out.push(refuse(
+                Some(RuleId::R14),
+                "no_full_powers",
+                "no full powers are recorded",
+            ));
+        }
+        out
+    }
+
+    /// The signing guard (DOMAIN.md §4): every unmet condition, each with its rule.
+    pub fn signing_guard(&self, signing: &StageRecord) -> Vec<Refusal> {
+        let StageRecord::Signing {
+            signed_on,
+            indonesian,
+            indonesian_is_head_of_region,
+            signed_text_languages,
+            ..
+        } = signing
+        else {
+            return vec![refuse(
+                None,
+                "wrong_record",
+                "signing needs a signing record",
+            )];
+        };
+        let mut out = self.signing_preconditions();
+        if let Some(StageRecord::FullPowers {
+            holder_name,
+            letter,
+            valid_until,
+            ..
+        }) = self.record_of(StageKey::FullPowers)
+        {
+            if self.full_powers_required {
+                if holder_name.trim().to_lowercase() != indonesian.name.trim().to_lowercase() {
+                    out.push(refuse(
+                        Some(RuleId::R14),
+                        "full_powers_holder",
+                        "the full powers' holder is not the signatory",
+                    ));
                 }
-                Some(_) => {}
+                if *signed_on > *valid_until || *signed_on < letter.date {
+                    out.push(refuse(
+                        Some(RuleId::R14),
+                        "full_powers_expired",
+                        "the signing date is outside the full powers' validity",
+                    ));
+                }
             }
         }
         let deputy = indonesian.position.to_lowercase().contains("wakil");
@@ -525,6 +543,40 @@ impl Case {
                 "signed_texts_missing",
                 "signed texts exist in Bahasa Indonesia and the other language(s)",
             ));
+        }
+        out
+    }
+
+    /// What blocks the next step: the record the current stage needs and, before signing, every
+    /// unmet precondition. Empty once the case is closed.
+    pub fn requirements(&self, def: &Definition) -> Vec<Requirement> {
+        if self.status != CaseStatus::Running {
+            return Vec::new();
+        }
+        let Some(i) = self.current() else {
+            return Vec::new();
+        };
+        let stage = &def.stages[i];
+        let mut out = vec![Requirement {
+            code: "record_required".into(),
+            rule: None,
+            actor: Some(stage.actor),
+            message: format!(
+                "the {} stage needs a `{}` record from {:?}",
+                stage.name_en, stage.requires, stage.actor
+            ),
+        }];
+        if stage.key == StageKey::Signing {
+            out.extend(
+                self.signing_preconditions()
+                    .into_iter()
+                    .map(|r| Requirement {
+                        code: r.code.into(),
+                        rule: r.rule,
+                        actor: None,
+                        message: r.message,
+                    }),
+            );
         }
         out
     }
@@ -1022,6 +1074,76 @@ mod tests {
         assert_eq!(
             def.stages[back.current().unwrap()].key,
             StageKey::DprdApproval
+        );
+    }
+
+    #[test]
+    fn requirements_name_the_next_record_and_every_unmet_signing_precondition() {
+        let def = latest("ksdpl").unwrap();
+        let start = Case::start(&def, d("2025-01-02"));
+        let reqs = start.requirements(&def);
+        assert_eq!(reqs.len(), 1);
+        assert_eq!(reqs[0].actor, Some(StageActor::Region));
+        assert!(reqs[0].message.contains("exploration_report"));
+        // At signing with everything recorded, only the signing record is needed.
+        let ready = run(&def, path_to_signing("2025-12-31"));
+        assert_eq!(ready.requirements(&def).len(), 1);
+        // A case whose confirmation letter and full powers are missing lists both (R13, R14).
+        let mut broken = ready.clone();
+        for s in broken
+            .stages
+            .iter_mut()
+            .filter(|s| matches!(s.key, StageKey::ConfirmationLetter | StageKey::FullPowers))
+        {
+            s.record = None;
+            s.status = StageStatus::Pending;
+        }
+        let rules: Vec<Option<RuleId>> = broken.requirements(&def).iter().map(|r| r.rule).collect();
+        assert!(
+            rules.contains(&Some(RuleId::R13)) && rules.contains(&Some(RuleId::R14)),
+            "{rules:?}"
+        );
+    }
+
+    /// A case keeps the definition version it started on when a newer one is published.
+    #[test]
+    fn a_running_case_keeps_its_definition_version() {
+        let mut registry = crate::workflow::Registry::builtin();
+        let v1 = registry.latest("ksdpl").unwrap();
+        let case = Case::start(&v1, d("2025-01-02"));
+        let mut v2 = v1.clone();
+        v2.version = 2;
+        v2.stages.retain(|s| s.key != StageKey::Exploration);
+        registry.publish(v2.clone()).unwrap();
+        assert_eq!(
+            registry.latest("ksdpl").unwrap().version,
+            2,
+            "new cases start on v2"
+        );
+        assert!(
+            registry.publish(v2).is_err(),
+            "a published version is immutable"
+        );
+        let pinned = registry
+            .get(&case.definition_key, case.definition_version)
+            .unwrap();
+        assert_eq!(pinned.version, 1);
+        let next = case
+            .apply(
+                &pinned,
+                CaseAction::Complete(path_to_signing("2025-12-31").remove(0).1),
+                StageActor::Region,
+                d("2025-01-03"),
+            )
+            .unwrap();
+        assert_eq!(
+            next.stages[0].key,
+            StageKey::Exploration,
+            "still on v1's stages"
+        );
+        assert_eq!(
+            Case::start(&registry.latest("ksdpl").unwrap(), d("2025-01-03")).stages[0].key,
+            StageKey::CentralConsultation
         );
     }
 

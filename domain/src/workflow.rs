@@ -352,17 +352,57 @@ pub fn definitions() -> Vec<Definition> {
 
 /// A definition by key and version.
 pub fn definition(key: &str, version: u32) -> Option<Definition> {
-    definitions()
-        .into_iter()
-        .find(|d| d.key == key && d.version == version)
+    Registry::builtin().get(key, version)
 }
 
 /// The newest version of a definition: what a new case starts on.
 pub fn latest(key: &str) -> Option<Definition> {
-    definitions()
-        .into_iter()
-        .filter(|d| d.key == key)
-        .max_by_key(|d| d.version)
+    Registry::builtin().latest(key)
+}
+
+/// The published definitions. Publishing adds a version; a published version never changes, so
+/// a running case can always find the version it is pinned to.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    defs: Vec<Definition>,
+}
+
+impl Registry {
+    pub fn builtin() -> Self {
+        Self {
+            defs: definitions(),
+        }
+    }
+
+    pub fn get(&self, key: &str, version: u32) -> Option<Definition> {
+        self.defs
+            .iter()
+            .find(|d| d.key == key && d.version == version)
+            .cloned()
+    }
+
+    pub fn latest(&self, key: &str) -> Option<Definition> {
+        self.defs
+            .iter()
+            .filter(|d| d.key == key)
+            .max_by_key(|d| d.version)
+            .cloned()
+    }
+
+    /// Publishes a new version; refused when that version exists or is not newer.
+    pub fn publish(&mut self, def: Definition) -> Result<(), String> {
+        if self
+            .latest(&def.key)
+            .is_some_and(|l| l.version >= def.version)
+        {
+            return Err(format!(
+                "{} version {} is not newer than the published ones",
+                def.key, def.version
+            ));
+        }
+        self.defs.push(def);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

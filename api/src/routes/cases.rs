@@ -216,6 +216,12 @@ pub enum WorkflowActionKind {
     /// Complete the current stage with its `record` (approve/reject and revise outcomes are
     /// fields of the decision records).
     CompleteStage,
+    /// Complete a stage the case was returned to (same as `complete_stage`).
+    Resubmit,
+    /// Complete a decision stage with an approving record (DPRD approved, draft approved…).
+    Approve,
+    /// Complete a decision stage with a rejecting record (DPRD rejected: the case ends).
+    Reject,
     /// Send the case back one stage; `note` required.
     Return,
     /// Withdraw the case (the region); `note` required.
@@ -266,6 +272,38 @@ fn refusals(list: Vec<jalin_domain::case::Refusal>) -> ApiError {
             })
             .collect(),
     )
+}
+
+/// `approve` and `reject` must carry a record with that outcome.
+fn check_outcome(kind: WorkflowActionKind, record: &StageRecord) -> Result<(), ApiError> {
+    use jalin_domain::case::{Consideration, Decision, Review};
+    let approving = match record {
+        StageRecord::DprdDecision { decision, .. } => Some(*decision == Decision::Approved),
+        StageRecord::MinisterialConsideration { outcome, .. } => {
+            Some(*outcome == Consideration::DraftText)
+        }
+        StageRecord::InterministerialMeeting { outcome, .. }
+        | StageRecord::Negotiation { outcome, .. }
+        | StageRecord::KemendagriConsultation { outcome, .. } => Some(*outcome == Review::Approved),
+        _ => None,
+    };
+    let ok = match kind {
+        WorkflowActionKind::Approve => approving == Some(true),
+        WorkflowActionKind::Reject => approving == Some(false),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(vec![FieldIssue::pointer(
+            "/record",
+            "outcome_mismatch",
+            Text::new(
+                "the record's outcome does not match the action",
+                "hasil pada catatan tidak sesuai dengan tindakan",
+            ),
+        )]))
+    }
 }
 
 fn definition_for(a: &Agreement) -> Option<Definition> {
@@ -388,9 +426,16 @@ pub async fn act(
                     .ok_or(ApiError::Forbidden)?;
                     let note = req.note.clone().unwrap_or_default();
                     let action = match kind {
-                        WorkflowActionKind::CompleteStage => CaseAction::Complete(req.record.clone().ok_or_else(|| {
-                            ApiError::Validation(vec![FieldIssue::pointer("/record", "required", Text::new("complete_stage needs the stage's record", "complete_stage memerlukan catatan tahap"))])
-                        })?),
+                        WorkflowActionKind::CompleteStage
+                        | WorkflowActionKind::Resubmit
+                        | WorkflowActionKind::Approve
+                        | WorkflowActionKind::Reject => {
+                            let record = req.record.clone().ok_or_else(|| {
+                                ApiError::Validation(vec![FieldIssue::pointer("/record", "required", Text::new("this action needs the stage's record", "tindakan ini memerlukan catatan tahap"))])
+                            })?;
+                            check_outcome(kind, &record)?;
+                            CaseAction::Complete(record)
+                        }
                         WorkflowActionKind::Return => CaseAction::Return { note },
                         WorkflowActionKind::Withdraw => CaseAction::Withdraw { note },
                         WorkflowActionKind::Start => unreachable!("handled above"),
@@ -414,7 +459,9 @@ pub async fn act(
                         }
                     }
                     let name = match kind {
-                        WorkflowActionKind::CompleteStage => "workflow.stage_completed",
+                        WorkflowActionKind::CompleteStage | WorkflowActionKind::Resubmit => "workflow.stage_completed",
+                        WorkflowActionKind::Approve => "workflow.approved",
+                        WorkflowActionKind::Reject => "workflow.rejected",
                         WorkflowActionKind::Return => "workflow.returned",
                         WorkflowActionKind::Withdraw => "workflow.withdrawn",
                         WorkflowActionKind::Start => "workflow.started",
@@ -449,6 +496,78 @@ pub async fn act(
     Ok(HttpResponse::Ok()
         .insert_header(("etag", case_etag(&stored)))
         .json(view(&state.calendar, &stored.agreement_id, &def, &case)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Requirements {
+    pub agreement_id: String,
+    /// `not_started`, `running` or the closed case's status.
+    pub state: String,
+    pub current_stage: Option<StageKey>,
+    /// Every thing that blocks the next step, with its rule when there is one.
+    pub blocking: Vec<jalin_domain::case::Requirement>,
+}
+
+/// What blocks the next step of an agreement's case, machine-readable.
+#[utoipa::path(
+    get,
+    path = "/v1/agreements/{id}/workflow/requirements",
+    operation_id = "getWorkflowRequirements",
+    tag = "workflow",
+    params(("id" = String, Path, description = "Agreement id.")),
+    responses(
+        (status = 200, description = "The blocking items (empty once the case is closed).", body = Requirements),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+    ),
+    security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
+)]
+pub async fn requirements(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let vis = auth.may(Action::ReadAgreements)?;
+    let id = path.into_inner();
+    let (a, stored) = state
+        .db(move |c| {
+            let a = registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::NotFound {
+                kind: "agreement",
+                id: id.clone(),
+            })?;
+            let stored = cases::find(c, &id)?;
+            Ok((a, stored))
+        })
+        .await?;
+    let body = match stored {
+        None => Requirements {
+            agreement_id: a.id.clone(),
+            state: "not_started".into(),
+            current_stage: None,
+            blocking: if a.legacy || a.status != AgreementStatus::Draft {
+                Vec::new()
+            } else {
+                vec![jalin_domain::case::Requirement {
+                    code: "not_started".into(),
+                    rule: Some(jalin_domain::RuleId::R9),
+                    actor: Some(StageActor::Region),
+                    message: "the region starts the approval workflow (action `start`)".into(),
+                }]
+            },
+        },
+        Some(s) => {
+            let (def, case) = decode(&s)?;
+            Requirements {
+                agreement_id: a.id.clone(),
+                state: s.status.clone(),
+                current_stage: case.current().map(|i| case.stages[i].key),
+                blocking: case.requirements(&def),
+            }
+        }
+    };
+    Ok(HttpResponse::Ok().json(body))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -94,6 +94,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             only("/v1/agreements/{id}/workflow/actions", "POST").route(web::post().to(cases::act)),
         )
+        .service(
+            get("/v1/agreements/{id}/workflow/requirements")
+                .route(web::get().to(cases::requirements)),
+        )
         .service(get("/v1/tasks").route(web::get().to(cases::tasks)))
         .service(get("/v1/workflow-definitions").route(web::get().to(workflow::list)))
         .service(

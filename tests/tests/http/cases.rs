@@ -294,6 +294,26 @@ on_both_databases! {
         act(app, &p.officer, &id, &e, record).problem(412, "etag_mismatch");
     }
 
+    fn requirements_say_what_blocks_the_next_step(app) {
+        let p = people(app);
+        let (id, etag) = draft(app, false);
+        let r = app.get_ok(&format!("/v1/agreements/{id}/workflow/requirements"));
+        assert_eq!(r["state"], "not_started");
+        assert_eq!(r["blocking"][0]["code"], "not_started");
+        let e = advance(app, &p, &id, &etag, 4);
+        let r = app.get_ok(&format!("/v1/agreements/{id}/workflow/requirements"));
+        assert_eq!(r["current_stage"], "dprd_approval");
+        assert_eq!(r["blocking"][0]["actor"], "dprd");
+        // approve / reject must match the record's outcome.
+        let approve_but_rejected = json!({"action": "approve", "record": {"kind": "dprd_decision", "received_on": "2026-11-03", "decision": "rejected", "letter": letter("x")}});
+        let p422 = act(app, &p.dprd, &id, &e, approve_but_rejected).problem(422, "validation_failed");
+        assert_eq!(p422["errors"][0]["code"], "outcome_mismatch");
+        let ok = act(app, &p.dprd, &id, &e, json!({"action": "approve", "record": records()[4].1}));
+        assert_eq!(ok.status, 200, "{}", ok.body);
+        let (legacy, _) = draft(app, true);
+        assert_eq!(app.get_ok(&format!("/v1/agreements/{legacy}/workflow/requirements"))["blocking"], json!([]));
+    }
+
     fn actions_need_if_match_and_returns_need_a_note(app) {
         let p = people(app);
         let (id, etag) = draft(app, false);
@@ -304,5 +324,10 @@ on_both_databases! {
         let r = act(app, &p.officer, &id, &e, json!({"action": "return", "note": "the LoI draft needs the Korean text"}));
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(r.json()["current_stage"], "central_consultation");
+        // The region resubmits the reopened stage.
+        let e = r.header("etag").unwrap().to_owned();
+        let r = act(app, &p.officer, &id, &e, json!({"action": "resubmit", "record": records()[1].1}));
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["current_stage"], "letter_of_intent");
     }
 }
