@@ -176,6 +176,10 @@ pub struct StageState {
     pub started_on: Option<NaiveDate>,
     pub completed_on: Option<NaiveDate>,
     pub record: Option<StageRecord>,
+    /// Periods the stage was open before it was returned to the region: its clock counts them
+    /// and pauses while the region holds the case.
+    #[serde(default)]
+    pub held: Vec<(NaiveDate, NaiveDate)>,
 }
 
 /// A case: the definition it is pinned to and where it stands.
@@ -245,6 +249,7 @@ impl Case {
             .iter()
             .enumerate()
             .map(|(i, s)| StageState {
+                held: Vec::new(),
                 key: s.key,
                 status: if i == 0 {
                     StageStatus::Active
@@ -297,9 +302,21 @@ impl Case {
                     started_on: None,
                     completed_on: None,
                     record: None,
+                    held: Vec::new(),
                 };
             }
         }
+    }
+
+    /// A return: the stage's open period so far is kept, so its clock resumes where it paused
+    /// when the region sends the case back (a revise loop, by contrast, starts it afresh).
+    fn return_from(&mut self, from: usize, today: NaiveDate) {
+        let mut held = self.stages[from].held.clone();
+        if let Some(start) = self.stages[from].started_on {
+            held.push((start, today));
+        }
+        self.back_to(from - 1, today);
+        self.stages[from].held = held;
     }
 
     /// Checks a record against its stage's rules (not the signing guard).
@@ -638,7 +655,7 @@ impl Case {
                         "the first stage cannot be returned",
                     )]);
                 }
-                next.back_to(i - 1, today);
+                next.return_from(i, today);
                 Ok(next)
             }
             CaseAction::Complete(record) => {
@@ -1145,6 +1162,51 @@ mod tests {
             Case::start(&registry.latest("ksdpl").unwrap(), d("2025-01-03")).stages[0].key,
             StageKey::CentralConsultation
         );
+    }
+
+    /// The stage clock pauses while the region holds a returned case.
+    #[test]
+    fn a_returned_stage_keeps_its_elapsed_period() {
+        let def = latest("ksdpl").unwrap();
+        let case = run(
+            &def,
+            path_to_signing("2025-12-31").into_iter().take(4).collect(),
+        );
+        let back = case
+            .apply(
+                &def,
+                CaseAction::Return {
+                    note: "plan incomplete".into(),
+                },
+                StageActor::Dprd,
+                d("2025-08-01"),
+            )
+            .unwrap();
+        let dprd = back
+            .stages
+            .iter()
+            .find(|s| s.key == StageKey::DprdApproval)
+            .unwrap();
+        assert_eq!(dprd.held, vec![(d("2025-07-01"), d("2025-08-01"))]);
+        assert_eq!(dprd.status, StageStatus::Pending);
+        let again = back
+            .apply(
+                &def,
+                CaseAction::Complete(path_to_signing("2025-12-31").remove(3).1),
+                StageActor::Region,
+                d("2025-09-01"),
+            )
+            .unwrap();
+        let dprd = again
+            .stages
+            .iter()
+            .find(|s| s.key == StageKey::DprdApproval)
+            .unwrap();
+        assert_eq!(
+            (dprd.status, dprd.started_on),
+            (StageStatus::Active, Some(d("2025-09-01")))
+        );
+        assert_eq!(dprd.held.len(), 1, "the earlier period still counts");
     }
 
     #[test]

@@ -60,6 +60,7 @@ pub struct WorkflowView {
     pub stages: Vec<StageView>,
 }
 
+/// Working days the stage has been open: earlier periods before returns plus the current one.
 fn due(
     cal: &Calendar,
     def: &Definition,
@@ -72,11 +73,22 @@ fn due(
         return (None, None, None, false);
     };
     let end = s.completed_on.unwrap_or(today);
-    let elapsed = cal.working_days_between(start, end.max(start)).ok();
+    let held: Option<u32> = s
+        .held
+        .iter()
+        .map(|(a, b)| cal.working_days_between(*a, (*b).max(*a)).ok())
+        .sum();
+    let elapsed = cal
+        .working_days_between(start, end.max(start))
+        .ok()
+        .zip(held)
+        .map(|(now, before)| now + before);
     match def.stages[i].time_limit {
         None => (None, elapsed, None, false),
         Some(limit) => {
-            let due_on = cal.add_working_days(start, limit.working_days).ok();
+            // The clock resumes where it paused: the days already used are not given again.
+            let left = limit.working_days.saturating_sub(held.unwrap_or(0));
+            let due_on = cal.add_working_days(start, left).ok();
             let remaining = elapsed.map(|e| i64::from(limit.working_days) - i64::from(e));
             let overdue = s.status == StageStatus::Active && due_on.is_some_and(|d| today > d);
             (due_on, elapsed, remaining, overdue)
