@@ -8,6 +8,8 @@ pub mod calendar;
 pub mod case;
 pub mod country;
 pub mod deadlines;
+pub mod evaluation;
+pub mod money;
 pub mod region;
 pub mod rules;
 pub mod workflow;

@@ -1,0 +1,87 @@
+//! Money: decimal amounts with an ISO 4217 currency, never floats. Foreign amounts carry the
+//! exchange rate used, its date and source, and their IDR equivalent computed exactly.
+
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("`{0}` is not an ISO 4217 currency code")]
+    Currency(String),
+    #[error("an exchange rate must be positive")]
+    Rate,
+    #[error("an IDR amount has rate 1")]
+    IdrRate,
+    #[error("the IDR equivalent does not fit")]
+    Overflow,
+}
+
+/// Checks an ISO 4217 code: three upper-case letters.
+pub fn check_currency(code: &str) -> Result<(), MoneyError> {
+    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(MoneyError::Currency(code.to_owned()))
+    }
+}
+
+/// The IDR equivalent of `amount` in `currency` at `rate` rupiah per unit, exact (seed 000:
+/// AUD 2,000,000 at Rp 10,400 = Rp 20,800,000,000).
+pub fn idr_equivalent(
+    amount: Decimal,
+    currency: &str,
+    rate: Decimal,
+) -> Result<Decimal, MoneyError> {
+    check_currency(currency)?;
+    if rate <= Decimal::ZERO {
+        return Err(MoneyError::Rate);
+    }
+    if currency == "IDR" && rate != Decimal::ONE {
+        return Err(MoneyError::IdrRate);
+    }
+    amount
+        .checked_mul(rate)
+        .map(|d| d.normalize())
+        .ok_or(MoneyError::Overflow)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn the_queensland_donation_is_rp_20_8_billion_exactly() {
+        let idr = idr_equivalent(dec("2000000"), "AUD", dec("10400")).unwrap();
+        assert_eq!(idr.to_string(), "20800000000");
+    }
+
+    #[test]
+    fn fractions_stay_exact() {
+        // 0.1 + 0.2 style errors cannot happen: 1234.56 USD at 15678.9 IDR.
+        let idr = idr_equivalent(dec("1234.56"), "USD", dec("15678.9")).unwrap();
+        assert_eq!(idr.to_string(), "19356542.784");
+    }
+
+    #[test]
+    fn bad_currencies_and_rates_are_refused() {
+        assert!(idr_equivalent(dec("1"), "aud", dec("1")).is_err());
+        assert_eq!(
+            idr_equivalent(dec("1"), "AUD", dec("0")),
+            Err(MoneyError::Rate)
+        );
+        assert_eq!(
+            idr_equivalent(dec("1"), "IDR", dec("2")),
+            Err(MoneyError::IdrRate)
+        );
+        assert_eq!(
+            idr_equivalent(dec("5000"), "IDR", dec("1"))
+                .unwrap()
+                .to_string(),
+            "5000"
+        );
+    }
+}
