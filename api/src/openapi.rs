@@ -42,6 +42,13 @@ use crate::routes;
         routes::agreements::update,
         routes::agreements::delete,
         routes::agreements::history,
+        routes::activities::create,
+        routes::activities::list,
+        routes::activities::get,
+        routes::activities::update,
+        routes::activities::delete,
+        routes::evaluation::list,
+        routes::evaluation::get,
         routes::workflow::list,
         routes::cases::get,
         routes::cases::act,
@@ -114,6 +121,7 @@ impl utoipa::Modify for Security {
                 jalin_domain::access::Action::ReadAgreements => "read agreements and partners",
                 jalin_domain::access::Action::WriteAgreements => "create and change agreements",
                 jalin_domain::access::Action::WritePartners => "create and change foreign partners",
+                jalin_domain::access::Action::WriteActivities => "log implementation activities",
             };
             (a.as_str(), what)
         }));

@@ -83,6 +83,7 @@ string_enum! {
         ReadAgreements => "agreements:read",
         WriteAgreements => "agreements:write",
         WritePartners => "partners:write",
+        WriteActivities => "activities:write",
     }
 }
 
@@ -113,6 +114,7 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::Admin, A::ReadAgreements, S::All),
     (R::Admin, A::WriteAgreements, S::All),
     (R::Admin, A::WritePartners, S::All),
+    (R::Admin, A::WriteActivities, S::All),
     (R::CentralReviewer, A::ReadReference, S::All),
     (R::CentralReviewer, A::ReadUsers, S::All),
     (R::CentralReviewer, A::ReadAudit, S::All),
@@ -122,12 +124,15 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::ProvinceOfficer, A::ReadAgreements, S::Subtree),
     (R::ProvinceOfficer, A::WriteAgreements, S::Subtree),
     (R::ProvinceOfficer, A::WritePartners, S::All),
+    (R::ProvinceOfficer, A::WriteActivities, S::Subtree),
     (R::RegionOfficer, A::ReadReference, S::All),
     (R::RegionOfficer, A::ReadAgreements, S::Own),
     (R::RegionOfficer, A::WriteAgreements, S::Own),
     (R::RegionOfficer, A::WritePartners, S::All),
+    (R::RegionOfficer, A::WriteActivities, S::Own),
     (R::AgencyOfficer, A::ReadReference, S::All),
     (R::AgencyOfficer, A::ReadAgreements, S::Own),
+    (R::AgencyOfficer, A::WriteActivities, S::Own),
     (R::DprdSecretariat, A::ReadReference, S::All),
     (R::DprdSecretariat, A::ReadAgreements, S::Own),
     (R::Evaluator, A::ReadReference, S::All),

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Indicator {
     pub key: String,
@@ -16,16 +17,19 @@ pub struct Indicator {
     pub question_en: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Aspect {
     pub key: String,
     pub name_id: String,
     pub name_en: String,
-    /// Weight in the total (the weights of an instrument sum to 1).
+    /// Weight in the total (the weights of an instrument sum to 1), a decimal string.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.25"))]
     pub weight: Decimal,
     pub indicators: Vec<Indicator>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Criterion {
     pub key: String,
@@ -34,13 +38,16 @@ pub struct Criterion {
 }
 
 /// A score category with the lowest total that reaches it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Threshold {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "85"))]
     pub min_total: Decimal,
     pub category: String,
     pub recommendation: Recommendation,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Recommendation {
@@ -49,8 +56,9 @@ pub enum Recommendation {
     Terminate,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Instrument {
+pub struct EvaluationInstrument {
     pub key: String,
     pub version: u32,
     pub scale_min: u8,
@@ -80,7 +88,7 @@ fn crit(key: &str, id: &str, en: &str) -> Criterion {
 }
 
 /// The DEFAULT instrument, version 1.
-pub fn default_instrument() -> Instrument {
+pub fn default_instrument() -> EvaluationInstrument {
     let quarter = Decimal::new(25, 2);
     let aspect = |key: &str, id: &str, en: &str, indicators: Vec<Indicator>| Aspect {
         key: key.into(),
@@ -89,7 +97,7 @@ pub fn default_instrument() -> Instrument {
         weight: quarter,
         indicators,
     };
-    Instrument {
+    EvaluationInstrument {
         key: "default".into(),
         version: 1,
         scale_min: 1,
@@ -173,7 +181,10 @@ pub struct ScoringError {
 }
 
 /// Scores `answers` with `instrument`; every missing, unknown or out-of-range answer is reported.
-pub fn score(instrument: &Instrument, answers: &Answers) -> Result<ScoreSheet, Vec<ScoringError>> {
+pub fn score(
+    instrument: &EvaluationInstrument,
+    answers: &Answers,
+) -> Result<ScoreSheet, Vec<ScoringError>> {
     let mut errors = Vec::new();
     let known: Vec<&str> = instrument
         .aspects

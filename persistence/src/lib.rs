@@ -4,6 +4,7 @@
 //! [`Pool`], inside `web::block`. Every write goes through [`write_transaction`], which on SQLite
 //! begins `IMMEDIATE` so concurrent writers queue on the lock instead of failing mid-transaction.
 
+pub mod activities;
 pub mod admin;
 pub mod audit;
 pub mod canonical;

@@ -218,3 +218,28 @@ diesel::table! {
 
 diesel::joinable!(workflow_cases -> agreements (agreement_id));
 diesel::allow_tables_to_appear_in_same_query!(workflow_cases, agreements);
+
+diesel::table! {
+    activities (id) {
+        id -> Text,
+        agreement_id -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        location -> Nullable<Text>,
+        participants -> Text,
+        outputs -> Nullable<Text>,
+        amount -> Nullable<Text>,
+        currency -> Nullable<Text>,
+        exchange_rate -> Nullable<Text>,
+        rate_date -> Nullable<Date>,
+        rate_source -> Nullable<Text>,
+        idr_equivalent -> Nullable<Text>,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

@@ -909,12 +909,14 @@ pub async fn delete(
                     ),
                 });
             }
-            if !jalin_persistence::documents::for_agreement(c, &a.id)?.is_empty() {
+            if !jalin_persistence::documents::for_agreement(c, &a.id)?.is_empty()
+                || !jalin_persistence::activities::for_agreement(c, &a.id)?.is_empty()
+            {
                 return Err(ApiError::Conflict {
                     code: "has_documents",
                     detail: Text::new(
-                        "This draft has documents; it is kept (withdraw it instead).",
-                        "Draf ini memiliki dokumen; draf disimpan (tarik kembali sebagai gantinya).",
+                        "This draft has documents or activities; it is kept (withdraw it instead).",
+                        "Draf ini memiliki dokumen atau kegiatan; draf disimpan (tarik kembali sebagai gantinya).",
                     ),
                 });
             }

@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
 
+pub mod activities;
 pub mod agreements;
 pub mod audit;
 pub mod auth;
@@ -11,6 +12,7 @@ pub mod calendar;
 pub mod cases;
 pub mod docs;
 pub mod documents;
+pub mod evaluation;
 pub mod health;
 pub mod partners;
 pub mod reference;
@@ -99,6 +101,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(cases::requirements)),
         )
         .service(get("/v1/tasks").route(web::get().to(cases::tasks)))
+        .service(get("/v1/evaluation-instruments").route(web::get().to(evaluation::list)))
+        .service(get("/v1/evaluation-instruments/{id}").route(web::get().to(evaluation::get)))
+        .service(
+            only("/v1/agreements/{id}/activities", "GET, POST")
+                .route(web::get().to(activities::list))
+                .route(web::post().to(activities::create)),
+        )
+        .service(
+            only("/v1/activities/{id}", "GET, PUT, DELETE")
+                .route(web::get().to(activities::get))
+                .route(web::put().to(activities::update))
+                .route(web::delete().to(activities::delete)),
+        )
         .service(get("/v1/workflow-definitions").route(web::get().to(workflow::list)))
         .service(
             get("/v1/workflow-definitions/{key}/versions/{version}")

@@ -236,6 +236,27 @@ fn check(
                     );
                 }
             }
+            Action::WriteActivities => {
+                for t in agreements {
+                    let want = expected(role, *action, Some(t.region));
+                    let read = expected(role, Action::ReadAgreements, Some(t.region));
+                    // Without the permission at all: 403 everywhere (nothing leaks). With it, another
+                    // region's agreement is a 404, and a readable one outside the write scope a 403.
+                    let want = match (role.scope_for(*action), read, want) {
+                        (None, _, _) => 403,
+                        (Some(_), 404, _) => 404,
+                        (Some(_), _, 200) => 201,
+                        (Some(_), _, other) => other,
+                    };
+                    let got = app.req("POST", &format!("/v1/agreements/{}/activities", t.id)).bearer(token)
+                        .json(&json!({"kind": "training", "title": format!("by {role}"), "starts_on": "2025-05-05"})).send();
+                    assert_eq!(
+                        got.status, want,
+                        "{role} logs an activity in {}: {}",
+                        t.region, got.body
+                    );
+                }
+            }
             Action::WritePartners => {
                 let s = app.req("POST", "/v1/partners").bearer(token)
                     .json(&json!({"name": format!("Partner by {role}"), "kind": "foreign_university", "country": "JP"})).send().status;

@@ -2,6 +2,7 @@
 //! SQLite and once on PostgreSQL.
 
 mod access;
+mod activities;
 mod audit;
 mod calendar;
 mod cases;

@@ -1,0 +1,90 @@
+//! Evaluation instruments: versioned configuration (DOMAIN.md §6 DEFAULTs).
+
+use actix_web::{web, HttpResponse};
+use jalin_domain::access::Action;
+use jalin_domain::evaluation::{default_instrument, EvaluationInstrument};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::Authenticated;
+use crate::error::ApiError;
+use crate::openapi::responses::{Forbidden, InternalError, NotFound, Unauthorized};
+
+#[derive(Serialize, ToSchema)]
+pub struct InstrumentList {
+    pub items: Vec<InstrumentSummary>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InstrumentSummary {
+    /// `{key}-v{version}`, e.g. `default-v1`.
+    pub id: String,
+    pub key: String,
+    pub version: u32,
+    pub basis: String,
+}
+
+fn published() -> Vec<EvaluationInstrument> {
+    vec![default_instrument()]
+}
+
+fn id_of(i: &EvaluationInstrument) -> String {
+    format!("{}-v{}", i.key, i.version)
+}
+
+/// The evaluation instruments and their versions.
+#[utoipa::path(
+    get,
+    path = "/v1/evaluation-instruments",
+    operation_id = "listEvaluationInstruments",
+    tag = "evaluation",
+    responses(
+        (status = 200, description = "Every published instrument version.", body = InstrumentList),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 500, response = InternalError),
+    ),
+    security(("bearer" = []), ("client_credentials" = ["reference:read"]))
+)]
+pub async fn list(auth: Authenticated) -> Result<HttpResponse, ApiError> {
+    auth.may(Action::ReadReference)?;
+    Ok(HttpResponse::Ok().json(InstrumentList {
+        items: published()
+            .iter()
+            .map(|i| InstrumentSummary {
+                id: id_of(i),
+                key: i.key.clone(),
+                version: i.version,
+                basis: i.basis.clone(),
+            })
+            .collect(),
+    }))
+}
+
+/// One instrument version: aspects with indicators and weights, compliance criteria, thresholds
+/// and recommendations.
+#[utoipa::path(
+    get,
+    path = "/v1/evaluation-instruments/{id}",
+    operation_id = "getEvaluationInstrument",
+    tag = "evaluation",
+    params(("id" = String, Path, description = "`{key}-v{version}`, e.g. `default-v1`.", example = "default-v1")),
+    responses(
+        (status = 200, description = "The instrument.", body = EvaluationInstrument),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+    ),
+    security(("bearer" = []), ("client_credentials" = ["reference:read"]))
+)]
+pub async fn get(auth: Authenticated, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    auth.may(Action::ReadReference)?;
+    let id = path.into_inner();
+    let found = published().into_iter().find(|i| id_of(i) == id);
+    let i = found.ok_or(ApiError::NotFound {
+        kind: "evaluation instrument",
+        id,
+    })?;
+    Ok(HttpResponse::Ok().json(i))
+}
