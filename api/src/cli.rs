@@ -67,6 +67,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Background jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
     /// Load the demo data (seed scenarios and one user per role); running it again changes nothing.
     Demo {
         #[command(flatten)]
@@ -181,6 +186,15 @@ fn run_import(cmd: ImportCommand) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+#[derive(Subcommand)]
+pub enum JobsCommand {
+    /// Run every background job once (automatic expiry), then exit.
+    Run {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -397,6 +411,25 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Users { command } => run_users(command),
         Command::Import { command } => run_import(command),
+        Command::Jobs {
+            command: JobsCommand::Run { db },
+        } => {
+            let pool = match open_pool(&db) {
+                Ok(p) => p,
+                Err(e) => return fail(e),
+            };
+            let result = pool
+                .get()
+                .map_err(|e| e.to_string())
+                .and_then(|mut c| crate::jobs::run_all(&mut c).map_err(|e| describe(&e)));
+            match result {
+                Ok(r) => {
+                    println!("jobs done: {} agreement(s) expired", r.expired);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
         Command::Demo { db } => {
             let cfg = match config(&db, None) {
                 Ok(c) => c,
@@ -465,6 +498,19 @@ fn serve(cfg: Config) -> ExitCode {
         running.addr
     );
     let result = actix_web::rt::System::new().block_on(async move {
+        // Background jobs (automatic expiry) every 15 minutes.
+        let job_state = purge_state.clone();
+        actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(900));
+            loop {
+                tick.tick().await;
+                match job_state.db(crate::jobs::run_all).await {
+                    Ok(r) if r.expired > 0 => log::info!("expired {} agreement(s)", r.expired),
+                    Ok(_) => {}
+                    Err(e) => log::warn!("background jobs failed: {e}"),
+                }
+            }
+        });
         // Expired idempotency keys are purged hourly.
         actix_web::rt::spawn(async move {
             let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));

@@ -47,6 +47,8 @@ use crate::routes;
         routes::activities::get,
         routes::activities::update,
         routes::activities::delete,
+        routes::lifecycle::terminate,
+        routes::lifecycle::renew,
         routes::evaluation::list,
         routes::evaluation::get,
         routes::workflow::list,

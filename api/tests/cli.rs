@@ -310,3 +310,18 @@ fn import_agreements_applies_a_file_all_or_nothing() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("imported 1 agreement(s): KSLN-33-"));
 }
+
+#[test]
+fn jobs_run_once_and_report() {
+    let (_dir, data) = sqlite_dir();
+    let out = jalin()
+        .args(["jobs", "run", "--data-dir", &data])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("jobs done: 0 agreement(s) expired"));
+}

@@ -866,3 +866,66 @@ pub fn delete_agreement(conn: &mut DbConnection, id: &str, expected: i64) -> Res
 pub fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
+
+/// Active agreements past their end date, claimed for this transaction: on PostgreSQL with
+/// `FOR UPDATE SKIP LOCKED`, so several servers sharing the database never expire one twice;
+/// SQLite's write transactions are serialized anyway.
+pub fn claim_expired(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<Vec<(String, String)>, DbError> {
+    #[derive(diesel::QueryableByName)]
+    struct Due {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        region_code: String,
+    }
+    let rows: Vec<Due> = match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(
+            "SELECT id, region_code FROM agreements WHERE status = 'active' AND expires_on < $1 \
+             ORDER BY expires_on LIMIT $2 FOR UPDATE SKIP LOCKED",
+        )
+        .bind::<diesel::sql_types::Date, _>(today)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .load(pg)?,
+        DbConnection::Sqlite(lite) => diesel::sql_query(
+            "SELECT id, region_code FROM agreements WHERE status = 'active' AND expires_on < ? \
+             ORDER BY expires_on LIMIT ?",
+        )
+        .bind::<diesel::sql_types::Date, _>(today)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .load(lite)?,
+    };
+    Ok(rows.into_iter().map(|r| (r.id, r.region_code)).collect())
+}
+
+/// Sets a status (and bumps the version) without a version check: for the system's own changes
+/// inside a claiming transaction.
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: &str,
+    status: AgreementStatus,
+    details: Option<&Value>,
+) -> Result<(), DbError> {
+    let now = Utc::now().naive_utc();
+    match details {
+        Some(d) => diesel::update(ag::table.find(id))
+            .set((
+                ag::status.eq(status.as_str()),
+                ag::details.eq(d.to_string()),
+                ag::version.eq(ag::version + 1),
+                ag::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        None => diesel::update(ag::table.find(id))
+            .set((
+                ag::status.eq(status.as_str()),
+                ag::version.eq(ag::version + 1),
+                ag::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+    };
+    Ok(())
+}

@@ -524,6 +524,16 @@ fn build(
     })
 }
 
+/// An agreement's representation and ETag, read inside a transaction.
+pub fn get_dto(c: &mut DbConnection, id: &str) -> Result<(AgreementDto, String), ApiError> {
+    let a = registry::find_agreement(c, id, &Visibility::All)?.ok_or(ApiError::NotFound {
+        kind: "agreement",
+        id: id.to_owned(),
+    })?;
+    let partners = registry::partners_by_id(c, &a.partner_ids)?;
+    Ok((dto(&a, &partners), etag(&a)))
+}
+
 /// Creates an agreement inside the caller's transaction (the HTTP handler, import and demo).
 pub fn create_in(
     c: &mut DbConnection,

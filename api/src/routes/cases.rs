@@ -327,7 +327,7 @@ fn definition_for(a: &Agreement) -> Option<Definition> {
     workflow::latest(key)
 }
 
-fn store(
+pub(crate) fn store(
     agreement_id: &str,
     case: &Case,
     version: i64,

@@ -14,6 +14,7 @@ pub mod docs;
 pub mod documents;
 pub mod evaluation;
 pub mod health;
+pub mod lifecycle;
 pub mod partners;
 pub mod reference;
 pub mod service_accounts;
@@ -101,6 +102,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(cases::requirements)),
         )
         .service(get("/v1/tasks").route(web::get().to(cases::tasks)))
+        .service(
+            only("/v1/agreements/{id}/termination", "POST")
+                .route(web::post().to(lifecycle::terminate)),
+        )
+        .service(
+            only("/v1/agreements/{id}/renewals", "POST").route(web::post().to(lifecycle::renew)),
+        )
         .service(get("/v1/evaluation-instruments").route(web::get().to(evaluation::list)))
         .service(get("/v1/evaluation-instruments/{id}").route(web::get().to(evaluation::get)))
         .service(

@@ -12,6 +12,7 @@ mod demo;
 mod documents;
 mod idempotency;
 mod identity;
+mod lifecycle;
 mod reference;
 mod registry;
 mod transfer;
