@@ -129,6 +129,21 @@ pub enum StageRecord {
 }
 
 impl StageRecord {
+    /// For a decision record: whether its outcome approves (`Some(true)`) or rejects/revises
+    /// (`Some(false)`); `None` for records that decide nothing.
+    pub fn approves(&self) -> Option<bool> {
+        match self {
+            Self::DprdDecision { decision, .. } => Some(*decision == Decision::Approved),
+            Self::MinisterialConsideration { outcome, .. } => {
+                Some(*outcome == Consideration::DraftText)
+            }
+            Self::InterministerialMeeting { outcome, .. }
+            | Self::Negotiation { outcome, .. }
+            | Self::KemendagriConsultation { outcome, .. } => Some(*outcome == Review::Approved),
+            _ => None,
+        }
+    }
+
     /// The `requires` name of the stage this record completes.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -180,6 +195,36 @@ pub struct StageState {
     /// and pauses while the region holds the case.
     #[serde(default)]
     pub held: Vec<(NaiveDate, NaiveDate)>,
+}
+
+/// The stage actor a principal may act as on a case of an agreement in `region`, if any:
+/// admins act on any stage; central reviewers on Kemendagri's and Kemlu's; province and region
+/// officers on the region's, within their write scope; DPRD decisions only by that region's own
+/// secretariat (R9). Service accounts never act on cases.
+pub fn acting_as(
+    p: &crate::access::Principal,
+    region: &crate::RegionCode,
+    stage: StageActor,
+) -> Option<StageActor> {
+    use crate::access::{Action, PrincipalKind, Role};
+    let role = match p.kind {
+        PrincipalKind::User { role } => role,
+        PrincipalKind::ServiceAccount { .. } => return None,
+    };
+    let in_write_scope = p
+        .visibility(Action::WriteAgreements)
+        .is_some_and(|v| v.includes(Some(region)));
+    match (role, stage) {
+        (Role::Admin, s) => Some(s),
+        (Role::CentralReviewer, s @ (StageActor::Kemendagri | StageActor::Kemlu)) => Some(s),
+        (Role::ProvinceOfficer | Role::RegionOfficer, StageActor::Region) if in_write_scope => {
+            Some(StageActor::Region)
+        }
+        (Role::DprdSecretariat, StageActor::Dprd) if p.region.as_ref() == Some(region) => {
+            Some(StageActor::Dprd)
+        }
+        _ => None,
+    }
 }
 
 /// A case: the definition it is pinned to and where it stands.
@@ -1207,6 +1252,73 @@ mod tests {
             (StageStatus::Active, Some(d("2025-09-01")))
         );
         assert_eq!(dprd.held.len(), 1, "the earlier period still counts");
+    }
+
+    #[test]
+    fn each_role_acts_only_as_its_stage_actor() {
+        use crate::access::{Principal, PrincipalKind, Role};
+        let code = |s: &str| crate::RegionCode::parse(s).unwrap();
+        let user = |role, region: Option<&str>| Principal {
+            id: "u".into(),
+            name: "u".into(),
+            kind: PrincipalKind::User { role },
+            region: region.map(code),
+        };
+        let jateng = code("33");
+        assert_eq!(
+            acting_as(
+                &user(Role::DprdSecretariat, Some("33")),
+                &jateng,
+                StageActor::Dprd
+            ),
+            Some(StageActor::Dprd)
+        );
+        assert_eq!(
+            acting_as(
+                &user(Role::DprdSecretariat, Some("36")),
+                &jateng,
+                StageActor::Dprd
+            ),
+            None
+        );
+        assert_eq!(
+            acting_as(
+                &user(Role::RegionOfficer, Some("33")),
+                &jateng,
+                StageActor::Dprd
+            ),
+            None
+        );
+        assert_eq!(
+            acting_as(
+                &user(Role::ProvinceOfficer, Some("33")),
+                &code("33.74"),
+                StageActor::Region
+            ),
+            Some(StageActor::Region)
+        );
+        assert_eq!(
+            acting_as(
+                &user(Role::CentralReviewer, None),
+                &jateng,
+                StageActor::Region
+            ),
+            None
+        );
+        assert_eq!(
+            acting_as(&user(Role::Admin, None), &jateng, StageActor::Kemlu),
+            Some(StageActor::Kemlu)
+        );
+        let rejected = StageRecord::DprdDecision {
+            received_on: d("2025-03-03"),
+            decision: Decision::Rejected,
+            letter: letter("x"),
+        };
+        assert_eq!(rejected.approves(), Some(false));
+        assert_eq!(
+            StageRecord::DraftText { languages: langs() }.approves(),
+            None
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, Utc};
-use jalin_domain::access::{Action, Principal, PrincipalKind, Role, Visibility};
+use jalin_domain::access::{Action, Principal, Role, Visibility};
 use jalin_domain::agreement::{AgreementStatus, Instrument};
 use jalin_domain::case::{Case, CaseAction, CaseStatus, StageRecord, StageStatus};
 use jalin_domain::workflow::{self, Definition, StageActor, StageKey};
@@ -150,32 +150,9 @@ fn agreement_etag(a: &Agreement) -> Etag {
     Etag::for_version(&a.id, a.version)
 }
 
-/// The stage actor the principal acts as on `agreement`'s `stage`, if any.
+/// The stage actor the principal acts as on `agreement`'s `stage` (domain::case::acting_as).
 fn acts_as(p: &Principal, agreement: &Agreement, stage: StageActor) -> Option<StageActor> {
-    let role = match p.kind {
-        PrincipalKind::User { role } => role,
-        PrincipalKind::ServiceAccount { .. } => return None,
-    };
-    let region_ok = |action: Action| {
-        p.visibility(action)
-            .is_some_and(|v| v.includes(Some(&agreement.region)))
-    };
-    match (role, stage) {
-        (Role::Admin, s) => Some(s),
-        (Role::CentralReviewer, s @ (StageActor::Kemendagri | StageActor::Kemlu)) => Some(s),
-        (Role::ProvinceOfficer | Role::RegionOfficer, StageActor::Region)
-            if region_ok(Action::WriteAgreements) =>
-        {
-            Some(StageActor::Region)
-        }
-        // DPRD decisions only by that region's own secretariat (R9).
-        (Role::DprdSecretariat, StageActor::Dprd)
-            if p.region.as_ref() == Some(&agreement.region) =>
-        {
-            Some(StageActor::Dprd)
-        }
-        _ => None,
-    }
+    jalin_domain::case::acting_as(p, &agreement.region, stage)
 }
 
 /// The approval case of an agreement in your scope.
@@ -288,20 +265,9 @@ fn refusals(list: Vec<jalin_domain::case::Refusal>) -> ApiError {
 
 /// `approve` and `reject` must carry a record with that outcome.
 fn check_outcome(kind: WorkflowActionKind, record: &StageRecord) -> Result<(), ApiError> {
-    use jalin_domain::case::{Consideration, Decision, Review};
-    let approving = match record {
-        StageRecord::DprdDecision { decision, .. } => Some(*decision == Decision::Approved),
-        StageRecord::MinisterialConsideration { outcome, .. } => {
-            Some(*outcome == Consideration::DraftText)
-        }
-        StageRecord::InterministerialMeeting { outcome, .. }
-        | StageRecord::Negotiation { outcome, .. }
-        | StageRecord::KemendagriConsultation { outcome, .. } => Some(*outcome == Review::Approved),
-        _ => None,
-    };
     let ok = match kind {
-        WorkflowActionKind::Approve => approving == Some(true),
-        WorkflowActionKind::Reject => approving == Some(false),
+        WorkflowActionKind::Approve => record.approves() == Some(true),
+        WorkflowActionKind::Reject => record.approves() == Some(false),
         _ => true,
     };
     if ok {
