@@ -414,6 +414,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Jobs {
             command: JobsCommand::Run { db },
         } => {
+            let policy = match config(&db, None) {
+                Ok(c) => c.monitoring,
+                Err(e) => return fail(format!("configuration error: {e}")),
+            };
             let pool = match open_pool(&db) {
                 Ok(p) => p,
                 Err(e) => return fail(e),
@@ -421,10 +425,13 @@ pub fn run(cli: Cli) -> ExitCode {
             let result = pool
                 .get()
                 .map_err(|e| e.to_string())
-                .and_then(|mut c| crate::jobs::run_all(&mut c).map_err(|e| describe(&e)));
+                .and_then(|mut c| crate::jobs::run_all(&mut c, &policy).map_err(|e| describe(&e)));
             match result {
                 Ok(r) => {
-                    println!("jobs done: {} agreement(s) expired", r.expired);
+                    println!(
+                        "jobs done: {} agreement(s) expired, {} flagged dormant, {} no longer dormant",
+                        r.expired, r.dormant, r.revived
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),
@@ -504,8 +511,17 @@ fn serve(cfg: Config) -> ExitCode {
             let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(900));
             loop {
                 tick.tick().await;
-                match job_state.db(crate::jobs::run_all).await {
-                    Ok(r) if r.expired > 0 => log::info!("expired {} agreement(s)", r.expired),
+                let policy = job_state.config.monitoring.clone();
+                match job_state
+                    .db(move |c| crate::jobs::run_all(c, &policy))
+                    .await
+                {
+                    Ok(r) if r != crate::jobs::JobReport::default() => log::info!(
+                        "jobs: {} expired, {} flagged dormant, {} no longer dormant",
+                        r.expired,
+                        r.dormant,
+                        r.revived
+                    ),
                     Ok(_) => {}
                     Err(e) => log::warn!("background jobs failed: {e}"),
                 }

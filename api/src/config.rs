@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use jalin_domain::calendar::CalendarPolicy;
+use jalin_domain::monitoring::MonitoringPolicy;
 use jalin_persistence::DatabaseUrl;
 
 /// Every variable the server reads, with its default and meaning (the README's table).
@@ -56,6 +57,31 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "(off)",
         "`1`: `jalin serve` loads the demo data (seed scenarios, one user per role) on start",
     ),
+    (
+        "JALIN_DORMANCY_MONTHS",
+        "24",
+        "DEFAULT: an active agreement without any activity for this many months is flagged dormant",
+    ),
+    (
+        "JALIN_EXPIRY_REMINDER_DAYS",
+        "180,90,30",
+        "DEFAULT: days before the end date at which expiry is reminded",
+    ),
+    (
+        "JALIN_LOI_FOLLOW_UP_MONTHS",
+        "12",
+        "DEFAULT: a letter of intent not followed by a signed agreement within this many months is reminded",
+    ),
+    (
+        "JALIN_EVALUATION_INTERVAL_MONTHS",
+        "12",
+        "DEFAULT: an active agreement not evaluated for this many months is due for evaluation",
+    ),
+    (
+        "JALIN_REPORT_REMINDER_DAYS",
+        "30",
+        "DEFAULT: days before an annual report's due date from which it is reminded",
+    ),
     ("RUST_LOG", "info", "log filter (env_logger syntax)"),
 ];
 
@@ -77,6 +103,7 @@ pub struct Config {
     pub login_lockout_seconds: u32,
     pub storage_url: Option<String>,
     pub document_max_bytes: usize,
+    pub monitoring: MonitoringPolicy,
 }
 
 /// Shown in logs: never the secrets.
@@ -244,7 +271,51 @@ impl Config {
                 "bytes from 1024 to 1073741824",
             )
         })?;
+        let defaults = MonitoringPolicy::default();
+        let months = |var: &'static str, default: u32| {
+            parse_num(get(var), default, 1..=240).map_err(|v| bad(var, &v, "months from 1 to 240"))
+        };
+        let expiry_reminder_days = match get("JALIN_EXPIRY_REMINDER_DAYS") {
+            None => defaults.expiry_reminder_days.clone(),
+            Some(v) => {
+                let days: Result<Vec<u32>, _> =
+                    v.split(',').map(|d| d.trim().parse::<u32>()).collect();
+                match days {
+                    Ok(mut d) if !d.is_empty() && d.iter().all(|x| (1..=1000).contains(x)) => {
+                        d.sort_unstable_by(|a, b| b.cmp(a));
+                        d.dedup();
+                        d
+                    }
+                    _ => {
+                        return Err(bad(
+                            "JALIN_EXPIRY_REMINDER_DAYS",
+                            &v,
+                            "comma-separated days from 1 to 1000, e.g. 180,90,30",
+                        ))
+                    }
+                }
+            }
+        };
+        let monitoring = MonitoringPolicy {
+            dormancy_months: months("JALIN_DORMANCY_MONTHS", defaults.dormancy_months)?,
+            expiry_reminder_days,
+            loi_follow_up_months: months(
+                "JALIN_LOI_FOLLOW_UP_MONTHS",
+                defaults.loi_follow_up_months,
+            )?,
+            evaluation_interval_months: months(
+                "JALIN_EVALUATION_INTERVAL_MONTHS",
+                defaults.evaluation_interval_months,
+            )?,
+            report_reminder_days: parse_num(
+                get("JALIN_REPORT_REMINDER_DAYS"),
+                defaults.report_reminder_days,
+                1..=365,
+            )
+            .map_err(|v| bad("JALIN_REPORT_REMINDER_DAYS", &v, "days from 1 to 365"))?,
+        };
         Ok(Config {
+            monitoring,
             storage_url,
             document_max_bytes,
             jwt_secret,
@@ -317,11 +388,39 @@ mod tests {
             ("JALIN_CORS_ORIGINS", "app.example.go.id"),
             ("JALIN_JSON_LIMIT", "-1"),
             ("JALIN_CUTI_BERSAMA_IS_WORKING_DAY", "maybe"),
+            ("JALIN_DORMANCY_MONTHS", "0"),
+            ("JALIN_EXPIRY_REMINDER_DAYS", "90,soon"),
+            ("JALIN_EXPIRY_REMINDER_DAYS", ""),
+            ("JALIN_LOI_FOLLOW_UP_MONTHS", "999"),
+            ("JALIN_EVALUATION_INTERVAL_MONTHS", "x"),
+            ("JALIN_REPORT_REMINDER_DAYS", "0"),
         ] {
+            if value.is_empty() {
+                // An empty variable is the default, like an absent one.
+                assert!(cfg(&[(var, value)]).is_ok());
+                continue;
+            }
             let e = cfg(&[(var, value)]).unwrap_err();
             assert_eq!(e.var, var);
             assert!(e.to_string().starts_with(var), "{e}");
         }
+    }
+
+    #[test]
+    fn monitoring_periods_are_configuration_with_their_defaults() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.monitoring, MonitoringPolicy::default());
+        let c = cfg(&[
+            ("JALIN_DORMANCY_MONTHS", "36"),
+            ("JALIN_EXPIRY_REMINDER_DAYS", "30, 365,90,30"),
+        ])
+        .unwrap();
+        assert_eq!(c.monitoring.dormancy_months, 36);
+        assert_eq!(
+            c.monitoring.expiry_reminder_days,
+            [365, 90, 30],
+            "sorted, deduplicated"
+        );
     }
 
     #[test]

@@ -47,10 +47,27 @@ use crate::routes;
         routes::activities::get,
         routes::activities::update,
         routes::activities::delete,
+        routes::action_plans::get,
+        routes::action_plans::put,
         routes::lifecycle::terminate,
         routes::lifecycle::renew,
         routes::evaluation::list,
         routes::evaluation::get,
+        routes::evaluations::create,
+        routes::evaluations::list,
+        routes::evaluations::get,
+        routes::evaluations::update,
+        routes::evaluations::delete,
+        routes::evaluations::submit,
+        routes::evaluations::verify,
+        routes::evaluations::return_to_draft,
+        routes::reports::create,
+        routes::reports::list,
+        routes::reports::compliance,
+        routes::reports::get,
+        routes::reports::submit,
+        routes::monitoring::list,
+        routes::monitoring::overview,
         routes::workflow::list,
         routes::cases::get,
         routes::cases::act,
@@ -124,6 +141,13 @@ impl utoipa::Modify for Security {
                 jalin_domain::access::Action::WriteAgreements => "create and change agreements",
                 jalin_domain::access::Action::WritePartners => "create and change foreign partners",
                 jalin_domain::access::Action::WriteActivities => "log implementation activities",
+                jalin_domain::access::Action::WriteEvaluations => {
+                    "write and submit evaluations, action plans' evidence"
+                }
+                jalin_domain::access::Action::VerifyEvaluations => {
+                    "verify or return submitted evaluations"
+                }
+                jalin_domain::access::Action::WriteReports => "compile and submit annual reports",
             };
             (a.as_str(), what)
         }));

@@ -290,6 +290,95 @@ pub fn score(
     })
 }
 
+/// Every published instrument version; an evaluation keeps the `key` and `version` it was
+/// scored with, so publishing a new version never changes an old evaluation.
+pub fn published() -> Vec<EvaluationInstrument> {
+    vec![default_instrument()]
+}
+
+/// A published instrument version.
+pub fn find_instrument(key: &str, version: u32) -> Option<EvaluationInstrument> {
+    published()
+        .into_iter()
+        .find(|i| i.key == key && i.version == version)
+}
+
+/// The newest version of every instrument key: what new evaluations use unless told otherwise.
+pub fn current_instrument(key: &str) -> Option<EvaluationInstrument> {
+    published()
+        .into_iter()
+        .filter(|i| i.key == key)
+        .max_by_key(|i| i.version)
+}
+
+/// Where an evaluation stands: `draft` → `submitted` → `verified`; a verifier may return a
+/// submitted evaluation to draft with a note.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvaluationStatus {
+    Draft,
+    Submitted,
+    Verified,
+}
+
+impl EvaluationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Submitted => "submitted",
+            Self::Verified => "verified",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Draft, Self::Submitted, Self::Verified]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvaluationAction {
+    Submit,
+    Verify,
+    Return,
+}
+
+/// The status an action leads to, or why it cannot be taken now.
+pub fn transition(
+    status: EvaluationStatus,
+    action: EvaluationAction,
+) -> Result<EvaluationStatus, &'static str> {
+    use EvaluationAction as A;
+    use EvaluationStatus as S;
+    match (status, action) {
+        (S::Draft, A::Submit) => Ok(S::Submitted),
+        (S::Submitted, A::Verify) => Ok(S::Verified),
+        (S::Submitted, A::Return) => Ok(S::Draft),
+        (S::Draft, _) => Err("a draft can only be submitted"),
+        (S::Submitted, A::Submit) => Err("already submitted"),
+        (S::Verified, _) => Err("a verified evaluation is final"),
+    }
+}
+
+/// Who verifies an evaluation (DOMAIN.md §1, R21): central government for every region, a
+/// province for its regencies/cities — never the region that evaluated its own agreement.
+/// `verifier_region` is `None` for a central verifier.
+pub fn may_verify(
+    verifier_region: Option<&crate::RegionCode>,
+    agreement_region: &crate::RegionCode,
+) -> bool {
+    match verifier_region {
+        None => true,
+        Some(v) => {
+            v.is_province() && !agreement_region.is_province() && agreement_region.province() == *v
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,6 +503,38 @@ mod tests {
         for k in ["benefits", "objectives", "vibes", "law"] {
             assert!(keys.contains(&k), "{k} in {keys:?}");
         }
+    }
+
+    #[test]
+    fn an_evaluation_moves_draft_submitted_verified_and_can_be_returned() {
+        use EvaluationAction as A;
+        use EvaluationStatus as S;
+        assert_eq!(transition(S::Draft, A::Submit), Ok(S::Submitted));
+        assert_eq!(transition(S::Submitted, A::Return), Ok(S::Draft));
+        assert_eq!(transition(S::Submitted, A::Verify), Ok(S::Verified));
+        assert!(transition(S::Draft, A::Verify).is_err());
+        assert!(transition(S::Verified, A::Return).is_err());
+        assert!(transition(S::Submitted, A::Submit).is_err());
+    }
+
+    #[test]
+    fn a_province_verifies_its_regencies_and_central_verifies_all() {
+        let code = |s: &str| crate::RegionCode::parse(s).unwrap();
+        assert!(may_verify(Some(&code("33")), &code("33.74")));
+        assert!(
+            !may_verify(Some(&code("33")), &code("33")),
+            "not its own agreements"
+        );
+        assert!(!may_verify(Some(&code("36")), &code("33.74")));
+        assert!(!may_verify(Some(&code("33.74")), &code("33.74")));
+        assert!(may_verify(None, &code("33")));
+    }
+
+    #[test]
+    fn evaluations_find_the_version_they_were_scored_with() {
+        assert_eq!(find_instrument("default", 1).map(|i| i.version), Some(1));
+        assert!(find_instrument("default", 99).is_none());
+        assert_eq!(current_instrument("default").map(|i| i.version), Some(1));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod country;
 pub mod deadlines;
 pub mod evaluation;
 pub mod money;
+pub mod monitoring;
 pub mod region;
 pub mod rules;
 pub mod workflow;

@@ -42,6 +42,17 @@ impl RegionCode {
         }
     }
 
+    /// Hours ahead of UTC of the region's legal time zone (Keppres 41/1987): WIB +7, WITA +8
+    /// (Bali, Nusa Tenggara, South/East/North Kalimantan, Sulawesi), WIT +9 (Maluku, Papua).
+    /// A deadline "by date D" is met by a submission made on D in the submitter's region.
+    pub fn utc_offset_hours(&self) -> i32 {
+        match self.province().as_str() {
+            "51" | "52" | "53" | "63" | "64" | "65" | "71" | "72" | "73" | "74" | "75" | "76" => 8,
+            p if p.starts_with('8') || p.starts_with('9') => 9,
+            _ => 7,
+        }
+    }
+
     /// The kind the code's number range implies: regencies 01–69, cities 71–99.
     pub fn implied_kind(&self) -> RegionKind {
         match self.0.split_once('.') {
@@ -150,6 +161,9 @@ mod tests {
         assert!(!semarang.is_province());
         assert_eq!(semarang.province().as_str(), "33");
         assert_eq!(semarang.implied_kind(), RegionKind::City);
+        assert_eq!(semarang.utc_offset_hours(), 7);
+        assert_eq!(RegionCode::parse("51").unwrap().utc_offset_hours(), 8);
+        assert_eq!(RegionCode::parse("91.03").unwrap().utc_offset_hours(), 9);
         assert_eq!(
             RegionCode::parse("33.01").unwrap().implied_kind(),
             RegionKind::Regency

@@ -25,6 +25,11 @@ pub struct Activity {
     pub rate_date: Option<NaiveDate>,
     pub rate_source: Option<String>,
     pub idr_equivalent: Option<String>,
+    /// JSON arrays: documents of the agreement that prove it, planned items it carried out,
+    /// and `[indicator key, value]` contributions to success indicators.
+    pub document_ids: String,
+    pub plan_items: String,
+    pub indicator_values: String,
     pub created_by: String,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -56,6 +61,7 @@ type Row = (
         NaiveDateTime,
         NaiveDateTime,
     ),
+    (String, String, String),
 );
 
 macro_rules! columns {
@@ -85,11 +91,12 @@ macro_rules! columns {
                 ac::created_at,
                 ac::updated_at,
             ),
+            (ac::document_ids, ac::plan_items, ac::indicator_values),
         )
     };
 }
 
-fn from_row((a, b): Row) -> Activity {
+fn from_row((a, b, c): Row) -> Activity {
     Activity {
         id: a.0,
         agreement_id: a.1,
@@ -107,6 +114,9 @@ fn from_row((a, b): Row) -> Activity {
         rate_date: b.3,
         rate_source: b.4,
         idr_equivalent: b.5,
+        document_ids: c.0,
+        plan_items: c.1,
+        indicator_values: c.2,
         created_by: b.6,
         version: b.7,
         created_at: b.8,
@@ -141,6 +151,11 @@ pub fn insert(conn: &mut DbConnection, a: &Activity) -> Result<(), DbError> {
                 ac::created_at.eq(a.created_at),
                 ac::updated_at.eq(a.updated_at),
             ),
+            (
+                ac::document_ids.eq(&a.document_ids),
+                ac::plan_items.eq(&a.plan_items),
+                ac::indicator_values.eq(&a.indicator_values),
+            ),
         ))
         .execute(conn)?;
     Ok(())
@@ -172,6 +187,11 @@ pub fn save(conn: &mut DbConnection, a: &Activity, expected: i64) -> Result<bool
             ac::idr_equivalent.eq(&a.idr_equivalent),
             ac::version.eq(a.version),
             ac::updated_at.eq(a.updated_at),
+        ),
+        (
+            ac::document_ids.eq(&a.document_ids),
+            ac::plan_items.eq(&a.plan_items),
+            ac::indicator_values.eq(&a.indicator_values),
         ),
     ))
     .execute(conn)?;

@@ -4,6 +4,7 @@
 //! [`Pool`], inside `web::block`. Every write goes through [`write_transaction`], which on SQLite
 //! begins `IMMEDIATE` so concurrent writers queue on the lock instead of failing mid-transaction.
 
+pub mod action_plans;
 pub mod activities;
 pub mod admin;
 pub mod audit;
@@ -11,10 +12,13 @@ pub mod canonical;
 pub mod cases;
 pub mod db;
 pub mod documents;
+pub mod evaluations;
 pub mod idempotency;
 pub mod identity;
+pub mod monitoring;
 pub mod reference;
 pub mod registry;
+pub mod reports;
 pub mod schema;
 
 pub use db::{

@@ -276,6 +276,8 @@ pub struct Agreement {
     pub legacy: bool,
     pub level_justification: Option<String>,
     pub partner_ids: Vec<String>,
+    /// Set by the dormancy job: active without any activity for the configured period.
+    pub dormant_since: Option<NaiveDate>,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -335,7 +337,7 @@ type AgreementRow = (
         bool,
         Option<String>,
     ),
-    (i64, NaiveDateTime, NaiveDateTime),
+    (i64, NaiveDateTime, NaiveDateTime, Option<NaiveDate>),
 );
 
 macro_rules! agreement_columns {
@@ -371,7 +373,12 @@ macro_rules! agreement_columns {
                 ag::legacy,
                 ag::level_justification,
             ),
-            (ag::version, ag::created_at, ag::updated_at),
+            (
+                ag::version,
+                ag::created_at,
+                ag::updated_at,
+                ag::dormant_since,
+            ),
         )
     };
 }
@@ -407,6 +414,7 @@ fn agreement_from(r: AgreementRow) -> Result<Agreement, DbError> {
         legacy: c.6,
         level_justification: c.7,
         partner_ids: Vec::new(),
+        dormant_since: d.3,
         version: d.0,
         created_at: d.1,
         updated_at: d.2,

@@ -159,6 +159,7 @@ diesel::table! {
         legacy -> Bool,
         level_justification -> Nullable<Text>,
         search_text -> Text,
+        dormant_since -> Nullable<Date>,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -237,9 +238,77 @@ diesel::table! {
         rate_date -> Nullable<Date>,
         rate_source -> Nullable<Text>,
         idr_equivalent -> Nullable<Text>,
+        document_ids -> Text,
+        plan_items -> Text,
+        indicator_values -> Text,
         created_by -> Text,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    action_plans (agreement_id) {
+        agreement_id -> Text,
+        kind -> Text,
+        title -> Text,
+        items -> Text,
+        indicators -> Text,
+        updated_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evaluations (id) {
+        id -> Text,
+        agreement_id -> Text,
+        region_code -> Text,
+        province_code -> Text,
+        instrument_key -> Text,
+        instrument_version -> Integer,
+        period_start -> Date,
+        period_end -> Date,
+        status -> Text,
+        answers -> Text,
+        summary -> Nullable<Text>,
+        total -> Nullable<Text>,
+        category -> Nullable<Text>,
+        review_note -> Nullable<Text>,
+        created_by -> Text,
+        submitted_by -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        verified_by -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    annual_reports (id) {
+        id -> Text,
+        region_code -> Text,
+        province_code -> Text,
+        fiscal_year -> Integer,
+        due_on -> Date,
+        status -> Text,
+        content -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        submitted_by -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_on -> Nullable<Date>,
+        on_time -> Nullable<Bool>,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(activities -> agreements (agreement_id));
+diesel::allow_tables_to_appear_in_same_query!(agreements, activities, evaluations, action_plans);

@@ -10,6 +10,7 @@ use jalin_domain::access::{Action, Visibility};
 use jalin_domain::money::idr_equivalent;
 use jalin_persistence::activities::{self, Activity};
 use jalin_persistence::audit::{self, NewEvent};
+use jalin_persistence::documents;
 use jalin_persistence::registry;
 use jalin_persistence::DbConnection;
 use rust_decimal::Decimal;
@@ -30,6 +31,7 @@ use crate::openapi::responses::{
     Unauthorized, ValidationFailed,
 };
 use crate::problem::{FieldIssue, Text};
+use crate::routes::action_plans::{self, IndicatorContribution};
 use crate::state::AppState;
 
 pub const KINDS: &[&str] = &[
@@ -94,6 +96,21 @@ pub struct ActivityInput {
     pub outputs: Option<String>,
     #[validate(nested)]
     pub money: Option<ActivityMoney>,
+    /// Documents of the same agreement that prove this activity (evidence).
+    #[serde(default)]
+    #[validate(length(max = 50))]
+    #[schema(max_items = 50)]
+    pub documents: Vec<String>,
+    /// Keys of the action plan's planned items this activity carried out.
+    #[serde(default)]
+    #[validate(length(max = 50))]
+    #[schema(max_items = 50, example = json!(["2025-01"]))]
+    pub plan_items: Vec<String>,
+    /// Contributions to the action plan's success indicators.
+    #[serde(default)]
+    #[validate(length(max = 50))]
+    #[schema(max_items = 50)]
+    pub indicators: Vec<IndicatorContribution>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -113,6 +130,9 @@ pub struct ActivityDto {
     /// The amount in rupiah, exact: amount × exchange_rate.
     #[schema(example = "20800000000")]
     pub idr_equivalent: Option<String>,
+    pub documents: Vec<String>,
+    pub plan_items: Vec<String>,
+    pub indicators: Vec<IndicatorContribution>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -142,6 +162,9 @@ impl From<&Activity> for ActivityDto {
                 _ => None,
             },
             idr_equivalent: a.idr_equivalent.clone(),
+            documents: serde_json::from_str(&a.document_ids).unwrap_or_default(),
+            plan_items: serde_json::from_str(&a.plan_items).unwrap_or_default(),
+            indicators: serde_json::from_str(&a.indicator_values).unwrap_or_default(),
             created_by: a.created_by.clone(),
             created_at: a.created_at.and_utc(),
             updated_at: a.updated_at.and_utc(),
@@ -276,6 +299,9 @@ fn build(
         rate_date,
         rate_source,
         idr_equivalent: idr,
+        document_ids: serde_json::to_string(&input.documents).unwrap_or_else(|_| "[]".into()),
+        plan_items: serde_json::to_string(&input.plan_items).unwrap_or_else(|_| "[]".into()),
+        indicator_values: serde_json::to_string(&input.indicators).unwrap_or_else(|_| "[]".into()),
         created_by: existing
             .map(|e| e.created_by.clone())
             .unwrap_or_else(|| created_by.to_owned()),
@@ -283,6 +309,60 @@ fn build(
         created_at: existing.map(|e| e.created_at).unwrap_or(now),
         updated_at: now,
     })
+}
+
+/// Checks that the activity cites only its own agreement's documents and action-plan keys,
+/// each once, with non-negative contributions.
+fn check_links(
+    c: &mut DbConnection,
+    agreement_id: &str,
+    input: &ActivityInput,
+) -> Result<(), ApiError> {
+    for (i, d) in input.documents.iter().enumerate() {
+        let ok = documents::find(c, d)?.is_some_and(|doc| doc.agreement_id == agreement_id);
+        if !ok || input.documents[..i].contains(d) {
+            return Err(invalid(
+                &format!("/documents/{i}"),
+                if ok { "duplicate" } else { "unknown_document" },
+                "not a document of this agreement, or listed twice".into(),
+                "bukan dokumen kerja sama ini, atau tercantum dua kali".into(),
+            ));
+        }
+    }
+    let (items, indicators) = action_plans::plan_keys(c, agreement_id)?;
+    for (i, k) in input.plan_items.iter().enumerate() {
+        if !items.contains(k) || input.plan_items[..i].contains(k) {
+            return Err(invalid(
+                &format!("/plan_items/{i}"),
+                "unknown_plan_item",
+                "not a planned item of this agreement's action plan, or listed twice".into(),
+                "bukan butir rencana aksi kerja sama ini, atau tercantum dua kali".into(),
+            ));
+        }
+    }
+    for (i, ind) in input.indicators.iter().enumerate() {
+        if !indicators.contains(&ind.key) || input.indicators[..i].iter().any(|x| x.key == ind.key)
+        {
+            return Err(invalid(
+                &format!("/indicators/{i}/key"),
+                "unknown_indicator",
+                "not a success indicator of this agreement's action plan, or listed twice".into(),
+                "bukan indikator keberhasilan rencana aksi ini, atau tercantum dua kali".into(),
+            ));
+        }
+        match Decimal::from_str(&ind.value) {
+            Ok(v) if !v.is_sign_negative() => {}
+            _ => {
+                return Err(invalid(
+                    &format!("/indicators/{i}/value"),
+                    "invalid_decimal",
+                    "a non-negative decimal".into(),
+                    "angka desimal tidak negatif".into(),
+                ))
+            }
+        }
+    }
+    Ok(())
 }
 
 fn visible_agreement(
@@ -331,6 +411,7 @@ pub async fn create(
     let read = auth.may(Action::ReadAgreements)?;
     let write = auth.may(Action::WriteActivities)?;
     let actor = auth.actor();
+    let policy = state.config.monitoring.clone();
     let agreement_id = path.into_inner();
     let input = body.value;
     idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
@@ -338,8 +419,10 @@ pub async fn create(
         if !write.includes(Some(&a.region)) {
             return Err(ApiError::Forbidden);
         }
+        check_links(c, &a.id, &input)?;
         let act = build(input, &a.id, &actor.name, None)?;
         activities::insert(c, &act)?;
+        crate::jobs::revive(c, &a, act.starts_on, &policy, &actor, Some(&rid.0))?;
         audit::append(
             c,
             NewEvent {
@@ -474,6 +557,7 @@ pub async fn update(
     let read = auth.may(Action::ReadAgreements)?;
     let write = auth.may(Action::WriteActivities)?;
     let actor = auth.actor();
+    let policy = state.config.monitoring.clone();
     let id = path.into_inner();
     let input = body.value;
     let act = state
@@ -482,8 +566,10 @@ pub async fn update(
             if !write.includes(Some(&a.region)) {
                 return Err(ApiError::Forbidden);
             }
+            check_links(c, &a.id, &input)?;
             let new = build(input, &a.id, &actor.name, Some(&old))?;
             if_match.check(&Etag::for_version(&old.id, old.version))?;
+            crate::jobs::revive(c, &a, new.starts_on, &policy, &actor, Some(&rid.0))?;
             if !activities::save(c, &new, old.version)? {
                 return Err(ApiError::PreconditionFailed);
             }

@@ -132,6 +132,10 @@ pub struct AgreementDto {
     /// Days until `expires_on` (negative once past).
     pub expires_in_days: Option<i64>,
     pub status: AgreementStatus,
+    /// Since when the agreement is flagged dormant: active without any activity for the
+    /// configured period (DEFAULT 24 months; `GET /v1/settings`). Cleared by a new activity.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub dormant_since: Option<NaiveDate>,
     /// Signed before the system or PP 28/2018 (R23): recorded without the workflow.
     pub legacy: bool,
     /// R6: why a KSDPL between unequal levels is still right.
@@ -190,6 +194,7 @@ fn dto(a: &Agreement, partners: &[registry::Partner]) -> AgreementDto {
         expires_on: a.expires_on,
         expires_in_days: expires_in_days(a.expires_on, registry::today()),
         status: a.status,
+        dormant_since: a.dormant_since,
         legacy: a.legacy,
         level_justification: a.level_justification.clone(),
         own_reference: d.own_reference,
@@ -518,6 +523,7 @@ fn build(
         legacy: input.legacy,
         level_justification: input.level_justification,
         partner_ids: input.partner_ids,
+        dormant_since: existing.and_then(|e| e.dormant_since),
         version: existing.map(|e| e.version + 1).unwrap_or(1),
         created_at: existing.map(|e| e.created_at).unwrap_or(now),
         updated_at: now,

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use jalin_domain::access::Action;
-use jalin_domain::evaluation::{default_instrument, EvaluationInstrument};
+use jalin_domain::evaluation::{published, EvaluationInstrument};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -24,11 +24,7 @@ pub struct InstrumentSummary {
     pub basis: String,
 }
 
-fn published() -> Vec<EvaluationInstrument> {
-    vec![default_instrument()]
-}
-
-fn id_of(i: &EvaluationInstrument) -> String {
+pub fn id_of(i: &EvaluationInstrument) -> String {
     format!("{}-v{}", i.key, i.version)
 }
 

@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
 
+pub mod action_plans;
 pub mod activities;
 pub mod agreements;
 pub mod audit;
@@ -13,10 +14,13 @@ pub mod cases;
 pub mod docs;
 pub mod documents;
 pub mod evaluation;
+pub mod evaluations;
 pub mod health;
 pub mod lifecycle;
+pub mod monitoring;
 pub mod partners;
 pub mod reference;
+pub mod reports;
 pub mod service_accounts;
 pub mod settings;
 pub mod transfer;
@@ -122,6 +126,44 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::put().to(activities::update))
                 .route(web::delete().to(activities::delete)),
         )
+        .service(
+            only("/v1/agreements/{id}/action-plan", "GET, PUT")
+                .route(web::get().to(action_plans::get))
+                .route(web::put().to(action_plans::put)),
+        )
+        .service(
+            only("/v1/agreements/{id}/evaluations", "GET, POST")
+                .route(web::get().to(evaluations::list))
+                .route(web::post().to(evaluations::create)),
+        )
+        .service(
+            only("/v1/evaluations/{id}", "GET, PUT, DELETE")
+                .route(web::get().to(evaluations::get))
+                .route(web::put().to(evaluations::update))
+                .route(web::delete().to(evaluations::delete)),
+        )
+        .service(
+            only("/v1/evaluations/{id}/submit", "POST").route(web::post().to(evaluations::submit)),
+        )
+        .service(
+            only("/v1/evaluations/{id}/verify", "POST").route(web::post().to(evaluations::verify)),
+        )
+        .service(
+            only("/v1/evaluations/{id}/return", "POST")
+                .route(web::post().to(evaluations::return_to_draft)),
+        )
+        .service(
+            only("/v1/annual-reports", "GET, POST")
+                .route(web::get().to(reports::list))
+                .route(web::post().to(reports::create)),
+        )
+        .service(get("/v1/annual-reports/compliance").route(web::get().to(reports::compliance)))
+        .service(get("/v1/annual-reports/{id}").route(web::get().to(reports::get)))
+        .service(
+            only("/v1/annual-reports/{id}/submit", "POST").route(web::post().to(reports::submit)),
+        )
+        .service(get("/v1/reminders").route(web::get().to(monitoring::list)))
+        .service(get("/v1/stats/overview").route(web::get().to(monitoring::overview)))
         .service(get("/v1/workflow-definitions").route(web::get().to(workflow::list)))
         .service(
             get("/v1/workflow-definitions/{key}/versions/{version}")

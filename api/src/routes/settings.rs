@@ -81,6 +81,7 @@ pub async fn list(
     auth.may(Action::ReadReference)?;
     use serde_json::json;
     let cfg = &state.config;
+    let defaults = jalin_domain::monitoring::MonitoringPolicy::default();
     let items = vec![
         setting(
             "calendar.cuti_bersama_is_working_day",
@@ -105,6 +106,46 @@ pub async fn list(
             None,
             "The annual report is due this many working days after the fiscal year ends.",
             "R22: seed 002 (coordination meeting).",
+        ),
+        setting(
+            "monitoring.dormancy_months",
+            json!(cfg.monitoring.dormancy_months),
+            json!(defaults.dormancy_months),
+            Some("JALIN_DORMANCY_MONTHS"),
+            "An active agreement without any activity for this many months is flagged dormant.",
+            "DEFAULT (DOMAIN.md §6; seed 000: five years without a return visit).",
+        ),
+        setting(
+            "monitoring.expiry_reminder_days",
+            json!(cfg.monitoring.expiry_reminder_days),
+            json!(defaults.expiry_reminder_days),
+            Some("JALIN_EXPIRY_REMINDER_DAYS"),
+            "Days before the end date at which expiry is reminded.",
+            "DEFAULT (DOMAIN.md §6).",
+        ),
+        setting(
+            "monitoring.loi_follow_up_months",
+            json!(cfg.monitoring.loi_follow_up_months),
+            json!(defaults.loi_follow_up_months),
+            Some("JALIN_LOI_FOLLOW_UP_MONTHS"),
+            "A letter of intent not followed by a signed agreement within this many months is reminded.",
+            "DEFAULT (DOMAIN.md §6; seed 003 recommendation 6).",
+        ),
+        setting(
+            "monitoring.evaluation_interval_months",
+            json!(cfg.monitoring.evaluation_interval_months),
+            json!(defaults.evaluation_interval_months),
+            Some("JALIN_EVALUATION_INTERVAL_MONTHS"),
+            "An active agreement not evaluated (submitted or verified) for this many months is due for evaluation.",
+            "DEFAULT: PP 28/2018 art. 44 requires evaluation; no interval was found.",
+        ),
+        setting(
+            "monitoring.report_reminder_days",
+            json!(cfg.monitoring.report_reminder_days),
+            json!(defaults.report_reminder_days),
+            Some("JALIN_REPORT_REMINDER_DAYS"),
+            "Days before an annual report's due date from which it is reminded.",
+            "DEFAULT.",
         ),
         setting(
             "http.idempotency_ttl_hours",

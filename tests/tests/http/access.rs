@@ -39,6 +39,53 @@ struct AgreementTarget {
     id: String,
     region: &'static str,
     body: serde_json::Value,
+    /// A draft evaluation, the action plan and a fiscal-2025 annual report in the same region.
+    evaluation: String,
+    report: String,
+}
+
+/// Every answer of the default instrument: a complete evaluation.
+pub fn full_answers() -> serde_json::Value {
+    let ind = [
+        "benefits",
+        "benefits_people",
+        "programmes",
+        "plan_fit",
+        "objectives",
+        "obstacles",
+        "continue",
+        "commitment",
+    ];
+    let crit = [
+        "equal_standing",
+        "mutual_benefit",
+        "political_stability",
+        "sovereignty",
+        "environment",
+        "gender",
+        "law",
+    ];
+    json!({
+        "period_start": "2024-01-01", "period_end": "2024-12-31",
+        "indicators": ind.iter().map(|k| (k.to_string(), json!({"value": 3}))).collect::<serde_json::Map<_, _>>(),
+        "criteria": crit.iter().map(|k| (k.to_string(), json!({"passed": true}))).collect::<serde_json::Map<_, _>>(),
+    })
+}
+
+/// A submitted evaluation of `agreement`, made by the admin; its id and ETag.
+fn submitted_evaluation(app: &TestApp, agreement: &str) -> (String, String) {
+    let r = app
+        .req("POST", &format!("/v1/agreements/{agreement}/evaluations"))
+        .json(&full_answers())
+        .send();
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let s = app
+        .req("POST", &format!("/v1/evaluations/{id}/submit"))
+        .header("If-Match", r.header("etag").unwrap())
+        .send();
+    assert_eq!(s.status, 200, "{}", s.body);
+    (id, s.header("etag").unwrap().to_owned())
 }
 
 fn agreement_targets(app: &TestApp) -> Vec<AgreementTarget> {
@@ -64,10 +111,27 @@ fn agreement_targets(app: &TestApp) -> Vec<AgreementTarget> {
         });
         let r = app.req("POST", "/v1/agreements").json(&body).send();
         assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let plan = app.req("PUT", &format!("/v1/agreements/{id}/action-plan"))
+            .json(&json!({"kind": "action_plan", "title": "Rencana aksi", "items": [{"key": "2025-01", "year": 2025, "what": "Pelatihan", "who": "Dinas"}]}))
+            .send();
+        assert_eq!(plan.status, 201, "{}", plan.body);
+        let e = app
+            .req("POST", &format!("/v1/agreements/{id}/evaluations"))
+            .json(&json!({"period_start": "2025-01-01", "period_end": "2025-12-31"}))
+            .send();
+        assert_eq!(e.status, 201, "{}", e.body);
+        let rep = app
+            .req("POST", "/v1/annual-reports")
+            .json(&json!({"region_code": region, "fiscal_year": 2025}))
+            .send();
+        assert_eq!(rep.status, 201, "{}", rep.body);
         out.push(AgreementTarget {
-            id: r.json()["id"].as_str().unwrap().to_owned(),
+            id,
             region,
             body,
+            evaluation: e.json()["id"].as_str().unwrap().to_owned(),
+            report: rep.json()["id"].as_str().unwrap().to_owned(),
         });
     }
     out
@@ -179,6 +243,74 @@ fn check(
                         "{role} reads an agreement in {}: {}",
                         t.region, got.body
                     );
+                    for path in [
+                        format!("/v1/agreements/{}/action-plan", t.id),
+                        format!("/v1/agreements/{}/evaluations", t.id),
+                        format!("/v1/evaluations/{}", t.evaluation),
+                        format!("/v1/annual-reports/{}", t.report),
+                    ] {
+                        let got = app.req("GET", &path).bearer(token).send();
+                        assert_eq!(
+                            got.status, want,
+                            "{role} reads {path} in {}: {}",
+                            t.region, got.body
+                        );
+                    }
+                    let reports = app
+                        .req("GET", "/v1/annual-reports?limit=100")
+                        .bearer(token)
+                        .send();
+                    let stats = app.req("GET", "/v1/stats/overview").bearer(token).send();
+                    let compliance = app
+                        .req("GET", "/v1/annual-reports/compliance?fiscal_year=2025")
+                        .bearer(token)
+                        .send();
+                    if want == 403 {
+                        assert_eq!(reports.status, 403);
+                        assert_eq!(stats.status, 403);
+                        assert_eq!(compliance.status, 403);
+                    } else {
+                        let listed = reports.json()["items"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|r| r["id"] == t.report.as_str());
+                        assert_eq!(
+                            listed,
+                            want == 200,
+                            "{role} lists the report of {}",
+                            t.region
+                        );
+                        let counted =
+                            stats.json()["by_region"]
+                                .as_object()
+                                .unwrap()
+                                .keys()
+                                .any(|k| {
+                                    k == t.region
+                                        || (role.is_central()
+                                            && t.region.starts_with(k.as_str())
+                                            && k.len() == 2)
+                                });
+                        assert_eq!(
+                            counted,
+                            want == 200,
+                            "{role} counts {} in the overview: {}",
+                            t.region,
+                            stats.body
+                        );
+                        let in_compliance = compliance.json()["regions"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|r| r["region_code"] == t.region);
+                        assert_eq!(
+                            in_compliance,
+                            want == 200,
+                            "{role} sees the report state of {}",
+                            t.region
+                        );
+                    }
                     if want == 403 {
                         assert_eq!(list.status, 403);
                     } else {
@@ -253,6 +385,79 @@ fn check(
                     assert_eq!(
                         got.status, want,
                         "{role} logs an activity in {}: {}",
+                        t.region, got.body
+                    );
+                }
+            }
+            Action::WriteEvaluations => {
+                for t in agreements {
+                    let read = expected(role, Action::ReadAgreements, Some(t.region));
+                    let want = match (
+                        role.scope_for(*action),
+                        read,
+                        expected(role, *action, Some(t.region)),
+                    ) {
+                        (None, _, _) => 403,
+                        (Some(_), 404, _) => 404,
+                        (Some(_), _, 200) => 201,
+                        (Some(_), _, other) => other,
+                    };
+                    let got = app
+                        .req("POST", &format!("/v1/agreements/{}/evaluations", t.id))
+                        .bearer(token)
+                        .json(&json!({"period_start": "2025-01-01", "period_end": "2025-06-30"}))
+                        .send();
+                    assert_eq!(
+                        got.status, want,
+                        "{role} starts an evaluation in {}: {}",
+                        t.region, got.body
+                    );
+                }
+            }
+            Action::VerifyEvaluations => {
+                for t in agreements {
+                    let (id, etag) = submitted_evaluation(app, &t.id);
+                    let read = expected(role, Action::ReadAgreements, Some(t.region));
+                    let scope = expected(role, *action, Some(t.region));
+                    let own_region = (!role.is_central()).then(|| code(HOME));
+                    let verifier =
+                        jalin_domain::evaluation::may_verify(own_region.as_ref(), &code(t.region));
+                    let want = match (role.scope_for(*action), read, scope) {
+                        (None, _, _) => 403,
+                        (Some(_), 404, _) => 404,
+                        (Some(_), _, 200) if verifier => 200,
+                        (Some(_), _, 200) => 409,
+                        (Some(_), _, other) => other,
+                    };
+                    let got = app
+                        .req("POST", &format!("/v1/evaluations/{id}/verify"))
+                        .bearer(token)
+                        .header("If-Match", &etag)
+                        .json(&json!({}))
+                        .send();
+                    assert_eq!(
+                        got.status, want,
+                        "{role} verifies an evaluation in {}: {}",
+                        t.region, got.body
+                    );
+                }
+            }
+            Action::WriteReports => {
+                // A fiscal year per role, so one role's report does not collide with another's.
+                let year = 2019 + Role::ALL.iter().position(|r| *r == role).unwrap() as i32;
+                for t in agreements {
+                    let want = match expected(role, *action, Some(t.region)) {
+                        200 => 201,
+                        _ => 403,
+                    };
+                    let got = app
+                        .req("POST", "/v1/annual-reports")
+                        .bearer(token)
+                        .json(&json!({"region_code": t.region, "fiscal_year": year}))
+                        .send();
+                    assert_eq!(
+                        got.status, want,
+                        "{role} starts a {year} report for {}: {}",
                         t.region, got.body
                     );
                 }

@@ -23,7 +23,11 @@ fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
     body
 }
 
-fn upload(app: &TestApp, agreement: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Resp {
+pub(crate) fn upload(
+    app: &TestApp,
+    agreement: &str,
+    parts: &[(&str, Option<&str>, &[u8])],
+) -> Resp {
     app.req("POST", &format!("/v1/agreements/{agreement}/documents"))
         .body(
             &format!("multipart/form-data; boundary={BOUNDARY}"),
@@ -42,7 +46,7 @@ fn an_agreement(app: &TestApp, region: &str) -> String {
     r.json()["id"].as_str().unwrap().to_owned()
 }
 
-fn pdf() -> Vec<u8> {
+pub(crate) fn pdf() -> Vec<u8> {
     let mut v = b"%PDF-1.7\n".to_vec();
     v.extend((0..5000).map(|i| (i % 251) as u8));
     v

@@ -13,6 +13,7 @@ mod documents;
 mod idempotency;
 mod identity;
 mod lifecycle;
+mod monitoring;
 mod reference;
 mod registry;
 mod transfer;
