@@ -77,6 +77,31 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Serve SIOLA's, SIMPEL's and Exit Permit's side of the integration contract on loopback
+    /// (a simulator for tests and demos): accepts permit requests and calls back with decisions.
+    #[command(name = "simulate-externals")]
+    SimulateExternals {
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:9090")]
+        listen: String,
+        /// jalin's base URL, for callbacks.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        jalin_url: String,
+        /// A service account with the integrations:siola, :simpel and :exit_permit scopes.
+        #[arg(long, env = "JALIN_SIMULATOR_CLIENT_ID")]
+        client_id: String,
+        #[arg(long, env = "JALIN_SIMULATOR_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: String,
+        /// Milliseconds between accepting a request and calling back.
+        #[arg(long, default_value_t = 500)]
+        delay_ms: u64,
+        /// Share of requests answered 503, from 0 to 1.
+        #[arg(long, default_value_t = 0.0)]
+        failure_rate: f64,
+        /// Refuse every permit instead of granting it.
+        #[arg(long)]
+        reject: bool,
+    },
     /// Print the OpenAPI contract (JSON).
     Openapi {
         /// Write to this file instead of standard output.
@@ -414,28 +439,85 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Jobs {
             command: JobsCommand::Run { db },
         } => {
-            let policy = match config(&db, None) {
-                Ok(c) => c.monitoring,
+            let (policy, integrations) = match config(&db, None) {
+                Ok(c) => (c.monitoring, c.integrations),
                 Err(e) => return fail(format!("configuration error: {e}")),
             };
             let pool = match open_pool(&db) {
                 Ok(p) => p,
                 Err(e) => return fail(e),
             };
-            let result = pool
-                .get()
-                .map_err(|e| e.to_string())
-                .and_then(|mut c| crate::jobs::run_all(&mut c, &policy).map_err(|e| describe(&e)));
+            let result = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
+                let jobs = crate::jobs::run_all(&mut c, &policy).map_err(|e| describe(&e))?;
+                let sent = crate::integrations::deliver_due(
+                    &mut c,
+                    &integrations,
+                    chrono::Utc::now().naive_utc(),
+                )
+                .map_err(|e| describe(&e))?;
+                Ok((jobs, sent))
+            });
             match result {
-                Ok(r) => {
+                Ok((r, sent)) => {
                     println!(
-                        "jobs done: {} agreement(s) expired, {} flagged dormant, {} no longer dormant",
-                        r.expired, r.dormant, r.revived
+                        "jobs done: {} agreement(s) expired, {} flagged dormant, {} no longer dormant; \
+                         deliveries: {} delivered, {} to retry, {} dead",
+                        r.expired, r.dormant, r.revived, sent.delivered, sent.retrying, sent.dead
                     );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),
             }
+        }
+        Command::SimulateExternals {
+            listen,
+            jalin_url,
+            client_id,
+            client_secret,
+            delay_ms,
+            failure_rate,
+            reject,
+        } => {
+            let Ok(addr) = listen.parse::<std::net::SocketAddr>() else {
+                return fail(format!("--listen {listen}: HOST:PORT with an IP address"));
+            };
+            if !(0.0..=1.0).contains(&failure_rate) {
+                return fail("--failure-rate is from 0 to 1");
+            }
+            // The same secrets jalin verifies with (JALIN_{SYSTEM}_SECRET; the first one signs).
+            let integrations = match Config::from_env() {
+                Ok(c) => c.integrations,
+                Err(e) => return fail(format!("configuration error: {e}")),
+            };
+            let secrets = integrations
+                .systems
+                .iter()
+                .filter_map(|(s, l)| l.secrets.first().map(|k| (*s, k.clone())))
+                .collect();
+            let config = crate::simulator::SimulatorConfig {
+                jalin_url: jalin_url.trim_end_matches('/').to_owned(),
+                client_id,
+                client_secret,
+                secrets,
+                delay: std::time::Duration::from_millis(delay_ms),
+                failure_rate,
+                reject,
+            };
+            actix_web::rt::System::new().block_on(async move {
+                match crate::simulator::bind(config, addr) {
+                    Ok(running) => {
+                        println!(
+                            "simulating SIOLA, SIMPEL and Exit Permit at {} (set JALIN_SIOLA_URL={0}/siola, JALIN_SIMPEL_URL={0}/simpel, JALIN_EXIT_PERMIT_URL={0}/exit-permit)",
+                            running.url
+                        );
+                        match running.server.await {
+                            Ok(()) => ExitCode::SUCCESS,
+                            Err(e) => fail(format!("simulator error: {e}")),
+                        }
+                    }
+                    Err(e) => fail(format!("cannot listen on {addr}: {e}")),
+                }
+            })
         }
         Command::Demo { db } => {
             let cfg = match config(&db, None) {
@@ -524,6 +606,32 @@ fn serve(cfg: Config) -> ExitCode {
                     ),
                     Ok(_) => {}
                     Err(e) => log::warn!("background jobs failed: {e}"),
+                }
+            }
+        });
+        // The outbox is delivered to the external systems continuously.
+        let outbox_state = purge_state.clone();
+        actix_web::rt::spawn(async move {
+            let cfg = outbox_state.config.integrations.clone();
+            let mut tick = actix_web::rt::time::interval(std::time::Duration::from_millis(
+                cfg.poll_milliseconds,
+            ));
+            loop {
+                tick.tick().await;
+                let cfg = cfg.clone();
+                let now = chrono::Utc::now().naive_utc();
+                match outbox_state
+                    .db(move |c| crate::integrations::deliver_due(c, &cfg, now))
+                    .await
+                {
+                    Ok(r) if r != crate::integrations::DeliveryReport::default() => log::info!(
+                        "deliveries: {} delivered, {} to retry, {} dead",
+                        r.delivered,
+                        r.retrying,
+                        r.dead
+                    ),
+                    Ok(_) => {}
+                    Err(e) => log::warn!("delivery pass failed: {e}"),
                 }
             }
         });

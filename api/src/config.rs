@@ -7,6 +7,10 @@ use std::path::PathBuf;
 
 use jalin_domain::calendar::CalendarPolicy;
 use jalin_domain::monitoring::MonitoringPolicy;
+use jalin_domain::travel::{ExternalSystem, TravelPolicy};
+use std::collections::BTreeMap;
+
+use crate::signature::Secret;
 use jalin_persistence::DatabaseUrl;
 
 /// Every variable the server reads, with its default and meaning (the README's table).
@@ -82,6 +86,65 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "30",
         "DEFAULT: days before an annual report's due date from which it is reminded",
     ),
+    (
+        "JALIN_TRAVEL_LEAD_DAYS",
+        "10,7",
+        "DEFAULT: calendar days before departure by which a request reaches Kemendagri (SIOLA), and SIMPEL",
+    ),
+    (
+        "JALIN_TRAVEL_DELEGATION_CAP",
+        "5",
+        "DEFAULT: travellers in one delegation",
+    ),
+    (
+        "JALIN_TRAVEL_REPORT_DAYS",
+        "14",
+        "DEFAULT: days after return within which the trip report is due",
+    ),
+    (
+        "JALIN_TRAVEL_PERSONAL_MAX_DAYS",
+        "45,30,14",
+        "DEFAULT: longest personal trips in days: worship, medical, family",
+    ),
+    (
+        "JALIN_SIOLA_URL",
+        "(none)",
+        "base URL of SIOLA's side of the integration contract; unset: requests wait for the manual path",
+    ),
+    ("JALIN_SIMPEL_URL", "(none)", "base URL of SIMPEL"),
+    ("JALIN_EXIT_PERMIT_URL", "(none)", "base URL of Exit Permit"),
+    (
+        "JALIN_SIOLA_SECRET",
+        "(none)",
+        "Standard Webhooks secret(s) `whsec_…` shared with SIOLA, comma-separated while rotating; the first signs",
+    ),
+    ("JALIN_SIMPEL_SECRET", "(none)", "the same for SIMPEL"),
+    ("JALIN_EXIT_PERMIT_SECRET", "(none)", "the same for Exit Permit"),
+    (
+        "JALIN_OUTBOX_MAX_ATTEMPTS",
+        "8",
+        "delivery attempts before a message is dead-lettered",
+    ),
+    (
+        "JALIN_OUTBOX_BACKOFF_SECONDS",
+        "2,900",
+        "first retry delay and the cap of the exponential backoff (with jitter)",
+    ),
+    (
+        "JALIN_OUTBOX_TIMEOUT_SECONDS",
+        "10",
+        "timeout of one delivery attempt",
+    ),
+    (
+        "JALIN_OUTBOX_POLL_MILLISECONDS",
+        "1000",
+        "how often the server's delivery worker looks for due messages",
+    ),
+    (
+        "JALIN_CALLBACK_TOLERANCE_SECONDS",
+        "300",
+        "accepted clock difference of a signed callback's timestamp",
+    ),
     ("RUST_LOG", "info", "log filter (env_logger syntax)"),
 ];
 
@@ -104,6 +167,49 @@ pub struct Config {
     pub storage_url: Option<String>,
     pub document_max_bytes: usize,
     pub monitoring: MonitoringPolicy,
+    pub travel: TravelPolicy,
+    pub integrations: Integrations,
+}
+
+/// One external system's side of the integration.
+#[derive(Debug, Clone, Default)]
+pub struct SystemLink {
+    pub url: Option<String>,
+    /// The first signs; all verify (key rotation).
+    pub secrets: Vec<Secret>,
+}
+
+/// The outbox and the external systems.
+#[derive(Debug, Clone)]
+pub struct Integrations {
+    pub systems: BTreeMap<ExternalSystem, SystemLink>,
+    pub max_attempts: u32,
+    pub backoff_first_seconds: u32,
+    pub backoff_max_seconds: u32,
+    pub timeout_seconds: u32,
+    pub poll_milliseconds: u64,
+    pub tolerance_seconds: i64,
+}
+
+impl Default for Integrations {
+    fn default() -> Self {
+        Self {
+            systems: BTreeMap::new(),
+            max_attempts: 8,
+            backoff_first_seconds: 2,
+            backoff_max_seconds: 900,
+            timeout_seconds: 10,
+            poll_milliseconds: 1000,
+            tolerance_seconds: 300,
+        }
+    }
+}
+
+fn pair(v: &str, n: usize) -> Option<Vec<u32>> {
+    let parts: Result<Vec<u32>, _> = v.split(',').map(|x| x.trim().parse::<u32>()).collect();
+    parts
+        .ok()
+        .filter(|p| p.len() == n && p.iter().all(|x| *x > 0))
 }
 
 /// Shown in logs: never the secrets.
@@ -314,7 +420,114 @@ impl Config {
             )
             .map_err(|v| bad("JALIN_REPORT_REMINDER_DAYS", &v, "days from 1 to 365"))?,
         };
+        let td = TravelPolicy::default();
+        let mut travel = td.clone();
+        if let Some(v) = get("JALIN_TRAVEL_LEAD_DAYS") {
+            let p = pair(&v, 2)
+                .filter(|p| p[0] >= p[1] && p[0] <= 90)
+                .ok_or_else(|| {
+                    bad(
+                        "JALIN_TRAVEL_LEAD_DAYS",
+                        &v,
+                        "two day counts, Kemendagri's ≥ SIMPEL's, e.g. 10,7",
+                    )
+                })?;
+            (travel.kemendagri_lead_days, travel.simpel_lead_days) = (p[0], p[1]);
+        }
+        travel.delegation_cap = parse_num(
+            get("JALIN_TRAVEL_DELEGATION_CAP"),
+            td.delegation_cap,
+            1..=100,
+        )
+        .map_err(|v| bad("JALIN_TRAVEL_DELEGATION_CAP", &v, "a number from 1 to 100"))?;
+        travel.report_days = parse_num(get("JALIN_TRAVEL_REPORT_DAYS"), td.report_days, 1..=365)
+            .map_err(|v| bad("JALIN_TRAVEL_REPORT_DAYS", &v, "days from 1 to 365"))?;
+        if let Some(v) = get("JALIN_TRAVEL_PERSONAL_MAX_DAYS") {
+            let p = pair(&v, 3).ok_or_else(|| {
+                bad(
+                    "JALIN_TRAVEL_PERSONAL_MAX_DAYS",
+                    &v,
+                    "three day counts: worship,medical,family",
+                )
+            })?;
+            (
+                travel.max_days_worship,
+                travel.max_days_medical,
+                travel.max_days_family,
+            ) = (p[0], p[1], p[2]);
+        }
+        let mut integrations = Integrations::default();
+        for (system, url_var, secret_var) in [
+            (
+                ExternalSystem::Siola,
+                "JALIN_SIOLA_URL",
+                "JALIN_SIOLA_SECRET",
+            ),
+            (
+                ExternalSystem::Simpel,
+                "JALIN_SIMPEL_URL",
+                "JALIN_SIMPEL_SECRET",
+            ),
+            (
+                ExternalSystem::ExitPermit,
+                "JALIN_EXIT_PERMIT_URL",
+                "JALIN_EXIT_PERMIT_SECRET",
+            ),
+        ] {
+            let url = get(url_var).map(|u| u.trim_end_matches('/').to_owned());
+            if let Some(u) = &url {
+                if !(u.starts_with("http://") || u.starts_with("https://")) {
+                    return Err(bad(url_var, u, "an http:// or https:// URL"));
+                }
+            }
+            let secrets = match get(secret_var) {
+                None => Vec::new(),
+                Some(v) => v
+                    .split(',')
+                    .map(Secret::parse)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| bad(secret_var, "(hidden)", &e))?,
+            };
+            integrations
+                .systems
+                .insert(system, SystemLink { url, secrets });
+        }
+        integrations.max_attempts = parse_num(get("JALIN_OUTBOX_MAX_ATTEMPTS"), 8, 1..=100)
+            .map_err(|v| bad("JALIN_OUTBOX_MAX_ATTEMPTS", &v, "a number from 1 to 100"))?;
+        if let Some(v) = get("JALIN_OUTBOX_BACKOFF_SECONDS") {
+            let p = pair(&v, 2).filter(|p| p[0] <= p[1]).ok_or_else(|| {
+                bad(
+                    "JALIN_OUTBOX_BACKOFF_SECONDS",
+                    &v,
+                    "first delay and cap in seconds, e.g. 2,900",
+                )
+            })?;
+            (
+                integrations.backoff_first_seconds,
+                integrations.backoff_max_seconds,
+            ) = (p[0], p[1]);
+        }
+        integrations.timeout_seconds = parse_num(get("JALIN_OUTBOX_TIMEOUT_SECONDS"), 10, 1..=300)
+            .map_err(|v| bad("JALIN_OUTBOX_TIMEOUT_SECONDS", &v, "seconds from 1 to 300"))?;
+        integrations.poll_milliseconds =
+            parse_num(get("JALIN_OUTBOX_POLL_MILLISECONDS"), 1000, 50..=600_000).map_err(|v| {
+                bad(
+                    "JALIN_OUTBOX_POLL_MILLISECONDS",
+                    &v,
+                    "milliseconds from 50 to 600000",
+                )
+            })?;
+        integrations.tolerance_seconds =
+            parse_num(get("JALIN_CALLBACK_TOLERANCE_SECONDS"), 300, 1..=86400).map_err(|v| {
+                bad(
+                    "JALIN_CALLBACK_TOLERANCE_SECONDS",
+                    &v,
+                    "seconds from 1 to 86400",
+                )
+            })?;
         Ok(Config {
+            travel,
+            integrations,
             monitoring,
             storage_url,
             document_max_bytes,

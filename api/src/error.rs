@@ -45,6 +45,9 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("invalid client credentials")]
     InvalidClient,
+    /// A signed callback whose signature, timestamp or headers do not hold.
+    #[error("invalid signature: {0}")]
+    InvalidSignature(String),
     #[error("forbidden")]
     Forbidden,
     #[error("rate limited for {retry_after_secs}s")]
@@ -264,6 +267,15 @@ impl ApiError {
                 Text::new(
                     "The token is invalid or expired, or its account is disabled; log in again.",
                     "Token tidak valid atau kedaluwarsa, atau akunnya dinonaktifkan; silakan masuk kembali.",
+                ),
+            ),
+            Self::InvalidSignature(why) => Problem::new(
+                S::UNAUTHORIZED,
+                "invalid_signature",
+                Text::new("Invalid signature", "Tanda tangan tidak valid"),
+                Text::new(
+                    format!("The message's Standard Webhooks signature does not hold: {why}."),
+                    format!("Tanda tangan Standard Webhooks pesan tidak valid: {why}."),
                 ),
             ),
             Self::InvalidCredentials => Problem::new(

@@ -68,6 +68,16 @@ use crate::routes;
         routes::reports::submit,
         routes::monitoring::list,
         routes::monitoring::overview,
+        routes::travel::create,
+        routes::travel::list,
+        routes::travel::get,
+        routes::travel::update,
+        routes::travel::upload,
+        routes::travel::act,
+        routes::travel::trip_report,
+        routes::integrations::list,
+        routes::integrations::retry,
+        routes::integrations::callback,
         routes::workflow::list,
         routes::cases::get,
         routes::cases::act,
@@ -86,7 +96,8 @@ use crate::routes;
         schemas(
             crate::problem::ProblemBody,
             crate::problem::ProblemFieldError,
-            crate::pagination::PageEnvelope
+            crate::pagination::PageEnvelope,
+            crate::routes::travel::PermitRequest
         ),
         responses(
             responses::BadRequest,
@@ -148,6 +159,22 @@ impl utoipa::Modify for Security {
                     "verify or return submitted evaluations"
                 }
                 jalin_domain::access::Action::WriteReports => "compile and submit annual reports",
+                jalin_domain::access::Action::WriteTravel => "draft and submit travel requests",
+                jalin_domain::access::Action::RecommendTravel => {
+                    "verify and recommend travel requests (province)"
+                }
+                jalin_domain::access::Action::RecordTravelDecisions => {
+                    "record permits by hand when a system is down"
+                }
+                jalin_domain::access::Action::ReadTravellers => {
+                    "read travellers' personal data (NIP, passport); every read is audited"
+                }
+                jalin_domain::access::Action::ManageIntegrations => {
+                    "read and retry deliveries to external systems"
+                }
+                jalin_domain::access::Action::CallbackSiola => "post SIOLA callbacks",
+                jalin_domain::access::Action::CallbackSimpel => "post SIMPEL callbacks",
+                jalin_domain::access::Action::CallbackExitPermit => "post Exit Permit callbacks",
             };
             (a.as_str(), what)
         }));

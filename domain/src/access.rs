@@ -87,6 +87,14 @@ string_enum! {
         WriteEvaluations => "evaluations:write",
         VerifyEvaluations => "evaluations:verify",
         WriteReports => "reports:write",
+        WriteTravel => "travel:write",
+        RecommendTravel => "travel:recommend",
+        RecordTravelDecisions => "travel:decide",
+        ReadTravellers => "travel:personal_data",
+        ManageIntegrations => "integrations:write",
+        CallbackSiola => "integrations:siola",
+        CallbackSimpel => "integrations:simpel",
+        CallbackExitPermit => "integrations:exit_permit",
     }
 }
 
@@ -108,6 +116,8 @@ use Role as R;
 use Scope as S;
 
 /// The permission table: `(role, action, scope)`. A pair that is absent is forbidden (403).
+/// The `integrations:{system}` callback scopes belong to no role: only the service account of
+/// that system holds one.
 pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::Admin, A::ReadReference, S::All),
     (R::Admin, A::ReadUsers, S::All),
@@ -121,11 +131,18 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::Admin, A::WriteEvaluations, S::All),
     (R::Admin, A::VerifyEvaluations, S::All),
     (R::Admin, A::WriteReports, S::All),
+    (R::Admin, A::WriteTravel, S::All),
+    (R::Admin, A::RecommendTravel, S::All),
+    (R::Admin, A::RecordTravelDecisions, S::All),
+    (R::Admin, A::ReadTravellers, S::All),
+    (R::Admin, A::ManageIntegrations, S::All),
     (R::CentralReviewer, A::ReadReference, S::All),
     (R::CentralReviewer, A::ReadUsers, S::All),
     (R::CentralReviewer, A::ReadAudit, S::All),
     (R::CentralReviewer, A::ReadAgreements, S::All),
     (R::CentralReviewer, A::VerifyEvaluations, S::All),
+    (R::CentralReviewer, A::RecordTravelDecisions, S::All),
+    (R::CentralReviewer, A::ReadTravellers, S::All),
     (R::ProvinceOfficer, A::ReadReference, S::All),
     (R::ProvinceOfficer, A::ReadUsers, S::Subtree),
     (R::ProvinceOfficer, A::ReadAgreements, S::Subtree),
@@ -135,6 +152,10 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::ProvinceOfficer, A::WriteEvaluations, S::Subtree),
     (R::ProvinceOfficer, A::VerifyEvaluations, S::Subtree),
     (R::ProvinceOfficer, A::WriteReports, S::Own),
+    (R::ProvinceOfficer, A::WriteTravel, S::Subtree),
+    (R::ProvinceOfficer, A::RecommendTravel, S::Subtree),
+    (R::ProvinceOfficer, A::RecordTravelDecisions, S::Subtree),
+    (R::ProvinceOfficer, A::ReadTravellers, S::Subtree),
     (R::RegionOfficer, A::ReadReference, S::All),
     (R::RegionOfficer, A::ReadAgreements, S::Own),
     (R::RegionOfficer, A::WriteAgreements, S::Own),
@@ -142,9 +163,13 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::RegionOfficer, A::WriteActivities, S::Own),
     (R::RegionOfficer, A::WriteEvaluations, S::Own),
     (R::RegionOfficer, A::WriteReports, S::Own),
+    (R::RegionOfficer, A::WriteTravel, S::Own),
+    (R::RegionOfficer, A::ReadTravellers, S::Own),
     (R::AgencyOfficer, A::ReadReference, S::All),
     (R::AgencyOfficer, A::ReadAgreements, S::Own),
     (R::AgencyOfficer, A::WriteActivities, S::Own),
+    (R::AgencyOfficer, A::WriteTravel, S::Own),
+    (R::AgencyOfficer, A::ReadTravellers, S::Own),
     (R::DprdSecretariat, A::ReadReference, S::All),
     (R::DprdSecretariat, A::ReadAgreements, S::Own),
     (R::Evaluator, A::ReadReference, S::All),

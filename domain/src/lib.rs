@@ -13,6 +13,7 @@ pub mod money;
 pub mod monitoring;
 pub mod region;
 pub mod rules;
+pub mod travel;
 pub mod workflow;
 
 pub use calendar::{Calendar, CalendarError, DayOff, DayOffKind};

@@ -16,10 +16,12 @@ pub mod evaluations;
 pub mod idempotency;
 pub mod identity;
 pub mod monitoring;
+pub mod outbox;
 pub mod reference;
 pub mod registry;
 pub mod reports;
 pub mod schema;
+pub mod travel;
 
 pub use db::{
     write_transaction, Backend, DatabaseUrl, DbConnection, DbError, Pool, PoolOptions,

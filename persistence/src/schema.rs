@@ -312,3 +312,73 @@ diesel::table! {
 
 diesel::joinable!(activities -> agreements (agreement_id));
 diesel::allow_tables_to_appear_in_same_query!(agreements, activities, evaluations, action_plans);
+
+diesel::table! {
+    travel_requests (id) {
+        id -> Text,
+        region_code -> Text,
+        province_code -> Text,
+        trip_type -> Text,
+        purpose -> Text,
+        destinations -> Text,
+        departs_on -> Date,
+        returns_on -> Date,
+        funding -> Text,
+        agreement_ids -> Text,
+        travellers -> Text,
+        head_or_deputy -> Bool,
+        stage -> Text,
+        records -> Text,
+        returned_on -> Nullable<Date>,
+        report_due_on -> Nullable<Date>,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    travel_documents (id) {
+        id -> Text,
+        travel_request_id -> Text,
+        kind -> Text,
+        name -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        target -> Text,
+        kind -> Text,
+        record_id -> Text,
+        region_code -> Nullable<Text>,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        last_status -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    inbound_messages (system, message_id) {
+        system -> Text,
+        message_id -> Text,
+        travel_request_id -> Nullable<Text>,
+        outcome -> Text,
+        payload -> Text,
+        received_at -> Timestamp,
+    }
+}

@@ -129,7 +129,7 @@ fn sniff(bytes: &[u8], name: &str) -> Option<&'static str> {
 }
 
 /// A file name safe to show and to send back: no path, no control characters, bounded.
-fn clean_name(raw: &str) -> String {
+pub fn clean_name(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
@@ -155,6 +155,98 @@ async fn text_field(field: &mut actix_multipart::Field) -> Result<String, ApiErr
     }
     String::from_utf8(buf.to_vec())
         .map_err(|_| ApiError::MalformedMultipart("a form field is not UTF-8".into()))
+}
+
+/// A received file: checked by its content, hashed, with the form's text fields.
+pub struct Upload {
+    pub file: Bytes,
+    pub name: String,
+    pub media_type: &'static str,
+    pub sha256: String,
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// Reads a multipart upload: one `file` part (at most `limit` bytes; PDF, DOCX, ODT, JPEG or
+/// PNG by content) and the text parts named in `fields`; other parts are skipped.
+pub async fn receive(
+    req: &actix_web::HttpRequest,
+    payload: Option<Multipart>,
+    limit: usize,
+    fields: &[&str],
+) -> Result<Upload, ApiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !content_type.starts_with("multipart/form-data") {
+        return Err(ApiError::UnsupportedMediaType {
+            found: Some(content_type).filter(|c| !c.is_empty()),
+        });
+    }
+    let mut payload =
+        payload.ok_or_else(|| ApiError::MalformedMultipart("no multipart body".into()))?;
+    let (mut file, mut name) = (None::<Bytes>, String::new());
+    let mut texts = std::collections::BTreeMap::new();
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| ApiError::MalformedMultipart(e.to_string()))?;
+        let field_name = field.name().unwrap_or("").to_owned();
+        if field_name == "file" {
+            name = clean_name(
+                field
+                    .content_disposition()
+                    .and_then(|cd| cd.get_filename())
+                    .unwrap_or("document"),
+            );
+            let mut buf = BytesMut::new();
+            while let Some(chunk) = field
+                .try_next()
+                .await
+                .map_err(|e| ApiError::MalformedMultipart(e.to_string()))?
+            {
+                if buf.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            file = Some(buf.freeze());
+        } else if fields.contains(&field_name.as_str()) {
+            texts.insert(field_name, text_field(&mut field).await?);
+        } else {
+            while field.next().await.is_some() {}
+        }
+    }
+    let file = file.ok_or_else(|| {
+        invalid(
+            "/file",
+            "required",
+            "the form needs a `file` part".into(),
+            "formulir memerlukan bagian `file`".into(),
+        )
+    })?;
+    if file.is_empty() {
+        return Err(invalid(
+            "/file",
+            "empty",
+            "the file is empty".into(),
+            "berkas kosong".into(),
+        ));
+    }
+    let media_type = sniff(&file, &name).ok_or(ApiError::UnsupportedMediaType {
+        found: Some("not a PDF, DOCX, ODT, JPEG or PNG file".into()),
+    })?;
+    let sha256: String = Sha256::digest(&file)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Upload {
+        file,
+        name,
+        media_type,
+        sha256,
+        fields: texts,
+    })
 }
 
 /// Upload a document to an agreement (multipart: `file`, `role`, `language`).
@@ -197,63 +289,17 @@ pub async fn upload(
             })
         })
         .await?;
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if !content_type.starts_with("multipart/form-data") {
-        return Err(ApiError::UnsupportedMediaType {
-            found: Some(content_type).filter(|c| !c.is_empty()),
-        });
-    }
-    let mut payload =
-        payload.ok_or_else(|| ApiError::MalformedMultipart("no multipart body".into()))?;
-    let limit = state.config.document_max_bytes;
-    let (mut file, mut name, mut role, mut language): (
-        Option<Bytes>,
-        String,
-        Option<String>,
-        Option<String>,
-    ) = (None, String::new(), None, None);
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| ApiError::MalformedMultipart(e.to_string()))?;
-        let field_name = field.name().unwrap_or("").to_owned();
-        match field_name.as_str() {
-            "file" => {
-                name = clean_name(
-                    field
-                        .content_disposition()
-                        .and_then(|cd| cd.get_filename())
-                        .unwrap_or("document"),
-                );
-                let mut buf = BytesMut::new();
-                while let Some(chunk) = field
-                    .try_next()
-                    .await
-                    .map_err(|e| ApiError::MalformedMultipart(e.to_string()))?
-                {
-                    if buf.len() + chunk.len() > limit {
-                        return Err(ApiError::PayloadTooLarge { limit });
-                    }
-                    buf.extend_from_slice(&chunk);
-                }
-                file = Some(buf.freeze());
-            }
-            "role" => role = Some(text_field(&mut field).await?),
-            "language" => language = Some(text_field(&mut field).await?).filter(|l| !l.is_empty()),
-            _ => while field.next().await.is_some() {},
-        }
-    }
-    let file = file.ok_or_else(|| {
-        invalid(
-            "/file",
-            "required",
-            "the form needs a `file` part".into(),
-            "formulir memerlukan bagian `file`".into(),
-        )
-    })?;
+    let mut upload = receive(
+        &req,
+        payload,
+        state.config.document_max_bytes,
+        &["role", "language"],
+    )
+    .await?;
+    let file = upload.file.clone();
+    let name = upload.name.clone();
+    let role = upload.fields.remove("role");
+    let language = upload.fields.remove("language").filter(|l| !l.is_empty());
     let role = role.ok_or_else(|| {
         invalid(
             "/role",
@@ -280,21 +326,7 @@ pub async fn upload(
             ));
         }
     }
-    if file.is_empty() {
-        return Err(invalid(
-            "/file",
-            "empty",
-            "the file is empty".into(),
-            "berkas kosong".into(),
-        ));
-    }
-    let media_type = sniff(&file, &name).ok_or(ApiError::UnsupportedMediaType {
-        found: Some("not a PDF, DOCX, ODT, JPEG or PNG file".into()),
-    })?;
-    let sha256: String = Sha256::digest(&file)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let (media_type, sha256) = (upload.media_type, upload.sha256);
     let id = uuid::Uuid::now_v7().to_string();
     let key = format!("documents/{agreement_id}/{id}");
     let size = file.len() as i64;

@@ -16,6 +16,7 @@ pub mod documents;
 pub mod evaluation;
 pub mod evaluations;
 pub mod health;
+pub mod integrations;
 pub mod lifecycle;
 pub mod monitoring;
 pub mod partners;
@@ -24,6 +25,7 @@ pub mod reports;
 pub mod service_accounts;
 pub mod settings;
 pub mod transfer;
+pub mod travel;
 pub mod users;
 pub mod workflow;
 
@@ -164,6 +166,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(get("/v1/reminders").route(web::get().to(monitoring::list)))
         .service(get("/v1/stats/overview").route(web::get().to(monitoring::overview)))
+        .service(
+            only("/v1/travel-requests", "GET, POST")
+                .route(web::get().to(travel::list))
+                .route(web::post().to(travel::create)),
+        )
+        .service(
+            only("/v1/travel-requests/{id}", "GET, PUT")
+                .route(web::get().to(travel::get))
+                .route(web::put().to(travel::update)),
+        )
+        .service(
+            only("/v1/travel-requests/{id}/documents", "POST")
+                .route(web::post().to(travel::upload)),
+        )
+        .service(
+            only("/v1/travel-requests/{id}/actions", "POST").route(web::post().to(travel::act)),
+        )
+        .service(
+            only("/v1/travel-requests/{id}/trip-report", "PUT")
+                .route(web::put().to(travel::trip_report)),
+        )
+        .service(get("/v1/integrations/deliveries").route(web::get().to(integrations::list)))
+        .service(
+            only("/v1/integrations/deliveries/{id}/retry", "POST")
+                .route(web::post().to(integrations::retry)),
+        )
+        .service(
+            only("/v1/integrations/{system}/callbacks", "POST")
+                .route(web::post().to(integrations::callback)),
+        )
         .service(get("/v1/workflow-definitions").route(web::get().to(workflow::list)))
         .service(
             get("/v1/workflow-definitions/{key}/versions/{version}")

@@ -45,6 +45,8 @@ pub enum ReminderKind {
     Dormant,
     /// An active agreement not evaluated within the evaluation interval (DEFAULT 12 months).
     EvaluationDue,
+    /// A trip report not filed within the configured days after return (DEFAULT 14).
+    TripReportLate,
 }
 
 impl ReminderKind {
@@ -57,6 +59,7 @@ impl ReminderKind {
             Self::ReportOverdue => "report_overdue",
             Self::Dormant => "dormant",
             Self::EvaluationDue => "evaluation_due",
+            Self::TripReportLate => "trip_report_late",
         }
     }
 }
@@ -80,7 +83,7 @@ pub struct Reminder {
     /// For `expiring`: the narrowest window it falls into.
     pub window_days: Option<u32>,
     pub region_code: String,
-    /// `agreement` or `annual_report`.
+    /// `agreement`, `annual_report` or `travel_request`.
     pub record_type: String,
     /// The agreement, or the report if one was started.
     pub record_id: Option<String>,
@@ -327,6 +330,32 @@ pub fn reminders(
             });
         }
     }
+    for t in jalin_persistence::travel::reports_overdue(c, vis, today)? {
+        if region.is_some_and(|r| {
+            if r.is_province() {
+                t.province_code != r.as_str()
+            } else {
+                t.region_code != r.as_str()
+            }
+        }) {
+            continue;
+        }
+        let Some(due) = t.report_due_on else { continue };
+        let (en, id) = days_word((due - today).num_days());
+        out.push(Reminder {
+            kind: ReminderKind::TripReportLate,
+            due_on: due,
+            days: (due - today).num_days(),
+            window_days: None,
+            region_code: t.region_code.clone(),
+            record_type: "travel_request".into(),
+            record_id: Some(t.id.clone()),
+            reference_number: None,
+            title: t.purpose.chars().take(200).collect(),
+            message: format!("The trip report was due {due} ({en})."),
+            message_id: format!("Laporan perjalanan jatuh tempo {due} ({id})."),
+        });
+    }
     out.sort_by_key(sort_key);
     Ok(out)
 }
@@ -343,8 +372,8 @@ fn sort_key(r: &Reminder) -> String {
 }
 
 /// What needs attention in your scope: agreements expiring, letters of intent not followed up,
-/// overdue workflow stages, annual reports due or late, dormant agreements, evaluations due;
-/// soonest first.
+/// overdue workflow stages, annual reports due or late, dormant agreements, evaluations due,
+/// trip reports late; soonest first.
 #[utoipa::path(
     get,
     path = "/v1/reminders",

@@ -82,6 +82,7 @@ pub async fn list(
     use serde_json::json;
     let cfg = &state.config;
     let defaults = jalin_domain::monitoring::MonitoringPolicy::default();
+    let td = jalin_domain::travel::TravelPolicy::default();
     let items = vec![
         setting(
             "calendar.cuti_bersama_is_working_day",
@@ -146,6 +147,55 @@ pub async fn list(
             Some("JALIN_REPORT_REMINDER_DAYS"),
             "Days before an annual report's due date from which it is reminded.",
             "DEFAULT.",
+        ),
+        setting(
+            "travel.lead_days",
+            json!({"kemendagri": cfg.travel.kemendagri_lead_days, "simpel": cfg.travel.simpel_lead_days}),
+            json!({"kemendagri": td.kemendagri_lead_days, "simpel": td.simpel_lead_days}),
+            Some("JALIN_TRAVEL_LEAD_DAYS"),
+            "Calendar days before departure by which a travel request reaches Kemendagri (SIOLA) and SIMPEL.",
+            "DEFAULT (DOMAIN.md §7).",
+        ),
+        setting(
+            "travel.delegation_cap",
+            json!(cfg.travel.delegation_cap),
+            json!(td.delegation_cap),
+            Some("JALIN_TRAVEL_DELEGATION_CAP"),
+            "Travellers in one delegation.",
+            "DEFAULT (DOMAIN.md §7: Kemendagri policy).",
+        ),
+        setting(
+            "travel.report_days",
+            json!(cfg.travel.report_days),
+            json!(td.report_days),
+            Some("JALIN_TRAVEL_REPORT_DAYS"),
+            "Days after return within which the trip report is due; later is flagged and reminded.",
+            "DEFAULT (DOMAIN.md §7).",
+        ),
+        setting(
+            "travel.personal_max_days",
+            json!({"worship": cfg.travel.max_days_worship, "medical": cfg.travel.max_days_medical, "family": cfg.travel.max_days_family}),
+            json!({"worship": td.max_days_worship, "medical": td.max_days_medical, "family": td.max_days_family}),
+            Some("JALIN_TRAVEL_PERSONAL_MAX_DAYS"),
+            "Longest personal trips (worship, medical treatment, family matters), in days.",
+            "DEFAULT: Permendagri 59/2019 arts. 25–26 name the reasons; the durations are product decisions.",
+        ),
+        setting(
+            "integrations.outbox",
+            json!({"max_attempts": cfg.integrations.max_attempts, "backoff_first_seconds": cfg.integrations.backoff_first_seconds,
+                   "backoff_max_seconds": cfg.integrations.backoff_max_seconds, "timeout_seconds": cfg.integrations.timeout_seconds}),
+            json!({"max_attempts": 8, "backoff_first_seconds": 2, "backoff_max_seconds": 900, "timeout_seconds": 10}),
+            Some("JALIN_OUTBOX_MAX_ATTEMPTS"),
+            "Delivery to the external systems: attempts before dead-lettering, exponential backoff with jitter, timeout (also JALIN_OUTBOX_BACKOFF_SECONDS, JALIN_OUTBOX_TIMEOUT_SECONDS).",
+            "Operational default.",
+        ),
+        setting(
+            "integrations.systems",
+            json!(cfg.integrations.systems.iter().map(|(s, l)| (s.as_str().to_owned(), json!({"url_configured": l.url.is_some(), "secrets": l.secrets.len()}))).collect::<serde_json::Map<_, _>>()),
+            json!({}),
+            Some("JALIN_SIOLA_URL"),
+            "Which external systems are reachable (a URL is configured) and how many signing secrets each has; without a URL, requests wait for the manual path.",
+            "Deployment (DOMAIN.md §7: the systems' real interfaces are not public).",
         ),
         setting(
             "http.idempotency_ttl_hours",

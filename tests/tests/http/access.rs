@@ -42,6 +42,15 @@ struct AgreementTarget {
     /// A draft evaluation, the action plan and a fiscal-2025 annual report in the same region.
     evaluation: String,
     report: String,
+    /// A drafted travel request of the same region.
+    travel: String,
+}
+
+fn travel_body(region: &str) -> serde_json::Value {
+    json!({"region_code": region, "trip_type": "official", "purpose": "Kunjungan kerja",
+        "destinations": [{"country": "AU", "city": "Brisbane"}], "departs_on": "2030-03-01", "returns_on": "2030-03-05",
+        "funding": {"source": "apbd"},
+        "travellers": [{"category": "civil_servant", "name": "Pegawai", "position": "Analis", "nip": "199001012015031001"}]})
 }
 
 /// Every answer of the default instrument: a complete evaluation.
@@ -126,12 +135,18 @@ fn agreement_targets(app: &TestApp) -> Vec<AgreementTarget> {
             .json(&json!({"region_code": region, "fiscal_year": 2025}))
             .send();
         assert_eq!(rep.status, 201, "{}", rep.body);
+        let trip = app
+            .req("POST", "/v1/travel-requests")
+            .json(&travel_body(region))
+            .send();
+        assert_eq!(trip.status, 201, "{}", trip.body);
         out.push(AgreementTarget {
             id,
             region,
             body,
             evaluation: e.json()["id"].as_str().unwrap().to_owned(),
             report: rep.json()["id"].as_str().unwrap().to_owned(),
+            travel: trip.json()["id"].as_str().unwrap().to_owned(),
         });
     }
     out
@@ -248,6 +263,7 @@ fn check(
                         format!("/v1/agreements/{}/evaluations", t.id),
                         format!("/v1/evaluations/{}", t.evaluation),
                         format!("/v1/annual-reports/{}", t.report),
+                        format!("/v1/travel-requests/{}", t.travel),
                     ] {
                         let got = app.req("GET", &path).bearer(token).send();
                         assert_eq!(
@@ -461,6 +477,110 @@ fn check(
                         t.region, got.body
                     );
                 }
+            }
+            Action::WriteTravel => {
+                for t in agreements {
+                    let want = match expected(role, *action, Some(t.region)) {
+                        200 => 201,
+                        _ => 403,
+                    };
+                    let got = app
+                        .req("POST", "/v1/travel-requests")
+                        .bearer(token)
+                        .json(&travel_body(t.region))
+                        .send();
+                    assert_eq!(
+                        got.status, want,
+                        "{role} drafts a trip for {}: {}",
+                        t.region, got.body
+                    );
+                }
+            }
+            Action::ReadTravellers => {
+                for t in agreements {
+                    let got = app
+                        .req("GET", &format!("/v1/travel-requests/{}", t.travel))
+                        .bearer(token)
+                        .send();
+                    let read = expected(role, Action::ReadAgreements, Some(t.region));
+                    assert_eq!(got.status, read, "{role} reads a trip in {}", t.region);
+                    if read == 200 {
+                        let shown = expected(role, *action, Some(t.region)) == 200;
+                        assert_eq!(
+                            got.json()["travellers"][0]["nip"].is_string(),
+                            shown,
+                            "{role} sees NIPs in {}",
+                            t.region
+                        );
+                    }
+                }
+            }
+            Action::RecommendTravel | Action::RecordTravelDecisions => {
+                // The permission gate comes first; past it, a draft can be neither recommended nor
+                // decided (409), so the matrix changes nothing.
+                let body = if *action == Action::RecommendTravel {
+                    json!({"action": "recommend", "letter_number": "1", "letter_date": "2030-01-01"})
+                } else {
+                    json!({"action": "record_decision", "system": "siola", "decision": "granted", "letter_number": "1", "letter_date": "2030-01-01", "document_id": "none"})
+                };
+                for t in agreements {
+                    let read = expected(role, Action::ReadAgreements, Some(t.region));
+                    let want = match (
+                        role.scope_for(*action),
+                        read,
+                        expected(role, *action, Some(t.region)),
+                    ) {
+                        (None, _, _) => 403,
+                        (Some(_), 404, _) => 404,
+                        (Some(_), _, 200) if *action == Action::RecommendTravel => 409,
+                        (Some(_), _, 200) => 422,
+                        (Some(_), _, other) => other,
+                    };
+                    let etag = app
+                        .get(&format!("/v1/travel-requests/{}", t.travel))
+                        .header("etag")
+                        .unwrap()
+                        .to_owned();
+                    let got = app
+                        .req("POST", &format!("/v1/travel-requests/{}/actions", t.travel))
+                        .bearer(token)
+                        .header("If-Match", &etag)
+                        .json(&body)
+                        .send();
+                    assert_eq!(
+                        got.status, want,
+                        "{role} {action} in {}: {}",
+                        t.region, got.body
+                    );
+                }
+            }
+            Action::ManageIntegrations => {
+                let s = app
+                    .req("GET", "/v1/integrations/deliveries")
+                    .bearer(token)
+                    .send()
+                    .status;
+                assert_eq!(s, expected(role, *action, None), "{role} reads deliveries");
+            }
+            Action::CallbackSiola | Action::CallbackSimpel | Action::CallbackExitPermit => {
+                // Only the system's service account holds these; no user role does.
+                let system = match action {
+                    Action::CallbackSiola => "siola",
+                    Action::CallbackSimpel => "simpel",
+                    _ => "exit-permit",
+                };
+                let s = app
+                    .req("POST", &format!("/v1/integrations/{system}/callbacks"))
+                    .bearer(token)
+                    .json(&json!({"type": "permit.decided", "travel_request_id": "x"}))
+                    .send()
+                    .status;
+                assert_eq!(
+                    s,
+                    expected(role, *action, None),
+                    "{role} posts a {system} callback"
+                );
+                assert_eq!(s, 403);
             }
             Action::WritePartners => {
                 let s = app.req("POST", "/v1/partners").bearer(token)

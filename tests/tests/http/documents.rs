@@ -4,9 +4,9 @@ use jalin_tests::{on_both_databases, Resp, TestApp};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-const BOUNDARY: &str = "jalin-test-boundary-7d3f";
+pub(crate) const BOUNDARY: &str = "jalin-test-boundary-7d3f";
 
-fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
+pub(crate) fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, filename, content) in parts {
         body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());

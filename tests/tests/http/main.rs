@@ -17,4 +17,5 @@ mod monitoring;
 mod reference;
 mod registry;
 mod transfer;
+mod travel;
 mod workflow;

@@ -1,0 +1,197 @@
+//! Delivering the outbox to SIOLA, SIMPEL and Exit Permit: each message is POSTed with its id as
+//! `Idempotency-Key` and `webhook-id`, signed (Standard Webhooks), with a timeout; failures are
+//! retried with capped exponential backoff and jitter, and dead-lettered after the configured
+//! attempts. Several servers may run this at once: claiming leases messages (PostgreSQL skips
+//! rows another server holds).
+
+use chrono::{Duration, NaiveDateTime, Utc};
+use jalin_domain::travel::ExternalSystem;
+use jalin_persistence::outbox::{self, Message};
+use jalin_persistence::{write_transaction, DbConnection};
+
+use crate::config::Integrations;
+use crate::error::ApiError;
+
+/// What one pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub delivered: usize,
+    pub retrying: usize,
+    pub dead: usize,
+}
+
+/// The delay before attempt `attempts + 1`: first × 2^attempts, capped, then between half and
+/// all of it (jitter, so retries from many messages do not arrive together).
+pub fn backoff(cfg: &Integrations, attempts: u32, jitter: f64) -> Duration {
+    let base = u64::from(cfg.backoff_first_seconds)
+        .saturating_mul(1u64 << attempts.min(30))
+        .min(u64::from(cfg.backoff_max_seconds));
+    let ms = (base as f64 * 1000.0 * (0.5 + 0.5 * jitter.clamp(0.0, 1.0))) as i64;
+    Duration::milliseconds(ms.max(1))
+}
+
+fn jitter() -> f64 {
+    let mut b = [0u8; 2];
+    let _ = getrandom::fill(&mut b);
+    f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX)
+}
+
+fn agent(cfg: &Integrations) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(u64::from(
+            cfg.timeout_seconds,
+        ))))
+        .http_status_as_error(false)
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .provider(ureq::tls::TlsProvider::NativeTls)
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+/// The outcome of one attempt.
+enum Attempt {
+    Delivered(u16),
+    /// Worth retrying: network error, timeout, 408, 429, 5xx.
+    Retry(Option<u16>, String),
+    /// The receiver refused the message itself (other 4xx): retrying will not help.
+    Refused(u16, String),
+}
+
+fn attempt(agent: &ureq::Agent, cfg: &Integrations, m: &Message) -> Attempt {
+    let Some(system) = ExternalSystem::ALL
+        .into_iter()
+        .find(|s| s.as_str() == m.target)
+    else {
+        return Attempt::Refused(0, format!("unknown target {}", m.target));
+    };
+    let Some(link) = cfg.systems.get(&system) else {
+        return Attempt::Retry(None, "no endpoint configured".into());
+    };
+    let Some(base) = &link.url else {
+        return Attempt::Retry(None, "no endpoint configured".into());
+    };
+    let url = format!("{base}/travel-permit-requests");
+    let ts = Utc::now().timestamp();
+    let mut req = agent
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("idempotency-key", &m.id)
+        .header("webhook-id", &m.id)
+        .header("webhook-timestamp", &ts.to_string());
+    if let Some(secret) = link.secrets.first() {
+        req = req.header(
+            "webhook-signature",
+            &secret.sign(&m.id, ts, m.payload.as_bytes()),
+        );
+    }
+    match req.send(m.payload.as_bytes()) {
+        Ok(res) => {
+            let status = res.status().as_u16();
+            match status {
+                200..=299 => Attempt::Delivered(status),
+                408 | 429 | 500..=599 => Attempt::Retry(Some(status), format!("HTTP {status}")),
+                _ => Attempt::Refused(status, format!("HTTP {status}")),
+            }
+        }
+        Err(e) => Attempt::Retry(None, e.to_string()),
+    }
+}
+
+/// Delivers every message due at `now` (the server calls this on a schedule; tests and
+/// `jalin jobs run` call it directly). Only systems with a configured URL are claimed; the rest
+/// wait (an officer may use the manual path meanwhile).
+pub fn deliver_due(
+    conn: &mut DbConnection,
+    cfg: &Integrations,
+    now: NaiveDateTime,
+) -> Result<DeliveryReport, ApiError> {
+    let targets: Vec<String> = cfg
+        .systems
+        .iter()
+        .filter(|(_, l)| l.url.is_some())
+        .map(|(s, _)| s.as_str().to_owned())
+        .collect();
+    let lease = now + Duration::seconds(i64::from(cfg.timeout_seconds) * 2 + 5);
+    let agent = agent(cfg);
+    let mut report = DeliveryReport::default();
+    loop {
+        let batch = write_transaction(conn, |c| -> Result<Vec<Message>, ApiError> {
+            Ok(outbox::claim_due(c, now, lease, &targets, 20)?)
+        })?;
+        if batch.is_empty() {
+            return Ok(report);
+        }
+        for m in &batch {
+            let result = attempt(&agent, cfg, m);
+            let done_at = Utc::now().naive_utc();
+            write_transaction(conn, |c| -> Result<(), ApiError> {
+                match &result {
+                    Attempt::Delivered(status) => {
+                        outbox::mark_delivered(c, &m.id, i32::from(*status), done_at)?;
+                        report.delivered += 1;
+                    }
+                    Attempt::Retry(status, error) => {
+                        let attempts = m.attempts as u32 + 1;
+                        let dead = attempts >= cfg.max_attempts;
+                        let next = now + backoff(cfg, attempts - 1, jitter());
+                        outbox::mark_failed(
+                            c,
+                            &m.id,
+                            status.map(i32::from),
+                            error,
+                            next,
+                            dead,
+                            done_at,
+                        )?;
+                        if dead {
+                            report.dead += 1;
+                        } else {
+                            report.retrying += 1;
+                        }
+                    }
+                    Attempt::Refused(status, error) => {
+                        outbox::mark_failed(
+                            c,
+                            &m.id,
+                            Some(i32::from(*status)),
+                            error,
+                            now,
+                            true,
+                            done_at,
+                        )?;
+                        report.dead += 1;
+                    }
+                }
+                Ok(())
+            })?;
+            if let Attempt::Retry(_, e) | Attempt::Refused(_, e) = &result {
+                log::warn!("delivery {} to {} failed: {e}", m.id, m.target);
+            }
+        }
+        if batch.len() < 20 {
+            return Ok(report);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_jitter_between_half_and_all() {
+        let cfg = Integrations::default();
+        assert_eq!(backoff(&cfg, 0, 1.0), Duration::seconds(2));
+        assert_eq!(backoff(&cfg, 3, 1.0), Duration::seconds(16));
+        assert_eq!(backoff(&cfg, 3, 0.0), Duration::seconds(8));
+        assert_eq!(backoff(&cfg, 20, 1.0), Duration::seconds(900), "capped");
+        assert_eq!(
+            backoff(&cfg, 63, 1.0),
+            Duration::seconds(900),
+            "no overflow"
+        );
+    }
+}
