@@ -145,6 +145,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "300",
         "accepted clock difference of a signed callback's timestamp",
     ),
+    (
+        "JALIN_WEBHOOK_DISABLE_AFTER",
+        "10",
+        "failed webhook deliveries in a row before the endpoint is disabled",
+    ),
     ("RUST_LOG", "info", "log filter (env_logger syntax)"),
 ];
 
@@ -189,6 +194,8 @@ pub struct Integrations {
     pub timeout_seconds: u32,
     pub poll_milliseconds: u64,
     pub tolerance_seconds: i64,
+    /// Failed webhook deliveries in a row before the endpoint is disabled.
+    pub webhook_disable_after: u32,
 }
 
 impl Default for Integrations {
@@ -201,6 +208,7 @@ impl Default for Integrations {
             timeout_seconds: 10,
             poll_milliseconds: 1000,
             tolerance_seconds: 300,
+            webhook_disable_after: 10,
         }
     }
 }
@@ -525,6 +533,9 @@ impl Config {
                     "seconds from 1 to 86400",
                 )
             })?;
+        integrations.webhook_disable_after =
+            parse_num(get("JALIN_WEBHOOK_DISABLE_AFTER"), 10, 1..=1000)
+                .map_err(|v| bad("JALIN_WEBHOOK_DISABLE_AFTER", &v, "a number from 1 to 1000"))?;
         Ok(Config {
             travel,
             integrations,

@@ -1,4 +1,5 @@
-//! Delivering the outbox to SIOLA, SIMPEL and Exit Permit: each message is POSTed with its id as
+//! Delivering the outbox to SIOLA, SIMPEL and Exit Permit and to webhook endpoints (which are
+//! disabled after repeated failure): each message is POSTed with its id as
 //! `Idempotency-Key` and `webhook-id`, signed (Standard Webhooks), with a timeout; failures are
 //! retried with capped exponential backoff and jitter, and dead-lettered after the configured
 //! attempts. Several servers may run this at once: claiming leases messages (PostgreSQL skips
@@ -6,11 +7,14 @@
 
 use chrono::{Duration, NaiveDateTime, Utc};
 use jalin_domain::travel::ExternalSystem;
+use jalin_persistence::audit::{self, Actor, NewEvent};
 use jalin_persistence::outbox::{self, Message};
-use jalin_persistence::{write_transaction, DbConnection};
+use jalin_persistence::{webhooks, write_transaction, DbConnection};
+use serde_json::json;
 
 use crate::config::Integrations;
 use crate::error::ApiError;
+use crate::signature::Secret;
 
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -60,28 +64,50 @@ enum Attempt {
     Refused(u16, String),
 }
 
-fn attempt(agent: &ureq::Agent, cfg: &Integrations, m: &Message) -> Attempt {
-    let Some(system) = ExternalSystem::ALL
+/// Where a message goes and how it is signed.
+enum Destination {
+    Url(String, Option<Secret>),
+    /// The webhook endpoint is disabled or gone, or the system has no URL.
+    Closed,
+}
+
+fn destination(
+    conn: &mut DbConnection,
+    cfg: &Integrations,
+    m: &Message,
+) -> Result<Destination, ApiError> {
+    if let Some(endpoint) = m.target.strip_prefix("webhook:") {
+        return Ok(match webhooks::find(conn, endpoint)? {
+            Some(e) if e.active => Destination::Url(e.url, Secret::parse(&e.secret).ok()),
+            _ => Destination::Closed,
+        });
+    }
+    let link = ExternalSystem::ALL
         .into_iter()
         .find(|s| s.as_str() == m.target)
-    else {
-        return Attempt::Refused(0, format!("unknown target {}", m.target));
+        .and_then(|s| cfg.systems.get(&s));
+    Ok(
+        match link.and_then(|l| l.url.as_ref().map(|u| (u, l.secrets.first()))) {
+            Some((base, secret)) => {
+                Destination::Url(format!("{base}/travel-permit-requests"), secret.cloned())
+            }
+            None => Destination::Closed,
+        },
+    )
+}
+
+fn attempt(agent: &ureq::Agent, m: &Message, dest: &Destination) -> Attempt {
+    let Destination::Url(url, secret) = dest else {
+        return Attempt::Refused(0, "the destination is disabled or not configured".into());
     };
-    let Some(link) = cfg.systems.get(&system) else {
-        return Attempt::Retry(None, "no endpoint configured".into());
-    };
-    let Some(base) = &link.url else {
-        return Attempt::Retry(None, "no endpoint configured".into());
-    };
-    let url = format!("{base}/travel-permit-requests");
     let ts = Utc::now().timestamp();
     let mut req = agent
-        .post(&url)
+        .post(url)
         .header("content-type", "application/json")
         .header("idempotency-key", &m.id)
         .header("webhook-id", &m.id)
         .header("webhook-timestamp", &ts.to_string());
-    if let Some(secret) = link.secrets.first() {
+    if let Some(secret) = secret {
         req = req.header(
             "webhook-signature",
             &secret.sign(&m.id, ts, m.payload.as_bytes()),
@@ -114,20 +140,42 @@ pub fn deliver_due(
         .filter(|(_, l)| l.url.is_some())
         .map(|(s, _)| s.as_str().to_owned())
         .collect();
+    let system = Actor::system("outbox");
     let lease = now + Duration::seconds(i64::from(cfg.timeout_seconds) * 2 + 5);
     let agent = agent(cfg);
     let mut report = DeliveryReport::default();
     loop {
         let batch = write_transaction(conn, |c| -> Result<Vec<Message>, ApiError> {
-            Ok(outbox::claim_due(c, now, lease, &targets, 20)?)
+            Ok(outbox::claim_due(c, now, lease, &targets, true, 20)?)
         })?;
         if batch.is_empty() {
             return Ok(report);
         }
         for m in &batch {
-            let result = attempt(&agent, cfg, m);
+            let dest = destination(conn, cfg, m)?;
+            let result = attempt(&agent, m, &dest);
             let done_at = Utc::now().naive_utc();
             write_transaction(conn, |c| -> Result<(), ApiError> {
+                if let Some(endpoint) = m.target.strip_prefix("webhook:") {
+                    let ok = matches!(result, Attempt::Delivered(_));
+                    let limit = i32::try_from(cfg.webhook_disable_after).unwrap_or(i32::MAX);
+                    if !matches!(dest, Destination::Closed)
+                        && webhooks::record_outcome(c, endpoint, ok, limit, done_at)?
+                    {
+                        audit::append(
+                            c,
+                            NewEvent {
+                                actor: &system,
+                                action: "webhook_endpoint.disabled",
+                                record_type: "webhook_endpoint",
+                                record_id: endpoint,
+                                region_code: None,
+                                request_id: None,
+                                changes: json!({"active": {"before": true, "after": false}}),
+                            },
+                        )?;
+                    }
+                }
                 match &result {
                     Attempt::Delivered(status) => {
                         outbox::mark_delivered(c, &m.id, i32::from(*status), done_at)?;

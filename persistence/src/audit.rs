@@ -204,6 +204,8 @@ pub fn append(conn: &mut DbConnection, ev: NewEvent<'_>) -> Result<AuditEvent, D
     diesel::update(audit_head::table.find(1))
         .set(audit_head::hash.eq(&event.hash))
         .execute(conn)?;
+    // Domain events go to their webhook subscribers in this same transaction.
+    crate::webhooks::fan_out(conn, &event, None)?;
     Ok(event)
 }
 
@@ -252,6 +254,49 @@ pub fn list(
     }
     if let Some(b) = before {
         q = q.filter(ae::seq.lt(b));
+    }
+    Ok(q.load::<Row>(conn)?.into_iter().map(from_row).collect())
+}
+
+/// Published domain events (see `webhooks::is_domain_event`) after sequence `after`, oldest
+/// first, within `vis`; optionally of one record type, one record, or from one time on.
+pub fn domain_events(
+    conn: &mut DbConnection,
+    vis: &jalin_domain::access::Visibility,
+    after: Option<i64>,
+    record_type: Option<&str>,
+    record_id: Option<&str>,
+    since: Option<NaiveDateTime>,
+    limit: i64,
+) -> Result<Vec<AuditEvent>, DbError> {
+    use jalin_domain::access::Visibility;
+    let mut q = ae::table
+        .select(columns!())
+        .filter(ae::record_type.eq_any(crate::webhooks::PUBLISHED_RECORDS))
+        .filter(ae::action.not_like("%.personal_data_read"))
+        .order(ae::seq.asc())
+        .limit(limit)
+        .into_boxed();
+    q = match vis {
+        Visibility::All => q,
+        Visibility::Province(p) => q.filter(
+            ae::region_code
+                .eq(p.to_string())
+                .or(ae::region_code.like(format!("{p}.%"))),
+        ),
+        Visibility::Region(r) => q.filter(ae::region_code.eq(r.to_string())),
+    };
+    if let Some(t) = record_type {
+        q = q.filter(ae::record_type.eq(t.to_owned()));
+    }
+    if let Some(r) = record_id {
+        q = q.filter(ae::record_id.eq(r.to_owned()));
+    }
+    if let Some(s) = since {
+        q = q.filter(ae::occurred_at.ge(s));
+    }
+    if let Some(a) = after {
+        q = q.filter(ae::seq.gt(a));
     }
     Ok(q.load::<Row>(conn)?.into_iter().map(from_row).collect())
 }

@@ -22,6 +22,7 @@ pub mod registry;
 pub mod reports;
 pub mod schema;
 pub mod travel;
+pub mod webhooks;
 
 pub use db::{
     write_transaction, Backend, DatabaseUrl, DbConnection, DbError, Pool, PoolOptions,

@@ -74,13 +74,14 @@ pub fn enqueue(conn: &mut DbConnection, m: &Message) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Claims up to `limit` messages due at `now` for targets in `targets`, leasing them until
-/// `lease_until`. Call inside a write transaction.
+/// Claims up to `limit` messages due at `now` for the systems in `systems` (and every webhook
+/// endpoint when `webhooks`), leasing them until `lease_until`. Call inside a write transaction.
 pub fn claim_due(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
-    targets: &[String],
+    systems: &[String],
+    webhooks: bool,
     limit: i64,
 ) -> Result<Vec<Message>, DbError> {
     #[derive(diesel::QueryableByName)]
@@ -88,29 +89,38 @@ pub fn claim_due(
         #[diesel(sql_type = diesel::sql_types::Text)]
         id: String,
     }
-    if targets.is_empty() {
+    if systems.is_empty() && !webhooks {
         return Ok(Vec::new());
     }
     let ids: Vec<String> = match conn {
         DbConnection::Postgres(pg) => diesel::sql_query(
             "SELECT id FROM outbox WHERE status IN ('pending', 'delivering') AND next_attempt_at <= $1 \
-             AND target = ANY($2) ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED",
+             AND (target = ANY($2) OR ($3 AND target LIKE 'webhook:%')) \
+             ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED",
         )
         .bind::<diesel::sql_types::Timestamp, _>(now)
-        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(targets)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(systems)
+        .bind::<diesel::sql_types::Bool, _>(webhooks)
         .bind::<diesel::sql_types::BigInt, _>(limit)
         .load::<Id>(pg)?
         .into_iter()
         .map(|r| r.id)
         .collect(),
-        DbConnection::Sqlite(_) => ob::table
-            .select(ob::id)
-            .filter(ob::status.eq_any(["pending", "delivering"]))
-            .filter(ob::next_attempt_at.le(now))
-            .filter(ob::target.eq_any(targets))
-            .order(ob::next_attempt_at)
-            .limit(limit)
-            .load::<String>(conn)?,
+        DbConnection::Sqlite(_) => {
+            let mut q = ob::table
+                .select(ob::id)
+                .filter(ob::status.eq_any(["pending", "delivering"]))
+                .filter(ob::next_attempt_at.le(now))
+                .order(ob::next_attempt_at)
+                .limit(limit)
+                .into_boxed();
+            q = if webhooks {
+                q.filter(ob::target.eq_any(systems).or(ob::target.like("webhook:%")))
+            } else {
+                q.filter(ob::target.eq_any(systems))
+            };
+            q.load::<String>(conn)?
+        }
     };
     if ids.is_empty() {
         return Ok(Vec::new());

@@ -15,6 +15,7 @@ pub mod docs;
 pub mod documents;
 pub mod evaluation;
 pub mod evaluations;
+pub mod events;
 pub mod health;
 pub mod integrations;
 pub mod lifecycle;
@@ -195,6 +196,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             only("/v1/integrations/{system}/callbacks", "POST")
                 .route(web::post().to(integrations::callback)),
+        )
+        .service(get("/v1/events").route(web::get().to(events::list)))
+        .service(
+            only("/v1/webhook-endpoints", "GET, POST")
+                .route(web::get().to(events::list_endpoints))
+                .route(web::post().to(events::create)),
+        )
+        .service(
+            only("/v1/webhook-endpoints/{id}", "GET, PATCH, DELETE")
+                .route(web::get().to(events::get))
+                .route(web::patch().to(events::update))
+                .route(web::delete().to(events::delete)),
+        )
+        .service(
+            only("/v1/webhook-endpoints/{id}/replay", "POST").route(web::post().to(events::replay)),
         )
         .service(get("/v1/workflow-definitions").route(web::get().to(workflow::list)))
         .service(

@@ -561,6 +561,16 @@ fn check(
                     .send()
                     .status;
                 assert_eq!(s, expected(role, *action, None), "{role} reads deliveries");
+                let s = app
+                    .req("GET", "/v1/webhook-endpoints")
+                    .bearer(token)
+                    .send()
+                    .status;
+                assert_eq!(
+                    s,
+                    expected(role, *action, None),
+                    "{role} reads webhook endpoints"
+                );
             }
             Action::CallbackSiola | Action::CallbackSimpel | Action::CallbackExitPermit => {
                 // Only the system's service account holds these; no user role does.

@@ -10,6 +10,7 @@ mod contract;
 mod conventions;
 mod demo;
 mod documents;
+mod events;
 mod idempotency;
 mod identity;
 mod lifecycle;

@@ -1,0 +1,2 @@
+DROP INDEX audit_events_type_seq_idx;
+DROP TABLE webhook_endpoints;

@@ -1,0 +1,290 @@
+//! Webhook endpoints, and the fan-out that queues every domain event for the endpoints that
+//! subscribe to it — in the transaction that records the event, through the outbox.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::json;
+
+use crate::audit::AuditEvent;
+use crate::db::{DbConnection, DbError};
+use crate::outbox::{self, Message};
+use crate::schema::webhook_endpoints as we;
+
+/// The records whose events are published (the feed and webhooks); accounts, sign-ins and
+/// reads of personal data are not.
+pub const PUBLISHED_RECORDS: [&str; 3] = ["agreement", "travel_request", "annual_report"];
+
+/// Whether an audit event is a published domain event.
+pub fn is_domain_event(record_type: &str, action: &str) -> bool {
+    PUBLISHED_RECORDS.contains(&record_type) && !action.ends_with(".personal_data_read")
+}
+
+/// Whether `action` matches a subscription pattern: exact, `prefix.*`, or `*`.
+pub fn matches(pattern: &str, action: &str) -> bool {
+    pattern == "*"
+        || pattern == action
+        || pattern.strip_suffix(".*").is_some_and(|p| {
+            action
+                .strip_prefix(p)
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Endpoint {
+    pub id: String,
+    pub url: String,
+    pub description: Option<String>,
+    /// Comma-separated patterns.
+    pub event_types: String,
+    /// Only events of this region (a province includes its regencies/cities); none: all.
+    pub region_code: Option<String>,
+    pub secret: String,
+    pub active: bool,
+    pub consecutive_failures: i32,
+    pub disabled_reason: Option<String>,
+    pub created_by: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Endpoint {
+    /// Whether this endpoint wants `event`.
+    pub fn wants(&self, action: &str, region: Option<&str>) -> bool {
+        let in_region = match (&self.region_code, region) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(scope), Some(r)) => {
+                r == scope || (!scope.contains('.') && r.starts_with(&format!("{scope}.")))
+            }
+        };
+        in_region
+            && self
+                .event_types
+                .split(',')
+                .any(|p| matches(p.trim(), action))
+    }
+}
+
+macro_rules! columns {
+    () => {
+        (
+            we::id,
+            we::url,
+            we::description,
+            we::event_types,
+            we::region_code,
+            we::secret,
+            we::active,
+            we::consecutive_failures,
+            we::disabled_reason,
+            we::created_by,
+            we::version,
+            we::created_at,
+            we::updated_at,
+        )
+    };
+}
+
+pub fn insert(conn: &mut DbConnection, e: &Endpoint) -> Result<(), DbError> {
+    diesel::insert_into(we::table)
+        .values((
+            we::id.eq(&e.id),
+            we::url.eq(&e.url),
+            we::description.eq(&e.description),
+            we::event_types.eq(&e.event_types),
+            we::region_code.eq(&e.region_code),
+            we::secret.eq(&e.secret),
+            we::active.eq(e.active),
+            we::consecutive_failures.eq(e.consecutive_failures),
+            we::disabled_reason.eq(&e.disabled_reason),
+            we::created_by.eq(&e.created_by),
+            we::version.eq(e.version),
+            we::created_at.eq(e.created_at),
+            we::updated_at.eq(e.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn save(conn: &mut DbConnection, e: &Endpoint, expected: i64) -> Result<bool, DbError> {
+    Ok(diesel::update(
+        we::table
+            .filter(we::id.eq(&e.id))
+            .filter(we::version.eq(expected)),
+    )
+    .set((
+        we::url.eq(&e.url),
+        we::description.eq(&e.description),
+        we::event_types.eq(&e.event_types),
+        we::region_code.eq(&e.region_code),
+        we::active.eq(e.active),
+        we::consecutive_failures.eq(e.consecutive_failures),
+        we::disabled_reason.eq(&e.disabled_reason),
+        we::version.eq(e.version),
+        we::updated_at.eq(e.updated_at),
+    ))
+    .execute(conn)?
+        == 1)
+}
+
+pub fn delete(conn: &mut DbConnection, id: &str, expected: i64) -> Result<bool, DbError> {
+    Ok(diesel::delete(
+        we::table
+            .filter(we::id.eq(id))
+            .filter(we::version.eq(expected)),
+    )
+    .execute(conn)?
+        == 1)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Endpoint>, DbError> {
+    Ok(we::table
+        .select(columns!())
+        .filter(we::id.eq(id))
+        .first::<Endpoint>(conn)
+        .optional()?)
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Endpoint>, DbError> {
+    let mut q = we::table
+        .select(columns!())
+        .order(we::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(we::id.gt(a.to_owned()));
+    }
+    Ok(q.load::<Endpoint>(conn)?)
+}
+
+/// Records a delivery's outcome: success resets the failure count; a failure raises it and,
+/// at `disable_after`, disables the endpoint. Returns whether it was disabled now.
+pub fn record_outcome(
+    conn: &mut DbConnection,
+    id: &str,
+    ok: bool,
+    disable_after: i32,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let Some(e) = find(conn, id)? else {
+        return Ok(false);
+    };
+    if ok {
+        if e.consecutive_failures != 0 {
+            diesel::update(we::table.find(id))
+                .set(we::consecutive_failures.eq(0))
+                .execute(conn)?;
+        }
+        return Ok(false);
+    }
+    let failures = e.consecutive_failures + 1;
+    let disable = e.active && failures >= disable_after;
+    diesel::update(we::table.find(id))
+        .set((
+            we::consecutive_failures.eq(failures),
+            we::active.eq(e.active && !disable),
+            we::disabled_reason.eq(if disable {
+                Some(format!("{failures} failed deliveries in a row"))
+            } else {
+                e.disabled_reason.clone()
+            }),
+            we::version.eq(if disable { e.version + 1 } else { e.version }),
+            we::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(disable)
+}
+
+/// The Standard Webhooks payload of an event: thin (what happened to which record); the
+/// receiver reads the record through the API with its own permissions.
+pub fn payload(event: &AuditEvent) -> String {
+    json!({
+        "type": event.action,
+        "timestamp": event.occurred_at.and_utc().to_rfc3339(),
+        "data": {
+            "event_id": event.id,
+            "seq": event.seq,
+            "record_type": event.record_type,
+            "record_id": event.record_id,
+            "region_code": event.region_code,
+        }
+    })
+    .to_string()
+}
+
+/// Queues `event` for every active endpoint that wants it (called inside the transaction that
+/// appends the event). `only` limits it to one endpoint (replay).
+pub fn fan_out(
+    conn: &mut DbConnection,
+    event: &AuditEvent,
+    only: Option<&str>,
+) -> Result<usize, DbError> {
+    if !is_domain_event(&event.record_type, &event.action) {
+        return Ok(0);
+    }
+    let endpoints: Vec<Endpoint> = we::table
+        .select(columns!())
+        .filter(we::active.eq(true))
+        .load::<Endpoint>(conn)?;
+    let mut n = 0;
+    for e in endpoints
+        .iter()
+        .filter(|e| only.is_none_or(|o| o == e.id))
+        .filter(|e| e.wants(&event.action, event.region_code.as_deref()))
+    {
+        let now = event.occurred_at;
+        outbox::enqueue(
+            conn,
+            &Message {
+                id: uuid::Uuid::now_v7().to_string(),
+                target: format!("webhook:{}", e.id),
+                kind: event.action.clone(),
+                record_id: event.record_id.clone(),
+                region_code: event.region_code.clone(),
+                payload: payload(event),
+                status: "pending".into(),
+                attempts: 0,
+                next_attempt_at: now,
+                last_error: None,
+                last_status: None,
+                created_at: now,
+                updated_at: now,
+                delivered_at: None,
+            },
+        )?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_exactly_by_prefix_or_everything() {
+        assert!(matches("*", "agreement.created"));
+        assert!(matches("agreement.*", "agreement.created"));
+        assert!(!matches("agreement.*", "agreements.created"));
+        assert!(matches(
+            "travel_request.submitted",
+            "travel_request.submitted"
+        ));
+        assert!(!matches(
+            "travel_request.submitted",
+            "travel_request.recommended"
+        ));
+        assert!(is_domain_event("agreement", "agreement.updated"));
+        assert!(!is_domain_event(
+            "travel_request",
+            "travel_request.personal_data_read"
+        ));
+        assert!(!is_domain_event("user", "user.created"));
+    }
+}
