@@ -98,7 +98,7 @@ use crate::routes;
         routes::documents::get,
         routes::documents::content,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &Webhooks),
     components(
         schemas(
             crate::problem::ProblemBody,
@@ -122,6 +122,117 @@ use crate::routes;
     )
 )]
 struct ApiDoc;
+
+/// What jalin sends (OpenAPI 3.1 `webhooks`): permit requests to SIOLA, SIMPEL and Exit Permit,
+/// and domain events to subscribed endpoints. Both are signed with Standard Webhooks headers.
+struct Webhooks;
+
+impl utoipa::Modify for Webhooks {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::content::ContentBuilder;
+        use utoipa::openapi::path::{
+            HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
+        };
+        use utoipa::openapi::request_body::RequestBodyBuilder;
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{Ref, Required, ResponseBuilder};
+        let headers = || {
+            [
+                ("webhook-id", "The message id; also `Idempotency-Key`. Deduplicate by it."),
+                ("webhook-timestamp", "Seconds since the epoch."),
+                ("webhook-signature", "`v1,{base64 HMAC-SHA256 of id.timestamp.body}` with the shared `whsec_` secret."),
+            ]
+            .into_iter()
+            .map(|(name, description)| {
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::True)
+                    .description(Some(description))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .build()
+            })
+            .collect::<Vec<_>>()
+        };
+        let op = |id: &str,
+                  summary: &str,
+                  body: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| {
+            OperationBuilder::new()
+                .operation_id(Some(id))
+                .tag("integrations")
+                .summary(Some(summary))
+                .parameters(Some(headers()))
+                .request_body(Some(
+                    RequestBodyBuilder::new()
+                        .content("application/json", ContentBuilder::new().schema(Some(body)).build())
+                        .required(Some(Required::True))
+                        .build(),
+                ))
+                .response("2XX", ResponseBuilder::new().description("Accepted; anything else is retried with backoff (4xx other than 408/429: dead-lettered)."))
+                .build()
+        };
+        let event = ObjectBuilder::new()
+            .property(
+                "type",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .examples(["agreement.updated"]),
+            )
+            .property(
+                "timestamp",
+                ObjectBuilder::new().schema_type(Type::String).format(Some(
+                    utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                        utoipa::openapi::schema::KnownFormat::DateTime,
+                    ),
+                )),
+            )
+            .property(
+                "data",
+                ObjectBuilder::new()
+                    .property("event_id", ObjectBuilder::new().schema_type(Type::String))
+                    .property("seq", ObjectBuilder::new().schema_type(Type::Integer))
+                    .property(
+                        "record_type",
+                        ObjectBuilder::new().schema_type(Type::String),
+                    )
+                    .property("record_id", ObjectBuilder::new().schema_type(Type::String))
+                    .property(
+                        "region_code",
+                        ObjectBuilder::new().schema_type(Type::String),
+                    ),
+            )
+            .required("type")
+            .required("timestamp")
+            .required("data")
+            .build();
+        doc.webhooks = Some(
+            PathsBuilder::new()
+                .path(
+                    "permitRequested",
+                    PathItem::new(
+                        HttpMethod::Post,
+                        op(
+                            "permitRequested",
+                            "A travel permit request, POSTed to `{system base URL}/travel-permit-requests`; the decision comes back as a callback.",
+                            Ref::from_schema_name("PermitRequest").into(),
+                        ),
+                    ),
+                )
+                .path(
+                    "domainEvent",
+                    PathItem::new(
+                        HttpMethod::Post,
+                        op(
+                            "domainEvent",
+                            "A domain event, POSTed to a subscribed webhook endpoint's URL.",
+                            event.into(),
+                        ),
+                    ),
+                )
+                .build(),
+        );
+    }
+}
 
 /// The two ways to authenticate: a user's token from `/v1/auth/login`, or a service account's
 /// token from `/v1/auth/token` (OAuth 2.0 client credentials) carrying scopes.

@@ -263,3 +263,14 @@ pub fn documents(
         .order(td::id)
         .load::<TravelDocument>(conn)?)
 }
+
+/// Locks a request's row until the transaction ends (PostgreSQL; SQLite's write transaction
+/// already holds the database), so concurrent callbacks about it apply one after the other.
+pub fn lock(conn: &mut DbConnection, id: &str) -> Result<(), DbError> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT id FROM travel_requests WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::Text, _>(id)
+            .execute(pg)?;
+    }
+    Ok(())
+}

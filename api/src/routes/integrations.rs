@@ -360,6 +360,9 @@ pub async fn callback(
     let raw: Value = serde_json::from_slice(&body).map_err(bad_body)?;
     let result = state
         .write(move |c| {
+            // Callbacks about one request apply one at a time, so a message delivered twice at
+            // once is still seen as a duplicate.
+            travel::lock(c, &payload.travel_request_id)?;
             if let Some(seen) = outbox::find_inbound(c, system.as_str(), &message_id)? {
                 return Ok(CallbackResult {
                     outcome: "duplicate".into(),
@@ -384,7 +387,9 @@ pub async fn callback(
                             .map_err(|e| ApiError::internal(e.to_string()))?;
                         r.version += 1;
                         r.updated_at = Utc::now().naive_utc();
-                        travel::save(c, &r, r.version - 1)?;
+                        if !travel::save(c, &r, r.version - 1)? {
+                            return Err(ApiError::PreconditionFailed);
+                        }
                     }
                     "recorded"
                 }

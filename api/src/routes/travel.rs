@@ -679,7 +679,9 @@ pub fn apply_decision(
     r.records = json_of(&rec)?;
     r.version += 1;
     r.updated_at = now;
-    travel::save(c, r, r.version - 1)?;
+    if !travel::save(c, r, r.version - 1)? {
+        return Err(ApiError::PreconditionFailed);
+    }
     audit_travel(
         c,
         actor,

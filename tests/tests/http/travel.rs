@@ -642,6 +642,23 @@ fn callbacks_scenario(app: &TestApp) {
     );
     assert_eq!(stale.json()["outcome"], "stale");
     assert_eq!(stage(app, &id), "exit_permit");
+    // The same message delivered twice at once: applied once, the other a duplicate.
+    let ack =
+        json!({"type": "request.received", "travel_request_id": id, "external_reference": "EP-77"});
+    let outcomes: Vec<String> = std::thread::scope(|s| {
+        let a = s.spawn(|| callback(app, &token, "exit-permit", EXIT_SECRET, "exit-ack", &ack));
+        let b = s.spawn(|| callback(app, &token, "exit-permit", EXIT_SECRET, "exit-ack", &ack));
+        [a.join().unwrap(), b.join().unwrap()]
+            .iter()
+            .map(|r| {
+                assert_eq!(r.status, 200, "{}", r.body);
+                r.json()["outcome"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    });
+    let mut sorted = outcomes.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["duplicate", "recorded"], "{outcomes:?}");
     let refused = callback(
         app,
         &token,
