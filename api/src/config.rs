@@ -150,6 +150,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "10",
         "failed webhook deliveries in a row before the endpoint is disabled",
     ),
+    (
+        "JALIN_PUBLIC_RATE_PER_MINUTE",
+        "120",
+        "requests per minute per client address to the public feed (`/v1/public/*`); more: 429",
+    ),
     ("RUST_LOG", "info", "log filter (env_logger syntax)"),
 ];
 
@@ -174,6 +179,8 @@ pub struct Config {
     pub monitoring: MonitoringPolicy,
     pub travel: TravelPolicy,
     pub integrations: Integrations,
+    /// Requests per minute per client address to `/v1/public/*`.
+    pub public_rate_per_minute: u32,
 }
 
 /// One external system's side of the integration.
@@ -536,7 +543,16 @@ impl Config {
         integrations.webhook_disable_after =
             parse_num(get("JALIN_WEBHOOK_DISABLE_AFTER"), 10, 1..=1000)
                 .map_err(|v| bad("JALIN_WEBHOOK_DISABLE_AFTER", &v, "a number from 1 to 1000"))?;
+        let public_rate_per_minute =
+            parse_num(get("JALIN_PUBLIC_RATE_PER_MINUTE"), 120, 1..=100_000).map_err(|v| {
+                bad(
+                    "JALIN_PUBLIC_RATE_PER_MINUTE",
+                    &v,
+                    "a number from 1 to 100000",
+                )
+            })?;
         Ok(Config {
+            public_rate_per_minute,
             travel,
             integrations,
             monitoring,

@@ -310,8 +310,8 @@ impl ApiError {
                 "rate_limited",
                 Text::new("Too many attempts", "Terlalu banyak percobaan"),
                 Text::new(
-                    format!("Too many failed attempts; retry after {retry_after_secs} seconds."),
-                    format!("Terlalu banyak percobaan gagal; coba lagi setelah {retry_after_secs} detik."),
+                    format!("Too many requests or failed attempts; retry after {retry_after_secs} seconds."),
+                    format!("Terlalu banyak permintaan atau percobaan gagal; coba lagi setelah {retry_after_secs} detik."),
                 ),
             ),
             Self::Conflict { code, detail } => Problem::new(

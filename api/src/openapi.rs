@@ -85,6 +85,22 @@ use crate::routes;
         routes::events::update,
         routes::events::delete,
         routes::events::replay,
+        routes::coordination::create_potential,
+        routes::coordination::region_potentials,
+        routes::coordination::search_potentials,
+        routes::coordination::update_potential,
+        routes::coordination::matches,
+        routes::coordination::create_meeting,
+        routes::coordination::list_meetings,
+        routes::coordination::get_meeting,
+        routes::coordination::follow_up,
+        routes::coordination::create_practice,
+        routes::coordination::list_practices,
+        routes::coordination::get_practice,
+        routes::coordination::update_practice,
+        routes::coordination::act_on_practice,
+        routes::public::agreements,
+        routes::public::good_practices,
         routes::workflow::list,
         routes::cases::get,
         routes::cases::act,
@@ -293,6 +309,12 @@ impl utoipa::Modify for Security {
                 jalin_domain::access::Action::CallbackSiola => "post SIOLA callbacks",
                 jalin_domain::access::Action::CallbackSimpel => "post SIMPEL callbacks",
                 jalin_domain::access::Action::CallbackExitPermit => "post Exit Permit callbacks",
+                jalin_domain::access::Action::WriteMeetings => {
+                    "record coordination meetings and their recommendations"
+                }
+                jalin_domain::access::Action::PublishPractices => {
+                    "review and publish good practices"
+                }
             };
             (a.as_str(), what)
         }));

@@ -84,6 +84,7 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
         &secret,
         Duration::from_secs(u64::from(config.jwt_ttl_minutes) * 60),
     );
+    let public_rate = config.public_rate_per_minute;
     let throttle = LoginThrottle::new(
         config.login_max_failures,
         Duration::from_secs(u64::from(config.login_lockout_seconds)),
@@ -103,6 +104,7 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
         keys: Arc::new(keys),
         throttle: Arc::new(throttle),
         storage,
+        public_limiter: Arc::new(crate::routes::public::Limiter::new(public_rate)),
     })
 }
 

@@ -19,6 +19,8 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub throttle: Arc<LoginThrottle>,
     pub storage: Storage,
+    /// Requests per client address to the public feed.
+    pub public_limiter: Arc<crate::routes::public::Limiter>,
 }
 
 impl AppState {

@@ -95,6 +95,8 @@ string_enum! {
         CallbackSiola => "integrations:siola",
         CallbackSimpel => "integrations:simpel",
         CallbackExitPermit => "integrations:exit_permit",
+        WriteMeetings => "meetings:write",
+        PublishPractices => "practices:publish",
     }
 }
 
@@ -136,6 +138,8 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::Admin, A::RecordTravelDecisions, S::All),
     (R::Admin, A::ReadTravellers, S::All),
     (R::Admin, A::ManageIntegrations, S::All),
+    (R::Admin, A::WriteMeetings, S::All),
+    (R::Admin, A::PublishPractices, S::All),
     (R::CentralReviewer, A::ReadReference, S::All),
     (R::CentralReviewer, A::ReadUsers, S::All),
     (R::CentralReviewer, A::ReadAudit, S::All),
@@ -143,6 +147,8 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::CentralReviewer, A::VerifyEvaluations, S::All),
     (R::CentralReviewer, A::RecordTravelDecisions, S::All),
     (R::CentralReviewer, A::ReadTravellers, S::All),
+    (R::CentralReviewer, A::WriteMeetings, S::All),
+    (R::CentralReviewer, A::PublishPractices, S::All),
     (R::ProvinceOfficer, A::ReadReference, S::All),
     (R::ProvinceOfficer, A::ReadUsers, S::Subtree),
     (R::ProvinceOfficer, A::ReadAgreements, S::Subtree),
@@ -156,6 +162,8 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::ProvinceOfficer, A::RecommendTravel, S::Subtree),
     (R::ProvinceOfficer, A::RecordTravelDecisions, S::Subtree),
     (R::ProvinceOfficer, A::ReadTravellers, S::Subtree),
+    (R::ProvinceOfficer, A::WriteMeetings, S::Subtree),
+    (R::ProvinceOfficer, A::PublishPractices, S::Subtree),
     (R::RegionOfficer, A::ReadReference, S::All),
     (R::RegionOfficer, A::ReadAgreements, S::Own),
     (R::RegionOfficer, A::WriteAgreements, S::Own),
@@ -165,6 +173,7 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::RegionOfficer, A::WriteReports, S::Own),
     (R::RegionOfficer, A::WriteTravel, S::Own),
     (R::RegionOfficer, A::ReadTravellers, S::Own),
+    (R::RegionOfficer, A::WriteMeetings, S::Own),
     (R::AgencyOfficer, A::ReadReference, S::All),
     (R::AgencyOfficer, A::ReadAgreements, S::Own),
     (R::AgencyOfficer, A::WriteActivities, S::Own),

@@ -6,6 +6,7 @@ pub mod access;
 pub mod agreement;
 pub mod calendar;
 pub mod case;
+pub mod coordination;
 pub mod country;
 pub mod deadlines;
 pub mod evaluation;

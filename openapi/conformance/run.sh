@@ -34,7 +34,9 @@ data=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 admin_password="conformance-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
+# The public feed's rate limit is tested on its own; here it would only hide the logic behind it.
 JALIN_BOOTSTRAP_ADMIN_PASSWORD="$admin_password" \
+JALIN_PUBLIC_RATE_PER_MINUTE=100000 \
 JALIN_DATA_DIR="$data" JALIN_LISTEN="127.0.0.1:$port" RUST_LOG=warn target/debug/jalin serve >"$data/server.log" 2>&1 &
 pid=$!
 cleanup() {

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod audit;
 pub mod canonical;
 pub mod cases;
+pub mod coordination;
 pub mod db;
 pub mod documents;
 pub mod evaluations;

@@ -400,3 +400,87 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    potentials (id) {
+        id -> Text,
+        region_code -> Text,
+        province_code -> Text,
+        sector -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        figures -> Nullable<Text>,
+        needs -> Nullable<Text>,
+        search_text -> Text,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> Text,
+        region_code -> Nullable<Text>,
+        province_code -> Nullable<Text>,
+        kind -> Text,
+        title -> Text,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        place -> Text,
+        organiser -> Text,
+        participants -> Text,
+        agenda -> Nullable<Text>,
+        audience -> Text,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recommendations (id) {
+        id -> Text,
+        meeting_id -> Text,
+        number -> Integer,
+        text -> Text,
+        owner_region_code -> Nullable<Text>,
+        owner_province_code -> Nullable<Text>,
+        owner_agency -> Nullable<Text>,
+        due_on -> Nullable<Date>,
+        status -> Text,
+        notes -> Text,
+        agreement_ids -> Text,
+        region_codes -> Text,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    good_practices (id) {
+        id -> Text,
+        region_code -> Text,
+        province_code -> Text,
+        title -> Text,
+        context -> Text,
+        actions -> Text,
+        results -> Text,
+        figures -> Text,
+        lessons -> Text,
+        agreement_ids -> Text,
+        activity_ids -> Text,
+        status -> Text,
+        review_note -> Nullable<Text>,
+        reviewed_by -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+diesel::allow_tables_to_appear_in_same_query!(agreements, regions);

@@ -217,16 +217,20 @@ fn invalid(pointer: &str, code: &str, en: &str, id: &str) -> ApiError {
     ApiError::Validation(vec![FieldIssue::pointer(pointer, code, Text::new(en, id))])
 }
 
-fn check_url(url: &str) -> Result<(), ApiError> {
-    if url.starts_with("https://") || url.starts_with("http://") {
-        Ok(())
-    } else {
-        Err(invalid(
+fn check_url(raw: &str) -> Result<(), ApiError> {
+    match url::Url::parse(raw) {
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some_and(|h| !h.is_empty()) =>
+        {
+            Ok(())
+        }
+        _ => Err(invalid(
             "/url",
             "invalid_url",
-            "an http(s) URL",
-            "URL http(s)",
-        ))
+            "an http(s) URL with a host",
+            "URL http(s) dengan host",
+        )),
     }
 }
 

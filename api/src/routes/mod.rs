@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod cases;
+pub mod coordination;
 pub mod docs;
 pub mod documents;
 pub mod evaluation;
@@ -21,6 +22,7 @@ pub mod integrations;
 pub mod lifecycle;
 pub mod monitoring;
 pub mod partners;
+pub mod public;
 pub mod reference;
 pub mod reports;
 pub mod service_accounts;
@@ -212,6 +214,42 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             only("/v1/webhook-endpoints/{id}/replay", "POST").route(web::post().to(events::replay)),
         )
+        .service(
+            only("/v1/regions/{code}/potentials", "GET, POST")
+                .route(web::get().to(coordination::region_potentials))
+                .route(web::post().to(coordination::create_potential)),
+        )
+        .service(get("/v1/potentials").route(web::get().to(coordination::search_potentials)))
+        .service(
+            only("/v1/potentials/{id}", "PUT").route(web::put().to(coordination::update_potential)),
+        )
+        .service(get("/v1/matches").route(web::get().to(coordination::matches)))
+        .service(
+            only("/v1/meetings", "GET, POST")
+                .route(web::get().to(coordination::list_meetings))
+                .route(web::post().to(coordination::create_meeting)),
+        )
+        .service(get("/v1/meetings/{id}").route(web::get().to(coordination::get_meeting)))
+        .service(
+            only("/v1/recommendations/{id}", "PATCH")
+                .route(web::patch().to(coordination::follow_up)),
+        )
+        .service(
+            only("/v1/good-practices", "GET, POST")
+                .route(web::get().to(coordination::list_practices))
+                .route(web::post().to(coordination::create_practice)),
+        )
+        .service(
+            only("/v1/good-practices/{id}", "GET, PUT")
+                .route(web::get().to(coordination::get_practice))
+                .route(web::put().to(coordination::update_practice)),
+        )
+        .service(
+            only("/v1/good-practices/{id}/actions", "POST")
+                .route(web::post().to(coordination::act_on_practice)),
+        )
+        .service(get("/v1/public/agreements").route(web::get().to(public::agreements)))
+        .service(get("/v1/public/good-practices").route(web::get().to(public::good_practices)))
         .service(get("/v1/workflow-definitions").route(web::get().to(workflow::list)))
         .service(
             get("/v1/workflow-definitions/{key}/versions/{version}")

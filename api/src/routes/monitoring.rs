@@ -47,6 +47,8 @@ pub enum ReminderKind {
     EvaluationDue,
     /// A trip report not filed within the configured days after return (DEFAULT 14).
     TripReportLate,
+    /// A meeting's recommendation past its due date and not done.
+    RecommendationOverdue,
 }
 
 impl ReminderKind {
@@ -60,6 +62,7 @@ impl ReminderKind {
             Self::Dormant => "dormant",
             Self::EvaluationDue => "evaluation_due",
             Self::TripReportLate => "trip_report_late",
+            Self::RecommendationOverdue => "recommendation_overdue",
         }
     }
 }
@@ -83,7 +86,7 @@ pub struct Reminder {
     /// For `expiring`: the narrowest window it falls into.
     pub window_days: Option<u32>,
     pub region_code: String,
-    /// `agreement`, `annual_report` or `travel_request`.
+    /// `agreement`, `annual_report`, `travel_request` or `recommendation`.
     pub record_type: String,
     /// The agreement, or the report if one was started.
     pub record_id: Option<String>,
@@ -354,6 +357,39 @@ pub fn reminders(
             title: t.purpose.chars().take(200).collect(),
             message: format!("The trip report was due {due} ({en})."),
             message_id: format!("Laporan perjalanan jatuh tempo {due} ({id})."),
+        });
+    }
+    for r in crate::routes::coordination::overdue(c, vis, today)? {
+        let owner = r.owner_region_code.clone().unwrap_or_default();
+        if region.is_some_and(|want| {
+            if want.is_province() {
+                r.owner_province_code.as_deref() != Some(want.as_str())
+            } else {
+                r.owner_region_code.as_deref() != Some(want.as_str())
+            }
+        }) {
+            continue;
+        }
+        let Some(due) = r.due_on else { continue };
+        let (en, id) = days_word((due - today).num_days());
+        out.push(Reminder {
+            kind: ReminderKind::RecommendationOverdue,
+            due_on: due,
+            days: (due - today).num_days(),
+            window_days: None,
+            region_code: owner,
+            record_type: "recommendation".into(),
+            record_id: Some(r.id.clone()),
+            reference_number: Some(format!("#{}", r.number)),
+            title: r.text.chars().take(200).collect(),
+            message: format!(
+                "Recommendation #{} was due {due} ({en}); record its follow-up.",
+                r.number
+            ),
+            message_id: format!(
+                "Rekomendasi #{} jatuh tempo {due} ({id}); catat tindak lanjutnya.",
+                r.number
+            ),
         });
     }
     out.sort_by_key(sort_key);

@@ -44,6 +44,20 @@ struct AgreementTarget {
     report: String,
     /// A drafted travel request of the same region.
     travel: String,
+    /// A draft good practice and a meeting organised by the same region.
+    practice: String,
+    meeting: String,
+}
+
+fn practice_body(region: &str) -> serde_json::Value {
+    json!({"region_code": region, "title": "Praktik baik", "context": "Konteks", "actions": "Tindakan",
+        "results": "Hasil", "lessons": "Pelajaran"})
+}
+
+fn meeting_body(region: Option<&str>) -> serde_json::Value {
+    json!({"kind": "coordination_meeting", "title": "Rapat koordinasi", "starts_on": "2026-03-10", "place": "Semarang",
+        "organiser": "Biro", "region_code": region,
+        "recommendations": [{"number": 1, "text": "Susun rencana aksi", "owner_region_code": region, "due_on": "2030-01-01"}]})
 }
 
 fn travel_body(region: &str) -> serde_json::Value {
@@ -140,6 +154,16 @@ fn agreement_targets(app: &TestApp) -> Vec<AgreementTarget> {
             .json(&travel_body(region))
             .send();
         assert_eq!(trip.status, 201, "{}", trip.body);
+        let practice = app
+            .req("POST", "/v1/good-practices")
+            .json(&practice_body(region))
+            .send();
+        assert_eq!(practice.status, 201, "{}", practice.body);
+        let meeting = app
+            .req("POST", "/v1/meetings")
+            .json(&meeting_body(Some(region)))
+            .send();
+        assert_eq!(meeting.status, 201, "{}", meeting.body);
         out.push(AgreementTarget {
             id,
             region,
@@ -147,6 +171,8 @@ fn agreement_targets(app: &TestApp) -> Vec<AgreementTarget> {
             evaluation: e.json()["id"].as_str().unwrap().to_owned(),
             report: rep.json()["id"].as_str().unwrap().to_owned(),
             travel: trip.json()["id"].as_str().unwrap().to_owned(),
+            practice: practice.json()["id"].as_str().unwrap().to_owned(),
+            meeting: meeting.json()["id"].as_str().unwrap().to_owned(),
         });
     }
     out
@@ -264,6 +290,8 @@ fn check(
                         format!("/v1/evaluations/{}", t.evaluation),
                         format!("/v1/annual-reports/{}", t.report),
                         format!("/v1/travel-requests/{}", t.travel),
+                        format!("/v1/good-practices/{}", t.practice),
+                        format!("/v1/meetings/{}", t.meeting),
                     ] {
                         let got = app.req("GET", &path).bearer(token).send();
                         assert_eq!(
@@ -550,6 +578,71 @@ fn check(
                     assert_eq!(
                         got.status, want,
                         "{role} {action} in {}: {}",
+                        t.region, got.body
+                    );
+                }
+            }
+            Action::WriteMeetings => {
+                for t in agreements {
+                    let want = match expected(role, *action, Some(t.region)) {
+                        200 => 201,
+                        _ => 403,
+                    };
+                    let got = app
+                        .req("POST", "/v1/meetings")
+                        .bearer(token)
+                        .json(&meeting_body(Some(t.region)))
+                        .send();
+                    assert_eq!(
+                        got.status, want,
+                        "{role} records a meeting of {}: {}",
+                        t.region, got.body
+                    );
+                }
+                let central = app
+                    .req("POST", "/v1/meetings")
+                    .bearer(token)
+                    .json(&meeting_body(None))
+                    .send()
+                    .status;
+                let want = if role.scope_for(*action) == Some(jalin_domain::access::Scope::All) {
+                    201
+                } else {
+                    403
+                };
+                assert_eq!(central, want, "{role} records a central meeting");
+            }
+            Action::PublishPractices => {
+                // Past the permission gate a draft cannot be published (409): nothing changes.
+                for t in agreements {
+                    let read = expected(role, Action::ReadAgreements, Some(t.region));
+                    let want = match (
+                        role.scope_for(*action),
+                        read,
+                        expected(role, *action, Some(t.region)),
+                    ) {
+                        (None, _, _) => 403,
+                        (Some(_), 404, _) => 404,
+                        (Some(_), _, 200) => 409,
+                        (Some(_), _, other) => other,
+                    };
+                    let etag = app
+                        .get(&format!("/v1/good-practices/{}", t.practice))
+                        .header("etag")
+                        .unwrap()
+                        .to_owned();
+                    let got = app
+                        .req(
+                            "POST",
+                            &format!("/v1/good-practices/{}/actions", t.practice),
+                        )
+                        .bearer(token)
+                        .header("If-Match", &etag)
+                        .json(&json!({"action": "publish"}))
+                        .send();
+                    assert_eq!(
+                        got.status, want,
+                        "{role} publishes a practice of {}: {}",
                         t.region, got.body
                     );
                 }

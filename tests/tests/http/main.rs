@@ -8,6 +8,7 @@ mod calendar;
 mod cases;
 mod contract;
 mod conventions;
+mod coordination;
 mod demo;
 mod documents;
 mod events;

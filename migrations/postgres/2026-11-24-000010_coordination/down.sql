@@ -1,0 +1,4 @@
+DROP TABLE good_practices;
+DROP TABLE recommendations;
+DROP TABLE meetings;
+DROP TABLE potentials;
