@@ -382,8 +382,8 @@ fn run_audit(cmd: AuditCommand) -> ExitCode {
 fn print_demo(report: &crate::demo::DemoReport) {
     if report.loaded {
         println!(
-            "demo data loaded: {} users, {} partners, {} agreements",
-            report.users, report.partners, report.agreements
+            "demo data loaded: {} users, {} partners, {} agreements, {} coordination meetings",
+            report.users, report.partners, report.agreements, report.meetings
         );
     } else {
         println!("demo data already loaded; nothing changed");

@@ -39,6 +39,8 @@ pub struct DemoReport {
     pub users: usize,
     pub partners: usize,
     pub agreements: usize,
+    /// Coordination meetings of seeds 002, 003 and 004, with their recommendations.
+    pub meetings: usize,
 }
 
 fn d(s: &str) -> Option<NaiveDate> {
@@ -143,6 +145,7 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
                 users: 0,
                 partners: 0,
                 agreements: 0,
+                meetings: 0,
             });
         }
         let actor = Actor::system("demo");
@@ -392,11 +395,158 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
                 note: Some("demo example"),
             },
         )?;
+        let meetings = seed_meetings(c, &actor)?;
         Ok(DemoReport {
             loaded: true,
             users: DEMO_USERS.len(),
             partners: 5,
             agreements: count,
+            meetings,
         })
     })
+}
+
+/// A seed meeting: `(region, kind, title, starts, ends, place, organiser, participants, recommendations)`.
+type SeedMeeting<'a> = (
+    Option<&'a str>,
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+    &'a str,
+    (&'a str, u32),
+    &'a [(&'a str, Option<&'a str>)],
+);
+
+/// The coordination meetings of seeds 002 (Banten's rakor), 003 (Kemendagri's evaluation of
+/// technical cooperation) and 004 (Kemendagri's sister city/province guidance), with their
+/// numbered recommendations as the seeds word them (shortened). The seeds give no due dates,
+/// except the annual report of recommendation 002-2 (R22: 7 working days after 2019).
+fn seed_meetings(
+    c: &mut jalin_persistence::DbConnection,
+    actor: &Actor,
+) -> Result<usize, ApiError> {
+    use jalin_persistence::coordination::{self as co, Meeting, Recommendation};
+    let meetings: [SeedMeeting<'_>; 3] = [
+        (
+            Some("36"),
+            "coordination_meeting",
+            "Rapat Koordinasi Kerja Sama Luar Negeri Provinsi Banten 2019",
+            "2019-03-11",
+            None,
+            "Aula Biro Pemerintahan Setda Provinsi Banten",
+            "Biro Pemerintahan Setda Provinsi Banten",
+            ("OPD terkait Kab/Kota se-Provinsi Banten (pariwisata, kelautan dan perikanan, bagian kerja sama)", 32),
+            &[
+                ("Mengoptimalkan pemanfaatan program kerja sama: sosialisasi kebijakan oleh Provinsi, memastikan tersusunnya Nota Kesepahaman dan Perjanjian Kerja Sama sesuai PP 28/2018, dan mendokumentasikan hasil dalam bentuk success story/good practice.", None),
+                ("Pelaporan hasil kerja sama disampaikan setiap tahun paling lambat 7 hari kerja setelah berakhirnya tahun anggaran.", Some("2020-01-10")),
+                ("Pemerintah Provinsi sebagai wakil Pemerintah Pusat mengkoordinasikan Kabupaten/Kota (fasilitasi, supervisi, penatausahaan) dan membangun komunikasi yang efektif antar instansi.", None),
+                ("Menyusun Grand Design / Rencana Induk Kerja Sama Luar Negeri.", None),
+                ("Menyusun indikator keberhasilan program kerja sama dengan tujuh kriteria instrumen kerja sama.", None),
+            ],
+        ),
+        (
+            None,
+            "evaluation_meeting",
+            "Rapat Koordinasi dan Evaluasi Kerja Sama Teknik Luar Negeri 2019",
+            "2019-09-11",
+            Some("2019-09-13"),
+            "Hotel Pangeran Beach, Kota Padang, Sumatera Barat",
+            "Kementerian Dalam Negeri",
+            ("Kementerian/Lembaga, Kementerian Dalam Negeri dan Pemerintah Daerah", 61),
+            &[
+                ("Pemerintah daerah dapat bekerja sama dengan lembaga luar negeri setelah mendapat persetujuan pemerintah pusat (PP 28/2018).", None),
+                ("Kerja sama luar negeri diarahkan sebagai pemicu inovasi daerah, bukan rutinitas administratif.", None),
+                ("Kemendagri menyinkronkan kebijakan kerja sama luar negeri dengan kementerian/lembaga teknis dan Kemlu.", None),
+                ("Pemerintah daerah teliti mengidentifikasi potensi manfaat dan dampak melalui pemetaan kajian bersama.", None),
+                ("Pemerintah daerah membuka peluang kerja sama yang ditawarkan lembaga luar negeri seperti JICA.", None),
+                ("Daerah yang sudah menandatangani LoI segera meningkatkannya menjadi MoU; yang sudah ber-MoU wajib melaksanakan kegiatannya.", None),
+                ("Pemda melaporkan secara periodik kepada Kemendagri kendala, tantangan dan manfaat.", None),
+                ("Pemda mengevaluasi kerja sama di daerahnya sebagai dasar evaluasi Kemendagri dan perpanjangan.", None),
+                ("Kerja sama dilaksanakan dengan kompilasi, koordinasi dan konsultasi yang efektif antara pemda, pemerintah pusat dan mitra luar negeri.", None),
+            ],
+        ),
+        (
+            None,
+            "technical_guidance",
+            "Bimbingan Teknis Kerja Sama Sister City/Province 2019",
+            "2019-07-10",
+            Some("2019-07-12"),
+            "Hotel Novotel Jakarta Mangga Dua Square, Jakarta Utara",
+            "Kementerian Dalam Negeri",
+            ("Sekretaris Daerah provinsi dan kabupaten/kota", 61),
+            &[
+                ("Kerja sama sister city/province dilakukan untuk efisiensi dan efektivitas pemerintahan daerah dan kesejahteraan masyarakat.", None),
+                ("Diperlukan komitmen kuat seluruh pemangku kepentingan, dari OPD pelaksana hingga DPRD.", None),
+                ("Kerja sama direncanakan rinci melalui rencana kerja sama/action plan agar MoU tidak seremonial.", None),
+                ("Naskah kerja sama sejalan dengan politik luar negeri, kewenangan daerah dan peraturan perundang-undangan.", None),
+                ("Tercatat 17 sister city/province arrangements yang dikukuhkan dengan MoU.", None),
+                ("Revitalisasi kerja sama sister menggiatkan kembali program sesuai kebutuhan dan kebijakan terkini.", None),
+                ("Persiapan revitalisasi: evaluasi kerja sama, roadmap, pemetaan potensi, komunikasi dengan mitra.", None),
+                ("Pemda berkoordinasi dengan Kemendagri dalam one gate policy melalui Pusat Fasilitasi Kerja Sama, termasuk pemetaan potensi daerah.", None),
+                ("Kemendagri melakukan monitoring dan evaluasi intensif bersama kementerian/lembaga terkait.", None),
+                ("Praktik baik kerja sama sister direplikasi melalui kerja sama antar daerah di dalam negeri.", None),
+            ],
+        ),
+    ];
+    let now = chrono::Utc::now().naive_utc();
+    for (region, kind, title, starts, ends, place, organiser, (agency, count), recs) in meetings {
+        let region_code = region.map(str::to_owned);
+        let m = Meeting {
+            id: uuid::Uuid::now_v7().to_string(),
+            province_code: region_code.clone(),
+            region_code: region_code.clone(),
+            kind: kind.into(),
+            title: title.into(),
+            starts_on: d(starts).ok_or_else(|| ApiError::internal("seed date"))?,
+            ends_on: ends.and_then(d),
+            place: place.into(),
+            organiser: organiser.into(),
+            participants:
+                serde_json::json!([{"region_code": region, "agency": agency, "count": count}])
+                    .to_string(),
+            agenda: None,
+            audience: region.map(|r| format!(",{r},")).unwrap_or_default(),
+            created_by: actor.name.clone(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        co::insert_meeting(c, &m)?;
+        for (n, (text, due)) in recs.iter().enumerate() {
+            co::insert_recommendation(
+                c,
+                &Recommendation {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    meeting_id: m.id.clone(),
+                    number: n as i32 + 1,
+                    text: (*text).into(),
+                    owner_region_code: region_code.clone(),
+                    owner_province_code: region_code.clone(),
+                    owner_agency: None,
+                    due_on: due.and_then(d),
+                    status: "open".into(),
+                    notes: "[]".into(),
+                    agreement_ids: "[]".into(),
+                    region_codes: "[]".into(),
+                    version: 1,
+                    updated_at: now,
+                },
+            )?;
+        }
+        jalin_persistence::audit::append(
+            c,
+            jalin_persistence::audit::NewEvent {
+                actor,
+                action: "meeting.created",
+                record_type: "meeting",
+                record_id: &m.id,
+                region_code: region,
+                request_id: None,
+                changes: serde_json::json!({"title": {"before": null, "after": title}, "source": {"before": null, "after": "demo seed"}}),
+            },
+        )?;
+    }
+    Ok(3)
 }

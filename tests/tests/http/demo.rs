@@ -7,7 +7,15 @@ on_both_databases! {
         let state = app.state();
         let first = jalin_api::demo::load(&state).unwrap();
         assert!(first.loaded);
-        assert_eq!((first.users, first.partners, first.agreements), (9, 5, 8));
+        assert_eq!((first.users, first.partners, first.agreements, first.meetings), (9, 5, 8, 3));
+        // Seeds 002–004: the recommendations of three coordination meetings; Banten's overdue
+        // annual report (recommendation 2) is reminded to Banten.
+        let meetings = app.get_ok("/v1/meetings?limit=100");
+        assert_eq!(meetings["items"].as_array().unwrap().len(), 3);
+        let recs: usize = meetings["items"].as_array().unwrap().iter().map(|m| m["recommendations"].as_array().unwrap().len()).sum();
+        assert_eq!(recs, 5 + 9 + 10);
+        let overdue = app.get_ok("/v1/reminders?kind=recommendation_overdue");
+        assert_eq!(overdue["items"][0]["region_code"], "36");
         assert!(!jalin_api::demo::load(&state).unwrap().loaded, "a second load changes nothing");
 
         let jateng = app.login("demo.jateng", jalin_api::demo::DEMO_PASSWORD);
