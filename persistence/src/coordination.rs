@@ -685,3 +685,63 @@ pub fn potential_sectors(conn: &mut DbConnection, region: &str) -> Result<Vec<St
     };
     Ok(q.load::<String>(conn)?)
 }
+
+/// A file of a meeting: minutes, attendance list, presentation, photo.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct MeetingDocument {
+    pub id: String,
+    pub meeting_id: String,
+    pub role: String,
+    pub name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub uploaded_by: String,
+    pub uploaded_at: NaiveDateTime,
+}
+
+pub fn insert_meeting_document(
+    conn: &mut DbConnection,
+    d: &MeetingDocument,
+) -> Result<(), DbError> {
+    use crate::schema::meeting_documents as md;
+    diesel::insert_into(md::table)
+        .values((
+            md::id.eq(&d.id),
+            md::meeting_id.eq(&d.meeting_id),
+            md::role.eq(&d.role),
+            md::name.eq(&d.name),
+            md::media_type.eq(&d.media_type),
+            md::size_bytes.eq(d.size_bytes),
+            md::sha256.eq(&d.sha256),
+            md::storage_key.eq(&d.storage_key),
+            md::uploaded_by.eq(&d.uploaded_by),
+            md::uploaded_at.eq(d.uploaded_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn meeting_documents(
+    conn: &mut DbConnection,
+    meeting_id: &str,
+) -> Result<Vec<MeetingDocument>, DbError> {
+    use crate::schema::meeting_documents as md;
+    Ok(md::table
+        .select((
+            md::id,
+            md::meeting_id,
+            md::role,
+            md::name,
+            md::media_type,
+            md::size_bytes,
+            md::sha256,
+            md::storage_key,
+            md::uploaded_by,
+            md::uploaded_at,
+        ))
+        .filter(md::meeting_id.eq(meeting_id))
+        .order(md::id)
+        .load::<MeetingDocument>(conn)?)
+}

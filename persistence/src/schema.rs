@@ -484,3 +484,18 @@ diesel::table! {
     }
 }
 diesel::allow_tables_to_appear_in_same_query!(agreements, regions);
+
+diesel::table! {
+    meeting_documents (id) {
+        id -> Text,
+        meeting_id -> Text,
+        role -> Text,
+        name -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}

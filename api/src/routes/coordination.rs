@@ -732,8 +732,155 @@ pub struct MeetingDto {
     pub participant_count: u32,
     pub agenda: Option<String>,
     pub recommendations: Vec<RecommendationDto>,
+    pub documents: Vec<MeetingDocumentDto>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+}
+
+/// A file of a meeting (minutes, attendance list, presentation, photo).
+#[derive(Serialize, ToSchema)]
+pub struct MeetingDocumentDto {
+    pub id: String,
+    /// `minutes`, `attendance`, `presentation`, `photo` or `other`.
+    pub role: String,
+    pub name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+const MEETING_DOCUMENT_ROLES: &[&str] =
+    &["minutes", "attendance", "presentation", "photo", "other"];
+
+fn meeting_document_dto(d: &co::MeetingDocument) -> MeetingDocumentDto {
+    MeetingDocumentDto {
+        id: d.id.clone(),
+        role: d.role.clone(),
+        name: d.name.clone(),
+        media_type: d.media_type.clone(),
+        size_bytes: d.size_bytes,
+        sha256: d.sha256.clone(),
+        uploaded_by: d.uploaded_by.clone(),
+        uploaded_at: d.uploaded_at.and_utc(),
+    }
+}
+
+/// The multipart form of a meeting document.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MeetingUploadForm {
+    /// The file: PDF, DOCX, ODT, JPEG or PNG.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    #[schema(
+        pattern = "^(minutes|attendance|presentation|photo|other)$",
+        example = "minutes"
+    )]
+    role: String,
+}
+
+/// Attach a document to a meeting (multipart: `file`, `role`), by its organiser's scope.
+#[utoipa::path(
+    post,
+    path = "/v1/meetings/{id}/documents",
+    operation_id = "uploadMeetingDocument",
+    tag = "coordination",
+    params(("id" = String, Path, description = "Meeting id.")),
+    request_body(content = MeetingUploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored.", body = MeetingDocumentDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = BadRequest),
+        (status = 415, response = BadRequest),
+        (status = 422, response = ValidationFailed),
+        (status = 500, response = InternalError),
+    ),
+    security(("bearer" = []), ("client_credentials" = ["meetings:write"]))
+)]
+pub async fn upload_meeting_document(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: Authenticated,
+    rid: RequestId,
+    path: web::Path<String>,
+    payload: Option<actix_multipart::Multipart>,
+) -> Result<HttpResponse, ApiError> {
+    let read = auth.may(Action::ReadAgreements)?;
+    let write = auth.may(Action::WriteMeetings)?;
+    let id = path.into_inner();
+    let lookup = (id.clone(), read.clone());
+    let m = state
+        .db(move |c| {
+            co::find_meeting(c, &lookup.0, &lookup.1)?.ok_or(ApiError::NotFound {
+                kind: "meeting",
+                id: lookup.0.clone(),
+            })
+        })
+        .await?;
+    let organiser_ok = match &m.region_code {
+        None => matches!(write, Visibility::All),
+        Some(r) => RegionCode::parse(r).is_ok_and(|code| write.includes(Some(&code))),
+    };
+    if !organiser_ok {
+        return Err(ApiError::Forbidden);
+    }
+    let mut up = crate::routes::documents::receive(
+        &req,
+        payload,
+        state.config.document_max_bytes,
+        &["role"],
+    )
+    .await?;
+    let role = up.fields.remove("role").unwrap_or_default();
+    if !MEETING_DOCUMENT_ROLES.contains(&role.as_str()) {
+        return Err(invalid(
+            "/role",
+            "invalid_value",
+            "minutes, attendance, presentation, photo or other",
+            "minutes, attendance, presentation, photo atau other",
+        ));
+    }
+    let doc_id = uuid::Uuid::now_v7().to_string();
+    let key = format!("meetings/{id}/{doc_id}");
+    let size = up.file.len() as i64;
+    state.storage.put_new(&key, up.file.clone()).await?;
+    let doc = co::MeetingDocument {
+        id: doc_id,
+        meeting_id: m.id.clone(),
+        role,
+        name: up.name.clone(),
+        media_type: up.media_type.into(),
+        size_bytes: size,
+        sha256: up.sha256.clone(),
+        storage_key: key.clone(),
+        uploaded_by: auth.0.name.clone(),
+        uploaded_at: Utc::now().naive_utc(),
+    };
+    let actor = auth.actor();
+    let saved = doc.clone();
+    let result = state
+        .write(move |c| {
+            co::insert_meeting_document(c, &saved)?;
+            record(
+                c,
+                &actor,
+                "meeting.document_uploaded",
+                ("meeting", &saved.meeting_id, m.region_code.as_deref()),
+                &rid.0,
+                json!({"document": {"before": null, "after": {"id": saved.id, "role": saved.role, "sha256": saved.sha256}}}),
+            )
+        })
+        .await;
+    if let Err(e) = result {
+        state.storage.delete(&key).await;
+        return Err(e);
+    }
+    Ok(HttpResponse::Created().json(meeting_document_dto(&doc)))
 }
 
 crate::page_of!(MeetingPage, MeetingDto);
@@ -780,6 +927,10 @@ fn meeting_dto(c: &mut DbConnection, m: &Meeting) -> Result<MeetingDto, ApiError
             .iter()
             .map(recommendation_dto)
             .collect::<Result<_, _>>()?,
+        documents: co::meeting_documents(c, &m.id)?
+            .iter()
+            .map(meeting_document_dto)
+            .collect(),
         created_by: m.created_by.clone(),
         created_at: m.created_at.and_utc(),
     })

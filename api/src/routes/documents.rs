@@ -144,12 +144,18 @@ fn invalid(pointer: &str, code: &str, en: String, id: String) -> ApiError {
     ApiError::Validation(vec![FieldIssue::pointer(pointer, code, Text::new(en, id))])
 }
 
-async fn text_field(field: &mut actix_multipart::Field) -> Result<String, ApiError> {
+/// A short text part (a role, a kind, a language): longer than 200 bytes is invalid (422).
+async fn text_field(name: &str, field: &mut actix_multipart::Field) -> Result<String, ApiError> {
     let mut buf = BytesMut::new();
     while let Some(chunk) = field.next().await {
         let chunk = chunk.map_err(|e| ApiError::MalformedMultipart(e.to_string()))?;
         if buf.len() + chunk.len() > 200 {
-            return Err(ApiError::PayloadTooLarge { limit: 200 });
+            return Err(invalid(
+                &format!("/{name}"),
+                "too_long",
+                "at most 200 bytes".into(),
+                "paling banyak 200 byte".into(),
+            ));
         }
         buf.extend_from_slice(&chunk);
     }
@@ -212,7 +218,8 @@ pub async fn receive(
             }
             file = Some(buf.freeze());
         } else if fields.contains(&field_name.as_str()) {
-            texts.insert(field_name, text_field(&mut field).await?);
+            let value = text_field(&field_name, &mut field).await?;
+            texts.insert(field_name, value);
         } else {
             while field.next().await.is_some() {}
         }

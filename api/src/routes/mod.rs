@@ -169,6 +169,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(get("/v1/reminders").route(web::get().to(monitoring::list)))
         .service(get("/v1/stats/overview").route(web::get().to(monitoring::overview)))
+        .service(get("/v1/travel-definition").route(web::get().to(travel::definition)))
         .service(
             only("/v1/travel-requests", "GET, POST")
                 .route(web::get().to(travel::list))
@@ -230,6 +231,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(coordination::create_meeting)),
         )
         .service(get("/v1/meetings/{id}").route(web::get().to(coordination::get_meeting)))
+        .service(
+            only("/v1/meetings/{id}/documents", "POST")
+                .route(web::post().to(coordination::upload_meeting_document)),
+        )
         .service(
             only("/v1/recommendations/{id}", "PATCH")
                 .route(web::patch().to(coordination::follow_up)),

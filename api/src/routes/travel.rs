@@ -1591,3 +1591,47 @@ pub async fn trip_report(
         .insert_header(("etag", etag(&r).as_str()))
         .json(body))
 }
+
+/// The PDLN workflow definition: its stages in order, who acts, which system decides, and the
+/// legal source of each.
+#[derive(Serialize, ToSchema)]
+pub struct TravelDefinition {
+    #[schema(example = "pdln-v1")]
+    pub id: String,
+    pub stages: Vec<dt::TravelStageDefinition>,
+    /// The limits in force (configuration; `GET /v1/settings`).
+    pub lead_days_kemendagri: u32,
+    pub lead_days_simpel: u32,
+    pub delegation_cap: u32,
+    pub report_days: u32,
+}
+
+/// The travel-permit workflow definition (version 1) with the limits in force.
+#[utoipa::path(
+    get,
+    path = "/v1/travel-definition",
+    operation_id = "getTravelDefinition",
+    tag = "travel",
+    responses(
+        (status = 200, description = "The definition.", body = TravelDefinition),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 500, response = InternalError),
+    ),
+    security(("bearer" = []), ("client_credentials" = ["reference:read"]))
+)]
+pub async fn definition(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    auth.may(Action::ReadReference)?;
+    let p = &state.config.travel;
+    Ok(HttpResponse::Ok().json(TravelDefinition {
+        id: "pdln-v1".into(),
+        stages: dt::definition(),
+        lead_days_kemendagri: p.kemendagri_lead_days,
+        lead_days_simpel: p.simpel_lead_days,
+        delegation_cap: p.delegation_cap,
+        report_days: p.report_days,
+    }))
+}

@@ -1,3 +1,4 @@
+DROP TABLE meeting_documents;
 DROP TABLE good_practices;
 DROP TABLE recommendations;
 DROP TABLE meetings;

@@ -81,3 +81,17 @@ CREATE TABLE good_practices (
 );
 CREATE INDEX good_practices_scope_idx ON good_practices (province_code, region_code, status);
 CREATE INDEX good_practices_published_idx ON good_practices (status, published_at);
+
+CREATE TABLE meeting_documents (
+    id          TEXT PRIMARY KEY NOT NULL,
+    meeting_id  TEXT NOT NULL REFERENCES meetings (id),
+    role        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    media_type  TEXT NOT NULL,
+    size_bytes  BIGINT NOT NULL,
+    sha256      TEXT NOT NULL,
+    storage_key TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    uploaded_at TIMESTAMP NOT NULL
+);
+CREATE INDEX meeting_documents_meeting_idx ON meeting_documents (meeting_id);

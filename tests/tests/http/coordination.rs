@@ -120,6 +120,16 @@ on_both_databases! {
         assert_eq!(r.status, 201, "{}", r.body);
         let meeting = r.json();
         assert_eq!(meeting["participant_count"], 5);
+        // The minutes go with the meeting; only its organiser's scope adds them.
+        let mid = meeting["id"].as_str().unwrap();
+        let parts = |role: &str| crate::documents::multipart(&[("role", None, role.as_bytes()), ("file", Some("notulen.pdf"), &crate::documents::pdf())]);
+        let ct = format!("multipart/form-data; boundary={}", crate::documents::BOUNDARY);
+        let up = app.req("POST", &format!("/v1/meetings/{mid}/documents")).bearer(&province).body(&ct, parts("minutes")).send();
+        assert_eq!(up.status, 201, "{}", up.body);
+        app.req("POST", &format!("/v1/meetings/{mid}/documents")).bearer(&province).body(&ct, parts("gossip")).send()
+            .problem(422, "validation_failed");
+        app.req("POST", &format!("/v1/meetings/{mid}/documents")).bearer(&semarang).body(&ct, parts("minutes")).send()
+            .problem(403, "forbidden");
         assert_eq!(meeting["recommendations"][0]["overdue"], true);
         let rec = meeting["recommendations"][0]["id"].as_str().unwrap().to_owned();
         app.req("POST", "/v1/meetings").bearer(&province).json(&json!({"kind": "evaluation_meeting", "title": "x", "starts_on": "2026-01-01",
@@ -141,7 +151,7 @@ on_both_databases! {
             assert_eq!(m.status, 200, "{}", m.body);
             m.json()
         };
-        let _ = etag(app);
+        assert_eq!(etag(app)["documents"][0]["role"], "minutes");
         app.req("PATCH", &format!("/v1/recommendations/{rec}")).bearer(&banten).header("If-Match", "\"x\"")
             .json(&json!({"status": "done", "note": "x"})).send().problem(404, "not_found");
         let first = app.req("PATCH", &format!("/v1/recommendations/{rec}")).bearer(&semarang)

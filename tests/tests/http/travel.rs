@@ -403,8 +403,15 @@ on_both_databases! {
         assert_eq!(p["errors"][0]["code"], "head_and_deputy_abroad");
     }
 
-    /// The limits are configuration (`GET /v1/settings` shows them).
+    /// The limits are configuration (`GET /v1/settings` shows them); the stages are a
+    /// definition with their systems and sources.
     fn travel_limits_are_configuration(app) {
+        let def = app.get_ok("/v1/travel-definition");
+        assert_eq!(def["id"], "pdln-v1");
+        let stages: Vec<&str> = def["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
+        assert_eq!(stages, ["draft", "submitted", "kemendagri_permit", "presidential_permit", "exit_permit", "approved_to_depart", "returned", "closed"]);
+        assert_eq!(def["stages"][2]["system"], "siola");
+        assert_eq!(def["lead_days_kemendagri"], 10);
         let s = app.get_ok("/v1/settings");
         let find = |k: &str| s["items"].as_array().unwrap().iter().find(|i| i["key"] == k).cloned().unwrap_or(Value::Null);
         assert_eq!(find("travel.delegation_cap")["value"], 5);
