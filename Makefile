@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 1
 
-.PHONY: run test build openapi conformance fmt lint ci clean
+.PHONY: run test build openapi conformance bench fmt lint ci clean
 
 ## Start the server on 127.0.0.1:8080 with SQLite at ./data/jalin.db (created and migrated).
 run:
@@ -30,6 +30,10 @@ openapi:
 ## Schemathesis and a generated TypeScript client against a live server; the breaking-change guard.
 conformance:
 	bash openapi/conformance/run.sh
+
+## Benchmarks (BENCHMARKS.md): release build, national dataset, wrk at 64 connections.
+bench:
+	bash bench/run.sh
 
 fmt:
 	$(CARGO) fmt --all

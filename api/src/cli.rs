@@ -102,6 +102,18 @@ pub enum Command {
         #[arg(long)]
         reject: bool,
     },
+    /// Generate the deterministic benchmark dataset (BENCHMARKS.md) into an empty database:
+    /// partners, agreements across statuses, activities, one officer per region (`bench-33`,
+    /// `bench-33-74`, …, password `bench-password`).
+    #[command(name = "seed-bench")]
+    SeedBench {
+        #[command(flatten)]
+        db: DbArgs,
+        /// `national` (20,000 partners, 100,000 agreements, 1,000,000 activities), `province`
+        /// (a tenth) or `small` (a hundredth).
+        #[arg(long, default_value = "national")]
+        scale: String,
+    },
     /// Print the OpenAPI contract (JSON).
     Openapi {
         /// Write to this file instead of standard output.
@@ -467,6 +479,49 @@ pub fn run(cli: Cli) -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),
+            }
+        }
+        Command::SeedBench { db, scale } => {
+            use jalin_persistence::bench::{seed, Scale};
+            let scale = match scale.as_str() {
+                "national" => Scale::NATIONAL,
+                "province" => Scale::PROVINCE,
+                "small" => Scale::SMALL,
+                other => return fail(format!("--scale {other}: national, province or small")),
+            };
+            let pool = match open_pool(&db) {
+                Ok(p) => p,
+                Err(e) => return fail(e),
+            };
+            let hash = match crate::auth::hash_secret("bench-password") {
+                Ok(h) => h,
+                Err(e) => return fail(describe(&e)),
+            };
+            let bar = indicatif::ProgressBar::new(0);
+            let started = std::time::Instant::now();
+            let result = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
+                seed(&mut c, scale, &hash, |step, done, total| {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                    bar.set_message(step.to_owned());
+                })
+                .map_err(|e| e.to_string())
+            });
+            bar.finish_and_clear();
+            match result {
+                Ok(s) => {
+                    println!(
+                        "seeded in {:.1} s: {} regions, {} users, {} partners, {} agreements, {} activities",
+                        started.elapsed().as_secs_f64(),
+                        s.regions,
+                        s.users,
+                        s.partners,
+                        s.agreements,
+                        s.activities
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(format!("seeding failed (is the database empty?): {e}")),
             }
         }
         Command::SimulateExternals {

@@ -8,6 +8,7 @@ pub mod action_plans;
 pub mod activities;
 pub mod admin;
 pub mod audit;
+pub mod bench;
 pub mod canonical;
 pub mod cases;
 pub mod coordination;

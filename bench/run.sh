@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# make bench: the national dataset (`jalin seed-bench`), a release build, and wrk at 64
+# connections for each scenario, on SQLite and — when JALIN_BENCH_POSTGRES_URL is set (e.g.
+# postgres://postgres@127.0.0.1:5432) — on PostgreSQL. Prints a Markdown table for BENCHMARKS.md.
+# Knobs: JALIN_BENCH_SCALE (national|province|small), JALIN_BENCH_SECONDS (per scenario).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+if ! command -v wrk >/dev/null; then
+  echo "wrk is required (Debian: apt-get install wrk)" >&2
+  exit 1
+fi
+scale=${JALIN_BENCH_SCALE:-national}
+seconds=${JALIN_BENCH_SECONDS:-10}
+if [ "${JALIN_BENCH_PROFILE:-release}" = debug ]; then
+  # Only to try the harness itself; numbers from a debug build mean nothing.
+  cargo build --quiet --bin jalin
+  bin=target/debug/jalin
+else
+  echo "== release build" >&2
+  cargo build --release --quiet --bin jalin
+  bin=target/release/jalin
+fi
+work=$(mktemp -d)
+trap 'pkill -P $$ >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+
+cat >"$work/get.lua" <<'LUA'
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+LUA
+cat >"$work/create.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"region_code":"33","subtype":"sister_province","instrument":"mou","partner_ids":["bench-p-000001"],' ..
+  '"title_id":"Kerja sama bench","objects":["cultural_exchange"],"languages":["id","en"],"level_justification":"bench"}'
+LUA
+
+rss() { awk -v k="$2" '$1 == k":" {print int($2/1024) " MB"}' "/proc/$1/status"; }
+
+run() {
+  local label=$1 url=$2
+  local data="$work/$label"
+  mkdir -p "$data"
+  echo "== $label: seeding ($scale)" >&2
+  JALIN_DATABASE_URL="$url" JALIN_DATA_DIR="$data" RUST_LOG=warn "$bin" seed-bench --scale "$scale" >&2
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  local base="http://127.0.0.1:$port"
+  local started
+  started=$(date +%s%N)
+  JALIN_DATABASE_URL="$url" JALIN_DATA_DIR="$data" JALIN_LISTEN="127.0.0.1:$port" \
+    JALIN_JWT_SECRET=bench-secret-bench-secret-bench-secret-0000 JALIN_LOGIN_MAX_FAILURES=1000 \
+    RUST_LOG=warn "$bin" serve >"$data/server.log" 2>&1 &
+  local pid=$!
+  until curl -fs "$base/health/ready" >/dev/null 2>&1; do sleep 0.01; done
+  local ready_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+  local idle
+  idle=$(rss "$pid" VmRSS)
+  export TOKEN
+  TOKEN=$(curl -fsS -H 'content-type: application/json' -d '{"username":"bench-33","password":"bench-password"}' \
+    "$base/v1/auth/login" | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+  local id
+  id=$(curl -fsS -H "Authorization: Bearer $TOKEN" "$base/v1/agreements?region_code=33&limit=1" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])')
+  echo "| $label | start to ready | ${ready_ms} ms | | | | idle RSS $idle |"
+  for scenario in \
+    "filtered list|/v1/agreements?region_code=33&status=active&sort=expires_on|get" \
+    "agreement by id|/v1/agreements/$id|get" \
+    "create agreement|/v1/agreements|create" \
+    "stats/overview|/v1/stats/overview|get" \
+    "reminders|/v1/reminders|get"; do
+    IFS='|' read -r name path script <<<"$scenario"
+    local out
+    out=$(wrk -t2 -c64 -d"${seconds}s" --latency -s "$work/$script.lua" "$base$path")
+    local rps p50 p99 errors
+    rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+    echo "| $label | $name | ${rps} | ${p50} | ${p99} | ${errors:-0} | peak RSS $(rss "$pid" VmHWM) |"
+  done
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+}
+
+echo "| database | scenario | req/s | p50 | p99 | non-2xx | memory |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+run sqlite "sqlite://$work/sqlite/jalin.db"
+if [ -n "${JALIN_BENCH_POSTGRES_URL:-}" ]; then
+  db="jalin_bench_$$"
+  psql "$JALIN_BENCH_POSTGRES_URL/postgres" -qc "CREATE DATABASE $db" >/dev/null
+  run postgres "$JALIN_BENCH_POSTGRES_URL/$db"
+  psql "$JALIN_BENCH_POSTGRES_URL/postgres" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null || true
+else
+  echo "(PostgreSQL skipped: set JALIN_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432)" >&2
+fi

@@ -1,0 +1,262 @@
+//! A deterministic benchmark dataset (`jalin seed-bench`): partners, agreements across statuses,
+//! their partners, activities and one user per region, written with multi-row INSERTs so a
+//! national dataset takes minutes. The same scale always yields the same rows.
+
+use diesel::prelude::*;
+
+use crate::db::{write_transaction, DbConnection, DbError};
+use crate::schema::regions;
+
+/// How much to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scale {
+    pub partners: usize,
+    pub agreements: usize,
+    pub activities: usize,
+}
+
+impl Scale {
+    pub const NATIONAL: Scale = Scale {
+        partners: 20_000,
+        agreements: 100_000,
+        activities: 1_000_000,
+    };
+    pub const PROVINCE: Scale = Scale {
+        partners: 2_000,
+        agreements: 10_000,
+        activities: 100_000,
+    };
+    pub const SMALL: Scale = Scale {
+        partners: 200,
+        agreements: 1_000,
+        activities: 10_000,
+    };
+}
+
+/// xorshift64*: deterministic and fast; the dataset needs spread, not cryptography.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const COUNTRIES: [&str; 20] = [
+    "AU", "JP", "KR", "CN", "MY", "SG", "NL", "DE", "US", "FR", "TH", "VN", "KH", "PH", "IN", "GB",
+    "IT", "ES", "CA", "NZ",
+];
+const SECTORS: [&str; 10] = [
+    "pendidikan",
+    "kebudayaan",
+    "pariwisata",
+    "kesehatan",
+    "perdagangan",
+    "pertanian",
+    "perikanan",
+    "lingkungan_hidup",
+    "perhubungan",
+    "penanaman_modal",
+];
+const KINDS: [&str; 9] = [
+    "outgoing_visit",
+    "incoming_delegation",
+    "joint_working_group",
+    "exchange_programme",
+    "training",
+    "grant_received",
+    "grant_given",
+    "promotion_event",
+    "other",
+];
+/// Status by share (out of 100).
+const STATUSES: [(&str, usize); 8] = [
+    ("active", 40),
+    ("expired", 20),
+    ("draft", 10),
+    ("in_approval", 15),
+    ("approved_for_signing", 5),
+    ("terminated", 5),
+    ("rejected", 3),
+    ("withdrawn", 2),
+];
+
+/// What was written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Seeded {
+    pub regions: usize,
+    pub partners: usize,
+    pub agreements: usize,
+    pub activities: usize,
+    pub users: usize,
+}
+
+fn batch(conn: &mut DbConnection, head: &str, rows: &mut Vec<String>) -> Result<(), DbError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("{head} VALUES {}", rows.join(","));
+    rows.clear();
+    write_transaction(conn, |c| -> Result<(), DbError> {
+        diesel::sql_query(sql).execute(c)?;
+        Ok(())
+    })
+}
+
+fn date(days_from_2000: usize) -> String {
+    let d = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default()
+        + chrono::Duration::days(days_from_2000 as i64);
+    d.to_string()
+}
+
+/// Writes the dataset; `progress(step, done, total)` is called as it goes. `password_hash` is
+/// the (argon2) hash every bench user gets, so seeding does not hash 552 times.
+pub fn seed(
+    conn: &mut DbConnection,
+    scale: Scale,
+    password_hash: &str,
+    mut progress: impl FnMut(&str, usize, usize),
+) -> Result<Seeded, DbError> {
+    let codes: Vec<String> = regions::table
+        .select(regions::code)
+        .order(regions::code)
+        .load(conn)?;
+    let mut rng = Rng(0x5EED_0BEC_4A11_u64);
+    let ts = "'2026-01-01 00:00:00'";
+    let mut rows = Vec::with_capacity(1000);
+    let mut out = Seeded {
+        regions: codes.len(),
+        ..Seeded::default()
+    };
+
+    // One region officer per region: bench-33, bench-33-74, …
+    for code in &codes {
+        let province = code.split('.').next().unwrap_or(code);
+        rows.push(format!(
+            "('bench-user-{code}', 'bench-{u}', 'Bench {code}', '{password_hash}', '{role}', '{code}', '{province}', TRUE, 1, {ts}, {ts})",
+            u = code.replace('.', "-"),
+            role = if code.contains('.') { "region_officer" } else { "province_officer" },
+        ));
+        if rows.len() == 500 {
+            batch(conn, "INSERT INTO users (id, username, display_name, password_hash, role, region_code, province_code, active, version, created_at, updated_at)", &mut rows)?;
+        }
+        out.users += 1;
+    }
+    batch(conn, "INSERT INTO users (id, username, display_name, password_hash, role, region_code, province_code, active, version, created_at, updated_at)", &mut rows)?;
+
+    let partner_head = "INSERT INTO partners (id, name, name_normalized, native_name, kind, level, legal_personality, political_party, country, subdivision, website, contacts, version, created_at, updated_at)";
+    let mut partner_country = Vec::with_capacity(scale.partners);
+    for i in 0..scale.partners {
+        let country = COUNTRIES[rng.below(COUNTRIES.len())];
+        partner_country.push(country);
+        rows.push(format!(
+            "('bench-p-{i:06}', 'Bench Partner {i}', 'bench partner {i}', NULL, 'foreign_local_government', 'province', NULL, FALSE, '{country}', NULL, NULL, '[]', 1, {ts}, {ts})"
+        ));
+        if rows.len() == 1000 {
+            batch(conn, partner_head, &mut rows)?;
+            progress("partners", i + 1, scale.partners);
+        }
+        out.partners += 1;
+    }
+    batch(conn, partner_head, &mut rows)?;
+    progress("partners", scale.partners, scale.partners);
+
+    let agreement_head = "INSERT INTO agreements (id, reference_number, region_code, province_code, kind, subtype, instrument, parent_id, predecessor_id, title_id, title_en, objects, sectors, languages, details, creates_foreign_loan, value_amount, value_currency, signed_on, signed_place, effective_from, expires_on, status, legacy, level_justification, search_text, version, created_at, updated_at)";
+    let mut links = Vec::with_capacity(1000);
+    let link_head = "INSERT INTO agreement_partners (agreement_id, partner_id, position)";
+    let mut live: Vec<(usize, usize)> = Vec::new(); // (agreement index, signed day)
+    for i in 0..scale.agreements {
+        let code = &codes[rng.below(codes.len())];
+        let province = code.split('.').next().unwrap_or(code);
+        let city = code.contains('.');
+        let mut pick = rng.below(100);
+        let status = STATUSES
+            .iter()
+            .find(|(_, share)| {
+                if pick < *share {
+                    true
+                } else {
+                    pick -= share;
+                    false
+                }
+            })
+            .map(|(s, _)| *s)
+            .unwrap_or("active");
+        let partner = rng.below(scale.partners.max(1));
+        let s1 = SECTORS[rng.below(SECTORS.len())];
+        let s2 = SECTORS[rng.below(SECTORS.len())];
+        let signed = matches!(status, "active" | "expired" | "terminated");
+        // Active ones signed 2021–2026 (in force now), expired ones 2005–2016, others any time.
+        let signed_day = match status {
+            "active" => 7700 + rng.below(2000),
+            "expired" => 2000 + rng.below(4000),
+            _ => 3650 + rng.below(5500),
+        };
+        let (signed_on, expires_on) = if signed {
+            (
+                format!("'{}'", date(signed_day)),
+                format!("'{}'", date(signed_day + 1825)),
+            )
+        } else {
+            ("NULL".into(), "NULL".into())
+        };
+        if matches!(status, "active" | "expired") {
+            live.push((i, signed_day));
+        }
+        let title = format!("Kerja Sama Bench {i} {code} {}", partner_country[partner]);
+        rows.push(format!(
+            "('bench-a-{i:07}', 'BENCH-{code}-{i:07}', '{code}', '{province}', 'ksdpl', '{subtype}', 'mou', NULL, NULL, '{title}', NULL, ',cultural_exchange,', ',{s1},{s2},', ',id,en,', '{{}}', FALSE, NULL, NULL, {signed_on}, NULL, {signed_on}, {expires_on}, '{status}', {legacy}, NULL, '{search}', 1, {ts}, {ts})",
+            subtype = if city { "sister_city" } else { "sister_province" },
+            legacy = if signed { "TRUE" } else { "FALSE" },
+            search = title.to_lowercase(),
+        ));
+        links.push(format!("('bench-a-{i:07}', 'bench-p-{partner:06}', 0)"));
+        if rows.len() == 1000 {
+            batch(conn, agreement_head, &mut rows)?;
+            batch(conn, link_head, &mut links)?;
+            progress("agreements", i + 1, scale.agreements);
+        }
+        out.agreements += 1;
+    }
+    batch(conn, agreement_head, &mut rows)?;
+    batch(conn, link_head, &mut links)?;
+    progress("agreements", scale.agreements, scale.agreements);
+
+    let activity_head = "INSERT INTO activities (id, agreement_id, kind, title, description, starts_on, ends_on, location, participants, outputs, amount, currency, exchange_rate, rate_date, rate_source, idr_equivalent, document_ids, plan_items, indicator_values, created_by, version, created_at, updated_at)";
+    if !live.is_empty() {
+        for i in 0..scale.activities {
+            let (a, signed_day) = live[rng.below(live.len())];
+            let kind = KINDS[rng.below(KINDS.len())];
+            let day = date(signed_day + rng.below(1800));
+            let (amount, currency, rate, idr) = if kind == "grant_received" {
+                let amount = 1000 + rng.below(1_000_000);
+                (
+                    format!("'{amount}'"),
+                    "'AUD'".to_owned(),
+                    "'10400'".to_owned(),
+                    format!("'{}'", amount as u64 * 10_400),
+                )
+            } else {
+                ("NULL".into(), "NULL".into(), "NULL".into(), "NULL".into())
+            };
+            rows.push(format!(
+                "('bench-x-{i:08}', 'bench-a-{a:07}', '{kind}', 'Kegiatan {i}', NULL, '{day}', NULL, NULL, '[]', NULL, {amount}, {currency}, {rate}, NULL, NULL, {idr}, '[]', '[]', '[]', 'bench', 1, {ts}, {ts})"
+            ));
+            if rows.len() == 1000 {
+                batch(conn, activity_head, &mut rows)?;
+                progress("activities", i + 1, scale.activities);
+            }
+            out.activities += 1;
+        }
+        batch(conn, activity_head, &mut rows)?;
+        progress("activities", scale.activities, scale.activities);
+    }
+    Ok(out)
+}
