@@ -2,7 +2,8 @@
 # make bench: the national dataset (`jalin seed-bench`), a release build, and wrk at 64
 # connections for each scenario, on SQLite and — when JALIN_BENCH_POSTGRES_URL is set (e.g.
 # postgres://postgres@127.0.0.1:5432) — on PostgreSQL. Prints a Markdown table for BENCHMARKS.md.
-# Knobs: JALIN_BENCH_SCALE (national|province|small), JALIN_BENCH_SECONDS (per scenario).
+# Knobs: JALIN_BENCH_SCALE (national|province|small), JALIN_BENCH_SECONDS (per scenario),
+# JALIN_BENCH_ONLY (a part of the scenario names to run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -70,6 +71,8 @@ run() {
     "stats/overview|/v1/stats/overview|get" \
     "reminders|/v1/reminders|get"; do
     IFS='|' read -r name path script <<<"$scenario"
+    # JALIN_BENCH_ONLY=overview runs only the scenarios whose name contains it.
+    case "$name" in *"${JALIN_BENCH_ONLY:-}"*) ;; *) continue ;; esac
     local out
     out=$(wrk -t2 -c64 -d"${seconds}s" --latency -s "$work/$script.lua" "$base$path")
     local rps p50 p99 errors

@@ -283,3 +283,148 @@ pub fn dormant_since(conn: &mut DbConnection, id: &str) -> Result<Option<NaiveDa
         .optional()?
         .flatten())
 }
+
+/// Counts of the agreements within `vis` (narrowed to `region`), computed by the database:
+/// `(by status, by kind, by region or province, by partner country)`.
+pub struct Counts {
+    pub total: i64,
+    pub by_status: Vec<(String, i64)>,
+    pub by_kind: Vec<(String, i64)>,
+    pub by_region: Vec<(String, i64)>,
+    pub by_country: Vec<(String, i64)>,
+    pub dormant: i64,
+}
+
+macro_rules! scoped {
+    ($q:expr, $vis:expr, $region:expr) => {{
+        let q = visible!($q, $vis);
+        match $region {
+            None => q,
+            Some(r) if r.contains('.') => q.filter(ag::region_code.eq(r.to_owned())),
+            Some(r) => q.filter(ag::province_code.eq(r.to_owned())),
+        }
+    }};
+}
+
+pub fn counts(
+    conn: &mut DbConnection,
+    vis: &Visibility,
+    region: Option<&str>,
+    by_province: bool,
+) -> Result<Counts, DbError> {
+    use diesel::dsl::count_star;
+    let by_status: Vec<(String, i64)> = scoped!(
+        ag::table
+            .group_by(ag::status)
+            .select((ag::status, count_star()))
+            .into_boxed(),
+        vis,
+        region
+    )
+    .load(conn)?;
+    let by_kind: Vec<(String, i64)> = scoped!(
+        ag::table
+            .group_by(ag::kind)
+            .select((ag::kind, count_star()))
+            .into_boxed(),
+        vis,
+        region
+    )
+    .load(conn)?;
+    let by_region: Vec<(String, i64)> = if by_province {
+        scoped!(
+            ag::table
+                .group_by(ag::province_code)
+                .select((ag::province_code, count_star()))
+                .into_boxed(),
+            vis,
+            region
+        )
+        .load(conn)?
+    } else {
+        scoped!(
+            ag::table
+                .group_by(ag::region_code)
+                .select((ag::region_code, count_star()))
+                .into_boxed(),
+            vis,
+            region
+        )
+        .load(conn)?
+    };
+    // An agreement with partners in two countries counts in both, once per country.
+    let pairs: Vec<(String, String)> = scoped!(
+        ap::table
+            .inner_join(ag::table)
+            .inner_join(pa::table)
+            .select((pa::country, ag::id))
+            .distinct()
+            .into_boxed(),
+        vis,
+        region
+    )
+    .load(conn)?;
+    let mut by_country: BTreeMap<String, i64> = BTreeMap::new();
+    for (country, _) in pairs {
+        *by_country.entry(country).or_default() += 1;
+    }
+    let dormant: i64 = scoped!(
+        ag::table
+            .filter(ag::status.eq("active"))
+            .filter(ag::dormant_since.is_not_null())
+            .select(count_star())
+            .into_boxed(),
+        vis,
+        region
+    )
+    .first(conn)?;
+    Ok(Counts {
+        total: by_status.iter().map(|(_, n)| n).sum(),
+        by_status,
+        by_kind,
+        by_region,
+        by_country: by_country.into_iter().collect(),
+        dormant,
+    })
+}
+
+/// Active agreements within `vis` ending within `[today, until]`.
+pub fn expiring(
+    conn: &mut DbConnection,
+    vis: &Visibility,
+    region: Option<&str>,
+    today: NaiveDate,
+    until: NaiveDate,
+) -> Result<i64, DbError> {
+    Ok(scoped!(
+        ag::table
+            .filter(ag::status.eq("active"))
+            .filter(ag::expires_on.ge(today))
+            .filter(ag::expires_on.le(until))
+            .select(diesel::dsl::count_star())
+            .into_boxed(),
+        vis,
+        region
+    )
+    .first(conn)?)
+}
+
+/// Running cases within `vis` whose stage is past due on `today`.
+pub fn overdue_stages(
+    conn: &mut DbConnection,
+    vis: &Visibility,
+    region: Option<&str>,
+    today: NaiveDate,
+) -> Result<i64, DbError> {
+    Ok(scoped!(
+        wc::table
+            .inner_join(ag::table)
+            .filter(wc::status.eq("running"))
+            .filter(wc::stage_due_on.lt(today))
+            .select(diesel::dsl::count_star())
+            .into_boxed(),
+        vis,
+        region
+    )
+    .first(conn)?)
+}

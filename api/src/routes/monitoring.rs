@@ -517,62 +517,35 @@ pub async fn overview(
     let region = region_param("region", query.0.region.as_deref())?;
     let windows = state.config.monitoring.expiry_reminder_days.clone();
     let today = (Utc::now() + Duration::hours(7)).date_naive();
+    // Counted by the database (GROUP BY), so the cost does not grow with what is loaded into
+    // memory per request (BENCHMARKS.md).
     let body = state
         .db(move |c| {
             let narrow = region.as_ref().map(|r| r.as_str());
-            let agreements = monitoring::agreements(c, &vis, narrow)?;
-            let countries = monitoring::partner_countries(c, &vis)?;
             let national = matches!(vis, Visibility::All) && region.is_none();
-            let mut o = Overview {
-                as_of: today,
-                agreements: agreements.len() as u32,
-                by_status: BTreeMap::new(),
-                by_kind: BTreeMap::new(),
-                by_country: BTreeMap::new(),
-                by_region: BTreeMap::new(),
-                expiring: windows
-                    .iter()
-                    .map(|w| ExpiringCount {
-                        within_days: *w,
-                        count: 0,
-                    })
-                    .collect(),
-                overdue_stages: 0,
-                dormant: 0,
+            let counts = monitoring::counts(c, &vis, narrow, national)?;
+            let map = |v: Vec<(String, i64)>| -> BTreeMap<String, u32> {
+                v.into_iter().map(|(k, n)| (k, n as u32)).collect()
             };
-            for a in &agreements {
-                *o.by_status.entry(a.status.clone()).or_default() += 1;
-                *o.by_kind.entry(a.kind.clone()).or_default() += 1;
-                for country in countries.get(&a.id).into_iter().flatten() {
-                    *o.by_country.entry(country.clone()).or_default() += 1;
-                }
-                let key = if national {
-                    &a.province_code
-                } else {
-                    &a.region_code
-                };
-                *o.by_region.entry(key.clone()).or_default() += 1;
-                if a.status == "active" {
-                    if let Some(end) = a.expires_on.filter(|e| *e >= today) {
-                        let left = (end - today).num_days();
-                        for e in &mut o.expiring {
-                            if left <= i64::from(e.within_days) {
-                                e.count += 1;
-                            }
-                        }
-                    }
-                    if a.dormant_since.is_some() {
-                        o.dormant += 1;
-                    }
-                }
+            let mut expiring = Vec::new();
+            for w in &windows {
+                let until = today + chrono::Duration::days(i64::from(*w));
+                expiring.push(ExpiringCount {
+                    within_days: *w,
+                    count: monitoring::expiring(c, &vis, narrow, today, until)? as u32,
+                });
             }
-            let ids: BTreeSet<&str> = agreements.iter().map(|a| a.id.as_str()).collect();
-            o.overdue_stages = monitoring::running_cases(c, &vis)?
-                .iter()
-                .filter(|k| ids.contains(k.agreement_id.as_str()))
-                .filter(|k| k.stage_due_on.is_some_and(|d| d < today))
-                .count() as u32;
-            Ok(o)
+            Ok(Overview {
+                as_of: today,
+                agreements: counts.total as u32,
+                by_status: map(counts.by_status),
+                by_kind: map(counts.by_kind),
+                by_country: map(counts.by_country),
+                by_region: map(counts.by_region),
+                expiring,
+                overdue_stages: monitoring::overdue_stages(c, &vis, narrow, today)? as u32,
+                dormant: counts.dormant as u32,
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
