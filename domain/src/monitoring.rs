@@ -75,6 +75,21 @@ pub fn is_dormant(
     latest.is_some_and(|d| d < cutoff)
 }
 
+/// **R21** — an agreement is reported for a period when it was in force at some time during
+/// `[from, to]`: signed (active, expired or terminated), started by `to`, not ended before
+/// `from` (PP 28/2018 art. 43).
+pub fn in_force(
+    status: &str,
+    started_on: Option<NaiveDate>,
+    expires_on: Option<NaiveDate>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> bool {
+    matches!(status, "active" | "expired" | "terminated")
+        && started_on.is_some_and(|s| s <= to)
+        && expires_on.is_none_or(|e| e >= from)
+}
+
 /// Where an annual report stands (R22).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -395,6 +410,40 @@ mod tests {
         assert_eq!(
             report_state(due, None, d("2025-01-11")),
             ReportState::Overdue
+        );
+    }
+
+    #[test]
+    fn r21_an_agreement_counts_for_a_year_it_was_in_force_in() {
+        let (from, to) = (d("2024-01-01"), d("2024-12-31"));
+        assert!(in_force(
+            "active",
+            Some(d("2019-08-06")),
+            Some(d("2029-08-05")),
+            from,
+            to
+        ));
+        assert!(in_force(
+            "expired",
+            Some(d("2019-08-06")),
+            Some(d("2024-01-01")),
+            from,
+            to
+        ));
+        assert!(!in_force(
+            "expired",
+            Some(d("2014-01-01")),
+            Some(d("2023-12-31")),
+            from,
+            to
+        ));
+        assert!(
+            !in_force("active", Some(d("2025-01-01")), None, from, to),
+            "started later"
+        );
+        assert!(
+            !in_force("draft", Some(d("2020-01-01")), None, from, to),
+            "never signed"
         );
     }
 

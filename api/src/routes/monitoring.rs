@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::{web, HttpResponse};
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use jalin_domain::access::{Action, Visibility};
 use jalin_domain::case::{Case, StageRecord};
 use jalin_domain::deadlines::annual_report_due;
@@ -438,7 +438,7 @@ pub async fn list(
     let policy = state.config.monitoring.clone();
     let calendar = state.calendar.clone();
     let kind = q.kind;
-    let today = (Utc::now() + Duration::hours(7)).date_naive();
+    let today = crate::clock::today();
     let all = state
         .db(move |c| reminders(c, &vis, region.as_ref(), &policy, &calendar, today))
         .await?;
@@ -516,7 +516,7 @@ pub async fn overview(
     let vis = auth.may(Action::ReadAgreements)?;
     let region = region_param("region", query.0.region.as_deref())?;
     let windows = state.config.monitoring.expiry_reminder_days.clone();
-    let today = (Utc::now() + Duration::hours(7)).date_naive();
+    let today = crate::clock::today();
     // Counted by the database (GROUP BY), so the cost does not grow with what is loaded into
     // memory per request (BENCHMARKS.md).
     let body = state

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use jalin_domain::access::{Action, Visibility};
 use jalin_domain::deadlines::annual_report_due;
 use jalin_domain::monitoring::{report_state, ReportState};
@@ -191,9 +191,13 @@ fn year_bounds(year: i32) -> (NaiveDate, NaiveDate) {
 
 /// Whether the agreement was in force at some time during `[from, to]`.
 pub fn in_force(a: &AgreementFacts, from: NaiveDate, to: NaiveDate) -> bool {
-    matches!(a.status.as_str(), "active" | "expired" | "terminated")
-        && a.effective_from.or(a.signed_on).is_some_and(|s| s <= to)
-        && a.expires_on.is_none_or(|e| e >= from)
+    jalin_domain::monitoring::in_force(
+        &a.status,
+        a.effective_from.or(a.signed_on),
+        a.expires_on,
+        from,
+        to,
+    )
 }
 
 fn add(total: &mut Decimal, v: &Option<String>) {
@@ -265,7 +269,7 @@ pub fn compile(
 }
 
 fn today_in(region: &RegionCode) -> NaiveDate {
-    (Utc::now() + Duration::hours(i64::from(region.utc_offset_hours()))).date_naive()
+    crate::clock::today_in(region)
 }
 
 fn dto(c: &mut DbConnection, r: &AnnualReport) -> Result<AnnualReportDto, ApiError> {
@@ -642,7 +646,7 @@ pub async fn compliance(
     let vis = auth.may(Action::ReadAgreements)?;
     let q = query.0;
     let region = region_param("region", q.region.as_deref())?;
-    let today = (Utc::now() + Duration::hours(7)).date_naive();
+    let today = crate::clock::today();
     let year = q.fiscal_year.unwrap_or(today.year() - 1);
     if !(2000..=2100).contains(&year) {
         return Err(ApiError::invalid_parameter(

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use jalin_domain::access::{Action, Visibility};
 use jalin_domain::travel::{
     self as dt, ExternalSystem, TravelDocumentKind, TravelPolicy, TravelStage, TravellerCategory,
@@ -484,7 +484,7 @@ pub fn dto(
 
 /// Today in Indonesia's western time (the calendar day most offices work in).
 pub fn today() -> NaiveDate {
-    (Utc::now() + Duration::hours(7)).date_naive()
+    crate::clock::today()
 }
 
 fn etag(r: &TravelRequest) -> Etag {
