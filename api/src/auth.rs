@@ -1,6 +1,7 @@
 //! Authentication: argon2id password and secret hashes, HS256 JWT access tokens, login
 //! throttling, and the [`Authenticated`] extractor that turns a bearer token into a
-//! [`Principal`] checked against the account's current state on every request.
+//! [`Principal`] checked against the account's current state (read at most
+//! JALIN_ACCOUNT_CACHE_SECONDS before; see [`AccountCache`]).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -72,7 +73,8 @@ pub fn random_secret(bytes: usize) -> Result<String, ApiError> {
 }
 
 /// What a token says. Role, region and active state are *not* trusted from it: they are read
-/// from the account on every request, so a change takes effect at once.
+/// from the account (at most JALIN_ACCOUNT_CACHE_SECONDS old; a change through this server
+/// takes effect at once).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub iss: String,
@@ -284,6 +286,83 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// The accounts behind recent requests' tokens, kept `ttl` (JALIN_ACCOUNT_CACHE_SECONDS) so a
+/// client's burst of requests reads its account once instead of once per request. Changes made
+/// through this server (a user's role, region or `active`, a service account's scopes or
+/// deletion) clear it at once; a change by another process — another instance, the CLI — is
+/// seen within `ttl`. `ttl` zero reads the account on every request.
+pub struct AccountCache {
+    ttl: Duration,
+    /// Bumped by every `clear`: an account read before a change is not cached after it.
+    generation: std::sync::atomic::AtomicU64,
+    entries: Mutex<HashMap<String, (Instant, Principal)>>,
+}
+
+impl AccountCache {
+    /// Entries kept at most; past it the expired ones go, then all (a burst of many tokens).
+    const MAX_ENTRIES: usize = 10_000;
+
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            generation: std::sync::atomic::AtomicU64::new(0),
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A token's subject and the scopes it was issued with (a service account's principal
+    /// depends on both).
+    fn key(claims: &Claims) -> String {
+        format!(
+            "{}\u{1f}{}\u{1f}{}",
+            claims.typ,
+            claims.sub,
+            claims.scope.as_deref().unwrap_or("")
+        )
+    }
+
+    fn get(&self, claims: &Claims) -> Option<Principal> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&Self::key(claims))
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, p)| p.clone())
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Keeps `principal`, read when the generation was `read_at`, unless a change came since.
+    fn put(&self, claims: &Claims, principal: &Principal, read_at: u64) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if self.generation() != read_at {
+            return;
+        }
+        if map.len() >= Self::MAX_ENTRIES {
+            let ttl = self.ttl;
+            map.retain(|_, (at, _)| at.elapsed() < ttl);
+            if map.len() >= Self::MAX_ENTRIES {
+                map.clear();
+            }
+        }
+        map.insert(Self::key(claims), (Instant::now(), principal.clone()));
+    }
+
+    /// Forget every account: called after a change to any user or service account.
+    pub fn clear(&self) {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        map.clear();
+    }
+}
+
 impl FromRequest for Authenticated {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
@@ -295,8 +374,14 @@ impl FromRequest for Authenticated {
             let state = state.ok_or_else(|| ApiError::internal("no app state"))?;
             let token = token.ok_or(ApiError::Unauthenticated)?;
             let claims = state.keys.verify(&token).ok_or(ApiError::InvalidToken)?;
+            if let Some(principal) = state.accounts.get(&claims) {
+                return Ok(Authenticated(principal));
+            }
+            let read_at = state.accounts.generation();
+            let looked_up = claims.clone();
             let principal = state
                 .db(move |c| {
+                    let claims = looked_up;
                     Ok(match claims.typ.as_str() {
                         "user" => identity::find_user(c, &claims.sub, &Visibility::All)?
                             .filter(|u| u.active)
@@ -332,6 +417,7 @@ impl FromRequest for Authenticated {
                 })
                 .await?
                 .ok_or(ApiError::InvalidToken)?;
+            state.accounts.put(&claims, &principal, read_at);
             Ok(Authenticated(principal))
         })
     }
@@ -340,6 +426,53 @@ impl FromRequest for Authenticated {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn claims(sub: &str, scope: Option<&str>) -> Claims {
+        Claims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: sub.into(),
+            typ: "service_account".into(),
+            iat: 0,
+            exp: 0,
+            jti: "j".into(),
+            scope: scope.map(str::to_owned),
+        }
+    }
+
+    fn principal(scopes: Vec<Action>) -> Principal {
+        Principal {
+            id: "sa".into(),
+            name: "sa".into(),
+            kind: PrincipalKind::ServiceAccount { scopes },
+            region: None,
+        }
+    }
+
+    #[test]
+    fn a_cached_account_is_dropped_by_a_change_and_an_older_read_is_not_kept() {
+        let cache = AccountCache::new(Duration::from_secs(60));
+        let c = claims("sa", Some("agreements:read"));
+        let read_at = cache.generation();
+        cache.put(&c, &principal(vec![Action::ReadAgreements]), read_at);
+        assert!(cache.get(&c).is_some());
+        // The same account with a token of other scopes is another entry.
+        assert!(cache.get(&claims("sa", Some("agreements:write"))).is_none());
+        // A change clears it; a read that began before the change is not cached after it.
+        let stale_read = cache.generation();
+        cache.clear();
+        assert!(cache.get(&c).is_none());
+        cache.put(&c, &principal(vec![Action::ReadAgreements]), stale_read);
+        assert!(cache.get(&c).is_none(), "read before the change: not kept");
+    }
+
+    #[test]
+    fn an_account_cache_of_zero_seconds_keeps_nothing() {
+        let cache = AccountCache::new(Duration::ZERO);
+        let c = claims("sa", None);
+        cache.put(&c, &principal(vec![]), cache.generation());
+        assert!(cache.get(&c).is_none());
+    }
 
     #[test]
     fn tokens_verify_only_with_the_right_key_issuer_and_audience() {

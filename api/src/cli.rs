@@ -103,8 +103,9 @@ pub enum Command {
         reject: bool,
     },
     /// Generate the deterministic benchmark dataset (BENCHMARKS.md) into an empty database:
-    /// partners, agreements across statuses, activities, one officer per region (`bench-33`,
-    /// `bench-33-74`, …, password `bench-password`).
+    /// partners, agreements across statuses, an approval case at every stage before signing
+    /// for those in approval, activities, one officer per region (`bench-33`, `bench-33-74`, …)
+    /// and a national `bench-admin`, all with the password `bench-password`.
     #[command(name = "seed-bench")]
     SeedBench {
         #[command(flatten)]
@@ -113,6 +114,22 @@ pub enum Command {
         /// (a tenth) or `small` (a hundredth).
         #[arg(long, default_value = "national")]
         scale: String,
+    },
+    /// Time the benchmark's filtered agreement list (a province with its regencies/cities,
+    /// status active, by expiry) as a raw diesel query in a loop, without HTTP.
+    #[command(name = "bench-list")]
+    BenchList {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The province whose list is timed.
+        #[arg(long, default_value = "33")]
+        province: String,
+        /// Threads, each with its own pooled connection.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Queries per thread.
+        #[arg(long, default_value_t = 2000)]
+        iterations: usize,
     },
     /// Print the OpenAPI contract (JSON).
     Openapi {
@@ -248,6 +265,47 @@ fn open_pool(db: &DbArgs) -> Result<jalin_persistence::Pool, String> {
     let pool = startup::open_database(&cfg).map_err(|e| e.to_string())?;
     startup::load_reference_data(&pool).map_err(|e| e.to_string())?;
     Ok(pool)
+}
+
+/// Approval cases for the seeded agreements awaiting approval, spread over the stages before
+/// signing: each is started and walked through the domain's state machine with valid records,
+/// as the API would, and stored with its due date from the working-day calendar.
+fn seed_bench_cases(pool: &jalin_persistence::Pool, db: &DbArgs) -> Result<usize, String> {
+    use jalin_domain::case::{illustrative_path_to_signing, Case, CaseAction};
+    let cfg = config(db, None).map_err(|e| format!("configuration error: {e}"))?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let days_off =
+        jalin_persistence::reference::all_days_off(&mut conn).map_err(|e| e.to_string())?;
+    let cal = jalin_domain::calendar::Calendar::new(days_off, cfg.calendar);
+    let def = jalin_domain::workflow::latest("ksdpl").ok_or("no ksdpl workflow definition")?;
+    let ids = jalin_persistence::bench::in_approval_ids(&mut conn).map_err(|e| e.to_string())?;
+    drop(conn);
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    let path = illustrative_path_to_signing(day(2030, 12, 31));
+    let now = chrono::Utc::now().naive_utc();
+    for (chunk_no, chunk) in ids.chunks(1000).enumerate() {
+        in_write(pool, |c| {
+            for (n, id) in chunk.iter().enumerate() {
+                // 0 to 10 stages done: every stage before signing holds some cases.
+                let done = (chunk_no * 1000 + n) % path.len();
+                let mut case = Case::start(&def, day(2025, 1, 2));
+                for (actor, record) in path.iter().take(done) {
+                    case = case
+                        .apply(
+                            &def,
+                            CaseAction::Complete(record.clone()),
+                            *actor,
+                            day(2025, 7, 1),
+                        )
+                        .map_err(|r| crate::ApiError::internal(format!("{r:?}")))?;
+                }
+                let stored = crate::routes::cases::store(id, &case, 1, now, &cal, &def)?;
+                jalin_persistence::cases::insert(c, &stored)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(ids.len())
 }
 
 fn in_write<T>(
@@ -508,20 +566,55 @@ pub fn run(cli: Cli) -> ExitCode {
                 .map_err(|e| e.to_string())
             });
             bar.finish_and_clear();
+            let result = result
+                .and_then(|s| seed_bench_cases(&pool, &db).map(|n| (s, n)))
+                .and_then(|done| {
+                    let mut c = pool.get().map_err(|e| e.to_string())?;
+                    jalin_persistence::bench::analyze(&mut c).map_err(|e| e.to_string())?;
+                    Ok(done)
+                });
             match result {
-                Ok(s) => {
+                Ok((s, cases)) => {
                     println!(
-                        "seeded in {:.1} s: {} regions, {} users, {} partners, {} agreements, {} activities",
+                        "seeded in {:.1} s: {} regions, {} users, {} partners, {} agreements ({} with an approval case), {} activities",
                         started.elapsed().as_secs_f64(),
                         s.regions,
                         s.users,
                         s.partners,
                         s.agreements,
+                        cases,
                         s.activities
                     );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(format!("seeding failed (is the database empty?): {e}")),
+            }
+        }
+        Command::BenchList {
+            db,
+            province,
+            threads,
+            iterations,
+        } => {
+            let province = match province.parse::<jalin_domain::RegionCode>() {
+                Ok(p) if p.is_province() => p,
+                _ => return fail(format!("--province {province}: a province code such as 33")),
+            };
+            let pool = match open_pool(&db) {
+                Ok(p) => p,
+                Err(e) => return fail(e),
+            };
+            match jalin_persistence::bench::time_filtered_list(
+                &pool, &province, threads, iterations,
+            ) {
+                Ok(t) => {
+                    println!(
+                        "raw filtered list: {} thread(s) × {} queries: {:.0} lists/s, p50 {} µs, p99 {} µs",
+                        t.threads, t.iterations, t.per_second, t.p50_us, t.p99_us
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(format!("timing failed: {e}")),
             }
         }
         Command::SimulateExternals {
@@ -653,12 +746,15 @@ fn serve(cfg: Config) -> ExitCode {
                     .db(move |c| crate::jobs::run_all(c, &policy))
                     .await
                 {
-                    Ok(r) if r != crate::jobs::JobReport::default() => log::info!(
-                        "jobs: {} expired, {} flagged dormant, {} no longer dormant",
-                        r.expired,
-                        r.dormant,
-                        r.revived
-                    ),
+                    Ok(r) if r != crate::jobs::JobReport::default() => {
+                        job_state.summaries.written();
+                        log::info!(
+                            "jobs: {} expired, {} flagged dormant, {} no longer dormant",
+                            r.expired,
+                            r.dormant,
+                            r.revived
+                        )
+                    }
                     Ok(_) => {}
                     Err(e) => log::warn!("background jobs failed: {e}"),
                 }

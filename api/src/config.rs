@@ -51,6 +51,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "how long an `Idempotency-Key` is remembered",
     ),
     (
+        "JALIN_ACCOUNT_CACHE_SECONDS",
+        "5",
+        "how long a token's account (role, region, active) is reused between requests; changes through this server apply at once, other processes' within this time; 0: read on every request",
+    ),
+    (
+        "JALIN_SUMMARY_CACHE_SECONDS",
+        "5",
+        "how long `stats/overview` and `reminders` are reused per scope while nothing is written through this server (a write here shows at once, other processes' within this time); 0: computed on every request",
+    ),
+    (
         "JALIN_DB_POOL_SIZE",
         "10",
         "database connections in the pool",
@@ -181,6 +191,10 @@ pub struct Config {
     pub integrations: Integrations,
     /// Requests per minute per client address to `/v1/public/*`.
     pub public_rate_per_minute: u32,
+    /// How long a token's account is reused between requests (0: never).
+    pub account_cache_seconds: u32,
+    /// How long `stats/overview` and `reminders` are reused while nothing is written (0: never).
+    pub summary_cache_seconds: u32,
 }
 
 /// One external system's side of the integration.
@@ -551,7 +565,13 @@ impl Config {
                     "a number from 1 to 100000",
                 )
             })?;
+        let account_cache_seconds = parse_num(get("JALIN_ACCOUNT_CACHE_SECONDS"), 5, 0..=300)
+            .map_err(|v| bad("JALIN_ACCOUNT_CACHE_SECONDS", &v, "seconds from 0 to 300"))?;
+        let summary_cache_seconds = parse_num(get("JALIN_SUMMARY_CACHE_SECONDS"), 5, 0..=300)
+            .map_err(|v| bad("JALIN_SUMMARY_CACHE_SECONDS", &v, "seconds from 0 to 300"))?;
         Ok(Config {
+            summary_cache_seconds,
+            account_cache_seconds,
             public_rate_per_minute,
             travel,
             integrations,

@@ -23,6 +23,7 @@ pub mod simulator;
 pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod summaries;
 
 pub use config::Config;
 pub use error::ApiError;

@@ -85,6 +85,9 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
         Duration::from_secs(u64::from(config.jwt_ttl_minutes) * 60),
     );
     let public_rate = config.public_rate_per_minute;
+    let account_cache_seconds = config.account_cache_seconds;
+    let summary_cache_seconds = config.summary_cache_seconds;
+    let sqlite = pool.backend() == jalin_persistence::Backend::Sqlite;
     let throttle = LoginThrottle::new(
         config.login_max_failures,
         Duration::from_secs(u64::from(config.login_lockout_seconds)),
@@ -104,6 +107,13 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
         keys: Arc::new(keys),
         throttle: Arc::new(throttle),
         storage,
+        write_gate: sqlite.then(|| Arc::new(tokio::sync::Semaphore::new(1))),
+        summaries: Arc::new(crate::summaries::Summaries::new(Duration::from_secs(
+            u64::from(summary_cache_seconds),
+        ))),
+        accounts: Arc::new(crate::auth::AccountCache::new(Duration::from_secs(
+            u64::from(account_cache_seconds),
+        ))),
         public_limiter: Arc::new(crate::routes::public::Limiter::new(public_rate)),
     })
 }

@@ -19,6 +19,15 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub throttle: Arc<LoginThrottle>,
     pub storage: Storage,
+    /// SQLite takes one writer at a time: writers queue here, in order of arrival, before they
+    /// take a connection. Left to SQLite's busy handler — which polls with growing sleeps and
+    /// favours no one — 64 concurrent creations had a p99 of 670 ms (BENCHMARKS.md). `None` on
+    /// PostgreSQL, which runs writers concurrently.
+    pub write_gate: Option<Arc<tokio::sync::Semaphore>>,
+    /// Recent `stats/overview` and `reminders` per scope (JALIN_SUMMARY_CACHE_SECONDS).
+    pub summaries: Arc<crate::summaries::Summaries>,
+    /// Accounts behind recent tokens (JALIN_ACCOUNT_CACHE_SECONDS).
+    pub accounts: Arc<crate::auth::AccountCache>,
     /// Requests per client address to the public feed.
     pub public_limiter: Arc<crate::routes::public::Limiter>,
 }
@@ -48,6 +57,17 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.db(move |conn| write_transaction(conn, f)).await
+        let _turn = match &self.write_gate {
+            Some(gate) => Some(
+                gate.acquire()
+                    .await
+                    .map_err(|e| ApiError::internal(format!("write gate: {e}")))?,
+            ),
+            None => None,
+        };
+        let result = self.db(move |conn| write_transaction(conn, f)).await;
+        // After the commit: a summary computed from now on includes this write.
+        self.summaries.written();
+        result
     }
 }

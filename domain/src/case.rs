@@ -779,6 +779,111 @@ impl Case {
     }
 }
 
+/// Valid records of every stage up to (not including) signing, in order, with their actors:
+/// the walk of the domain tests, and the stages `jalin seed-bench` advances its cases through.
+/// Illustrative values (letters, dates), never real ones.
+pub fn illustrative_path_to_signing(valid_until: NaiveDate) -> Vec<(StageActor, StageRecord)> {
+    use StageActor::*;
+    vec![
+        (
+            Region,
+            StageRecord::ExplorationReport {
+                benefits: "trade".into(),
+                partner_profile: "province".into(),
+                politically_safe: true,
+                legally_safe: true,
+                technically_safe: true,
+                security_safe: true,
+            },
+        ),
+        (
+            Region,
+            StageRecord::Consultations {
+                kemendagri: illustrative_letter("KMD/1"),
+                kemlu: illustrative_letter("KML/1"),
+            },
+        ),
+        (
+            Region,
+            StageRecord::LetterOfIntent {
+                signed_on: NaiveDate::from_ymd_opt(2025, 2, 1).unwrap_or_default(),
+                languages: vec!["id".into(), "ko".into(), "en".into()],
+            },
+        ),
+        (
+            Region,
+            StageRecord::CooperationPlan {
+                subject: "s".into(),
+                background: "b".into(),
+                aims: "a".into(),
+                object: "o".into(),
+                scope: "sc".into(),
+                financing_source: "APBD".into(),
+                implementation_period: "5 years".into(),
+            },
+        ),
+        (
+            Dprd,
+            StageRecord::DprdDecision {
+                received_on: NaiveDate::from_ymd_opt(2025, 3, 3).unwrap_or_default(),
+                decision: Decision::Approved,
+                letter: illustrative_letter("DPRD/7"),
+            },
+        ),
+        (
+            Kemendagri,
+            StageRecord::MinisterialConsideration {
+                outcome: Consideration::DraftText,
+                letter: illustrative_letter("KMD/2"),
+            },
+        ),
+        (
+            Region,
+            StageRecord::DraftText {
+                languages: vec!["id".into(), "ko".into(), "en".into()],
+            },
+        ),
+        (
+            Kemendagri,
+            StageRecord::InterministerialMeeting {
+                held_on: NaiveDate::from_ymd_opt(2025, 6, 1).unwrap_or_default(),
+                participants: vec!["Kemlu".into(), "Kemendagri".into(), "Pemprov Jateng".into()],
+                outcome: Review::Approved,
+            },
+        ),
+        (
+            Kemlu,
+            StageRecord::Negotiation {
+                outcome: Review::Approved,
+                note: "agreed".into(),
+            },
+        ),
+        (
+            Kemlu,
+            StageRecord::ConfirmationLetter {
+                letter: illustrative_letter("KML/9"),
+            },
+        ),
+        (
+            Kemlu,
+            StageRecord::FullPowers {
+                letter: illustrative_letter("FP/3"),
+                holder_name: "Ahmad Luthfi".into(),
+                holder_position: "Gubernur Jawa Tengah".into(),
+                valid_until,
+                scope: "MoU".into(),
+            },
+        ),
+    ]
+}
+
+fn illustrative_letter(number: &str) -> Letter {
+    Letter {
+        number: number.into(),
+        date: NaiveDate::from_ymd_opt(2025, 1, 15).unwrap_or_default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -822,99 +927,8 @@ mod tests {
         }
     }
 
-    /// The records of every stage up to (not including) signing, in order, with their actors.
     fn path_to_signing(valid_until: &str) -> Vec<(StageActor, StageRecord)> {
-        use StageActor::*;
-        vec![
-            (
-                Region,
-                StageRecord::ExplorationReport {
-                    benefits: "trade".into(),
-                    partner_profile: "province".into(),
-                    politically_safe: true,
-                    legally_safe: true,
-                    technically_safe: true,
-                    security_safe: true,
-                },
-            ),
-            (
-                Region,
-                StageRecord::Consultations {
-                    kemendagri: letter("KMD/1"),
-                    kemlu: letter("KML/1"),
-                },
-            ),
-            (
-                Region,
-                StageRecord::LetterOfIntent {
-                    signed_on: d("2025-02-01"),
-                    languages: langs(),
-                },
-            ),
-            (
-                Region,
-                StageRecord::CooperationPlan {
-                    subject: "s".into(),
-                    background: "b".into(),
-                    aims: "a".into(),
-                    object: "o".into(),
-                    scope: "sc".into(),
-                    financing_source: "APBD".into(),
-                    implementation_period: "5 years".into(),
-                },
-            ),
-            (
-                Dprd,
-                StageRecord::DprdDecision {
-                    received_on: d("2025-03-03"),
-                    decision: Decision::Approved,
-                    letter: letter("DPRD/7"),
-                },
-            ),
-            (
-                Kemendagri,
-                StageRecord::MinisterialConsideration {
-                    outcome: Consideration::DraftText,
-                    letter: letter("KMD/2"),
-                },
-            ),
-            (Region, StageRecord::DraftText { languages: langs() }),
-            (
-                Kemendagri,
-                StageRecord::InterministerialMeeting {
-                    held_on: d("2025-06-01"),
-                    participants: vec![
-                        "Kemlu".into(),
-                        "Kemendagri".into(),
-                        "Pemprov Jateng".into(),
-                    ],
-                    outcome: Review::Approved,
-                },
-            ),
-            (
-                Kemlu,
-                StageRecord::Negotiation {
-                    outcome: Review::Approved,
-                    note: "agreed".into(),
-                },
-            ),
-            (
-                Kemlu,
-                StageRecord::ConfirmationLetter {
-                    letter: letter("KML/9"),
-                },
-            ),
-            (
-                Kemlu,
-                StageRecord::FullPowers {
-                    letter: letter("FP/3"),
-                    holder_name: "Ahmad Luthfi".into(),
-                    holder_position: "Gubernur Jawa Tengah".into(),
-                    valid_until: d(valid_until),
-                    scope: "MoU".into(),
-                },
-            ),
-        ]
+        illustrative_path_to_signing(d(valid_until))
     }
 
     fn run(def: &Definition, steps: Vec<(StageActor, StageRecord)>) -> Case {

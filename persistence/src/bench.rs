@@ -149,6 +149,12 @@ pub fn seed(
         }
         out.users += 1;
     }
+    // One national administrator (bench-admin), who acts on any region's approval case: the
+    // workflow scenario of `make bench` acts as it.
+    rows.push(format!(
+        "('bench-user-admin', 'bench-admin', 'Bench admin', '{password_hash}', 'admin', NULL, NULL, TRUE, 1, {ts}, {ts})"
+    ));
+    out.users += 1;
     batch(conn, "INSERT INTO users (id, username, display_name, password_hash, role, region_code, province_code, active, version, created_at, updated_at)", &mut rows)?;
 
     let partner_head = "INSERT INTO partners (id, name, name_normalized, native_name, kind, level, legal_personality, political_party, country, subdivision, website, contacts, version, created_at, updated_at)";
@@ -259,4 +265,108 @@ pub fn seed(
         progress("activities", scale.activities, scale.activities);
     }
     Ok(out)
+}
+
+/// Brings the planner's statistics (and PostgreSQL's visibility map, which index-only scans
+/// need) up to date after the bulk load, as a database in steady use would have them.
+pub fn analyze(conn: &mut DbConnection) -> Result<(), DbError> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConnection::Sqlite(_) => conn.batch_execute("ANALYZE;")?,
+        DbConnection::Postgres(_) => conn.batch_execute("VACUUM ANALYZE;")?,
+    }
+    Ok(())
+}
+
+/// Raw timings of one query run in a loop, without HTTP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timing {
+    pub threads: usize,
+    pub iterations: usize,
+    pub per_second: f64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+}
+
+/// Runs the benchmark's filtered list — a province with its regencies/cities, status active,
+/// sorted by expiry, a page of 20 (21 fetched) with its partners, as `GET /v1/agreements` runs
+/// it — `iterations` times on each of `threads` pooled connections. HTTP's share of a request is
+/// then the ratio of the two rates.
+pub fn time_filtered_list(
+    pool: &crate::db::Pool,
+    province: &jalin_domain::RegionCode,
+    threads: usize,
+    iterations: usize,
+) -> Result<Timing, DbError> {
+    use crate::registry::{self, AgreementFilter, AgreementPaging, AgreementSort};
+    use jalin_domain::access::Visibility;
+    use jalin_domain::agreement::AgreementStatus;
+    let started = std::time::Instant::now();
+    let results: Vec<Result<Vec<u64>, DbError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                s.spawn(|| -> Result<Vec<u64>, DbError> {
+                    let mut conn = pool.get()?;
+                    let vis = Visibility::Province(province.clone());
+                    let filter = AgreementFilter {
+                        region: Some(province.clone()),
+                        status: Some(AgreementStatus::Active),
+                        ..AgreementFilter::default()
+                    };
+                    let paging = AgreementPaging {
+                        sort: AgreementSort::ExpiresOn,
+                        limit: 21,
+                        ..AgreementPaging::default()
+                    };
+                    let mut took = Vec::with_capacity(iterations);
+                    for _ in 0..iterations {
+                        let t = std::time::Instant::now();
+                        let rows = registry::list_agreements(&mut conn, &vis, &filter, &paging)?;
+                        let ids: Vec<String> =
+                            rows.iter().flat_map(|a| a.partner_ids.clone()).collect();
+                        registry::partners_by_id(&mut conn, &ids)?;
+                        took.push(t.elapsed().as_micros() as u64);
+                    }
+                    Ok(took)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(DbError::Reference("a timing thread panicked".into())))
+            })
+            .collect()
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut all = Vec::new();
+    for r in results {
+        all.extend(r?);
+    }
+    all.sort_unstable();
+    let at = |q: f64| {
+        all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
+    Ok(Timing {
+        threads: threads.max(1),
+        iterations,
+        per_second: all.len() as f64 / elapsed.max(f64::EPSILON),
+        p50_us: at(0.50),
+        p99_us: at(0.99),
+    })
+}
+
+/// The seeded agreements awaiting approval, in id order: `jalin seed-bench` gives each an
+/// approval case.
+pub fn in_approval_ids(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    use crate::schema::agreements as ag;
+    Ok(ag::table
+        .filter(ag::id.like("bench-a-%"))
+        .filter(ag::status.eq("in_approval"))
+        .select(ag::id)
+        .order(ag::id)
+        .load(conn)?)
 }

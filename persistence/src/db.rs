@@ -133,10 +133,14 @@ impl Manager {
                         source,
                     })?;
                 // Per connection: wait for locks, enforce foreign keys, WAL for concurrent
-                // readers; NORMAL sync is durable in WAL mode except on power loss.
+                // readers; NORMAL sync is durable in WAL mode except on power loss. Reads go
+                // through a memory map of the file (up to 1 GiB), shared by all connections:
+                // with SQLite's own per-connection cache (2 MB) every request re-read its pages
+                // with read(2), and half of an overview's time was the kernel's (BENCHMARKS.md).
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA mmap_size = 1073741824;",
                     self.busy_timeout.as_millis()
                 ))?;
                 Ok(DbConnection::Sqlite(conn))
@@ -213,6 +217,10 @@ impl Pool {
         // Fail fast with the real error (r2d2 would only report a timeout).
         drop(manager.connect()?);
         let inner = r2d2::Pool::builder()
+            // A PostgreSQL connection can die with its server or the network, so it is tested
+            // (`SELECT 1`) when taken; an SQLite file cannot, and the test was one statement
+            // more on every request.
+            .test_on_check_out(url.backend() == Backend::Postgres)
             .max_size(opts.max_size)
             .connection_timeout(opts.connect_timeout)
             .build(manager)?;
@@ -230,10 +238,16 @@ impl Pool {
         self.backend
     }
 
-    /// Applies pending migrations and returns how many were applied.
+    /// Applies pending migrations and returns how many were applied; then lets SQLite refresh
+    /// the statistics its planner chooses indexes by, where they are missing or stale
+    /// (`PRAGMA optimize`, cheap when nothing changed).
     pub fn migrate(&self) -> Result<usize, DbError> {
         let mut conn = self.get()?;
-        run_migrations(&mut conn)
+        let applied = run_migrations(&mut conn)?;
+        if self.backend == Backend::Sqlite {
+            conn.batch_execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")?;
+        }
+        Ok(applied)
     }
 }
 

@@ -439,11 +439,19 @@ pub async fn list(
     let calendar = state.calendar.clone();
     let kind = q.kind;
     let today = crate::clock::today();
+    // Every reminder of the scope, computed once per scope and reused briefly (summaries.rs);
+    // the kind filter and the page are cut from it per request.
+    let key = format!("reminders|{vis:?}|{region:?}|{today}");
+    let db = state.clone();
     let all = state
-        .db(move |c| reminders(c, &vis, region.as_ref(), &policy, &calendar, today))
+        .summaries
+        .get_or_compute(key, || async move {
+            db.db(move |c| reminders(c, &vis, region.as_ref(), &policy, &calendar, today))
+                .await
+        })
         .await?;
     let rows: Vec<Reminder> = all
-        .into_iter()
+        .iter()
         .filter(|r| kind.is_none_or(|k| r.kind == k))
         .filter(|r| {
             page.after
@@ -451,6 +459,7 @@ pub async fn list(
                 .is_none_or(|after| sort_key(r).as_str() > after)
         })
         .take(page.fetch() as usize)
+        .cloned()
         .collect();
     let (items, next_cursor) = page.page(rows, sort_key);
     Ok(HttpResponse::Ok().json(ReminderPage { items, next_cursor }))
@@ -518,35 +527,41 @@ pub async fn overview(
     let windows = state.config.monitoring.expiry_reminder_days.clone();
     let today = crate::clock::today();
     // Counted by the database (GROUP BY), so the cost does not grow with what is loaded into
-    // memory per request (BENCHMARKS.md).
+    // memory per request; computed once per scope and reused briefly (summaries.rs).
+    let key = format!("overview|{vis:?}|{region:?}|{today}|{windows:?}");
+    let db = state.clone();
     let body = state
-        .db(move |c| {
-            let narrow = region.as_ref().map(|r| r.as_str());
-            let national = matches!(vis, Visibility::All) && region.is_none();
-            let counts = monitoring::counts(c, &vis, narrow, national)?;
-            let map = |v: Vec<(String, i64)>| -> BTreeMap<String, u32> {
-                v.into_iter().map(|(k, n)| (k, n as u32)).collect()
-            };
-            let mut expiring = Vec::new();
-            for w in &windows {
-                let until = today + chrono::Duration::days(i64::from(*w));
-                expiring.push(ExpiringCount {
-                    within_days: *w,
-                    count: monitoring::expiring(c, &vis, narrow, today, until)? as u32,
-                });
-            }
-            Ok(Overview {
-                as_of: today,
-                agreements: counts.total as u32,
-                by_status: map(counts.by_status),
-                by_kind: map(counts.by_kind),
-                by_country: map(counts.by_country),
-                by_region: map(counts.by_region),
-                expiring,
-                overdue_stages: monitoring::overdue_stages(c, &vis, narrow, today)? as u32,
-                dormant: counts.dormant as u32,
+        .summaries
+        .get_or_compute(key, || async move {
+            db.db(move |c| {
+                let narrow = region.as_ref().map(|r| r.as_str());
+                let national = matches!(vis, Visibility::All) && region.is_none();
+                let counts = monitoring::counts(c, &vis, narrow, national)?;
+                let map = |v: Vec<(String, i64)>| -> BTreeMap<String, u32> {
+                    v.into_iter().map(|(k, n)| (k, n as u32)).collect()
+                };
+                let mut expiring = Vec::new();
+                for w in &windows {
+                    let until = today + chrono::Duration::days(i64::from(*w));
+                    expiring.push(ExpiringCount {
+                        within_days: *w,
+                        count: monitoring::expiring(c, &vis, narrow, today, until)? as u32,
+                    });
+                }
+                Ok(Overview {
+                    as_of: today,
+                    agreements: counts.total as u32,
+                    by_status: map(counts.by_status),
+                    by_kind: map(counts.by_kind),
+                    by_country: map(counts.by_country),
+                    by_region: map(counts.by_region),
+                    expiring,
+                    overdue_stages: monitoring::overdue_stages(c, &vis, narrow, today)? as u32,
+                    dormant: counts.dormant as u32,
+                })
             })
+            .await
         })
         .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(&*body))
 }

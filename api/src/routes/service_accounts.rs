@@ -326,6 +326,8 @@ pub async fn update(
             Ok(acc)
         })
         .await?;
+    // The account's role, region, scopes or state may have changed: no stale principal.
+    state.accounts.clear();
     Ok(HttpResponse::Ok()
         .insert_header(("etag", etag(&acc)))
         .json(ServiceAccountDto::from(&acc)))
@@ -387,5 +389,7 @@ pub async fn delete(
             Ok(())
         })
         .await?;
+    // The account's role, region, scopes or state may have changed: no stale principal.
+    state.accounts.clear();
     Ok(HttpResponse::NoContent().finish())
 }

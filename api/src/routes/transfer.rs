@@ -507,6 +507,7 @@ pub async fn import_csv(
     let result = state
         .db(move |c| Ok(import(c, &actor, &scope, Some(&rid.0), &text, |_, _| {})))
         .await?;
+    state.summaries.written();
     match result {
         Ok(numbers) => Ok(HttpResponse::Created().json(ImportResult {
             imported: numbers.len(),

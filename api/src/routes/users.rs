@@ -338,6 +338,8 @@ pub async fn update(
             accounts::update_user(c, &actor, &vis, Some(&rid.0), user, patch)
         })
         .await?;
+    // The account's role, region, scopes or state may have changed: no stale principal.
+    state.accounts.clear();
     Ok(HttpResponse::Ok()
         .insert_header(("etag", etag(&user)))
         .json(UserDto::from(&user)))

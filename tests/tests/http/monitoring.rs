@@ -466,6 +466,27 @@ on_both_databases! {
         assert_eq!(p["errors"][0]["parameter"], "kind");
     }
 
+    /// The overview and the reminders are reused for a few seconds per scope
+    /// (JALIN_SUMMARY_CACHE_SECONDS), but never across a write made through the API: the
+    /// officer who registers an agreement sees it counted and reminded on the next request.
+    fn a_write_shows_in_the_overview_and_reminders_at_once(app) {
+        let (_, province) = app.user("biro-jateng-7", "province_officer", Some("33"));
+        let overview = |app: &TestApp| app.req("GET", "/v1/stats/overview").bearer(&province).send().json();
+        assert_eq!(overview(app)["agreements"], 0);
+        assert!(reminders(app, Some(&province), "&kind=expiring").is_empty());
+        let soon = (today() + Duration::days(20)).to_string();
+        active(app, "33", "Jateng–Queensland", "mou", "2019-08-06", Some(&soon));
+        assert_eq!(overview(app)["agreements"], 1, "the new agreement counts at once");
+        assert_eq!(reminders(app, Some(&province), "&kind=expiring").len(), 1);
+        active(app, "33.74", "Semarang–Brisbane", "mou", "2019-08-06", Some(&soon));
+        assert_eq!(overview(app)["expiring"][0]["count"], 2);
+        assert_eq!(reminders(app, Some(&province), "&kind=expiring").len(), 2);
+        // Another scope is another summary: the regency's own officer sees only its agreement.
+        let (_, semarang) = app.user("semarang-7", "region_officer", Some("33.74"));
+        assert_eq!(app.req("GET", "/v1/stats/overview").bearer(&semarang).send().json()["agreements"], 1);
+        assert_eq!(reminders(app, Some(&semarang), "&kind=expiring").len(), 1);
+    }
+
     /// The overview counts by status, kind, country and region within the caller's scope.
     fn the_overview_counts_within_the_callers_scope(app) {
         let soon = (today() + Duration::days(20)).to_string();

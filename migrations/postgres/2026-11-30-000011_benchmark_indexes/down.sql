@@ -1,0 +1,3 @@
+DROP INDEX agreements_province_counts_idx;
+DROP INDEX agreements_region_status_expiry_idx;
+DROP INDEX agreements_province_status_expiry_idx;
