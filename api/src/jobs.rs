@@ -1,7 +1,7 @@
 //! Background work: automatic expiry and the dormancy flag. Runs every 15 minutes inside the
 //! server and once from `jalin jobs run`; safe when several servers share one PostgreSQL (rows
 //! are claimed with FOR UPDATE SKIP LOCKED). Reminders need no job: they are computed from the
-//! records when asked for, so they are never stale.
+//! records when asked for (and reused for a few seconds while nothing is written; summaries.rs).
 
 use chrono::NaiveDate;
 use jalin_domain::agreement::AgreementStatus;

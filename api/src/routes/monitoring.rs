@@ -1,6 +1,7 @@
 //! Reminders and the overview dashboard, in the caller's scope. Both are computed from the
-//! records when asked for, with the periods of the monitoring policy (configuration), so they
-//! are never stale.
+//! records when asked for, with the periods of the monitoring policy (configuration), and
+//! reused per scope for a few seconds while nothing is written through this server
+//! (summaries.rs): a write here shows at once.
 
 use std::collections::{BTreeMap, BTreeSet};
 
