@@ -509,8 +509,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Jobs {
             command: JobsCommand::Run { db },
         } => {
-            let (policy, integrations) = match config(&db, None) {
-                Ok(c) => (c.monitoring, c.integrations),
+            let (policy, integrations, clock) = match config(&db, None) {
+                Ok(c) => (c.monitoring, c.integrations, c.clock),
                 Err(e) => return fail(format!("configuration error: {e}")),
             };
             let pool = match open_pool(&db) {
@@ -518,7 +518,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Err(e) => return fail(e),
             };
             let result = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
-                let jobs = crate::jobs::run_all(&mut c, &policy).map_err(|e| describe(&e))?;
+                let jobs = crate::jobs::run_all(&mut c, &policy, &clock).map_err(|e| describe(&e))?;
                 let sent = crate::integrations::deliver_due(
                     &mut c,
                     &integrations,
@@ -742,8 +742,9 @@ fn serve(cfg: Config) -> ExitCode {
             loop {
                 tick.tick().await;
                 let policy = job_state.config.monitoring.clone();
+                let clock = job_state.config.clock;
                 match job_state
-                    .db(move |c| crate::jobs::run_all(c, &policy))
+                    .db(move |c| crate::jobs::run_all(c, &policy, &clock))
                     .await
                 {
                     Ok(r) if r != crate::jobs::JobReport::default() => {

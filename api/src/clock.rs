@@ -1,14 +1,89 @@
-//! Today's date as Indonesian offices see it: dates in the law are local calendar days.
+//! The one clock. Dates in the law are local calendar days: "today" is the date in western
+//! Indonesian time (WIB) for what concerns several regions, or in a region's own zone (WIB, WITA,
+//! WIT) for what concerns one — never the UTC date, which is yesterday between 00:00 and 07:00 WIB.
+//!
+//! The server, the jobs and the CLI each hold one [`Clock`]. A training or test instance may set
+//! it to another day (`JALIN_TEST_TODAY`); the whole clock then moves by the same number of days,
+//! so `now`, `today` and `today_in` stay consistent with each other.
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use jalin_domain::RegionCode;
 
-/// Today in a region's own time zone (WIB, WITA or WIT).
-pub fn today_in(region: &RegionCode) -> NaiveDate {
-    (Utc::now() + Duration::hours(i64::from(region.utc_offset_hours()))).date_naive()
+/// WIB is UTC+7.
+const WIB_HOURS: i64 = 7;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Clock {
+    /// How far this clock is from the real one (zero in production).
+    shift: Duration,
 }
 
-/// Today in western Indonesian time (WIB), for what concerns several regions at once.
+impl Clock {
+    /// The real time.
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    /// A clock on which today (WIB) is `today`, running from the current time of day.
+    pub fn on(today: NaiveDate) -> Self {
+        let real = Self::system().today();
+        Self {
+            shift: Duration::days((today - real).num_days()),
+        }
+    }
+
+    /// Whether this clock is set to another day than the real one.
+    pub fn is_shifted(&self) -> bool {
+        !self.shift.is_zero()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.shift
+    }
+
+    /// Today in western Indonesian time (WIB), for what concerns several regions at once.
+    pub fn today(&self) -> NaiveDate {
+        (self.now() + Duration::hours(WIB_HOURS)).date_naive()
+    }
+
+    /// Today in a region's own time zone (WIB, WITA or WIT).
+    pub fn today_in(&self, region: &RegionCode) -> NaiveDate {
+        (self.now() + Duration::hours(i64::from(region.utc_offset_hours()))).date_naive()
+    }
+}
+
+/// Transitional: today (WIB) on the real clock, for code not yet handed the injected one.
+#[deprecated(note = "take today from the injected Clock (AppState::clock)")]
 pub fn today() -> NaiveDate {
-    (Utc::now() + Duration::hours(7)).date_naive()
+    Clock::system().today()
+}
+
+/// Transitional: today in a region's zone on the real clock.
+#[deprecated(note = "take today from the injected Clock (AppState::clock)")]
+pub fn today_in(region: &RegionCode) -> NaiveDate {
+    Clock::system().today_in(region)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clock_set_to_a_day_says_that_day_everywhere() {
+        let day = NaiveDate::from_ymd_opt(2026, 8, 17).unwrap();
+        let c = Clock::on(day);
+        assert_eq!(c.today(), day);
+        assert!(c.is_shifted() || Clock::system().today() == day);
+        // Jakarta and Jayapura agree on the date except in the two hours after midnight WIT.
+        let papua = RegionCode::parse("91").unwrap();
+        assert!((c.today_in(&papua) - day).num_days().abs() <= 1);
+    }
+
+    #[test]
+    fn today_is_never_the_utc_date_in_indonesia() {
+        let c = Clock::system();
+        let utc = Utc::now();
+        let wib = (utc + Duration::hours(7)).date_naive();
+        assert_eq!(c.today(), wib);
+    }
 }

@@ -165,6 +165,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "120",
         "requests per minute per client address to the public feed (`/v1/public/*`); more: 429",
     ),
+    (
+        "JALIN_INSTANCE",
+        "production",
+        "`production`, or `training` for a training or test instance (the only kind on which `JALIN_TEST_TODAY` is accepted)",
+    ),
+    (
+        "JALIN_TEST_TODAY",
+        "(none: the real date)",
+        "training/test instances only: `YYYY-MM-DD` to run the whole clock as if today (WIB) were that day",
+    ),
     ("RUST_LOG", "info", "log filter (env_logger syntax)"),
 ];
 
@@ -195,6 +205,10 @@ pub struct Config {
     pub account_cache_seconds: u32,
     /// How long `stats/overview` and `reminders` are reused while nothing is written (0: never).
     pub summary_cache_seconds: u32,
+    /// A training or test instance (`JALIN_INSTANCE=training`).
+    pub training: bool,
+    /// The one clock: real, or set to another day on a training instance.
+    pub clock: crate::clock::Clock,
 }
 
 /// One external system's side of the integration.
@@ -569,7 +583,30 @@ impl Config {
             .map_err(|v| bad("JALIN_ACCOUNT_CACHE_SECONDS", &v, "seconds from 0 to 300"))?;
         let summary_cache_seconds = parse_num(get("JALIN_SUMMARY_CACHE_SECONDS"), 5, 0..=300)
             .map_err(|v| bad("JALIN_SUMMARY_CACHE_SECONDS", &v, "seconds from 0 to 300"))?;
+        let training = match get("JALIN_INSTANCE").as_deref() {
+            None | Some("production") => false,
+            Some("training") | Some("test") => true,
+            Some(v) => return Err(bad("JALIN_INSTANCE", v, "production or training")),
+        };
+        let clock = match get("JALIN_TEST_TODAY") {
+            None => crate::clock::Clock::system(),
+            // A production server's dates are legal facts: it never runs on another day.
+            Some(v) if !training => {
+                return Err(bad(
+                    "JALIN_TEST_TODAY",
+                    &v,
+                    "unset: only a training instance (JALIN_INSTANCE=training) may set the date",
+                ))
+            }
+            Some(v) => chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+                .ok()
+                .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
+                .map(crate::clock::Clock::on)
+                .ok_or_else(|| bad("JALIN_TEST_TODAY", &v, "a date YYYY-MM-DD"))?,
+        };
         Ok(Config {
+            training,
+            clock,
             summary_cache_seconds,
             account_cache_seconds,
             public_rate_per_minute,

@@ -59,17 +59,19 @@ impl FromRequest for RequestId {
 }
 
 /// The response language, as a handler argument.
-impl FromRequest for Lang {
+pub struct RequestLang(pub Lang);
+
+impl FromRequest for RequestLang {
     type Error = Error;
     type Future = std::future::Ready<Result<Self, Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        std::future::ready(Ok(lang_of(req.headers())))
+        std::future::ready(Ok(RequestLang(lang_of(req.headers()))))
     }
 }
 
 fn lang_of(headers: &header::HeaderMap) -> Lang {
-    Lang::from_accept_language(
+    crate::problem::lang_from_accept_language(
         headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),

@@ -2,7 +2,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use jalin_domain::CalendarError;
+use jalin_domain::{CalendarError, RecordKind, Refusal, Violation};
 use jalin_persistence::DbError;
 
 use crate::problem::{FieldIssue, Problem, Text};
@@ -22,7 +22,7 @@ pub enum ApiError {
     #[error("invalid cursor")]
     InvalidCursor,
     #[error("{kind} {id} not found")]
-    NotFound { kind: &'static str, id: String },
+    NotFound { kind: RecordKind, id: String },
     #[error("no route {0}")]
     RouteNotFound(String),
     #[error("method not allowed (allow {allow})")]
@@ -54,8 +54,12 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("conflict: {code}")]
     Conflict { code: &'static str, detail: Text },
+    /// Registry rules broken by a record as written (`rule_violation`).
     #[error("rule violations")]
-    Rules(Vec<jalin_domain::agreement::Violation>),
+    Rules(Vec<Violation>),
+    /// A domain decision refused: 403, 409 or 422 by the kind of refusal.
+    #[error("refused: {0:?}")]
+    Refused(Vec<Violation>),
     #[error("calendar: {date} outside {covered}")]
     CalendarOutOfRange { date: String, covered: String },
     #[error("database unavailable: {0}")]
@@ -68,6 +72,27 @@ pub enum ApiError {
 impl ApiError {
     pub fn internal(msg: impl Into<String>) -> Self {
         Self::Internal(msg.into())
+    }
+
+    /// No `kind` with this id is visible to the caller (another region's record included).
+    pub fn not_found(kind: RecordKind, id: impl Into<String>) -> Self {
+        Self::NotFound {
+            kind,
+            id: id.into(),
+        }
+    }
+
+    /// One invalid value in the JSON body at `pointer`.
+    pub fn invalid(pointer: &str, code: &str, en: impl Into<String>, id: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldIssue::pointer(pointer, code, Text::new(en, id))])
+    }
+
+    /// A state conflict (409) with its stable code.
+    pub fn conflict(code: &'static str, en: impl Into<String>, id: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            detail: Text::new(en, id),
+        }
     }
 
     /// A single invalid query or path parameter.
@@ -153,15 +178,18 @@ impl ApiError {
                 )];
                 p
             }
-            Self::NotFound { kind, id } => Problem::new(
-                S::NOT_FOUND,
-                "not_found",
-                Text::new("Not found", "Tidak ditemukan"),
-                Text::new(
-                    format!("No {kind} `{id}` is visible to you."),
-                    format!("Tidak ada {} `{id}` yang dapat Anda lihat.", kind_id(kind)),
-                ),
-            ),
+            Self::NotFound { kind, id } => {
+                let name = kind.name();
+                Problem::new(
+                    S::NOT_FOUND,
+                    "not_found",
+                    Text::new("Not found", "Tidak ditemukan"),
+                    Text::new(
+                        format!("No {} `{id}` is visible to you.", name.en),
+                        format!("Tidak ada {} `{id}` yang dapat Anda lihat.", name.id),
+                    ),
+                )
+            }
             Self::RouteNotFound(path) => Problem::new(
                 S::NOT_FOUND,
                 "route_not_found",
@@ -316,12 +344,12 @@ impl ApiError {
             ),
             Self::Conflict { code, detail } => Problem::new(
                 S::CONFLICT,
-                code,
+                *code,
                 Text::new("Conflict", "Konflik"),
                 detail.clone(),
             ),
             Self::Rules(violations) => {
-                let mut rules: Vec<String> = violations.iter().map(|v| v.rule.as_str().to_owned()).collect();
+                let mut rules: Vec<&str> = violations.iter().filter_map(|v| v.rule.map(|r| r.as_str())).collect();
                 rules.dedup();
                 let list = rules.join(", ");
                 let mut p = Problem::new(
@@ -333,28 +361,40 @@ impl ApiError {
                         format!("Permintaan melanggar {list}; lihat errors[] untuk tiap pelanggaran dan aturannya."),
                     ),
                 );
-                p.rule = violations.first().map(|v| v.rule);
-                p.errors = violations
-                    .iter()
-                    .map(|v| FieldIssue::pointer(&v.pointer, v.rule.as_str(), Text::new(v.en.clone(), v.id.clone())))
-                    .collect();
+                p.rule = violations.iter().find_map(|v| v.rule);
+                p.errors = violations.iter().map(FieldIssue::from).collect();
                 p
             }
+            Self::Refused(violations) => refused(violations),
             Self::Internal(_) => Problem::for_status(S::INTERNAL_SERVER_ERROR),
         }
     }
 }
 
-fn kind_id(kind: &str) -> &str {
-    match kind {
-        "region" => "daerah",
-        "country" => "negara",
-        "note" => "catatan",
-        "user" => "pengguna",
-        "service account" => "akun layanan",
-        "agreement" => "perjanjian",
-        "partner" => "mitra",
-        other => other,
+/// A refused decision: 403 when the actor may not act, 409 when the record's state does not
+/// allow it, else 422 with every reason (each citing its rule where there is one).
+fn refused(violations: &[Violation]) -> Problem {
+    if violations.iter().any(|v| v.refusal == Refusal::NotPermitted) {
+        return ApiError::Forbidden.problem();
+    }
+    if let Some(c) = violations.iter().find(|v| v.refusal == Refusal::Conflict) {
+        let mut p = Problem::new(
+            StatusCode::CONFLICT,
+            c.code.clone(),
+            Text::new("Conflict", "Konflik"),
+            c.text.clone(),
+        );
+        p.rule = c.rule;
+        return p;
+    }
+    let mut p = ApiError::Validation(violations.iter().map(FieldIssue::from).collect()).problem();
+    p.rule = violations.iter().find_map(|v| v.rule);
+    p
+}
+
+impl From<Vec<Violation>> for ApiError {
+    fn from(v: Vec<Violation>) -> Self {
+        ApiError::Refused(v)
     }
 }
 

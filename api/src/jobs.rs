@@ -10,6 +10,7 @@ use jalin_persistence::audit::{self, Actor, NewEvent};
 use jalin_persistence::{monitoring, registry, write_transaction, DbConnection};
 use serde_json::json;
 
+use crate::clock::Clock;
 use crate::error::ApiError;
 
 /// What one run did.
@@ -23,8 +24,7 @@ pub struct JobReport {
 }
 
 /// Expires active agreements past their end date, each audited with the system as actor.
-pub fn expire_agreements(conn: &mut DbConnection) -> Result<usize, ApiError> {
-    let today = registry::today();
+pub fn expire_agreements(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, ApiError> {
     let actor = Actor::system("jobs");
     let mut total = 0;
     loop {
@@ -60,8 +60,8 @@ pub fn expire_agreements(conn: &mut DbConnection) -> Result<usize, ApiError> {
 pub fn flag_dormancy(
     conn: &mut DbConnection,
     policy: &MonitoringPolicy,
+    today: NaiveDate,
 ) -> Result<(usize, usize), ApiError> {
-    let today = registry::today();
     let cutoff = months_before(today, policy.dormancy_months);
     let actor = Actor::system("jobs");
     let mut counts = (0, 0);
@@ -116,10 +116,11 @@ pub fn revive(
     a: &registry::Agreement,
     activity_on: NaiveDate,
     policy: &MonitoringPolicy,
+    today: NaiveDate,
     actor: &Actor,
     request_id: Option<&str>,
 ) -> Result<(), ApiError> {
-    let cutoff = months_before(registry::today(), policy.dormancy_months);
+    let cutoff = months_before(today, policy.dormancy_months);
     if a.dormant_since.is_none() || activity_on < cutoff {
         return Ok(());
     }
@@ -139,9 +140,15 @@ pub fn revive(
     Ok(())
 }
 
-pub fn run_all(conn: &mut DbConnection, policy: &MonitoringPolicy) -> Result<JobReport, ApiError> {
-    let expired = expire_agreements(conn)?;
-    let (dormant, revived) = flag_dormancy(conn, policy)?;
+/// Every job once, on the day `clock` says it is (WIB).
+pub fn run_all(
+    conn: &mut DbConnection,
+    policy: &MonitoringPolicy,
+    clock: &Clock,
+) -> Result<JobReport, ApiError> {
+    let today = clock.today();
+    let expired = expire_agreements(conn, today)?;
+    let (dormant, revived) = flag_dormancy(conn, policy, today)?;
     Ok(JobReport {
         expired,
         dormant,

@@ -5,70 +5,33 @@ use jalin_domain::RuleId;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// A text in both languages the API speaks.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Text {
-    pub en: String,
-    pub id: String,
-}
-
-impl Text {
-    pub fn new(en: impl Into<String>, id: impl Into<String>) -> Self {
-        Self {
-            en: en.into(),
-            id: id.into(),
-        }
-    }
-
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => &self.en,
-            Lang::Id => &self.id,
-        }
-    }
-}
+pub use jalin_domain::{Lang, Text};
 
 /// The language of a response, from `Accept-Language` (English unless Indonesian is preferred).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    En,
-    Id,
-}
-
-impl Lang {
-    /// Picks the supported language with the highest q-value; ties go to the earlier entry.
-    pub fn from_accept_language(header: Option<&str>) -> Lang {
-        let Some(header) = header else {
-            return Lang::En;
+/// Picks the supported language with the highest q-value; ties go to the earlier entry.
+pub fn lang_from_accept_language(header: Option<&str>) -> Lang {
+    let Some(header) = header else {
+        return Lang::En;
+    };
+    let mut best: Option<(f32, Lang)> = None;
+    for part in header.split(',') {
+        let mut pieces = part.trim().split(';');
+        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = pieces
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or("");
+        let lang = match primary {
+            "id" | "in" => Lang::Id,
+            "en" => Lang::En,
+            _ => continue,
         };
-        let mut best: Option<(f32, Lang)> = None;
-        for part in header.split(',') {
-            let mut pieces = part.trim().split(';');
-            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let primary = tag.split('-').next().unwrap_or("");
-            let lang = match primary {
-                "id" | "in" => Lang::Id,
-                "en" => Lang::En,
-                _ => continue,
-            };
-            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
-                best = Some((q, lang));
-            }
-        }
-        best.map(|(_, l)| l).unwrap_or(Lang::En)
-    }
-
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Id => "id",
+        if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
         }
     }
+    best.map(|(_, l)| l).unwrap_or(Lang::En)
 }
 
 /// One invalid input: where it is (`pointer` into the JSON body, or a query/path `parameter`),
@@ -79,6 +42,8 @@ pub struct FieldIssue {
     pub parameter: Option<String>,
     pub code: String,
     pub message: Text,
+    /// The rule this input breaks, when there is one.
+    pub rule: Option<RuleId>,
 }
 
 impl FieldIssue {
@@ -88,6 +53,7 @@ impl FieldIssue {
             parameter: Some(name.to_owned()),
             code: code.to_owned(),
             message,
+            rule: None,
         }
     }
 
@@ -97,6 +63,19 @@ impl FieldIssue {
             parameter: None,
             code: code.to_owned(),
             message,
+            rule: None,
+        }
+    }
+}
+
+impl From<&jalin_domain::Violation> for FieldIssue {
+    fn from(v: &jalin_domain::Violation) -> Self {
+        Self {
+            pointer: Some(v.pointer.to_string()),
+            parameter: None,
+            code: v.code.to_string(),
+            message: v.text.clone(),
+            rule: v.rule,
         }
     }
 }
@@ -105,7 +84,7 @@ impl FieldIssue {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: std::borrow::Cow<'static, str>,
     pub title: Text,
     pub detail: Text,
     pub errors: Vec<FieldIssue>,
@@ -113,10 +92,15 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, code: &'static str, title: Text, detail: Text) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<std::borrow::Cow<'static, str>>,
+        title: Text,
+        detail: Text,
+    ) -> Self {
         Self {
             status,
-            code,
+            code: code.into(),
             title,
             detail,
             errors: Vec::new(),
@@ -224,7 +208,7 @@ impl Problem {
             title: self.title.get(lang).to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.get(lang).to_owned(),
-            code: self.code.to_owned(),
+            code: self.code.to_string(),
             request_id: request_id.to_owned(),
             instance: instance.to_owned(),
             rule: self.rule.map(|r| r.as_str().to_owned()),
@@ -237,6 +221,7 @@ impl Problem {
                         parameter: e.parameter.clone(),
                         code: e.code.clone(),
                         message: e.message.get(lang).to_owned(),
+                        rule: e.rule.map(|r| r.as_str().to_owned()),
                     })
                     .collect()
             }),
@@ -299,6 +284,9 @@ pub struct ProblemFieldError {
     /// Stable machine-readable code, e.g. `out_of_range` or a rule id such as `R4`.
     pub code: String,
     pub message: String,
+    /// The rule this input breaks (e.g. `R13`), when there is one
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 #[cfg(test)]
@@ -307,15 +295,15 @@ mod tests {
 
     #[test]
     fn indonesian_is_chosen_only_when_preferred() {
-        assert_eq!(Lang::from_accept_language(None), Lang::En);
-        assert_eq!(Lang::from_accept_language(Some("id")), Lang::Id);
+        assert_eq!(lang_from_accept_language(None), Lang::En);
+        assert_eq!(lang_from_accept_language(Some("id")), Lang::Id);
         assert_eq!(
-            Lang::from_accept_language(Some("id-ID,id;q=0.9,en;q=0.8")),
+            lang_from_accept_language(Some("id-ID,id;q=0.9,en;q=0.8")),
             Lang::Id
         );
-        assert_eq!(Lang::from_accept_language(Some("en-US,id;q=0.5")), Lang::En);
-        assert_eq!(Lang::from_accept_language(Some("fr, id;q=0.3")), Lang::Id);
-        assert_eq!(Lang::from_accept_language(Some("id;q=0")), Lang::En);
-        assert_eq!(Lang::from_accept_language(Some("de")), Lang::En);
+        assert_eq!(lang_from_accept_language(Some("en-US,id;q=0.5")), Lang::En);
+        assert_eq!(lang_from_accept_language(Some("fr, id;q=0.3")), Lang::Id);
+        assert_eq!(lang_from_accept_language(Some("id;q=0")), Lang::En);
+        assert_eq!(lang_from_accept_language(Some("de")), Lang::En);
     }
 }

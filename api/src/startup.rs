@@ -100,7 +100,14 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
     if let Some(password) = &config.bootstrap_admin_password {
         bootstrap_admin(&pool, password)?;
     }
+    if config.clock.is_shifted() {
+        log::warn!(
+            "training instance: the clock is set to {} (JALIN_TEST_TODAY)",
+            config.clock.today()
+        );
+    }
     Ok(AppState {
+        clock: config.clock,
         pool,
         calendar: Arc::new(calendar),
         config: Arc::new(config),

@@ -30,6 +30,8 @@ pub struct AppState {
     pub accounts: Arc<crate::auth::AccountCache>,
     /// Requests per client address to the public feed.
     pub public_limiter: Arc<crate::routes::public::Limiter>,
+    /// The one clock (`config.clock`): now, and today in WIB or a region's zone.
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {

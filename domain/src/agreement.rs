@@ -159,27 +159,15 @@ pub fn pp28_effective() -> NaiveDate {
     NaiveDate::from_ymd_opt(2018, 7, 13).unwrap_or(NaiveDate::MIN)
 }
 
-/// One rule violation: the rule, where in the request, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    pub rule: RuleId,
-    pub pointer: String,
-    pub en: String,
-    pub id: String,
-}
+pub use crate::violation::Violation;
 
 fn v(
     rule: RuleId,
-    pointer: impl Into<String>,
+    pointer: impl Into<std::borrow::Cow<'static, str>>,
     en: impl Into<String>,
     id: impl Into<String>,
 ) -> Violation {
-    Violation {
-        rule,
-        pointer: pointer.into(),
-        en: en.into(),
-        id: id.into(),
-    }
+    Violation::rule(rule, pointer, en, id)
 }
 
 /// **R1** — a partner registered in Indonesia is not foreign (PP 28/2018 art. 1(4)-(5)).
@@ -234,13 +222,13 @@ pub fn check_agreement(a: &AgreementFacts<'_>) -> Vec<Violation> {
         match kind {
             AgreementKind::Ksdpl if p.kind != PartnerKind::ForeignLocalGovernment => out.push(v(
                 RuleId::R1,
-                &at,
+                at.clone(),
                 "a KSDPL partner must be a foreign local government",
                 "mitra KSDPL harus pemerintah daerah di luar negeri",
             )),
             AgreementKind::Ksdll if p.kind == PartnerKind::ForeignLocalGovernment => out.push(v(
                 RuleId::R1,
-                &at,
+                at.clone(),
                 "a foreign local government is a KSDPL partner, not KSDLL",
                 "pemerintah daerah di luar negeri adalah mitra KSDPL, bukan KSDLL",
             )),
@@ -249,7 +237,7 @@ pub fn check_agreement(a: &AgreementFacts<'_>) -> Vec<Violation> {
         if check_partner_is_foreign(&p.country).is_err() {
             out.push(v(
                 RuleId::R1,
-                &at,
+                at.clone(),
                 "the partner is registered in Indonesia, not abroad",
                 "mitra terdaftar di Indonesia, bukan di luar negeri",
             ));
@@ -259,7 +247,7 @@ pub fn check_agreement(a: &AgreementFacts<'_>) -> Vec<Violation> {
         if kind == AgreementKind::Ksdll && p.political_party {
             out.push(v(
                 RuleId::R2,
-                &at,
+                at.clone(),
                 "no cooperation with a political party",
                 "tidak boleh bekerja sama dengan partai politik",
             ));
@@ -275,7 +263,7 @@ pub fn check_agreement(a: &AgreementFacts<'_>) -> Vec<Violation> {
             if !allowed {
                 out.push(v(
                     RuleId::R2,
-                    &at,
+                    at.clone(),
                     "a continuation KSDLL partner must be an international organization, a foreign non-profit with legal personality, or a foreign development partner",
                     "mitra KSDLL lanjutan harus organisasi internasional, lembaga nirlaba asing berbadan hukum, atau mitra pembangunan asing",
                 ));
@@ -285,7 +273,7 @@ pub fn check_agreement(a: &AgreementFacts<'_>) -> Vec<Violation> {
         if !p.country_has_relations {
             out.push(v(
                 RuleId::R4,
-                &at,
+                at.clone(),
                 format!("Indonesia has no diplomatic relations with {}", p.country),
                 format!(
                     "Indonesia tidak memiliki hubungan diplomatik dengan {}",
@@ -302,7 +290,7 @@ pub fn check_agreement(a: &AgreementFacts<'_>) -> Vec<Violation> {
         {
             out.push(v(
                 RuleId::R24,
-                &at,
+                at.clone(),
                 "no official cooperation with Israeli government entities",
                 "tidak ada kerja sama resmi dengan entitas pemerintah Israel",
             ));
@@ -312,7 +300,7 @@ pub fn check_agreement(a: &AgreementFacts<'_>) -> Vec<Violation> {
             match p.level {
                 None => out.push(v(
                     RuleId::R6,
-                    &at,
+                    at.clone(),
                     "the partner's level (state, province, city…) is needed for KSDPL",
                     "tingkat pemerintahan mitra diperlukan untuk KSDPL",
                 )),

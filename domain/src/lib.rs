@@ -12,12 +12,16 @@ pub mod deadlines;
 pub mod evaluation;
 pub mod money;
 pub mod monitoring;
+pub mod record;
 pub mod region;
 pub mod rules;
 pub mod travel;
+pub mod violation;
 pub mod workflow;
 
 pub use calendar::{Calendar, CalendarError, DayOff, DayOffKind};
 pub use country::{Country, CountryCode};
 pub use region::{Region, RegionCode, RegionKind};
 pub use rules::RuleId;
+pub use record::{AuditAction, RecordKind};
+pub use violation::{Lang, Refusal, Text, Verdict, Violation};

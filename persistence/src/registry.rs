@@ -870,11 +870,6 @@ pub fn delete_agreement(conn: &mut DbConnection, id: &str, expected: i64) -> Res
     Ok(n == 1)
 }
 
-/// Today's date in UTC, for `expires_in_days` and legacy checks.
-pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
 /// Active agreements past their end date, claimed for this transaction: on PostgreSQL with
 /// `FOR UPDATE SKIP LOCKED`, so several servers sharing the database never expire one twice;
 /// SQLite's write transactions are serialized anyway.

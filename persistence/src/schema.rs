@@ -1,4 +1,4 @@
-//! Table definitions, written by hand to match `migrations/{sqlite,postgres}`.
+//! Table definitions, written by hand to match `migrations/` (one source for both backends).
 
 diesel::table! {
     regions (code) {

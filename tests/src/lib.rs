@@ -31,7 +31,7 @@ pub struct TestApp {
     pub admin_token: String,
     state: jalin_api::AppState,
     handle: actix_web::dev::ServerHandle,
-    _sqlite_dir: Option<tempfile::TempDir>,
+    _data_dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 }
 
@@ -214,12 +214,13 @@ impl TestApp {
             .or_insert_with(|| ADMIN_PASSWORD.into());
         vars.entry("JALIN_JWT_SECRET".into())
             .or_insert_with(|| TEST_JWT_SECRET.into());
-        let (sqlite_dir, pg) = match db {
-            Db::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                vars.insert("JALIN_DATA_DIR".into(), dir.path().display().to_string());
-                (Some(dir), None)
-            }
+        // Every server gets its own data dir (documents, the JWT secret, SQLite's file), on
+        // PostgreSQL too: nothing a test writes lands in the checkout.
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        vars.entry("JALIN_DATA_DIR".into())
+            .or_insert_with(|| data_dir.path().display().to_string());
+        let pg = match db {
+            Db::Sqlite => None,
             Db::Postgres => {
                 let admin = postgres_url()?;
                 let name = format!("jalin_t_{}", uuid::Uuid::now_v7().simple());
@@ -228,7 +229,7 @@ impl TestApp {
                         panic!("PostgreSQL at JALIN_TEST_POSTGRES_URL is unusable: {e}")
                     });
                 vars.insert("JALIN_DATABASE_URL".into(), url);
-                (None, Some((admin, name)))
+                Some((admin, name))
             }
         };
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
@@ -255,7 +256,7 @@ impl TestApp {
             admin_token: String::new(),
             state,
             handle,
-            _sqlite_dir: sqlite_dir,
+            _data_dir: data_dir,
             pg,
         };
         if vars

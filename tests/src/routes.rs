@@ -1,6 +1,7 @@
 //! Routes that exist only in tests: they exercise the shared HTTP conventions (idempotency,
 //! ETag/If-Match, JSON body errors, internal errors) before any real endpoint uses them.
 
+use jalin_domain::RecordKind;
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
@@ -86,10 +87,7 @@ fn find(id: &str) -> Result<Note, ApiError> {
         .map_err(|_| ApiError::internal("lock"))?
         .get(id)
         .cloned()
-        .ok_or_else(|| ApiError::NotFound {
-            kind: "note",
-            id: id.to_owned(),
-        })
+        .ok_or_else(|| ApiError::not_found(RecordKind::Document, id.to_owned()))
 }
 
 async fn get_note(path: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -113,10 +111,7 @@ async fn patch_note(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let mut notes = NOTES.lock().map_err(|_| ApiError::internal("lock"))?;
-    let note = notes.get_mut(&id).ok_or_else(|| ApiError::NotFound {
-        kind: "note",
-        id: id.clone(),
-    })?;
+    let note = notes.get_mut(&id).ok_or_else(|| ApiError::not_found(RecordKind::Document, id.clone()))?;
     // Check and change under one lock, as a real update does in one `UPDATE … WHERE version`.
     if_match.check(&Etag::for_version(&id, note.version))?;
     note.text = body.value.text;

@@ -2,6 +2,7 @@
 //! plans) with success indicators, and the plan against what activities realised (seed 000
 //! §D.5: success is the match between plan and realisation).
 
+use jalin_domain::RecordKind;
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
@@ -385,10 +386,7 @@ fn visible_agreement(
     id: &str,
     vis: &Visibility,
 ) -> Result<registry::Agreement, ApiError> {
-    registry::find_agreement(c, id, vis)?.ok_or(ApiError::NotFound {
-        kind: "agreement",
-        id: id.to_owned(),
-    })
+    registry::find_agreement(c, id, vis)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.to_owned()))
 }
 
 /// The plan of a visible agreement with its realisation, if it has one.
@@ -432,10 +430,7 @@ pub async fn get(
     let (plan, tag) = state
         .db(move |c| {
             visible_agreement(c, &id, &vis)?;
-            load(c, &id)?.ok_or(ApiError::NotFound {
-                kind: "action plan",
-                id,
-            })
+            load(c, &id)?.ok_or(ApiError::not_found(RecordKind::ActionPlan, id))
         })
         .await?;
     Ok(HttpResponse::Ok()

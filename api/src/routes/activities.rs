@@ -1,6 +1,7 @@
 //! Implementation activities of an agreement: visits, delegations, meetings, exchanges,
 //! trainings, grants, promotions — with money as exact decimals and its IDR equivalent.
 
+use jalin_domain::RecordKind;
 use std::str::FromStr;
 
 use actix_web::http::StatusCode;
@@ -370,10 +371,7 @@ fn visible_agreement(
     id: &str,
     vis: &Visibility,
 ) -> Result<registry::Agreement, ApiError> {
-    registry::find_agreement(c, id, vis)?.ok_or(ApiError::NotFound {
-        kind: "agreement",
-        id: id.to_owned(),
-    })
+    registry::find_agreement(c, id, vis)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.to_owned()))
 }
 
 /// Log an activity under an agreement.
@@ -412,6 +410,7 @@ pub async fn create(
     let write = auth.may(Action::WriteActivities)?;
     let actor = auth.actor();
     let policy = state.config.monitoring.clone();
+    let today = state.clock.today();
     let agreement_id = path.into_inner();
     let input = body.value;
     idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
@@ -422,7 +421,7 @@ pub async fn create(
         check_links(c, &a.id, &input)?;
         let act = build(input, &a.id, &actor.name, None)?;
         activities::insert(c, &act)?;
-        crate::jobs::revive(c, &a, act.starts_on, &policy, &actor, Some(&rid.0))?;
+        crate::jobs::revive(c, &a, act.starts_on, &policy, today, &actor, Some(&rid.0))?;
         audit::append(
             c,
             NewEvent {
@@ -483,10 +482,7 @@ fn find_visible(
     id: &str,
     vis: &Visibility,
 ) -> Result<(Activity, registry::Agreement), ApiError> {
-    let not_found = || ApiError::NotFound {
-        kind: "activity",
-        id: id.to_owned(),
-    };
+    let not_found = || ApiError::not_found(RecordKind::Activity, id.to_owned());
     let act = activities::find(c, id)?.ok_or_else(not_found)?;
     let a = registry::find_agreement(c, &act.agreement_id, vis)?.ok_or_else(not_found)?;
     Ok((act, a))
@@ -558,6 +554,7 @@ pub async fn update(
     let write = auth.may(Action::WriteActivities)?;
     let actor = auth.actor();
     let policy = state.config.monitoring.clone();
+    let today = state.clock.today();
     let id = path.into_inner();
     let input = body.value;
     let act = state
@@ -569,7 +566,7 @@ pub async fn update(
             check_links(c, &a.id, &input)?;
             let new = build(input, &a.id, &actor.name, Some(&old))?;
             if_match.check(&Etag::for_version(&old.id, old.version))?;
-            crate::jobs::revive(c, &a, new.starts_on, &policy, &actor, Some(&rid.0))?;
+            crate::jobs::revive(c, &a, new.starts_on, &policy, today, &actor, Some(&rid.0))?;
             if !activities::save(c, &new, old.version)? {
                 return Err(ApiError::PreconditionFailed);
             }

@@ -1,6 +1,7 @@
 //! The agreement registry: KSDPL and KSDLL agreements, checked against the rules of
 //! DOMAIN.md §5 on every write, isolated by region, with their history from the audit log.
 
+use jalin_domain::RecordKind;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -192,7 +193,7 @@ fn dto(a: &Agreement, partners: &[registry::Partner]) -> AgreementDto {
         signed_place: a.signed_place.clone(),
         effective_from: a.effective_from,
         expires_on: a.expires_on,
-        expires_in_days: expires_in_days(a.expires_on, registry::today()),
+        expires_in_days: expires_in_days(a.expires_on, crate::clock::today()),
         status: a.status,
         dormant_since: a.dormant_since,
         legacy: a.legacy,
@@ -412,7 +413,7 @@ fn build(
     } else {
         AgreementStatus::Draft
     });
-    let today = registry::today();
+    let today = crate::clock::today();
     let mut violations: Vec<Violation> = check_agreement(&AgreementFacts {
         region: region.clone(),
         region_kind: region_row.kind,
@@ -432,18 +433,18 @@ fn build(
     if let Some(e) = existing {
         // The workflow (and termination) change the status of non-legacy agreements.
         if !e.legacy && status != e.status {
-            violations.push(Violation {
-                rule: RuleId::R9,
-                pointer: "/status".into(),
-                en: "the status of a workflow agreement changes only through the workflow".into(),
-                id: "status perjanjian berjalan hanya berubah melalui alur kerja".into(),
-            });
+            violations.push(Violation::rule(
+                RuleId::R9,
+                "/status",
+                "the status of a workflow agreement changes only through the workflow",
+                "status perjanjian berjalan hanya berubah melalui alur kerja",
+            ));
             violations.retain(|v| {
-                !(v.rule == RuleId::R9 && v.pointer == "/status" && v.en.starts_with("a new"))
+                !(v.rule == Some(RuleId::R9) && v.pointer == "/status" && v.text.en.starts_with("a new"))
             });
         }
         if !e.legacy && e.status == status {
-            violations.retain(|v| !(v.rule == RuleId::R9 && v.en.starts_with("a new")));
+            violations.retain(|v| !(v.rule == Some(RuleId::R9) && v.text.en.starts_with("a new")));
         }
         if e.legacy != input.legacy {
             return Err(invalid(
@@ -532,10 +533,7 @@ fn build(
 
 /// An agreement's representation and ETag, read inside a transaction.
 pub fn get_dto(c: &mut DbConnection, id: &str) -> Result<(AgreementDto, String), ApiError> {
-    let a = registry::find_agreement(c, id, &Visibility::All)?.ok_or(ApiError::NotFound {
-        kind: "agreement",
-        id: id.to_owned(),
-    })?;
+    let a = registry::find_agreement(c, id, &Visibility::All)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.to_owned()))?;
     let partners = registry::partners_by_id(c, &a.partner_ids)?;
     Ok((dto(&a, &partners), etag(&a)))
 }
@@ -772,10 +770,7 @@ async fn load(
 ) -> Result<(Agreement, Vec<registry::Partner>), ApiError> {
     state
         .db(move |c| {
-            let a = registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::NotFound {
-                kind: "agreement",
-                id: id.clone(),
-            })?;
+            let a = registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.clone()))?;
             let partners = registry::partners_by_id(c, &a.partner_ids)?;
             Ok((a, partners))
         })
@@ -849,10 +844,7 @@ pub async fn update(
     let input = body.value;
     let (a, partners) = state
         .write(move |c| {
-            let old = registry::find_agreement(c, &id, &scope)?.ok_or(ApiError::NotFound {
-                kind: "agreement",
-                id: id.clone(),
-            })?;
+            let old = registry::find_agreement(c, &id, &scope)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.clone()))?;
             // Invalid input is a 422 whatever the tag; only a valid change meets If-Match.
             let new = build(c, &scope, input, Some(&old))?;
             if_match.check(&Etag::for_version(&old.id, old.version))?;
@@ -914,7 +906,7 @@ pub async fn delete(
     let id = path.into_inner();
     state
         .write(move |c| {
-            let a = registry::find_agreement(c, &id, &scope)?.ok_or(ApiError::NotFound { kind: "agreement", id: id.clone() })?;
+            let a = registry::find_agreement(c, &id, &scope)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.clone()))?;
             if_match.check(&Etag::for_version(&a.id, a.version))?;
             if a.status != AgreementStatus::Draft || a.legacy {
                 return Err(ApiError::Conflict {
@@ -982,10 +974,7 @@ pub async fn history(
     let id = path.into_inner();
     let events = state
         .db(move |c| {
-            registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::NotFound {
-                kind: "agreement",
-                id: id.clone(),
-            })?;
+            registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.clone()))?;
             Ok(audit::for_record(c, "agreement", &id)?)
         })
         .await?;

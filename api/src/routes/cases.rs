@@ -2,6 +2,7 @@
 //! move it (each checked for role, region, record and rules, with If-Match), and the tasks
 //! waiting for the caller.
 
+use jalin_domain::RecordKind;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use jalin_domain::access::{Action, Principal, Role, Visibility};
@@ -97,7 +98,7 @@ fn due(
 }
 
 fn view(cal: &Calendar, agreement_id: &str, def: &Definition, case: &Case) -> WorkflowView {
-    let today = registry::today();
+    let today = crate::clock::today();
     WorkflowView {
         agreement_id: agreement_id.to_owned(),
         definition_key: case.definition_key.clone(),
@@ -180,14 +181,8 @@ pub async fn get(
     let id = path.into_inner();
     let stored = state
         .db(move |c| {
-            registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::NotFound {
-                kind: "agreement",
-                id: id.clone(),
-            })?;
-            cases::find(c, &id)?.ok_or(ApiError::NotFound {
-                kind: "workflow of agreement",
-                id: id.clone(),
-            })
+            registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.clone()))?;
+            cases::find(c, &id)?.ok_or(ApiError::not_found(RecordKind::Workflow, id.clone()))
         })
         .await?;
     let (def, case) = decode(&stored)?;
@@ -302,7 +297,7 @@ pub(crate) fn store(
     def: &Definition,
 ) -> Result<StoredCase, ApiError> {
     let current = case.current();
-    let today = registry::today();
+    let today = crate::clock::today();
     Ok(StoredCase {
         agreement_id: agreement_id.to_owned(),
         definition_key: case.definition_key.clone(),
@@ -368,10 +363,10 @@ pub async fn act(
     let cal = state.calendar.clone();
     let stored = state
         .write(move |c: &mut DbConnection| {
-            let a = registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::NotFound { kind: "agreement", id: id.clone() })?;
+            let a = registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.clone()))?;
             let existing = cases::find(c, &id)?;
             let now = Utc::now().naive_utc();
-            let today = registry::today();
+            let today = crate::clock::today();
             let (new, action_name, expected) = match (req.action, existing) {
                 (WorkflowActionKind::Start, Some(_)) => {
                     return Err(ApiError::Conflict { code: "already_started", detail: Text::new("The case has started already.", "Kasus sudah dimulai.") })
@@ -511,10 +506,7 @@ pub async fn requirements(
     let id = path.into_inner();
     let (a, stored) = state
         .db(move |c| {
-            let a = registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::NotFound {
-                kind: "agreement",
-                id: id.clone(),
-            })?;
+            let a = registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.clone()))?;
             let stored = cases::find(c, &id)?;
             Ok((a, stored))
         })
@@ -602,7 +594,7 @@ pub async fn tasks(
         ),
         _ => (Vec::new(), vis),
     };
-    let today = registry::today();
+    let today = crate::clock::today();
     let rows = if stages.is_empty() {
         Vec::new()
     } else {

@@ -2,6 +2,7 @@
 //! coordination meetings with numbered recommendations and their follow-up, good practices
 //! reviewed by the province before publication.
 
+use jalin_domain::RecordKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::http::StatusCode;
@@ -233,14 +234,11 @@ pub async fn create_potential(
     let write = auth.may(Action::WriteAgreements)?;
     let actor = auth.actor();
     let code = path.into_inner();
-    let region = RegionCode::parse(&code).map_err(|_| ApiError::NotFound {
-        kind: "region",
-        id: code.clone(),
-    })?;
+    let region = RegionCode::parse(&code).map_err(|_| ApiError::not_found(RecordKind::Region, code.clone()))?;
     let input = body.value;
     idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
         if reference::get_region(c, &region)?.is_none() {
-            return Err(ApiError::NotFound { kind: "region", id: region.to_string() });
+            return Err(ApiError::not_found(RecordKind::Region, region.to_string()));
         }
         if !write.includes(Some(&region)) {
             return Err(ApiError::Forbidden);
@@ -337,10 +335,7 @@ pub async fn region_potentials(
 ) -> Result<HttpResponse, ApiError> {
     let code = path.into_inner();
     if RegionCode::parse(&code).is_err() {
-        return Err(ApiError::NotFound {
-            kind: "region",
-            id: code,
-        });
+        return Err(ApiError::not_found(RecordKind::Region, code));
     }
     let q = query.0;
     let q = PotentialQuery {
@@ -432,7 +427,7 @@ pub async fn update_potential(
     let input = body.value;
     let p = state
         .write(move |c| {
-            let old = co::find_potential(c, &id)?.ok_or(ApiError::NotFound { kind: "potential", id: id.clone() })?;
+            let old = co::find_potential(c, &id)?.ok_or(ApiError::not_found(RecordKind::Potential, id.clone()))?;
             let region = parse_region("/region_code", &old.region_code)?;
             if !write.includes(Some(&region)) {
                 return Err(ApiError::Forbidden);
@@ -540,7 +535,7 @@ pub async fn matches(
             let rows = co::partner_cooperation(c, q.partner.as_deref())?;
             let split = |s: &str| s.split(',').filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>();
             if let Some(partner) = &q.partner {
-                let p = registry::find_partner(c, partner)?.ok_or(ApiError::NotFound { kind: "partner", id: partner.clone() })?;
+                let p = registry::find_partner(c, partner)?.ok_or(ApiError::not_found(RecordKind::Partner, partner.clone()))?;
                 let mut by_region: BTreeMap<String, CooperatingRegion> = BTreeMap::new();
                 for (_, _, region, sectors, aid, title, status) in rows {
                     let e = by_region.entry(region.clone()).or_insert_with(|| CooperatingRegion {
@@ -816,10 +811,7 @@ pub async fn upload_meeting_document(
     let lookup = (id.clone(), read.clone());
     let m = state
         .db(move |c| {
-            co::find_meeting(c, &lookup.0, &lookup.1)?.ok_or(ApiError::NotFound {
-                kind: "meeting",
-                id: lookup.0.clone(),
-            })
+            co::find_meeting(c, &lookup.0, &lookup.1)?.ok_or(ApiError::not_found(RecordKind::Meeting, lookup.0.clone()))
         })
         .await?;
     let organiser_ok = match &m.region_code {
@@ -1158,10 +1150,7 @@ pub async fn get_meeting(
     let id = path.into_inner();
     let body = state
         .db(move |c| {
-            let m = co::find_meeting(c, &id, &vis)?.ok_or(ApiError::NotFound {
-                kind: "meeting",
-                id: id.clone(),
-            })?;
+            let m = co::find_meeting(c, &id, &vis)?.ok_or(ApiError::not_found(RecordKind::Meeting, id.clone()))?;
             meeting_dto(c, &m)
         })
         .await?;
@@ -1221,7 +1210,7 @@ pub async fn follow_up(
     let input = body.value;
     let r = state
         .write(move |c| {
-            let not_found = || ApiError::NotFound { kind: "recommendation", id: id.clone() };
+            let not_found = || ApiError::not_found(RecordKind::Recommendation, id.clone());
             let old = co::find_recommendation(c, &id)?.ok_or_else(not_found)?;
             let m = co::find_meeting(c, &old.meeting_id, &read)?;
             let owner = old.owner_region_code.as_deref().and_then(|o| RegionCode::parse(o).ok());
@@ -1561,10 +1550,7 @@ pub async fn get_practice(
     let id = path.into_inner();
     let g = state
         .db(move |c| {
-            co::find_practice(c, &id, &vis)?.ok_or(ApiError::NotFound {
-                kind: "good practice",
-                id,
-            })
+            co::find_practice(c, &id, &vis)?.ok_or(ApiError::not_found(RecordKind::GoodPractice, id))
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -1610,10 +1596,7 @@ pub async fn update_practice(
     let input = body.value;
     let g = state
         .write(move |c| {
-            let old = co::find_practice(c, &id, &read)?.ok_or(ApiError::NotFound {
-                kind: "good practice",
-                id: id.clone(),
-            })?;
+            let old = co::find_practice(c, &id, &read)?.ok_or(ApiError::not_found(RecordKind::GoodPractice, id.clone()))?;
             let region = parse_region("/region_code", &old.region_code)?;
             if !write.includes(Some(&region)) {
                 return Err(ApiError::Forbidden);
@@ -1714,10 +1697,7 @@ pub async fn act_on_practice(
     let id = path.into_inner();
     let g = state
         .write(move |c| {
-            let old = co::find_practice(c, &id, &read)?.ok_or(ApiError::NotFound {
-                kind: "good practice",
-                id: id.clone(),
-            })?;
+            let old = co::find_practice(c, &id, &read)?.ok_or(ApiError::not_found(RecordKind::GoodPractice, id.clone()))?;
             let region = parse_region("/region_code", &old.region_code)?;
             if !allowed.includes(Some(&region)) {
                 return Err(ApiError::Forbidden);

@@ -2,6 +2,7 @@
 //! the declared type), hashed, stored under a server-generated key, streamed back with a safe
 //! `Content-Disposition`.
 
+use jalin_domain::RecordKind;
 use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
@@ -290,10 +291,7 @@ pub async fn upload(
     let lookup = (agreement_id.clone(), scope.clone());
     state
         .db(move |c| {
-            registry::find_agreement(c, &lookup.0, &lookup.1)?.ok_or(ApiError::NotFound {
-                kind: "agreement",
-                id: lookup.0.clone(),
-            })
+            registry::find_agreement(c, &lookup.0, &lookup.1)?.ok_or(ApiError::not_found(RecordKind::Agreement, lookup.0.clone()))
         })
         .await?;
     let mut upload = receive(
@@ -356,10 +354,7 @@ pub async fn upload(
     let result = state
         .write(move |c| {
             // Still visible and present: the agreement may have changed meanwhile.
-            let a = registry::find_agreement(c, &saved.agreement_id, &scope)?.ok_or(ApiError::NotFound {
-                kind: "agreement",
-                id: saved.agreement_id.clone(),
-            })?;
+            let a = registry::find_agreement(c, &saved.agreement_id, &scope)?.ok_or(ApiError::not_found(RecordKind::Agreement, saved.agreement_id.clone()))?;
             documents::insert(c, &saved)?;
             audit::append(
                 c,
@@ -413,10 +408,7 @@ pub async fn list(
     let id = path.into_inner();
     let docs = state
         .db(move |c| {
-            registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::NotFound {
-                kind: "agreement",
-                id: id.clone(),
-            })?;
+            registry::find_agreement(c, &id, &vis)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.clone()))?;
             Ok(documents::for_agreement(c, &id)?)
         })
         .await?;
@@ -429,10 +421,7 @@ async fn visible(state: &AppState, auth: &Authenticated, id: String) -> Result<D
     let vis = auth.may(Action::ReadAgreements)?;
     state
         .db(move |c| {
-            let not_found = || ApiError::NotFound {
-                kind: "document",
-                id: id.clone(),
-            };
+            let not_found = || ApiError::not_found(RecordKind::Document, id.clone());
             let d = documents::find(c, &id)?.ok_or_else(not_found)?;
             registry::find_agreement(c, &d.agreement_id, &vis)?.ok_or_else(not_found)?;
             Ok(d)

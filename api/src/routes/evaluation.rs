@@ -1,5 +1,6 @@
 //! Evaluation instruments: versioned configuration (DOMAIN.md §6 DEFAULTs).
 
+use jalin_domain::RecordKind;
 use actix_web::{web, HttpResponse};
 use jalin_domain::access::Action;
 use jalin_domain::evaluation::{published, EvaluationInstrument};
@@ -78,9 +79,6 @@ pub async fn get(auth: Authenticated, path: web::Path<String>) -> Result<HttpRes
     auth.may(Action::ReadReference)?;
     let id = path.into_inner();
     let found = published().into_iter().find(|i| id_of(i) == id);
-    let i = found.ok_or(ApiError::NotFound {
-        kind: "evaluation instrument",
-        id,
-    })?;
+    let i = found.ok_or(ApiError::not_found(RecordKind::EvaluationInstrument, id))?;
     Ok(HttpResponse::Ok().json(i))
 }

@@ -2,6 +2,7 @@
 //! table-driven scoring with the instrument version the evaluation keeps; `draft` → `submitted`
 //! → `verified` by the province (for its regencies/cities) or central government.
 
+use jalin_domain::RecordKind;
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
@@ -404,17 +405,11 @@ fn visible_agreement(
     id: &str,
     vis: &Visibility,
 ) -> Result<registry::Agreement, ApiError> {
-    registry::find_agreement(c, id, vis)?.ok_or(ApiError::NotFound {
-        kind: "agreement",
-        id: id.to_owned(),
-    })
+    registry::find_agreement(c, id, vis)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.to_owned()))
 }
 
 fn find_visible(c: &mut DbConnection, id: &str, vis: &Visibility) -> Result<Evaluation, ApiError> {
-    evaluations::find(c, id, vis)?.ok_or(ApiError::NotFound {
-        kind: "evaluation",
-        id: id.to_owned(),
-    })
+    evaluations::find(c, id, vis)?.ok_or(ApiError::not_found(RecordKind::Evaluation, id.to_owned()))
 }
 
 fn audit_event(

@@ -2,6 +2,7 @@
 //! subscriptions delivered through the outbox with Standard Webhooks signatures, retried,
 //! disabled after repeated failure, and replayable.
 
+use jalin_domain::RecordKind;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -258,10 +259,7 @@ fn check_types(types: &[String]) -> Result<String, ApiError> {
 }
 
 fn find(c: &mut DbConnection, id: &str) -> Result<Endpoint, ApiError> {
-    webhooks::find(c, id)?.ok_or(ApiError::NotFound {
-        kind: "webhook endpoint",
-        id: id.to_owned(),
-    })
+    webhooks::find(c, id)?.ok_or(ApiError::not_found(RecordKind::WebhookEndpoint, id.to_owned()))
 }
 
 fn etag(e: &Endpoint) -> Etag {

@@ -1,6 +1,7 @@
 //! The integration contract with SIOLA, SIMPEL and Exit Permit: the outbox's deliveries (read,
 //! retry) and the systems' signed callbacks carrying acknowledgements and decisions.
 
+use jalin_domain::RecordKind;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -180,10 +181,7 @@ pub async fn retry(
     let id = path.into_inner();
     let m = state
         .write(move |c| {
-            let not_found = || ApiError::NotFound {
-                kind: "delivery",
-                id: id.clone(),
-            };
+            let not_found = || ApiError::not_found(RecordKind::Delivery, id.clone());
             let m = outbox::find(c, &id)?.ok_or_else(not_found)?;
             let region = m
                 .region_code
@@ -308,10 +306,7 @@ pub async fn callback(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path.into_inner();
-    let system = ExternalSystem::from_slug(&slug).ok_or_else(|| ApiError::NotFound {
-        kind: "external system",
-        id: slug.clone(),
-    })?;
+    let system = ExternalSystem::from_slug(&slug).ok_or_else(|| ApiError::not_found(RecordKind::ExternalSystem, slug.clone()))?;
     let scope = match system {
         ExternalSystem::Siola => Action::CallbackSiola,
         ExternalSystem::Simpel => Action::CallbackSimpel,
@@ -371,10 +366,7 @@ pub async fn callback(
                 });
             }
             let mut r = travel::find(c, &payload.travel_request_id, &Visibility::All)?.ok_or(
-                ApiError::NotFound {
-                    kind: "travel request",
-                    id: payload.travel_request_id.clone(),
-                },
+                ApiError::not_found(RecordKind::TravelRequest, payload.travel_request_id.clone()),
             )?;
             let mut stored = raw.clone();
             let outcome = match payload.kind {

@@ -1,6 +1,7 @@
 //! After signing: termination with a reason (R19) and renewal, which re-runs the workflow for a
 //! successor linked to its predecessor (R18).
 
+use jalin_domain::RecordKind;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
@@ -103,7 +104,7 @@ pub async fn terminate(
     let req = body.value;
     let dto = state
         .write(move |c| {
-            let a = registry::find_agreement(c, &id, &scope)?.ok_or(ApiError::NotFound { kind: "agreement", id: id.clone() })?;
+            let a = registry::find_agreement(c, &id, &scope)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.clone()))?;
             if_match.check(&Etag::for_version(&a.id, a.version))?;
             if a.status != AgreementStatus::Active {
                 return Err(ApiError::Conflict {
@@ -171,7 +172,7 @@ pub async fn renew(
     let fingerprint = format!("{{\"renew\":\"{id}\"}}");
     let cal = state.calendar.clone();
     idempotency::run(&state, &req, key, &auth.0.id, &fingerprint, move |c| {
-        let a = registry::find_agreement(c, &id, &scope)?.ok_or(ApiError::NotFound { kind: "agreement", id: id.clone() })?;
+        let a = registry::find_agreement(c, &id, &scope)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.clone()))?;
         if !matches!(a.status, AgreementStatus::Active | AgreementStatus::Expired) {
             return Err(ApiError::Conflict {
                 code: "not_renewable",
@@ -214,7 +215,7 @@ pub async fn renew(
             successor.kind.as_str()
         };
         let def = workflow::latest(key).ok_or_else(|| ApiError::internal("no workflow definition"))?;
-        let case = Case::start(&def, registry::today());
+        let case = Case::start(&def, crate::clock::today());
         let now = chrono::Utc::now().naive_utc();
         cases::insert(c, &crate::routes::cases::store(&successor.id, &case, 1, now, &cal, &def)?)?;
         registry::set_status(c, &successor.id, AgreementStatus::InApproval, None)?;

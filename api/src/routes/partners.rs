@@ -1,6 +1,7 @@
 //! Foreign partners: the other side of an agreement. Partners are shared by every region (one
 //! Queensland for all), so they are not region-scoped; reading them needs `agreements:read`.
 
+use jalin_domain::RecordKind;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -394,10 +395,7 @@ pub async fn get(
     let p = state
         .db(move |c| Ok(registry::find_partner(c, &lookup)?))
         .await?
-        .ok_or(ApiError::NotFound {
-            kind: "partner",
-            id,
-        })?;
+        .ok_or(ApiError::not_found(RecordKind::Partner, id))?;
     Ok(HttpResponse::Ok()
         .insert_header(("etag", etag(&p)))
         .json(PartnerDto::from(&p)))
@@ -443,10 +441,7 @@ pub async fn update(
     let input = body.value;
     let p = state
         .write(move |c| {
-            let mut p = registry::find_partner(c, &id)?.ok_or(ApiError::NotFound {
-                kind: "partner",
-                id: id.clone(),
-            })?;
+            let mut p = registry::find_partner(c, &id)?.ok_or(ApiError::not_found(RecordKind::Partner, id.clone()))?;
             // Invalid input is a 422 whatever the tag; only a valid change meets If-Match.
             let country = check_input(c, &input)?;
             if_match.check(&Etag::for_version(&p.id, p.version))?;

@@ -1,5 +1,6 @@
 //! Reference data: regions (Kemendagri codes) and countries (ISO 3166-1).
 
+use jalin_domain::RecordKind;
 use actix_web::{web, HttpResponse};
 use jalin_domain::{Country, CountryCode, Region, RegionCode, RegionKind};
 use jalin_persistence::reference::{self as store, CountryFilter, RegionFilter};
@@ -127,10 +128,7 @@ pub async fn get_region(
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadReference)?;
     let raw = path.into_inner();
-    let not_found = || ApiError::NotFound {
-        kind: "region",
-        id: raw.clone(),
-    };
+    let not_found = || ApiError::not_found(RecordKind::Region, raw.clone());
     let code = RegionCode::parse(&raw).map_err(|_| not_found())?;
     let region = state
         .db(move |c| Ok(store::get_region(c, &code)?))
@@ -247,10 +245,7 @@ pub async fn get_country(
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadReference)?;
     let raw = path.into_inner();
-    let not_found = || ApiError::NotFound {
-        kind: "country",
-        id: raw.clone(),
-    };
+    let not_found = || ApiError::not_found(RecordKind::Country, raw.clone());
     let code = CountryCode::parse(&raw).map_err(|_| not_found())?;
     let country = state
         .db(move |c| Ok(store::get_country(c, &code)?))

@@ -3,6 +3,7 @@
 //! whether it was on time. A province sees its regencies'/cities' reports and which are missing
 //! or late; central government sees all.
 
+use jalin_domain::RecordKind;
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
@@ -362,10 +363,7 @@ pub async fn create(
             return Err(ApiError::Forbidden);
         }
         if reference::get_region(c, &region)?.is_none() {
-            return Err(ApiError::NotFound {
-                kind: "region",
-                id: region.to_string(),
-            });
+            return Err(ApiError::not_found(RecordKind::Region, region.to_string()));
         }
         let now = Utc::now().naive_utc();
         let r = AnnualReport {
@@ -483,10 +481,7 @@ fn find_visible(
     id: &str,
     vis: &Visibility,
 ) -> Result<AnnualReport, ApiError> {
-    reports::find(c, id, vis)?.ok_or(ApiError::NotFound {
-        kind: "annual report",
-        id: id.to_owned(),
-    })
+    reports::find(c, id, vis)?.ok_or(ApiError::not_found(RecordKind::AnnualReport, id.to_owned()))
 }
 
 /// An annual report with its content.

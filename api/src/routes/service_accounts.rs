@@ -1,6 +1,7 @@
 //! Service accounts for integration partners (SIOLA, SIMPEL, Exit Permit) and scripts: a client
 //! id and a secret shown once, exchanged at `POST /v1/auth/token` for scoped tokens.
 
+use jalin_domain::RecordKind;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -227,10 +228,7 @@ pub async fn get(
     let acc = state
         .db(move |c| Ok(identity::find_service_account(c, &lookup, &vis)?))
         .await?
-        .ok_or(ApiError::NotFound {
-            kind: "service account",
-            id,
-        })?;
+        .ok_or(ApiError::not_found(RecordKind::ServiceAccount, id))?;
     Ok(HttpResponse::Ok()
         .insert_header(("etag", etag(&acc)))
         .json(ServiceAccountDto::from(&acc)))
@@ -290,10 +288,7 @@ pub async fn update(
     let acc = state
         .write(move |c| {
             let mut acc =
-                identity::find_service_account(c, &id, &vis)?.ok_or(ApiError::NotFound {
-                    kind: "service account",
-                    id: id.clone(),
-                })?;
+                identity::find_service_account(c, &id, &vis)?.ok_or(ApiError::not_found(RecordKind::ServiceAccount, id.clone()))?;
             if_match.check(&Etag::for_version(&acc.id, acc.version))?;
             let before = service_account_fields(&acc);
             let expected = acc.version;
@@ -366,10 +361,7 @@ pub async fn delete(
     let id = path.into_inner();
     state
         .write(move |c| {
-            let acc = identity::find_service_account(c, &id, &vis)?.ok_or(ApiError::NotFound {
-                kind: "service account",
-                id: id.clone(),
-            })?;
+            let acc = identity::find_service_account(c, &id, &vis)?.ok_or(ApiError::not_found(RecordKind::ServiceAccount, id.clone()))?;
             if_match.check(&Etag::for_version(&acc.id, acc.version))?;
             if !identity::delete_service_account(c, &acc.id, acc.version)? {
                 return Err(ApiError::PreconditionFailed);

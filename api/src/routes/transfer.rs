@@ -605,7 +605,7 @@ pub async fn export(
             Ok((rows, registry::partners_by_id(c, &ids)?))
         })
         .await?;
-    let today = registry::today();
+    let today = crate::clock::today();
     let stamp = today.format("%Y%m%d");
     let records: Vec<ExportRow> = rows
         .iter()

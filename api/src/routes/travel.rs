@@ -3,6 +3,7 @@
 //! permits of SIOLA, SIMPEL and Exit Permit (through the outbox, or recorded by hand), the
 //! return and the trip report, which becomes an activity of the linked agreement.
 
+use jalin_domain::RecordKind;
 use std::collections::BTreeMap;
 
 use actix_multipart::Multipart;
@@ -729,10 +730,7 @@ fn find_visible(
     id: &str,
     vis: &Visibility,
 ) -> Result<TravelRequest, ApiError> {
-    travel::find(c, id, vis)?.ok_or(ApiError::NotFound {
-        kind: "travel request",
-        id: id.to_owned(),
-    })
+    travel::find(c, id, vis)?.ok_or(ApiError::not_found(RecordKind::TravelRequest, id.to_owned()))
 }
 
 fn build(
@@ -1504,6 +1502,7 @@ pub async fn trip_report(
     let actor = auth.actor();
     let policy = state.config.travel.clone();
     let monitoring = state.config.monitoring.clone();
+    let today = state.clock.today();
     let id = path.into_inner();
     let input = body.value;
     let (r, body) = state
@@ -1519,7 +1518,7 @@ pub async fn trip_report(
                 return Err(state_conflict(stage, "the report follows the recorded return"));
             }
             let now = Utc::now();
-            let late = r.report_due_on.is_some_and(|d| today() > d);
+            let late = r.report_due_on.is_some_and(|d| today > d);
             let agreements: Vec<String> = parse(&r.agreement_ids)?;
             let mut activity_id = None;
             if let Some(aid) = agreements.first() {
@@ -1552,7 +1551,7 @@ pub async fn trip_report(
                         updated_at: now.naive_utc(),
                     };
                     activities::insert(c, &act)?;
-                    crate::jobs::revive(c, &a, act.starts_on, &monitoring, &actor, Some(&rid.0))?;
+                    crate::jobs::revive(c, &a, act.starts_on, &monitoring, today, &actor, Some(&rid.0))?;
                     audit::append(c, NewEvent {
                         actor: &actor,
                         action: "activity.created",

@@ -1,6 +1,7 @@
 //! User management: admins create and change users; central reviewers and province officers
 //! may read the users in their scope.
 
+use jalin_domain::RecordKind;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -234,7 +235,7 @@ pub async fn get(
     let user = state
         .db(move |c| Ok(identity::find_user(c, &lookup, &vis)?))
         .await?
-        .ok_or(ApiError::NotFound { kind: "user", id })?;
+        .ok_or(ApiError::not_found(RecordKind::User, id))?;
     Ok(HttpResponse::Ok()
         .insert_header(("etag", etag(&user)))
         .json(UserDto::from(&user)))
@@ -330,10 +331,7 @@ pub async fn update(
     };
     let user = state
         .write(move |c| {
-            let user = identity::find_user(c, &id, &vis)?.ok_or(ApiError::NotFound {
-                kind: "user",
-                id: id.clone(),
-            })?;
+            let user = identity::find_user(c, &id, &vis)?.ok_or(ApiError::not_found(RecordKind::User, id.clone()))?;
             if_match.check(&Etag::for_version(&user.id, user.version))?;
             accounts::update_user(c, &actor, &vis, Some(&rid.0), user, patch)
         })

@@ -1,5 +1,6 @@
 //! The workflow definitions, readable with their legal citations.
 
+use jalin_domain::RecordKind;
 use actix_web::{web, HttpResponse};
 use jalin_domain::access::Action;
 use jalin_domain::workflow::{self, Definition};
@@ -79,10 +80,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadReference)?;
     let (key, version) = path.into_inner();
-    let not_found = || ApiError::NotFound {
-        kind: "workflow definition",
-        id: format!("{key}/{version}"),
-    };
+    let not_found = || ApiError::not_found(RecordKind::WorkflowDefinition, format!("{key}/{version}"));
     let version: u32 = version.parse().map_err(|_| not_found())?;
     let d = workflow::definition(&key, version).ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(d))

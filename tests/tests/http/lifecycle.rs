@@ -61,14 +61,14 @@ on_both_databases! {
         let pool = app.pool();
         let mut conn = pool.get().unwrap();
         diesel::sql_query(format!("UPDATE agreements SET expires_on = '2026-01-31' WHERE id = '{id}'")).execute(&mut conn).unwrap();
-        let report = jalin_api::jobs::run_all(&mut conn, &Default::default()).unwrap();
+        let report = jalin_api::jobs::run_all(&mut conn, &Default::default(), &app.state().config.clock).unwrap();
         assert_eq!(report.expired, 1);
         assert_eq!(app.get_ok(&format!("/v1/agreements/{id}"))["status"], "expired");
         assert_eq!(app.get_ok(&format!("/v1/agreements/{future}"))["status"], "active");
         let history = app.get_ok(&format!("/v1/agreements/{id}/history"));
         let event = history["items"].as_array().unwrap().iter().find(|e| e["action"] == "agreement.expired").unwrap().clone();
         assert_eq!(event["actor_type"], "system");
-        assert_eq!(jalin_api::jobs::run_all(&mut conn, &Default::default()).unwrap().expired, 0, "running again changes nothing");
+        assert_eq!(jalin_api::jobs::run_all(&mut conn, &Default::default(), &app.state().config.clock).unwrap().expired, 0, "running again changes nothing");
         assert_eq!(app.get_ok("/v1/audit-events/verify")["intact"], true);
     }
 }

@@ -279,7 +279,7 @@ on_both_databases! {
         activity(app, &sleeping, json!({"kind": "outgoing_visit", "title": "Kunjungan lama", "starts_on": "2021-03-01"}));
         let pool = app.pool();
         let mut conn = pool.get().unwrap();
-        let report = jalin_api::jobs::run_all(&mut conn, &app.state().config.monitoring).unwrap();
+        let report = jalin_api::jobs::run_all(&mut conn, &app.state().config.monitoring, &app.state().config.clock).unwrap();
         assert_eq!((report.dormant, report.revived), (1, 0));
         let s = app.get_ok(&format!("/v1/agreements/{sleeping}"));
         assert_eq!(s["dormant_since"], today_utc());
@@ -288,7 +288,7 @@ on_both_databases! {
         let history = app.get_ok(&format!("/v1/agreements/{sleeping}/history"));
         let event = history["items"].as_array().unwrap().iter().find(|e| e["action"] == "agreement.dormant").unwrap().clone();
         assert_eq!(event["actor_type"], "system");
-        assert_eq!(jalin_api::jobs::run_all(&mut conn, &Default::default()).unwrap(), Default::default(), "running again changes nothing");
+        assert_eq!(jalin_api::jobs::run_all(&mut conn, &Default::default(), &app.state().config.clock).unwrap(), Default::default(), "running again changes nothing");
         let dormant: Vec<Value> = reminders(app, None, "&kind=dormant");
         assert_eq!(dormant.len(), 1);
         assert_eq!(dormant[0]["record_id"], sleeping.as_str());
@@ -303,7 +303,7 @@ on_both_databases! {
         // The period is configuration: with one month, `fresh` (started 100 days ago, nothing
         // since) is dormant, `busy` (an activity 30 days ago) is not.
         let short = jalin_domain::monitoring::MonitoringPolicy { dormancy_months: 1, ..Default::default() };
-        let report = jalin_api::jobs::run_all(&mut conn, &short).unwrap();
+        let report = jalin_api::jobs::run_all(&mut conn, &short, &app.state().config.clock).unwrap();
         assert_eq!(report.dormant, 1);
         assert!(!app.get_ok(&format!("/v1/agreements/{fresh}"))["dormant_since"].is_null());
         assert!(app.get_ok(&format!("/v1/agreements/{busy}"))["dormant_since"].is_null());

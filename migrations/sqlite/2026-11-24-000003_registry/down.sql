@@ -1,4 +1,0 @@
-DROP TABLE reference_counters;
-DROP TABLE agreement_partners;
-DROP TABLE agreements;
-DROP TABLE partners;

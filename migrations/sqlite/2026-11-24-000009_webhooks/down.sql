@@ -1,2 +1,0 @@
-DROP INDEX audit_events_type_seq_idx;
-DROP TABLE webhook_endpoints;

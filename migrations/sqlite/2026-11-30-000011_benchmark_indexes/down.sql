@@ -1,3 +1,0 @@
-DROP INDEX agreements_province_counts_idx;
-DROP INDEX agreements_region_status_expiry_idx;
-DROP INDEX agreements_province_status_expiry_idx;
