@@ -26,7 +26,7 @@ pub enum ApiError {
     #[error("no route {0}")]
     RouteNotFound(String),
     #[error("method not allowed (allow {allow})")]
-    MethodNotAllowed { allow: &'static str },
+    MethodNotAllowed { allow: String },
     #[error("If-Match required")]
     PreconditionRequired,
     #[error("stale If-Match")]
@@ -418,7 +418,7 @@ impl ResponseError for ApiError {
         builder.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         match self {
             Self::MethodNotAllowed { allow } => {
-                builder.insert_header((header::ALLOW, *allow));
+                builder.insert_header((header::ALLOW, allow.as_str()));
             }
             Self::Unauthenticated | Self::InvalidToken => {
                 let error = if matches!(self, Self::InvalidToken) {

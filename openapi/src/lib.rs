@@ -7,7 +7,8 @@
 pub mod diff;
 
 use utoipa::openapi::tag::TagBuilder;
-use utoipa::openapi::{InfoBuilder, LicenseBuilder, OpenApi, Ref};
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::{InfoBuilder, LicenseBuilder, OpenApi, Ref, RefOr};
 
 /// The committed contract. A test fails when the served document differs from it.
 pub const COMMITTED: &str = include_str!("../openapi.json");
@@ -59,7 +60,8 @@ pub fn assemble(mut doc: OpenApi) -> OpenApi {
             })
             .collect(),
     );
-    // Every operation can fail unexpectedly; make sure each documents it.
+    // The standard error responses follow from facts the document already has; handlers
+    // declare only what is particular to them.
     for item in doc.paths.paths.values_mut() {
         for op in [
             &mut item.get,
@@ -71,13 +73,70 @@ pub fn assemble(mut doc: OpenApi) -> OpenApi {
         .into_iter()
         .flatten()
         {
-            op.responses
-                .responses
-                .entry("500".to_owned())
-                .or_insert_with(|| Ref::new("#/components/responses/InternalError").into());
+            for (status, response) in standard_responses(op) {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| {
+                        Ref::new(format!("#/components/responses/{response}")).into()
+                    });
+            }
         }
     }
     doc
+}
+
+/// The error responses an operation has by its shape: every operation can fail (500); an
+/// authenticated one answers 401 and 403; a body can be malformed (400), of another media type
+/// (415) or invalid (422); query parameters can be invalid (422) and a `cursor` foreign (400);
+/// a path parameter names a record that may not exist or not be visible (404); `If-Match` can
+/// be missing (428) or stale (412); an `Idempotency-Key` can be malformed (400), reused with
+/// another body (422) or still in flight (409).
+pub fn standard_responses(op: &Operation) -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![("500", "InternalError")];
+    let authenticated = serde_json::to_value(&op.security)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .is_some_and(|reqs| {
+            reqs.iter()
+                .any(|r| r.as_object().is_some_and(|o| !o.is_empty()))
+        });
+    if authenticated {
+        out.extend([("401", "Unauthorized"), ("403", "Forbidden")]);
+    }
+    if op.request_body.is_some() {
+        out.extend([
+            ("400", "BadRequest"),
+            ("415", "BadRequest"),
+            ("422", "ValidationFailed"),
+        ]);
+    }
+    let parameters = op.parameters.iter().flatten().filter_map(|p| match p {
+        RefOr::T(p) => Some(p),
+        RefOr::Ref(_) => None,
+    });
+    for p in parameters {
+        match (&p.parameter_in, p.name.as_str()) {
+            (ParameterIn::Path, _) => out.push(("404", "NotFound")),
+            (ParameterIn::Query, "cursor") => {
+                out.extend([("400", "BadRequest"), ("422", "ValidationFailed")])
+            }
+            (ParameterIn::Query, _) => out.push(("422", "ValidationFailed")),
+            (ParameterIn::Header, "If-Match") => out.extend([
+                ("412", "PreconditionFailed"),
+                ("428", "PreconditionRequired"),
+            ]),
+            (ParameterIn::Header, "Idempotency-Key") => out.extend([
+                ("400", "BadRequest"),
+                ("409", "Conflict"),
+                ("422", "ValidationFailed"),
+            ]),
+            _ => {}
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Pretty JSON with a trailing newline, as committed.

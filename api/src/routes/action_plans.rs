@@ -28,10 +28,7 @@ use crate::concurrency::{Etag, IfMatch};
 use crate::context::RequestId;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PreconditionFailed,
-    PreconditionRequired, Unauthorized, ValidationFailed,
-};
+use crate::openapi::responses::Conflict;
 use crate::problem::{FieldIssue, Text};
 use crate::state::AppState;
 
@@ -413,10 +410,6 @@ pub fn load(
     params(("id" = String, Path, description = "Agreement id.")),
     responses(
         (status = 200, description = "The plan and its realisation.", body = ActionPlanDto, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -453,16 +446,7 @@ pub async fn get(
     responses(
         (status = 200, description = "Replaced.", body = ActionPlanDto, headers(("ETag" = String))),
         (status = 201, description = "Created.", body = ActionPlanDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]

@@ -27,10 +27,6 @@ use crate::context::RequestId;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::idempotency::{self, IdempotencyKey, JsonReply};
-use crate::openapi::responses::{
-    BadRequest, Forbidden, InternalError, NotFound, PreconditionFailed, PreconditionRequired,
-    Unauthorized, ValidationFailed,
-};
 use crate::problem::{FieldIssue, Text};
 use crate::routes::action_plans::{self, IndicatorContribution};
 use crate::state::AppState;
@@ -387,13 +383,6 @@ fn visible_agreement(
     ),
     responses(
         (status = 201, description = "Logged.", body = ActivityDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["activities:write"]))
 )]
@@ -452,10 +441,6 @@ pub async fn create(
     params(("id" = String, Path, description = "Agreement id.")),
     responses(
         (status = 200, description = "The activities.", body = ActivityList),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -497,10 +482,6 @@ fn find_visible(
     params(("id" = String, Path, description = "Activity id.")),
     responses(
         (status = 200, description = "The activity.", body = ActivityDto, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -530,15 +511,6 @@ pub async fn get(
     ),
     responses(
         (status = 200, description = "Changed.", body = ActivityDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["activities:write"]))
 )]
@@ -605,12 +577,6 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["activities:write"]))
 )]

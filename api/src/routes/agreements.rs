@@ -27,10 +27,7 @@ use crate::context::RequestId;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey, JsonReply};
-use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PreconditionFailed,
-    PreconditionRequired, Unauthorized, ValidationFailed,
-};
+use crate::openapi::responses::Conflict;
 use crate::page_of;
 use crate::pagination::PageRequest;
 use crate::problem::{FieldIssue, Text};
@@ -47,7 +44,10 @@ pub struct Money {
     pub currency: String,
 }
 
+/// A signatory as recorded on the agreement (the workflow's signing record has its own
+/// `Signatory`).
 #[derive(Serialize, Deserialize, ToSchema, Validate, Clone, PartialEq)]
+#[schema(as = AgreementSignatory)]
 pub struct Signatory {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
@@ -584,13 +584,6 @@ pub fn create_in(
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
     responses(
         (status = 201, description = "Registered.", body = AgreementDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 409, response = Conflict),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
@@ -662,11 +655,6 @@ pub struct AgreementListQuery {
     params(AgreementListQuery),
     responses(
         (status = 200, description = "A page of agreements.", body = AgreementPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -786,10 +774,6 @@ async fn load(
     params(("id" = String, Path, description = "Agreement id.")),
     responses(
         (status = 200, description = "The agreement.", body = AgreementDto, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -818,15 +802,6 @@ pub async fn get(
     ),
     responses(
         (status = 200, description = "Changed.", body = AgreementDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
@@ -884,13 +859,7 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
@@ -958,10 +927,6 @@ pub async fn delete(
     params(("id" = String, Path, description = "Agreement id.")),
     responses(
         (status = 200, description = "The agreement's events, oldest first.", body = AuditEventPage),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]

@@ -11,9 +11,6 @@ use validator::Validate;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::openapi::responses::{
-    BadRequest, Forbidden, InternalError, Unauthorized, ValidationFailed,
-};
 use crate::page_of;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
@@ -99,11 +96,6 @@ pub struct AuditQuery {
     params(AuditQuery),
     responses(
         (status = 200, description = "A page of events, newest first.", body = AuditEventPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["audit:read"]))
 )]
@@ -166,9 +158,6 @@ pub struct AuditVerification {
     tag = "audit",
     responses(
         (status = 200, description = "The verification result; `intact: false` names the first broken link.", body = AuditVerification),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["audit:read"]))
 )]

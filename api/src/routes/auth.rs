@@ -12,7 +12,7 @@ use crate::auth::{verify_or_dummy, Authenticated};
 use crate::error::ApiError;
 use crate::extract::{parse_json, ApiJson};
 use crate::openapi::responses::{
-    BadRequest, Forbidden, InternalError, TooManyRequests, Unauthorized, ValidationFailed,
+    TooManyRequests, Unauthorized,
 };
 use crate::state::AppState;
 
@@ -63,12 +63,8 @@ fn throttled(state: &AppState, name: &str, req: &HttpRequest) -> Result<(), ApiE
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in.", body = TokenResponse),
-        (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
         (status = 429, response = TooManyRequests),
-        (status = 500, response = InternalError),
     ),
     security(())
 )]
@@ -148,12 +144,8 @@ pub enum GrantType {
     )),
     responses(
         (status = 200, description = "A token carrying the granted scopes.", body = TokenResponse),
-        (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
         (status = 429, response = TooManyRequests),
-        (status = 500, response = InternalError),
     ),
     security(())
 )]
@@ -269,9 +261,6 @@ pub struct Me {
     tag = "auth",
     responses(
         (status = 200, description = "The caller.", body = Me),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = []))
 )]

@@ -10,7 +10,6 @@ use validator::Validate;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::openapi::responses::{Forbidden, InternalError, Unauthorized, ValidationFailed};
 use crate::state::AppState;
 use jalin_domain::access::Action;
 
@@ -60,15 +59,11 @@ pub struct HolidayQuery {
     tag = "calendar",
     params(HolidayQuery),
     responses(
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 200, description = "The year's days off.", body = HolidayList,
          example = json!({"year": 2025, "cuti_bersama_is_working_day": false, "items": [
             {"date": "2025-01-01", "name_id": "Tahun Baru Masehi", "kind": "holiday", "on_weekend": false},
             {"date": "2025-01-28", "name_id": "Cuti Bersama Tahun Baru Imlek", "kind": "cuti_bersama", "on_weekend": false}
          ]})),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
@@ -157,11 +152,7 @@ pub struct WorkingDays {
     tag = "calendar",
     params(WorkingDaysQuery),
     responses(
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 200, description = "The count (with `to`) or the date (with `add`).", body = WorkingDays),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]

@@ -24,10 +24,7 @@ use crate::concurrency::{Etag, IfMatch};
 use crate::context::RequestId;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PreconditionFailed,
-    PreconditionRequired, Unauthorized, ValidationFailed,
-};
+use crate::openapi::responses::Conflict;
 use crate::problem::{FieldIssue, Text};
 use crate::state::AppState;
 
@@ -165,10 +162,6 @@ fn acts_as(p: &Principal, agreement: &Agreement, stage: StageActor) -> Option<St
     params(("id" = String, Path, description = "Agreement id.")),
     responses(
         (status = 200, description = "The case: stages with status, dates, due dates, working days elapsed and remaining, overdue flags.", body = WorkflowView, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -334,16 +327,7 @@ pub(crate) fn store(
     ),
     responses(
         (status = 200, description = "The case after the action.", body = WorkflowView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []))
 )]
@@ -490,10 +474,6 @@ pub struct Requirements {
     params(("id" = String, Path, description = "Agreement id.")),
     responses(
         (status = 200, description = "The blocking items (empty once the case is closed).", body = Requirements),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -563,9 +543,6 @@ pub struct TaskList {
     tag = "workflow",
     responses(
         (status = 200, description = "Cases waiting for the caller's role and region, most urgent first (at most 100).", body = TaskList),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []))
 )]

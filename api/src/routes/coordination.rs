@@ -31,8 +31,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey, JsonReply};
 use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PreconditionFailed,
-    PreconditionRequired, Unauthorized, ValidationFailed,
+    BadRequest, Conflict, NotFound,
 };
 use crate::pagination::PageRequest;
 use crate::problem::{FieldIssue, Text};
@@ -212,13 +211,6 @@ fn build_potential(
     ),
     responses(
         (status = 201, description = "Added.", body = PotentialDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
@@ -318,12 +310,6 @@ async fn search(
     params(("code" = String, Path, description = "Region code.", example = "33", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$"), RegionPotentialQuery),
     responses(
         (status = 200, description = "A page of potentials.", body = PotentialPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
@@ -373,11 +359,6 @@ pub struct RegionPotentialQuery {
     params(PotentialQuery),
     responses(
         (status = 200, description = "A page of potentials.", body = PotentialPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
@@ -401,15 +382,6 @@ pub async fn search_potentials(
     params(("id" = String, Path, description = "Potential id."), ("If-Match" = String, Header, description = "The ETag you read.")),
     responses(
         (status = 200, description = "Changed.", body = PotentialDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
@@ -504,11 +476,7 @@ pub struct Matches {
     responses(
         (status = 200, description = "The matches and how they were ranked.", body = Matches),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -786,14 +754,7 @@ pub struct MeetingUploadForm {
     request_body(content = MeetingUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored.", body = MeetingDocumentDto),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 413, response = BadRequest),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["meetings:write"]))
 )]
@@ -938,12 +899,6 @@ fn meeting_dto(c: &mut DbConnection, m: &Meeting) -> Result<MeetingDto, ApiError
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
     responses(
         (status = 201, description = "Recorded.", body = MeetingDto, headers(("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["meetings:write"]))
 )]
@@ -1097,11 +1052,6 @@ pub struct MeetingQuery {
     params(MeetingQuery),
     responses(
         (status = 200, description = "A page of meetings.", body = MeetingPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -1134,10 +1084,6 @@ pub async fn list_meetings(
     params(("id" = String, Path, description = "Meeting id.")),
     responses(
         (status = 200, description = "The meeting.", body = MeetingDto),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -1179,15 +1125,6 @@ pub struct FollowUpInput {
     params(("id" = String, Path, description = "Recommendation id."), ("If-Match" = String, Header, description = "The ETag you read.")),
     responses(
         (status = 200, description = "Recorded.", body = RecommendationDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write", "meetings:write"]))
 )]
@@ -1428,12 +1365,6 @@ fn practice_etag(g: &GoodPractice) -> Etag {
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
     responses(
         (status = 201, description = "Drafted.", body = PracticeDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
@@ -1490,11 +1421,6 @@ pub async fn create_practice(
     params(MeetingQuery),
     responses(
         (status = 200, description = "A page of good practices.", body = PracticePage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -1534,10 +1460,6 @@ pub async fn list_practices(
     params(("id" = String, Path, description = "Good practice id.")),
     responses(
         (status = 200, description = "The good practice.", body = PracticeDto, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -1568,16 +1490,7 @@ pub async fn get_practice(
     params(("id" = String, Path, description = "Good practice id."), ("If-Match" = String, Header, description = "The ETag you read.")),
     responses(
         (status = 200, description = "Changed.", body = PracticeDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
@@ -1664,16 +1577,7 @@ pub struct PracticeActionInput {
     params(("id" = String, Path, description = "Good practice id."), ("If-Match" = String, Header, description = "The ETag you read.")),
     responses(
         (status = 200, description = "Done.", body = PracticeDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write", "practices:publish"]))
 )]

@@ -22,9 +22,7 @@ use crate::accounts::changes;
 use crate::auth::Authenticated;
 use crate::context::RequestId;
 use crate::error::ApiError;
-use crate::openapi::responses::{
-    BadRequest, Forbidden, InternalError, NotFound, Unauthorized, ValidationFailed,
-};
+use crate::openapi::responses::BadRequest;
 use crate::problem::{FieldIssue, Text};
 use crate::state::AppState;
 
@@ -267,14 +265,7 @@ pub async fn receive(
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored.", body = DocumentDto, headers(("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 413, response = BadRequest),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
@@ -392,10 +383,6 @@ pub async fn upload(
     params(("id" = String, Path, description = "Agreement id.")),
     responses(
         (status = 200, description = "The documents.", body = DocumentList),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -438,10 +425,6 @@ async fn visible(state: &AppState, auth: &Authenticated, id: String) -> Result<D
     params(("id" = String, Path, description = "Document id.")),
     responses(
         (status = 200, description = "The document's metadata.", body = DocumentDto),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -496,10 +479,6 @@ fn disposition(name: &str) -> String {
             (Vec<u8> = "image/png"),
          ),
          headers(("Content-Disposition" = String), ("X-Content-SHA256" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]

@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 
 use crate::auth::Authenticated;
 use crate::error::ApiError;
-use crate::openapi::responses::{Forbidden, InternalError, NotFound, Unauthorized};
 
 #[derive(Serialize, ToSchema)]
 pub struct InstrumentList {
@@ -37,9 +36,6 @@ pub fn id_of(i: &EvaluationInstrument) -> String {
     tag = "evaluation",
     responses(
         (status = 200, description = "Every published instrument version.", body = InstrumentList),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
@@ -68,10 +64,6 @@ pub async fn list(auth: Authenticated) -> Result<HttpResponse, ApiError> {
     params(("id" = String, Path, description = "`{key}-v{version}`, e.g. `default-v1`.", example = "default-v1")),
     responses(
         (status = 200, description = "The instrument.", body = EvaluationInstrument),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]

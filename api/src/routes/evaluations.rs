@@ -29,8 +29,7 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::idempotency::{self, IdempotencyKey, JsonReply};
 use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PreconditionFailed,
-    PreconditionRequired, Unauthorized, ValidationFailed,
+    Conflict, ValidationFailed,
 };
 use crate::problem::{FieldIssue, Text};
 use crate::routes::evaluation::id_of;
@@ -460,13 +459,6 @@ fn audit_event(
     ),
     responses(
         (status = 201, description = "Created as a draft.", body = EvaluationDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["evaluations:write"]))
 )]
@@ -539,10 +531,6 @@ pub async fn create(
     params(("id" = String, Path, description = "Agreement id.")),
     responses(
         (status = 200, description = "The evaluations.", body = EvaluationList),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -574,10 +562,6 @@ pub async fn list(
     params(("id" = String, Path, description = "Evaluation id.")),
     responses(
         (status = 200, description = "The evaluation.", body = EvaluationDto, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -623,16 +607,7 @@ fn not_draft(e: &Evaluation) -> ApiError {
     ),
     responses(
         (status = 200, description = "Changed.", body = EvaluationDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["evaluations:write"]))
 )]
@@ -711,13 +686,7 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["evaluations:write"]))
 )]
@@ -888,14 +857,8 @@ async fn act(
     ),
     responses(
         (status = 200, description = "Submitted.", body = EvaluationDto, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
         (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["evaluations:write"]))
 )]
@@ -932,16 +895,7 @@ pub async fn submit(
     ),
     responses(
         (status = 200, description = "Verified.", body = EvaluationDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["evaluations:verify"]))
 )]
@@ -979,16 +933,7 @@ pub async fn verify(
     ),
     responses(
         (status = 200, description = "Returned to draft.", body = EvaluationDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["evaluations:verify"]))
 )]

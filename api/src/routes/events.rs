@@ -21,10 +21,6 @@ use crate::context::RequestId;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey, JsonReply};
-use crate::openapi::responses::{
-    BadRequest, Forbidden, InternalError, NotFound, PreconditionFailed, PreconditionRequired,
-    Unauthorized, ValidationFailed,
-};
 use crate::pagination::PageRequest;
 use crate::problem::{FieldIssue, Text};
 use crate::signature::Secret;
@@ -88,11 +84,6 @@ pub struct EventQuery {
     params(EventQuery),
     responses(
         (status = 200, description = "A page of events.", body = EventPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -299,12 +290,6 @@ fn audit_endpoint(
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
     responses(
         (status = 201, description = "Subscribed.", body = EndpointDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
@@ -377,11 +362,6 @@ pub struct EndpointQuery {
     params(EndpointQuery),
     responses(
         (status = 200, description = "A page of endpoints.", body = EndpointPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
@@ -416,10 +396,6 @@ pub async fn list_endpoints(
     params(("id" = String, Path, description = "Endpoint id.")),
     responses(
         (status = 200, description = "The endpoint.", body = EndpointDto, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
@@ -450,15 +426,6 @@ pub async fn get(
     ),
     responses(
         (status = 200, description = "Changed.", body = EndpointDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
@@ -531,12 +498,6 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Removed."),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
@@ -599,13 +560,6 @@ pub struct ReplayResult {
     params(("id" = String, Path, description = "Endpoint id.")),
     responses(
         (status = 200, description = "Queued.", body = ReplayResult),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]

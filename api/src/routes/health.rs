@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
-use crate::openapi::responses::{InternalError, ServiceUnavailable};
+use crate::openapi::responses::ServiceUnavailable;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -32,7 +32,6 @@ pub struct Ready {
     tag = "health",
     responses(
         (status = 200, description = "The process is up.", body = Live),
-        (status = 500, response = InternalError),
     ),
     security(())
 )]
@@ -50,7 +49,6 @@ pub async fn live() -> HttpResponse {
     tag = "health",
     responses(
         (status = 200, description = "Ready to serve requests.", body = Ready),
-        (status = 500, response = InternalError),
         (status = 503, response = ServiceUnavailable),
     ),
     security(())

@@ -18,9 +18,7 @@ use crate::auth::Authenticated;
 use crate::context::RequestId;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, Unauthorized, ValidationFailed,
-};
+use crate::openapi::responses::Conflict;
 use crate::pagination::PageRequest;
 use crate::problem::{FieldIssue, Text};
 use crate::routes::travel::{
@@ -98,11 +96,6 @@ pub struct DeliveryQuery {
     params(DeliveryQuery),
     responses(
         (status = 200, description = "A page of deliveries.", body = DeliveryPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
@@ -162,11 +155,7 @@ pub async fn list(
     params(("id" = String, Path, description = "Delivery id.")),
     responses(
         (status = 200, description = "Queued again.", body = Delivery),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
@@ -287,13 +276,6 @@ fn bad_body(e: impl std::fmt::Display) -> ApiError {
     ),
     responses(
         (status = 200, description = "Received; what it did.", body = CallbackResult),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("client_credentials" = ["integrations:siola", "integrations:simpel", "integrations:exit_permit"]))
 )]

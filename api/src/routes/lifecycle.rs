@@ -23,10 +23,7 @@ use crate::context::RequestId;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::idempotency::{self, IdempotencyKey, JsonReply};
-use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PreconditionFailed,
-    PreconditionRequired, Unauthorized, ValidationFailed,
-};
+use crate::openapi::responses::Conflict;
 use crate::problem::Text;
 use crate::routes::agreements::{
     create_in, get_dto, AgreementDto, AgreementInput, Checklist, Signatories,
@@ -77,16 +74,7 @@ pub struct TerminationRequest {
     ),
     responses(
         (status = 200, description = "Terminated.", body = AgreementDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
@@ -148,13 +136,6 @@ pub async fn terminate(
     ),
     responses(
         (status = 201, description = "The successor, in approval.", body = AgreementDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]

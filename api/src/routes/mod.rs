@@ -1,4 +1,7 @@
-//! HTTP routes. Handlers are thin: parse → domain → persistence → respond.
+//! HTTP routes. A handler extracts, authorizes, calls one use case (`crate::service`) and
+//! responds. Each operation's method and path are declared once, in its handler's
+//! `#[utoipa::path]`; the table below registers every handler with actix and with the OpenAPI
+//! document, in matching order (a literal segment before a `{param}` one).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -32,248 +35,224 @@ pub mod travel;
 pub mod users;
 pub mod workflow;
 
-/// Every route of the API.
+/// Declares the operations once: the router's table (`operations()`) and the OpenAPI paths
+/// (`Operations`) come from the same list.
+macro_rules! operations {
+    ($($module:ident :: $handler:ident $([body_limit = $limit:expr])?),* $(,)?) => {
+        /// The OpenAPI paths of every operation.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($($module::$handler),*))]
+        pub struct Operations;
+
+        /// Every operation, in matching order.
+        pub fn operations() -> Vec<Operation> {
+            let mut all = Vec::new();
+            $(
+                let limit: Option<usize> = None $(.or(Some($limit)))?;
+                all.extend(pastey::paste! {
+                    Operation::of::<$module::[<__path_ $handler>]>(
+                        |m| web::method(m).to($module::$handler),
+                        limit,
+                    )
+                });
+            )*
+            all
+        }
+    };
+}
+
+operations! {
+    health::live,
+    health::ready,
+    reference::list_regions,
+    reference::get_region,
+    reference::list_countries,
+    reference::get_country,
+    calendar::holidays,
+    calendar::working_days,
+    settings::list,
+    auth::login,
+    auth::token,
+    auth::me,
+    users::list,
+    users::create,
+    users::get,
+    users::update,
+    service_accounts::list,
+    service_accounts::create,
+    service_accounts::get,
+    service_accounts::update,
+    service_accounts::delete,
+    partners::list,
+    partners::create,
+    partners::get,
+    partners::update,
+    agreements::list,
+    agreements::create,
+    transfer::import_csv [body_limit = 16 * 1024 * 1024],
+    transfer::export,
+    agreements::get,
+    agreements::update,
+    agreements::delete,
+    agreements::history,
+    documents::list,
+    documents::upload,
+    documents::get,
+    documents::content,
+    cases::get,
+    cases::act,
+    cases::requirements,
+    cases::tasks,
+    lifecycle::terminate,
+    lifecycle::renew,
+    evaluation::list,
+    evaluation::get,
+    activities::list,
+    activities::create,
+    activities::get,
+    activities::update,
+    activities::delete,
+    action_plans::get,
+    action_plans::put,
+    evaluations::list,
+    evaluations::create,
+    evaluations::get,
+    evaluations::update,
+    evaluations::delete,
+    evaluations::submit,
+    evaluations::verify,
+    evaluations::return_to_draft,
+    reports::list,
+    reports::create,
+    reports::compliance,
+    reports::get,
+    reports::submit,
+    monitoring::list,
+    monitoring::overview,
+    travel::definition,
+    travel::list,
+    travel::create,
+    travel::get,
+    travel::update,
+    travel::upload,
+    travel::act,
+    travel::trip_report,
+    integrations::list,
+    integrations::retry,
+    integrations::callback,
+    events::list,
+    events::list_endpoints,
+    events::create,
+    events::get,
+    events::update,
+    events::delete,
+    events::replay,
+    coordination::region_potentials,
+    coordination::create_potential,
+    coordination::search_potentials,
+    coordination::update_potential,
+    coordination::matches,
+    coordination::list_meetings,
+    coordination::create_meeting,
+    coordination::get_meeting,
+    coordination::upload_meeting_document,
+    coordination::follow_up,
+    coordination::list_practices,
+    coordination::create_practice,
+    coordination::get_practice,
+    coordination::update_practice,
+    coordination::act_on_practice,
+    public::agreements,
+    public::good_practices,
+    workflow::list,
+    workflow::get,
+    audit::list,
+    audit::verify,
+}
+
+/// Every route of the API: the operations, grouped by path, each path answering any other
+/// method with a 405 problem carrying `Allow`; then the documentation.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(get("/health/live").route(web::get().to(health::live)))
-        .service(get("/health/ready").route(web::get().to(health::ready)))
-        .service(get("/v1/regions").route(web::get().to(reference::list_regions)))
-        .service(get("/v1/regions/{code}").route(web::get().to(reference::get_region)))
-        .service(get("/v1/countries").route(web::get().to(reference::list_countries)))
-        .service(get("/v1/countries/{iso2}").route(web::get().to(reference::get_country)))
-        .service(get("/v1/calendar/holidays").route(web::get().to(calendar::holidays)))
-        .service(get("/v1/calendar/working-days").route(web::get().to(calendar::working_days)))
-        .service(get("/v1/settings").route(web::get().to(settings::list)))
-        .service(only("/v1/auth/login", "POST").route(web::post().to(auth::login)))
-        .service(only("/v1/auth/token", "POST").route(web::post().to(auth::token)))
-        .service(get("/v1/me").route(web::get().to(auth::me)))
-        .service(
-            only("/v1/users", "GET, POST")
-                .route(web::get().to(users::list))
-                .route(web::post().to(users::create)),
-        )
-        .service(
-            only("/v1/users/{id}", "GET, PATCH")
-                .route(web::get().to(users::get))
-                .route(web::patch().to(users::update)),
-        )
-        .service(
-            only("/v1/service-accounts", "GET, POST")
-                .route(web::get().to(service_accounts::list))
-                .route(web::post().to(service_accounts::create)),
-        )
-        .service(
-            only("/v1/service-accounts/{id}", "GET, PATCH, DELETE")
-                .route(web::get().to(service_accounts::get))
-                .route(web::patch().to(service_accounts::update))
-                .route(web::delete().to(service_accounts::delete)),
-        )
-        .service(
-            only("/v1/partners", "GET, POST")
-                .route(web::get().to(partners::list))
-                .route(web::post().to(partners::create)),
-        )
-        .service(
-            only("/v1/partners/{id}", "GET, PUT")
-                .route(web::get().to(partners::get))
-                .route(web::put().to(partners::update)),
-        )
-        .service(
-            only("/v1/agreements", "GET, POST")
-                .route(web::get().to(agreements::list))
-                .route(web::post().to(agreements::create)),
-        )
-        .service(
-            only("/v1/agreements/import", "POST")
-                .app_data(web::PayloadConfig::new(16 * 1024 * 1024))
-                .route(web::post().to(transfer::import_csv)),
-        )
-        .service(get("/v1/agreements/export").route(web::get().to(transfer::export)))
-        .service(
-            only("/v1/agreements/{id}", "GET, PUT, DELETE")
-                .route(web::get().to(agreements::get))
-                .route(web::put().to(agreements::update))
-                .route(web::delete().to(agreements::delete)),
-        )
-        .service(get("/v1/agreements/{id}/history").route(web::get().to(agreements::history)))
-        .service(
-            only("/v1/agreements/{id}/documents", "GET, POST")
-                .route(web::get().to(documents::list))
-                .route(web::post().to(documents::upload)),
-        )
-        .service(get("/v1/documents/{id}").route(web::get().to(documents::get)))
-        .service(get("/v1/documents/{id}/content").route(web::get().to(documents::content)))
-        .service(get("/v1/agreements/{id}/workflow").route(web::get().to(cases::get)))
-        .service(
-            only("/v1/agreements/{id}/workflow/actions", "POST").route(web::post().to(cases::act)),
-        )
-        .service(
-            get("/v1/agreements/{id}/workflow/requirements")
-                .route(web::get().to(cases::requirements)),
-        )
-        .service(get("/v1/tasks").route(web::get().to(cases::tasks)))
-        .service(
-            only("/v1/agreements/{id}/termination", "POST")
-                .route(web::post().to(lifecycle::terminate)),
-        )
-        .service(
-            only("/v1/agreements/{id}/renewals", "POST").route(web::post().to(lifecycle::renew)),
-        )
-        .service(get("/v1/evaluation-instruments").route(web::get().to(evaluation::list)))
-        .service(get("/v1/evaluation-instruments/{id}").route(web::get().to(evaluation::get)))
-        .service(
-            only("/v1/agreements/{id}/activities", "GET, POST")
-                .route(web::get().to(activities::list))
-                .route(web::post().to(activities::create)),
-        )
-        .service(
-            only("/v1/activities/{id}", "GET, PUT, DELETE")
-                .route(web::get().to(activities::get))
-                .route(web::put().to(activities::update))
-                .route(web::delete().to(activities::delete)),
-        )
-        .service(
-            only("/v1/agreements/{id}/action-plan", "GET, PUT")
-                .route(web::get().to(action_plans::get))
-                .route(web::put().to(action_plans::put)),
-        )
-        .service(
-            only("/v1/agreements/{id}/evaluations", "GET, POST")
-                .route(web::get().to(evaluations::list))
-                .route(web::post().to(evaluations::create)),
-        )
-        .service(
-            only("/v1/evaluations/{id}", "GET, PUT, DELETE")
-                .route(web::get().to(evaluations::get))
-                .route(web::put().to(evaluations::update))
-                .route(web::delete().to(evaluations::delete)),
-        )
-        .service(
-            only("/v1/evaluations/{id}/submit", "POST").route(web::post().to(evaluations::submit)),
-        )
-        .service(
-            only("/v1/evaluations/{id}/verify", "POST").route(web::post().to(evaluations::verify)),
-        )
-        .service(
-            only("/v1/evaluations/{id}/return", "POST")
-                .route(web::post().to(evaluations::return_to_draft)),
-        )
-        .service(
-            only("/v1/annual-reports", "GET, POST")
-                .route(web::get().to(reports::list))
-                .route(web::post().to(reports::create)),
-        )
-        .service(get("/v1/annual-reports/compliance").route(web::get().to(reports::compliance)))
-        .service(get("/v1/annual-reports/{id}").route(web::get().to(reports::get)))
-        .service(
-            only("/v1/annual-reports/{id}/submit", "POST").route(web::post().to(reports::submit)),
-        )
-        .service(get("/v1/reminders").route(web::get().to(monitoring::list)))
-        .service(get("/v1/stats/overview").route(web::get().to(monitoring::overview)))
-        .service(get("/v1/travel-definition").route(web::get().to(travel::definition)))
-        .service(
-            only("/v1/travel-requests", "GET, POST")
-                .route(web::get().to(travel::list))
-                .route(web::post().to(travel::create)),
-        )
-        .service(
-            only("/v1/travel-requests/{id}", "GET, PUT")
-                .route(web::get().to(travel::get))
-                .route(web::put().to(travel::update)),
-        )
-        .service(
-            only("/v1/travel-requests/{id}/documents", "POST")
-                .route(web::post().to(travel::upload)),
-        )
-        .service(
-            only("/v1/travel-requests/{id}/actions", "POST").route(web::post().to(travel::act)),
-        )
-        .service(
-            only("/v1/travel-requests/{id}/trip-report", "PUT")
-                .route(web::put().to(travel::trip_report)),
-        )
-        .service(get("/v1/integrations/deliveries").route(web::get().to(integrations::list)))
-        .service(
-            only("/v1/integrations/deliveries/{id}/retry", "POST")
-                .route(web::post().to(integrations::retry)),
-        )
-        .service(
-            only("/v1/integrations/{system}/callbacks", "POST")
-                .route(web::post().to(integrations::callback)),
-        )
-        .service(get("/v1/events").route(web::get().to(events::list)))
-        .service(
-            only("/v1/webhook-endpoints", "GET, POST")
-                .route(web::get().to(events::list_endpoints))
-                .route(web::post().to(events::create)),
-        )
-        .service(
-            only("/v1/webhook-endpoints/{id}", "GET, PATCH, DELETE")
-                .route(web::get().to(events::get))
-                .route(web::patch().to(events::update))
-                .route(web::delete().to(events::delete)),
-        )
-        .service(
-            only("/v1/webhook-endpoints/{id}/replay", "POST").route(web::post().to(events::replay)),
-        )
-        .service(
-            only("/v1/regions/{code}/potentials", "GET, POST")
-                .route(web::get().to(coordination::region_potentials))
-                .route(web::post().to(coordination::create_potential)),
-        )
-        .service(get("/v1/potentials").route(web::get().to(coordination::search_potentials)))
-        .service(
-            only("/v1/potentials/{id}", "PUT").route(web::put().to(coordination::update_potential)),
-        )
-        .service(get("/v1/matches").route(web::get().to(coordination::matches)))
-        .service(
-            only("/v1/meetings", "GET, POST")
-                .route(web::get().to(coordination::list_meetings))
-                .route(web::post().to(coordination::create_meeting)),
-        )
-        .service(get("/v1/meetings/{id}").route(web::get().to(coordination::get_meeting)))
-        .service(
-            only("/v1/meetings/{id}/documents", "POST")
-                .route(web::post().to(coordination::upload_meeting_document)),
-        )
-        .service(
-            only("/v1/recommendations/{id}", "PATCH")
-                .route(web::patch().to(coordination::follow_up)),
-        )
-        .service(
-            only("/v1/good-practices", "GET, POST")
-                .route(web::get().to(coordination::list_practices))
-                .route(web::post().to(coordination::create_practice)),
-        )
-        .service(
-            only("/v1/good-practices/{id}", "GET, PUT")
-                .route(web::get().to(coordination::get_practice))
-                .route(web::put().to(coordination::update_practice)),
-        )
-        .service(
-            only("/v1/good-practices/{id}/actions", "POST")
-                .route(web::post().to(coordination::act_on_practice)),
-        )
-        .service(get("/v1/public/agreements").route(web::get().to(public::agreements)))
-        .service(get("/v1/public/good-practices").route(web::get().to(public::good_practices)))
-        .service(get("/v1/workflow-definitions").route(web::get().to(workflow::list)))
-        .service(
-            get("/v1/workflow-definitions/{key}/versions/{version}")
-                .route(web::get().to(workflow::get)),
-        )
-        .service(get("/v1/audit-events").route(web::get().to(audit::list)))
-        .service(get("/v1/audit-events/verify").route(web::get().to(audit::verify)));
+    let mut paths: Vec<(String, Vec<Operation>)> = Vec::new();
+    for op in operations() {
+        match paths.iter_mut().find(|(p, _)| *p == op.path) {
+            Some((_, ops)) => ops.push(op),
+            None => paths.push((op.path.clone(), vec![op])),
+        }
+    }
+    for (path, ops) in paths {
+        let allow = ops
+            .iter()
+            .map(|o| o.method.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut resource = only(&path, allow);
+        if let Some(limit) = ops.iter().filter_map(|o| o.body_limit).max() {
+            resource = resource.app_data(web::PayloadConfig::new(limit));
+        }
+        for op in ops {
+            resource = resource.route(op.route);
+        }
+        cfg.service(resource);
+    }
     docs::configure(cfg);
 }
 
+/// One operation: its method and path (from `#[utoipa::path]`) and the route to its handler.
+pub struct Operation {
+    pub method: actix_web::http::Method,
+    pub path: String,
+    route: actix_web::Route,
+    body_limit: Option<usize>,
+}
+
+impl Operation {
+    /// The operations `P` declares (one per method), each routed by `to`.
+    fn of<P: utoipa::Path>(
+        to: impl Fn(actix_web::http::Method) -> actix_web::Route,
+        body_limit: Option<usize>,
+    ) -> Vec<Operation> {
+        P::methods()
+            .into_iter()
+            .map(|m| {
+                let method = http_method(&m);
+                Operation {
+                    route: to(method.clone()),
+                    method,
+                    path: P::path(),
+                    body_limit,
+                }
+            })
+            .collect()
+    }
+}
+
+fn http_method(m: &utoipa::openapi::HttpMethod) -> actix_web::http::Method {
+    use actix_web::http::Method;
+    use utoipa::openapi::HttpMethod as H;
+    match m {
+        H::Get => Method::GET,
+        H::Post => Method::POST,
+        H::Put => Method::PUT,
+        H::Delete => Method::DELETE,
+        H::Options => Method::OPTIONS,
+        H::Head => Method::HEAD,
+        H::Patch => Method::PATCH,
+        H::Trace => Method::TRACE,
+    }
+}
+
+
 /// A read-only resource: any other method is a 405 problem with `Allow: GET`.
 fn get(path: &str) -> actix_web::Resource {
-    only(path, "GET")
+    only(path, "GET".to_owned())
 }
 
 /// A resource answering `allow`; any other method is a 405 problem with that `Allow`.
-fn only(path: &str, allow: &'static str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(move || async move {
-        Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow })
+fn only(path: &str, allow: String) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || {
+        let allow = allow.clone();
+        async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow }) }
     }))
 }
 
@@ -299,4 +278,42 @@ pub fn region_param(
 /// Unknown paths: a 404 problem.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::RouteNotFound(req.path().to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn every_registered_route_is_in_the_contract_and_every_documented_operation_is_served() {
+        let served: BTreeSet<(String, String)> = operations()
+            .into_iter()
+            .map(|o| (o.method.as_str().to_lowercase(), o.path))
+            .collect();
+        let doc = serde_json::to_value(crate::openapi::document()).unwrap();
+        let documented: BTreeSet<(String, String)> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, item)| {
+                item.as_object()
+                    .unwrap()
+                    .keys()
+                    .map(move |m| (m.clone(), path.clone()))
+            })
+            .collect();
+        assert_eq!(served, documented);
+        assert!(served.len() > 100);
+    }
+
+    #[test]
+    fn a_literal_segment_is_matched_before_a_parameter() {
+        let paths: Vec<String> = operations().into_iter().map(|o| o.path).collect();
+        let at = |p: &str| paths.iter().position(|x| x == p).unwrap();
+        assert!(at("/v1/agreements/import") < at("/v1/agreements/{id}"));
+        assert!(at("/v1/agreements/export") < at("/v1/agreements/{id}"));
+        assert!(at("/v1/annual-reports/compliance") < at("/v1/annual-reports/{id}"));
+    }
 }

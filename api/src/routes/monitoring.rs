@@ -21,9 +21,7 @@ use validator::Validate;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::openapi::responses::{
-    BadRequest, Forbidden, InternalError, Unauthorized, ValidationFailed,
-};
+use crate::openapi::responses::BadRequest;
 use crate::pagination::PageRequest;
 use crate::routes::region_param;
 use crate::routes::reports::in_force;
@@ -419,11 +417,6 @@ fn sort_key(r: &Reminder) -> String {
     params(ReminderQuery),
     responses(
         (status = 200, description = "A page of reminders.", body = ReminderPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -511,10 +504,6 @@ pub struct Overview {
     responses(
         (status = 200, description = "Counts in your scope.", body = Overview),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]

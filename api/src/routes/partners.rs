@@ -23,10 +23,7 @@ use crate::context::RequestId;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey, JsonReply};
-use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PreconditionFailed,
-    PreconditionRequired, Unauthorized, ValidationFailed,
-};
+use crate::openapi::responses::Conflict;
 use crate::page_of;
 use crate::pagination::PageRequest;
 use crate::problem::{FieldIssue, Text};
@@ -137,11 +134,6 @@ pub struct PartnerListQuery {
     params(PartnerListQuery),
     responses(
         (status = 200, description = "A page of partners, oldest first.", body = PartnerPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -306,13 +298,6 @@ fn duplicate(existing: &Partner) -> ApiError {
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
     responses(
         (status = 201, description = "Registered.", body = PartnerDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 409, response = Conflict),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["partners:write"]))
 )]
@@ -377,10 +362,6 @@ pub async fn create(
     params(("id" = String, Path, description = "Partner id.")),
     responses(
         (status = 200, description = "The partner.", body = PartnerDto, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -414,16 +395,7 @@ pub async fn get(
     ),
     responses(
         (status = 200, description = "Changed.", body = PartnerDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["partners:write"]))
 )]

@@ -19,7 +19,7 @@ use validator::Validate;
 
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::openapi::responses::{BadRequest, InternalError, TooManyRequests, ValidationFailed};
+use crate::openapi::responses::TooManyRequests;
 use crate::pagination::PageRequest;
 use crate::routes::region_param;
 use crate::state::AppState;
@@ -191,10 +191,7 @@ fn csv_of(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, ApiError> 
             content((PublicAgreementPage = "application/json"), (String = "text/csv")),
             headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified (If-None-Match)."),
-        (status = 400, response = BadRequest),
-        (status = 422, response = ValidationFailed),
         (status = 429, response = TooManyRequests),
-        (status = 500, response = InternalError),
     ),
     security(())
 )]
@@ -352,10 +349,7 @@ crate::page_of!(PublicPracticePage, PublicPractice);
             content((PublicPracticePage = "application/json"), (String = "text/csv")),
             headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified (If-None-Match)."),
-        (status = 400, response = BadRequest),
-        (status = 422, response = ValidationFailed),
         (status = 429, response = TooManyRequests),
-        (status = 500, response = InternalError),
     ),
     security(())
 )]

@@ -11,9 +11,6 @@ use validator::Validate;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::openapi::responses::{
-    BadRequest, Forbidden, InternalError, NotFound, Unauthorized, ValidationFailed,
-};
 use crate::page_of;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
@@ -72,13 +69,8 @@ pub struct RegionListQuery {
     tag = "reference",
     params(RegionListQuery),
     responses(
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 200, description = "A page of regions, ordered by code.", body = RegionPage,
          example = json!({"items": [{"code": "33.01", "name": "Kabupaten Cilacap", "kind": "regency", "parent_code": "33"}], "next_cursor": "eyJsIjoicmVnaW9ucyIsImsiOiIzMy4wMSJ9"})),
-        (status = 400, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
@@ -113,11 +105,7 @@ pub async fn list_regions(
     tag = "reference",
     params(("code" = String, Path, description = "Kemendagri code, e.g. `33` or `33.74`.", example = "33.74")),
     responses(
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 200, description = "The region.", body = RegionDto),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
@@ -191,13 +179,8 @@ pub struct CountryListQuery {
     tag = "reference",
     params(CountryListQuery),
     responses(
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 200, description = "A page of countries, ordered by `iso2`.", body = CountryPage,
          example = json!({"items": [{"iso2": "IL", "iso3": "ISR", "name_en": "Israel", "name_id": "Israel", "diplomatic_relations": false}], "next_cursor": null})),
-        (status = 400, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
@@ -230,11 +213,7 @@ pub async fn list_countries(
     tag = "reference",
     params(("iso2" = String, Path, description = "ISO 3166-1 alpha-2 code, e.g. `AU`.", example = "AU")),
     responses(
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 200, description = "The country.", body = CountryDto),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]

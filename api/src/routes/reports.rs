@@ -31,8 +31,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey, JsonReply};
 use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PreconditionFailed,
-    PreconditionRequired, Unauthorized, ValidationFailed,
+    BadRequest, Conflict, NotFound,
 };
 use crate::pagination::PageRequest;
 use crate::problem::{FieldIssue, Text};
@@ -314,14 +313,7 @@ fn etag(r: &AnnualReport) -> Etag {
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
     responses(
         (status = 201, description = "Created as a draft.", body = AnnualReportDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reports:write"]))
 )]
@@ -430,11 +422,6 @@ pub async fn create(
     params(ReportQuery),
     responses(
         (status = 200, description = "A page of reports.", body = AnnualReportPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -493,10 +480,6 @@ fn find_visible(
     params(("id" = String, Path, description = "Report id.")),
     responses(
         (status = 200, description = "The report.", body = AnnualReportDto, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -532,13 +515,7 @@ pub async fn get(
     ),
     responses(
         (status = 200, description = "Submitted; `on_time` says whether by the due date.", body = AnnualReportDto, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reports:write"]))
 )]
@@ -626,10 +603,6 @@ pub async fn submit(
     responses(
         (status = 200, description = "Every region expected to report, with its state.", body = ReportCompliance),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]

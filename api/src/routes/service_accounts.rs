@@ -20,10 +20,6 @@ use crate::context::RequestId;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey, JsonReply};
-use crate::openapi::responses::{
-    BadRequest, Forbidden, InternalError, NotFound, PreconditionFailed, PreconditionRequired,
-    Unauthorized, ValidationFailed,
-};
 use crate::page_of;
 use crate::pagination::PageRequest;
 use crate::state::AppState;
@@ -99,11 +95,6 @@ pub struct ServiceAccountListQuery {
     params(ServiceAccountListQuery),
     responses(
         (status = 200, description = "A page of service accounts.", body = ServiceAccountPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
@@ -158,12 +149,6 @@ pub struct CreateServiceAccount {
     responses(
         (status = 201, description = "Created; `client_secret` is shown only here.", body = CreatedServiceAccount,
          headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
@@ -210,10 +195,6 @@ pub async fn create(
     params(("id" = String, Path, description = "Service account id.")),
     responses(
         (status = 200, description = "The account.", body = ServiceAccountDto, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
@@ -260,15 +241,6 @@ pub struct PatchServiceAccount {
     ),
     responses(
         (status = 200, description = "Changed.", body = ServiceAccountDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
@@ -340,12 +312,6 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]

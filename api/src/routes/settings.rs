@@ -6,7 +6,6 @@ use utoipa::ToSchema;
 
 use crate::auth::Authenticated;
 use crate::error::ApiError;
-use crate::openapi::responses::{Forbidden, InternalError, Unauthorized};
 use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::state::AppState;
 use jalin_domain::access::Action;
@@ -67,10 +66,7 @@ fn setting(
     operation_id = "listSettings",
     tag = "settings",
     responses(
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 200, description = "Settings in force.", body = SettingList),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]

@@ -19,9 +19,7 @@ use crate::auth::Authenticated;
 use crate::context::RequestId;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::openapi::responses::{
-    BadRequest, Forbidden, InternalError, Unauthorized, ValidationFailed,
-};
+use crate::openapi::responses::BadRequest;
 use crate::problem::{FieldIssue, Text};
 use crate::routes::agreements::{create_in, AgreementInput, Checklist, Money, Signatories};
 use crate::state::AppState;
@@ -472,13 +470,7 @@ pub struct ImportResult {
     request_body(content = String, content_type = "text/csv", description = "CSV with a header row; UTF-8."),
     responses(
         (status = 201, description = "Every row imported.", body = ImportResult),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 413, response = BadRequest),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
@@ -556,10 +548,6 @@ pub const EXPORT_LIMIT: i64 = 50_000;
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
          ),
          headers(("Content-Disposition" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]

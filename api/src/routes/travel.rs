@@ -33,8 +33,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey, JsonReply};
 use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PreconditionFailed,
-    PreconditionRequired, Unauthorized, ValidationFailed,
+    BadRequest, Conflict,
 };
 use crate::pagination::PageRequest;
 use crate::problem::{FieldIssue, Text};
@@ -892,13 +891,6 @@ fn refuse_structural(issues: &[dt::TravelIssue]) -> Result<(), ApiError> {
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
     responses(
         (status = 201, description = "Drafted.", body = TravelRequestDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 409, response = Conflict),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["travel:write"]))
 )]
@@ -947,11 +939,6 @@ pub async fn create(
     params(TravelQuery),
     responses(
         (status = 200, description = "A page of requests.", body = TravelRequestPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -996,10 +983,6 @@ pub async fn list(
     params(("id" = String, Path, description = "Travel request id.")),
     responses(
         (status = 200, description = "The request.", body = TravelRequestDto, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
@@ -1053,16 +1036,7 @@ pub async fn get(
     ),
     responses(
         (status = 200, description = "Changed.", body = TravelRequestDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["travel:write"]))
 )]
@@ -1158,15 +1132,8 @@ pub struct TravelUploadForm {
     request_body(content = TravelUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored.", body = TravelDocumentDto),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 413, response = BadRequest),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["travel:write"]))
 )]
@@ -1281,16 +1248,7 @@ fn state_conflict(stage: TravelStage, what: &str) -> ApiError {
     ),
     responses(
         (status = 200, description = "The request after the step.", body = TravelRequestDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["travel:write", "travel:recommend", "travel:decide"]))
 )]
@@ -1475,16 +1433,7 @@ pub async fn act(
     ),
     responses(
         (status = 200, description = "Filed; the request is closed.", body = TravelRequestDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["travel:write"]))
 )]
@@ -1613,9 +1562,6 @@ pub struct TravelDefinition {
     tag = "travel",
     responses(
         (status = 200, description = "The definition.", body = TravelDefinition),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]

@@ -20,8 +20,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey, JsonReply};
 use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PreconditionFailed,
-    PreconditionRequired, Unauthorized, ValidationFailed,
+    BadRequest, Conflict,
 };
 use crate::page_of;
 use crate::pagination::PageRequest;
@@ -89,11 +88,6 @@ pub struct UserListQuery {
     params(UserListQuery),
     responses(
         (status = 200, description = "A page of users.", body = UserPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["users:read"]))
 )]
@@ -168,14 +162,7 @@ pub struct CreateUser {
     responses(
         (status = 201, description = "Created.", body = UserDto,
          headers(("ETag" = String, description = "Send in If-Match to change it."), ("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 409, response = Conflict),
         (status = 413, response = BadRequest),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["users:write"]))
 )]
@@ -217,10 +204,6 @@ pub async fn create(
     params(("id" = String, Path, description = "User id.")),
     responses(
         (status = 200, description = "The user.", body = UserDto, headers(("ETag" = String))),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["users:read"]))
 )]
@@ -282,16 +265,7 @@ pub struct PatchUser {
     ),
     responses(
         (status = 200, description = "Changed.", body = UserDto, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 415, response = BadRequest),
-        (status = 422, response = ValidationFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["users:write"]))
 )]

@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 
 use crate::auth::Authenticated;
 use crate::error::ApiError;
-use crate::openapi::responses::{Forbidden, InternalError, NotFound, Unauthorized};
 
 #[derive(Serialize, ToSchema)]
 pub struct DefinitionSummary {
@@ -33,9 +32,6 @@ pub struct DefinitionList {
     tag = "workflow",
     responses(
         (status = 200, description = "Every published version of every definition.", body = DefinitionList),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
@@ -67,10 +63,6 @@ pub async fn list(auth: Authenticated) -> Result<HttpResponse, ApiError> {
     ),
     responses(
         (status = 200, description = "The definition.", body = Definition),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
