@@ -2,6 +2,7 @@
 //! the bootstrap admin. Each function runs inside the caller's write transaction and appends the
 //! audit event there. Secrets never reach the audit log.
 
+use jalin_domain::{AuditAction, RecordKind};
 use jalin_domain::access::{check_password, check_username, Action, Role, Visibility};
 use jalin_domain::RegionCode;
 use jalin_persistence::audit::{self, Actor, NewEvent};
@@ -134,8 +135,8 @@ pub fn create_user(
         conn,
         NewEvent {
             actor,
-            action: "user.created",
-            record_type: "user",
+            action: AuditAction::UserCreated,
+            record_type: RecordKind::User,
             record_id: &user.id,
             region_code: user.region.as_ref().map(|r| r.as_str()),
             request_id,
@@ -206,8 +207,8 @@ pub fn update_user(
         conn,
         NewEvent {
             actor,
-            action: "user.updated",
-            record_type: "user",
+            action: AuditAction::UserUpdated,
+            record_type: RecordKind::User,
             record_id: &user.id,
             region_code: user.region.as_ref().map(|r| r.as_str()),
             request_id,
@@ -266,8 +267,8 @@ pub fn create_service_account(
         conn,
         NewEvent {
             actor,
-            action: "service_account.created",
-            record_type: "service_account",
+            action: AuditAction::ServiceAccountCreated,
+            record_type: RecordKind::ServiceAccount,
             record_id: &acc.id,
             region_code: acc.region.as_ref().map(|r| r.as_str()),
             request_id,

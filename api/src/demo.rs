@@ -3,6 +3,7 @@
 //! role. Loaded by `jalin demo` or `JALIN_DEMO=1 jalin serve`; loading twice changes nothing.
 //! Dates the seeds do not give are illustrative and marked so in the titles' references.
 
+use jalin_domain::{AuditAction, RecordKind};
 use chrono::NaiveDate;
 use jalin_domain::access::{Role, Visibility};
 use jalin_domain::agreement::{
@@ -539,8 +540,8 @@ fn seed_meetings(
             c,
             jalin_persistence::audit::NewEvent {
                 actor,
-                action: "meeting.created",
-                record_type: "meeting",
+                action: AuditAction::MeetingCreated,
+                record_type: RecordKind::Meeting,
                 record_id: &m.id,
                 region_code: region,
                 request_id: None,

@@ -5,6 +5,7 @@
 //! attempts. Several servers may run this at once: claiming leases messages (PostgreSQL skips
 //! rows another server holds).
 
+use jalin_domain::{AuditAction, RecordKind};
 use chrono::{Duration, NaiveDateTime, Utc};
 use jalin_domain::travel::ExternalSystem;
 use jalin_persistence::audit::{self, Actor, NewEvent};
@@ -166,8 +167,8 @@ pub fn deliver_due(
                             c,
                             NewEvent {
                                 actor: &system,
-                                action: "webhook_endpoint.disabled",
-                                record_type: "webhook_endpoint",
+                                action: AuditAction::WebhookEndpointDisabled,
+                                record_type: RecordKind::WebhookEndpoint,
                                 record_id: endpoint,
                                 region_code: None,
                                 request_id: None,

@@ -3,6 +3,7 @@
 //! are claimed with FOR UPDATE SKIP LOCKED). Reminders need no job: they are computed from the
 //! records when asked for (and reused for a few seconds while nothing is written; summaries.rs).
 
+use jalin_domain::{AuditAction, RecordKind};
 use chrono::NaiveDate;
 use jalin_domain::agreement::AgreementStatus;
 use jalin_domain::monitoring::{months_before, MonitoringPolicy};
@@ -36,8 +37,8 @@ pub fn expire_agreements(conn: &mut DbConnection, today: NaiveDate) -> Result<us
                     c,
                     NewEvent {
                         actor: &actor,
-                        action: "agreement.expired",
-                        record_type: "agreement",
+                        action: AuditAction::AgreementExpired,
+                        record_type: RecordKind::Agreement,
                         record_id: id,
                         region_code: Some(region),
                         request_id: None,
@@ -82,11 +83,11 @@ pub fn flag_dormancy(
                         NewEvent {
                             actor: &actor,
                             action: if flag {
-                                "agreement.dormant"
+                                AuditAction::AgreementDormant
                             } else {
-                                "agreement.revived"
+                                AuditAction::AgreementRevived
                             },
-                            record_type: "agreement",
+                            record_type: RecordKind::Agreement,
                             record_id: id,
                             region_code: Some(region),
                             request_id: None,
@@ -129,8 +130,8 @@ pub fn revive(
         c,
         NewEvent {
             actor,
-            action: "agreement.revived",
-            record_type: "agreement",
+            action: AuditAction::AgreementRevived,
+            record_type: RecordKind::Agreement,
             record_id: &a.id,
             region_code: Some(a.region.as_str()),
             request_id,

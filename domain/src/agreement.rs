@@ -471,7 +471,7 @@ mod tests {
             today: d("2026-11-24"),
         };
         f(&mut a);
-        check_agreement(&a).into_iter().map(|v| v.rule).collect()
+        check_agreement(&a).into_iter().filter_map(|v| v.rule).collect()
     }
 
     #[test]

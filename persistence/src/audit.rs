@@ -4,6 +4,7 @@
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
+use jalin_domain::{AuditAction, RecordKind};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -36,9 +37,8 @@ impl Actor {
 #[derive(Debug, Clone)]
 pub struct NewEvent<'a> {
     pub actor: &'a Actor,
-    /// e.g. `user.created`.
-    pub action: &'a str,
-    pub record_type: &'a str,
+    pub action: AuditAction,
+    pub record_type: RecordKind,
     pub record_id: &'a str,
     pub region_code: Option<&'a str>,
     pub request_id: Option<&'a str>,
@@ -173,8 +173,8 @@ pub fn append(conn: &mut DbConnection, ev: NewEvent<'_>) -> Result<AuditEvent, D
         actor_type: ev.actor.kind.clone(),
         actor_id: ev.actor.id.clone(),
         actor_name: ev.actor.name.clone(),
-        action: ev.action.to_owned(),
-        record_type: ev.record_type.to_owned(),
+        action: ev.action.as_str().to_owned(),
+        record_type: ev.record_type.as_str().to_owned(),
         record_id: ev.record_id.to_owned(),
         region_code: ev.region_code.map(str::to_owned),
         request_id: ev.request_id.map(str::to_owned),

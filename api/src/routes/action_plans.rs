@@ -2,6 +2,7 @@
 //! plans) with success indicators, and the plan against what activities realised (seed 000
 //! §D.5: success is the match between plan and realisation).
 
+use jalin_domain::AuditAction;
 use jalin_domain::RecordKind;
 use std::collections::BTreeSet;
 use std::str::FromStr;
@@ -537,11 +538,11 @@ pub async fn put(
                 NewEvent {
                     actor: &actor,
                     action: if old.is_some() {
-                        "action_plan.updated"
+                        AuditAction::ActionPlanUpdated
                     } else {
-                        "action_plan.created"
+                        AuditAction::ActionPlanCreated
                     },
-                    record_type: "agreement",
+                    record_type: RecordKind::Agreement,
                     record_id: &a.id,
                     region_code: Some(a.region.as_str()),
                     request_id: Some(&rid.0),

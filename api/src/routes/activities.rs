@@ -1,6 +1,7 @@
 //! Implementation activities of an agreement: visits, delegations, meetings, exchanges,
 //! trainings, grants, promotions — with money as exact decimals and its IDR equivalent.
 
+use jalin_domain::{AuditAction};
 use jalin_domain::RecordKind;
 use std::str::FromStr;
 
@@ -415,8 +416,8 @@ pub async fn create(
             c,
             NewEvent {
                 actor: &actor,
-                action: "activity.created",
-                record_type: "agreement",
+                action: AuditAction::ActivityCreated,
+                record_type: RecordKind::Agreement,
                 record_id: &a.id,
                 region_code: Some(a.region.as_str()),
                 request_id: Some(&rid.0),
@@ -546,8 +547,8 @@ pub async fn update(
                 c,
                 NewEvent {
                     actor: &actor,
-                    action: "activity.updated",
-                    record_type: "agreement",
+                    action: AuditAction::ActivityUpdated,
+                    record_type: RecordKind::Agreement,
                     record_id: &a.id,
                     region_code: Some(a.region.as_str()),
                     request_id: Some(&rid.0),
@@ -605,8 +606,8 @@ pub async fn delete(
                 c,
                 NewEvent {
                     actor: &actor,
-                    action: "activity.deleted",
-                    record_type: "agreement",
+                    action: AuditAction::ActivityDeleted,
+                    record_type: RecordKind::Agreement,
                     record_id: &a.id,
                     region_code: Some(a.region.as_str()),
                     request_id: Some(&rid.0),

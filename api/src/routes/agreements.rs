@@ -1,6 +1,7 @@
 //! The agreement registry: KSDPL and KSDLL agreements, checked against the rules of
 //! DOMAIN.md §5 on every write, isolated by region, with their history from the audit log.
 
+use jalin_domain::{AuditAction};
 use jalin_domain::RecordKind;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -557,8 +558,8 @@ pub fn create_in(
         c,
         NewEvent {
             actor,
-            action: "agreement.created",
-            record_type: "agreement",
+            action: AuditAction::AgreementCreated,
+            record_type: RecordKind::Agreement,
             record_id: &a.id,
             region_code: Some(a.region.as_str()),
             request_id,
@@ -830,8 +831,8 @@ pub async fn update(
                 c,
                 NewEvent {
                     actor: &actor,
-                    action: "agreement.updated",
-                    record_type: "agreement",
+                    action: AuditAction::AgreementUpdated,
+                    record_type: RecordKind::Agreement,
                     record_id: &new.id,
                     region_code: Some(new.region.as_str()),
                     request_id: Some(&rid.0),
@@ -904,8 +905,8 @@ pub async fn delete(
                 c,
                 NewEvent {
                     actor: &actor,
-                    action: "agreement.deleted",
-                    record_type: "agreement",
+                    action: AuditAction::AgreementDeleted,
+                    record_type: RecordKind::Agreement,
                     record_id: &a.id,
                     region_code: Some(a.region.as_str()),
                     request_id: Some(&rid.0),

@@ -2,6 +2,7 @@
 //! move it (each checked for role, region, record and rules, with If-Match), and the tasks
 //! waiting for the caller.
 
+use jalin_domain::AuditAction;
 use jalin_domain::RecordKind;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, Utc};
@@ -369,7 +370,7 @@ pub async fn act(
                     let def = definition_for(&a).ok_or_else(|| ApiError::internal("no definition"))?;
                     let case = Case::start(&def, today);
                     cases::set_agreement_status(c, &a.id, AgreementStatus::InApproval.as_str(), now)?;
-                    (store(&a.id, &case, 1, now, &cal, &def)?, "workflow.started", None)
+                    (store(&a.id, &case, 1, now, &cal, &def)?, AuditAction::WorkflowStarted, None)
                 }
                 (_, None) => return Err(ApiError::Conflict { code: "not_started", detail: Text::new("The case has not started.", "Kasus belum dimulai.") }),
                 (kind, Some(old)) => {
@@ -416,12 +417,12 @@ pub async fn act(
                         }
                     }
                     let name = match kind {
-                        WorkflowActionKind::CompleteStage | WorkflowActionKind::Resubmit => "workflow.stage_completed",
-                        WorkflowActionKind::Approve => "workflow.approved",
-                        WorkflowActionKind::Reject => "workflow.rejected",
-                        WorkflowActionKind::Return => "workflow.returned",
-                        WorkflowActionKind::Withdraw => "workflow.withdrawn",
-                        WorkflowActionKind::Start => "workflow.started",
+                        WorkflowActionKind::CompleteStage | WorkflowActionKind::Resubmit => AuditAction::WorkflowStageCompleted,
+                        WorkflowActionKind::Approve => AuditAction::WorkflowApproved,
+                        WorkflowActionKind::Reject => AuditAction::WorkflowRejected,
+                        WorkflowActionKind::Return => AuditAction::WorkflowReturned,
+                        WorkflowActionKind::Withdraw => AuditAction::WorkflowWithdrawn,
+                        WorkflowActionKind::Start => AuditAction::WorkflowStarted,
                     };
                     (store(&a.id, &next, old.version + 1, old.created_at, &cal, &def)?, name, Some(old.version))
                 }
@@ -439,7 +440,7 @@ pub async fn act(
                 NewEvent {
                     actor: &actor,
                     action: action_name,
-                    record_type: "agreement",
+                    record_type: RecordKind::Agreement,
                     record_id: &a.id,
                     region_code: Some(a.region.as_str()),
                     request_id: Some(&rid.0),

@@ -2,6 +2,7 @@
 //! coordination meetings with numbered recommendations and their follow-up, good practices
 //! reviewed by the province before publication.
 
+use jalin_domain::AuditAction;
 use jalin_domain::RecordKind;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -67,8 +68,8 @@ fn normalize(s: &str) -> String {
 fn record(
     c: &mut DbConnection,
     actor: &Actor,
-    action: &str,
-    (record_type, id, region): (&str, &str, Option<&str>),
+    action: AuditAction,
+    (record_type, id, region): (RecordKind, &str, Option<&str>),
     rid: &str,
     changes: Value,
 ) -> Result<(), ApiError> {
@@ -237,7 +238,7 @@ pub async fn create_potential(
         }
         let p = build_potential(input, &region, &actor.name, None);
         co::insert_potential(c, &p)?;
-        record(c, &actor, "potential.created", ("potential", &p.id, Some(&p.region_code)), &rid.0,
+        record(c, &actor, AuditAction::PotentialCreated, (RecordKind::Potential, &p.id, Some(&p.region_code)), &rid.0,
             json!({"title": {"before": null, "after": p.title}, "sector": {"before": null, "after": p.sector}}))?;
         let body = serde_json::to_value(potential_dto(&p)?).map_err(|e| ApiError::internal(e.to_string()))?;
         Ok(JsonReply::new(StatusCode::CREATED, body)
@@ -409,7 +410,7 @@ pub async fn update_potential(
             if !co::save_potential(c, &new, old.version)? {
                 return Err(ApiError::PreconditionFailed);
             }
-            record(c, &actor, "potential.updated", ("potential", &new.id, Some(&new.region_code)), &rid.0,
+            record(c, &actor, AuditAction::PotentialUpdated, (RecordKind::Potential, &new.id, Some(&new.region_code)), &rid.0,
                 json!({"title": {"before": old.title, "after": new.title}, "sector": {"before": old.sector, "after": new.sector}}))?;
             Ok(new)
         })
@@ -822,8 +823,8 @@ pub async fn upload_meeting_document(
             record(
                 c,
                 &actor,
-                "meeting.document_uploaded",
-                ("meeting", &saved.meeting_id, m.region_code.as_deref()),
+                AuditAction::MeetingDocumentUploaded,
+                (RecordKind::Meeting, &saved.meeting_id, m.region_code.as_deref()),
                 &rid.0,
                 json!({"document": {"before": null, "after": {"id": saved.id, "role": saved.role, "sha256": saved.sha256}}}),
             )
@@ -1027,7 +1028,7 @@ pub async fn create_meeting(
                 updated_at: now,
             })?;
         }
-        record(c, &actor, "meeting.created", ("meeting", &m.id, m.region_code.as_deref()), &rid.0,
+        record(c, &actor, AuditAction::MeetingCreated, (RecordKind::Meeting, &m.id, m.region_code.as_deref()), &rid.0,
             json!({"title": {"before": null, "after": m.title}, "recommendations": {"before": null, "after": input.recommendations.len()}}))?;
         let body = serde_json::to_value(meeting_dto(c, &m)?).map_err(|e| ApiError::internal(e.to_string()))?;
         Ok(JsonReply::new(StatusCode::CREATED, body).header("location", format!("/v1/meetings/{}", m.id)))
@@ -1177,7 +1178,7 @@ pub async fn follow_up(
             if !co::save_recommendation(c, &new, old.version)? {
                 return Err(ApiError::PreconditionFailed);
             }
-            record(c, &actor, "recommendation.followed_up", ("meeting", &new.meeting_id, new.owner_region_code.as_deref()), &rid.0,
+            record(c, &actor, AuditAction::RecommendationFollowedUp, (RecordKind::Meeting, &new.meeting_id, new.owner_region_code.as_deref()), &rid.0,
                 json!({"recommendation": {"before": {"number": old.number, "status": old.status}, "after": {"number": new.number, "status": new.status, "note": input.note}}}))?;
             Ok(new)
         })
@@ -1398,8 +1399,8 @@ pub async fn create_practice(
         record(
             c,
             &actor,
-            "good_practice.created",
-            ("good_practice", &g.id, Some(g.region_code.as_str())),
+            AuditAction::GoodPracticeCreated,
+            (RecordKind::GoodPractice, &g.id, Some(g.region_code.as_str())),
             &rid.0,
             json!({"title": {"before": null, "after": g.title}}),
         )?;
@@ -1543,8 +1544,8 @@ pub async fn update_practice(
             record(
                 c,
                 &actor,
-                "good_practice.updated",
-                ("good_practice", &new.id, Some(new.region_code.as_str())),
+                AuditAction::GoodPracticeUpdated,
+                (RecordKind::GoodPractice, &new.id, Some(new.region_code.as_str())),
                 &rid.0,
                 json!({"title": {"before": old.title, "after": new.title}}),
             )?;
@@ -1654,8 +1655,13 @@ pub async fn act_on_practice(
             record(
                 c,
                 &actor,
-                &format!("good_practice.{}", enum_str(input.action)),
-                ("good_practice", &new.id, Some(new.region_code.as_str())),
+                match input.action {
+                    PracticeAction::Submit => AuditAction::GoodPracticeSubmitted,
+                    PracticeAction::Publish => AuditAction::GoodPracticePublished,
+                    PracticeAction::Return => AuditAction::GoodPracticeReturned,
+                    PracticeAction::Withdraw => AuditAction::GoodPracticeWithdrawn,
+                },
+                (RecordKind::GoodPractice, &new.id, Some(new.region_code.as_str())),
                 &rid.0,
                 json!({"status": {"before": old.status, "after": new.status}}),
             )?;

@@ -2,6 +2,7 @@
 //! the declared type), hashed, stored under a server-generated key, streamed back with a safe
 //! `Content-Disposition`.
 
+use jalin_domain::{AuditAction};
 use jalin_domain::RecordKind;
 use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
@@ -351,8 +352,8 @@ pub async fn upload(
                 c,
                 NewEvent {
                     actor: &actor,
-                    action: "document.uploaded",
-                    record_type: "agreement",
+                    action: AuditAction::DocumentUploaded,
+                    record_type: RecordKind::Agreement,
                     record_id: &a.id,
                     region_code: Some(a.region.as_str()),
                     request_id: Some(&rid.0),

@@ -2,6 +2,7 @@
 //! table-driven scoring with the instrument version the evaluation keeps; `draft` → `submitted`
 //! → `verified` by the province (for its regencies/cities) or central government.
 
+use jalin_domain::AuditAction;
 use jalin_domain::RecordKind;
 use std::collections::BTreeMap;
 
@@ -414,7 +415,7 @@ fn find_visible(c: &mut DbConnection, id: &str, vis: &Visibility) -> Result<Eval
 fn audit_event(
     c: &mut DbConnection,
     actor: &audit::Actor,
-    action: &str,
+    action: AuditAction,
     rid: &str,
     before: Option<&Evaluation>,
     after: Option<&Evaluation>,
@@ -433,7 +434,7 @@ fn audit_event(
         NewEvent {
             actor,
             action,
-            record_type: "agreement",
+            record_type: RecordKind::Agreement,
             record_id: &e.agreement_id,
             region_code: Some(&e.region_code),
             request_id: Some(rid),
@@ -513,7 +514,7 @@ pub async fn create(
             updated_at: now,
         };
         evaluations::insert(c, &e)?;
-        audit_event(c, &actor, "evaluation.created", &rid.0, None, Some(&e))?;
+        audit_event(c, &actor, AuditAction::EvaluationCreated, &rid.0, None, Some(&e))?;
         let body = serde_json::to_value(dto(&e)?).map_err(|x| ApiError::internal(x.to_string()))?;
         Ok(JsonReply::new(StatusCode::CREATED, body)
             .header("etag", etag(&e).as_str())
@@ -661,7 +662,7 @@ pub async fn update(
             audit_event(
                 c,
                 &actor,
-                "evaluation.updated",
+                AuditAction::EvaluationUpdated,
                 &rid.0,
                 Some(&old),
                 Some(&new),
@@ -718,7 +719,7 @@ pub async fn delete(
             if !evaluations::delete(c, &old.id, old.version)? {
                 return Err(ApiError::PreconditionFailed);
             }
-            audit_event(c, &actor, "evaluation.deleted", &rid.0, Some(&old), None)
+            audit_event(c, &actor, AuditAction::EvaluationDeleted, &rid.0, Some(&old), None)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -831,9 +832,9 @@ async fn act(
                 return Err(ApiError::PreconditionFailed);
             }
             let name = match action {
-                EvaluationAction::Submit => "evaluation.submitted",
-                EvaluationAction::Verify => "evaluation.verified",
-                EvaluationAction::Return => "evaluation.returned",
+                EvaluationAction::Submit => AuditAction::EvaluationSubmitted,
+                EvaluationAction::Verify => AuditAction::EvaluationVerified,
+                EvaluationAction::Return => AuditAction::EvaluationReturned,
             };
             audit_event(c, &actor, name, &rid.0, Some(&old), Some(&new))?;
             Ok(new)

@@ -2,6 +2,7 @@
 //! subscriptions delivered through the outbox with Standard Webhooks signatures, retried,
 //! disabled after repeated failure, and replayable.
 
+use jalin_domain::AuditAction;
 use jalin_domain::RecordKind;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -260,7 +261,7 @@ fn etag(e: &Endpoint) -> Etag {
 fn audit_endpoint(
     c: &mut DbConnection,
     actor: &audit::Actor,
-    action: &str,
+    action: AuditAction,
     e: &Endpoint,
     rid: &str,
     changes: serde_json::Value,
@@ -270,7 +271,7 @@ fn audit_endpoint(
         NewEvent {
             actor,
             action,
-            record_type: "webhook_endpoint",
+            record_type: RecordKind::WebhookEndpoint,
             record_id: &e.id,
             region_code: e.region_code.as_deref(),
             request_id: Some(rid),
@@ -334,7 +335,7 @@ pub async fn create(
             updated_at: now,
         };
         webhooks::insert(c, &e)?;
-        audit_endpoint(c, &actor, "webhook_endpoint.created", &e, &rid.0,
+        audit_endpoint(c, &actor, AuditAction::WebhookEndpointCreated, &e, &rid.0,
             json!({"url": {"before": null, "after": e.url}, "event_types": {"before": null, "after": e.event_types}}))?;
         let body = serde_json::to_value(dto(&e, true)).map_err(|x| ApiError::internal(x.to_string()))?;
         Ok(JsonReply::new(StatusCode::CREATED, body)
@@ -475,7 +476,7 @@ pub async fn update(
             if !webhooks::save(c, &new, old.version)? {
                 return Err(ApiError::PreconditionFailed);
             }
-            audit_endpoint(c, &actor, "webhook_endpoint.updated", &new, &rid.0,
+            audit_endpoint(c, &actor, AuditAction::WebhookEndpointUpdated, &new, &rid.0,
                 json!({"url": {"before": old.url, "after": new.url}, "active": {"before": old.active, "after": new.active},
                        "event_types": {"before": old.event_types, "after": new.event_types}}))?;
             Ok(new)
@@ -521,7 +522,7 @@ pub async fn delete(
             audit_endpoint(
                 c,
                 &actor,
-                "webhook_endpoint.deleted",
+                AuditAction::WebhookEndpointDeleted,
                 &old,
                 &rid.0,
                 json!({"url": {"before": old.url, "after": null}}),
@@ -598,7 +599,7 @@ pub async fn replay(
             for ev in &events {
                 queued += webhooks::fan_out(c, ev, Some(&e.id))?;
             }
-            audit_endpoint(c, &actor, "webhook_endpoint.replayed", &e, &rid.0,
+            audit_endpoint(c, &actor, AuditAction::WebhookEndpointReplayed, &e, &rid.0,
                 json!({"replay": {"before": null, "after": {"after_seq": input.after_seq, "since": input.since, "queued": queued}}}))?;
             Ok(queued)
         })

@@ -1,6 +1,7 @@
 //! The integration contract with SIOLA, SIMPEL and Exit Permit: the outbox's deliveries (read,
 //! retry) and the systems' signed callbacks carrying acknowledgements and decisions.
 
+use jalin_domain::{AuditAction};
 use jalin_domain::RecordKind;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -192,8 +193,8 @@ pub async fn retry(
                 c,
                 jalin_persistence::audit::NewEvent {
                     actor: &actor,
-                    action: "delivery.retried",
-                    record_type: "travel_request",
+                    action: AuditAction::DeliveryRetried,
+                    record_type: RecordKind::TravelRequest,
                     record_id: &m.record_id,
                     region_code: m.region_code.as_deref(),
                     request_id: Some(&rid.0),

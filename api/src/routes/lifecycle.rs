@@ -1,6 +1,7 @@
 //! After signing: termination with a reason (R19) and renewal, which re-runs the workflow for a
 //! successor linked to its predecessor (R18).
 
+use jalin_domain::{AuditAction};
 use jalin_domain::RecordKind;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -107,8 +108,8 @@ pub async fn terminate(
                 c,
                 NewEvent {
                     actor: &actor,
-                    action: "agreement.terminated",
-                    record_type: "agreement",
+                    action: AuditAction::AgreementTerminated,
+                    record_type: RecordKind::Agreement,
                     record_id: &a.id,
                     region_code: Some(a.region.as_str()),
                     request_id: Some(&rid.0),
@@ -204,8 +205,8 @@ pub async fn renew(
             c,
             NewEvent {
                 actor: &actor,
-                action: "agreement.renewal_started",
-                record_type: "agreement",
+                action: AuditAction::AgreementRenewalStarted,
+                record_type: RecordKind::Agreement,
                 record_id: &successor.id,
                 region_code: Some(successor.region.as_str()),
                 request_id: Some(&rid.0),

@@ -3,6 +3,7 @@
 //! reused per scope for a few seconds while nothing is written through this server
 //! (summaries.rs): a write here shows at once.
 
+use jalin_domain::{RecordKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::{web, HttpResponse};
@@ -143,7 +144,7 @@ pub fn reminders(
         days: (due_on - today).num_days(),
         window_days: window,
         region_code: a.region_code.clone(),
-        record_type: "agreement".into(),
+        record_type: RecordKind::Agreement.as_str().into(),
         record_id: Some(a.id.clone()),
         reference_number: Some(a.reference_number.clone()),
         title: a.title_id.clone(),
@@ -323,7 +324,7 @@ pub fn reminders(
                 days: (due - today).num_days(),
                 window_days: None,
                 region_code: code.to_owned(),
-                record_type: "annual_report".into(),
+                record_type: RecordKind::AnnualReport.as_str().into(),
                 record_id: r.map(|r| r.id.clone()),
                 reference_number: None,
                 title: format!("Laporan tahunan kerja sama {year}"),
@@ -350,7 +351,7 @@ pub fn reminders(
             days: (due - today).num_days(),
             window_days: None,
             region_code: t.region_code.clone(),
-            record_type: "travel_request".into(),
+            record_type: RecordKind::TravelRequest.as_str().into(),
             record_id: Some(t.id.clone()),
             reference_number: None,
             title: t.purpose.chars().take(200).collect(),
@@ -377,7 +378,7 @@ pub fn reminders(
             days: (due - today).num_days(),
             window_days: None,
             region_code: owner,
-            record_type: "recommendation".into(),
+            record_type: RecordKind::Recommendation.as_str().into(),
             record_id: Some(r.id.clone()),
             reference_number: Some(format!("#{}", r.number)),
             title: r.text.chars().take(200).collect(),

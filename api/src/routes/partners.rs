@@ -1,6 +1,7 @@
 //! Foreign partners: the other side of an agreement. Partners are shared by every region (one
 //! Queensland for all), so they are not region-scoped; reading them needs `agreements:read`.
 
+use jalin_domain::{AuditAction};
 use jalin_domain::RecordKind;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -336,8 +337,8 @@ pub async fn create(
             c,
             NewEvent {
                 actor: &actor,
-                action: "partner.created",
-                record_type: "partner",
+                action: AuditAction::PartnerCreated,
+                record_type: RecordKind::Partner,
                 record_id: &p.id,
                 region_code: None,
                 request_id: Some(&rid.0),
@@ -451,8 +452,8 @@ pub async fn update(
                 c,
                 NewEvent {
                     actor: &actor,
-                    action: "partner.updated",
-                    record_type: "partner",
+                    action: AuditAction::PartnerUpdated,
+                    record_type: RecordKind::Partner,
                     record_id: &p.id,
                     region_code: None,
                     request_id: Some(&rid.0),

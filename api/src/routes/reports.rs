@@ -3,6 +3,7 @@
 //! whether it was on time. A province sees its regencies'/cities' reports and which are missing
 //! or late; central government sees all.
 
+use jalin_domain::{AuditAction};
 use jalin_domain::RecordKind;
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
@@ -395,8 +396,8 @@ pub async fn create(
             c,
             NewEvent {
                 actor: &actor,
-                action: "annual_report.created",
-                record_type: "annual_report",
+                action: AuditAction::AnnualReportCreated,
+                record_type: RecordKind::AnnualReport,
                 record_id: &r.id,
                 region_code: Some(&r.region_code),
                 request_id: Some(&rid.0),
@@ -573,8 +574,8 @@ pub async fn submit(
                 c,
                 NewEvent {
                     actor: &actor,
-                    action: "annual_report.submitted",
-                    record_type: "annual_report",
+                    action: AuditAction::AnnualReportSubmitted,
+                    record_type: RecordKind::AnnualReport,
                     record_id: &new.id,
                     region_code: Some(&new.region_code),
                     request_id: Some(&rid.0),

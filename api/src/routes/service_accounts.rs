@@ -1,6 +1,7 @@
 //! Service accounts for integration partners (SIOLA, SIMPEL, Exit Permit) and scripts: a client
 //! id and a secret shown once, exchanged at `POST /v1/auth/token` for scoped tokens.
 
+use jalin_domain::{AuditAction};
 use jalin_domain::RecordKind;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -282,8 +283,8 @@ pub async fn update(
                 c,
                 NewEvent {
                     actor: &actor,
-                    action: "service_account.updated",
-                    record_type: "service_account",
+                    action: AuditAction::ServiceAccountUpdated,
+                    record_type: RecordKind::ServiceAccount,
                     record_id: &acc.id,
                     region_code: acc.region.as_ref().map(|r| r.as_str()),
                     request_id: Some(&rid.0),
@@ -336,8 +337,8 @@ pub async fn delete(
                 c,
                 NewEvent {
                     actor: &actor,
-                    action: "service_account.deleted",
-                    record_type: "service_account",
+                    action: AuditAction::ServiceAccountDeleted,
+                    record_type: RecordKind::ServiceAccount,
                     record_id: &acc.id,
                     region_code: acc.region.as_ref().map(|r| r.as_str()),
                     request_id: Some(&rid.0),

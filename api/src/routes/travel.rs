@@ -3,6 +3,7 @@
 //! permits of SIOLA, SIMPEL and Exit Permit (through the outbox, or recorded by hand), the
 //! return and the trip report, which becomes an activity of the linked agreement.
 
+use jalin_domain::{AuditAction};
 use jalin_domain::RecordKind;
 use std::collections::BTreeMap;
 
@@ -494,7 +495,7 @@ fn etag(r: &TravelRequest) -> Etag {
 fn audit_travel(
     c: &mut DbConnection,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     r: &TravelRequest,
     request_id: Option<&str>,
     changes: Value,
@@ -504,7 +505,7 @@ fn audit_travel(
         NewEvent {
             actor,
             action,
-            record_type: "travel_request",
+            record_type: RecordKind::TravelRequest,
             record_id: &r.id,
             region_code: Some(&r.region_code),
             request_id,
@@ -686,9 +687,9 @@ pub fn apply_decision(
         c,
         actor,
         if decision.manual {
-            "travel_request.decision_recorded"
+            AuditAction::TravelRequestDecisionRecorded
         } else {
-            "travel_request.decision_received"
+            AuditAction::TravelRequestDecisionReceived
         },
         r,
         request_id,
@@ -918,7 +919,7 @@ pub async fn create(
         let (issues, _, _) = facts_checks(c, &r, &[], &policy, None)?;
         refuse_structural(&issues)?;
         travel::insert(c, &r)?;
-        audit_travel(c, &actor, "travel_request.created", &r, Some(&rid.0),
+        audit_travel(c, &actor, AuditAction::TravelRequestCreated, &r, Some(&rid.0),
             json!({"stage": {"before": null, "after": "draft"}, "departs_on": {"before": null, "after": r.departs_on}}))?;
         let shows = personal.as_ref().is_some_and(|v| v.includes(region.as_ref()));
         let body = serde_json::to_value(dto(c, &r, &policy, shows)?)
@@ -1008,7 +1009,7 @@ pub async fn get(
                 audit_travel(
                     c,
                     &actor,
-                    "travel_request.personal_data_read",
+                    AuditAction::TravelRequestPersonalDataRead,
                     &r,
                     Some(&rid.0),
                     json!({}),
@@ -1093,7 +1094,7 @@ pub async fn update(
             audit_travel(
                 c,
                 &actor,
-                "travel_request.updated",
+                AuditAction::TravelRequestUpdated,
                 &new,
                 Some(&rid.0),
                 json!({"purpose": {"before": old.purpose, "after": new.purpose},
@@ -1203,7 +1204,7 @@ pub async fn upload(
                 });
             }
             travel::insert_document(c, &saved)?;
-            audit_travel(c, &actor, "travel_request.document_uploaded", &r, Some(&rid.0),
+            audit_travel(c, &actor, AuditAction::TravelRequestDocumentUploaded, &r, Some(&rid.0),
                 json!({"document": {"before": null, "after": {"id": saved.id, "kind": saved.kind, "sha256": saved.sha256}}}))?;
             Ok(())
         })
@@ -1400,12 +1401,12 @@ pub async fn act(
                 return Err(ApiError::PreconditionFailed);
             }
             let name = match input.action {
-                TravelActionKind::Submit => "travel_request.submitted",
-                TravelActionKind::Recommend => "travel_request.recommended",
-                TravelActionKind::Reject => "travel_request.rejected",
-                TravelActionKind::Cancel => "travel_request.cancelled",
-                TravelActionKind::RecordReturn => "travel_request.returned",
-                TravelActionKind::RecordDecision => "travel_request.decision_recorded",
+                TravelActionKind::Submit => AuditAction::TravelRequestSubmitted,
+                TravelActionKind::Recommend => AuditAction::TravelRequestRecommended,
+                TravelActionKind::Reject => AuditAction::TravelRequestRejected,
+                TravelActionKind::Cancel => AuditAction::TravelRequestCancelled,
+                TravelActionKind::RecordReturn => AuditAction::TravelRequestReturned,
+                TravelActionKind::RecordDecision => AuditAction::TravelRequestDecisionRecorded,
             };
             audit_travel(c, &actor, name, &r, Some(&rid.0), outcome_changes)?;
             let shows = personal.as_ref().is_some_and(|v| v.includes(region.as_ref()));
@@ -1503,8 +1504,8 @@ pub async fn trip_report(
                     crate::jobs::revive(c, &a, act.starts_on, &monitoring, today, &actor, Some(&rid.0))?;
                     audit::append(c, NewEvent {
                         actor: &actor,
-                        action: "activity.created",
-                        record_type: "agreement",
+                        action: AuditAction::ActivityCreated,
+                        record_type: RecordKind::Agreement,
                         record_id: &a.id,
                         region_code: Some(a.region.as_str()),
                         request_id: Some(&rid.0),
@@ -1528,7 +1529,7 @@ pub async fn trip_report(
             if !travel::save(c, &r, r.version - 1)? {
                 return Err(ApiError::PreconditionFailed);
             }
-            audit_travel(c, &actor, "travel_request.reported", &r, Some(&rid.0),
+            audit_travel(c, &actor, AuditAction::TravelRequestReported, &r, Some(&rid.0),
                 json!({"stage": {"before": "returned", "after": "closed"}, "late": {"before": null, "after": late}}))?;
             let shows = personal.as_ref().is_some_and(|v| v.includes(region.as_ref()));
             let body = dto(c, &r, &policy, shows)?;
