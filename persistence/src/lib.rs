@@ -23,6 +23,7 @@ pub mod reference;
 pub mod registry;
 pub mod reports;
 pub mod schema;
+pub mod text;
 pub mod travel;
 pub mod webhooks;
 

@@ -14,6 +14,7 @@ use jalin_domain::RegionCode;
 use serde_json::Value;
 
 use crate::db::{DbConnection, DbError};
+use crate::text::{Json, JsonText, Stored, StoredOpt};
 use crate::schema::{
     agreement_partners as ap, agreements as ag, partners as pt, reference_counters as rc,
 };
@@ -33,93 +34,36 @@ pub fn normalize_name(name: &str) -> String {
         .join(" ")
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// A foreign partner: the row as stored (`name_normalized` is derived from `name` on write).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = pt, treat_none_as_null = true)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Partner {
     pub id: String,
     pub name: String,
     pub native_name: Option<String>,
+    #[diesel(deserialize_as = Stored<PartnerKind>, serialize_as = Stored<PartnerKind>)]
     pub kind: PartnerKind,
+    #[diesel(deserialize_as = StoredOpt<PartnerLevel>, serialize_as = StoredOpt<PartnerLevel>)]
     pub level: Option<PartnerLevel>,
     pub legal_personality: Option<bool>,
     pub political_party: bool,
     pub country: String,
     pub subdivision: Option<String>,
     pub website: Option<String>,
+    #[diesel(deserialize_as = Json<Value>, serialize_as = JsonText)]
     pub contacts: Value,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
-type PartnerRow = (
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<bool>,
-    bool,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    i64,
-    NaiveDateTime,
-    NaiveDateTime,
-);
-
-macro_rules! partner_columns {
-    () => {
-        (
-            pt::id,
-            pt::name,
-            pt::native_name,
-            pt::kind,
-            pt::level,
-            pt::legal_personality,
-            pt::political_party,
-            pt::country,
-            pt::subdivision,
-            pt::website,
-            pt::contacts,
-            pt::version,
-            pt::created_at,
-            pt::updated_at,
-        )
-    };
-}
-
-fn partner_from(r: PartnerRow) -> Result<Partner, DbError> {
-    Ok(Partner {
-        kind: PartnerKind::parse(&r.3).ok_or_else(|| bad("partner kind", &r.3))?,
-        level: r
-            .4
-            .as_deref()
-            .map(|l| PartnerLevel::parse(l).ok_or_else(|| bad("partner level", l)))
-            .transpose()?,
-        contacts: serde_json::from_str(&r.10).unwrap_or(Value::Array(vec![])),
-        id: r.0,
-        name: r.1,
-        native_name: r.2,
-        legal_personality: r.5,
-        political_party: r.6,
-        country: r.7,
-        subdivision: r.8,
-        website: r.9,
-        version: r.11,
-        created_at: r.12,
-        updated_at: r.13,
-    })
-}
-
 pub fn find_partner(conn: &mut DbConnection, id: &str) -> Result<Option<Partner>, DbError> {
-    pt::table
-        .select(partner_columns!())
+    Ok(pt::table
+        .select(Partner::as_select())
         .filter(pt::id.eq(id))
-        .first::<PartnerRow>(conn)
-        .optional()?
-        .map(partner_from)
-        .transpose()
+        .first(conn)
+        .optional()?)
 }
 
 pub fn find_partner_by_name(
@@ -127,14 +71,12 @@ pub fn find_partner_by_name(
     name: &str,
     country: &str,
 ) -> Result<Option<Partner>, DbError> {
-    pt::table
-        .select(partner_columns!())
+    Ok(pt::table
+        .select(Partner::as_select())
         .filter(pt::name_normalized.eq(normalize_name(name)))
         .filter(pt::country.eq(country))
-        .first::<PartnerRow>(conn)
-        .optional()?
-        .map(partner_from)
-        .transpose()
+        .first(conn)
+        .optional()?)
 }
 
 /// Inserts `p`; `Ok(Err(existing))` when a partner with the same normalised name and country
@@ -147,23 +89,7 @@ pub fn insert_partner(
         return Ok(Err(existing));
     }
     let r = diesel::insert_into(pt::table)
-        .values((
-            pt::id.eq(&p.id),
-            pt::name.eq(&p.name),
-            pt::name_normalized.eq(normalize_name(&p.name)),
-            pt::native_name.eq(&p.native_name),
-            pt::kind.eq(p.kind.as_str()),
-            pt::level.eq(p.level.map(|l| l.as_str())),
-            pt::legal_personality.eq(p.legal_personality),
-            pt::political_party.eq(p.political_party),
-            pt::country.eq(&p.country),
-            pt::subdivision.eq(&p.subdivision),
-            pt::website.eq(&p.website),
-            pt::contacts.eq(p.contacts.to_string()),
-            pt::version.eq(p.version),
-            pt::created_at.eq(p.created_at),
-            pt::updated_at.eq(p.updated_at),
-        ))
+        .values((p.clone(), pt::name_normalized.eq(normalize_name(&p.name))))
         .execute(conn);
     match r {
         Ok(_) => Ok(Ok(())),
@@ -182,20 +108,7 @@ pub fn save_partner(conn: &mut DbConnection, p: &Partner, expected: i64) -> Resu
             .filter(pt::id.eq(&p.id))
             .filter(pt::version.eq(expected)),
     )
-    .set((
-        pt::name.eq(&p.name),
-        pt::name_normalized.eq(normalize_name(&p.name)),
-        pt::native_name.eq(&p.native_name),
-        pt::kind.eq(p.kind.as_str()),
-        pt::level.eq(p.level.map(|l| l.as_str())),
-        pt::legal_personality.eq(p.legal_personality),
-        pt::political_party.eq(p.political_party),
-        pt::subdivision.eq(&p.subdivision),
-        pt::website.eq(&p.website),
-        pt::contacts.eq(p.contacts.to_string()),
-        pt::version.eq(p.version),
-        pt::updated_at.eq(p.updated_at),
-    ))
+    .set((p.clone(), pt::name_normalized.eq(normalize_name(&p.name))))
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -214,7 +127,7 @@ pub fn list_partners(
     limit: i64,
 ) -> Result<Vec<Partner>, DbError> {
     let mut q = pt::table
-        .select(partner_columns!())
+        .select(Partner::as_select())
         .order(pt::id.asc())
         .limit(limit)
         .into_boxed();
@@ -234,10 +147,7 @@ pub fn list_partners(
     if let Some(a) = after {
         q = q.filter(pt::id.gt(a.to_owned()));
     }
-    q.load::<PartnerRow>(conn)?
-        .into_iter()
-        .map(partner_from)
-        .collect()
+    Ok(q.load(conn)?)
 }
 
 fn like_escape(s: &str) -> String {
@@ -844,14 +754,10 @@ pub fn list_agreements(
 
 /// Partners by id, in the order asked; missing ids are left out.
 pub fn partners_by_id(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<Partner>, DbError> {
-    let rows = pt::table
-        .select(partner_columns!())
+    let all: Vec<Partner> = pt::table
+        .select(Partner::as_select())
         .filter(pt::id.eq_any(ids))
-        .load::<PartnerRow>(conn)?;
-    let all = rows
-        .into_iter()
-        .map(partner_from)
-        .collect::<Result<Vec<_>, _>>()?;
+        .load(conn)?;
     Ok(ids
         .iter()
         .filter_map(|id| all.iter().find(|p| &p.id == id).cloned())
