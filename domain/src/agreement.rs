@@ -184,6 +184,30 @@ pub fn check_partner_is_foreign(country: &str) -> Result<(), Violation> {
     }
 }
 
+/// Checks a partner as registered: R1 (foreign), and a level exactly when it is a foreign
+/// local government (R6 compares that level with the region's).
+pub fn check_partner(kind: PartnerKind, level: Option<PartnerLevel>, country: &str) -> Vec<Violation> {
+    let mut out: Vec<Violation> = check_partner_is_foreign(country).err().into_iter().collect();
+    match (kind, level) {
+        (PartnerKind::ForeignLocalGovernment, None) => out.push(Violation::invalid(
+            "required",
+            "/level",
+            "a foreign local government needs its level (state, province, city…)",
+            "pemerintah daerah asing memerlukan tingkatnya",
+        )),
+        (k, Some(_)) if k != PartnerKind::ForeignLocalGovernment => {
+            out.push(Violation::invalid(
+                "not_applicable",
+                "/level",
+                "only a foreign local government has a level",
+                "hanya pemerintah daerah asing yang memiliki tingkat",
+            ))
+        }
+        _ => {}
+    }
+    out
+}
+
 /// What the registry rules need to know of an agreement.
 #[derive(Debug, Clone)]
 pub struct AgreementFacts<'a> {
@@ -495,6 +519,18 @@ mod tests {
         )];
         assert!(rules(&qld, Subtype::OtherKsdll, |_| {}).contains(&RuleId::R1));
         assert!(check_partner_is_foreign("id").is_err());
+    }
+
+    #[test]
+    fn r1_a_partner_is_foreign_and_a_local_government_has_its_level() {
+        use PartnerKind as K;
+        let codes = |k, l, c| -> Vec<String> {
+            check_partner(k, l, c).into_iter().map(|v| v.code.into_owned()).collect()
+        };
+        assert_eq!(codes(K::ForeignLocalGovernment, Some(PartnerLevel::State), "AU"), Vec::<String>::new());
+        assert_eq!(codes(K::ForeignBusiness, None, "ID"), ["R1"]);
+        assert_eq!(codes(K::ForeignLocalGovernment, None, "KR"), ["required"]);
+        assert_eq!(codes(K::ForeignNonprofit, Some(PartnerLevel::City), "NL"), ["not_applicable"]);
     }
 
     #[test]

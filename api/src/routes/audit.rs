@@ -1,6 +1,5 @@
 //! The audit log: every write with its actor, request id and changed fields, hash-chained.
 
-use jalin_domain::AuditAction;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
