@@ -20,7 +20,8 @@ pub trait Code: Sized {
     fn from_code(code: &str) -> Option<Self>;
 }
 
-/// Declares domain types with `as_str`/`parse` as stored by their code.
+/// Declares domain types with `as_str`/`parse` as stored by their code. Each persistence module
+/// declares the types of its own tables: `crate::text::stored_by_code! { TravelStage => "travel stage" }`.
 macro_rules! stored_by_code {
     ($($ty:ty => $what:literal),+ $(,)?) => {
         $(impl Code for $ty {
@@ -34,6 +35,7 @@ macro_rules! stored_by_code {
         })+
     };
 }
+pub(crate) use stored_by_code;
 
 mod codes {
     use super::Code;
@@ -43,7 +45,7 @@ mod codes {
     };
     use jalin_domain::{AuditAction, RecordKind};
 
-    stored_by_code! {
+    super::stored_by_code! {
         AgreementKind => "agreement kind",
         AgreementStatus => "agreement status",
         CooperationObject => "cooperation object",

@@ -14,7 +14,23 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+pub mod action_plans;
+pub mod activities;
+pub mod agreements;
+pub mod cases;
+pub mod coordination;
+pub mod documents;
+pub mod evaluations;
+pub mod events;
+pub mod integrations;
+pub mod lifecycle;
+pub mod monitoring;
 pub mod partners;
+pub mod reports;
+pub mod service_accounts;
+pub mod transfer;
+pub mod travel;
+pub mod users;
 
 /// Who acts, for which request, and on which day.
 #[derive(Debug, Clone)]

@@ -1,0 +1,1 @@
+//! Action plans: planned items and success indicators per agreement.

@@ -1,0 +1,1 @@
+//! Activities of an agreement, with exact IDR equivalents.

@@ -1,0 +1,1 @@
+//! The approval workflow of an agreement: start, complete, return, withdraw (PP 28/2018).

@@ -1,0 +1,1 @@
+//! Coordination and promotion: potentials, matches, meetings, recommendations, good practices.

@@ -1,0 +1,1 @@
+//! Documents of agreements: store the file, record it, audit it.

@@ -1,0 +1,1 @@
+//! Evaluations: draft, submit, verify or return, with the scoring arithmetic.

@@ -1,0 +1,1 @@
+//! Domain events and webhook endpoints.

@@ -1,0 +1,1 @@
+//! The outbox to SIOLA, SIMPEL and Exit Permit, and the callbacks they send.

@@ -1,0 +1,1 @@
+//! Reminders and the overview: facts loaded here, decided by `domain::monitoring`.

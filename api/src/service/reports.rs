@@ -1,0 +1,1 @@
+//! Annual reports (R21, R22): compile, submit, compliance.

@@ -1,0 +1,1 @@
+//! Service accounts: create, change and delete them within the caller's scope.

@@ -1,0 +1,1 @@
+//! Official travel permits (PDLN): drafting, checks, the permit stages, the trip report.

@@ -1,0 +1,1 @@
+//! Users: create and change them within the caller's scope.
