@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 1
 
-.PHONY: run test build openapi conformance bench fmt lint ci clean
+.PHONY: run test build openapi rules conformance bench fmt lint ci clean
 
 ## Start the server on 127.0.0.1:8080 with SQLite at ./data/jalin.db (created and migrated).
 run:
@@ -26,6 +26,10 @@ build:
 openapi:
 	$(CARGO) run --quiet --bin jalin -- openapi --output openapi/openapi.json
 	@echo "openapi/openapi.json regenerated; review 'git diff openapi/openapi.json'"
+
+## Regenerate docs/rules.md (the rules R1–R24 with their sources) from the rule registry.
+rules:
+	$(CARGO) run --quiet -p jalin-domain --example rules > docs/rules.md
 
 ## Schemathesis and a generated TypeScript client against a live server; the breaking-change guard.
 conformance:
