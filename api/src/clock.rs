@@ -79,6 +79,44 @@ mod tests {
         assert!((c.today_in(&papua) - day).num_days().abs() <= 1);
     }
 
+    fn config(vars: &[(&str, &str)]) -> Result<crate::Config, crate::config::ConfigError> {
+        crate::Config::from_lookup(|k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn a_production_server_never_runs_on_another_day() {
+        let e = config(&[("JALIN_TEST_TODAY", "2026-03-02")]).unwrap_err();
+        assert_eq!(e.var, "JALIN_TEST_TODAY");
+        let e = config(&[
+            ("JALIN_INSTANCE", "production"),
+            ("JALIN_TEST_TODAY", "2026-03-02"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.var, "JALIN_TEST_TODAY");
+        assert!(!config(&[]).unwrap().clock.is_shifted());
+    }
+
+    #[test]
+    fn a_training_instance_may_set_the_day() {
+        let c = config(&[
+            ("JALIN_INSTANCE", "training"),
+            ("JALIN_TEST_TODAY", "2026-03-02"),
+        ])
+        .unwrap();
+        assert!(c.training);
+        assert_eq!(c.clock.today(), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
+        for bad in ["2026-02-30", "yesterday", "0000-01-01"] {
+            let e = config(&[("JALIN_INSTANCE", "training"), ("JALIN_TEST_TODAY", bad)])
+                .unwrap_err();
+            assert_eq!(e.var, "JALIN_TEST_TODAY", "{bad}");
+        }
+        assert_eq!(config(&[("JALIN_INSTANCE", "staging")]).unwrap_err().var, "JALIN_INSTANCE");
+    }
+
     #[test]
     fn today_is_never_the_utc_date_in_indonesia() {
         let c = Clock::system();
