@@ -6,6 +6,7 @@ use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
 use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 use jalin_domain::access::Visibility;
@@ -102,11 +103,17 @@ macro_rules! visible {
     };
 }
 
-pub fn insert(conn: &mut DbConnection, r: &AnnualReport) -> Result<(), DbError> {
-    diesel::insert_into(ar::table)
+/// Inserts `r`; `false` when its region already has a report for that year (a concurrent
+/// start that the caller's check could not see).
+pub fn insert(conn: &mut DbConnection, r: &AnnualReport) -> Result<bool, DbError> {
+    match diesel::insert_into(ar::table)
         .values(r.clone())
-        .execute(conn)?;
-    Ok(())
+        .execute(conn)
+    {
+        Ok(_) => Ok(true),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Saves `r` if its stored version is still `expected`.

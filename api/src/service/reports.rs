@@ -270,7 +270,11 @@ pub fn create(
         created_at: now,
         updated_at: now,
     };
-    reports::insert(c, &r)?;
+    if !reports::insert(c, &r)? {
+        // Started meanwhile by a concurrent request: refused the same way.
+        let refused = may_start(&r.region_code, r.fiscal_year, today, true);
+        return Err(refused.map_or_else(ApiError::from, |()| ApiError::PreconditionFailed));
+    }
     audit(c, ctx, AuditAction::AnnualReportCreated, None, &r)?;
     view(c, ctx, r)
 }

@@ -130,7 +130,7 @@ pub fn expected_reporters(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agreement::{AgreementKind, AgreementStatus, Instrument};
+    use crate::agreement::AgreementStatus;
     use crate::Refusal;
 
     fn d(s: &str) -> NaiveDate {
@@ -147,21 +147,7 @@ mod tests {
         start: &str,
         end: Option<&str>,
     ) -> AgreementFacts {
-        AgreementFacts {
-            id: format!("{region}-{start}"),
-            reference_number: String::new(),
-            region: code(region),
-            kind: AgreementKind::Ksdpl,
-            instrument: Instrument::Mou,
-            status,
-            title_id: String::new(),
-            parent_id: None,
-            predecessor_id: None,
-            signed_on: Some(d(start)),
-            effective_from: None,
-            expires_on: end.map(d),
-            dormant_since: None,
-        }
+        super::super::mou(region, region, status, start, end)
     }
 
     #[test]

@@ -317,21 +317,39 @@ fn loi_not_followed(
     if a.instrument != Instrument::Loi || a.status != AgreementStatus::Active {
         return None;
     }
-    let signed = a.signed_on.or(a.effective_from)?;
     let followed = all.iter().any(|b| {
         (b.parent_id.as_deref() == Some(&a.id) || b.predecessor_id.as_deref() == Some(&a.id))
             && was_signed(b.status)
     });
-    let limit = signed.checked_add_months(Months::new(policy.loi_follow_up_months))?;
-    if followed || limit >= today {
-        return None;
-    }
+    let signed = a.signed_on.or(a.effective_from).filter(|_| !followed)?;
+    loi_reminder(a, signed, false, policy, today)
+}
+
+/// A letter of intent signed on `signed` and not followed by a signed agreement within the
+/// follow-up period; `in_approval` when its agreement is still in its approval case.
+fn loi_reminder(
+    a: &AgreementFacts,
+    signed: NaiveDate,
+    in_approval: bool,
+    policy: &MonitoringPolicy,
+    today: NaiveDate,
+) -> Option<Reminder> {
     let months = policy.loi_follow_up_months;
-    Some(Reminder {
-        text: Text::new(
+    let limit = signed
+        .checked_add_months(Months::new(months))
+        .filter(|l| *l < today)?;
+    let text = match in_approval {
+        false => Text::new(
             format!("Letter of intent signed {signed}, no agreement signed within {months} months."),
             format!("Pernyataan kehendak ditandatangani {signed}, belum ada naskah kerja sama dalam {months} bulan."),
         ),
+        true => Text::new(
+            format!("Letter of intent signed {signed}; the agreement is still in approval after {months} months."),
+            format!("Pernyataan kehendak ditandatangani {signed}; naskah masih dalam proses setelah {months} bulan."),
+        ),
+    };
+    Some(Reminder {
+        text,
         ..about(a, ReminderKind::LoiWithoutAgreement, limit, today)
     })
 }
@@ -380,18 +398,7 @@ fn loi_in_approval(
         Some(StageRecord::LetterOfIntent { signed_on, .. }) => Some(*signed_on),
         _ => None,
     })?;
-    let limit = signed.checked_add_months(Months::new(policy.loi_follow_up_months))?;
-    if limit >= today {
-        return None;
-    }
-    let months = policy.loi_follow_up_months;
-    Some(Reminder {
-        text: Text::new(
-            format!("Letter of intent signed {signed}; the agreement is still in approval after {months} months."),
-            format!("Pernyataan kehendak ditandatangani {signed}; naskah masih dalam proses setelah {months} bulan."),
-        ),
-        ..about(a, ReminderKind::LoiWithoutAgreement, limit, today)
-    })
+    loi_reminder(a, signed, true, policy, today)
 }
 
 /// **R21, R22** — the annual reports of the last two fiscal years, from every region expected
@@ -492,7 +499,6 @@ fn recommendation_overdue(r: &OpenRecommendation, today: NaiveDate) -> Option<Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agreement::AgreementKind;
     use crate::calendar::{CalendarPolicy, DayOff, DayOffKind};
     use crate::case::StageStatus;
     use crate::workflow::StageKey;
@@ -522,21 +528,7 @@ mod tests {
 
     /// An active MoU of `region` signed on `signed`.
     fn active(id: &str, region: &str, signed: &str, expires: Option<&str>) -> AgreementFacts {
-        AgreementFacts {
-            id: id.into(),
-            reference_number: format!("KSLN-{id}"),
-            region: code(region),
-            kind: AgreementKind::Ksdpl,
-            instrument: Instrument::Mou,
-            status: AgreementStatus::Active,
-            title_id: format!("Kerja sama {id}"),
-            parent_id: None,
-            predecessor_id: None,
-            signed_on: Some(d(signed)),
-            effective_from: Some(d(signed)),
-            expires_on: expires.map(d),
-            dormant_since: None,
-        }
+        super::super::mou(id, region, AgreementStatus::Active, signed, expires)
     }
 
     fn run(facts: &Facts) -> Vec<Reminder> {
