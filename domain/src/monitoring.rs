@@ -138,33 +138,6 @@ impl AgreementFacts {
     }
 }
 
-/// An MoU of `region` with `status`, signed and in effect on `signed` (for the tests).
-#[cfg(test)]
-pub(crate) fn mou(
-    id: &str,
-    region: &str,
-    status: AgreementStatus,
-    signed: &str,
-    expires: Option<&str>,
-) -> AgreementFacts {
-    let day = |s: &str| s.parse::<NaiveDate>().unwrap();
-    AgreementFacts {
-        id: id.into(),
-        reference_number: format!("KSLN-{id}"),
-        region: RegionCode::parse(region).unwrap(),
-        kind: AgreementKind::Ksdpl,
-        instrument: Instrument::Mou,
-        status,
-        title_id: format!("Kerja sama {id}"),
-        parent_id: None,
-        predecessor_id: None,
-        signed_on: Some(day(signed)),
-        effective_from: Some(day(signed)),
-        expires_on: expires.map(day),
-        dormant_since: None,
-    }
-}
-
 /// The calendar date in `region`'s own zone of a moment stored in UTC.
 pub fn local_date(at: NaiveDateTime, region: &RegionCode) -> NaiveDate {
     (at + chrono::Duration::hours(i64::from(region.utc_offset_hours()))).date()
@@ -401,13 +374,49 @@ pub fn realisation(
     }
 }
 
+/// What the monitoring tests are written with.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
     use super::*;
 
-    fn d(s: &str) -> NaiveDate {
+    pub fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }
+
+    pub fn code(s: &str) -> RegionCode {
+        RegionCode::parse(s).unwrap()
+    }
+
+    /// An MoU of `region` with `status`, signed and in effect on `signed`.
+    pub fn mou(
+        id: &str,
+        region: &str,
+        status: AgreementStatus,
+        signed: &str,
+        expires: Option<&str>,
+    ) -> AgreementFacts {
+        AgreementFacts {
+            id: id.into(),
+            reference_number: format!("KSLN-{id}"),
+            region: code(region),
+            kind: AgreementKind::Ksdpl,
+            instrument: Instrument::Mou,
+            status,
+            title_id: format!("Kerja sama {id}"),
+            parent_id: None,
+            predecessor_id: None,
+            signed_on: Some(d(signed)),
+            effective_from: Some(d(signed)),
+            expires_on: expires.map(d),
+            dormant_since: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::d;
+    use super::*;
 
     fn dec(s: &str) -> Decimal {
         s.parse().unwrap()

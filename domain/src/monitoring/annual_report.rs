@@ -129,17 +129,10 @@ pub fn expected_reporters(
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::{code, d, mou};
     use super::*;
     use crate::agreement::AgreementStatus;
     use crate::Refusal;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn code(s: &str) -> RegionCode {
-        RegionCode::parse(s).unwrap()
-    }
 
     fn agreement(
         region: &str,
@@ -147,7 +140,7 @@ mod tests {
         start: &str,
         end: Option<&str>,
     ) -> AgreementFacts {
-        super::super::mou(region, region, status, start, end)
+        mou(region, region, status, start, end)
     }
 
     #[test]

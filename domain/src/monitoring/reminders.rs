@@ -498,18 +498,11 @@ fn recommendation_overdue(r: &OpenRecommendation, today: NaiveDate) -> Option<Re
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::{code, d, mou};
     use super::*;
     use crate::calendar::{CalendarPolicy, DayOff, DayOffKind};
     use crate::case::StageStatus;
     use crate::workflow::StageKey;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn code(s: &str) -> RegionCode {
-        RegionCode::parse(s).unwrap()
-    }
 
     const TODAY: &str = "2026-03-02";
 
@@ -528,7 +521,7 @@ mod tests {
 
     /// An active MoU of `region` signed on `signed`.
     fn active(id: &str, region: &str, signed: &str, expires: Option<&str>) -> AgreementFacts {
-        super::super::mou(id, region, AgreementStatus::Active, signed, expires)
+        mou(id, region, AgreementStatus::Active, signed, expires)
     }
 
     fn run(facts: &Facts) -> Vec<Reminder> {
@@ -601,31 +594,33 @@ mod tests {
         assert!(of(&facts, ReminderKind::LoiWithoutAgreement).is_empty());
     }
 
+    /// A KSDPL case of `agreement` whose current stage is due on `due`.
+    fn case_of(agreement: &str, due: &str) -> RunningCase {
+        let def = crate::workflow::latest("ksdpl").unwrap();
+        RunningCase {
+            agreement_id: agreement.into(),
+            stage_due_on: Some(d(due)),
+            case: Case::start(&def, d("2025-10-01")),
+        }
+    }
+
     #[test]
     fn a_letter_of_intent_signed_in_a_case_still_running_after_twelve_months_is_reminded() {
-        let a = active("a", "33", "2021-01-01", None);
-        let def = crate::workflow::latest("ksdpl").unwrap();
-        let mut case = Case::start(&def, d("2024-06-01"));
-        let loi = StageRecord::LetterOfIntent {
-            signed_on: d("2025-03-01"),
-            languages: vec!["id".into()],
+        let signed = |on: &str| {
+            let mut c = case_of("a", "2099-01-01");
+            c.case.stages[2].record = Some(StageRecord::LetterOfIntent {
+                signed_on: d(on),
+                languages: vec!["id".into()],
+            });
+            c
         };
-        case.stages[2].record = Some(loi);
-        let mut facts = alone(a);
-        facts.cases.push(RunningCase {
-            agreement_id: "a".into(),
-            stage_due_on: None,
-            case: case.clone(),
-        });
+        let mut facts = alone(active("a", "33", "2021-01-01", None));
+        facts.cases.push(signed("2025-03-01"));
         let r = of(&facts, ReminderKind::LoiWithoutAgreement);
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].due_on, d("2026-03-01"));
         assert!(r[0].text.en.contains("still in approval"));
-        case.stages[2].record = Some(StageRecord::LetterOfIntent {
-            signed_on: d("2025-03-02"),
-            languages: vec![],
-        });
-        facts.cases[0].case = case;
+        facts.cases[0] = signed("2025-03-02");
         assert!(
             of(&facts, ReminderKind::LoiWithoutAgreement).is_empty(),
             "twelve months to the day: not yet"
@@ -634,21 +629,16 @@ mod tests {
 
     #[test]
     fn r10_a_stage_past_its_due_date_is_flagged_with_its_name() {
-        let def = crate::workflow::latest("ksdpl").unwrap();
-        let mut case = Case::start(&def, d("2025-10-01"));
-        case.stages[0].status = StageStatus::Completed;
-        let dprd = case
+        let mut c = case_of("a", "2026-01-05");
+        c.case.stages[0].status = StageStatus::Completed;
+        let dprd = c
+            .case
             .stages
             .iter()
-            .position(|s| s.key == StageKey::DprdApproval)
-            .unwrap();
-        case.stages[dprd].status = StageStatus::Active;
+            .position(|s| s.key == StageKey::DprdApproval);
+        c.case.stages[dprd.unwrap()].status = StageStatus::Active;
         let mut facts = alone(active("a", "33", "2021-01-01", None));
-        facts.cases.push(RunningCase {
-            agreement_id: "a".into(),
-            stage_due_on: Some(d("2026-01-05")),
-            case,
-        });
+        facts.cases.push(c);
         let r = of(&facts, ReminderKind::StageOverdue);
         assert_eq!(r.len(), 1);
         assert_eq!((r[0].due_on, r[0].days), (d("2026-01-05"), -56));
@@ -668,13 +658,8 @@ mod tests {
 
     #[test]
     fn a_case_of_an_agreement_outside_the_scope_is_not_reminded() {
-        let def = crate::workflow::latest("ksdpl").unwrap();
         let mut facts = alone(active("a", "33", "2021-01-01", None));
-        facts.cases.push(RunningCase {
-            agreement_id: "elsewhere".into(),
-            stage_due_on: Some(d("2026-01-05")),
-            case: Case::start(&def, d("2025-10-01")),
-        });
+        facts.cases.push(case_of("elsewhere", "2026-01-05"));
         assert!(of(&facts, ReminderKind::StageOverdue).is_empty());
     }
 
