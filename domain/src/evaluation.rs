@@ -6,8 +6,11 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+use crate::{RegionCode, RuleId, Verdict, Violation};
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +72,39 @@ pub struct EvaluationInstrument {
     pub thresholds: Vec<Threshold>,
     /// Where each value comes from.
     pub basis: String,
+}
+
+impl EvaluationInstrument {
+    /// `{key}-v{version}`, e.g. `default-v1`: how the API names a version.
+    pub fn id(&self) -> String {
+        format!("{}-v{}", self.key, self.version)
+    }
+
+    fn indicator(&self, key: &str) -> bool {
+        self.aspects
+            .iter()
+            .any(|a| a.indicators.iter().any(|i| i.key == key))
+    }
+
+    fn criterion(&self, key: &str) -> bool {
+        self.criteria.iter().any(|c| c.key == key)
+    }
+
+    /// The indicators and criteria `answers` leaves unanswered, in the instrument's order.
+    pub fn unanswered(&self, answers: &Answers) -> Vec<String> {
+        let indicators = self.aspects.iter().flat_map(|a| &a.indicators);
+        indicators
+            .map(|i| &i.key)
+            .filter(|k| !answers.indicators.contains_key(*k))
+            .chain(
+                self.criteria
+                    .iter()
+                    .map(|c| &c.key)
+                    .filter(|k| !answers.criteria.contains_key(*k)),
+            )
+            .cloned()
+            .collect()
+    }
 }
 
 fn ind(key: &str, id: &str, en: &str) -> Indicator {
@@ -174,70 +210,90 @@ pub struct ScoreSheet {
     pub compliance_review: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScoringError {
-    pub key: String,
-    pub message: String,
+/// What is wrong with answers as such: keys the instrument does not have, values off its scale.
+/// A draft may leave answers out.
+fn answer_violations(instrument: &EvaluationInstrument, answers: &Answers) -> Vec<Violation> {
+    let id = instrument.id();
+    let (min, max) = (instrument.scale_min, instrument.scale_max);
+    let mut v = Vec::new();
+    for (k, value) in &answers.indicators {
+        if !instrument.indicator(k) {
+            v.push(Violation::invalid(
+                "unknown_indicator",
+                format!("/indicators/{k}"),
+                format!("not an indicator of {id}"),
+                format!("bukan indikator {id}"),
+            ));
+        } else if *value < min || *value > max {
+            v.push(Violation::invalid(
+                "out_of_scale",
+                format!("/indicators/{k}/value"),
+                format!("from {min} to {max}"),
+                format!("dari {min} sampai {max}"),
+            ));
+        }
+    }
+    for k in answers.criteria.keys().filter(|k| !instrument.criterion(k)) {
+        v.push(Violation::invalid(
+            "unknown_criterion",
+            format!("/criteria/{k}"),
+            format!("not a criterion of {id}"),
+            format!("bukan kriteria {id}"),
+        ));
+    }
+    v
 }
 
-/// Scores `answers` with `instrument`; every missing, unknown or out-of-range answer is reported.
-pub fn score(
+/// Checks a draft: its period in order and its answers (known keys, values on the scale).
+pub fn check_draft(
     instrument: &EvaluationInstrument,
+    period: (NaiveDate, NaiveDate),
     answers: &Answers,
-) -> Result<ScoreSheet, Vec<ScoringError>> {
-    let mut errors = Vec::new();
-    let known: Vec<&str> = instrument
-        .aspects
-        .iter()
-        .flat_map(|a| a.indicators.iter().map(|i| i.key.as_str()))
-        .collect();
-    for k in answers
-        .indicators
-        .keys()
-        .filter(|k| !known.contains(&k.as_str()))
-    {
-        errors.push(ScoringError {
-            key: k.clone(),
-            message: "not an indicator of this instrument".into(),
-        });
+) -> Vec<Violation> {
+    let mut v = Vec::new();
+    if period.1 < period.0 {
+        v.push(Violation::invalid(
+            "before_start",
+            "/period_end",
+            "the period ends before it starts",
+            "periode berakhir sebelum dimulai",
+        ));
     }
-    for k in answers
-        .criteria
-        .keys()
-        .filter(|k| !instrument.criteria.iter().any(|c| &c.key == *k))
-    {
-        errors.push(ScoringError {
-            key: k.clone(),
-            message: "not a criterion of this instrument".into(),
-        });
-    }
-    for c in &instrument.criteria {
-        if !answers.criteria.contains_key(&c.key) {
-            errors.push(ScoringError {
-                key: c.key.clone(),
-                message: "pass or fail is required".into(),
-            });
-        }
+    v.extend(answer_violations(instrument, answers));
+    v
+}
+
+/// Scores `answers` with `instrument`; every missing, unknown or out-of-range answer is refused.
+pub fn score(instrument: &EvaluationInstrument, answers: &Answers) -> Verdict<ScoreSheet> {
+    let mut errors = answer_violations(instrument, answers);
+    for k in instrument.unanswered(answers) {
+        let (group, en, id) = if instrument.criterion(&k) {
+            (
+                "criteria",
+                "pass or fail is required",
+                "lulus atau gagal wajib diisi",
+            )
+        } else {
+            ("indicators", "a value is required", "nilai wajib diisi")
+        };
+        errors.push(Violation::invalid(
+            "incomplete",
+            format!("/{group}/{k}"),
+            en,
+            id,
+        ));
     }
     let (min, max) = (instrument.scale_min, instrument.scale_max);
     let span = Decimal::from(max - min);
     let hundred = Decimal::from(100);
     let mut aspects = Vec::new();
     for a in &instrument.aspects {
-        let mut values = Vec::new();
-        for i in &a.indicators {
-            match answers.indicators.get(&i.key) {
-                None => errors.push(ScoringError {
-                    key: i.key.clone(),
-                    message: "a value is required".into(),
-                }),
-                Some(v) if *v < min || *v > max => errors.push(ScoringError {
-                    key: i.key.clone(),
-                    message: format!("from {min} to {max}"),
-                }),
-                Some(v) => values.push((i.key.clone(), *v)),
-            }
-        }
+        let values: Vec<(String, u8)> = a
+            .indicators
+            .iter()
+            .filter_map(|i| answers.indicators.get(&i.key).map(|v| (i.key.clone(), *v)))
+            .filter(|(_, v)| (min..=max).contains(v))
+            .collect();
         if values.len() == a.indicators.len() && !values.is_empty() {
             let sum: Decimal = values.iter().map(|(_, v)| Decimal::from(*v)).sum();
             let mean = sum / Decimal::from(values.len());
@@ -253,9 +309,6 @@ pub fn score(
             });
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
     let total = aspects
         .iter()
         .map(|a| a.weighted)
@@ -265,13 +318,18 @@ pub fn score(
         .thresholds
         .iter()
         .find(|t| total >= t.min_total)
-        .or(instrument.thresholds.last())
-        .ok_or_else(|| {
-            vec![ScoringError {
-                key: "thresholds".into(),
-                message: "the instrument has none".into(),
-            }]
-        })?;
+        .or(instrument.thresholds.last());
+    let Some(threshold) = threshold.filter(|_| errors.is_empty()) else {
+        if errors.is_empty() {
+            errors.push(Violation::invalid(
+                "no_thresholds",
+                "/instrument_id",
+                "the instrument has no score categories",
+                "instrumen tidak memiliki kategori nilai",
+            ));
+        }
+        return Err(errors);
+    };
     let failed: Vec<String> = instrument
         .criteria
         .iter()
@@ -311,6 +369,29 @@ pub fn current_instrument(key: &str) -> Option<EvaluationInstrument> {
         .max_by_key(|i| i.version)
 }
 
+/// A published instrument version by its id (`default-v1`).
+pub fn instrument_by_id(id: &str) -> Option<EvaluationInstrument> {
+    published().into_iter().find(|i| i.id() == id)
+}
+
+/// What an answer rests on: a document or activity of the same agreement, or its action plan.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    Document,
+    Activity,
+    ActionPlan,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    pub kind: EvidenceKind,
+    /// The document or activity id; absent for `action_plan`.
+    pub id: Option<String>,
+}
+
 /// Where an evaluation stands: `draft` → `submitted` → `verified`; a verifier may return a
 /// submitted evaluation to draft with a note.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -320,6 +401,24 @@ pub enum EvaluationStatus {
     Draft,
     Submitted,
     Verified,
+}
+
+/// What happens to an evaluation. `by` is the verifier's own region, `None` for central
+/// government.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvaluationEvent<'a> {
+    /// The evaluator changes or deletes the draft.
+    Change,
+    /// The evaluator submits the draft (its answers are scored separately: [`score`]).
+    Submit,
+    Verify {
+        by: Option<&'a RegionCode>,
+    },
+    /// Back to draft, with the verifier's note saying why.
+    Return {
+        by: Option<&'a RegionCode>,
+        note: Option<&'a str>,
+    },
 }
 
 impl EvaluationStatus {
@@ -336,41 +435,80 @@ impl EvaluationStatus {
             .into_iter()
             .find(|x| x.as_str() == s)
     }
-}
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EvaluationAction {
-    Submit,
-    Verify,
-    Return,
-}
-
-/// The status an action leads to, or why it cannot be taken now.
-pub fn transition(
-    status: EvaluationStatus,
-    action: EvaluationAction,
-) -> Result<EvaluationStatus, &'static str> {
-    use EvaluationAction as A;
-    use EvaluationStatus as S;
-    match (status, action) {
-        (S::Draft, A::Submit) => Ok(S::Submitted),
-        (S::Submitted, A::Verify) => Ok(S::Verified),
-        (S::Submitted, A::Return) => Ok(S::Draft),
-        (S::Draft, _) => Err("a draft can only be submitted"),
-        (S::Submitted, A::Submit) => Err("already submitted"),
-        (S::Verified, _) => Err("a verified evaluation is final"),
+    /// The status `event` leads to for an evaluation of an agreement of `evaluated`, or why it
+    /// cannot happen now: a verifier who is not this region's (409 `not_the_verifier`, R21), a
+    /// return without a note, a status that does not allow it (409 `evaluation_state`; a
+    /// non-draft cannot change, 409 `evaluation_not_draft`).
+    pub fn after(self, event: EvaluationEvent, evaluated: &RegionCode) -> Verdict<Self> {
+        use EvaluationEvent as E;
+        use EvaluationStatus as S;
+        if let E::Verify { by } | E::Return { by, .. } = event {
+            if !may_verify(by, evaluated) {
+                return Err(vec![not_the_verifier()]);
+            }
+        }
+        if let E::Return { note: None, .. } = event {
+            return Err(vec![Violation::invalid(
+                "required",
+                "/note",
+                "say why the evaluation is returned",
+                "sebutkan alasan evaluasi dikembalikan",
+            )]);
+        }
+        match (self, event) {
+            (S::Draft, E::Change) => Ok(S::Draft),
+            (S::Draft, E::Submit) => Ok(S::Submitted),
+            (S::Submitted, E::Verify { .. }) => Ok(S::Verified),
+            (S::Submitted, E::Return { .. }) => Ok(S::Draft),
+            (_, E::Change) => Err(vec![Violation::conflict(
+                "evaluation_not_draft",
+                format!(
+                    "The evaluation is {}; only a draft can be changed.",
+                    self.as_str()
+                ),
+                format!(
+                    "Evaluasi berstatus {}; hanya draf yang dapat diubah.",
+                    self.as_str()
+                ),
+            )]),
+            (S::Draft, _) => Err(vec![state(
+                "a draft can only be submitted",
+                "draf hanya dapat diajukan",
+            )]),
+            (S::Submitted, E::Submit) => Err(vec![state(
+                "it is already submitted",
+                "evaluasi sudah diajukan",
+            )]),
+            (S::Verified, _) => Err(vec![state(
+                "a verified evaluation is final",
+                "evaluasi yang sudah diverifikasi bersifat final",
+            )]),
+        }
     }
+}
+
+fn state(en: &str, id: &str) -> Violation {
+    Violation::conflict(
+        "evaluation_state",
+        format!("Not possible now: {en}."),
+        format!("Tidak dapat dilakukan sekarang: {id}."),
+    )
+}
+
+fn not_the_verifier() -> Violation {
+    Violation::conflict(
+        "not_the_verifier",
+        "An evaluation is verified by the province for its regencies/cities, or by central government — not by the region that evaluated.",
+        "Evaluasi diverifikasi oleh provinsi untuk kabupaten/kotanya, atau oleh pemerintah pusat — bukan oleh daerah yang mengevaluasi.",
+    )
+    .citing(RuleId::R21)
 }
 
 /// Who verifies an evaluation (DOMAIN.md §1, R21): central government for every region, a
 /// province for its regencies/cities — never the region that evaluated its own agreement.
 /// `verifier_region` is `None` for a central verifier.
-pub fn may_verify(
-    verifier_region: Option<&crate::RegionCode>,
-    agreement_region: &crate::RegionCode,
-) -> bool {
+pub fn may_verify(verifier_region: Option<&RegionCode>, agreement_region: &RegionCode) -> bool {
     match verifier_region {
         None => true,
         Some(v) => {
@@ -499,22 +637,125 @@ mod tests {
         a.indicators.insert("vibes".into(), 3);
         a.criteria.remove("law");
         let errors = score(&default_instrument(), &a).unwrap_err();
-        let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
-        for k in ["benefits", "objectives", "vibes", "law"] {
-            assert!(keys.contains(&k), "{k} in {keys:?}");
+        let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_ref()).collect();
+        for p in [
+            "/indicators/benefits/value",
+            "/indicators/objectives",
+            "/indicators/vibes",
+            "/criteria/law",
+        ] {
+            assert!(pointers.contains(&p), "{p} in {pointers:?}");
         }
+        assert!(errors.iter().all(|e| e.text.en != e.text.id), "bilingual");
+    }
+
+    #[test]
+    fn a_draft_may_be_incomplete_but_not_wrong() {
+        let i = default_instrument();
+        let period = |a: &str, b: &str| (a.parse().unwrap(), b.parse().unwrap());
+        let mut a = Answers::default();
+        a.indicators.insert("benefits".into(), 4);
+        assert_eq!(check_draft(&i, period("2024-01-01", "2024-12-31"), &a), []);
+        assert_eq!(i.unanswered(&a).len(), 7 + 7);
+        a.criteria.insert("vibes".into(), true);
+        let v = check_draft(&i, period("2024-01-01", "2023-12-31"), &a);
+        let codes: Vec<&str> = v.iter().map(|v| v.code.as_ref()).collect();
+        assert_eq!(codes, ["before_start", "unknown_criterion"]);
+        assert_eq!(v[1].pointer, "/criteria/vibes");
     }
 
     #[test]
     fn an_evaluation_moves_draft_submitted_verified_and_can_be_returned() {
-        use EvaluationAction as A;
+        use EvaluationEvent as E;
         use EvaluationStatus as S;
-        assert_eq!(transition(S::Draft, A::Submit), Ok(S::Submitted));
-        assert_eq!(transition(S::Submitted, A::Return), Ok(S::Draft));
-        assert_eq!(transition(S::Submitted, A::Verify), Ok(S::Verified));
-        assert!(transition(S::Draft, A::Verify).is_err());
-        assert!(transition(S::Verified, A::Return).is_err());
-        assert!(transition(S::Submitted, A::Submit).is_err());
+        let city = crate::RegionCode::parse("33.74").unwrap();
+        let province = crate::RegionCode::parse("33").unwrap();
+        let by = Some(&province);
+        assert_eq!(S::Draft.after(E::Change, &city), Ok(S::Draft));
+        assert_eq!(S::Draft.after(E::Submit, &city), Ok(S::Submitted));
+        let note = Some("Lampirkan bukti kegiatan 2024.");
+        assert_eq!(
+            S::Submitted.after(E::Return { by, note }, &city),
+            Ok(S::Draft)
+        );
+        assert_eq!(S::Submitted.after(E::Verify { by }, &city), Ok(S::Verified));
+        assert_eq!(
+            S::Submitted.after(E::Verify { by: None }, &city),
+            Ok(S::Verified)
+        );
+    }
+
+    #[test]
+    fn an_evaluation_in_the_wrong_state_is_a_conflict() {
+        use EvaluationEvent as E;
+        use EvaluationStatus as S;
+        let city = crate::RegionCode::parse("33.74").unwrap();
+        let code = |r: Verdict<S>| r.unwrap_err()[0].code.to_string();
+        let note = Some("x");
+        assert_eq!(
+            code(S::Draft.after(E::Verify { by: None }, &city)),
+            "evaluation_state"
+        );
+        assert_eq!(
+            code(S::Verified.after(E::Return { by: None, note }, &city)),
+            "evaluation_state"
+        );
+        assert_eq!(
+            code(S::Submitted.after(E::Submit, &city)),
+            "evaluation_state"
+        );
+        let v = S::Submitted.after(E::Change, &city).unwrap_err();
+        assert_eq!(v[0].code, "evaluation_not_draft");
+        assert_eq!(v[0].refusal, crate::Refusal::Conflict);
+        assert!(v[0].text.id.starts_with("Evaluasi berstatus submitted"));
+        let v = S::Verified
+            .after(E::Verify { by: None }, &city)
+            .unwrap_err();
+        assert!(v[0].text.id.contains("bersifat final"), "{}", v[0].text.id);
+    }
+
+    #[test]
+    fn r21_only_the_province_or_central_government_verifies() {
+        use EvaluationEvent as E;
+        use EvaluationStatus as S;
+        let city = crate::RegionCode::parse("33.74").unwrap();
+        let other = crate::RegionCode::parse("36").unwrap();
+        for event in [
+            E::Verify { by: Some(&city) },
+            E::Return {
+                by: Some(&other),
+                note: Some("x"),
+            },
+        ] {
+            let v = S::Submitted.after(event, &city).unwrap_err();
+            assert_eq!(v[0].code, "not_the_verifier");
+            assert_eq!(v[0].rule, Some(RuleId::R21));
+            assert_eq!(v[0].refusal, crate::Refusal::Conflict);
+        }
+    }
+
+    #[test]
+    fn a_returned_evaluation_needs_a_note() {
+        let city = crate::RegionCode::parse("33.74").unwrap();
+        let event = EvaluationEvent::Return {
+            by: None,
+            note: None,
+        };
+        let v = EvaluationStatus::Submitted.after(event, &city).unwrap_err();
+        assert_eq!(
+            (v[0].code.as_ref(), v[0].pointer.as_ref()),
+            ("required", "/note")
+        );
+        assert_eq!(v[0].refusal, crate::Refusal::Invalid);
+    }
+
+    #[test]
+    fn evaluation_statuses_are_stored_by_their_code() {
+        use EvaluationStatus as S;
+        for s in [S::Draft, S::Submitted, S::Verified] {
+            assert_eq!(S::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(S::parse("returned"), None);
     }
 
     #[test]
@@ -533,6 +774,11 @@ mod tests {
     #[test]
     fn evaluations_find_the_version_they_were_scored_with() {
         assert_eq!(find_instrument("default", 1).map(|i| i.version), Some(1));
+        assert_eq!(
+            instrument_by_id("default-v1").map(|i| i.id()),
+            Some("default-v1".into())
+        );
+        assert!(instrument_by_id("default-v9").is_none());
         assert!(find_instrument("default", 99).is_none());
         assert_eq!(current_instrument("default").map(|i| i.version), Some(1));
     }

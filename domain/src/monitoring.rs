@@ -1,12 +1,21 @@
 //! Monitoring an agreement after signing (DOMAIN.md §6): its action plan against what was
-//! realised, dormancy, annual-report timing and the reminders derived from them. The periods
-//! that are product decisions (DEFAULT) live in [`MonitoringPolicy`], which is configuration.
+//! realised, dormancy, annual reports ([`annual_report`], R21, R22) and the reminders derived
+//! from them ([`reminders`]). The periods that are product decisions (DEFAULT) live in
+//! [`MonitoringPolicy`], which is configuration.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Months, NaiveDate};
+use chrono::{Months, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+use crate::agreement::{AgreementKind, AgreementStatus, Instrument};
+use crate::{RegionCode, Verdict, Violation};
+
+pub mod annual_report;
+pub mod reminders;
+
+pub use reminders::{reminders, Reminder, ReminderKind};
 
 /// The DEFAULT periods of monitoring; every value is configuration and shown by the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,19 +84,63 @@ pub fn is_dormant(
     latest.is_some_and(|d| d < cutoff)
 }
 
+/// Whether an agreement with this status was signed (and so has been in force).
+pub fn was_signed(status: AgreementStatus) -> bool {
+    matches!(
+        status,
+        AgreementStatus::Active | AgreementStatus::Expired | AgreementStatus::Terminated
+    )
+}
+
 /// **R21** — an agreement is reported for a period when it was in force at some time during
 /// `[from, to]`: signed (active, expired or terminated), started by `to`, not ended before
 /// `from` (PP 28/2018 art. 43).
 pub fn in_force(
-    status: &str,
+    status: AgreementStatus,
     started_on: Option<NaiveDate>,
     expires_on: Option<NaiveDate>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> bool {
-    matches!(status, "active" | "expired" | "terminated")
+    was_signed(status)
         && started_on.is_some_and(|s| s <= to)
         && expires_on.is_none_or(|e| e >= from)
+}
+
+/// An agreement as monitoring sees it: what reminders and annual reports are decided from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementFacts {
+    pub id: String,
+    pub reference_number: String,
+    pub region: RegionCode,
+    pub kind: AgreementKind,
+    pub instrument: Instrument,
+    pub status: AgreementStatus,
+    pub title_id: String,
+    pub parent_id: Option<String>,
+    pub predecessor_id: Option<String>,
+    pub signed_on: Option<NaiveDate>,
+    pub effective_from: Option<NaiveDate>,
+    pub expires_on: Option<NaiveDate>,
+    /// Set by the dormancy job.
+    pub dormant_since: Option<NaiveDate>,
+}
+
+impl AgreementFacts {
+    /// When it started: its effective date, else its signing date.
+    pub fn started_on(&self) -> Option<NaiveDate> {
+        self.effective_from.or(self.signed_on)
+    }
+
+    /// **R21** — whether it was in force at some time during `[from, to]`.
+    pub fn in_force(&self, from: NaiveDate, to: NaiveDate) -> bool {
+        in_force(self.status, self.started_on(), self.expires_on, from, to)
+    }
+}
+
+/// The calendar date in `region`'s own zone of a moment stored in UTC.
+pub fn local_date(at: NaiveDateTime, region: &RegionCode) -> NaiveDate {
+    (at + chrono::Duration::hours(i64::from(region.utc_offset_hours()))).date()
 }
 
 /// Where an annual report stands (R22).
@@ -129,6 +182,21 @@ pub enum PlanKind {
     ActionPlan,
     /// Technical cooperation: a master plan with annual work plans (seed 002 recommendation 5).
     MasterPlan,
+}
+
+impl PlanKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ActionPlan => "action_plan",
+            Self::MasterPlan => "master_plan",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::ActionPlan, Self::MasterPlan]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
 }
 
 /// A planned item of one year: what, who, when, with which budget.
@@ -201,6 +269,34 @@ fn percent(part: Decimal, whole: Decimal) -> Decimal {
             .round_dp(2)
             .normalize()
     }
+}
+
+/// A plan may be replaced only if every planned item and indicator that an activity cites is
+/// still in it: removing one would silently drop what was realised (409 `plan_key_in_use`).
+pub fn keys_in_use(
+    items: &BTreeSet<&str>,
+    indicators: &BTreeSet<&str>,
+    realised: &[Realised],
+) -> Verdict<()> {
+    let mut in_use = BTreeSet::new();
+    for r in realised {
+        in_use.extend(r.plan_items.iter().filter(|k| !items.contains(k.as_str())));
+        in_use.extend(
+            r.indicator_values
+                .iter()
+                .map(|(k, _)| k)
+                .filter(|k| !indicators.contains(k.as_str())),
+        );
+    }
+    if in_use.is_empty() {
+        return Ok(());
+    }
+    let keys = in_use.into_iter().cloned().collect::<Vec<_>>().join(", ");
+    Err(vec![Violation::conflict(
+        "plan_key_in_use",
+        format!("activities cite {keys}; unlink them before removing these keys"),
+        format!("kegiatan merujuk {keys}; lepaskan rujukannya sebelum menghapus"),
+    )])
 }
 
 /// Compares a plan with the activities that realised it. An item is done when at least one
@@ -278,13 +374,49 @@ pub fn realisation(
     }
 }
 
+/// What the monitoring tests are written with.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
     use super::*;
 
-    fn d(s: &str) -> NaiveDate {
+    pub fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }
+
+    pub fn code(s: &str) -> RegionCode {
+        RegionCode::parse(s).unwrap()
+    }
+
+    /// An MoU of `region` with `status`, signed and in effect on `signed`.
+    pub fn mou(
+        id: &str,
+        region: &str,
+        status: AgreementStatus,
+        signed: &str,
+        expires: Option<&str>,
+    ) -> AgreementFacts {
+        AgreementFacts {
+            id: id.into(),
+            reference_number: format!("KSLN-{id}"),
+            region: code(region),
+            kind: AgreementKind::Ksdpl,
+            instrument: Instrument::Mou,
+            status,
+            title_id: format!("Kerja sama {id}"),
+            parent_id: None,
+            predecessor_id: None,
+            signed_on: Some(d(signed)),
+            effective_from: Some(d(signed)),
+            expires_on: expires.map(d),
+            dormant_since: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::d;
+    use super::*;
 
     fn dec(s: &str) -> Decimal {
         s.parse().unwrap()
@@ -415,36 +547,78 @@ mod tests {
 
     #[test]
     fn r21_an_agreement_counts_for_a_year_it_was_in_force_in() {
+        use AgreementStatus as S;
         let (from, to) = (d("2024-01-01"), d("2024-12-31"));
+        let ends = |e: &str| Some(d(e));
         assert!(in_force(
-            "active",
-            Some(d("2019-08-06")),
-            Some(d("2029-08-05")),
+            S::Active,
+            ends("2019-08-06"),
+            ends("2029-08-05"),
             from,
             to
         ));
         assert!(in_force(
-            "expired",
-            Some(d("2019-08-06")),
-            Some(d("2024-01-01")),
+            S::Expired,
+            ends("2019-08-06"),
+            ends("2024-01-01"),
             from,
             to
         ));
+        assert!(in_force(S::Terminated, ends("2019-08-06"), None, from, to));
         assert!(!in_force(
-            "expired",
-            Some(d("2014-01-01")),
-            Some(d("2023-12-31")),
+            S::Expired,
+            ends("2014-01-01"),
+            ends("2023-12-31"),
             from,
             to
         ));
         assert!(
-            !in_force("active", Some(d("2025-01-01")), None, from, to),
+            !in_force(S::Active, ends("2025-01-01"), None, from, to),
             "started later"
         );
         assert!(
-            !in_force("draft", Some(d("2020-01-01")), None, from, to),
+            !in_force(S::Draft, ends("2020-01-01"), None, from, to),
             "never signed"
         );
+        assert!(!in_force(S::InApproval, ends("2020-01-01"), None, from, to));
+    }
+
+    #[test]
+    fn a_plan_cannot_drop_a_key_an_activity_cites() {
+        let realised = [Realised {
+            activity_id: "a1".into(),
+            plan_items: vec!["2025-01".into(), "2025-02".into()],
+            indicator_values: vec![("teachers".into(), dec("3"))],
+        }];
+        let all = BTreeSet::from(["2025-01", "2025-02"]);
+        let teachers = BTreeSet::from(["teachers"]);
+        assert_eq!(keys_in_use(&all, &teachers, &realised), Ok(()));
+        let v = keys_in_use(&BTreeSet::from(["2025-01"]), &BTreeSet::new(), &realised).unwrap_err();
+        assert_eq!(v[0].code, "plan_key_in_use");
+        assert_eq!(v[0].refusal, crate::Refusal::Conflict);
+        assert!(
+            v[0].text.en.contains("2025-02, teachers"),
+            "{}",
+            v[0].text.en
+        );
+        assert!(v[0].text.id.contains("kegiatan merujuk"));
+    }
+
+    #[test]
+    fn a_moment_falls_on_the_regions_own_date() {
+        let at = "2026-03-01T16:30:00".parse::<NaiveDateTime>().unwrap();
+        let jakarta = RegionCode::parse("31").unwrap();
+        let jayapura = RegionCode::parse("91.71").unwrap();
+        assert_eq!(local_date(at, &jakarta), d("2026-03-01"), "23:30 WIB");
+        assert_eq!(local_date(at, &jayapura), d("2026-03-02"), "01:30 WIT");
+    }
+
+    #[test]
+    fn plan_kinds_are_stored_by_their_code() {
+        for k in [PlanKind::ActionPlan, PlanKind::MasterPlan] {
+            assert_eq!(PlanKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(PlanKind::parse("roadmap"), None);
     }
 
     #[test]

@@ -3,19 +3,29 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use jalin_domain::monitoring::PlanKind;
+use serde_json::Value;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::action_plans as ap;
+use crate::text::{Code, Json, JsonText, Stored};
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+crate::text::stored_by_code! { PlanKind => "plan kind" }
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = ap, primary_key(agreement_id))]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ActionPlan {
     pub agreement_id: String,
-    pub kind: String,
+    #[diesel(deserialize_as = Stored<PlanKind>, serialize_as = Stored<PlanKind>)]
+    pub kind: PlanKind,
     pub title: String,
-    /// JSON array of planned items.
-    pub items: String,
-    /// JSON array of success indicators.
-    pub indicators: String,
+    /// The planned items, as written.
+    #[diesel(deserialize_as = Json<Value>, serialize_as = JsonText)]
+    pub items: Value,
+    /// The success indicators, as written.
+    #[diesel(deserialize_as = Json<Value>, serialize_as = JsonText)]
+    pub indicators: Value,
     pub updated_by: String,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -24,35 +34,15 @@ pub struct ActionPlan {
 
 pub fn find(conn: &mut DbConnection, agreement_id: &str) -> Result<Option<ActionPlan>, DbError> {
     Ok(ap::table
-        .select((
-            ap::agreement_id,
-            ap::kind,
-            ap::title,
-            ap::items,
-            ap::indicators,
-            ap::updated_by,
-            ap::version,
-            ap::created_at,
-            ap::updated_at,
-        ))
+        .select(ActionPlan::as_select())
         .filter(ap::agreement_id.eq(agreement_id))
-        .first::<ActionPlan>(conn)
+        .first(conn)
         .optional()?)
 }
 
 pub fn insert(conn: &mut DbConnection, p: &ActionPlan) -> Result<(), DbError> {
     diesel::insert_into(ap::table)
-        .values((
-            ap::agreement_id.eq(&p.agreement_id),
-            ap::kind.eq(&p.kind),
-            ap::title.eq(&p.title),
-            ap::items.eq(&p.items),
-            ap::indicators.eq(&p.indicators),
-            ap::updated_by.eq(&p.updated_by),
-            ap::version.eq(p.version),
-            ap::created_at.eq(p.created_at),
-            ap::updated_at.eq(p.updated_at),
-        ))
+        .values(p.clone())
         .execute(conn)?;
     Ok(())
 }
@@ -64,15 +54,7 @@ pub fn save(conn: &mut DbConnection, p: &ActionPlan, expected: i64) -> Result<bo
             .filter(ap::agreement_id.eq(&p.agreement_id))
             .filter(ap::version.eq(expected)),
     )
-    .set((
-        ap::kind.eq(&p.kind),
-        ap::title.eq(&p.title),
-        ap::items.eq(&p.items),
-        ap::indicators.eq(&p.indicators),
-        ap::updated_by.eq(&p.updated_by),
-        ap::version.eq(p.version),
-        ap::updated_at.eq(p.updated_at),
-    ))
+    .set(p.clone())
     .execute(conn)?;
     Ok(n == 1)
 }

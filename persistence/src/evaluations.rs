@@ -4,24 +4,37 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use jalin_domain::access::Visibility;
+use jalin_domain::evaluation::EvaluationStatus;
+use jalin_domain::RegionCode;
+use serde_json::Value;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::evaluations as ev;
+use crate::text::{Code, Json, JsonText, Stored};
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+crate::text::stored_by_code! { EvaluationStatus => "evaluation status" }
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = ev, treat_none_as_null = true)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Evaluation {
     pub id: String,
     pub agreement_id: String,
-    pub region_code: String,
-    pub province_code: String,
+    #[diesel(deserialize_as = Stored<RegionCode>, serialize_as = Stored<RegionCode>)]
+    pub region_code: RegionCode,
+    #[diesel(deserialize_as = Stored<RegionCode>, serialize_as = Stored<RegionCode>)]
+    pub province_code: RegionCode,
     pub instrument_key: String,
     pub instrument_version: i32,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
-    pub status: String,
-    /// JSON: indicator and criterion answers with notes and evidence.
-    pub answers: String,
+    #[diesel(deserialize_as = Stored<EvaluationStatus>, serialize_as = Stored<EvaluationStatus>)]
+    pub status: EvaluationStatus,
+    /// Indicator and criterion answers with notes and evidence.
+    #[diesel(deserialize_as = Json<Value>, serialize_as = JsonText)]
+    pub answers: Value,
     pub summary: Option<String>,
+    /// The score's total (a decimal) and category, kept when submitted.
     pub total: Option<String>,
     pub category: Option<String>,
     pub review_note: Option<String>,
@@ -35,88 +48,31 @@ pub struct Evaluation {
     pub updated_at: NaiveDateTime,
 }
 
-macro_rules! columns {
-    () => {
-        (
-            ev::id,
-            ev::agreement_id,
-            ev::region_code,
-            ev::province_code,
-            ev::instrument_key,
-            ev::instrument_version,
-            ev::period_start,
-            ev::period_end,
-            ev::status,
-            ev::answers,
-            ev::summary,
-            ev::total,
-            ev::category,
-            ev::review_note,
-            ev::created_by,
-            ev::submitted_by,
-            ev::submitted_at,
-            ev::verified_by,
-            ev::verified_at,
-            ev::version,
-            ev::created_at,
-            ev::updated_at,
-        )
+macro_rules! visible {
+    ($q:expr, $vis:expr) => {
+        match $vis {
+            Visibility::All => $q,
+            Visibility::Province(p) => $q.filter(ev::province_code.eq(p.to_string())),
+            Visibility::Region(r) => $q.filter(ev::region_code.eq(r.to_string())),
+        }
     };
 }
 
 pub fn insert(conn: &mut DbConnection, e: &Evaluation) -> Result<(), DbError> {
     diesel::insert_into(ev::table)
-        .values((
-            ev::id.eq(&e.id),
-            ev::agreement_id.eq(&e.agreement_id),
-            ev::region_code.eq(&e.region_code),
-            ev::province_code.eq(&e.province_code),
-            ev::instrument_key.eq(&e.instrument_key),
-            ev::instrument_version.eq(e.instrument_version),
-            ev::period_start.eq(e.period_start),
-            ev::period_end.eq(e.period_end),
-            ev::status.eq(&e.status),
-            ev::answers.eq(&e.answers),
-            ev::summary.eq(&e.summary),
-            ev::total.eq(&e.total),
-            ev::category.eq(&e.category),
-            ev::review_note.eq(&e.review_note),
-            ev::created_by.eq(&e.created_by),
-            ev::submitted_by.eq(&e.submitted_by),
-            ev::submitted_at.eq(e.submitted_at),
-            ev::verified_by.eq(&e.verified_by),
-            ev::verified_at.eq(e.verified_at),
-            ev::version.eq(e.version),
-            ev::created_at.eq(e.created_at),
-            ev::updated_at.eq(e.updated_at),
-        ))
+        .values(e.clone())
         .execute(conn)?;
     Ok(())
 }
 
-/// Writes every mutable field if the version is still `expected`.
+/// Saves `e` if its stored version is still `expected`.
 pub fn save(conn: &mut DbConnection, e: &Evaluation, expected: i64) -> Result<bool, DbError> {
     let n = diesel::update(
         ev::table
             .filter(ev::id.eq(&e.id))
             .filter(ev::version.eq(expected)),
     )
-    .set((
-        ev::period_start.eq(e.period_start),
-        ev::period_end.eq(e.period_end),
-        ev::status.eq(&e.status),
-        ev::answers.eq(&e.answers),
-        ev::summary.eq(&e.summary),
-        ev::total.eq(&e.total),
-        ev::category.eq(&e.category),
-        ev::review_note.eq(&e.review_note),
-        ev::submitted_by.eq(&e.submitted_by),
-        ev::submitted_at.eq(e.submitted_at),
-        ev::verified_by.eq(&e.verified_by),
-        ev::verified_at.eq(e.verified_at),
-        ev::version.eq(e.version),
-        ev::updated_at.eq(e.updated_at),
-    ))
+    .set(e.clone())
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -138,15 +94,10 @@ pub fn find(
     vis: &Visibility,
 ) -> Result<Option<Evaluation>, DbError> {
     let q = ev::table
-        .select(columns!())
+        .select(Evaluation::as_select())
         .filter(ev::id.eq(id.to_owned()))
         .into_boxed();
-    let q = match vis {
-        Visibility::All => q,
-        Visibility::Province(p) => q.filter(ev::province_code.eq(p.to_string())),
-        Visibility::Region(r) => q.filter(ev::region_code.eq(r.to_string())),
-    };
-    Ok(q.first::<Evaluation>(conn).optional()?)
+    Ok(visible!(q, vis).first(conn).optional()?)
 }
 
 /// The evaluations of an agreement, newest period first.
@@ -155,10 +106,10 @@ pub fn for_agreement(
     agreement_id: &str,
 ) -> Result<Vec<Evaluation>, DbError> {
     Ok(ev::table
-        .select(columns!())
+        .select(Evaluation::as_select())
         .filter(ev::agreement_id.eq(agreement_id))
         .order((ev::period_end.desc(), ev::id.desc()))
-        .load::<Evaluation>(conn)?)
+        .load(conn)?)
 }
 
 /// Submitted or verified evaluations within `vis` whose period ends within `[from, to]`.
@@ -169,16 +120,11 @@ pub fn completed_in(
     to: NaiveDate,
 ) -> Result<Vec<Evaluation>, DbError> {
     let q = ev::table
-        .select(columns!())
-        .filter(ev::status.ne("draft"))
+        .select(Evaluation::as_select())
+        .filter(ev::status.ne(EvaluationStatus::Draft.as_str()))
         .filter(ev::period_end.ge(from))
         .filter(ev::period_end.le(to))
         .order(ev::id)
         .into_boxed();
-    let q = match vis {
-        Visibility::All => q,
-        Visibility::Province(p) => q.filter(ev::province_code.eq(p.to_string())),
-        Visibility::Region(r) => q.filter(ev::region_code.eq(r.to_string())),
-    };
-    Ok(q.load::<Evaluation>(conn)?)
+    Ok(visible!(q, vis).load(conn)?)
 }

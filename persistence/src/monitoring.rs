@@ -1,46 +1,103 @@
 //! What monitoring reads across agreements in a caller's scope — the facts the dashboard,
 //! reminders and annual reports are computed from — and the dormancy flag the background job
-//! keeps.
+//! keeps. Facts are returned as the domain's types (`jalin_domain::monitoring`); the rows that
+//! read them are private.
 
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use jalin_domain::access::Visibility;
+use jalin_domain::agreement::{AgreementKind, AgreementStatus, Instrument};
+use jalin_domain::case::Case;
+use jalin_domain::coordination::FollowUp;
+use jalin_domain::evaluation::EvaluationStatus;
+use jalin_domain::monitoring::reminders::{OpenRecommendation, PendingTripReport, RunningCase};
+use jalin_domain::monitoring::AgreementFacts;
+use jalin_domain::travel::TravelStage;
+use jalin_domain::RegionCode;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::{
     activities as ac, agreement_partners as ap, agreements as ag, evaluations as ev,
-    partners as pa, workflow_cases as wc,
+    partners as pa, recommendations as rc, travel_requests as tr, workflow_cases as wc,
 };
+use crate::text::{Json, Stored, StoredOpt};
 
+/// `$q` narrowed to `$vis`, by the province and region columns given (agreements' by default).
 macro_rules! visible {
     ($q:expr, $vis:expr) => {
+        visible!($q, $vis, ag::province_code, ag::region_code)
+    };
+    ($q:expr, $vis:expr, $province:expr, $region:expr) => {
         match $vis {
             Visibility::All => $q,
-            Visibility::Province(p) => $q.filter(ag::province_code.eq(p.to_string())),
-            Visibility::Region(r) => $q.filter(ag::region_code.eq(r.to_string())),
+            Visibility::Province(p) => $q.filter($province.eq(p.to_string())),
+            Visibility::Region(r) => $q.filter($region.eq(r.to_string())),
         }
     };
 }
 
-/// The fields of an agreement that monitoring needs.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
-pub struct AgreementFacts {
-    pub id: String,
-    pub reference_number: String,
-    pub region_code: String,
-    pub province_code: String,
-    pub kind: String,
-    pub instrument: String,
-    pub status: String,
-    pub title_id: String,
-    pub parent_id: Option<String>,
-    pub predecessor_id: Option<String>,
-    pub signed_on: Option<NaiveDate>,
-    pub effective_from: Option<NaiveDate>,
-    pub expires_on: Option<NaiveDate>,
-    pub dormant_since: Option<NaiveDate>,
+/// `$q` narrowed to one region when given (a province includes its regencies/cities).
+macro_rules! narrowed {
+    ($q:expr, $region:expr, $province:expr, $code:expr) => {
+        match $region {
+            None => $q,
+            Some(r) if r.is_province() => $q.filter($province.eq(r.to_string())),
+            Some(r) => $q.filter($code.eq(r.to_string())),
+        }
+    };
+}
+
+/// Agreements' `$q` within `$vis`, narrowed to `$region`.
+macro_rules! scoped {
+    ($q:expr, $vis:expr, $region:expr) => {{
+        let q = visible!($q, $vis);
+        narrowed!(q, $region, ag::province_code, ag::region_code)
+    }};
+}
+
+/// The monitoring facts of an agreement, as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = ag, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct FactsRow {
+    id: String,
+    reference_number: String,
+    #[diesel(deserialize_as = Stored<RegionCode>)]
+    region_code: RegionCode,
+    #[diesel(deserialize_as = Stored<AgreementKind>)]
+    kind: AgreementKind,
+    #[diesel(deserialize_as = Stored<Instrument>)]
+    instrument: Instrument,
+    #[diesel(deserialize_as = Stored<AgreementStatus>)]
+    status: AgreementStatus,
+    title_id: String,
+    parent_id: Option<String>,
+    predecessor_id: Option<String>,
+    signed_on: Option<NaiveDate>,
+    effective_from: Option<NaiveDate>,
+    expires_on: Option<NaiveDate>,
+    dormant_since: Option<NaiveDate>,
+}
+
+impl From<FactsRow> for AgreementFacts {
+    fn from(r: FactsRow) -> Self {
+        AgreementFacts {
+            id: r.id,
+            reference_number: r.reference_number,
+            region: r.region_code,
+            kind: r.kind,
+            instrument: r.instrument,
+            status: r.status,
+            title_id: r.title_id,
+            parent_id: r.parent_id,
+            predecessor_id: r.predecessor_id,
+            signed_on: r.signed_on,
+            effective_from: r.effective_from,
+            expires_on: r.expires_on,
+            dormant_since: r.dormant_since,
+        }
+    }
 }
 
 /// Every agreement within `vis`, optionally narrowed to one region (a province includes its
@@ -48,36 +105,14 @@ pub struct AgreementFacts {
 pub fn agreements(
     conn: &mut DbConnection,
     vis: &Visibility,
-    region: Option<&str>,
+    region: Option<&RegionCode>,
 ) -> Result<Vec<AgreementFacts>, DbError> {
-    let mut q = ag::table
-        .select((
-            ag::id,
-            ag::reference_number,
-            ag::region_code,
-            ag::province_code,
-            ag::kind,
-            ag::instrument,
-            ag::status,
-            ag::title_id,
-            ag::parent_id,
-            ag::predecessor_id,
-            ag::signed_on,
-            ag::effective_from,
-            ag::expires_on,
-            ag::dormant_since,
-        ))
+    let q = ag::table
+        .select(FactsRow::as_select())
         .order(ag::id)
         .into_boxed();
-    q = visible!(q, vis);
-    if let Some(r) = region {
-        q = if r.contains('.') {
-            q.filter(ag::region_code.eq(r.to_owned()))
-        } else {
-            q.filter(ag::province_code.eq(r.to_owned()))
-        };
-    }
-    Ok(q.load::<AgreementFacts>(conn)?)
+    let rows: Vec<FactsRow> = scoped!(q, vis, region).load(conn)?;
+    Ok(rows.into_iter().map(AgreementFacts::from).collect())
 }
 
 /// The partner countries of each agreement within `vis`.
@@ -103,11 +138,13 @@ pub fn partner_countries(
 }
 
 /// An activity as monitoring counts it.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = ac, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ActivityFacts {
     pub agreement_id: String,
     pub kind: String,
     pub starts_on: NaiveDate,
+    /// A decimal, for grants and donations.
     pub idr_equivalent: Option<String>,
 }
 
@@ -120,12 +157,7 @@ pub fn activities(
 ) -> Result<Vec<ActivityFacts>, DbError> {
     let mut q = ac::table
         .inner_join(ag::table)
-        .select((
-            ac::agreement_id,
-            ac::kind,
-            ac::starts_on,
-            ac::idr_equivalent,
-        ))
+        .select(ActivityFacts::as_select())
         .order(ac::id)
         .into_boxed();
     q = visible!(q, vis);
@@ -135,34 +167,38 @@ pub fn activities(
     if let Some(t) = to {
         q = q.filter(ac::starts_on.le(t));
     }
-    Ok(q.load::<ActivityFacts>(conn)?)
+    Ok(q.load(conn)?)
 }
 
-/// A running approval case: its stage, due date and state (for the LoI date).
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
-pub struct RunningCase {
-    pub agreement_id: String,
-    pub current_stage: Option<String>,
-    pub stage_due_on: Option<NaiveDate>,
-    pub state: String,
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = wc, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct CaseRow {
+    agreement_id: String,
+    stage_due_on: Option<NaiveDate>,
+    #[diesel(deserialize_as = Json<Case>)]
+    state: Case,
 }
 
+/// The running approval cases within `vis`.
 pub fn running_cases(
     conn: &mut DbConnection,
     vis: &Visibility,
 ) -> Result<Vec<RunningCase>, DbError> {
     let q = wc::table
         .inner_join(ag::table)
-        .select((
-            wc::agreement_id,
-            wc::current_stage,
-            wc::stage_due_on,
-            wc::state,
-        ))
+        .select(CaseRow::as_select())
         .filter(wc::status.eq("running"))
         .order(wc::agreement_id)
         .into_boxed();
-    Ok(visible!(q, vis).load::<RunningCase>(conn)?)
+    let rows: Vec<CaseRow> = visible!(q, vis).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RunningCase {
+            agreement_id: r.agreement_id,
+            stage_due_on: r.stage_due_on,
+            case: r.state,
+        })
+        .collect())
 }
 
 /// When each agreement within `vis` was last evaluated (submitted or verified).
@@ -173,7 +209,7 @@ pub fn last_evaluated(
     let q = ev::table
         .inner_join(ag::table.on(ag::id.eq(ev::agreement_id)))
         .select((ev::agreement_id, ev::submitted_at))
-        .filter(ev::status.ne("draft"))
+        .filter(ev::status.ne(EvaluationStatus::Draft.as_str()))
         .into_boxed();
     let rows: Vec<(String, Option<NaiveDateTime>)> = visible!(q, vis).load(conn)?;
     let mut out: BTreeMap<String, NaiveDateTime> = BTreeMap::new();
@@ -184,6 +220,87 @@ pub fn last_evaluated(
         }
     }
     Ok(out)
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = tr, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct TripRow {
+    id: String,
+    #[diesel(deserialize_as = Stored<RegionCode>)]
+    region_code: RegionCode,
+    purpose: String,
+    report_due_on: Option<NaiveDate>,
+}
+
+/// Returned trips within `vis` (narrowed to `region`) whose report is due before `today` and
+/// not filed.
+pub fn pending_trip_reports(
+    conn: &mut DbConnection,
+    vis: &Visibility,
+    region: Option<&RegionCode>,
+    today: NaiveDate,
+) -> Result<Vec<PendingTripReport>, DbError> {
+    let q = tr::table
+        .select(TripRow::as_select())
+        .filter(tr::stage.eq(TravelStage::Returned.as_str()))
+        .filter(tr::report_due_on.lt(today))
+        .order(tr::report_due_on)
+        .into_boxed();
+    let q = visible!(q, vis, tr::province_code, tr::region_code);
+    let rows: Vec<TripRow> = narrowed!(q, region, tr::province_code, tr::region_code).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|t| {
+            Some(PendingTripReport {
+                due_on: t.report_due_on?,
+                id: t.id,
+                region: t.region_code,
+                purpose: t.purpose,
+            })
+        })
+        .collect())
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = rc, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct RecommendationRow {
+    id: String,
+    number: i32,
+    text: String,
+    #[diesel(deserialize_as = StoredOpt<RegionCode>)]
+    owner_region_code: Option<RegionCode>,
+    due_on: Option<NaiveDate>,
+}
+
+/// Recommendations owned within `vis` (narrowed to `region`), open or in progress, due before
+/// `today`.
+pub fn overdue_recommendations(
+    conn: &mut DbConnection,
+    vis: &Visibility,
+    region: Option<&RegionCode>,
+    today: NaiveDate,
+) -> Result<Vec<OpenRecommendation>, DbError> {
+    let q = rc::table
+        .select(RecommendationRow::as_select())
+        .filter(rc::status.eq_any([FollowUp::Open.as_str(), FollowUp::InProgress.as_str()]))
+        .filter(rc::due_on.lt(today))
+        .order(rc::due_on)
+        .into_boxed();
+    let q = visible!(q, vis, rc::owner_province_code, rc::owner_region_code);
+    let rows: Vec<RecommendationRow> =
+        narrowed!(q, region, rc::owner_province_code, rc::owner_region_code).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(OpenRecommendation {
+                due_on: r.due_on?,
+                id: r.id,
+                owner: r.owner_region_code,
+                number: r.number,
+                text: r.text,
+            })
+        })
+        .collect())
 }
 
 #[derive(diesel::QueryableByName)]
@@ -295,21 +412,10 @@ pub struct Counts {
     pub dormant: i64,
 }
 
-macro_rules! scoped {
-    ($q:expr, $vis:expr, $region:expr) => {{
-        let q = visible!($q, $vis);
-        match $region {
-            None => q,
-            Some(r) if r.contains('.') => q.filter(ag::region_code.eq(r.to_owned())),
-            Some(r) => q.filter(ag::province_code.eq(r.to_owned())),
-        }
-    }};
-}
-
 pub fn counts(
     conn: &mut DbConnection,
     vis: &Visibility,
-    region: Option<&str>,
+    region: Option<&RegionCode>,
     by_province: bool,
 ) -> Result<Counts, DbError> {
     use diesel::dsl::count_star;
@@ -370,7 +476,7 @@ pub fn counts(
     }
     let dormant: i64 = scoped!(
         ag::table
-            .filter(ag::status.eq("active"))
+            .filter(ag::status.eq(AgreementStatus::Active.as_str()))
             .filter(ag::dormant_since.is_not_null())
             .select(count_star())
             .into_boxed(),
@@ -392,13 +498,13 @@ pub fn counts(
 pub fn expiring(
     conn: &mut DbConnection,
     vis: &Visibility,
-    region: Option<&str>,
+    region: Option<&RegionCode>,
     today: NaiveDate,
     until: NaiveDate,
 ) -> Result<i64, DbError> {
     Ok(scoped!(
         ag::table
-            .filter(ag::status.eq("active"))
+            .filter(ag::status.eq(AgreementStatus::Active.as_str()))
             .filter(ag::expires_on.ge(today))
             .filter(ag::expires_on.le(until))
             .select(diesel::dsl::count_star())
@@ -413,7 +519,7 @@ pub fn expiring(
 pub fn overdue_stages(
     conn: &mut DbConnection,
     vis: &Visibility,
-    region: Option<&str>,
+    region: Option<&RegionCode>,
     today: NaiveDate,
 ) -> Result<i64, DbError> {
     Ok(scoped!(

@@ -2,21 +2,40 @@
 //! when the report is submitted.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
 use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::{Nullable, Text};
 use jalin_domain::access::Visibility;
+use jalin_domain::monitoring::annual_report::ReportStatus;
+use jalin_domain::RegionCode;
+use serde_json::Value;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::annual_reports as ar;
+use crate::text::{Code, Stored};
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+crate::text::stored_by_code! { ReportStatus => "annual report status" }
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = ar, treat_none_as_null = true)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct AnnualReport {
     pub id: String,
-    pub region_code: String,
-    pub province_code: String,
+    #[diesel(deserialize_as = Stored<RegionCode>, serialize_as = Stored<RegionCode>)]
+    pub region_code: RegionCode,
+    #[diesel(deserialize_as = Stored<RegionCode>, serialize_as = Stored<RegionCode>)]
+    pub province_code: RegionCode,
     pub fiscal_year: i32,
     pub due_on: NaiveDate,
-    pub status: String,
-    pub content: Option<String>,
+    #[diesel(deserialize_as = Stored<ReportStatus>, serialize_as = Stored<ReportStatus>)]
+    pub status: ReportStatus,
+    /// What the report says, frozen when it is submitted; `None` while a draft.
+    #[diesel(deserialize_as = JsonOpt, serialize_as = JsonOpt)]
+    pub content: Option<Value>,
     pub notes: Option<String>,
     pub submitted_by: Option<String>,
     pub submitted_at: Option<NaiveDateTime>,
@@ -28,27 +47,50 @@ pub struct AnnualReport {
     pub updated_at: NaiveDateTime,
 }
 
-macro_rules! columns {
-    () => {
-        (
-            ar::id,
-            ar::region_code,
-            ar::province_code,
-            ar::fiscal_year,
-            ar::due_on,
-            ar::status,
-            ar::content,
-            ar::notes,
-            ar::submitted_by,
-            ar::submitted_at,
-            ar::submitted_on,
-            ar::on_time,
-            ar::created_by,
-            ar::version,
-            ar::created_at,
-            ar::updated_at,
-        )
-    };
+/// An optional JSON document in a nullable TEXT column, read and written (`crate::text` has the
+/// non-null `Json`/`JsonText` only). It holds the text, so that it is written borrowed.
+#[derive(Debug, Clone, PartialEq, Eq, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Nullable<Text>)]
+pub struct JsonOpt(pub Option<String>);
+
+impl<DB: Backend> FromSql<Nullable<Text>, DB> for JsonOpt
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        Ok(JsonOpt(Some(String::from_sql(bytes)?)))
+    }
+
+    fn from_nullable_sql(bytes: Option<DB::RawValue<'_>>) -> deserialize::Result<Self> {
+        bytes.map_or(Ok(JsonOpt(None)), Self::from_sql)
+    }
+}
+
+impl<DB: Backend> ToSql<Nullable<Text>, DB> for JsonOpt
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        match &self.0 {
+            Some(text) => <str as ToSql<Text, DB>>::to_sql(text, out),
+            None => Ok(serialize::IsNull::Yes),
+        }
+    }
+}
+
+impl From<Option<Value>> for JsonOpt {
+    fn from(v: Option<Value>) -> Self {
+        JsonOpt(v.map(|v| v.to_string()))
+    }
+}
+
+impl JsonOpt {
+    /// The document read with `deserialize_as` (diesel calls `.try_into()` on it); text that is
+    /// not JSON is an error, never silently nothing.
+    #[allow(clippy::should_implement_trait)]
+    pub fn try_into(self) -> Result<Option<Value>, serde_json::Error> {
+        self.0.map(|s| serde_json::from_str(&s)).transpose()
+    }
 }
 
 macro_rules! visible {
@@ -61,58 +103,27 @@ macro_rules! visible {
     };
 }
 
-/// Inserts a report; `false` if the region already has one for that year.
+/// Inserts `r`; `false` when its region already has a report for that year (a concurrent
+/// start that the caller's check could not see).
 pub fn insert(conn: &mut DbConnection, r: &AnnualReport) -> Result<bool, DbError> {
-    let exists = ar::table
-        .filter(ar::region_code.eq(&r.region_code))
-        .filter(ar::fiscal_year.eq(r.fiscal_year))
-        .select(ar::id)
-        .first::<String>(conn)
-        .optional()?
-        .is_some();
-    if exists {
-        return Ok(false);
+    match diesel::insert_into(ar::table)
+        .values(r.clone())
+        .execute(conn)
+    {
+        Ok(_) => Ok(true),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e.into()),
     }
-    diesel::insert_into(ar::table)
-        .values((
-            ar::id.eq(&r.id),
-            ar::region_code.eq(&r.region_code),
-            ar::province_code.eq(&r.province_code),
-            ar::fiscal_year.eq(r.fiscal_year),
-            ar::due_on.eq(r.due_on),
-            ar::status.eq(&r.status),
-            ar::content.eq(&r.content),
-            ar::notes.eq(&r.notes),
-            ar::submitted_by.eq(&r.submitted_by),
-            ar::submitted_at.eq(r.submitted_at),
-            ar::submitted_on.eq(r.submitted_on),
-            ar::on_time.eq(r.on_time),
-            ar::created_by.eq(&r.created_by),
-            ar::version.eq(r.version),
-            ar::created_at.eq(r.created_at),
-            ar::updated_at.eq(r.updated_at),
-        ))
-        .execute(conn)?;
-    Ok(true)
 }
 
+/// Saves `r` if its stored version is still `expected`.
 pub fn save(conn: &mut DbConnection, r: &AnnualReport, expected: i64) -> Result<bool, DbError> {
     let n = diesel::update(
         ar::table
             .filter(ar::id.eq(&r.id))
             .filter(ar::version.eq(expected)),
     )
-    .set((
-        ar::status.eq(&r.status),
-        ar::content.eq(&r.content),
-        ar::notes.eq(&r.notes),
-        ar::submitted_by.eq(&r.submitted_by),
-        ar::submitted_at.eq(r.submitted_at),
-        ar::submitted_on.eq(r.submitted_on),
-        ar::on_time.eq(r.on_time),
-        ar::version.eq(r.version),
-        ar::updated_at.eq(r.updated_at),
-    ))
+    .set(r.clone())
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -123,10 +134,24 @@ pub fn find(
     vis: &Visibility,
 ) -> Result<Option<AnnualReport>, DbError> {
     let q = ar::table
-        .select(columns!())
+        .select(AnnualReport::as_select())
         .filter(ar::id.eq(id.to_owned()))
         .into_boxed();
-    Ok(visible!(q, vis).first::<AnnualReport>(conn).optional()?)
+    Ok(visible!(q, vis).first(conn).optional()?)
+}
+
+/// The report of `region` for `fiscal_year`, if one was started.
+pub fn find_of(
+    conn: &mut DbConnection,
+    region: &RegionCode,
+    fiscal_year: i32,
+) -> Result<Option<AnnualReport>, DbError> {
+    Ok(ar::table
+        .select(AnnualReport::as_select())
+        .filter(ar::region_code.eq(region.as_str()))
+        .filter(ar::fiscal_year.eq(fiscal_year))
+        .first(conn)
+        .optional()?)
 }
 
 /// Reports within `vis`, optionally of one fiscal year and one region (with its regencies when
@@ -135,12 +160,12 @@ pub fn list(
     conn: &mut DbConnection,
     vis: &Visibility,
     fiscal_year: Option<i32>,
-    region: Option<&str>,
+    region: Option<&RegionCode>,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<AnnualReport>, DbError> {
     let mut q = ar::table
-        .select(columns!())
+        .select(AnnualReport::as_select())
         .order(ar::id.asc())
         .limit(limit)
         .into_boxed();
@@ -148,28 +173,26 @@ pub fn list(
     if let Some(y) = fiscal_year {
         q = q.filter(ar::fiscal_year.eq(y));
     }
-    if let Some(r) = region {
-        q = if r.contains('.') {
-            q.filter(ar::region_code.eq(r.to_owned()))
-        } else {
-            q.filter(ar::province_code.eq(r.to_owned()))
-        };
-    }
+    q = match region {
+        None => q,
+        Some(r) if r.is_province() => q.filter(ar::province_code.eq(r.to_string())),
+        Some(r) => q.filter(ar::region_code.eq(r.to_string())),
+    };
     if let Some(a) = after {
         q = q.filter(ar::id.gt(a.to_owned()));
     }
-    Ok(q.load::<AnnualReport>(conn)?)
+    Ok(q.load(conn)?)
 }
 
-/// Every report of `fiscal_year` within `vis` (for the compliance overview).
+/// Every report of `fiscal_year` within `vis` (for the compliance overview and reminders).
 pub fn of_year(
     conn: &mut DbConnection,
     vis: &Visibility,
     fiscal_year: i32,
 ) -> Result<Vec<AnnualReport>, DbError> {
     let q = ar::table
-        .select(columns!())
+        .select(AnnualReport::as_select())
         .filter(ar::fiscal_year.eq(fiscal_year))
         .into_boxed();
-    Ok(visible!(q, vis).load::<AnnualReport>(conn)?)
+    Ok(visible!(q, vis).load(conn)?)
 }

@@ -1,14 +1,15 @@
 //! Evaluation instruments: versioned configuration (DOMAIN.md §6 DEFAULTs).
 
-use jalin_domain::RecordKind;
 use actix_web::{web, HttpResponse};
 use jalin_domain::access::Action;
-use jalin_domain::evaluation::{published, EvaluationInstrument};
+use jalin_domain::evaluation::{instrument_by_id, published, EvaluationInstrument};
+use jalin_domain::RecordKind;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Authenticated;
 use crate::error::ApiError;
+use crate::reply::{self, OrNotFound};
 
 #[derive(Serialize, ToSchema)]
 pub struct InstrumentList {
@@ -24,10 +25,6 @@ pub struct InstrumentSummary {
     pub basis: String,
 }
 
-pub fn id_of(i: &EvaluationInstrument) -> String {
-    format!("{}-v{}", i.key, i.version)
-}
-
 /// The evaluation instruments and their versions.
 #[utoipa::path(
     get,
@@ -41,17 +38,16 @@ pub fn id_of(i: &EvaluationInstrument) -> String {
 )]
 pub async fn list(auth: Authenticated) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadReference)?;
-    Ok(HttpResponse::Ok().json(InstrumentList {
-        items: published()
-            .iter()
-            .map(|i| InstrumentSummary {
-                id: id_of(i),
-                key: i.key.clone(),
-                version: i.version,
-                basis: i.basis.clone(),
-            })
-            .collect(),
-    }))
+    let items = published()
+        .into_iter()
+        .map(|i| InstrumentSummary {
+            id: i.id(),
+            key: i.key,
+            version: i.version,
+            basis: i.basis,
+        })
+        .collect();
+    Ok(reply::ok(InstrumentList { items }))
 }
 
 /// One instrument version: aspects with indicators and weights, compliance criteria, thresholds
@@ -69,8 +65,6 @@ pub async fn list(auth: Authenticated) -> Result<HttpResponse, ApiError> {
 )]
 pub async fn get(auth: Authenticated, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadReference)?;
-    let id = path.into_inner();
-    let found = published().into_iter().find(|i| id_of(i) == id);
-    let i = found.ok_or(ApiError::not_found(RecordKind::EvaluationInstrument, id))?;
-    Ok(HttpResponse::Ok().json(i))
+    let i = instrument_by_id(&path).or_not_found(RecordKind::EvaluationInstrument, &path)?;
+    Ok(reply::ok(i))
 }

@@ -1,117 +1,29 @@
 //! Evaluations of agreements (DOMAIN.md §6): answers with evidence, scored by the domain's
 //! table-driven scoring with the instrument version the evaluation keeps; `draft` → `submitted`
-//! → `verified` by the province (for its regencies/cities) or central government.
+//! → `verified` by the province (for its regencies/cities) or central government. The use cases
+//! are in `service::evaluations`.
 
-use jalin_domain::AuditAction;
-use jalin_domain::RecordKind;
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use jalin_domain::access::{Action, Visibility};
-use jalin_domain::evaluation::{
-    self as ev, current_instrument, find_instrument, Answers, EvaluationAction,
-    EvaluationInstrument, EvaluationStatus, Recommendation,
-};
-use jalin_persistence::audit::{self, NewEvent};
-use jalin_persistence::evaluations::{self, Evaluation};
-use jalin_persistence::{action_plans, activities, documents, registry, DbConnection};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use jalin_domain::access::Action;
+use jalin_domain::evaluation::{EvaluationStatus, Recommendation, ScoreSheet};
+use serde::Serialize;
 use utoipa::ToSchema;
-use validator::Validate;
 
-use crate::accounts::changes;
 use crate::auth::Authenticated;
-use crate::concurrency::{Etag, IfMatch};
-use crate::context::RequestId;
+use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::idempotency::{self, IdempotencyKey, JsonReply};
-use crate::openapi::responses::{
-    Conflict, ValidationFailed,
+use crate::idempotency::{self, IdempotencyKey};
+use crate::openapi::responses::{Conflict, ValidationFailed};
+use crate::reply::{self, Versioned};
+use crate::service::evaluations::{
+    self, CriterionAnswer, EvaluationInput, EvaluationView, IndicatorAnswer, ReviewInput, Step,
 };
-use crate::problem::{FieldIssue, Text};
-use crate::routes::evaluation::id_of;
+use crate::service::Ctx;
 use crate::state::AppState;
-
-/// What an answer rests on: a document or activity of the same agreement, or its action plan.
-#[derive(Serialize, Deserialize, ToSchema, Clone, Debug, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum EvidenceKind {
-    Document,
-    Activity,
-    ActionPlan,
-}
-
-#[derive(Serialize, Deserialize, ToSchema, Clone, Debug)]
-pub struct Evidence {
-    pub kind: EvidenceKind,
-    /// The document or activity id; absent for `action_plan`.
-    pub id: Option<String>,
-}
-
-#[derive(Serialize, Deserialize, ToSchema, Validate, Clone, Debug)]
-pub struct IndicatorAnswer {
-    /// On the instrument's scale (DEFAULT 1–4).
-    #[schema(minimum = 0, maximum = 100, example = 3)]
-    pub value: u8,
-    #[validate(length(max = 2000))]
-    #[schema(max_length = 2000)]
-    pub note: Option<String>,
-    #[serde(default)]
-    #[validate(length(max = 20))]
-    #[schema(max_items = 20)]
-    pub evidence: Vec<Evidence>,
-}
-
-#[derive(Serialize, Deserialize, ToSchema, Validate, Clone, Debug)]
-pub struct CriterionAnswer {
-    pub passed: bool,
-    #[validate(length(max = 2000))]
-    #[schema(max_length = 2000)]
-    pub note: Option<String>,
-}
-
-/// An evaluation's content. A draft may be incomplete; submitting needs every answer.
-#[derive(Deserialize, ToSchema, Validate)]
-#[schema(example = json!({
-    "period_start": "2024-01-01", "period_end": "2024-12-31",
-    "indicators": {
-        "benefits": {"value": 4, "note": "Donasi AUD 2 juta untuk pemulihan ekonomi", "evidence": [{"kind": "action_plan"}]},
-        "benefits_people": {"value": 3}, "programmes": {"value": 3}, "plan_fit": {"value": 2},
-        "objectives": {"value": 3}, "obstacles": {"value": 2}, "continue": {"value": 4}, "commitment": {"value": 3}
-    },
-    "criteria": {
-        "equal_standing": {"passed": true}, "mutual_benefit": {"passed": true}, "political_stability": {"passed": true},
-        "sovereignty": {"passed": true}, "environment": {"passed": true}, "gender": {"passed": true}, "law": {"passed": true}
-    },
-    "summary": "Kerja sama bermanfaat; kunjungan balasan perlu dijadwalkan."
-}))]
-pub struct EvaluationInput {
-    /// `{key}-v{version}` of the instrument; default: the newest version of `default`.
-    #[schema(example = "default-v1")]
-    pub instrument_id: Option<String>,
-    pub period_start: NaiveDate,
-    pub period_end: NaiveDate,
-    #[serde(default)]
-    #[validate(nested)]
-    pub indicators: BTreeMap<String, IndicatorAnswer>,
-    #[serde(default)]
-    #[validate(nested)]
-    pub criteria: BTreeMap<String, CriterionAnswer>,
-    #[validate(length(max = 5000))]
-    #[schema(max_length = 5000)]
-    pub summary: Option<String>,
-}
-
-/// The stored answers.
-#[derive(Serialize, Deserialize, Default)]
-struct Stored {
-    indicators: BTreeMap<String, IndicatorAnswer>,
-    criteria: BTreeMap<String, CriterionAnswer>,
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct IndicatorValue {
@@ -188,263 +100,61 @@ pub struct EvaluationList {
     pub items: Vec<EvaluationDto>,
 }
 
-/// A verifier's note; required to return an evaluation.
-#[derive(Deserialize, ToSchema, Validate)]
-#[schema(example = json!({"note": "Bukti kegiatan 2024 belum dilampirkan."}))]
-pub struct ReviewInput {
-    #[validate(length(min = 1, max = 2000))]
-    #[schema(min_length = 1, max_length = 2000)]
-    pub note: Option<String>,
-}
-
-fn invalid(pointer: String, code: &str, en: String, id: String) -> ApiError {
-    ApiError::Validation(vec![FieldIssue::pointer(&pointer, code, Text::new(en, id))])
-}
-
-fn instrument_of(e: &Evaluation) -> Result<EvaluationInstrument, ApiError> {
-    find_instrument(&e.instrument_key, e.instrument_version as u32).ok_or_else(|| {
-        ApiError::internal(format!(
-            "instrument {}-v{} is not published",
-            e.instrument_key, e.instrument_version
-        ))
-    })
-}
-
-fn answers(s: &Stored) -> Answers {
-    Answers {
-        indicators: s
-            .indicators
+fn score(v: &EvaluationView, sheet: &ScoreSheet) -> Score {
+    let name = |key: &str| v.instrument.aspects.iter().find(|x| x.key == key);
+    let aspects = sheet.aspects.iter().map(|a| AspectArithmetic {
+        key: a.key.clone(),
+        name_en: name(&a.key).map(|x| x.name_en.clone()).unwrap_or_default(),
+        values: a
+            .values
             .iter()
-            .map(|(k, a)| (k.clone(), a.value))
-            .collect(),
-        criteria: s
-            .criteria
-            .iter()
-            .map(|(k, a)| (k.clone(), a.passed))
-            .collect(),
-    }
-}
-
-fn missing(i: &EvaluationInstrument, s: &Stored) -> Vec<String> {
-    i.aspects
-        .iter()
-        .flat_map(|a| a.indicators.iter().map(|x| &x.key))
-        .filter(|k| !s.indicators.contains_key(*k))
-        .chain(
-            i.criteria
-                .iter()
-                .map(|c| &c.key)
-                .filter(|k| !s.criteria.contains_key(*k)),
-        )
-        .cloned()
-        .collect()
-}
-
-fn score(i: &EvaluationInstrument, s: &Stored) -> Option<Score> {
-    let sheet = ev::score(i, &answers(s)).ok()?;
-    Some(Score {
-        aspects: sheet
-            .aspects
-            .iter()
-            .map(|a| AspectArithmetic {
-                key: a.key.clone(),
-                name_en: i
-                    .aspects
-                    .iter()
-                    .find(|x| x.key == a.key)
-                    .map(|x| x.name_en.clone())
-                    .unwrap_or_default(),
-                values: a
-                    .values
-                    .iter()
-                    .map(|(key, value)| IndicatorValue {
-                        key: key.clone(),
-                        value: *value,
-                    })
-                    .collect(),
-                mean: a.mean.to_string(),
-                score: a.score.to_string(),
-                weight: a.weight.to_string(),
-                weighted: a.weighted.to_string(),
+            .map(|(key, value)| IndicatorValue {
+                key: key.clone(),
+                value: *value,
             })
             .collect(),
+        mean: a.mean.to_string(),
+        score: a.score.to_string(),
+        weight: a.weight.to_string(),
+        weighted: a.weighted.to_string(),
+    });
+    Score {
+        aspects: aspects.collect(),
         total: sheet.total.normalize().to_string(),
-        category: sheet.category,
+        category: sheet.category.clone(),
         recommendation: sheet.recommendation,
-        failed_criteria: sheet.failed_criteria,
+        failed_criteria: sheet.failed_criteria.clone(),
         compliance_review: sheet.compliance_review,
-    })
-}
-
-fn stored(e: &Evaluation) -> Stored {
-    serde_json::from_str(&e.answers).unwrap_or_default()
-}
-
-fn dto(e: &Evaluation) -> Result<EvaluationDto, ApiError> {
-    let i = instrument_of(e)?;
-    let s = stored(e);
-    Ok(EvaluationDto {
-        id: e.id.clone(),
-        agreement_id: e.agreement_id.clone(),
-        region_code: e.region_code.clone(),
-        instrument_id: id_of(&i),
-        instrument_version: i.version,
-        period_start: e.period_start,
-        period_end: e.period_end,
-        status: EvaluationStatus::parse(&e.status).unwrap_or(EvaluationStatus::Draft),
-        score: score(&i, &s),
-        missing: missing(&i, &s),
-        indicators: s.indicators,
-        criteria: s.criteria,
-        summary: e.summary.clone(),
-        review_note: e.review_note.clone(),
-        created_by: e.created_by.clone(),
-        submitted_by: e.submitted_by.clone(),
-        submitted_at: e.submitted_at.map(|t| t.and_utc()),
-        verified_by: e.verified_by.clone(),
-        verified_at: e.verified_at.map(|t| t.and_utc()),
-        created_at: e.created_at.and_utc(),
-        updated_at: e.updated_at.and_utc(),
-    })
-}
-
-fn etag(e: &Evaluation) -> Etag {
-    Etag::for_version(&e.id, e.version)
-}
-
-/// Checks answers against the instrument (known keys, values on the scale) and evidence against
-/// the agreement; a draft may leave answers out.
-fn check(
-    c: &mut DbConnection,
-    agreement_id: &str,
-    i: &EvaluationInstrument,
-    input: &EvaluationInput,
-) -> Result<(), ApiError> {
-    if input.period_end < input.period_start {
-        return Err(invalid(
-            "/period_end".into(),
-            "before_start",
-            "the period ends before it starts".into(),
-            "periode berakhir sebelum dimulai".into(),
-        ));
     }
-    for (k, a) in &input.indicators {
-        let known = i
-            .aspects
-            .iter()
-            .any(|x| x.indicators.iter().any(|ind| &ind.key == k));
-        if !known {
-            return Err(invalid(
-                format!("/indicators/{k}"),
-                "unknown_indicator",
-                format!("not an indicator of {}", id_of(i)),
-                format!("bukan indikator {}", id_of(i)),
-            ));
-        }
-        if a.value < i.scale_min || a.value > i.scale_max {
-            return Err(invalid(
-                format!("/indicators/{k}/value"),
-                "out_of_scale",
-                format!("from {} to {}", i.scale_min, i.scale_max),
-                format!("dari {} sampai {}", i.scale_min, i.scale_max),
-            ));
-        }
-        for (n, e) in a.evidence.iter().enumerate() {
-            let pointer = format!("/indicators/{k}/evidence/{n}");
-            let ok = match (&e.kind, &e.id) {
-                (EvidenceKind::ActionPlan, _) => action_plans::find(c, agreement_id)?.is_some(),
-                (EvidenceKind::Document, Some(id)) => {
-                    documents::find(c, id)?.is_some_and(|d| d.agreement_id == agreement_id)
-                }
-                (EvidenceKind::Activity, Some(id)) => {
-                    activities::find(c, id)?.is_some_and(|a| a.agreement_id == agreement_id)
-                }
-                (_, None) => false,
-            };
-            if !ok {
-                return Err(invalid(
-                    pointer,
-                    "unknown_evidence",
-                    "evidence must be a document or activity of this agreement, or its action plan"
-                        .into(),
-                    "bukti harus dokumen atau kegiatan kerja sama ini, atau rencana aksinya".into(),
-                ));
-            }
+}
+
+impl From<&EvaluationView> for EvaluationDto {
+    fn from(v: &EvaluationView) -> Self {
+        let e = &v.row;
+        Self {
+            id: e.id.clone(),
+            agreement_id: e.agreement_id.clone(),
+            region_code: e.region_code.to_string(),
+            instrument_id: v.instrument.id(),
+            instrument_version: v.instrument.version,
+            period_start: e.period_start,
+            period_end: e.period_end,
+            status: e.status,
+            indicators: v.answers.indicators.clone(),
+            criteria: v.answers.criteria.clone(),
+            summary: e.summary.clone(),
+            score: v.score.as_ref().map(|s| score(v, s)),
+            missing: v.missing.clone(),
+            review_note: e.review_note.clone(),
+            created_by: e.created_by.clone(),
+            submitted_by: e.submitted_by.clone(),
+            submitted_at: e.submitted_at.map(|t| t.and_utc()),
+            verified_by: e.verified_by.clone(),
+            verified_at: e.verified_at.map(|t| t.and_utc()),
+            created_at: e.created_at.and_utc(),
+            updated_at: e.updated_at.and_utc(),
         }
     }
-    for k in input.criteria.keys() {
-        if !i.criteria.iter().any(|c| &c.key == k) {
-            return Err(invalid(
-                format!("/criteria/{k}"),
-                "unknown_criterion",
-                format!("not a criterion of {}", id_of(i)),
-                format!("bukan kriteria {}", id_of(i)),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn resolve_instrument(id: Option<&str>) -> Result<EvaluationInstrument, ApiError> {
-    let found = match id {
-        None => current_instrument("default"),
-        Some(id) => ev::published().into_iter().find(|i| id_of(i) == id),
-    };
-    found.ok_or_else(|| {
-        invalid(
-            "/instrument_id".into(),
-            "unknown_instrument",
-            "not a published instrument version (GET /v1/evaluation-instruments)".into(),
-            "bukan versi instrumen yang diterbitkan".into(),
-        )
-    })
-}
-
-fn visible_agreement(
-    c: &mut DbConnection,
-    id: &str,
-    vis: &Visibility,
-) -> Result<registry::Agreement, ApiError> {
-    registry::find_agreement(c, id, vis)?.ok_or(ApiError::not_found(RecordKind::Agreement, id.to_owned()))
-}
-
-fn find_visible(c: &mut DbConnection, id: &str, vis: &Visibility) -> Result<Evaluation, ApiError> {
-    evaluations::find(c, id, vis)?.ok_or(ApiError::not_found(RecordKind::Evaluation, id.to_owned()))
-}
-
-fn audit_event(
-    c: &mut DbConnection,
-    actor: &audit::Actor,
-    action: AuditAction,
-    rid: &str,
-    before: Option<&Evaluation>,
-    after: Option<&Evaluation>,
-) -> Result<(), ApiError> {
-    let fields = |e: &Evaluation| {
-        json!({"evaluation": {"id": e.id, "status": e.status, "instrument": format!("{}-v{}", e.instrument_key, e.instrument_version),
-               "period_start": e.period_start, "period_end": e.period_end,
-               "answers": serde_json::from_str::<serde_json::Value>(&e.answers).unwrap_or_default(),
-               "summary": e.summary, "total": e.total, "category": e.category, "review_note": e.review_note}})
-    };
-    let e = after
-        .or(before)
-        .ok_or_else(|| ApiError::internal("no evaluation to audit"))?;
-    audit::append(
-        c,
-        NewEvent {
-            actor,
-            action,
-            record_type: RecordKind::Agreement,
-            record_id: &e.agreement_id,
-            region_code: Some(&e.region_code),
-            request_id: Some(rid),
-            changes: changes(
-                &before.map(fields).unwrap_or(json!({})),
-                &after.map(fields).unwrap_or(json!({})),
-            ),
-        },
-    )?;
-    Ok(())
 }
 
 /// Start an evaluation of an agreement (a draft).
@@ -468,57 +178,17 @@ pub async fn create(
     req: HttpRequest,
     auth: Authenticated,
     key: IdempotencyKey,
-    rid: RequestId,
     path: web::Path<String>,
     body: ApiJson<EvaluationInput>,
 ) -> Result<HttpResponse, ApiError> {
     let read = auth.may(Action::ReadAgreements)?;
     let write = auth.may(Action::WriteEvaluations)?;
-    let actor = auth.actor();
-    let agreement_id = path.into_inner();
+    let ctx = Ctx::of(&auth, &state);
     let input = body.value;
     idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let a = visible_agreement(c, &agreement_id, &read)?;
-        if !write.includes(Some(&a.region)) {
-            return Err(ApiError::Forbidden);
-        }
-        let i = resolve_instrument(input.instrument_id.as_deref())?;
-        check(c, &a.id, &i, &input)?;
-        let now = Utc::now().naive_utc();
-        let e = Evaluation {
-            id: uuid::Uuid::now_v7().to_string(),
-            agreement_id: a.id.clone(),
-            region_code: a.region.to_string(),
-            province_code: a.region.province().to_string(),
-            instrument_key: i.key.clone(),
-            instrument_version: i.version as i32,
-            period_start: input.period_start,
-            period_end: input.period_end,
-            status: EvaluationStatus::Draft.as_str().into(),
-            answers: serde_json::to_string(&Stored {
-                indicators: input.indicators,
-                criteria: input.criteria,
-            })
-            .map_err(|e| ApiError::internal(e.to_string()))?,
-            summary: input.summary,
-            total: None,
-            category: None,
-            review_note: None,
-            created_by: actor.name.clone(),
-            submitted_by: None,
-            submitted_at: None,
-            verified_by: None,
-            verified_at: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        evaluations::insert(c, &e)?;
-        audit_event(c, &actor, AuditAction::EvaluationCreated, &rid.0, None, Some(&e))?;
-        let body = serde_json::to_value(dto(&e)?).map_err(|x| ApiError::internal(x.to_string()))?;
-        Ok(JsonReply::new(StatusCode::CREATED, body)
-            .header("etag", etag(&e).as_str())
-            .header("location", format!("/v1/evaluations/{}", e.id)))
+        let v = evaluations::create(c, &ctx, (&read, &write), &path, input)?;
+        let location = format!("/v1/evaluations/{}", v.row.id);
+        reply::created(location, &v.row, EvaluationDto::from(&v))
     })
     .await
 }
@@ -541,17 +211,9 @@ pub async fn list(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadAgreements)?;
-    let id = path.into_inner();
-    let items = state
-        .db(move |c| {
-            visible_agreement(c, &id, &vis)?;
-            evaluations::for_agreement(c, &id)?
-                .iter()
-                .map(dto)
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(EvaluationList { items }))
+    let views = state.db(move |c| evaluations::list(c, &vis, &path)).await?;
+    let items = views.iter().map(EvaluationDto::from).collect();
+    Ok(reply::ok(EvaluationList { items }))
 }
 
 /// An evaluation with its arithmetic.
@@ -572,27 +234,8 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadAgreements)?;
-    let id = path.into_inner();
-    let e = state.db(move |c| find_visible(c, &id, &vis)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("etag", etag(&e).as_str()))
-        .json(dto(&e)?))
-}
-
-fn not_draft(e: &Evaluation) -> ApiError {
-    ApiError::Conflict {
-        code: "evaluation_not_draft",
-        detail: Text::new(
-            format!(
-                "The evaluation is {}; only a draft can be changed.",
-                e.status
-            ),
-            format!(
-                "Evaluasi berstatus {}; hanya draf yang dapat diubah.",
-                e.status
-            ),
-        ),
-    }
+    let v = state.db(move |c| evaluations::get(c, &vis, &path)).await?;
+    Ok(reply::ok_versioned(&v.row, EvaluationDto::from(&v)))
 }
 
 /// Replace a draft's answers; requires `If-Match`.
@@ -615,64 +258,21 @@ fn not_draft(e: &Evaluation) -> ApiError {
 pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
-    rid: RequestId,
     if_match: IfMatch,
     path: web::Path<String>,
     body: ApiJson<EvaluationInput>,
 ) -> Result<HttpResponse, ApiError> {
     let read = auth.may(Action::ReadAgreements)?;
     let write = auth.may(Action::WriteEvaluations)?;
-    let actor = auth.actor();
-    let id = path.into_inner();
-    let input = body.value;
-    let e = state
+    let ctx = Ctx::of(&auth, &state);
+    let v = state
         .write(move |c| {
-            let old = find_visible(c, &id, &read)?;
-            if !write.includes(
-                jalin_domain::RegionCode::parse(&old.region_code)
-                    .ok()
-                    .as_ref(),
-            ) {
-                return Err(ApiError::Forbidden);
-            }
-            let i = resolve_instrument(input.instrument_id.as_deref())?;
-            check(c, &old.agreement_id, &i, &input)?;
-            if_match.check(&etag(&old))?;
-            if old.status != EvaluationStatus::Draft.as_str() {
-                return Err(not_draft(&old));
-            }
-            let new = Evaluation {
-                instrument_key: i.key.clone(),
-                instrument_version: i.version as i32,
-                period_start: input.period_start,
-                period_end: input.period_end,
-                answers: serde_json::to_string(&Stored {
-                    indicators: input.indicators,
-                    criteria: input.criteria,
-                })
-                .map_err(|e| ApiError::internal(e.to_string()))?,
-                summary: input.summary,
-                version: old.version + 1,
-                updated_at: Utc::now().naive_utc(),
-                ..old.clone()
-            };
-            if !evaluations::save(c, &new, old.version)? {
-                return Err(ApiError::PreconditionFailed);
-            }
-            audit_event(
-                c,
-                &actor,
-                AuditAction::EvaluationUpdated,
-                &rid.0,
-                Some(&old),
-                Some(&new),
-            )?;
-            Ok(new)
+            evaluations::update(c, &ctx, (&read, &write), &path, body.value, |e| {
+                if_match.check(&e.etag())
+            })
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("etag", etag(&e).as_str()))
-        .json(dto(&e)?))
+    Ok(reply::ok_versioned(&v.row, EvaluationDto::from(&v)))
 }
 
 /// Delete a draft; requires `If-Match`.
@@ -694,155 +294,41 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     auth: Authenticated,
-    rid: RequestId,
     if_match: IfMatch,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let read = auth.may(Action::ReadAgreements)?;
     let write = auth.may(Action::WriteEvaluations)?;
-    let actor = auth.actor();
-    let id = path.into_inner();
+    let ctx = Ctx::of(&auth, &state);
     state
         .write(move |c| {
-            let old = find_visible(c, &id, &read)?;
-            if !write.includes(
-                jalin_domain::RegionCode::parse(&old.region_code)
-                    .ok()
-                    .as_ref(),
-            ) {
-                return Err(ApiError::Forbidden);
-            }
-            if_match.check(&etag(&old))?;
-            if old.status != EvaluationStatus::Draft.as_str() {
-                return Err(not_draft(&old));
-            }
-            if !evaluations::delete(c, &old.id, old.version)? {
-                return Err(ApiError::PreconditionFailed);
-            }
-            audit_event(c, &actor, AuditAction::EvaluationDeleted, &rid.0, Some(&old), None)
+            evaluations::delete(c, &ctx, (&read, &write), &path, |e| {
+                if_match.check(&e.etag())
+            })
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Takes `action` on an evaluation: submit (every answer needed; the score is kept), verify or
-/// return (by the province for its regencies/cities, or central government).
+/// Takes `step` on an evaluation for a caller allowed `action` on it.
 async fn act(
     state: web::Data<AppState>,
     auth: Authenticated,
-    rid: RequestId,
+    (action, step): (Action, Step),
     if_match: IfMatch,
     id: String,
-    action: EvaluationAction,
-    note: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
     let read = auth.may(Action::ReadAgreements)?;
-    let allowed = match action {
-        EvaluationAction::Submit => auth.may(Action::WriteEvaluations)?,
-        EvaluationAction::Verify | EvaluationAction::Return => {
-            auth.may(Action::VerifyEvaluations)?
-        }
-    };
-    let verifier_region = auth.0.region.clone();
-    let actor = auth.actor();
-    let e = state
+    let allowed = auth.may(action)?;
+    let ctx = Ctx::of(&auth, &state);
+    let v = state
         .write(move |c| {
-            let old = find_visible(c, &id, &read)?;
-            let region = jalin_domain::RegionCode::parse(&old.region_code)
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            if !allowed.includes(Some(&region)) {
-                return Err(ApiError::Forbidden);
-            }
-            if action != EvaluationAction::Submit
-                && !ev::may_verify(verifier_region.as_ref(), &region)
-            {
-                return Err(ApiError::Conflict {
-                    code: "not_the_verifier",
-                    detail: Text::new(
-                        "An evaluation is verified by the province for its regencies/cities, or by central government — not by the region that evaluated.",
-                        "Evaluasi diverifikasi oleh provinsi untuk kabupaten/kotanya, atau oleh pemerintah pusat — bukan oleh daerah yang mengevaluasi.",
-                    ),
-                });
-            }
-            if action == EvaluationAction::Return && note.is_none() {
-                return Err(invalid(
-                    "/note".into(),
-                    "required",
-                    "say why the evaluation is returned".into(),
-                    "sebutkan alasan evaluasi dikembalikan".into(),
-                ));
-            }
-            if_match.check(&etag(&old))?;
-            let status = EvaluationStatus::parse(&old.status).unwrap_or(EvaluationStatus::Draft);
-            let next = ev::transition(status, action).map_err(|why| ApiError::Conflict {
-                code: "evaluation_state",
-                detail: Text::new(
-                    format!("Cannot {action:?} now: {why}.").to_lowercase(),
-                    format!("Tidak dapat dilakukan sekarang: {why}."),
-                ),
-            })?;
-            let now = Utc::now().naive_utc();
-            let mut new = Evaluation {
-                status: next.as_str().into(),
-                version: old.version + 1,
-                updated_at: now,
-                ..old.clone()
-            };
-            match action {
-                EvaluationAction::Submit => {
-                    let i = instrument_of(&old)?;
-                    let sheet = ev::score(&i, &answers(&stored(&old))).map_err(|errs| {
-                        ApiError::Validation(
-                            errs.into_iter()
-                                .map(|e| {
-                                    let group = if i.criteria.iter().any(|c| c.key == e.key) {
-                                        "criteria"
-                                    } else {
-                                        "indicators"
-                                    };
-                                    FieldIssue::pointer(
-                                        &format!("/{group}/{}", e.key),
-                                        "incomplete",
-                                        Text::new(e.message.clone(), e.message),
-                                    )
-                                })
-                                .collect(),
-                        )
-                    })?;
-                    new.total = Some(sheet.total.normalize().to_string());
-                    new.category = Some(sheet.category);
-                    new.submitted_by = Some(actor.name.clone());
-                    new.submitted_at = Some(now);
-                    new.review_note = None;
-                }
-                EvaluationAction::Verify => {
-                    new.verified_by = Some(actor.name.clone());
-                    new.verified_at = Some(now);
-                    new.review_note = note;
-                }
-                EvaluationAction::Return => {
-                    new.total = None;
-                    new.category = None;
-                    new.submitted_by = None;
-                    new.submitted_at = None;
-                    new.review_note = note;
-                }
-            }
-            if !evaluations::save(c, &new, old.version)? {
-                return Err(ApiError::PreconditionFailed);
-            }
-            let name = match action {
-                EvaluationAction::Submit => AuditAction::EvaluationSubmitted,
-                EvaluationAction::Verify => AuditAction::EvaluationVerified,
-                EvaluationAction::Return => AuditAction::EvaluationReturned,
-            };
-            audit_event(c, &actor, name, &rid.0, Some(&old), Some(&new))?;
-            Ok(new)
+            evaluations::act(c, &ctx, (&read, &allowed), &id, step, |e| {
+                if_match.check(&e.etag())
+            })
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("etag", etag(&e).as_str()))
-        .json(dto(&e)?))
+    Ok(reply::ok_versioned(&v.row, EvaluationDto::from(&v)))
 }
 
 /// Submit a draft: every indicator and criterion must be answered; the score is computed with
@@ -866,20 +352,11 @@ async fn act(
 pub async fn submit(
     state: web::Data<AppState>,
     auth: Authenticated,
-    rid: RequestId,
     if_match: IfMatch,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    act(
-        state,
-        auth,
-        rid,
-        if_match,
-        path.into_inner(),
-        EvaluationAction::Submit,
-        None,
-    )
-    .await
+    let step = (Action::WriteEvaluations, Step::Submit);
+    act(state, auth, step, if_match, path.into_inner()).await
 }
 
 /// Verify a submitted evaluation (province for its regencies/cities, or central). Requires
@@ -903,22 +380,17 @@ pub async fn submit(
 pub async fn verify(
     state: web::Data<AppState>,
     auth: Authenticated,
-    rid: RequestId,
     if_match: IfMatch,
     path: web::Path<String>,
     body: ApiJson<ReviewInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let note = body.value.note;
-    act(
-        state,
-        auth,
-        rid,
-        if_match,
-        path.into_inner(),
-        EvaluationAction::Verify,
-        note,
-    )
-    .await
+    let by = auth.0.region.clone();
+    let step = Step::Verify {
+        by,
+        note: body.value.note,
+    };
+    let step = (Action::VerifyEvaluations, step);
+    act(state, auth, step, if_match, path.into_inner()).await
 }
 
 /// Return a submitted evaluation to draft with a note. Requires `If-Match`.
@@ -941,20 +413,15 @@ pub async fn verify(
 pub async fn return_to_draft(
     state: web::Data<AppState>,
     auth: Authenticated,
-    rid: RequestId,
     if_match: IfMatch,
     path: web::Path<String>,
     body: ApiJson<ReviewInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let note = body.value.note;
-    act(
-        state,
-        auth,
-        rid,
-        if_match,
-        path.into_inner(),
-        EvaluationAction::Return,
-        note,
-    )
-    .await
+    let by = auth.0.region.clone();
+    let step = Step::Return {
+        by,
+        note: body.value.note,
+    };
+    let step = (Action::VerifyEvaluations, step);
+    act(state, auth, step, if_match, path.into_inner()).await
 }
