@@ -282,7 +282,7 @@ fn seed_bench_cases(pool: &jalin_persistence::Pool, db: &DbArgs) -> Result<usize
     drop(conn);
     let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
     let path = illustrative_path_to_signing(day(2030, 12, 31));
-    let now = chrono::Utc::now().naive_utc();
+    let (now, today) = (cfg.clock.now().naive_utc(), cfg.clock.today());
     for (chunk_no, chunk) in ids.chunks(1000).enumerate() {
         in_write(pool, |c| {
             for (n, id) in chunk.iter().enumerate() {
@@ -299,7 +299,7 @@ fn seed_bench_cases(pool: &jalin_persistence::Pool, db: &DbArgs) -> Result<usize
                         )
                         .map_err(|r| crate::ApiError::internal(format!("{r:?}")))?;
                 }
-                let stored = crate::routes::cases::store(id, &case, 1, now, &cal, &def)?;
+                let stored = crate::service::cases::row(id, case, &def, &cal, today, 1, now, now);
                 jalin_persistence::cases::insert(c, &stored)?;
             }
             Ok(())
