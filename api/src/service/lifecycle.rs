@@ -66,7 +66,8 @@ pub fn transition(
 #[derive(Deserialize, Validate, ToSchema)]
 #[schema(example = json!({"reason": "mutual_agreement", "terminated_on": "2026-12-31", "note": "Kesepakatan bersama kedua pihak"}))]
 pub struct TerminationRequest {
-    /// Read by the domain, so that a reason outside the list is refused citing R19.
+    /// A reason outside the list is refused citing R19.
+    // Read as text so that the domain refuses it (with its rule), not the JSON reader.
     #[schema(value_type = TerminationReason)]
     pub reason: String,
     pub terminated_on: NaiveDate,
