@@ -313,6 +313,15 @@ impl AgreementRow {
     }
 }
 
+/// A region's reference counter for one year.
+#[derive(Insertable)]
+#[diesel(table_name = rc)]
+struct Counter<'a> {
+    region_code: &'a str,
+    year: i32,
+    last_value: i32,
+}
+
 /// Allocates the next reference number of `region` for `year`, gap-free: inside the creating
 /// transaction, so a rolled-back creation gives its number back.
 pub fn next_reference_number(
@@ -321,27 +330,26 @@ pub fn next_reference_number(
     year: i32,
 ) -> Result<String, DbError> {
     let key = (region.as_str(), year);
+    let counter = |last_value| Counter {
+        region_code: region.as_str(),
+        year,
+        last_value,
+    };
     if let DbConnection::Postgres(pg) = conn {
         // Concurrent first numbers of a year: the second insert waits for the first and then
         // does nothing; the UPDATE below then queues on the row lock. (SQLite's write
         // transactions are already serialized.)
-        diesel::sql_query(
-            "INSERT INTO reference_counters (region_code, year, last_value) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
-        )
-        .bind::<diesel::sql_types::Text, _>(region.as_str())
-        .bind::<diesel::sql_types::Integer, _>(year)
-        .execute(pg)?;
+        diesel::insert_into(rc::table)
+            .values(counter(0))
+            .on_conflict_do_nothing()
+            .execute(pg)?;
     }
     let updated = diesel::update(rc::table.find(key))
         .set(rc::last_value.eq(rc::last_value + 1))
         .execute(conn)?;
     if updated == 0 {
         diesel::insert_into(rc::table)
-            .values((
-                rc::region_code.eq(region.as_str()),
-                rc::year.eq(year),
-                rc::last_value.eq(1),
-            ))
+            .values(counter(1))
             .execute(conn)?;
     }
     let n: i32 = rc::table.find(key).select(rc::last_value).first(conn)?;
