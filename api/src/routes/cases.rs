@@ -147,13 +147,13 @@ pub async fn act(
     path: web::Path<String>,
     body: ApiJson<WorkflowActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
+    auth.may(Action::ReadAgreements)?;
     let ctx = Ctx::of(&auth, &state);
     let (principal, cal) = (auth.0.clone(), state.calendar.clone());
     let r = state
         .write(move |c| {
             let check = |etag: &_| if_match.check(etag);
-            cases::act(c, &ctx, &cal, &principal, &vis, &path, body.value, check)
+            cases::act(c, &ctx, &cal, &principal, &path, body.value, check)
         })
         .await?;
     Ok(view(&state, &r))

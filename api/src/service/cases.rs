@@ -5,10 +5,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use jalin_domain::access::{Action, Principal, Role, Visibility};
 use jalin_domain::case::{
-    acting_as, stage_actors_of, Case, Requirement, StageRecord, WorkflowActionKind,
+    acting_as, stage_actors_of, Case, CaseAction, Requirement, StageRecord, WorkflowActionKind,
 };
 use jalin_domain::lifecycle::{self, Event};
-use jalin_domain::workflow::{self, Definition, StageKey};
+use jalin_domain::workflow::{self, Definition, StageActor, StageKey};
 use jalin_domain::{Calendar, RecordKind};
 use jalin_persistence::cases::{self, StoredCase, Waiting};
 use jalin_persistence::registry::Agreement;
@@ -65,17 +65,41 @@ impl CaseRecord {
     }
 }
 
-/// The row of `case` as of `today`: its status, open stage and that stage's due date beside it.
-#[allow(clippy::too_many_arguments)]
+/// Where a case's row stands: its version, when it was created and when it changed.
+#[derive(Debug, Clone, Copy)]
+pub struct Revision {
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Revision {
+    /// A new case's first revision.
+    pub fn first(now: NaiveDateTime) -> Revision {
+        Revision {
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// The revision after `old`.
+    fn after(old: &StoredCase, now: NaiveDateTime) -> Revision {
+        Revision {
+            version: old.version + 1,
+            created_at: old.created_at,
+            updated_at: now,
+        }
+    }
+}
+
+/// The row of `case`: its status and open stage beside it, with that stage's due date
+/// (`Case::due_on`, on the day it is written).
 pub fn row(
     agreement_id: &str,
     case: Case,
-    def: &Definition,
-    cal: &Calendar,
-    today: NaiveDate,
-    version: i64,
-    created_at: NaiveDateTime,
-    now: NaiveDateTime,
+    stage_due_on: Option<NaiveDate>,
+    revision: Revision,
 ) -> StoredCase {
     StoredCase {
         agreement_id: agreement_id.to_owned(),
@@ -83,11 +107,11 @@ pub fn row(
         definition_version: case.definition_version as i32,
         status: case.status,
         current_stage: case.current_key(),
-        stage_due_on: case.due_on(cal, def, today),
+        stage_due_on,
         state: case,
-        version,
-        created_at,
-        updated_at: now,
+        version: revision.version,
+        created_at: revision.created_at,
+        updated_at: revision.updated_at,
     }
 }
 
@@ -108,39 +132,32 @@ pub fn start(
     transitions::transition(c, ctx, a, Event::WorkflowStarted)?;
     let def = workflow::definition_for(a.kind, a.instrument, a.parent_id.is_some())
         .ok_or_else(|| ApiError::internal("no workflow definition"))?;
-    let (today, now) = (ctx.today(), ctx.now());
-    let stored = row(
-        &a.id,
-        Case::start(&def, today),
-        &def,
-        cal,
-        today,
-        1,
-        now,
-        now,
-    );
+    let case = Case::start(&def, ctx.today());
+    let due = case.due_on(cal, &def, ctx.today());
+    let stored = row(&a.id, case, due, Revision::first(ctx.now()));
     cases::insert(c, &stored)?;
     Ok(stored)
 }
 
-/// Acts on the case of an agreement within `vis` as `principal`: `start` checks the
-/// agreement's ETag, every other action the case's (`expected`, the caller's If-Match).
-#[allow(clippy::too_many_arguments)]
+/// Acts on the case of an agreement `principal` reads, as the stage actor it may act as:
+/// `start` checks the agreement's ETag, every other action the case's (`expected`, the
+/// caller's If-Match).
 pub fn act(
     c: &mut DbConnection,
     ctx: &Ctx,
     cal: &Calendar,
     principal: &Principal,
-    vis: &Visibility,
     id: &str,
     req: WorkflowActionRequest,
     expected: impl FnOnce(&Etag) -> Result<(), ApiError>,
 ) -> Result<CaseRecord, ApiError> {
-    let a = agreements::find(c, vis, id)?;
+    let vis = principal
+        .visibility(Action::ReadAgreements)
+        .ok_or(ApiError::Forbidden)?;
+    let a = agreements::find(c, &vis, id)?;
     let stored = match (req.action, cases::find(c, id)?) {
         (WorkflowActionKind::Start, None) => {
-            acting_as(principal, &a.region, workflow::StageActor::Region)
-                .ok_or(ApiError::Forbidden)?;
+            acting_as(principal, &a.region, StageActor::Region).ok_or(ApiError::Forbidden)?;
             expected(&a.etag())?;
             start(c, ctx, cal, &a)?
         }
@@ -151,7 +168,14 @@ pub fn act(
                 "Kasus belum dimulai.",
             ))
         }
-        (_, Some(old)) => advance(c, ctx, cal, principal, &a, old, &req, expected)?,
+        (kind, Some(old)) => {
+            let action = kind.on_case(req.record.clone(), req.note.clone())?;
+            expected(&old.etag())?;
+            let r = CaseRecord::of(old)?;
+            let actor = r.stored.state.actor_for(&r.definition, kind);
+            let acting = acting_as(principal, &a.region, actor).ok_or(ApiError::Forbidden)?;
+            advance(c, ctx, cal, &a, r, action, acting)?
+        }
     };
     ctx.audit(
         c,
@@ -166,40 +190,24 @@ pub fn act(
     CaseRecord::of(stored)
 }
 
-/// One action on a running case; the agreement follows the case.
-#[allow(clippy::too_many_arguments)]
+/// One action on a running case by `acting`; the agreement follows the case.
 fn advance(
     c: &mut DbConnection,
     ctx: &Ctx,
     cal: &Calendar,
-    principal: &Principal,
     a: &Agreement,
-    old: StoredCase,
-    req: &WorkflowActionRequest,
-    expected: impl FnOnce(&Etag) -> Result<(), ApiError>,
+    r: CaseRecord,
+    action: CaseAction,
+    acting: StageActor,
 ) -> Result<StoredCase, ApiError> {
-    let action = req.action.on_case(req.record.clone(), req.note.clone())?;
-    expected(&old.etag())?;
-    let record = CaseRecord::of(old)?;
-    let (old, def) = (&record.stored, &record.definition);
-    let actor = old.state.actor_for(def, req.action);
-    let acting = acting_as(principal, &a.region, actor).ok_or(ApiError::Forbidden)?;
+    let (old, def) = (&r.stored, &r.definition);
     let today = ctx.today();
     let next = old.state.apply(def, action, acting, today)?;
     if let Some(event) = lifecycle::following(a.status, &next) {
         transitions::transition(c, ctx, a, event)?;
     }
-    let version = old.version + 1;
-    let new = row(
-        &a.id,
-        next,
-        def,
-        cal,
-        today,
-        version,
-        old.created_at,
-        ctx.now(),
-    );
+    let due = next.due_on(cal, def, today);
+    let new = row(&a.id, next, due, Revision::after(old, ctx.now()));
     if !cases::save(c, &new, old.version)? {
         return Err(ApiError::PreconditionFailed);
     }
