@@ -271,6 +271,7 @@ fn open_pool(db: &DbArgs) -> Result<jalin_persistence::Pool, String> {
 /// signing: each is started and walked through the domain's state machine with valid records,
 /// as the API would, and stored with its due date from the working-day calendar.
 fn seed_bench_cases(pool: &jalin_persistence::Pool, db: &DbArgs) -> Result<usize, String> {
+    use crate::service::cases::Revision;
     use jalin_domain::case::{illustrative_path_to_signing, Case, CaseAction};
     let cfg = config(db, None).map_err(|e| format!("configuration error: {e}"))?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
@@ -282,7 +283,7 @@ fn seed_bench_cases(pool: &jalin_persistence::Pool, db: &DbArgs) -> Result<usize
     drop(conn);
     let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
     let path = illustrative_path_to_signing(day(2030, 12, 31));
-    let now = chrono::Utc::now().naive_utc();
+    let (now, today) = (cfg.clock.now().naive_utc(), cfg.clock.today());
     for (chunk_no, chunk) in ids.chunks(1000).enumerate() {
         in_write(pool, |c| {
             for (n, id) in chunk.iter().enumerate() {
@@ -299,7 +300,8 @@ fn seed_bench_cases(pool: &jalin_persistence::Pool, db: &DbArgs) -> Result<usize
                         )
                         .map_err(|r| crate::ApiError::internal(format!("{r:?}")))?;
                 }
-                let stored = crate::routes::cases::store(id, &case, 1, now, &cal, &def)?;
+                let due = case.due_on(&cal, &def, today);
+                let stored = crate::service::cases::row(id, case, due, Revision::first(now));
                 jalin_persistence::cases::insert(c, &stored)?;
             }
             Ok(())

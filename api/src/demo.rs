@@ -16,7 +16,8 @@ use serde_json::json;
 
 use crate::accounts::{self, UserInput};
 use crate::error::ApiError;
-use crate::routes::agreements::{create_in, AgreementInput, Checklist, Signatories, Signatory};
+use crate::service::agreements::{self, AgreementInput, Checklist, Signatories, Signatory};
+use crate::service::Ctx;
 use crate::state::AppState;
 
 /// The demo users' password (demo installations only; change or delete these users in real use).
@@ -150,6 +151,7 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
             });
         }
         let actor = Actor::system("demo");
+        let ctx = Ctx::system("demo", state.clock);
         for (username, role, region) in DEMO_USERS {
             accounts::create_user(
                 c,
@@ -223,7 +225,9 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
         let mut add =
             |c: &mut jalin_persistence::DbConnection, s: Spec<'_>| -> Result<String, ApiError> {
                 count += 1;
-                Ok(create_in(c, &actor, &Visibility::All, None, input(s))?.0.id)
+                Ok(agreements::create(c, &ctx, &Visibility::All, input(s))?
+                    .agreement
+                    .id)
             };
         // Jawa Tengah – Queensland: the 1991 MoU, renewed in 2019 through every PP 28/2018
         // stage (seed 001), and the teacher exchange under it (seed 000).

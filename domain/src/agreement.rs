@@ -4,7 +4,6 @@
 //! only the first.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 
 use crate::region::{RegionCode, RegionKind};
 use crate::rules::RuleId;
@@ -12,7 +11,7 @@ use crate::rules::RuleId;
 macro_rules! snake_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $s:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vmeta])* $variant),+ }
@@ -28,6 +27,7 @@ macro_rules! snake_enum {
         }
     };
 }
+pub(crate) use snake_enum;
 
 snake_enum! {
     /// KSDPL: with a foreign local government; KSDLL: with a foreign institution.
@@ -186,8 +186,15 @@ pub fn check_partner_is_foreign(country: &str) -> Result<(), Violation> {
 
 /// Checks a partner as registered: R1 (foreign), and a level exactly when it is a foreign
 /// local government (R6 compares that level with the region's).
-pub fn check_partner(kind: PartnerKind, level: Option<PartnerLevel>, country: &str) -> Vec<Violation> {
-    let mut out: Vec<Violation> = check_partner_is_foreign(country).err().into_iter().collect();
+pub fn check_partner(
+    kind: PartnerKind,
+    level: Option<PartnerLevel>,
+    country: &str,
+) -> Vec<Violation> {
+    let mut out: Vec<Violation> = check_partner_is_foreign(country)
+        .err()
+        .into_iter()
+        .collect();
     match (kind, level) {
         (PartnerKind::ForeignLocalGovernment, None) => out.push(Violation::invalid(
             "required",
@@ -195,17 +202,22 @@ pub fn check_partner(kind: PartnerKind, level: Option<PartnerLevel>, country: &s
             "a foreign local government needs its level (state, province, city…)",
             "pemerintah daerah asing memerlukan tingkatnya",
         )),
-        (k, Some(_)) if k != PartnerKind::ForeignLocalGovernment => {
-            out.push(Violation::invalid(
-                "not_applicable",
-                "/level",
-                "only a foreign local government has a level",
-                "hanya pemerintah daerah asing yang memiliki tingkat",
-            ))
-        }
+        (k, Some(_)) if k != PartnerKind::ForeignLocalGovernment => out.push(Violation::invalid(
+            "not_applicable",
+            "/level",
+            "only a foreign local government has a level",
+            "hanya pemerintah daerah asing yang memiliki tingkat",
+        )),
         _ => {}
     }
     out
+}
+
+/// The agreement as recorded, when the input replaces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub status: AgreementStatus,
+    pub legacy: bool,
 }
 
 /// What the registry rules need to know of an agreement.
@@ -226,6 +238,8 @@ pub struct AgreementFacts<'a> {
     pub effective_from: Option<NaiveDate>,
     pub expires_on: Option<NaiveDate>,
     pub today: NaiveDate,
+    /// The record this input replaces; `None` for a new agreement.
+    pub recorded: Option<Recorded>,
 }
 
 /// Checks an agreement against the registry rules; returns every violation.
@@ -424,8 +438,8 @@ pub fn check_agreement(a: &AgreementFacts<'_>) -> Vec<Violation> {
                 ));
             }
         }
-    } else if a.status != AgreementStatus::Draft {
-        out.push(v(RuleId::R9, "/status", "a new agreement starts as a draft and is approved through the workflow (DPRD approval is mandatory)", "perjanjian baru dimulai sebagai draf dan disetujui melalui alur kerja (persetujuan DPRD wajib)"));
+    } else {
+        out.extend(check_workflow_status(a.status, a.recorded));
     }
     if let (Some(from), Some(to)) = (a.effective_from, a.expires_on) {
         if to < from {
@@ -438,6 +452,29 @@ pub fn check_agreement(a: &AgreementFacts<'_>) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// **R9** — an agreement that is not legacy gets its status from the workflow only: a new one
+/// starts as a draft, and a replacement keeps the status recorded.
+fn check_workflow_status(status: AgreementStatus, recorded: Option<Recorded>) -> Option<Violation> {
+    match recorded {
+        Some(r) if !r.legacy => (status != r.status).then(|| {
+            v(
+                RuleId::R9,
+                "/status",
+                "the status of a workflow agreement changes only through the workflow",
+                "status perjanjian berjalan hanya berubah melalui alur kerja",
+            )
+        }),
+        _ => (status != AgreementStatus::Draft).then(|| {
+            v(
+                RuleId::R9,
+                "/status",
+                "a new agreement starts as a draft and is approved through the workflow (DPRD approval is mandatory)",
+                "perjanjian baru dimulai sebagai draf dan disetujui melalui alur kerja (persetujuan DPRD wajib)",
+            )
+        }),
+    }
 }
 
 /// Whole days from `today` until `expires_on` (negative once past).
@@ -493,9 +530,13 @@ mod tests {
             effective_from: None,
             expires_on: None,
             today: d("2026-11-24"),
+            recorded: None,
         };
         f(&mut a);
-        check_agreement(&a).into_iter().filter_map(|v| v.rule).collect()
+        check_agreement(&a)
+            .into_iter()
+            .filter_map(|v| v.rule)
+            .collect()
     }
 
     #[test]
@@ -525,12 +566,21 @@ mod tests {
     fn r1_a_partner_is_foreign_and_a_local_government_has_its_level() {
         use PartnerKind as K;
         let codes = |k, l, c| -> Vec<String> {
-            check_partner(k, l, c).into_iter().map(|v| v.code.into_owned()).collect()
+            check_partner(k, l, c)
+                .into_iter()
+                .map(|v| v.code.into_owned())
+                .collect()
         };
-        assert_eq!(codes(K::ForeignLocalGovernment, Some(PartnerLevel::State), "AU"), Vec::<String>::new());
+        assert_eq!(
+            codes(K::ForeignLocalGovernment, Some(PartnerLevel::State), "AU"),
+            Vec::<String>::new()
+        );
         assert_eq!(codes(K::ForeignBusiness, None, "ID"), ["R1"]);
         assert_eq!(codes(K::ForeignLocalGovernment, None, "KR"), ["required"]);
-        assert_eq!(codes(K::ForeignNonprofit, Some(PartnerLevel::City), "NL"), ["not_applicable"]);
+        assert_eq!(
+            codes(K::ForeignNonprofit, Some(PartnerLevel::City), "NL"),
+            ["not_applicable"]
+        );
     }
 
     #[test]
@@ -649,6 +699,42 @@ mod tests {
             rules(&qld, Subtype::SisterProvince, |a| a.status =
                 AgreementStatus::Active),
             [RuleId::R9]
+        );
+    }
+
+    /// R9: a replacement keeps the status the workflow gave it, whatever that status is.
+    #[test]
+    fn r9_a_workflow_agreement_keeps_its_status_when_replaced() {
+        let qld = [partner(
+            PartnerKind::ForeignLocalGovernment,
+            Some(PartnerLevel::State),
+            "AU",
+        )];
+        let in_approval = Some(Recorded {
+            status: AgreementStatus::InApproval,
+            legacy: false,
+        });
+        assert_eq!(
+            rules(&qld, Subtype::SisterProvince, |a| {
+                a.status = AgreementStatus::InApproval;
+                a.recorded = in_approval;
+            }),
+            []
+        );
+        assert_eq!(
+            rules(&qld, Subtype::SisterProvince, |a| {
+                a.status = AgreementStatus::Active;
+                a.recorded = in_approval;
+            }),
+            [RuleId::R9]
+        );
+        let draft = Some(Recorded {
+            status: AgreementStatus::Draft,
+            legacy: false,
+        });
+        assert_eq!(
+            rules(&qld, Subtype::SisterProvince, |a| a.recorded = draft),
+            []
         );
     }
 

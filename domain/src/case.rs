@@ -1,11 +1,16 @@
 //! A workflow case: one agreement's walk through its pinned definition (DOMAIN.md §4). Pure:
-//! `Case::apply` takes an action and returns the new case or every reason it is refused, so the
-//! API, the tests and later the simulator share one state machine.
+//! `Case::apply` takes an action and returns the new case or every reason it is refused (as
+//! [`Violation`]s), so the API, the tests and later the simulator share one state machine.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::access::Role;
+use crate::agreement::{snake_enum, AgreementStatus};
+use crate::calendar::Calendar;
+use crate::record::AuditAction;
 use crate::rules::RuleId;
+use crate::violation::{Verdict, Violation};
 use crate::workflow::{Definition, StageActor, StageKey};
 
 /// A letter: number and date.
@@ -164,15 +169,14 @@ impl StageRecord {
     }
 }
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseStatus {
-    Running,
-    /// Signed: the agreement becomes active from its effective date.
-    Signed,
-    Rejected,
-    Withdrawn,
+snake_enum! {
+    CaseStatus {
+        Running => "running",
+        /// Signed: the agreement becomes active from its effective date.
+        Signed => "signed",
+        Rejected => "rejected",
+        Withdrawn => "withdrawn",
+    }
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -206,7 +210,7 @@ pub fn acting_as(
     region: &crate::RegionCode,
     stage: StageActor,
 ) -> Option<StageActor> {
-    use crate::access::{Action, PrincipalKind, Role};
+    use crate::access::{Action, PrincipalKind};
     let role = match p.kind {
         PrincipalKind::User { role } => role,
         PrincipalKind::ServiceAccount { .. } => return None,
@@ -224,6 +228,17 @@ pub fn acting_as(
             Some(StageActor::Dprd)
         }
         _ => None,
+    }
+}
+
+/// The stage actors a role works as, for its task list (the same pairs as [`acting_as`]).
+pub fn stage_actors_of(role: Role) -> &'static [StageActor] {
+    match role {
+        Role::Admin => StageActor::ALL,
+        Role::CentralReviewer => &[StageActor::Kemendagri, StageActor::Kemlu],
+        Role::ProvinceOfficer | Role::RegionOfficer => &[StageActor::Region],
+        Role::DprdSecretariat => &[StageActor::Dprd],
+        _ => &[],
     }
 }
 
@@ -251,6 +266,79 @@ pub enum CaseAction {
     },
 }
 
+snake_enum! {
+    /// What an action asks for.
+    WorkflowActionKind {
+        /// Start the case on the newest definition (If-Match: the agreement's ETag).
+        Start => "start",
+        /// Complete the current stage with its `record` (approve/reject and revise outcomes are
+        /// fields of the decision records).
+        CompleteStage => "complete_stage",
+        /// Complete a stage the case was returned to (same as `complete_stage`).
+        Resubmit => "resubmit",
+        /// Complete a decision stage with an approving record (DPRD approved, draft approved…).
+        Approve => "approve",
+        /// Complete a decision stage with a rejecting record (DPRD rejected: the case ends).
+        Reject => "reject",
+        /// Send the case back one stage; `note` required.
+        Return => "return",
+        /// Withdraw the case (the region); `note` required.
+        Withdraw => "withdraw",
+    }
+}
+
+impl WorkflowActionKind {
+    /// The action on a running case this asks for: completing ones need the stage's record, and
+    /// `approve`/`reject` one with that outcome. `start` asks for nothing on a case that exists.
+    pub fn on_case(self, record: Option<StageRecord>, note: Option<String>) -> Verdict<CaseAction> {
+        use WorkflowActionKind::*;
+        let note = note.unwrap_or_default();
+        let wanted = match self {
+            Start => {
+                return Err(vec![Violation::conflict(
+                    "already_started",
+                    "The case has started already.",
+                    "Kasus sudah dimulai.",
+                )])
+            }
+            Return => return Ok(CaseAction::Return { note }),
+            Withdraw => return Ok(CaseAction::Withdraw { note }),
+            CompleteStage | Resubmit => None,
+            Approve => Some(true),
+            Reject => Some(false),
+        };
+        let record = record.ok_or_else(|| {
+            vec![Violation::invalid(
+                "required",
+                "/record",
+                "this action needs the stage's record",
+                "tindakan ini memerlukan catatan tahap",
+            )]
+        })?;
+        if wanted.is_some_and(|w| record.approves() != Some(w)) {
+            return Err(vec![Violation::invalid(
+                "outcome_mismatch",
+                "/record",
+                "the record's outcome does not match the action",
+                "hasil pada catatan tidak sesuai dengan tindakan",
+            )]);
+        }
+        Ok(CaseAction::Complete(record))
+    }
+
+    /// How the action is recorded in the audit log.
+    pub fn audited_as(self) -> AuditAction {
+        match self {
+            Self::Start => AuditAction::WorkflowStarted,
+            Self::CompleteStage | Self::Resubmit => AuditAction::WorkflowStageCompleted,
+            Self::Approve => AuditAction::WorkflowApproved,
+            Self::Reject => AuditAction::WorkflowRejected,
+            Self::Return => AuditAction::WorkflowReturned,
+            Self::Withdraw => AuditAction::WorkflowWithdrawn,
+        }
+    }
+}
+
 /// One thing that blocks the next step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -262,19 +350,97 @@ pub struct Requirement {
     pub message: String,
 }
 
-/// Why an action is refused: every reason, each with its rule when there is one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub rule: Option<RuleId>,
-    pub code: &'static str,
-    pub message: String,
+impl Requirement {
+    /// What blocks an agreement whose case has not started: a draft waits for the region to
+    /// start it, since DPRD approval is mandatory (R9); a legacy or later agreement has no case.
+    pub fn before_start(status: AgreementStatus, legacy: bool) -> Vec<Requirement> {
+        if legacy || status != AgreementStatus::Draft {
+            return Vec::new();
+        }
+        vec![Requirement {
+            code: "not_started".into(),
+            rule: Some(RuleId::R9),
+            actor: Some(StageActor::Region),
+            message: "the region starts the approval workflow (action `start`)".into(),
+        }]
+    }
 }
 
-fn refuse(rule: Option<RuleId>, code: &'static str, message: impl Into<String>) -> Refusal {
-    Refusal {
-        rule,
-        code,
-        message: message.into(),
+/// A condition of the signing guard (DOMAIN.md §4) that does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigningGap {
+    DprdNotApproved,
+    DraftNotApproved,
+    NoConfirmationLetter,
+    NoFullPowers,
+    FullPowersHolder,
+    FullPowersExpired,
+    SignatoryNotHeadOfRegion,
+    SignedTextsMissing,
+}
+
+impl SigningGap {
+    /// Its stable code, its rule and its explanation (English, Indonesian).
+    fn describe(self) -> (&'static str, RuleId, &'static str, &'static str) {
+        use SigningGap::*;
+        match self {
+            DprdNotApproved => ("dprd_not_approved", RuleId::R9, "DPRD has not approved the cooperation", "DPRD belum menyetujui kerja sama"),
+            DraftNotApproved => ("draft_not_approved", RuleId::R12, "Kemendagri has not approved the draft", "Kemendagri belum menyetujui rancangan naskah"),
+            NoConfirmationLetter => ("no_confirmation_letter", RuleId::R13, "no confirmation letter is recorded", "surat konfirmasi belum dicatat"),
+            NoFullPowers => ("no_full_powers", RuleId::R14, "no full powers are recorded", "surat kuasa (full powers) belum dicatat"),
+            FullPowersHolder => ("full_powers_holder", RuleId::R14, "the full powers' holder is not the signatory", "pemegang surat kuasa bukan penanda tangan"),
+            FullPowersExpired => ("full_powers_expired", RuleId::R14, "the signing date is outside the full powers' validity", "tanggal penandatanganan di luar masa berlaku surat kuasa"),
+            SignatoryNotHeadOfRegion => ("signatory_not_head_of_region", RuleId::R15, "the Indonesian signatory must be the head of region (no deputy, no delegation)", "penanda tangan pihak Indonesia harus kepala daerah (bukan wakil, tanpa pelimpahan)"),
+            SignedTextsMissing => ("signed_texts_missing", RuleId::R16, "signed texts exist in Bahasa Indonesia and the other language(s)", "naskah yang ditandatangani tersedia dalam Bahasa Indonesia dan bahasa lainnya"),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        self.describe().0
+    }
+
+    pub fn rule(self) -> RuleId {
+        self.describe().1
+    }
+
+    pub fn violation(self) -> Violation {
+        let (code, rule, en, id) = self.describe();
+        record_refusal(Some(rule), code, en, id)
+    }
+
+    fn requirement(self) -> Requirement {
+        let (code, rule, en, _) = self.describe();
+        Requirement {
+            code: code.into(),
+            rule: Some(rule),
+            actor: None,
+            message: en.into(),
+        }
+    }
+}
+
+/// A stage's working-day clock on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StageClock {
+    /// For a stage with a time limit (DPRD: 45 working days, R10).
+    pub due_on: Option<NaiveDate>,
+    pub working_days_elapsed: Option<u32>,
+    pub working_days_remaining: Option<i64>,
+    /// Past its due date and still open. Flagged only: silence is never approval (R10).
+    pub overdue: bool,
+}
+
+/// A refused record. A rule's refusal is coded by its rule, as every rule violation is; the
+/// condition's own code then closes its text, so a client can still tell the conditions apart.
+fn record_refusal(rule: Option<RuleId>, code: &'static str, en: &str, id: &str) -> Violation {
+    match rule {
+        Some(r) => Violation::rule(
+            r,
+            "/record",
+            format!("{en} ({code})"),
+            format!("{id} ({code})"),
+        ),
+        None => Violation::invalid(code, "/record", en, id),
     }
 }
 
@@ -285,6 +451,17 @@ fn filled(s: &str) -> bool {
 fn languages_ok(langs: &[String]) -> bool {
     langs.iter().any(|l| l == "id") && langs.iter().any(|l| l != "id")
 }
+
+/// The seven elements of a cooperation plan (R8), named in both languages.
+const PLAN_ELEMENTS: [(&str, &str); 7] = [
+    ("subject", "subjek kerja sama"),
+    ("background", "latar belakang"),
+    ("aims", "maksud, tujuan dan sasaran"),
+    ("object", "objek kerja sama"),
+    ("scope", "ruang lingkup"),
+    ("financing_source", "sumber pembiayaan"),
+    ("implementation_period", "jangka waktu pelaksanaan"),
+];
 
 impl Case {
     /// Starts a case on `def` (the newest version at the time; kept for the case's life).
@@ -321,11 +498,29 @@ impl Case {
             .position(|s| s.status == StageStatus::Active)
     }
 
+    /// The key of the open stage, if any.
+    pub fn current_key(&self) -> Option<StageKey> {
+        self.current().map(|i| self.stages[i].key)
+    }
+
+    /// Who acts for `kind` now: the region withdraws; anything else is the open stage's actor.
+    pub fn actor_for(&self, def: &Definition, kind: WorkflowActionKind) -> StageActor {
+        match (kind, self.current()) {
+            (WorkflowActionKind::Withdraw, _) | (_, None) => StageActor::Region,
+            (_, Some(i)) => def.stages[i].actor,
+        }
+    }
+
     fn record_of(&self, key: StageKey) -> Option<&StageRecord> {
         self.stages
             .iter()
             .find(|s| s.key == key && s.status == StageStatus::Completed)
             .and_then(|s| s.record.as_ref())
+    }
+
+    /// The signing record, once the case is signed.
+    pub fn signing(&self) -> Option<&StageRecord> {
+        self.record_of(StageKey::Signing)
     }
 
     fn has_stage(&self, key: StageKey) -> bool {
@@ -364,8 +559,56 @@ impl Case {
         self.stages[from].held = held;
     }
 
+    /// Stage `i`'s working-day clock on `today`: the days it has been open (earlier periods
+    /// before returns plus the current one) and, with a time limit, its due date.
+    pub fn clock(
+        &self,
+        cal: &Calendar,
+        def: &Definition,
+        i: usize,
+        today: NaiveDate,
+    ) -> StageClock {
+        let s = &self.stages[i];
+        let Some(start) = s.started_on else {
+            return StageClock::default();
+        };
+        let end = s.completed_on.unwrap_or(today);
+        let held: Option<u32> = s
+            .held
+            .iter()
+            .map(|(a, b)| cal.working_days_between(*a, (*b).max(*a)).ok())
+            .sum();
+        let elapsed = cal
+            .working_days_between(start, end.max(start))
+            .ok()
+            .zip(held)
+            .map(|(now, before)| now + before);
+        let Some(limit) = def.stages[i].time_limit else {
+            return StageClock {
+                working_days_elapsed: elapsed,
+                ..StageClock::default()
+            };
+        };
+        // The clock resumes where it paused: the days already used are not given again.
+        let left = limit.working_days.saturating_sub(held.unwrap_or(0));
+        let due_on = cal.add_working_days(start, left).ok();
+        StageClock {
+            due_on,
+            working_days_elapsed: elapsed,
+            working_days_remaining: elapsed.map(|e| i64::from(limit.working_days) - i64::from(e)),
+            overdue: s.status == StageStatus::Active && due_on.is_some_and(|d| today > d),
+        }
+    }
+
+    /// The open stage's due date on `today`, if it has a time limit.
+    pub fn due_on(&self, cal: &Calendar, def: &Definition, today: NaiveDate) -> Option<NaiveDate> {
+        self.current()
+            .and_then(|i| self.clock(cal, def, i, today).due_on)
+    }
+
     /// Checks a record against its stage's rules (not the signing guard).
-    fn check_record(&self, r: &StageRecord) -> Vec<Refusal> {
+    fn check_record(&self, r: &StageRecord) -> Vec<Violation> {
+        let refuse = record_refusal;
         let mut out = Vec::new();
         match r {
             StageRecord::ExplorationReport {
@@ -381,10 +624,11 @@ impl Case {
                         None,
                         "incomplete_record",
                         "the exploration report states the benefits and the partner's profile",
+                        "laporan penjajakan memuat manfaat dan profil mitra",
                     ));
                 }
                 if !(politically_safe & legally_safe & technically_safe & security_safe) {
-                    out.push(refuse(Some(RuleId::R5), "unsafe_cooperation", "the cooperation must be politically, legally, technically and security-wise safe"));
+                    out.push(refuse(Some(RuleId::R5), "unsafe_cooperation", "the cooperation must be politically, legally, technically and security-wise safe", "kerja sama harus aman secara politis, yuridis, teknis dan keamanan"));
                 }
             }
             StageRecord::LetterOfIntent { languages, .. } => {
@@ -392,14 +636,10 @@ impl Case {
                 if self.has_stage(StageKey::CentralConsultation)
                     && self.record_of(StageKey::CentralConsultation).is_none()
                 {
-                    out.push(refuse(Some(RuleId::R7), "consultations_missing", "the LoI cannot be signed before consultations with Kemendagri and Kemlu are recorded"));
+                    out.push(refuse(Some(RuleId::R7), "consultations_missing", "the LoI cannot be signed before consultations with Kemendagri and Kemlu are recorded", "pernyataan kehendak tidak dapat ditandatangani sebelum konsultasi dengan Kemendagri dan Kemlu dicatat"));
                 }
                 if !languages_ok(languages) {
-                    out.push(refuse(
-                        Some(RuleId::R16),
-                        "languages",
-                        "the LoI is in Bahasa Indonesia and the partner's language and/or English",
-                    ));
+                    out.push(refuse(Some(RuleId::R16), "languages", "the LoI is in Bahasa Indonesia and the partner's language and/or English", "pernyataan kehendak dibuat dalam Bahasa Indonesia dan bahasa mitra dan/atau bahasa Inggris"));
                 }
             }
             StageRecord::CooperationPlan {
@@ -411,20 +651,22 @@ impl Case {
                 financing_source,
                 implementation_period,
             } => {
-                for (name, v) in [
-                    ("subject", subject),
-                    ("background", background),
-                    ("aims", aims),
-                    ("object", object),
-                    ("scope", scope),
-                    ("financing_source", financing_source),
-                    ("implementation_period", implementation_period),
-                ] {
+                let values = [
+                    subject,
+                    background,
+                    aims,
+                    object,
+                    scope,
+                    financing_source,
+                    implementation_period,
+                ];
+                for ((en, id), v) in PLAN_ELEMENTS.iter().zip(values) {
                     if !filled(v) {
                         out.push(refuse(
                             Some(RuleId::R8),
                             "plan_element_missing",
-                            format!("the plan must state its {name}"),
+                            &format!("the plan must state its {en}"),
+                            &format!("rencana kerja sama harus memuat {id}"),
                         ));
                     }
                 }
@@ -439,14 +681,11 @@ impl Case {
                     None,
                     "letter_number_missing",
                     "the letter's number is required",
+                    "nomor surat wajib diisi",
                 ));
             }
             StageRecord::DraftText { languages } if !languages_ok(languages) => {
-                out.push(refuse(
-                    Some(RuleId::R16),
-                    "languages",
-                    "the draft is in Bahasa Indonesia and the partner's language and/or English",
-                ));
+                out.push(refuse(Some(RuleId::R16), "languages", "the draft is in Bahasa Indonesia and the partner's language and/or English", "rancangan naskah dibuat dalam Bahasa Indonesia dan bahasa mitra dan/atau bahasa Inggris"));
             }
             StageRecord::InterministerialMeeting { participants, .. }
                 if !participants
@@ -457,6 +696,7 @@ impl Case {
                     Some(RuleId::R12),
                     "kemlu_absent",
                     "the inter-ministerial meeting includes Kemlu",
+                    "rapat antarkementerian diikuti Kemlu",
                 ));
             }
             StageRecord::FullPowers {
@@ -470,6 +710,7 @@ impl Case {
                         Some(RuleId::R14),
                         "incomplete_record",
                         "full powers name their number and holder",
+                        "surat kuasa memuat nomor dan nama pemegangnya",
                     ));
                 }
                 if *valid_until < letter.date {
@@ -477,6 +718,7 @@ impl Case {
                         Some(RuleId::R14),
                         "invalid_validity",
                         "full powers cannot end before they are issued",
+                        "masa berlaku surat kuasa tidak dapat berakhir sebelum tanggal terbitnya",
                     ));
                 }
             }
@@ -487,7 +729,7 @@ impl Case {
 
     /// What the case itself must hold before signing, whatever the signing record says
     /// (R9, R12, R13, R14 recorded).
-    pub fn signing_preconditions(&self) -> Vec<Refusal> {
+    pub fn signing_preconditions(&self) -> Vec<SigningGap> {
         let mut out = Vec::new();
         if self.has_stage(StageKey::DprdApproval)
             && !matches!(
@@ -498,11 +740,7 @@ impl Case {
                 })
             )
         {
-            out.push(refuse(
-                Some(RuleId::R9),
-                "dprd_not_approved",
-                "DPRD has not approved the cooperation",
-            ));
+            out.push(SigningGap::DprdNotApproved);
         }
         let draft_ok = match (
             self.has_stage(StageKey::DraftApproval),
@@ -525,33 +763,23 @@ impl Case {
             (false, false) => true,
         };
         if !draft_ok {
-            out.push(refuse(
-                Some(RuleId::R12),
-                "draft_not_approved",
-                "Kemendagri has not approved the draft",
-            ));
+            out.push(SigningGap::DraftNotApproved);
         }
         if self.has_stage(StageKey::ConfirmationLetter)
             && self.record_of(StageKey::ConfirmationLetter).is_none()
         {
-            out.push(refuse(
-                Some(RuleId::R13),
-                "no_confirmation_letter",
-                "no confirmation letter is recorded",
-            ));
+            out.push(SigningGap::NoConfirmationLetter);
         }
         if self.full_powers_required && self.record_of(StageKey::FullPowers).is_none() {
-            out.push(refuse(
-                Some(RuleId::R14),
-                "no_full_powers",
-                "no full powers are recorded",
-            ));
+            out.push(SigningGap::NoFullPowers);
         }
         out
     }
 
-    /// The signing guard (DOMAIN.md §4): every unmet condition, each with its rule.
-    pub fn signing_guard(&self, signing: &StageRecord) -> Vec<Refusal> {
+    /// The signing guard (DOMAIN.md §4): every unmet condition of signing with `signing`. For a
+    /// record that is not a signing, only what the case itself lacks.
+    pub fn signing_gaps(&self, signing: &StageRecord) -> Vec<SigningGap> {
+        let mut out = self.signing_preconditions();
         let StageRecord::Signing {
             signed_on,
             indonesian,
@@ -560,13 +788,8 @@ impl Case {
             ..
         } = signing
         else {
-            return vec![refuse(
-                None,
-                "wrong_record",
-                "signing needs a signing record",
-            )];
+            return out;
         };
-        let mut out = self.signing_preconditions();
         if let Some(StageRecord::FullPowers {
             holder_name,
             letter,
@@ -576,35 +799,19 @@ impl Case {
         {
             if self.full_powers_required {
                 if holder_name.trim().to_lowercase() != indonesian.name.trim().to_lowercase() {
-                    out.push(refuse(
-                        Some(RuleId::R14),
-                        "full_powers_holder",
-                        "the full powers' holder is not the signatory",
-                    ));
+                    out.push(SigningGap::FullPowersHolder);
                 }
                 if *signed_on > *valid_until || *signed_on < letter.date {
-                    out.push(refuse(
-                        Some(RuleId::R14),
-                        "full_powers_expired",
-                        "the signing date is outside the full powers' validity",
-                    ));
+                    out.push(SigningGap::FullPowersExpired);
                 }
             }
         }
         let deputy = indonesian.position.to_lowercase().contains("wakil");
         if !indonesian_is_head_of_region || deputy {
-            out.push(refuse(
-                Some(RuleId::R15),
-                "signatory_not_head_of_region",
-                "the Indonesian signatory must be the head of region (no deputy, no delegation)",
-            ));
+            out.push(SigningGap::SignatoryNotHeadOfRegion);
         }
         if !languages_ok(signed_text_languages) {
-            out.push(refuse(
-                Some(RuleId::R16),
-                "signed_texts_missing",
-                "signed texts exist in Bahasa Indonesia and the other language(s)",
-            ));
+            out.push(SigningGap::SignedTextsMissing);
         }
         out
     }
@@ -624,159 +831,192 @@ impl Case {
             rule: None,
             actor: Some(stage.actor),
             message: format!(
-                "the {} stage needs a `{}` record from {:?}",
-                stage.name_en, stage.requires, stage.actor
+                "the {} stage needs a `{}` record from {}",
+                stage.name_en,
+                stage.requires,
+                stage.actor.as_str()
             ),
         }];
         if stage.key == StageKey::Signing {
             out.extend(
                 self.signing_preconditions()
                     .into_iter()
-                    .map(|r| Requirement {
-                        code: r.code.into(),
-                        rule: r.rule,
-                        actor: None,
-                        message: r.message,
-                    }),
+                    .map(SigningGap::requirement),
             );
         }
         out
     }
 
-    /// Applies `action` by an actor of kind `actor` on `today`.
+    /// Applies `action` by an actor of kind `actor` on `today`: the new case, or every reason
+    /// it is refused (`case_closed` a conflict, `not_your_stage` not permitted, the rest invalid).
     pub fn apply(
         &self,
         def: &Definition,
         action: CaseAction,
         actor: StageActor,
         today: NaiveDate,
-    ) -> Result<Case, Vec<Refusal>> {
+    ) -> Verdict<Case> {
+        let closed = |en: &str, id: &str| vec![Violation::conflict("case_closed", en, id)];
         if self.status != CaseStatus::Running {
-            return Err(vec![refuse(
-                None,
-                "case_closed",
-                "the case is no longer running",
-            )]);
+            return Err(closed(
+                "The case is no longer running.",
+                "Kasus tidak lagi berjalan.",
+            ));
         }
         let Some(i) = self.current() else {
-            return Err(vec![refuse(None, "case_closed", "no stage is open")]);
+            return Err(closed(
+                "No stage of the case is open.",
+                "Tidak ada tahap kasus yang terbuka.",
+            ));
         };
-        let stage_def = &def.stages[i];
-        let mut next = self.clone();
         match action {
-            CaseAction::Withdraw { note } => {
-                if actor != StageActor::Region {
-                    return Err(vec![refuse(
-                        None,
-                        "not_your_stage",
-                        "only the region withdraws its case",
-                    )]);
-                }
-                if !filled(&note) {
-                    return Err(vec![refuse(
-                        None,
-                        "note_required",
-                        "a withdrawal needs a note",
-                    )]);
-                }
-                next.status = CaseStatus::Withdrawn;
-                Ok(next)
-            }
-            CaseAction::Return { note } => {
-                if actor != stage_def.actor {
-                    return Err(vec![refuse(
-                        None,
-                        "not_your_stage",
-                        "only the stage's actor returns it",
-                    )]);
-                }
-                if !filled(&note) {
-                    return Err(vec![refuse(None, "note_required", "a return needs a note")]);
-                }
-                if i == 0 {
-                    return Err(vec![refuse(
-                        None,
-                        "nothing_before",
-                        "the first stage cannot be returned",
-                    )]);
-                }
-                next.return_from(i, today);
-                Ok(next)
-            }
-            CaseAction::Complete(record) => {
-                if actor != stage_def.actor {
-                    return Err(vec![refuse(
-                        None,
-                        "not_your_stage",
-                        format!("{:?} acts on this stage", stage_def.actor),
-                    )]);
-                }
-                if record.kind() != stage_def.requires {
-                    return Err(vec![refuse(
-                        None,
-                        "wrong_record",
-                        format!(
-                            "this stage is completed by a `{}` record",
-                            stage_def.requires
-                        ),
-                    )]);
-                }
-                let mut refusals = self.check_record(&record);
-                if stage_def.key == StageKey::Signing {
-                    refusals.extend(self.signing_guard(&record));
-                }
-                if !refusals.is_empty() {
-                    return Err(refusals);
-                }
-                // Decisions that end or loop the case.
-                let back = match &record {
-                    StageRecord::DprdDecision {
-                        decision: Decision::Rejected,
-                        ..
-                    } => {
-                        next.status = CaseStatus::Rejected;
-                        None
-                    }
-                    StageRecord::MinisterialConsideration {
-                        outcome: Consideration::RevisePlan,
-                        ..
-                    }
-                    | StageRecord::InterministerialMeeting {
-                        outcome: Review::Revise,
-                        ..
-                    }
-                    | StageRecord::Negotiation {
-                        outcome: Review::Revise,
-                        ..
-                    }
-                    | StageRecord::KemendagriConsultation {
-                        outcome: Review::Revise,
-                        ..
-                    } => stage_def.revise_to,
-                    _ => None,
-                };
-                if let Some(to) = back {
-                    let to = def.stages.iter().position(|s| s.key == to).unwrap_or(i);
-                    next.back_to(to, today);
-                    return Ok(next);
-                }
-                let s = &mut next.stages[i];
-                s.status = StageStatus::Completed;
-                s.completed_on = Some(today);
-                s.record = Some(record);
-                if next.status == CaseStatus::Running {
-                    match next.stages.get_mut(i + 1) {
-                        Some(n) => {
-                            n.status = StageStatus::Active;
-                            n.started_on = Some(today);
-                        }
-                        None => next.status = CaseStatus::Signed,
-                    }
-                }
-                Ok(next)
-            }
+            CaseAction::Withdraw { note } => self.withdraw(actor, &note),
+            CaseAction::Return { note } => self.returned(def, i, actor, &note, today),
+            CaseAction::Complete(record) => self.complete(def, i, record, actor, today),
         }
     }
+
+    fn withdraw(&self, actor: StageActor, note: &str) -> Verdict<Case> {
+        if actor != StageActor::Region {
+            return Err(vec![Violation::not_permitted(
+                "not_your_stage",
+                "only the region withdraws its case",
+                "hanya daerah yang dapat menarik kasusnya",
+            )]);
+        }
+        if !filled(note) {
+            return Err(vec![note_required(
+                "a withdrawal needs a note",
+                "penarikan memerlukan catatan",
+            )]);
+        }
+        let mut next = self.clone();
+        next.status = CaseStatus::Withdrawn;
+        Ok(next)
+    }
+
+    fn returned(
+        &self,
+        def: &Definition,
+        i: usize,
+        actor: StageActor,
+        note: &str,
+        today: NaiveDate,
+    ) -> Verdict<Case> {
+        if actor != def.stages[i].actor {
+            return Err(vec![Violation::not_permitted(
+                "not_your_stage",
+                "only the stage's actor returns it",
+                "hanya pelaku tahap ini yang dapat mengembalikannya",
+            )]);
+        }
+        if !filled(note) {
+            return Err(vec![note_required(
+                "a return needs a note",
+                "pengembalian memerlukan catatan",
+            )]);
+        }
+        if i == 0 {
+            return Err(vec![Violation::invalid(
+                "nothing_before",
+                "/action",
+                "the first stage cannot be returned",
+                "tahap pertama tidak dapat dikembalikan",
+            )]);
+        }
+        let mut next = self.clone();
+        next.return_from(i, today);
+        Ok(next)
+    }
+
+    fn complete(
+        &self,
+        def: &Definition,
+        i: usize,
+        record: StageRecord,
+        actor: StageActor,
+        today: NaiveDate,
+    ) -> Verdict<Case> {
+        let stage_def = &def.stages[i];
+        if actor != stage_def.actor {
+            return Err(vec![Violation::not_permitted(
+                "not_your_stage",
+                format!("the {} acts on this stage", stage_def.actor.as_str()),
+                format!("tahap ini dikerjakan oleh {}", stage_def.actor.as_str()),
+            )]);
+        }
+        if record.kind() != stage_def.requires {
+            return Err(vec![record_refusal(
+                None,
+                "wrong_record",
+                &format!(
+                    "this stage is completed by a `{}` record",
+                    stage_def.requires
+                ),
+                &format!(
+                    "tahap ini diselesaikan dengan catatan `{}`",
+                    stage_def.requires
+                ),
+            )]);
+        }
+        let mut refusals = self.check_record(&record);
+        if stage_def.key == StageKey::Signing {
+            refusals.extend(
+                self.signing_gaps(&record)
+                    .into_iter()
+                    .map(SigningGap::violation),
+            );
+        }
+        if !refusals.is_empty() {
+            return Err(refusals);
+        }
+        Ok(self.after_record(def, i, record, today))
+    }
+
+    /// The case once stage `i` holds a valid `record`: a decision may end or loop it.
+    fn after_record(
+        &self,
+        def: &Definition,
+        i: usize,
+        record: StageRecord,
+        today: NaiveDate,
+    ) -> Case {
+        let mut next = self.clone();
+        let back = match &record {
+            StageRecord::DprdDecision {
+                decision: Decision::Rejected,
+                ..
+            } => {
+                next.status = CaseStatus::Rejected;
+                None
+            }
+            r if r.approves() == Some(false) => def.stages[i].revise_to,
+            _ => None,
+        };
+        if let Some(to) = back {
+            let to = def.stages.iter().position(|s| s.key == to).unwrap_or(i);
+            next.back_to(to, today);
+            return next;
+        }
+        let s = &mut next.stages[i];
+        s.status = StageStatus::Completed;
+        s.completed_on = Some(today);
+        s.record = Some(record);
+        if next.status == CaseStatus::Running {
+            match next.stages.get_mut(i + 1) {
+                Some(n) => {
+                    n.status = StageStatus::Active;
+                    n.started_on = Some(today);
+                }
+                None => next.status = CaseStatus::Signed,
+            }
+        }
+        next
+    }
+}
+
+fn note_required(en: &str, id: &str) -> Violation {
+    Violation::invalid("note_required", "/note", en, id)
 }
 
 /// Valid records of every stage up to (not including) signing, in order, with their actors:
@@ -887,6 +1127,7 @@ fn illustrative_letter(number: &str) -> Letter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::violation::Refusal;
     use crate::workflow::latest;
 
     fn d(s: &str) -> NaiveDate {
@@ -1097,29 +1338,161 @@ mod tests {
     fn signing_is_refused_for_a_deputy_expired_full_powers_and_a_missing_english_text() {
         let def = latest("ksdpl").unwrap();
         let case = run(&def, path_to_signing("2025-06-30"));
+        let deputy = signing(
+            "Taj Yasin",
+            "Wakil Gubernur Jawa Tengah",
+            false,
+            "2025-07-10",
+            vec!["id".into()],
+        );
+        let gaps = case.signing_gaps(&deputy);
+        for g in [
+            SigningGap::FullPowersHolder,
+            SigningGap::FullPowersExpired,
+            SigningGap::SignatoryNotHeadOfRegion,
+            SigningGap::SignedTextsMissing,
+        ] {
+            assert!(gaps.contains(&g), "{g:?} in {gaps:?}");
+        }
         let err = case
             .apply(
                 &def,
-                CaseAction::Complete(signing(
-                    "Taj Yasin",
-                    "Wakil Gubernur Jawa Tengah",
-                    false,
-                    "2025-07-10",
-                    vec!["id".into()],
-                )),
+                CaseAction::Complete(deputy),
                 StageActor::Region,
                 d("2025-07-10"),
             )
             .unwrap_err();
-        let codes: Vec<&str> = err.iter().map(|r| r.code).collect();
-        for c in [
-            "full_powers_holder",
-            "full_powers_expired",
-            "signatory_not_head_of_region",
-            "signed_texts_missing",
-        ] {
-            assert!(codes.contains(&c), "{c} in {codes:?}");
+        // Each refusal is coded by its rule and names its condition, in both languages.
+        let codes: Vec<&str> = err.iter().map(|v| v.code.as_ref()).collect();
+        assert_eq!(codes, ["R14", "R14", "R15", "R16"]);
+        assert!(
+            err[1].text.en.ends_with("(full_powers_expired)"),
+            "{:?}",
+            err[1].text
+        );
+        assert!(err[2]
+            .text
+            .id
+            .starts_with("penanda tangan pihak Indonesia harus kepala daerah"));
+        assert!(err
+            .iter()
+            .all(|v| v.pointer == "/record" && v.refusal == Refusal::Invalid));
+    }
+
+    /// A closed case is a conflict; a stage that is not the actor's is not permitted.
+    #[test]
+    fn a_closed_case_is_a_conflict_and_another_actors_stage_is_not_permitted() {
+        let def = latest("ksdpl").unwrap();
+        let mut case = Case::start(&def, d("2025-01-02"));
+        let record = path_to_signing("2025-12-31").remove(0).1;
+        let not_mine = case
+            .apply(
+                &def,
+                CaseAction::Complete(record.clone()),
+                StageActor::Kemlu,
+                d("2025-01-03"),
+            )
+            .unwrap_err();
+        assert_eq!(not_mine[0].refusal, Refusal::NotPermitted);
+        case.status = CaseStatus::Withdrawn;
+        let closed = case
+            .apply(
+                &def,
+                CaseAction::Complete(record),
+                StageActor::Region,
+                d("2025-01-03"),
+            )
+            .unwrap_err();
+        assert_eq!(
+            (closed[0].code.as_ref(), closed[0].refusal),
+            ("case_closed", Refusal::Conflict)
+        );
+    }
+
+    #[test]
+    fn a_request_becomes_its_case_action() {
+        use WorkflowActionKind as K;
+        let rejected = StageRecord::DprdDecision {
+            received_on: d("2025-03-03"),
+            decision: Decision::Rejected,
+            letter: letter("x"),
+        };
+        assert!(matches!(
+            K::Reject.on_case(Some(rejected.clone()), None),
+            Ok(CaseAction::Complete(_))
+        ));
+        assert_eq!(
+            K::Approve.on_case(Some(rejected), None).unwrap_err()[0].code,
+            "outcome_mismatch"
+        );
+        assert_eq!(
+            K::CompleteStage.on_case(None, None).unwrap_err()[0].pointer,
+            "/record"
+        );
+        assert_eq!(
+            K::Start.on_case(None, None).unwrap_err()[0].refusal,
+            Refusal::Conflict
+        );
+        assert_eq!(
+            K::Return.on_case(None, Some("n".into())),
+            Ok(CaseAction::Return { note: "n".into() })
+        );
+        assert_eq!(
+            K::Resubmit.audited_as(),
+            crate::AuditAction::WorkflowStageCompleted
+        );
+    }
+
+    /// R9: a draft waits for the region to start its case; a legacy agreement never has one.
+    #[test]
+    fn r9_a_draft_is_blocked_until_its_case_starts() {
+        let draft = Requirement::before_start(AgreementStatus::Draft, false);
+        assert_eq!(
+            (draft[0].code.as_str(), draft[0].rule),
+            ("not_started", Some(RuleId::R9))
+        );
+        assert!(Requirement::before_start(AgreementStatus::Active, true).is_empty());
+        assert!(Requirement::before_start(AgreementStatus::Rejected, false).is_empty());
+    }
+
+    /// R10: the DPRD clock runs 45 working days from the stage's start; overdue is only a flag.
+    #[test]
+    fn r10_an_open_dprd_stage_past_its_due_date_is_overdue() {
+        let def = latest("ksdpl").unwrap();
+        let steps = path_to_signing("2025-12-31")
+            .into_iter()
+            .take(4)
+            .collect::<Vec<_>>();
+        let mut case = Case::start(&def, d("2025-01-02"));
+        for (actor, record) in steps {
+            case = case
+                .apply(&def, CaseAction::Complete(record), actor, d("2025-08-04"))
+                .unwrap();
         }
+        let cal = Calendar::new(
+            [crate::DayOff {
+                date: d("2025-08-18"),
+                name_id: "Hari Kemerdekaan".into(),
+                kind: crate::DayOffKind::Holiday,
+            }],
+            Default::default(),
+        );
+        let i = case.current().unwrap();
+        assert_eq!(case.stages[i].key, StageKey::DprdApproval);
+        // 45 working days after Monday 4 August 2025, skipping 18 August: Tuesday 7 October.
+        let on_time = case.clock(&cal, &def, i, d("2025-10-07"));
+        assert_eq!(on_time.due_on, Some(d("2025-10-07")));
+        assert!(!on_time.overdue);
+        let late = case.clock(&cal, &def, i, d("2025-10-08"));
+        assert!(late.overdue);
+        assert_eq!(late.working_days_remaining, Some(-1));
+        assert_eq!(
+            case.due_on(&cal, &def, d("2025-10-08")),
+            Some(d("2025-10-07"))
+        );
+        // A stage without a time limit only counts its days.
+        let plan = case.clock(&cal, &def, i - 1, d("2025-10-08"));
+        assert_eq!((plan.due_on, plan.overdue), (None, false));
     }
 
     #[test]

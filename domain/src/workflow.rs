@@ -9,42 +9,41 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::agreement::{snake_enum, AgreementKind, Instrument};
 use crate::rules::RuleId;
 
-/// A stage of the approval path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum StageKey {
-    Exploration,
-    CentralConsultation,
-    LetterOfIntent,
-    CooperationPlan,
-    DprdApproval,
-    MinisterialConsideration,
-    DraftText,
-    DraftApproval,
-    Negotiation,
-    ConfirmationLetter,
-    FullPowers,
-    Signing,
-    /// The shorter path's consultation with Kemendagri (implementing arrangements).
-    KemendagriConsultation,
+snake_enum! {
+    /// A stage of the approval path.
+    StageKey {
+        Exploration => "exploration",
+        CentralConsultation => "central_consultation",
+        LetterOfIntent => "letter_of_intent",
+        CooperationPlan => "cooperation_plan",
+        DprdApproval => "dprd_approval",
+        MinisterialConsideration => "ministerial_consideration",
+        DraftText => "draft_text",
+        DraftApproval => "draft_approval",
+        Negotiation => "negotiation",
+        ConfirmationLetter => "confirmation_letter",
+        FullPowers => "full_powers",
+        Signing => "signing",
+        /// The shorter path's consultation with Kemendagri (implementing arrangements).
+        KemendagriConsultation => "kemendagri_consultation",
+    }
 }
 
-/// Who acts on a stage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum StageActor {
-    /// The region's cooperation unit (province or regency/city officer).
-    Region,
-    /// The DPRD secretariat of the region records the parliament's decision.
-    Dprd,
-    /// Kemendagri (Pusat Fasilitasi Kerja Sama).
-    Kemendagri,
-    /// Kemlu.
-    Kemlu,
+snake_enum! {
+    /// Who acts on a stage.
+    StageActor {
+        /// The region's cooperation unit (province or regency/city officer).
+        Region => "region",
+        /// The DPRD secretariat of the region records the parliament's decision.
+        Dprd => "dprd",
+        /// Kemendagri (Pusat Fasilitasi Kerja Sama).
+        Kemendagri => "kemendagri",
+        /// Kemlu.
+        Kemlu => "kemlu",
+    }
 }
 
 /// A time limit in working days, counted from the stage's start (for DPRD: its receipt).
@@ -360,6 +359,34 @@ pub fn latest(key: &str) -> Option<Definition> {
     Registry::builtin().latest(key)
 }
 
+/// The definition a new case of an agreement starts on: the shorter path for an implementing
+/// arrangement under an umbrella agreement (UU 24/2000 art. 7(5)), else its kind's.
+pub fn definition_for(
+    kind: AgreementKind,
+    instrument: Instrument,
+    has_umbrella: bool,
+) -> Option<Definition> {
+    if instrument == Instrument::ImplementingArrangement && has_umbrella {
+        latest("implementing_arrangement")
+    } else {
+        latest(kind.as_str())
+    }
+}
+
+/// The stages on which one of `actors` acts, in any published definition.
+pub fn stages_of(actors: &[StageActor]) -> Vec<StageKey> {
+    StageKey::ALL
+        .iter()
+        .copied()
+        .filter(|k| {
+            definitions()
+                .iter()
+                .flat_map(|d| &d.stages)
+                .any(|s| s.key == *k && actors.contains(&s.actor))
+        })
+        .collect()
+}
+
 /// The published definitions. Publishing adds a version; a published version never changes, so
 /// a running case can always find the version it is pinned to.
 #[derive(Debug, Clone)]
@@ -469,6 +496,39 @@ mod tests {
         assert!(!d.full_powers_required);
         assert!(d.stages.iter().all(|s| s.key != StageKey::FullPowers));
         assert_eq!(d.stages.last().unwrap().key, StageKey::Signing);
+    }
+
+    #[test]
+    fn an_implementing_arrangement_under_an_umbrella_takes_the_shorter_path() {
+        use AgreementKind::*;
+        let key =
+            |kind, instrument, umbrella| definition_for(kind, instrument, umbrella).unwrap().key;
+        assert_eq!(
+            key(Ksdpl, Instrument::ImplementingArrangement, true),
+            "implementing_arrangement"
+        );
+        assert_eq!(
+            key(Ksdpl, Instrument::ImplementingArrangement, false),
+            "ksdpl"
+        );
+        assert_eq!(key(Ksdll, Instrument::Mou, true), "ksdll");
+    }
+
+    #[test]
+    fn each_actor_has_its_stages() {
+        let dprd = stages_of(&[StageActor::Dprd]);
+        assert_eq!(dprd, [StageKey::DprdApproval]);
+        let central = stages_of(&[StageActor::Kemendagri, StageActor::Kemlu]);
+        assert!(
+            central.contains(&StageKey::KemendagriConsultation)
+                && central.contains(&StageKey::FullPowers)
+        );
+        assert!(!central.contains(&StageKey::Signing));
+        assert_eq!(
+            stages_of(StageActor::ALL).len(),
+            StageKey::ALL.len(),
+            "every stage has an actor"
+        );
     }
 
     #[test]

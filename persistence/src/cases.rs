@@ -1,95 +1,59 @@
-//! Workflow cases, stored as the domain's `Case` in JSON with a version for If-Match.
+//! Workflow cases, stored as the domain's `Case` in JSON with a version for If-Match. The
+//! status, current stage and due date are kept beside it so that lists can filter and sort.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use jalin_domain::access::Visibility;
+use jalin_domain::case::{Case, CaseStatus};
+use jalin_domain::workflow::StageKey;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::{agreements as ag, workflow_cases as wc};
+use crate::text::{Code, Json, JsonText, Stored, StoredOpt};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+crate::text::stored_by_code! {
+    CaseStatus => "case status",
+    StageKey => "workflow stage",
+}
+
+/// A case as stored. A state that does not read back as a `Case` is an error, never a default.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = wc, primary_key(agreement_id), treat_none_as_null = true)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct StoredCase {
     pub agreement_id: String,
     pub definition_key: String,
     pub definition_version: i32,
-    pub status: String,
-    pub current_stage: Option<String>,
+    #[diesel(deserialize_as = Stored<CaseStatus>, serialize_as = Stored<CaseStatus>)]
+    pub status: CaseStatus,
+    #[diesel(deserialize_as = StoredOpt<StageKey>, serialize_as = StoredOpt<StageKey>)]
+    pub current_stage: Option<StageKey>,
     pub stage_due_on: Option<NaiveDate>,
-    /// The domain `Case` as JSON.
-    pub state: String,
+    #[diesel(deserialize_as = Json<Case>, serialize_as = JsonText)]
+    pub state: Case,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
-type Row = (
-    String,
-    String,
-    i32,
-    String,
-    Option<String>,
-    Option<NaiveDate>,
-    String,
-    i64,
-    NaiveDateTime,
-    NaiveDateTime,
-);
-
-fn from_row(r: Row) -> StoredCase {
-    StoredCase {
-        agreement_id: r.0,
-        definition_key: r.1,
-        definition_version: r.2,
-        status: r.3,
-        current_stage: r.4,
-        stage_due_on: r.5,
-        state: r.6,
-        version: r.7,
-        created_at: r.8,
-        updated_at: r.9,
+/// A case is written as its JSON document.
+impl From<Case> for JsonText {
+    fn from(case: Case) -> Self {
+        JsonText::of(&case)
     }
-}
-
-macro_rules! columns {
-    () => {
-        (
-            wc::agreement_id,
-            wc::definition_key,
-            wc::definition_version,
-            wc::status,
-            wc::current_stage,
-            wc::stage_due_on,
-            wc::state,
-            wc::version,
-            wc::created_at,
-            wc::updated_at,
-        )
-    };
 }
 
 pub fn find(conn: &mut DbConnection, agreement_id: &str) -> Result<Option<StoredCase>, DbError> {
     Ok(wc::table
-        .select(columns!())
+        .select(StoredCase::as_select())
         .filter(wc::agreement_id.eq(agreement_id))
-        .first::<Row>(conn)
-        .optional()?
-        .map(from_row))
+        .first(conn)
+        .optional()?)
 }
 
 pub fn insert(conn: &mut DbConnection, c: &StoredCase) -> Result<(), DbError> {
     diesel::insert_into(wc::table)
-        .values((
-            wc::agreement_id.eq(&c.agreement_id),
-            wc::definition_key.eq(&c.definition_key),
-            wc::definition_version.eq(c.definition_version),
-            wc::status.eq(&c.status),
-            wc::current_stage.eq(&c.current_stage),
-            wc::stage_due_on.eq(c.stage_due_on),
-            wc::state.eq(&c.state),
-            wc::version.eq(c.version),
-            wc::created_at.eq(c.created_at),
-            wc::updated_at.eq(c.updated_at),
-        ))
+        .values(c.clone())
         .execute(conn)?;
     Ok(())
 }
@@ -101,29 +65,35 @@ pub fn save(conn: &mut DbConnection, c: &StoredCase, expected: i64) -> Result<bo
             .filter(wc::agreement_id.eq(&c.agreement_id))
             .filter(wc::version.eq(expected)),
     )
-    .set((
-        wc::status.eq(&c.status),
-        wc::current_stage.eq(&c.current_stage),
-        wc::stage_due_on.eq(c.stage_due_on),
-        wc::state.eq(&c.state),
-        wc::version.eq(c.version),
-        wc::updated_at.eq(c.updated_at),
-    ))
+    .set(c.clone())
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// A running case waiting on someone, with its agreement's reference and region.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct Waiting {
+    pub case: StoredCase,
+    pub reference_number: String,
+    pub region_code: String,
 }
 
 /// Running cases whose current stage is one of `stages`, within `vis`, soonest due first.
 pub fn waiting(
     conn: &mut DbConnection,
     vis: &Visibility,
-    stages: &[&str],
+    stages: &[StageKey],
     limit: i64,
-) -> Result<Vec<(StoredCase, String, String)>, DbError> {
+) -> Result<Vec<Waiting>, DbError> {
+    let stages: Vec<&str> = stages.iter().map(|s| s.as_str()).collect();
     let mut q = wc::table
         .inner_join(ag::table)
-        .select((columns!(), ag::reference_number, ag::region_code))
-        .filter(wc::status.eq("running"))
+        .select((
+            StoredCase::as_select(),
+            ag::reference_number,
+            ag::region_code,
+        ))
+        .filter(wc::status.eq(CaseStatus::Running.as_str()))
         .filter(wc::current_stage.eq_any(stages))
         .order((
             wc::stage_due_on.is_null(),
@@ -137,46 +107,21 @@ pub fn waiting(
         Visibility::Province(p) => q.filter(ag::province_code.eq(p.to_string())),
         Visibility::Region(r) => q.filter(ag::region_code.eq(r.to_string())),
     };
-    Ok(q.load::<(Row, String, String)>(conn)?
-        .into_iter()
-        .map(|(r, reference, region)| (from_row(r), reference, region))
-        .collect())
+    Ok(q.load(conn)?)
 }
 
-/// Sets an agreement's status (the workflow's outcome).
-pub fn set_agreement_status(
-    conn: &mut DbConnection,
-    agreement_id: &str,
-    status: &str,
-    now: NaiveDateTime,
-) -> Result<(), DbError> {
-    diesel::update(ag::table.find(agreement_id))
-        .set((
-            ag::status.eq(status),
-            ag::version.eq(ag::version + 1),
-            ag::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Records the signing on the agreement: active from its effective date.
-pub fn record_signing(
-    conn: &mut DbConnection,
-    agreement_id: &str,
-    signed_on: NaiveDate,
-    place: &str,
-    now: NaiveDateTime,
-) -> Result<(), DbError> {
-    diesel::update(ag::table.find(agreement_id))
-        .set((
-            ag::status.eq("active"),
-            ag::signed_on.eq(Some(signed_on)),
-            ag::signed_place.eq(Some(place)),
-            ag::effective_from.eq(Some(signed_on)),
-            ag::version.eq(ag::version + 1),
-            ag::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
+    /// Stored codes are the JSON names, so the stored columns and the case's state agree.
+    #[test]
+    fn stage_and_case_codes_are_their_json_names() {
+        for k in StageKey::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.code());
+        }
+        for s in CaseStatus::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.code());
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! The agreement registry: foreign partners and agreements. Agreement queries take the caller's
 //! [`Visibility`]: region isolation happens in SQL.
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -14,10 +14,10 @@ use jalin_domain::RegionCode;
 use serde_json::Value;
 
 use crate::db::{DbConnection, DbError};
-use crate::text::{Json, JsonText, Stored, StoredOpt};
 use crate::schema::{
     agreement_partners as ap, agreements as ag, partners as pt, reference_counters as rc,
 };
+use crate::text::{Joined, JoinedText, Json, JsonText, Stored, StoredOpt};
 
 fn bad(what: &str, v: &str) -> DbError {
     DbError::Reference(format!("stored {what} `{v}` is not valid"))
@@ -158,6 +158,7 @@ fn like_escape(s: &str) -> String {
 
 // ---- agreements ----------------------------------------------------------------------------
 
+/// An agreement with its partners, in their order (from `agreement_partners`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Agreement {
     pub id: String,
@@ -193,142 +194,132 @@ pub struct Agreement {
     pub updated_at: NaiveDateTime,
 }
 
-/// `,a,b,` so that one value can be matched with `LIKE '%,a,%'` on both databases.
-fn joined<S: AsRef<str>>(items: &[S]) -> String {
-    if items.is_empty() {
-        String::new()
-    } else {
-        format!(
-            ",{},",
-            items
-                .iter()
-                .map(|s| s.as_ref())
-                .collect::<Vec<_>>()
-                .join(",")
-        )
+/// An agreement's row as stored. Its partners live in `agreement_partners`; `province_code` and
+/// `search_text` are derived from the agreement when it is written.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = ag, treat_none_as_null = true)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct AgreementRow {
+    id: String,
+    reference_number: String,
+    #[diesel(deserialize_as = Stored<RegionCode>, serialize_as = Stored<RegionCode>)]
+    region_code: RegionCode,
+    province_code: String,
+    #[diesel(deserialize_as = Stored<AgreementKind>, serialize_as = Stored<AgreementKind>)]
+    kind: AgreementKind,
+    #[diesel(deserialize_as = Stored<Subtype>, serialize_as = Stored<Subtype>)]
+    subtype: Subtype,
+    #[diesel(deserialize_as = Stored<Instrument>, serialize_as = Stored<Instrument>)]
+    instrument: Instrument,
+    parent_id: Option<String>,
+    predecessor_id: Option<String>,
+    title_id: String,
+    title_en: Option<String>,
+    #[diesel(deserialize_as = Joined<CooperationObject>, serialize_as = JoinedText)]
+    objects: Vec<CooperationObject>,
+    #[diesel(deserialize_as = Joined<String>, serialize_as = JoinedText)]
+    sectors: Vec<String>,
+    #[diesel(deserialize_as = Joined<String>, serialize_as = JoinedText)]
+    languages: Vec<String>,
+    #[diesel(deserialize_as = Json<Value>, serialize_as = JsonText)]
+    details: Value,
+    creates_foreign_loan: bool,
+    value_amount: Option<String>,
+    value_currency: Option<String>,
+    signed_on: Option<NaiveDate>,
+    signed_place: Option<String>,
+    effective_from: Option<NaiveDate>,
+    expires_on: Option<NaiveDate>,
+    #[diesel(deserialize_as = Stored<AgreementStatus>, serialize_as = Stored<AgreementStatus>)]
+    status: AgreementStatus,
+    legacy: bool,
+    level_justification: Option<String>,
+    search_text: String,
+    dormant_since: Option<NaiveDate>,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl AgreementRow {
+    fn of(a: &Agreement, search_text: String) -> AgreementRow {
+        let a = a.clone();
+        AgreementRow {
+            province_code: a.region.province().to_string(),
+            region_code: a.region,
+            search_text,
+            id: a.id,
+            reference_number: a.reference_number,
+            kind: a.kind,
+            subtype: a.subtype,
+            instrument: a.instrument,
+            parent_id: a.parent_id,
+            predecessor_id: a.predecessor_id,
+            title_id: a.title_id,
+            title_en: a.title_en,
+            objects: a.objects,
+            sectors: a.sectors,
+            languages: a.languages,
+            details: a.details,
+            creates_foreign_loan: a.creates_foreign_loan,
+            value_amount: a.value_amount,
+            value_currency: a.value_currency,
+            signed_on: a.signed_on,
+            signed_place: a.signed_place,
+            effective_from: a.effective_from,
+            expires_on: a.expires_on,
+            status: a.status,
+            legacy: a.legacy,
+            level_justification: a.level_justification,
+            dormant_since: a.dormant_since,
+            version: a.version,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+
+    fn with_partners(self, partner_ids: Vec<String>) -> Agreement {
+        Agreement {
+            id: self.id,
+            reference_number: self.reference_number,
+            region: self.region_code,
+            kind: self.kind,
+            subtype: self.subtype,
+            instrument: self.instrument,
+            parent_id: self.parent_id,
+            predecessor_id: self.predecessor_id,
+            title_id: self.title_id,
+            title_en: self.title_en,
+            objects: self.objects,
+            sectors: self.sectors,
+            languages: self.languages,
+            details: self.details,
+            creates_foreign_loan: self.creates_foreign_loan,
+            value_amount: self.value_amount,
+            value_currency: self.value_currency,
+            signed_on: self.signed_on,
+            signed_place: self.signed_place,
+            effective_from: self.effective_from,
+            expires_on: self.expires_on,
+            status: self.status,
+            legacy: self.legacy,
+            level_justification: self.level_justification,
+            partner_ids,
+            dormant_since: self.dormant_since,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
     }
 }
 
-fn split(s: &str) -> Vec<String> {
-    s.split(',')
-        .filter(|x| !x.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-type AgreementRow = (
-    (
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-    ),
-    (
-        String,
-        Option<String>,
-        String,
-        String,
-        String,
-        String,
-        bool,
-        Option<String>,
-    ),
-    (
-        Option<String>,
-        Option<NaiveDate>,
-        Option<String>,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-        String,
-        bool,
-        Option<String>,
-    ),
-    (i64, NaiveDateTime, NaiveDateTime, Option<NaiveDate>),
-);
-
-macro_rules! agreement_columns {
-    () => {
-        (
-            (
-                ag::id,
-                ag::reference_number,
-                ag::region_code,
-                ag::kind,
-                ag::subtype,
-                ag::instrument,
-                ag::parent_id,
-                ag::predecessor_id,
-            ),
-            (
-                ag::title_id,
-                ag::title_en,
-                ag::objects,
-                ag::sectors,
-                ag::languages,
-                ag::details,
-                ag::creates_foreign_loan,
-                ag::value_amount,
-            ),
-            (
-                ag::value_currency,
-                ag::signed_on,
-                ag::signed_place,
-                ag::effective_from,
-                ag::expires_on,
-                ag::status,
-                ag::legacy,
-                ag::level_justification,
-            ),
-            (
-                ag::version,
-                ag::created_at,
-                ag::updated_at,
-                ag::dormant_since,
-            ),
-        )
-    };
-}
-
-fn agreement_from(r: AgreementRow) -> Result<Agreement, DbError> {
-    let (a, b, c, d) = r;
-    Ok(Agreement {
-        region: RegionCode::parse(&a.2).map_err(|_| bad("region", &a.2))?,
-        kind: AgreementKind::parse(&a.3).ok_or_else(|| bad("kind", &a.3))?,
-        subtype: Subtype::parse(&a.4).ok_or_else(|| bad("subtype", &a.4))?,
-        instrument: Instrument::parse(&a.5).ok_or_else(|| bad("instrument", &a.5))?,
-        objects: split(&b.2)
-            .iter()
-            .map(|o| CooperationObject::parse(o).ok_or_else(|| bad("object", o)))
-            .collect::<Result<_, _>>()?,
-        status: AgreementStatus::parse(&c.5).ok_or_else(|| bad("status", &c.5))?,
-        id: a.0,
-        reference_number: a.1,
-        parent_id: a.6,
-        predecessor_id: a.7,
-        title_id: b.0,
-        title_en: b.1,
-        sectors: split(&b.3),
-        languages: split(&b.4),
-        details: serde_json::from_str(&b.5).unwrap_or(Value::Null),
-        creates_foreign_loan: b.6,
-        value_amount: b.7,
-        value_currency: c.0,
-        signed_on: c.1,
-        signed_place: c.2,
-        effective_from: c.3,
-        expires_on: c.4,
-        legacy: c.6,
-        level_justification: c.7,
-        partner_ids: Vec::new(),
-        dormant_since: d.3,
-        version: d.0,
-        created_at: d.1,
-        updated_at: d.2,
-    })
+/// A region's reference counter for one year.
+#[derive(Insertable)]
+#[diesel(table_name = rc)]
+struct Counter<'a> {
+    region_code: &'a str,
+    year: i32,
+    last_value: i32,
 }
 
 /// Allocates the next reference number of `region` for `year`, gap-free: inside the creating
@@ -339,27 +330,26 @@ pub fn next_reference_number(
     year: i32,
 ) -> Result<String, DbError> {
     let key = (region.as_str(), year);
+    let counter = |last_value| Counter {
+        region_code: region.as_str(),
+        year,
+        last_value,
+    };
     if let DbConnection::Postgres(pg) = conn {
         // Concurrent first numbers of a year: the second insert waits for the first and then
         // does nothing; the UPDATE below then queues on the row lock. (SQLite's write
         // transactions are already serialized.)
-        diesel::sql_query(
-            "INSERT INTO reference_counters (region_code, year, last_value) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
-        )
-        .bind::<diesel::sql_types::Text, _>(region.as_str())
-        .bind::<diesel::sql_types::Integer, _>(year)
-        .execute(pg)?;
+        diesel::insert_into(rc::table)
+            .values(counter(0))
+            .on_conflict_do_nothing()
+            .execute(pg)?;
     }
     let updated = diesel::update(rc::table.find(key))
         .set(rc::last_value.eq(rc::last_value + 1))
         .execute(conn)?;
     if updated == 0 {
         diesel::insert_into(rc::table)
-            .values((
-                rc::region_code.eq(region.as_str()),
-                rc::year.eq(year),
-                rc::last_value.eq(1),
-            ))
+            .values(counter(1))
             .execute(conn)?;
     }
     let n: i32 = rc::table.find(key).select(rc::last_value).first(conn)?;
@@ -380,68 +370,33 @@ fn search_text(conn: &mut DbConnection, a: &Agreement) -> Result<String, DbError
     )))
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = ap)]
+struct PartnerLink<'a> {
+    agreement_id: &'a str,
+    partner_id: &'a str,
+    position: i32,
+}
+
 fn write_partners(conn: &mut DbConnection, a: &Agreement) -> Result<(), DbError> {
     diesel::delete(ap::table.filter(ap::agreement_id.eq(&a.id))).execute(conn)?;
-    for (i, pid) in a.partner_ids.iter().enumerate() {
+    // One row at a time: the multi-backend connection has no batch insert on SQLite.
+    for (i, partner_id) in a.partner_ids.iter().enumerate() {
         diesel::insert_into(ap::table)
-            .values((
-                ap::agreement_id.eq(&a.id),
-                ap::partner_id.eq(pid),
-                ap::position.eq(i as i32),
-            ))
+            .values(PartnerLink {
+                agreement_id: &a.id,
+                partner_id,
+                position: i as i32,
+            })
             .execute(conn)?;
     }
     Ok(())
 }
 
 pub fn insert_agreement(conn: &mut DbConnection, a: &Agreement) -> Result<(), DbError> {
-    diesel::insert_into(ag::table)
-        .values((
-            (
-                ag::id.eq(&a.id),
-                ag::reference_number.eq(&a.reference_number),
-                ag::region_code.eq(a.region.as_str()),
-                ag::province_code.eq(a.region.province().to_string()),
-                ag::kind.eq(a.kind.as_str()),
-                ag::subtype.eq(a.subtype.as_str()),
-                ag::instrument.eq(a.instrument.as_str()),
-                ag::parent_id.eq(&a.parent_id),
-                ag::predecessor_id.eq(&a.predecessor_id),
-                ag::title_id.eq(&a.title_id),
-            ),
-            (
-                ag::title_en.eq(&a.title_en),
-                ag::objects.eq(joined(
-                    &a.objects.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
-                )),
-                ag::sectors.eq(joined(&a.sectors)),
-                ag::languages.eq(joined(&a.languages)),
-                ag::details.eq(a.details.to_string()),
-                ag::creates_foreign_loan.eq(a.creates_foreign_loan),
-                ag::value_amount.eq(&a.value_amount),
-                ag::value_currency.eq(&a.value_currency),
-                ag::signed_on.eq(a.signed_on),
-                ag::signed_place.eq(&a.signed_place),
-            ),
-            (
-                ag::effective_from.eq(a.effective_from),
-                ag::expires_on.eq(a.expires_on),
-                ag::status.eq(a.status.as_str()),
-                ag::legacy.eq(a.legacy),
-                ag::level_justification.eq(&a.level_justification),
-                ag::search_text.eq(""),
-                ag::version.eq(a.version),
-                ag::created_at.eq(a.created_at),
-                ag::updated_at.eq(a.updated_at),
-            ),
-        ))
-        .execute(conn)?;
-    write_partners(conn, a)?;
-    let text = search_text(conn, a)?;
-    diesel::update(ag::table.find(&a.id))
-        .set(ag::search_text.eq(text))
-        .execute(conn)?;
-    Ok(())
+    let row = AgreementRow::of(a, search_text(conn, a)?);
+    diesel::insert_into(ag::table).values(row).execute(conn)?;
+    write_partners(conn, a)
 }
 
 /// Recomputes the search text of the agreements of `partner_id` (after a rename).
@@ -467,45 +422,13 @@ pub fn save_agreement(
     a: &Agreement,
     expected: i64,
 ) -> Result<bool, DbError> {
-    let text = search_text(conn, a)?;
+    let row = AgreementRow::of(a, search_text(conn, a)?);
     let n = diesel::update(
         ag::table
             .filter(ag::id.eq(&a.id))
             .filter(ag::version.eq(expected)),
     )
-    .set((
-        (
-            ag::subtype.eq(a.subtype.as_str()),
-            ag::kind.eq(a.kind.as_str()),
-            ag::instrument.eq(a.instrument.as_str()),
-            ag::parent_id.eq(&a.parent_id),
-            ag::predecessor_id.eq(&a.predecessor_id),
-            ag::title_id.eq(&a.title_id),
-            ag::title_en.eq(&a.title_en),
-            ag::objects.eq(joined(
-                &a.objects.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
-            )),
-            ag::sectors.eq(joined(&a.sectors)),
-            ag::languages.eq(joined(&a.languages)),
-        ),
-        (
-            ag::details.eq(a.details.to_string()),
-            ag::creates_foreign_loan.eq(a.creates_foreign_loan),
-            ag::value_amount.eq(&a.value_amount),
-            ag::value_currency.eq(&a.value_currency),
-            ag::signed_on.eq(a.signed_on),
-            ag::signed_place.eq(&a.signed_place),
-            ag::effective_from.eq(a.effective_from),
-            ag::expires_on.eq(a.expires_on),
-            ag::status.eq(a.status.as_str()),
-            ag::level_justification.eq(&a.level_justification),
-        ),
-        (
-            ag::search_text.eq(text),
-            ag::version.eq(a.version),
-            ag::updated_at.eq(a.updated_at),
-        ),
-    ))
+    .set(row)
     .execute(conn)?;
     if n == 1 {
         write_partners(conn, a)?;
@@ -525,22 +448,25 @@ macro_rules! visible_agreements {
 
 fn with_partners(
     conn: &mut DbConnection,
-    mut list: Vec<Agreement>,
+    rows: Vec<AgreementRow>,
 ) -> Result<Vec<Agreement>, DbError> {
-    let ids: Vec<&String> = list.iter().map(|a| &a.id).collect();
-    let links: Vec<(String, String, i32)> = ap::table
+    let ids: Vec<&String> = rows.iter().map(|a| &a.id).collect();
+    let links: Vec<(String, String)> = ap::table
         .filter(ap::agreement_id.eq_any(ids))
-        .select((ap::agreement_id, ap::partner_id, ap::position))
+        .select((ap::agreement_id, ap::partner_id))
         .order((ap::agreement_id, ap::position))
         .load(conn)?;
-    for a in &mut list {
-        a.partner_ids = links
-            .iter()
-            .filter(|l| l.0 == a.id)
-            .map(|l| l.1.clone())
-            .collect();
-    }
-    Ok(list)
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let partners = links
+                .iter()
+                .filter(|(agreement, _)| *agreement == row.id)
+                .map(|(_, partner)| partner.clone())
+                .collect();
+            row.with_partners(partners)
+        })
+        .collect())
 }
 
 pub fn find_agreement(
@@ -549,19 +475,12 @@ pub fn find_agreement(
     vis: &Visibility,
 ) -> Result<Option<Agreement>, DbError> {
     let q = ag::table
-        .select(agreement_columns!())
+        .select(AgreementRow::as_select())
         .filter(ag::id.eq(id.to_owned()))
         .into_boxed();
     let q = visible_agreements!(q, vis);
-    let found = q
-        .first::<AgreementRow>(conn)
-        .optional()?
-        .map(agreement_from)
-        .transpose()?;
-    match found {
-        None => Ok(None),
-        Some(a) => Ok(with_partners(conn, vec![a])?.pop()),
-    }
+    let found: Vec<AgreementRow> = q.first(conn).optional()?.into_iter().collect();
+    Ok(with_partners(conn, found)?.pop())
 }
 
 /// The parent (or predecessor) chain above `start`, nearest first, to refuse cycles.
@@ -651,7 +570,7 @@ pub fn list_agreements(
         paging.offset,
         paging.limit,
     );
-    let mut q = ag::table.select(agreement_columns!()).into_boxed();
+    let mut q = ag::table.select(AgreementRow::as_select()).into_boxed();
     q = visible_agreements!(q, vis);
     if let Some(r) = &f.region {
         q = if r.is_province() {
@@ -744,12 +663,8 @@ pub fn list_agreements(
             .order((ag::updated_at.desc(), ag::id.desc()))
             .offset(offset),
     };
-    let rows = q.limit(limit).load::<AgreementRow>(conn)?;
-    let list = rows
-        .into_iter()
-        .map(agreement_from)
-        .collect::<Result<Vec<_>, _>>()?;
-    with_partners(conn, list)
+    let rows = q.limit(limit).load(conn)?;
+    with_partners(conn, rows)
 }
 
 /// Partners by id, in the order asked; missing ids are left out.
@@ -810,31 +725,36 @@ pub fn claim_expired(
     Ok(rows.into_iter().map(|r| (r.id, r.region_code)).collect())
 }
 
-/// Sets a status (and bumps the version) without a version check: for the system's own changes
-/// inside a claiming transaction.
+/// What an agreement's lifecycle transition writes: its new status and what the event records
+/// with it (fields left `None` keep their value).
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = ag)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct StatusChange {
+    #[diesel(serialize_as = Stored<AgreementStatus>)]
+    pub status: AgreementStatus,
+    pub signed_on: Option<NaiveDate>,
+    pub signed_place: Option<String>,
+    pub effective_from: Option<NaiveDate>,
+    pub details: Option<JsonText>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The one way an agreement's status changes once it is written: the lifecycle's transition
+/// (workflow, termination, renewal, expiry). Bumps the version; `false` when the stored version
+/// is no longer `expected`.
 pub fn set_status(
     conn: &mut DbConnection,
     id: &str,
-    status: AgreementStatus,
-    details: Option<&Value>,
-) -> Result<(), DbError> {
-    let now = Utc::now().naive_utc();
-    match details {
-        Some(d) => diesel::update(ag::table.find(id))
-            .set((
-                ag::status.eq(status.as_str()),
-                ag::details.eq(d.to_string()),
-                ag::version.eq(ag::version + 1),
-                ag::updated_at.eq(now),
-            ))
-            .execute(conn)?,
-        None => diesel::update(ag::table.find(id))
-            .set((
-                ag::status.eq(status.as_str()),
-                ag::version.eq(ag::version + 1),
-                ag::updated_at.eq(now),
-            ))
-            .execute(conn)?,
-    };
-    Ok(())
+    expected: i64,
+    change: &StatusChange,
+) -> Result<bool, DbError> {
+    let n = diesel::update(
+        ag::table
+            .filter(ag::id.eq(id))
+            .filter(ag::version.eq(expected)),
+    )
+    .set((change.clone(), ag::version.eq(ag::version + 1)))
+    .execute(conn)?;
+    Ok(n == 1)
 }

@@ -1,14 +1,15 @@
 //! The workflow definitions, readable with their legal citations.
 
-use jalin_domain::RecordKind;
 use actix_web::{web, HttpResponse};
 use jalin_domain::access::Action;
 use jalin_domain::workflow::{self, Definition};
+use jalin_domain::RecordKind;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Authenticated;
 use crate::error::ApiError;
+use crate::reply;
 
 #[derive(Serialize, ToSchema)]
 pub struct DefinitionSummary {
@@ -48,7 +49,7 @@ pub async fn list(auth: Authenticated) -> Result<HttpResponse, ApiError> {
             stage_count: d.stages.len(),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(DefinitionList { items }))
+    Ok(reply::ok(DefinitionList { items }))
 }
 
 /// One version of a definition: its stages with actor, required record, time limit and citation.
@@ -72,8 +73,9 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadReference)?;
     let (key, version) = path.into_inner();
-    let not_found = || ApiError::not_found(RecordKind::WorkflowDefinition, format!("{key}/{version}"));
+    let not_found =
+        || ApiError::not_found(RecordKind::WorkflowDefinition, format!("{key}/{version}"));
     let version: u32 = version.parse().map_err(|_| not_found())?;
     let d = workflow::definition(&key, version).ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(d))
+    Ok(reply::ok(d))
 }

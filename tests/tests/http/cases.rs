@@ -240,18 +240,21 @@ on_both_databases! {
     }
 
     /// R10: an overdue DPRD stage stays pending and is flagged; it is never approved by silence.
-    fn dprd_silence_is_not_approval(app) {
+    /// Today is 24 November 2026 (WIB) on this server's clock.
+    fn dprd_silence_is_not_approval(app) with [("JALIN_INSTANCE", "training"), ("JALIN_TEST_TODAY", "2026-11-24")] {
         let p = people(app);
         let (id, etag) = draft(app, false);
         advance(app, &p, &id, &etag, 4);
-        // The plan reached DPRD on 2026-08-03: 45 working days ran out in October.
-        let pool = app.pool();
-        let mut conn = pool.get().unwrap();
         let state = current(app, &id);
         assert_eq!(state["current_stage"], "dprd_approval");
+        let dprd = state["stages"].as_array().unwrap().iter().find(|s| s["key"] == "dprd_approval").unwrap().clone();
+        assert_eq!(dprd["started_on"], "2026-11-24", "the stage starts on the clock's day (WIB)");
+        // The plan reached DPRD on 2026-08-03: 45 working days ran out in October. One server
+        // has one day, so the stage's start is moved back to then.
+        let pool = app.pool();
+        let mut conn = pool.get().unwrap();
         diesel::sql_query(format!(
-            "UPDATE workflow_cases SET state = REPLACE(state, '\"key\":\"dprd_approval\",\"status\":\"active\",\"started_on\":\"{today}\"', '\"key\":\"dprd_approval\",\"status\":\"active\",\"started_on\":\"2026-08-03\"'), stage_due_on = '2026-10-06' WHERE agreement_id = '{id}'",
-            today = chrono::Utc::now().format("%Y-%m-%d")
+            "UPDATE workflow_cases SET state = REPLACE(state, '\"key\":\"dprd_approval\",\"status\":\"active\",\"started_on\":\"2026-11-24\"', '\"key\":\"dprd_approval\",\"status\":\"active\",\"started_on\":\"2026-08-03\"'), stage_due_on = '2026-10-06' WHERE agreement_id = '{id}'"
         )).execute(&mut conn).unwrap();
         let w = current(app, &id);
         let dprd = w["stages"].as_array().unwrap().iter().find(|s| s["key"] == "dprd_approval").unwrap().clone();

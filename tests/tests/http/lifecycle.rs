@@ -1,6 +1,7 @@
 //! After signing: termination (R19), renewal (R18), automatic expiry.
 
-use diesel::RunQueryDsl;
+use chrono::NaiveDate;
+use jalin_api::clock::Clock;
 use jalin_tests::{on_both_databases, TestApp};
 use serde_json::json;
 
@@ -54,21 +55,22 @@ on_both_databases! {
         app.req("POST", &format!("/v1/agreements/{sid}/renewals")).send().problem(409, "not_renewable");
     }
 
-    /// Agreements expire at their end date, audited with the system as actor.
-    fn agreements_expire_automatically_at_their_end_date(app) {
-        let (id, _) = active(app, "2030-01-01");
+    /// Agreements expire at their end date, audited with the system as actor: registered on
+    /// 30 January 2026, the jobs run on 1 February, the day after the first one's end.
+    fn agreements_expire_automatically_at_their_end_date(app) with [("JALIN_INSTANCE", "training"), ("JALIN_TEST_TODAY", "2026-01-30")] {
+        let (id, _) = active(app, "2026-01-31");
         let (future, _) = active(app, "2031-01-01");
         let pool = app.pool();
         let mut conn = pool.get().unwrap();
-        diesel::sql_query(format!("UPDATE agreements SET expires_on = '2026-01-31' WHERE id = '{id}'")).execute(&mut conn).unwrap();
-        let report = jalin_api::jobs::run_all(&mut conn, &Default::default(), &app.state().config.clock).unwrap();
+        let clock = Clock::on(NaiveDate::from_ymd_opt(2026, 2, 1).unwrap());
+        let report = jalin_api::jobs::run_all(&mut conn, &Default::default(), &clock).unwrap();
         assert_eq!(report.expired, 1);
         assert_eq!(app.get_ok(&format!("/v1/agreements/{id}"))["status"], "expired");
         assert_eq!(app.get_ok(&format!("/v1/agreements/{future}"))["status"], "active");
         let history = app.get_ok(&format!("/v1/agreements/{id}/history"));
         let event = history["items"].as_array().unwrap().iter().find(|e| e["action"] == "agreement.expired").unwrap().clone();
         assert_eq!(event["actor_type"], "system");
-        assert_eq!(jalin_api::jobs::run_all(&mut conn, &Default::default(), &app.state().config.clock).unwrap().expired, 0, "running again changes nothing");
+        assert_eq!(jalin_api::jobs::run_all(&mut conn, &Default::default(), &clock).unwrap().expired, 0, "running again changes nothing");
         assert_eq!(app.get_ok("/v1/audit-events/verify")["intact"], true);
     }
 }
