@@ -17,6 +17,7 @@ use crate::state::AppState;
 pub mod action_plans;
 pub mod activities;
 pub mod agreements;
+pub mod audit_log;
 pub mod cases;
 pub mod coordination;
 pub mod documents;
