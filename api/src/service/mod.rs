@@ -27,6 +27,7 @@ pub mod integrations;
 pub mod lifecycle;
 pub mod monitoring;
 pub mod partners;
+pub mod reference;
 pub mod reports;
 pub mod service_accounts;
 pub mod transfer;
