@@ -19,12 +19,17 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use jalin_domain::access::{Action, Principal, PrincipalKind, Visibility};
+use jalin_domain::identity::scopes_still_held;
 use jalin_persistence::audit::Actor;
-use jalin_persistence::identity;
+use jalin_persistence::identity::{self, ServiceAccount, User};
+use jalin_persistence::DbConnection;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use validator::Validate;
 
 use crate::error::ApiError;
+use crate::extract::{parse_form, parse_json};
 use crate::state::AppState;
 
 pub const ISSUER: &str = "jalin";
@@ -120,6 +125,7 @@ impl TokenKeys {
         typ: &str,
         scope: Option<String>,
     ) -> Result<(String, u64), ApiError> {
+        // Token expiry is technical real time, never the injected (movable) clock.
         let now = chrono::Utc::now().timestamp();
         let ttl = self.ttl.as_secs();
         let claims = Claims {
@@ -251,6 +257,101 @@ impl LoginThrottle {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&n);
+    }
+}
+
+/// Checks a name and its secret against the account `find` looks up, throttled per name and
+/// per client address (429 with `Retry-After` when locked out). A wrong name, a wrong secret and
+/// a disabled account get the same `None` in the same time: argon2 runs against a dummy hash when
+/// there is no account, on a blocking thread. Login throttling is technical real time.
+async fn sign_in<T: Send + 'static>(
+    state: &AppState,
+    req: &HttpRequest,
+    name: &str,
+    secret: String,
+    find: impl FnOnce(&mut DbConnection) -> Result<Option<T>, ApiError> + Send + 'static,
+    hash_and_active: fn(&T) -> (&str, bool),
+) -> Result<Option<T>, ApiError> {
+    let addr = req.peer_addr().map(|a| a.ip());
+    state
+        .throttle
+        .check(name, addr)
+        .map_err(|wait| ApiError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        })?;
+    let account = state.db(find).await?;
+    let hash = account.as_ref().map(|a| hash_and_active(a).0.to_owned());
+    let ok = web::block(move || verify_or_dummy(hash.as_deref(), &secret))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let account = account.filter(|a| ok && hash_and_active(a).1);
+    match &account {
+        None => state.throttle.failed(name, addr),
+        Some(_) => state.throttle.succeeded(name),
+    }
+    Ok(account)
+}
+
+/// Signs a user in by username (already lower-case) and password; 401 `invalid_credentials`
+/// whatever was wrong.
+pub async fn sign_in_user(
+    state: &AppState,
+    req: &HttpRequest,
+    username: &str,
+    password: String,
+) -> Result<User, ApiError> {
+    let lookup = username.to_owned();
+    let find = move |c: &mut DbConnection| Ok(identity::find_user_by_username(c, &lookup)?);
+    let user = sign_in(state, req, username, password, find, |u| {
+        (&u.password_hash, u.active)
+    });
+    user.await?.ok_or_else(|| {
+        log::info!("failed sign-in for a username");
+        ApiError::InvalidCredentials
+    })
+}
+
+/// Signs a service account in by client id and secret; 401 `invalid_client` whatever was wrong.
+pub async fn sign_in_client(
+    state: &AppState,
+    req: &HttpRequest,
+    client_id: &str,
+    secret: String,
+) -> Result<ServiceAccount, ApiError> {
+    let lookup = client_id.to_owned();
+    let find =
+        move |c: &mut DbConnection| Ok(identity::find_service_account_by_client_id(c, &lookup)?);
+    let account = sign_in(state, req, client_id, secret, find, |a| {
+        (&a.secret_hash, a.active)
+    });
+    account.await?.ok_or(ApiError::InvalidClient)
+}
+
+/// A body sent as a form (`application/x-www-form-urlencoded`, as OAuth 2.0 clients do) or as
+/// JSON, validated either way; any other type is a 415.
+pub fn form_or_json<T: DeserializeOwned + Validate>(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    let essence = (req.headers().get(header::CONTENT_TYPE))
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match essence.as_deref() {
+        Some("application/x-www-form-urlencoded") => parse_form(
+            std::str::from_utf8(body).map_err(|_| ApiError::MalformedJson("not UTF-8".into()))?,
+        ),
+        Some(ct) if ct == "application/json" || ct.ends_with("+json") => {
+            Ok(parse_json(body)?.value)
+        }
+        other => Err(ApiError::UnsupportedMediaType {
+            found: other.map(str::to_owned),
+        }),
     }
 }
 
@@ -395,15 +496,8 @@ impl FromRequest for Authenticated {
                             identity::find_service_account(c, &claims.sub, &Visibility::All)?
                                 .filter(|a| a.active)
                                 .map(|a| {
-                                    // The token's scopes, narrowed to what the account still holds.
-                                    let granted: Vec<Action> = claims
-                                        .scope
-                                        .as_deref()
-                                        .unwrap_or("")
-                                        .split_whitespace()
-                                        .filter_map(|s| s.parse().ok())
-                                        .filter(|s| a.scopes.contains(s))
-                                        .collect();
+                                    let issued = claims.scope.as_deref().unwrap_or("");
+                                    let granted = scopes_still_held(issued, &a.scopes);
                                     Principal {
                                         id: a.id,
                                         name: a.name,

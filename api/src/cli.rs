@@ -8,7 +8,12 @@ use clap::{Parser, Subcommand};
 use jalin_persistence::audit::Actor;
 
 use crate::config::{Config, ConfigError};
+use crate::service::service_accounts::CreateServiceAccount;
+use crate::service::users::CreateUser;
+use crate::service::Ctx;
 use crate::startup;
+use jalin_domain::access::Visibility;
+use jalin_domain::identity::parse_scopes;
 
 #[derive(Parser)]
 #[command(
@@ -310,6 +315,14 @@ fn seed_bench_cases(pool: &jalin_persistence::Pool, db: &DbArgs) -> Result<usize
     Ok(ids.len())
 }
 
+/// The database, and the CLI itself as the actor on the configured clock.
+fn as_cli(db: &DbArgs) -> Result<(jalin_persistence::Pool, Ctx), String> {
+    let clock = config(db, None)
+        .map_err(|e| format!("configuration error: {e}"))?
+        .clock;
+    Ok((open_pool(db)?, Ctx::system("cli", clock)))
+}
+
 fn in_write<T>(
     pool: &jalin_persistence::Pool,
     f: impl FnOnce(&mut jalin_persistence::DbConnection) -> Result<T, crate::ApiError>,
@@ -352,11 +365,11 @@ fn run_users(cmd: UsersCommand) -> ExitCode {
                 return fail(format!("cannot read the password from standard input: {e}"));
             }
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
-            let pool = match open_pool(&db) {
+            let (pool, ctx) = match as_cli(&db) {
                 Ok(p) => p,
                 Err(e) => return fail(e),
             };
-            let input = crate::accounts::UserInput {
+            let input = CreateUser {
                 display_name: display_name.unwrap_or_else(|| username.clone()),
                 username,
                 password,
@@ -364,13 +377,7 @@ fn run_users(cmd: UsersCommand) -> ExitCode {
                 region_code: region,
             };
             match in_write(&pool, |c| {
-                crate::accounts::create_user(
-                    c,
-                    &Actor::system("cli"),
-                    &jalin_domain::access::Visibility::All,
-                    None,
-                    &input,
-                )
+                crate::service::users::create(c, &ctx, &Visibility::All, input)
             }) {
                 Ok(u) => {
                     println!("created user {} ({}) with id {}", u.username, u.role, u.id);
@@ -390,20 +397,17 @@ fn run_service_accounts(cmd: ServiceAccountsCommand) -> ExitCode {
             scopes,
             region,
         } => {
-            let pool = match open_pool(&db) {
+            let (pool, ctx) = match as_cli(&db) {
                 Ok(p) => p,
                 Err(e) => return fail(e),
             };
             let result = in_write(&pool, |c| {
-                let scopes = crate::accounts::parse_scopes(&scopes, "/scopes")?;
-                crate::accounts::create_service_account(
-                    c,
-                    &Actor::system("cli"),
-                    None,
-                    &name,
-                    &scopes,
-                    region.as_deref(),
-                )
+                let input = CreateServiceAccount {
+                    name,
+                    scopes: parse_scopes(&scopes, "/scopes")?,
+                    region_code: region,
+                };
+                crate::service::service_accounts::create(c, &ctx, input)
             });
             match result {
                 Ok((acc, secret)) => {
@@ -426,7 +430,7 @@ fn run_audit(cmd: AuditCommand) -> ExitCode {
                 Err(e) => return fail(e),
             };
             let result = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
-                jalin_persistence::audit::verify(&mut c).map_err(|e| e.to_string())
+                crate::service::audit_log::verify(&mut c).map_err(|e| describe(&e))
             });
             match result {
                 Ok(v) => match v.first_broken {

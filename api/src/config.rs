@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use crate::signature::Secret;
 use jalin_persistence::DatabaseUrl;
 
+pub mod settings;
+
 /// Every variable the server reads, with its default and meaning (the README's table).
 pub const VARIABLES: &[(&str, &str, &str)] = &[
     (

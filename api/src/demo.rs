@@ -14,9 +14,9 @@ use jalin_persistence::registry::{self, Partner};
 use jalin_persistence::{identity, write_transaction};
 use serde_json::json;
 
-use crate::accounts::{self, UserInput};
 use crate::error::ApiError;
 use crate::service::agreements::{self, AgreementInput, Checklist, Signatories, Signatory};
+use crate::service::users::{self, CreateUser};
 use crate::service::Ctx;
 use crate::state::AppState;
 
@@ -153,19 +153,14 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
         let actor = Actor::system("demo");
         let ctx = Ctx::system("demo", state.clock);
         for (username, role, region) in DEMO_USERS {
-            accounts::create_user(
-                c,
-                &actor,
-                &Visibility::All,
-                None,
-                &UserInput {
-                    username: (*username).into(),
-                    display_name: format!("Demo {}", role.as_str().replace('_', " ")),
-                    password: DEMO_PASSWORD.into(),
-                    role: *role,
-                    region_code: region.map(str::to_owned),
-                },
-            )?;
+            let user = CreateUser {
+                username: (*username).into(),
+                display_name: format!("Demo {}", role.as_str().replace('_', " ")),
+                password: DEMO_PASSWORD.into(),
+                role: *role,
+                region_code: region.map(str::to_owned),
+            };
+            users::create(c, &ctx, &Visibility::All, user)?;
         }
         use CooperationObject::*;
         use PartnerKind::*;

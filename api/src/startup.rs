@@ -8,16 +8,17 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::middleware::{from_fn, Condition};
 use actix_web::{http, web, App, HttpServer};
-use jalin_domain::access::Role;
+use jalin_domain::access::{Role, Visibility};
 use jalin_domain::Calendar;
-use jalin_persistence::audit::Actor;
 use jalin_persistence::identity;
 use jalin_persistence::reference::{self, DatasetOutcome};
 use jalin_persistence::{write_transaction, DbError, Pool, PoolOptions};
 
-use crate::accounts;
 use crate::auth::{load_or_create_secret, LoginThrottle, TokenKeys};
+use crate::clock::Clock;
 use crate::error::ApiError;
+use crate::service::users::{self, CreateUser};
+use crate::service::Ctx;
 use crate::storage::Storage;
 
 use crate::config::Config;
@@ -98,7 +99,7 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
     )
     .map_err(StartupError::Storage)?;
     if let Some(password) = &config.bootstrap_admin_password {
-        bootstrap_admin(&pool, password)?;
+        bootstrap_admin(&pool, password, config.clock)?;
     }
     if config.clock.is_shifted() {
         log::warn!(
@@ -127,25 +128,21 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
 
 /// Creates user `admin` when the database has no user at all: a first start needs no default
 /// password, and a later start never resets anything.
-fn bootstrap_admin(pool: &Pool, password: &str) -> Result<(), StartupError> {
+fn bootstrap_admin(pool: &Pool, password: &str, clock: Clock) -> Result<(), StartupError> {
     let mut conn = pool.get()?;
     let created = write_transaction(&mut conn, |c| -> Result<bool, ApiError> {
         if identity::count_users(c)? > 0 {
             return Ok(false);
         }
-        accounts::create_user(
-            c,
-            &Actor::system("bootstrap"),
-            &jalin_domain::access::Visibility::All,
-            None,
-            &accounts::UserInput {
-                username: "admin".into(),
-                display_name: "Administrator".into(),
-                password: password.to_owned(),
-                role: Role::Admin,
-                region_code: None,
-            },
-        )?;
+        let admin = CreateUser {
+            username: "admin".into(),
+            display_name: "Administrator".into(),
+            password: password.to_owned(),
+            role: Role::Admin,
+            region_code: None,
+        };
+        let ctx = Ctx::system("bootstrap", clock);
+        users::create(c, &ctx, &Visibility::All, admin)?;
         Ok(true)
     })
     .map_err(|e| StartupError::Bootstrap(e.to_string()))?;

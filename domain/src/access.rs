@@ -35,6 +35,10 @@ macro_rules! string_enum {
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $s),+ }
             }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some($name::$variant),)+ _ => None }
+            }
         }
 
         impl FromStr for $name {
@@ -201,18 +205,6 @@ impl Role {
     pub fn is_central(self) -> bool {
         matches!(self, Role::Admin | Role::CentralReviewer)
     }
-
-    /// Checks the region a user of this role is placed in.
-    pub fn check_region(self, region: Option<&RegionCode>) -> Result<(), String> {
-        match (self.is_central(), region) {
-            (true, Some(_)) => Err(format!("a {self} acts for all regions and has no region")),
-            (false, None) => Err(format!("a {self} needs a region")),
-            (false, Some(r)) if self == Role::ProvinceOfficer && !r.is_province() => {
-                Err("a province_officer's region must be a province".into())
-            }
-            _ => Ok(()),
-        }
-    }
 }
 
 /// The regions a principal may reach for one action.
@@ -263,23 +255,33 @@ pub enum PrincipalKind {
 }
 
 impl Principal {
-    /// Where this principal may perform `action`; `None` means forbidden.
-    pub fn visibility(&self, action: Action) -> Option<Visibility> {
-        let scope = match &self.kind {
-            PrincipalKind::User { role } => role.scope_for(action)?,
-            // A service account holds explicit scopes; a regional one stays in its subtree.
-            PrincipalKind::ServiceAccount { scopes } => {
-                if !scopes.contains(&action) {
-                    return None;
-                }
-                if self.region.is_some() {
+    /// The scope in which this principal may perform `action`, if at all: a user's role decides;
+    /// a service account holds explicit scopes, everywhere or (a regional one) in its subtree.
+    pub fn scope(&self, action: Action) -> Option<Scope> {
+        match &self.kind {
+            PrincipalKind::User { role } => role.scope_for(action),
+            PrincipalKind::ServiceAccount { scopes } if scopes.contains(&action) => {
+                Some(if self.region.is_some() {
                     Scope::Subtree
                 } else {
                     Scope::All
-                }
+                })
             }
-        };
-        Visibility::new(scope, self.region.as_ref())
+            PrincipalKind::ServiceAccount { .. } => None,
+        }
+    }
+
+    /// Where this principal may perform `action`; `None` means forbidden.
+    pub fn visibility(&self, action: Action) -> Option<Visibility> {
+        Visibility::new(self.scope(action)?, self.region.as_ref())
+    }
+
+    /// Everything this principal may do, with where.
+    pub fn permissions(&self) -> Vec<(Action, Scope)> {
+        Action::ALL
+            .iter()
+            .filter_map(|a| Some((*a, self.scope(*a)?)))
+            .collect()
     }
 
     pub fn role(&self) -> Option<Role> {
@@ -352,19 +354,6 @@ mod tests {
     }
 
     #[test]
-    fn roles_are_placed_in_fitting_regions() {
-        assert!(Role::Admin.check_region(None).is_ok());
-        assert!(Role::Admin.check_region(Some(&code("33"))).is_err());
-        assert!(Role::RegionOfficer.check_region(None).is_err());
-        assert!(Role::ProvinceOfficer
-            .check_region(Some(&code("33.74")))
-            .is_err());
-        assert!(Role::ProvinceOfficer
-            .check_region(Some(&code("33")))
-            .is_ok());
-    }
-
-    #[test]
     fn a_service_account_acts_only_within_its_scopes() {
         let sa = Principal {
             id: "x".into(),
@@ -376,47 +365,40 @@ mod tests {
         };
         assert_eq!(sa.visibility(Action::ReadReference), Some(Visibility::All));
         assert_eq!(sa.visibility(Action::ReadUsers), None);
+        assert_eq!(sa.permissions(), [(Action::ReadReference, Scope::All)]);
     }
-}
-
-/// Usernames: 3–64 characters of `a-z 0-9 . _ -`, starting with a letter or digit (stored
-/// lower-case, so `Admin` and `admin` are one user).
-pub fn check_username(username: &str) -> Result<(), String> {
-    let ok = (3..=64).contains(&username.len())
-        && username
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-        && username.as_bytes()[0].is_ascii_alphanumeric();
-    if ok {
-        Ok(())
-    } else {
-        Err("3 to 64 characters: lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit".into())
-    }
-}
-
-/// Passwords: at least 12 and at most 256 characters (length over composition rules, NIST SP 800-63B).
-pub const PASSWORD_MIN_CHARS: usize = 12;
-
-pub fn check_password(password: &str) -> Result<(), String> {
-    let n = password.chars().count();
-    if (PASSWORD_MIN_CHARS..=256).contains(&n) {
-        Ok(())
-    } else {
-        Err(format!("{PASSWORD_MIN_CHARS} to 256 characters"))
-    }
-}
-
-#[cfg(test)]
-mod identity_rules {
-    use super::*;
 
     #[test]
-    fn usernames_and_passwords_follow_the_policy() {
-        assert!(check_username("siti.rahayu").is_ok());
-        assert!(check_username("Siti").is_err());
-        assert!(check_username("ab").is_err());
-        assert!(check_username("-x12").is_err());
-        assert!(check_password("short").is_err());
-        assert!(check_password("twelve chars").is_ok());
+    fn a_regional_service_account_holds_its_scopes_in_its_subtree() {
+        let sa = Principal {
+            id: "x".into(),
+            name: "jateng".into(),
+            kind: PrincipalKind::ServiceAccount {
+                scopes: vec![Action::ReadUsers],
+            },
+            region: Some(code("33")),
+        };
+        assert_eq!(sa.scope(Action::ReadUsers), Some(Scope::Subtree));
+        assert_eq!(
+            sa.visibility(Action::ReadUsers),
+            Some(Visibility::Province(code("33")))
+        );
+    }
+
+    #[test]
+    fn a_users_permissions_are_its_roles_row_of_the_table() {
+        let viewer = Principal {
+            id: "u".into(),
+            name: "vera".into(),
+            kind: PrincipalKind::User { role: Role::Viewer },
+            region: Some(code("33")),
+        };
+        assert_eq!(
+            viewer.permissions(),
+            [
+                (Action::ReadReference, Scope::All),
+                (Action::ReadAgreements, Scope::Subtree)
+            ]
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod coordination;
 pub mod country;
 pub mod deadlines;
 pub mod evaluation;
+pub mod identity;
 pub mod lifecycle;
 pub mod money;
 pub mod monitoring;

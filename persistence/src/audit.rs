@@ -2,8 +2,13 @@
 //! transaction; `hash = SHA-256(prev_hash ‖ canonical JSON of the event)`, so altering, removing
 //! or reordering a stored event breaks the chain at that event.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, Timelike, Utc};
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
 use diesel::prelude::*;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
 use jalin_domain::{AuditAction, RecordKind};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -46,7 +51,11 @@ pub struct NewEvent<'a> {
     pub changes: Value,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// A stored event. Its kinds stay text as written: the log is history, readable and verifiable
+/// even after an action or record kind is retired.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ae)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct AuditEvent {
     pub seq: i64,
     pub id: String,
@@ -59,67 +68,53 @@ pub struct AuditEvent {
     pub record_id: String,
     pub region_code: Option<String>,
     pub request_id: Option<String>,
+    #[diesel(deserialize_as = ChangesRead, serialize_as = CanonicalText)]
     pub changes: Value,
     pub prev_hash: String,
     pub hash: String,
 }
 
-type Row = (
-    i64,
-    String,
-    NaiveDateTime,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-);
+/// `changes` as read. A stored text that is not JSON is kept as a string: it hashes differently,
+/// so verification reports the event instead of the log failing to load.
+#[derive(Debug, FromSqlRow)]
+pub struct ChangesRead(Value);
 
-fn from_row(r: Row) -> AuditEvent {
-    AuditEvent {
-        seq: r.0,
-        id: r.1,
-        occurred_at: r.2,
-        actor_type: r.3,
-        actor_id: r.4,
-        actor_name: r.5,
-        action: r.6,
-        record_type: r.7,
-        record_id: r.8,
-        region_code: r.9,
-        request_id: r.10,
-        // An unparsable stored value hashes differently, so verification reports it.
-        changes: serde_json::from_str(&r.11).unwrap_or(Value::String(r.11)),
-        prev_hash: r.12,
-        hash: r.13,
+impl<DB: Backend> FromSql<Text, DB> for ChangesRead
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let s = String::from_sql(bytes)?;
+        Ok(ChangesRead(
+            serde_json::from_str(&s).unwrap_or(Value::String(s)),
+        ))
     }
 }
 
-macro_rules! columns {
-    () => {
-        (
-            ae::seq,
-            ae::id,
-            ae::occurred_at,
-            ae::actor_type,
-            ae::actor_id,
-            ae::actor_name,
-            ae::action,
-            ae::record_type,
-            ae::record_id,
-            ae::region_code,
-            ae::request_id,
-            ae::changes,
-            ae::prev_hash,
-            ae::hash,
-        )
-    };
+impl From<ChangesRead> for Value {
+    fn from(c: ChangesRead) -> Self {
+        c.0
+    }
+}
+
+/// `changes` as written: canonical JSON, so the hash can be recomputed from storage.
+#[derive(Debug, AsExpression)]
+#[diesel(sql_type = Text)]
+pub struct CanonicalText(String);
+
+impl From<Value> for CanonicalText {
+    fn from(v: Value) -> Self {
+        CanonicalText(canonical_json(&v))
+    }
+}
+
+impl<DB: Backend> ToSql<Text, DB> for CanonicalText
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        <str as ToSql<Text, DB>>::to_sql(&self.0, out)
+    }
 }
 
 fn timestamp(t: &NaiveDateTime) -> String {
@@ -150,6 +145,22 @@ impl AuditEvent {
     }
 }
 
+/// The chain's head: the last sequence number and hash appended.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = audit_head)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct Head {
+    seq: i64,
+    hash: String,
+}
+
+fn head(conn: &mut DbConnection) -> Result<Head, DbError> {
+    Ok(audit_head::table
+        .find(1)
+        .select(Head::as_select())
+        .first(conn)?)
+}
+
 /// Appends an event; call inside the write transaction it records.
 pub fn append(conn: &mut DbConnection, ev: NewEvent<'_>) -> Result<AuditEvent, DbError> {
     // Taking the head row's lock first serializes appends on PostgreSQL; on SQLite the write
@@ -157,10 +168,12 @@ pub fn append(conn: &mut DbConnection, ev: NewEvent<'_>) -> Result<AuditEvent, D
     diesel::update(audit_head::table.find(1))
         .set(audit_head::seq.eq(audit_head::seq + 1))
         .execute(conn)?;
-    let (seq, prev_hash): (i64, String) = audit_head::table
-        .find(1)
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
+    let Head {
+        seq,
+        hash: prev_hash,
+    } = head(conn)?;
+    // The real time, also on a training instance whose clock is moved: the log records when a
+    // write really happened.
     let now = Utc::now().naive_utc();
     // Microseconds: what both databases store, so the hash can be recomputed from storage.
     let occurred_at = now
@@ -184,22 +197,7 @@ pub fn append(conn: &mut DbConnection, ev: NewEvent<'_>) -> Result<AuditEvent, D
     };
     event.hash = event.expected_hash();
     diesel::insert_into(ae::table)
-        .values((
-            ae::seq.eq(event.seq),
-            ae::id.eq(&event.id),
-            ae::occurred_at.eq(event.occurred_at),
-            ae::actor_type.eq(&event.actor_type),
-            ae::actor_id.eq(&event.actor_id),
-            ae::actor_name.eq(&event.actor_name),
-            ae::action.eq(&event.action),
-            ae::record_type.eq(&event.record_type),
-            ae::record_id.eq(&event.record_id),
-            ae::region_code.eq(&event.region_code),
-            ae::request_id.eq(&event.request_id),
-            ae::changes.eq(canonical_json(&event.changes)),
-            ae::prev_hash.eq(&event.prev_hash),
-            ae::hash.eq(&event.hash),
-        ))
+        .values(event.clone())
         .execute(conn)?;
     diesel::update(audit_head::table.find(1))
         .set(audit_head::hash.eq(&event.hash))
@@ -208,8 +206,6 @@ pub fn append(conn: &mut DbConnection, ev: NewEvent<'_>) -> Result<AuditEvent, D
     crate::webhooks::fan_out(conn, &event, None)?;
     Ok(event)
 }
-
-use chrono::Timelike;
 
 /// Filters for listing events.
 #[derive(Debug, Clone, Default)]
@@ -230,7 +226,7 @@ pub fn list(
     limit: i64,
 ) -> Result<Vec<AuditEvent>, DbError> {
     let mut q = ae::table
-        .select(columns!())
+        .select(AuditEvent::as_select())
         .order(ae::seq.desc())
         .limit(limit)
         .into_boxed();
@@ -255,7 +251,7 @@ pub fn list(
     if let Some(b) = before {
         q = q.filter(ae::seq.lt(b));
     }
-    Ok(q.load::<Row>(conn)?.into_iter().map(from_row).collect())
+    Ok(q.load(conn)?)
 }
 
 /// Published domain events (see `webhooks::is_domain_event`) after sequence `after`, oldest
@@ -271,7 +267,7 @@ pub fn domain_events(
 ) -> Result<Vec<AuditEvent>, DbError> {
     use jalin_domain::access::Visibility;
     let mut q = ae::table
-        .select(columns!())
+        .select(AuditEvent::as_select())
         .filter(ae::record_type.eq_any(crate::webhooks::PUBLISHED_RECORDS))
         .filter(ae::action.not_like("%.personal_data_read"))
         .order(ae::seq.asc())
@@ -298,7 +294,7 @@ pub fn domain_events(
     if let Some(a) = after {
         q = q.filter(ae::seq.gt(a));
     }
-    Ok(q.load::<Row>(conn)?.into_iter().map(from_row).collect())
+    Ok(q.load(conn)?)
 }
 
 /// The result of checking the chain.
@@ -318,10 +314,10 @@ pub struct Broken {
 
 /// Walks the whole chain in order and reports the first event that does not hold.
 pub fn verify(conn: &mut DbConnection) -> Result<Verification, DbError> {
-    let (head_seq, head_hash): (i64, String) = audit_head::table
-        .find(1)
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
+    let Head {
+        seq: head_seq,
+        hash: head_hash,
+    } = head(conn)?;
     let mut prev_hash = GENESIS_HASH.to_owned();
     let mut expected_seq = 1;
     let mut checked = 0;
@@ -332,14 +328,11 @@ pub fn verify(conn: &mut DbConnection) -> Result<Verification, DbError> {
     };
     loop {
         let batch: Vec<AuditEvent> = ae::table
-            .select(columns!())
+            .select(AuditEvent::as_select())
             .filter(ae::seq.ge(expected_seq))
             .order(ae::seq.asc())
             .limit(1000)
-            .load::<Row>(conn)?
-            .into_iter()
-            .map(from_row)
-            .collect();
+            .load(conn)?;
         if batch.is_empty() {
             break;
         }
@@ -398,12 +391,9 @@ pub fn for_record(
     record_id: &str,
 ) -> Result<Vec<AuditEvent>, DbError> {
     Ok(ae::table
-        .select(columns!())
+        .select(AuditEvent::as_select())
         .filter(ae::record_type.eq(record_type))
         .filter(ae::record_id.eq(record_id))
         .order(ae::seq.asc())
-        .load::<Row>(conn)?
-        .into_iter()
-        .map(from_row)
-        .collect())
+        .load(conn)?)
 }

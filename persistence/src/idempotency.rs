@@ -8,6 +8,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::{write_transaction, DbConnection, DbError};
 use crate::schema::idempotency_keys as ik;
+use crate::text::{Code, Stored};
 
 /// A response recorded for replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,17 +41,59 @@ pub struct Lifetimes {
     pub stale_after: Duration,
 }
 
-type Row = (
-    String,
-    String,
-    Option<i32>,
-    Option<String>,
-    Option<String>,
-    NaiveDateTime,
-    NaiveDateTime,
-);
+/// Where a claimed key is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyState {
+    InFlight,
+    Completed,
+}
 
-/// What a stored row means for a new request with `fingerprint`.
+impl KeyState {
+    fn as_str(self) -> &'static str {
+        match self {
+            KeyState::InFlight => "in_flight",
+            KeyState::Completed => "completed",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [KeyState::InFlight, KeyState::Completed]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+crate::text::stored_by_code! { KeyState => "idempotency key state" }
+
+/// A key as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ik, treat_none_as_null = true)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct Key {
+    scope: String,
+    idem_key: String,
+    fingerprint: String,
+    #[diesel(deserialize_as = Stored<KeyState>, serialize_as = Stored<KeyState>)]
+    state: KeyState,
+    response_status: Option<i32>,
+    response_headers: Option<String>,
+    response_body: Option<String>,
+    created_at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+}
+
+/// The response recorded on completion.
+#[derive(AsChangeset)]
+#[diesel(table_name = ik)]
+struct Completion<'a> {
+    #[diesel(serialize_as = Stored<KeyState>)]
+    state: KeyState,
+    response_status: i32,
+    response_headers: &'a str,
+    response_body: &'a str,
+}
+
+/// What a stored key means for a new request with `fingerprint`.
 enum Decision {
     Decided(Claim),
     /// Absent, expired, or abandoned: the key may be (re)claimed.
@@ -59,42 +102,37 @@ enum Decision {
     },
 }
 
-fn decide(row: Option<Row>, fingerprint: &str, now: NaiveDateTime, life: Lifetimes) -> Decision {
-    let Some((fp, state, status, headers, body, created, expires)) = row else {
+fn decide(key: Option<Key>, fingerprint: &str, now: NaiveDateTime, life: Lifetimes) -> Decision {
+    let Some(key) = key else {
         return Decision::Claimable { existing: false };
     };
-    if expires <= now {
+    if key.expires_at <= now {
         return Decision::Claimable { existing: true };
     }
-    if fp != fingerprint {
+    if key.fingerprint != fingerprint {
         return Decision::Decided(Claim::Mismatch);
     }
-    if state == "completed" {
+    if key.state == KeyState::Completed {
         return Decision::Decided(Claim::Replay(StoredResponse {
-            status: status.and_then(|s| u16::try_from(s).ok()).unwrap_or(200),
-            headers_json: headers.unwrap_or_else(|| "[]".into()),
-            body: body.unwrap_or_default(),
+            status: key
+                .response_status
+                .and_then(|s| u16::try_from(s).ok())
+                .unwrap_or(200),
+            headers_json: key.response_headers.unwrap_or_else(|| "[]".into()),
+            body: key.response_body.unwrap_or_default(),
         }));
     }
-    if created + life.stale_after > now {
+    if key.created_at + life.stale_after > now {
         Decision::Decided(Claim::InFlight)
     } else {
         Decision::Claimable { existing: true }
     }
 }
 
-fn load(conn: &mut DbConnection, scope: &str, key: &str) -> Result<Option<Row>, DbError> {
+fn load(conn: &mut DbConnection, scope: &str, key: &str) -> Result<Option<Key>, DbError> {
     Ok(ik::table
         .find((scope, key))
-        .select((
-            ik::fingerprint,
-            ik::state,
-            ik::response_status,
-            ik::response_headers,
-            ik::response_body,
-            ik::created_at,
-            ik::expires_at,
-        ))
+        .select(Key::as_select())
         .first(conn)
         .optional()?)
 }
@@ -120,14 +158,17 @@ pub fn claim(
                     diesel::delete(ik::table.find((scope, key))).execute(c)?;
                 }
                 diesel::insert_into(ik::table)
-                    .values((
-                        ik::scope.eq(scope),
-                        ik::idem_key.eq(key),
-                        ik::fingerprint.eq(fingerprint),
-                        ik::state.eq("in_flight"),
-                        ik::created_at.eq(now),
-                        ik::expires_at.eq(now + life.ttl),
-                    ))
+                    .values(Key {
+                        scope: scope.to_owned(),
+                        idem_key: key.to_owned(),
+                        fingerprint: fingerprint.to_owned(),
+                        state: KeyState::InFlight,
+                        response_status: None,
+                        response_headers: None,
+                        response_body: None,
+                        created_at: now,
+                        expires_at: now + life.ttl,
+                    })
                     .execute(c)?;
                 Ok(Claim::Fresh)
             }
@@ -150,12 +191,12 @@ pub fn complete(
     response: &StoredResponse,
 ) -> Result<(), DbError> {
     diesel::update(ik::table.find((scope, key)))
-        .set((
-            ik::state.eq("completed"),
-            ik::response_status.eq(i32::from(response.status)),
-            ik::response_headers.eq(&response.headers_json),
-            ik::response_body.eq(&response.body),
-        ))
+        .set(Completion {
+            state: KeyState::Completed,
+            response_status: i32::from(response.status),
+            response_headers: &response.headers_json,
+            response_body: &response.body,
+        })
         .execute(conn)?;
     Ok(())
 }
@@ -166,7 +207,7 @@ pub fn release(conn: &mut DbConnection, scope: &str, key: &str) -> Result<(), Db
         diesel::delete(
             ik::table
                 .find((scope, key))
-                .filter(ik::state.eq("in_flight")),
+                .filter(ik::state.eq(Stored(KeyState::InFlight))),
         )
         .execute(c)
         .map(|_| ())

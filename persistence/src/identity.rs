@@ -1,22 +1,38 @@
 //! Users and service accounts. Every query that returns records takes the caller's
-//! [`Visibility`], so region isolation happens in SQL, not after loading.
+//! [`Visibility`], so region isolation happens in SQL, not after loading. `province_code` is
+//! derived from the region on every write, for that filter.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
 use jalin_domain::access::{Action, Role, Visibility};
+use jalin_domain::identity::scope_text;
 use jalin_domain::RegionCode;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::{service_accounts as sa, users};
+use crate::text::{Code, Stored, StoredOpt};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+crate::text::stored_by_code! { Role => "role", Action => "scope" }
+
+/// A user as stored; `password_hash` is an argon2id PHC string.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct User {
     pub id: String,
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
+    #[diesel(deserialize_as = Stored<Role>, serialize_as = Stored<Role>)]
     pub role: Role,
+    #[diesel(column_name = region_code)]
+    #[diesel(deserialize_as = StoredOpt<RegionCode>, serialize_as = StoredOpt<RegionCode>)]
     pub region: Option<RegionCode>,
     pub active: bool,
     pub version: i64,
@@ -24,112 +40,78 @@ pub struct User {
     pub updated_at: NaiveDateTime,
 }
 
-type UserRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    bool,
-    i64,
-    NaiveDateTime,
-    NaiveDateTime,
-);
-
-macro_rules! user_columns {
-    () => {
-        (
-            users::id,
-            users::username,
-            users::display_name,
-            users::password_hash,
-            users::role,
-            users::region_code,
-            users::active,
-            users::version,
-            users::created_at,
-            users::updated_at,
-        )
-    };
+/// A service account as stored; `secret_hash` is an argon2id PHC string.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = sa, treat_none_as_null = true)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct ServiceAccount {
+    pub id: String,
+    pub client_id: String,
+    pub name: String,
+    pub secret_hash: String,
+    #[diesel(deserialize_as = Spaced, serialize_as = Spaced)]
+    pub scopes: Vec<Action>,
+    #[diesel(column_name = region_code)]
+    #[diesel(deserialize_as = StoredOpt<RegionCode>, serialize_as = StoredOpt<RegionCode>)]
+    pub region: Option<RegionCode>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }
 
-fn region(code: Option<String>) -> Result<Option<RegionCode>, DbError> {
-    code.map(|c| RegionCode::parse(&c).map_err(|e| DbError::Reference(e.to_string())))
-        .transpose()
-}
+/// Scopes stored as OAuth 2.0 writes them, space-separated (`reference:read users:read`);
+/// an unknown stored scope is an error, never silently dropped.
+#[derive(Debug, Clone, PartialEq, Eq, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub struct Spaced(Vec<Action>, String);
 
-fn user_from(r: UserRow) -> Result<User, DbError> {
-    Ok(User {
-        role: r.4.parse().map_err(DbError::Reference)?,
-        region: region(r.5)?,
-        id: r.0,
-        username: r.1,
-        display_name: r.2,
-        password_hash: r.3,
-        active: r.6,
-        version: r.7,
-        created_at: r.8,
-        updated_at: r.9,
-    })
-}
-
-fn unique_violation(e: &DbError) -> bool {
-    matches!(
-        e,
-        DbError::Query(DieselError::DatabaseError(
-            DatabaseErrorKind::UniqueViolation,
-            _
-        ))
-    )
-}
-
-/// A new user; `password_hash` is already an argon2id PHC string.
-pub struct NewUser<'a> {
-    pub username: &'a str,
-    pub display_name: &'a str,
-    pub password_hash: &'a str,
-    pub role: Role,
-    pub region: Option<&'a RegionCode>,
-}
-
-/// Inserts a user; `Ok(None)` when the username is taken.
-pub fn insert_user(conn: &mut DbConnection, new: &NewUser<'_>) -> Result<Option<User>, DbError> {
-    let now = Utc::now().naive_utc();
-    let id = uuid::Uuid::now_v7().to_string();
-    let result = diesel::insert_into(users::table)
-        .values((
-            users::id.eq(&id),
-            users::username.eq(new.username),
-            users::display_name.eq(new.display_name),
-            users::password_hash.eq(new.password_hash),
-            users::role.eq(new.role.as_str()),
-            users::region_code.eq(new.region.map(|r| r.to_string())),
-            users::province_code.eq(new.region.map(|r| r.province().to_string())),
-            users::active.eq(true),
-            users::version.eq(1i64),
-            users::created_at.eq(now),
-            users::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .map_err(DbError::from);
-    match result {
-        Ok(_) => find_user(conn, &id, &Visibility::All),
-        Err(e) if unique_violation(&e) => Ok(None),
-        Err(e) => Err(e),
+impl From<Vec<Action>> for Spaced {
+    fn from(scopes: Vec<Action>) -> Self {
+        let text = scope_text(&scopes);
+        Spaced(scopes, text)
     }
 }
 
-pub fn username_taken(conn: &mut DbConnection, username: &str) -> Result<bool, DbError> {
-    Ok(users::table
-        .filter(users::username.eq(username))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
+impl From<Spaced> for Vec<Action> {
+    fn from(s: Spaced) -> Self {
+        s.0
+    }
 }
 
-pub fn count_users(conn: &mut DbConnection) -> Result<i64, DbError> {
-    Ok(users::table.count().get_result(conn)?)
+impl<DB: Backend> FromSql<Text, DB> for Spaced
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let text = String::from_sql(bytes)?;
+        let scopes = text
+            .split_whitespace()
+            .map(|s| Action::from_code(s).ok_or_else(|| format!("stored scope `{s}` is not valid")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Spaced(scopes, text))
+    }
+}
+
+impl<DB: Backend> ToSql<Text, DB> for Spaced
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        <str as ToSql<Text, DB>>::to_sql(&self.1, out)
+    }
+}
+
+/// The province of a region, stored beside it so a province's subtree is one equality.
+fn province(region: &Option<RegionCode>) -> Option<String> {
+    region.as_ref().map(|r| r.province().to_string())
+}
+
+fn unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
 }
 
 macro_rules! visible {
@@ -142,6 +124,25 @@ macro_rules! visible {
     };
 }
 
+/// Inserts `user`; `Ok(false)` when its username is taken.
+pub fn insert_user(conn: &mut DbConnection, user: &User) -> Result<bool, DbError> {
+    let r = diesel::insert_into(users::table)
+        .values((
+            user.clone(),
+            users::province_code.eq(province(&user.region)),
+        ))
+        .execute(conn);
+    match r {
+        Ok(_) => Ok(true),
+        Err(e) if unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn count_users(conn: &mut DbConnection) -> Result<i64, DbError> {
+    Ok(users::table.count().get_result(conn)?)
+}
+
 /// A user by id, if `vis` reaches it.
 pub fn find_user(
     conn: &mut DbConnection,
@@ -149,27 +150,21 @@ pub fn find_user(
     vis: &Visibility,
 ) -> Result<Option<User>, DbError> {
     let q = users::table
-        .select(user_columns!())
+        .select(User::as_select())
         .filter(users::id.eq(id.to_owned()))
         .into_boxed();
-    let q = visible!(q, users, vis);
-    q.first::<UserRow>(conn)
-        .optional()?
-        .map(user_from)
-        .transpose()
+    Ok(visible!(q, users, vis).first(conn).optional()?)
 }
 
 pub fn find_user_by_username(
     conn: &mut DbConnection,
     username: &str,
 ) -> Result<Option<User>, DbError> {
-    users::table
-        .select(user_columns!())
+    Ok(users::table
+        .select(User::as_select())
         .filter(users::username.eq(username))
-        .first::<UserRow>(conn)
-        .optional()?
-        .map(user_from)
-        .transpose()
+        .first(conn)
+        .optional()?)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -188,13 +183,13 @@ pub fn list_users(
     limit: i64,
 ) -> Result<Vec<User>, DbError> {
     let mut q = users::table
-        .select(user_columns!())
+        .select(User::as_select())
         .order(users::username.asc())
         .limit(limit)
         .into_boxed();
     q = visible!(q, users, vis);
     if let Some(r) = filter.role {
-        q = q.filter(users::role.eq(r.as_str()));
+        q = q.filter(users::role.eq(Stored(r)));
     }
     if let Some(r) = &filter.region {
         q = q.filter(users::region_code.eq(r.to_string()));
@@ -205,10 +200,7 @@ pub fn list_users(
     if let Some(a) = after {
         q = q.filter(users::username.gt(a.to_owned()));
     }
-    q.load::<UserRow>(conn)?
-        .into_iter()
-        .map(user_from)
-        .collect()
+    Ok(q.load(conn)?)
 }
 
 /// Writes `user` (already changed in memory) if its stored version is still `expected_version`;
@@ -224,14 +216,8 @@ pub fn save_user(
             .filter(users::version.eq(expected_version)),
     )
     .set((
-        users::display_name.eq(&user.display_name),
-        users::password_hash.eq(&user.password_hash),
-        users::role.eq(user.role.as_str()),
-        users::region_code.eq(user.region.as_ref().map(|r| r.to_string())),
-        users::province_code.eq(user.region.as_ref().map(|r| r.province().to_string())),
-        users::active.eq(user.active),
-        users::version.eq(user.version),
-        users::updated_at.eq(user.updated_at),
+        user.clone(),
+        users::province_code.eq(province(&user.region)),
     ))
     .execute(conn)?;
     Ok(n == 1)
@@ -239,108 +225,14 @@ pub fn save_user(
 
 // ---- service accounts ----------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceAccount {
-    pub id: String,
-    pub client_id: String,
-    pub name: String,
-    pub secret_hash: String,
-    pub scopes: Vec<Action>,
-    pub region: Option<RegionCode>,
-    pub active: bool,
-    pub version: i64,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-type SaRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    bool,
-    i64,
-    NaiveDateTime,
-    NaiveDateTime,
-);
-
-macro_rules! sa_columns {
-    () => {
-        (
-            sa::id,
-            sa::client_id,
-            sa::name,
-            sa::secret_hash,
-            sa::scopes,
-            sa::region_code,
-            sa::active,
-            sa::version,
-            sa::created_at,
-            sa::updated_at,
-        )
-    };
-}
-
-pub fn scopes_to_text(scopes: &[Action]) -> String {
-    scopes
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn sa_from(r: SaRow) -> Result<ServiceAccount, DbError> {
-    Ok(ServiceAccount {
-        scopes: r
-            .4
-            .split_whitespace()
-            .map(|s| s.parse::<Action>().map_err(DbError::Reference))
-            .collect::<Result<_, _>>()?,
-        region: region(r.5)?,
-        id: r.0,
-        client_id: r.1,
-        name: r.2,
-        secret_hash: r.3,
-        active: r.6,
-        version: r.7,
-        created_at: r.8,
-        updated_at: r.9,
-    })
-}
-
-pub struct NewServiceAccount<'a> {
-    pub client_id: &'a str,
-    pub name: &'a str,
-    pub secret_hash: &'a str,
-    pub scopes: &'a [Action],
-    pub region: Option<&'a RegionCode>,
-}
-
 pub fn insert_service_account(
     conn: &mut DbConnection,
-    new: &NewServiceAccount<'_>,
-) -> Result<ServiceAccount, DbError> {
-    let now = Utc::now().naive_utc();
-    let id = uuid::Uuid::now_v7().to_string();
+    acc: &ServiceAccount,
+) -> Result<(), DbError> {
     diesel::insert_into(sa::table)
-        .values((
-            sa::id.eq(&id),
-            sa::client_id.eq(new.client_id),
-            sa::name.eq(new.name),
-            sa::secret_hash.eq(new.secret_hash),
-            sa::scopes.eq(scopes_to_text(new.scopes)),
-            sa::region_code.eq(new.region.map(|r| r.to_string())),
-            sa::province_code.eq(new.region.map(|r| r.province().to_string())),
-            sa::active.eq(true),
-            sa::version.eq(1i64),
-            sa::created_at.eq(now),
-            sa::updated_at.eq(now),
-        ))
+        .values((acc.clone(), sa::province_code.eq(province(&acc.region))))
         .execute(conn)?;
-    find_service_account(conn, &id, &Visibility::All)?
-        .ok_or_else(|| DbError::Reference("inserted service account vanished".into()))
+    Ok(())
 }
 
 pub fn find_service_account(
@@ -349,24 +241,21 @@ pub fn find_service_account(
     vis: &Visibility,
 ) -> Result<Option<ServiceAccount>, DbError> {
     let q = sa::table
-        .select(sa_columns!())
+        .select(ServiceAccount::as_select())
         .filter(sa::id.eq(id.to_owned()))
         .into_boxed();
-    let q = visible!(q, sa, vis);
-    q.first::<SaRow>(conn).optional()?.map(sa_from).transpose()
+    Ok(visible!(q, sa, vis).first(conn).optional()?)
 }
 
 pub fn find_service_account_by_client_id(
     conn: &mut DbConnection,
     client_id: &str,
 ) -> Result<Option<ServiceAccount>, DbError> {
-    sa::table
-        .select(sa_columns!())
+    Ok(sa::table
+        .select(ServiceAccount::as_select())
         .filter(sa::client_id.eq(client_id))
-        .first::<SaRow>(conn)
-        .optional()?
-        .map(sa_from)
-        .transpose()
+        .first(conn)
+        .optional()?)
 }
 
 pub fn list_service_accounts(
@@ -376,7 +265,7 @@ pub fn list_service_accounts(
     limit: i64,
 ) -> Result<Vec<ServiceAccount>, DbError> {
     let mut q = sa::table
-        .select(sa_columns!())
+        .select(ServiceAccount::as_select())
         .order(sa::id.asc())
         .limit(limit)
         .into_boxed();
@@ -384,9 +273,10 @@ pub fn list_service_accounts(
     if let Some(a) = after {
         q = q.filter(sa::id.gt(a.to_owned()));
     }
-    q.load::<SaRow>(conn)?.into_iter().map(sa_from).collect()
+    Ok(q.load(conn)?)
 }
 
+/// Writes `acc` if its stored version is still `expected_version`.
 pub fn save_service_account(
     conn: &mut DbConnection,
     acc: &ServiceAccount,
@@ -397,15 +287,7 @@ pub fn save_service_account(
             .filter(sa::id.eq(&acc.id))
             .filter(sa::version.eq(expected_version)),
     )
-    .set((
-        sa::name.eq(&acc.name),
-        sa::scopes.eq(scopes_to_text(&acc.scopes)),
-        sa::region_code.eq(acc.region.as_ref().map(|r| r.to_string())),
-        sa::province_code.eq(acc.region.as_ref().map(|r| r.province().to_string())),
-        sa::active.eq(acc.active),
-        sa::version.eq(acc.version),
-        sa::updated_at.eq(acc.updated_at),
-    ))
+    .set((acc.clone(), sa::province_code.eq(province(&acc.region))))
     .execute(conn)?;
     Ok(n == 1)
 }

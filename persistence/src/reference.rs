@@ -7,15 +7,19 @@ use jalin_domain::{Country, CountryCode, DayOff, DayOffKind, Region, RegionCode,
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use crate::db::{write_transaction, DbConnection, DbError};
 use crate::schema::{countries, holidays, reference_datasets, regions};
+use crate::text::{Code, Stored, StoredOpt};
 
 pub const REGIONS_CSV: &str = include_str!("../reference/regions.csv");
 pub const COUNTRIES_CSV: &str = include_str!("../reference/countries.csv");
 pub const HOLIDAYS_CSV: &str = include_str!("../reference/holidays_id.csv");
 
 #[derive(Deserialize)]
-struct RegionRow {
+struct RegionCsv {
     code: String,
     name: String,
     kind: String,
@@ -23,7 +27,7 @@ struct RegionRow {
 }
 
 #[derive(Deserialize)]
-struct CountryRow {
+struct CountryCsv {
     iso2: String,
     iso3: String,
     name_en: String,
@@ -32,7 +36,7 @@ struct CountryRow {
 }
 
 #[derive(Deserialize)]
-struct HolidayRow {
+struct HolidayCsv {
     date: String,
     name_id: String,
     kind: String,
@@ -48,7 +52,7 @@ fn rows<T: for<'de> Deserialize<'de>>(name: &str, csv_text: &str) -> Result<Vec<
 
 /// Parses and checks the embedded regions.
 pub fn parse_regions(csv_text: &str) -> Result<Vec<Region>, DbError> {
-    rows::<RegionRow>("regions.csv", csv_text)?
+    rows::<RegionCsv>("regions.csv", csv_text)?
         .into_iter()
         .map(|r| {
             let bad = |m: String| DbError::Reference(format!("regions.csv {}: {m}", r.code));
@@ -68,7 +72,7 @@ pub fn parse_regions(csv_text: &str) -> Result<Vec<Region>, DbError> {
 }
 
 pub fn parse_countries(csv_text: &str) -> Result<Vec<Country>, DbError> {
-    rows::<CountryRow>("countries.csv", csv_text)?
+    rows::<CountryCsv>("countries.csv", csv_text)?
         .into_iter()
         .map(|r| {
             let bad = |m: String| DbError::Reference(format!("countries.csv {}: {m}", r.iso2));
@@ -88,7 +92,7 @@ pub fn parse_countries(csv_text: &str) -> Result<Vec<Country>, DbError> {
 }
 
 pub fn parse_holidays(csv_text: &str) -> Result<Vec<DayOff>, DbError> {
-    rows::<HolidayRow>("holidays_id.csv", csv_text)?
+    rows::<HolidayCsv>("holidays_id.csv", csv_text)?
         .into_iter()
         .map(|r| {
             let bad = |m: String| DbError::Reference(format!("holidays_id.csv {}: {m}", r.date));
@@ -157,6 +161,16 @@ pub fn load_all(conn: &mut DbConnection) -> Result<LoadReport, DbError> {
     Ok(LoadReport { datasets })
 }
 
+/// What was loaded of a dataset, and when.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = reference_datasets, primary_key(name))]
+struct Dataset<'a> {
+    name: &'a str,
+    sha256: &'a str,
+    row_count: i32,
+    loaded_at: chrono::NaiveDateTime,
+}
+
 fn load_dataset(
     conn: &mut DbConnection,
     name: &str,
@@ -175,24 +189,20 @@ fn load_dataset(
             return Ok((name.to_owned(), DatasetOutcome::Unchanged));
         }
         let (inserted, updated) = apply(c)?;
-        let now = Utc::now().naive_utc();
-        let count = i32::try_from(row_count).unwrap_or(i32::MAX);
+        let dataset = Dataset {
+            name,
+            sha256: &sha,
+            row_count: i32::try_from(row_count).unwrap_or(i32::MAX),
+            // When the binary's data was applied: a fact of this installation, on the real clock.
+            loaded_at: Utc::now().naive_utc(),
+        };
         if stored.is_some() {
             diesel::update(reference_datasets::table.find(name))
-                .set((
-                    reference_datasets::sha256.eq(&sha),
-                    reference_datasets::row_count.eq(count),
-                    reference_datasets::loaded_at.eq(now),
-                ))
+                .set(dataset)
                 .execute(c)?;
         } else {
             diesel::insert_into(reference_datasets::table)
-                .values((
-                    reference_datasets::name.eq(name),
-                    reference_datasets::sha256.eq(&sha),
-                    reference_datasets::row_count.eq(count),
-                    reference_datasets::loaded_at.eq(now),
-                ))
+                .values(dataset)
                 .execute(c)?;
         }
         Ok((
@@ -202,147 +212,211 @@ fn load_dataset(
     })
 }
 
-type RegionTuple = (String, String, String, Option<String>);
+impl Code for RegionKind {
+    const WHAT: &'static str = "region kind";
+    fn code(&self) -> &str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        code.parse().ok()
+    }
+}
+
+impl Code for CountryCode {
+    const WHAT: &'static str = "country code";
+    fn code(&self) -> &str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        CountryCode::parse(code).ok()
+    }
+}
+
+crate::text::stored_by_code! { DayOffKind => "day-off kind" }
+
+/// A region as stored.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = regions, primary_key(code), treat_none_as_null = true)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct RegionRow {
+    #[diesel(deserialize_as = Stored<RegionCode>, serialize_as = Stored<RegionCode>)]
+    code: RegionCode,
+    name: String,
+    #[diesel(deserialize_as = Stored<RegionKind>, serialize_as = Stored<RegionKind>)]
+    kind: RegionKind,
+    #[diesel(deserialize_as = StoredOpt<RegionCode>, serialize_as = StoredOpt<RegionCode>)]
+    parent_code: Option<RegionCode>,
+}
+
+impl From<RegionRow> for Region {
+    fn from(r: RegionRow) -> Self {
+        Region {
+            code: r.code,
+            name: r.name,
+            kind: r.kind,
+            parent_code: r.parent_code,
+        }
+    }
+}
+
+impl From<&Region> for RegionRow {
+    fn from(r: &Region) -> Self {
+        RegionRow {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            kind: r.kind,
+            parent_code: r.parent_code.clone(),
+        }
+    }
+}
+
+/// A country as stored.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = countries, primary_key(iso2))]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct CountryRow {
+    #[diesel(deserialize_as = Stored<CountryCode>, serialize_as = Stored<CountryCode>)]
+    iso2: CountryCode,
+    iso3: String,
+    name_en: String,
+    name_id: String,
+    diplomatic_relations: bool,
+}
+
+impl From<CountryRow> for Country {
+    fn from(r: CountryRow) -> Self {
+        Country {
+            iso2: r.iso2,
+            iso3: r.iso3,
+            name_en: r.name_en,
+            name_id: r.name_id,
+            diplomatic_relations: r.diplomatic_relations,
+        }
+    }
+}
+
+impl From<&Country> for CountryRow {
+    fn from(c: &Country) -> Self {
+        CountryRow {
+            iso2: c.iso2.clone(),
+            iso3: c.iso3.clone(),
+            name_en: c.name_en.clone(),
+            name_id: c.name_id.clone(),
+            diplomatic_relations: c.diplomatic_relations,
+        }
+    }
+}
+
+/// A listed day off as stored.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = holidays, primary_key(day))]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct HolidayRow {
+    day: NaiveDate,
+    name_id: String,
+    #[diesel(deserialize_as = Stored<DayOffKind>, serialize_as = Stored<DayOffKind>)]
+    kind: DayOffKind,
+}
+
+impl From<HolidayRow> for DayOff {
+    fn from(r: HolidayRow) -> Self {
+        DayOff {
+            date: r.day,
+            name_id: r.name_id,
+            kind: r.kind,
+        }
+    }
+}
+
+impl From<&DayOff> for HolidayRow {
+    fn from(d: &DayOff) -> Self {
+        HolidayRow {
+            day: d.date,
+            name_id: d.name_id.clone(),
+            kind: d.kind,
+        }
+    }
+}
+
+/// Inserts the rows that are new and updates those that changed, in the order given; returns
+/// how many were inserted and updated.
+fn upsert<K: Eq + Hash, R: PartialEq>(
+    conn: &mut DbConnection,
+    existing: Vec<R>,
+    rows: Vec<R>,
+    key: impl Fn(&R) -> K,
+    insert: impl Fn(&mut DbConnection, R) -> QueryResult<usize>,
+    update: impl Fn(&mut DbConnection, R) -> QueryResult<usize>,
+) -> Result<(usize, usize), DbError> {
+    let existing: HashMap<K, R> = existing.into_iter().map(|r| (key(&r), r)).collect();
+    let (mut inserted, mut updated) = (0, 0);
+    for row in rows {
+        match existing.get(&key(&row)) {
+            Some(old) if *old == row => {}
+            Some(_) => {
+                update(conn, row)?;
+                updated += 1;
+            }
+            None => {
+                insert(conn, row)?;
+                inserted += 1;
+            }
+        }
+    }
+    Ok((inserted, updated))
+}
 
 fn upsert_regions(conn: &mut DbConnection, all: &[Region]) -> Result<(usize, usize), DbError> {
-    let existing: std::collections::HashMap<String, RegionTuple> = regions::table
-        .select((
-            regions::code,
-            regions::name,
-            regions::kind,
-            regions::parent_code,
-        ))
-        .load::<RegionTuple>(conn)?
-        .into_iter()
-        .map(|t| (t.0.clone(), t))
-        .collect();
-    let (mut inserted, mut updated) = (0, 0);
+    let existing = regions::table.select(RegionRow::as_select()).load(conn)?;
+    let mut rows: Vec<RegionRow> = all.iter().map(RegionRow::from).collect();
     // Provinces sort before their regencies/cities, so parents exist before children.
-    let mut sorted: Vec<&Region> = all.iter().collect();
-    sorted.sort_by(|a, b| a.code.cmp(&b.code));
-    for r in sorted {
-        let row: RegionTuple = (
-            r.code.to_string(),
-            r.name.clone(),
-            r.kind.as_str().to_owned(),
-            r.parent_code.as_ref().map(|p| p.to_string()),
-        );
-        match existing.get(&row.0) {
-            Some(old) if *old == row => {}
-            Some(_) => {
-                diesel::update(regions::table.find(&row.0))
-                    .set((
-                        regions::name.eq(&row.1),
-                        regions::kind.eq(&row.2),
-                        regions::parent_code.eq(&row.3),
-                    ))
-                    .execute(conn)?;
-                updated += 1;
-            }
-            None => {
-                diesel::insert_into(regions::table)
-                    .values((
-                        regions::code.eq(&row.0),
-                        regions::name.eq(&row.1),
-                        regions::kind.eq(&row.2),
-                        regions::parent_code.eq(&row.3),
-                    ))
-                    .execute(conn)?;
-                inserted += 1;
-            }
-        }
-    }
-    Ok((inserted, updated))
+    rows.sort_by(|a, b| a.code.cmp(&b.code));
+    upsert(
+        conn,
+        existing,
+        rows,
+        |r| r.code.clone(),
+        |c, r| diesel::insert_into(regions::table).values(r).execute(c),
+        |c, r| {
+            let code = r.code.to_string();
+            diesel::update(regions::table.find(code)).set(r).execute(c)
+        },
+    )
 }
-
-type CountryTuple = (String, String, String, String, bool);
 
 fn upsert_countries(conn: &mut DbConnection, all: &[Country]) -> Result<(usize, usize), DbError> {
-    use countries::dsl as c;
-    let existing: std::collections::HashMap<String, CountryTuple> = countries::table
-        .select((
-            c::iso2,
-            c::iso3,
-            c::name_en,
-            c::name_id,
-            c::diplomatic_relations,
-        ))
-        .load::<CountryTuple>(conn)?
-        .into_iter()
-        .map(|t| (t.0.clone(), t))
-        .collect();
-    let (mut inserted, mut updated) = (0, 0);
-    for k in all {
-        let row: CountryTuple = (
-            k.iso2.to_string(),
-            k.iso3.clone(),
-            k.name_en.clone(),
-            k.name_id.clone(),
-            k.diplomatic_relations,
-        );
-        match existing.get(&row.0) {
-            Some(old) if *old == row => {}
-            Some(_) => {
-                diesel::update(countries::table.find(&row.0))
-                    .set((
-                        c::iso3.eq(&row.1),
-                        c::name_en.eq(&row.2),
-                        c::name_id.eq(&row.3),
-                        c::diplomatic_relations.eq(row.4),
-                    ))
-                    .execute(conn)?;
-                updated += 1;
-            }
-            None => {
-                diesel::insert_into(countries::table)
-                    .values((
-                        c::iso2.eq(&row.0),
-                        c::iso3.eq(&row.1),
-                        c::name_en.eq(&row.2),
-                        c::name_id.eq(&row.3),
-                        c::diplomatic_relations.eq(row.4),
-                    ))
-                    .execute(conn)?;
-                inserted += 1;
-            }
-        }
-    }
-    Ok((inserted, updated))
+    let existing = countries::table
+        .select(CountryRow::as_select())
+        .load(conn)?;
+    upsert(
+        conn,
+        existing,
+        all.iter().map(CountryRow::from).collect(),
+        |r| r.iso2.clone(),
+        |c, r| diesel::insert_into(countries::table).values(r).execute(c),
+        |c, r| {
+            let iso2 = r.iso2.to_string();
+            diesel::update(countries::table.find(iso2))
+                .set(r)
+                .execute(c)
+        },
+    )
 }
 
-type HolidayTuple = (NaiveDate, String, String);
-
 fn upsert_holidays(conn: &mut DbConnection, all: &[DayOff]) -> Result<(usize, usize), DbError> {
-    let existing: std::collections::HashMap<NaiveDate, HolidayTuple> = holidays::table
-        .select((holidays::day, holidays::name_id, holidays::kind))
-        .load::<HolidayTuple>(conn)?
-        .into_iter()
-        .map(|t| (t.0, t))
-        .collect();
-    let (mut inserted, mut updated) = (0, 0);
-    for d in all {
-        let row: HolidayTuple = (d.date, d.name_id.clone(), d.kind.as_str().to_owned());
-        match existing.get(&row.0) {
-            Some(old) if *old == row => {}
-            Some(_) => {
-                diesel::update(holidays::table.find(row.0))
-                    .set((holidays::name_id.eq(&row.1), holidays::kind.eq(&row.2)))
-                    .execute(conn)?;
-                updated += 1;
-            }
-            None => {
-                diesel::insert_into(holidays::table)
-                    .values((
-                        holidays::day.eq(row.0),
-                        holidays::name_id.eq(&row.1),
-                        holidays::kind.eq(&row.2),
-                    ))
-                    .execute(conn)?;
-                inserted += 1;
-            }
-        }
-    }
-    Ok((inserted, updated))
+    let existing = holidays::table.select(HolidayRow::as_select()).load(conn)?;
+    upsert(
+        conn,
+        existing,
+        all.iter().map(HolidayRow::from).collect(),
+        |r| r.day,
+        |c, r| diesel::insert_into(holidays::table).values(r).execute(c),
+        |c, r| {
+            diesel::update(holidays::table.find(r.day))
+                .set(r)
+                .execute(c)
+        },
+    )
 }
 
 // ---- queries -------------------------------------------------------------------------------
@@ -354,21 +428,6 @@ pub struct RegionFilter {
     pub parent_code: Option<RegionCode>,
 }
 
-fn region_from(t: RegionTuple) -> Result<Region, DbError> {
-    let bad = |m: String| DbError::Reference(format!("stored region {}: {m}", t.0));
-    Ok(Region {
-        code: RegionCode::parse(&t.0).map_err(|e| bad(e.to_string()))?,
-        name: t.1.clone(),
-        kind: t.2.parse().map_err(bad)?,
-        parent_code: t
-            .3
-            .as_deref()
-            .map(RegionCode::parse)
-            .transpose()
-            .map_err(|e| bad(e.to_string()))?,
-    })
-}
-
 /// Regions in code order after `after` (exclusive), at most `limit`.
 pub fn list_regions(
     conn: &mut DbConnection,
@@ -377,17 +436,12 @@ pub fn list_regions(
     limit: i64,
 ) -> Result<Vec<Region>, DbError> {
     let mut q = regions::table
-        .select((
-            regions::code,
-            regions::name,
-            regions::kind,
-            regions::parent_code,
-        ))
+        .select(RegionRow::as_select())
         .order(regions::code.asc())
         .limit(limit)
         .into_boxed();
     if let Some(k) = filter.kind {
-        q = q.filter(regions::kind.eq(k.as_str()));
+        q = q.filter(regions::kind.eq(Stored(k)));
     }
     if let Some(p) = &filter.parent_code {
         q = q.filter(regions::parent_code.eq(p.as_str().to_owned()));
@@ -395,25 +449,16 @@ pub fn list_regions(
     if let Some(a) = after {
         q = q.filter(regions::code.gt(a.to_owned()));
     }
-    q.load::<RegionTuple>(conn)?
-        .into_iter()
-        .map(region_from)
-        .collect()
+    Ok(q.load(conn)?.into_iter().map(Region::from).collect())
 }
 
 pub fn get_region(conn: &mut DbConnection, code: &RegionCode) -> Result<Option<Region>, DbError> {
-    regions::table
+    Ok(regions::table
         .find(code.as_str())
-        .select((
-            regions::code,
-            regions::name,
-            regions::kind,
-            regions::parent_code,
-        ))
-        .first::<RegionTuple>(conn)
+        .select(RegionRow::as_select())
+        .first(conn)
         .optional()?
-        .map(region_from)
-        .transpose()
+        .map(Region::from))
 }
 
 /// Number of regencies/cities under a province.
@@ -429,83 +474,41 @@ pub struct CountryFilter {
     pub diplomatic_relations: Option<bool>,
 }
 
-fn country_from(t: CountryTuple) -> Result<Country, DbError> {
-    Ok(Country {
-        iso2: CountryCode::parse(&t.0)
-            .map_err(|e| DbError::Reference(format!("stored country: {e}")))?,
-        iso3: t.1,
-        name_en: t.2,
-        name_id: t.3,
-        diplomatic_relations: t.4,
-    })
-}
-
 pub fn list_countries(
     conn: &mut DbConnection,
     filter: &CountryFilter,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Country>, DbError> {
-    use countries::dsl as c;
     let mut q = countries::table
-        .select((
-            c::iso2,
-            c::iso3,
-            c::name_en,
-            c::name_id,
-            c::diplomatic_relations,
-        ))
-        .order(c::iso2.asc())
+        .select(CountryRow::as_select())
+        .order(countries::iso2.asc())
         .limit(limit)
         .into_boxed();
     if let Some(rel) = filter.diplomatic_relations {
-        q = q.filter(c::diplomatic_relations.eq(rel));
+        q = q.filter(countries::diplomatic_relations.eq(rel));
     }
     if let Some(a) = after {
-        q = q.filter(c::iso2.gt(a.to_owned()));
+        q = q.filter(countries::iso2.gt(a.to_owned()));
     }
-    q.load::<CountryTuple>(conn)?
-        .into_iter()
-        .map(country_from)
-        .collect()
+    Ok(q.load(conn)?.into_iter().map(Country::from).collect())
 }
 
 pub fn get_country(
     conn: &mut DbConnection,
     iso2: &CountryCode,
 ) -> Result<Option<Country>, DbError> {
-    use countries::dsl as c;
-    countries::table
+    Ok(countries::table
         .find(iso2.as_str())
-        .select((
-            c::iso2,
-            c::iso3,
-            c::name_en,
-            c::name_id,
-            c::diplomatic_relations,
-        ))
-        .first::<CountryTuple>(conn)
+        .select(CountryRow::as_select())
+        .first(conn)
         .optional()?
-        .map(country_from)
-        .transpose()
+        .map(Country::from))
 }
 
 /// Every listed day off, for building the calendar.
 pub fn all_days_off(conn: &mut DbConnection) -> Result<Vec<DayOff>, DbError> {
-    let rows = holidays::table
-        .order(holidays::day.asc())
-        .select((holidays::day, holidays::name_id, holidays::kind))
-        .load::<HolidayTuple>(conn)?;
-    rows.into_iter().map(day_off_from).collect()
-}
-
-fn day_off_from((date, name_id, kind): HolidayTuple) -> Result<DayOff, DbError> {
-    Ok(DayOff {
-        date,
-        kind: DayOffKind::parse(&kind)
-            .ok_or_else(|| DbError::Reference(format!("stored holiday kind `{kind}`")))?,
-        name_id,
-    })
+    days_off(conn, None)
 }
 
 /// Days off between two dates inclusive, in date order.
@@ -514,14 +517,21 @@ pub fn days_off_between(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<DayOff>, DbError> {
-    holidays::table
-        .filter(holidays::day.between(from, to))
+    days_off(conn, Some((from, to)))
+}
+
+fn days_off(
+    conn: &mut DbConnection,
+    between: Option<(NaiveDate, NaiveDate)>,
+) -> Result<Vec<DayOff>, DbError> {
+    let mut q = holidays::table
+        .select(HolidayRow::as_select())
         .order(holidays::day.asc())
-        .select((holidays::day, holidays::name_id, holidays::kind))
-        .load::<HolidayTuple>(conn)?
-        .into_iter()
-        .map(day_off_from)
-        .collect()
+        .into_boxed();
+    if let Some((from, to)) = between {
+        q = q.filter(holidays::day.between(from, to));
+    }
+    Ok(q.load(conn)?.into_iter().map(DayOff::from).collect())
 }
 
 #[cfg(test)]

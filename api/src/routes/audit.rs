@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
-use jalin_persistence::audit::{self, AuditEvent, EventFilter};
+use jalin_persistence::audit::{AuditEvent, EventFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -13,6 +13,8 @@ use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::page_of;
 use crate::pagination::PageRequest;
+use crate::reply;
+use crate::service::audit_log as audit;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -106,10 +108,8 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadAudit)?;
     let page = PageRequest::new("audit_events", q.limit, q.cursor.as_deref())?;
-    let before = match &page.after {
-        Some(s) => Some(s.parse::<i64>().map_err(|_| ApiError::InvalidCursor)?),
-        None => None,
-    };
+    let before = (page.after.as_deref().map(str::parse::<i64>).transpose())
+        .map_err(|_| ApiError::InvalidCursor)?;
     let filter = EventFilter {
         record_type: q.record_type,
         record_id: q.record_id,
@@ -120,10 +120,10 @@ pub async fn list(
     };
     let fetch = page.fetch();
     let rows = state
-        .db(move |c| Ok(audit::list(c, &filter, before, fetch)?))
+        .db(move |c| audit::list(c, &filter, before, fetch))
         .await?;
     let (items, next_cursor) = page.page(rows, |e| e.seq.to_string());
-    Ok(HttpResponse::Ok().json(AuditEventPage {
+    Ok(reply::ok(AuditEventPage {
         items: items.into_iter().map(AuditEventDto::from).collect(),
         next_cursor,
     }))
@@ -166,8 +166,8 @@ pub async fn verify(
     auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadAudit)?;
-    let v = state.db(|c| Ok(audit::verify(c)?)).await?;
-    Ok(HttpResponse::Ok().json(AuditVerification {
+    let v = state.db(audit::verify).await?;
+    Ok(reply::ok(AuditVerification {
         intact: v.first_broken.is_none(),
         checked: v.checked,
         head_seq: v.head_seq,

@@ -2,7 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::{Datelike, NaiveDate, Weekday};
-use jalin_domain::DayOffKind;
+use jalin_domain::access::Action;
+use jalin_domain::{DayOff, DayOffKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -10,11 +11,9 @@ use validator::Validate;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
+use crate::reply;
+use crate::service::reference;
 use crate::state::AppState;
-use jalin_domain::access::Action;
-
-/// The longest span `add` may ask for (about ten years of working days).
-pub const MAX_ADD: u32 = 2600;
 
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({
@@ -73,38 +72,20 @@ pub async fn holidays(
     ApiQuery(q): ApiQuery<HolidayQuery>,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadReference)?;
-    let year = q.year;
-    let (from, to) = match (
-        NaiveDate::from_ymd_opt(year, 1, 1),
-        NaiveDate::from_ymd_opt(year, 12, 31),
-    ) {
-        (Some(f), Some(t)) => (f, t),
-        _ => {
-            return Err(ApiError::invalid_parameter(
-                "year",
-                "range",
-                "not a valid year",
-                "tahun tidak valid",
-            ))
-        }
-    };
-    // An empty list for an uncovered year would read as "no holidays": refuse instead.
-    state.calendar.is_working_day(from)?;
+    let cal = state.calendar.clone();
     let days = state
-        .db(move |c| Ok(jalin_persistence::reference::days_off_between(c, from, to)?))
+        .db(move |c| reference::holidays(c, &cal, q.year))
         .await?;
-    Ok(HttpResponse::Ok().json(HolidayList {
-        year,
+    let holiday = |d: DayOff| Holiday {
+        on_weekend: matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun),
+        date: d.date,
+        name_id: d.name_id,
+        kind: d.kind,
+    };
+    Ok(reply::ok(HolidayList {
+        year: q.year,
         cuti_bersama_is_working_day: state.calendar.policy().cuti_bersama_is_working_day,
-        items: days
-            .into_iter()
-            .map(|d| Holiday {
-                on_weekend: matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun),
-                date: d.date,
-                name_id: d.name_id,
-                kind: d.kind,
-            })
-            .collect(),
+        items: days.into_iter().map(holiday).collect(),
     }))
 }
 
@@ -163,30 +144,11 @@ pub async fn working_days(
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadReference)?;
     let cal = &state.calendar;
-    let (to, n) = match (q.to, q.add) {
-        (Some(to), None) => (to, cal.working_days_between(q.from, to)?),
-        (None, Some(add)) => (cal.add_working_days(q.from, add)?, add),
-        (Some(_), Some(_)) => {
-            return Err(ApiError::invalid_parameter(
-                "add",
-                "exclusive",
-                "give either `to` or `add`, not both",
-                "isi `to` atau `add`, tidak keduanya",
-            ))
-        }
-        (None, None) => {
-            return Err(ApiError::invalid_parameter(
-                "to",
-                "required",
-                "give `to` (count working days) or `add` (find a date)",
-                "isi `to` (hitung hari kerja) atau `add` (cari tanggal)",
-            ))
-        }
-    };
-    Ok(HttpResponse::Ok().json(WorkingDays {
+    let (to, working_days) = reference::working_days(cal, q.from, q.to, q.add)?;
+    Ok(reply::ok(WorkingDays {
         from: q.from,
         to,
-        working_days: n,
+        working_days,
         cuti_bersama_is_working_day: cal.policy().cuti_bersama_is_working_day,
     }))
 }

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::openapi::responses::ServiceUnavailable;
+use crate::reply;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -36,7 +37,7 @@ pub struct Ready {
     security(())
 )]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(Live {
+    reply::ok(Live {
         status: "ok".into(),
     })
 }
@@ -57,7 +58,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     state
         .db(|c| jalin_persistence::db::ping(c).map_err(|e| ApiError::Unavailable(e.to_string())))
         .await?;
-    Ok(HttpResponse::Ok().json(Ready {
+    Ok(reply::ok(Ready {
         status: "ready".into(),
         database: state.pool.backend().as_str().into(),
     }))

@@ -1,9 +1,9 @@
 //! Reference data: regions (Kemendagri codes) and countries (ISO 3166-1).
 
-use jalin_domain::RecordKind;
 use actix_web::{web, HttpResponse};
-use jalin_domain::{Country, CountryCode, Region, RegionCode, RegionKind};
-use jalin_persistence::reference::{self as store, CountryFilter, RegionFilter};
+use jalin_domain::access::Action;
+use jalin_domain::{Country, Region, RegionKind};
+use jalin_persistence::reference::{CountryFilter, RegionFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -13,8 +13,9 @@ use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::page_of;
 use crate::pagination::PageRequest;
+use crate::reply;
+use crate::service::reference;
 use crate::state::AppState;
-use jalin_domain::access::Action;
 
 /// A province, regency (*kabupaten*) or city (*kota*).
 #[derive(Serialize, ToSchema)]
@@ -81,17 +82,16 @@ pub async fn list_regions(
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadReference)?;
     let page = PageRequest::new("regions", q.limit, q.cursor.as_deref())?;
-    let parent_code = super::region_param("parent_code", q.parent_code.as_deref())?;
     let filter = RegionFilter {
         kind: q.kind,
-        parent_code,
+        parent_code: super::region_param("parent_code", q.parent_code.as_deref())?,
     };
     let (fetch, after) = (page.fetch(), page.after.clone());
     let rows = state
-        .db(move |c| Ok(store::list_regions(c, &filter, after.as_deref(), fetch)?))
+        .db(move |c| reference::regions(c, &filter, after.as_deref(), fetch))
         .await?;
     let (items, next_cursor) = page.page(rows, |r| r.code.to_string());
-    Ok(HttpResponse::Ok().json(RegionPage {
+    Ok(reply::ok(RegionPage {
         items: items.into_iter().map(RegionDto::from).collect(),
         next_cursor,
     }))
@@ -115,14 +115,8 @@ pub async fn get_region(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadReference)?;
-    let raw = path.into_inner();
-    let not_found = || ApiError::not_found(RecordKind::Region, raw.clone());
-    let code = RegionCode::parse(&raw).map_err(|_| not_found())?;
-    let region = state
-        .db(move |c| Ok(store::get_region(c, &code)?))
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(RegionDto::from(region)))
+    let region = state.db(move |c| reference::region(c, &path)).await?;
+    Ok(reply::ok(RegionDto::from(region)))
 }
 
 /// A state, with Indonesia's diplomatic-relations status.
@@ -196,10 +190,10 @@ pub async fn list_countries(
     };
     let (fetch, after) = (page.fetch(), page.after.clone());
     let rows = state
-        .db(move |c| Ok(store::list_countries(c, &filter, after.as_deref(), fetch)?))
+        .db(move |c| reference::countries(c, &filter, after.as_deref(), fetch))
         .await?;
     let (items, next_cursor) = page.page(rows, |c| c.iso2.to_string());
-    Ok(HttpResponse::Ok().json(CountryPage {
+    Ok(reply::ok(CountryPage {
         items: items.into_iter().map(CountryDto::from).collect(),
         next_cursor,
     }))
@@ -223,12 +217,6 @@ pub async fn get_country(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadReference)?;
-    let raw = path.into_inner();
-    let not_found = || ApiError::not_found(RecordKind::Country, raw.clone());
-    let code = CountryCode::parse(&raw).map_err(|_| not_found())?;
-    let country = state
-        .db(move |c| Ok(store::get_country(c, &code)?))
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(CountryDto::from(country)))
+    let country = state.db(move |c| reference::country(c, &path)).await?;
+    Ok(reply::ok(CountryDto::from(country)))
 }

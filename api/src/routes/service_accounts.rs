@@ -1,28 +1,24 @@
 //! Service accounts for integration partners (SIOLA, SIMPEL, Exit Permit) and scripts: a client
 //! id and a secret shown once, exchanged at `POST /v1/auth/token` for scoped tokens.
 
-use jalin_domain::{AuditAction};
-use jalin_domain::RecordKind;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
-use jalin_persistence::audit::{self, NewEvent};
-use jalin_persistence::identity::{self, ServiceAccount};
+use jalin_persistence::identity::ServiceAccount;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::accounts::{self, changes, service_account_fields};
 use crate::auth::Authenticated;
-use crate::concurrency::{Etag, IfMatch};
-use crate::context::RequestId;
+use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey, JsonReply};
+use crate::idempotency::{self, IdempotencyKey};
 use crate::page_of;
 use crate::pagination::PageRequest;
+use crate::reply::{self, Versioned};
+use crate::service::service_accounts::{self, CreateServiceAccount, PatchServiceAccount};
+use crate::service::Ctx;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -69,16 +65,6 @@ pub struct CreatedServiceAccount {
 
 page_of!(ServiceAccountPage, ServiceAccountDto);
 
-fn dedup(mut scopes: Vec<Action>) -> Vec<Action> {
-    scopes.sort();
-    scopes.dedup();
-    scopes
-}
-
-fn etag(a: &ServiceAccount) -> String {
-    Etag::for_version(&a.id, a.version).as_str().to_owned()
-}
-
 #[derive(Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct ServiceAccountListQuery {
@@ -108,35 +94,13 @@ pub async fn list(
     let page = PageRequest::new("service_accounts", q.limit, q.cursor.as_deref())?;
     let (fetch, after) = (page.fetch(), page.after.clone());
     let rows = state
-        .db(move |c| {
-            Ok(identity::list_service_accounts(
-                c,
-                &vis,
-                after.as_deref(),
-                fetch,
-            )?)
-        })
+        .db(move |c| service_accounts::list(c, &vis, after.as_deref(), fetch))
         .await?;
     let (items, next_cursor) = page.page(rows, |a| a.id.clone());
-    Ok(HttpResponse::Ok().json(ServiceAccountPage {
+    Ok(reply::ok(ServiceAccountPage {
         items: items.iter().map(ServiceAccountDto::from).collect(),
         next_cursor,
     }))
-}
-
-#[derive(Deserialize, Validate, ToSchema)]
-#[schema(example = json!({"name": "SIOLA (Kemendagri)", "scopes": ["reference:read"]}))]
-pub struct CreateServiceAccount {
-    #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
-    pub name: String,
-    /// Scopes the account may request, e.g. `reference:read`.
-    #[validate(length(min = 1, max = 20))]
-    #[schema(min_items = 1, max_items = 20)]
-    pub scopes: Vec<Action>,
-    /// A regional account reaches only this region (and a province's regencies/cities).
-    #[schema(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
-    pub region_code: Option<String>,
 }
 
 /// Create a service account (admins); the response carries its secret, once.
@@ -158,31 +122,22 @@ pub async fn create(
     req: HttpRequest,
     auth: Authenticated,
     key: IdempotencyKey,
-    rid: RequestId,
     body: ApiJson<CreateServiceAccount>,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ManageServiceAccounts)?;
-    let actor = auth.actor();
-    let b = body.value;
-    let scopes = dedup(b.scopes);
+    let ctx = Ctx::of(&auth, &state);
+    let input = body.value;
     idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let (acc, secret) = accounts::create_service_account(
-            c,
-            &actor,
-            Some(&rid.0),
-            &b.name,
-            &scopes,
-            b.region_code.as_deref(),
-        )?;
-        let body = serde_json::to_value(CreatedServiceAccount {
-            account: ServiceAccountDto::from(&acc),
+        let (a, secret) = service_accounts::create(c, &ctx, input)?;
+        let body = CreatedServiceAccount {
+            account: ServiceAccountDto::from(&a),
             client_secret: Some(secret),
-        })
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-        Ok(JsonReply::new(StatusCode::CREATED, body)
-            .secret_field("client_secret")
-            .header("etag", etag(&acc))
-            .header("location", format!("/v1/service-accounts/{}", acc.id)))
+        };
+        // A replay must not show the secret again.
+        Ok(
+            reply::created(format!("/v1/service-accounts/{}", a.id), &a, body)?
+                .secret_field("client_secret"),
+        )
     })
     .await
 }
@@ -205,28 +160,10 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ManageServiceAccounts)?;
-    let id = path.into_inner();
-    let lookup = id.clone();
-    let acc = state
-        .db(move |c| Ok(identity::find_service_account(c, &lookup, &vis)?))
-        .await?
-        .ok_or(ApiError::not_found(RecordKind::ServiceAccount, id))?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("etag", etag(&acc)))
-        .json(ServiceAccountDto::from(&acc)))
-}
-
-#[derive(Deserialize, Validate, ToSchema)]
-#[schema(example = json!({"active": false}))]
-pub struct PatchServiceAccount {
-    #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
-    pub name: Option<String>,
-    #[validate(length(min = 1, max = 20))]
-    #[schema(min_items = 1, max_items = 20)]
-    pub scopes: Option<Vec<Action>>,
-    /// `false` disables the account: its tokens stop working at once.
-    pub active: Option<bool>,
+    let a = state
+        .db(move |c| service_accounts::get(c, &vis, &path))
+        .await?;
+    Ok(reply::ok_versioned(&a, ServiceAccountDto::from(&a)))
 }
 
 /// Change a service account (admins); requires `If-Match`.
@@ -248,57 +185,22 @@ pub struct PatchServiceAccount {
 pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
-    rid: RequestId,
     if_match: IfMatch,
     path: web::Path<String>,
     body: ApiJson<PatchServiceAccount>,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ManageServiceAccounts)?;
-    let actor = auth.actor();
-    let id = path.into_inner();
-    let patch = body.value;
-    let scopes = patch.scopes.map(dedup);
-    let acc = state
+    let ctx = Ctx::of(&auth, &state);
+    let a = state
         .write(move |c| {
-            let mut acc =
-                identity::find_service_account(c, &id, &vis)?.ok_or(ApiError::not_found(RecordKind::ServiceAccount, id.clone()))?;
-            if_match.check(&Etag::for_version(&acc.id, acc.version))?;
-            let before = service_account_fields(&acc);
-            let expected = acc.version;
-            if let Some(n) = patch.name {
-                acc.name = n.trim().to_owned();
-            }
-            if let Some(s) = scopes {
-                acc.scopes = s;
-            }
-            if let Some(a) = patch.active {
-                acc.active = a;
-            }
-            acc.version += 1;
-            acc.updated_at = Utc::now().naive_utc();
-            if !identity::save_service_account(c, &acc, expected)? {
-                return Err(ApiError::PreconditionFailed);
-            }
-            audit::append(
-                c,
-                NewEvent {
-                    actor: &actor,
-                    action: AuditAction::ServiceAccountUpdated,
-                    record_type: RecordKind::ServiceAccount,
-                    record_id: &acc.id,
-                    region_code: acc.region.as_ref().map(|r| r.as_str()),
-                    request_id: Some(&rid.0),
-                    changes: changes(&before, &service_account_fields(&acc)),
-                },
-            )?;
-            Ok(acc)
+            service_accounts::update(c, &ctx, &vis, &path, body.value, |a| {
+                if_match.check(&a.etag())
+            })
         })
         .await?;
-    // The account's role, region, scopes or state may have changed: no stale principal.
+    // The account's scopes or state may have changed: no stale principal.
     state.accounts.clear();
-    Ok(HttpResponse::Ok()
-        .insert_header(("etag", etag(&acc)))
-        .json(ServiceAccountDto::from(&acc)))
+    Ok(reply::ok_versioned(&a, ServiceAccountDto::from(&a)))
 }
 
 /// Delete a service account (admins); its tokens stop working at once. Requires `If-Match`.
@@ -319,36 +221,16 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     auth: Authenticated,
-    rid: RequestId,
     if_match: IfMatch,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ManageServiceAccounts)?;
-    let actor = auth.actor();
-    let id = path.into_inner();
+    let ctx = Ctx::of(&auth, &state);
     state
         .write(move |c| {
-            let acc = identity::find_service_account(c, &id, &vis)?.ok_or(ApiError::not_found(RecordKind::ServiceAccount, id.clone()))?;
-            if_match.check(&Etag::for_version(&acc.id, acc.version))?;
-            if !identity::delete_service_account(c, &acc.id, acc.version)? {
-                return Err(ApiError::PreconditionFailed);
-            }
-            audit::append(
-                c,
-                NewEvent {
-                    actor: &actor,
-                    action: AuditAction::ServiceAccountDeleted,
-                    record_type: RecordKind::ServiceAccount,
-                    record_id: &acc.id,
-                    region_code: acc.region.as_ref().map(|r| r.as_str()),
-                    request_id: Some(&rid.0),
-                    changes: changes(&service_account_fields(&acc), &json!({})),
-                },
-            )?;
-            Ok(())
+            service_accounts::delete(c, &ctx, &vis, &path, |a| if_match.check(&a.etag()))
         })
         .await?;
-    // The account's role, region, scopes or state may have changed: no stale principal.
     state.accounts.clear();
     Ok(HttpResponse::NoContent().finish())
 }

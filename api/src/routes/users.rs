@@ -1,29 +1,25 @@
 //! User management: admins create and change users; central reviewers and province officers
 //! may read the users in their scope.
 
-use jalin_domain::RecordKind;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use jalin_domain::access::{Action, Role};
-use jalin_domain::RegionCode;
-use jalin_persistence::identity::{self, User, UserFilter};
-use serde::{Deserialize, Deserializer, Serialize};
+use jalin_persistence::identity::{User, UserFilter};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::accounts::{self, UserInput, UserPatch};
 use crate::auth::Authenticated;
-use crate::concurrency::{Etag, IfMatch};
-use crate::context::RequestId;
+use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey, JsonReply};
-use crate::openapi::responses::{
-    BadRequest, Conflict,
-};
+use crate::idempotency::{self, IdempotencyKey};
+use crate::openapi::responses::{BadRequest, Conflict};
 use crate::page_of;
 use crate::pagination::PageRequest;
+use crate::reply::{self, Versioned};
+use crate::service::users::{self, CreateUser, PatchUser};
+use crate::service::Ctx;
 use crate::state::AppState;
 
 /// A user. Never includes the password or its hash.
@@ -62,10 +58,6 @@ impl From<&User> for UserDto {
 
 page_of!(UserPage, UserDto);
 
-fn etag(u: &User) -> String {
-    Etag::for_version(&u.id, u.version).as_str().to_owned()
-}
-
 #[derive(Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct UserListQuery {
@@ -98,57 +90,20 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadUsers)?;
     let page = PageRequest::new("users", q.limit, q.cursor.as_deref())?;
-    let region = super::region_param("region_code", q.region_code.as_deref())?;
     let filter = UserFilter {
         role: q.role,
-        region,
+        region: super::region_param("region_code", q.region_code.as_deref())?,
         active: q.active,
     };
     let (fetch, after) = (page.fetch(), page.after.clone());
     let rows = state
-        .db(move |c| {
-            Ok(identity::list_users(
-                c,
-                &vis,
-                &filter,
-                after.as_deref(),
-                fetch,
-            )?)
-        })
+        .db(move |c| users::list(c, &vis, &filter, after.as_deref(), fetch))
         .await?;
     let (items, next_cursor) = page.page(rows, |u| u.username.clone());
-    Ok(HttpResponse::Ok().json(UserPage {
+    Ok(reply::ok(UserPage {
         items: items.iter().map(UserDto::from).collect(),
         next_cursor,
     }))
-}
-
-#[derive(Deserialize, Validate, ToSchema)]
-#[schema(example = json!({
-    "username": "siti.rahayu", "display_name": "Siti Rahayu", "password": "a long passphrase of hers",
-    "role": "province_officer", "region_code": "33"
-}))]
-pub struct CreateUser {
-    /// 3–64 of `a-z 0-9 . _ -`, starting with a letter or digit; stored lower-case.
-    #[validate(length(min = 3, max = 64))]
-    #[schema(
-        min_length = 3,
-        max_length = 64,
-        pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
-    )]
-    pub username: String,
-    #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
-    pub display_name: String,
-    /// 12–256 characters.
-    #[validate(length(min = 12, max = 256))]
-    #[schema(min_length = 12, max_length = 256)]
-    pub password: String,
-    pub role: Role,
-    /// Required for regional roles; must be absent for admin and central_reviewer; a
-    /// province_officer's region is a province.
-    #[schema(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
-    pub region_code: Option<String>,
 }
 
 /// Create a user (admins).
@@ -171,26 +126,14 @@ pub async fn create(
     req: HttpRequest,
     auth: Authenticated,
     key: IdempotencyKey,
-    rid: RequestId,
     body: ApiJson<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = auth.may(Action::ManageUsers)?;
-    let actor = auth.actor();
-    let b = body.value;
-    let input = UserInput {
-        username: b.username,
-        display_name: b.display_name,
-        password: b.password,
-        role: b.role,
-        region_code: b.region_code,
-    };
+    let ctx = Ctx::of(&auth, &state);
+    let input = body.value;
     idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let user = accounts::create_user(c, &actor, &scope, Some(&rid.0), &input)?;
-        let dto = serde_json::to_value(UserDto::from(&user))
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-        Ok(JsonReply::new(StatusCode::CREATED, dto)
-            .header("etag", etag(&user))
-            .header("location", format!("/v1/users/{}", user.id)))
+        let u = users::create(c, &ctx, &scope, input)?;
+        reply::created(format!("/v1/users/{}", u.id), &u, UserDto::from(&u))
     })
     .await
 }
@@ -213,43 +156,8 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadUsers)?;
-    let id = path.into_inner();
-    let lookup = id.clone();
-    let user = state
-        .db(move |c| Ok(identity::find_user(c, &lookup, &vis)?))
-        .await?
-        .ok_or(ApiError::not_found(RecordKind::User, id))?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("etag", etag(&user)))
-        .json(UserDto::from(&user)))
-}
-
-/// `Some(None)` for an explicit `null`, `None` when absent.
-fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
-
-#[derive(Deserialize, Validate, ToSchema)]
-#[schema(example = json!({"display_name": "Siti Rahayu, S.IP.", "active": false}))]
-pub struct PatchUser {
-    #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
-    pub display_name: Option<String>,
-    /// A new password (12–256 characters).
-    #[validate(length(min = 12, max = 256))]
-    #[schema(min_length = 12, max_length = 256)]
-    pub password: Option<String>,
-    pub role: Option<Role>,
-    /// `null` for central roles.
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
-    pub region_code: Option<Option<String>>,
-    /// `false` disables the user: their tokens stop working at once.
-    pub active: Option<bool>,
+    let u = state.db(move |c| users::get(c, &vis, &path)).await?;
+    Ok(reply::ok_versioned(&u, UserDto::from(&u)))
 }
 
 /// Change a user (admins); requires `If-Match`.
@@ -272,47 +180,20 @@ pub struct PatchUser {
 pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
-    rid: RequestId,
     if_match: IfMatch,
     path: web::Path<String>,
     body: ApiJson<PatchUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ManageUsers)?;
-    let actor = auth.actor();
-    let id = path.into_inner();
-    let b = body.value;
-    // The format is checked before If-Match, so a malformed request is a 422 whatever its tag.
-    if let Some(Some(code)) = &b.region_code {
-        if RegionCode::parse(code).is_err() {
-            return Err(ApiError::Validation(vec![
-                crate::problem::FieldIssue::pointer(
-                    "/region_code",
-                    "invalid_format",
-                    crate::problem::Text::new(
-                        format!("`{code}` is not a region code"),
-                        format!("`{code}` bukan kode daerah"),
-                    ),
-                ),
-            ]));
-        }
-    }
-    let patch = UserPatch {
-        display_name: b.display_name,
-        password: b.password,
-        role: b.role,
-        region_code: b.region_code,
-        active: b.active,
-    };
-    let user = state
+    let scope = auth.may(Action::ManageUsers)?;
+    let ctx = Ctx::of(&auth, &state);
+    let u = state
         .write(move |c| {
-            let user = identity::find_user(c, &id, &vis)?.ok_or(ApiError::not_found(RecordKind::User, id.clone()))?;
-            if_match.check(&Etag::for_version(&user.id, user.version))?;
-            accounts::update_user(c, &actor, &vis, Some(&rid.0), user, patch)
+            users::update(c, &ctx, &scope, &path, body.value, |u| {
+                if_match.check(&u.etag())
+            })
         })
         .await?;
-    // The account's role, region, scopes or state may have changed: no stale principal.
+    // The account's role, region or state may have changed: no stale principal.
     state.accounts.clear();
-    Ok(HttpResponse::Ok()
-        .insert_header(("etag", etag(&user)))
-        .json(UserDto::from(&user)))
+    Ok(reply::ok_versioned(&u, UserDto::from(&u)))
 }

@@ -1,0 +1,339 @@
+//! Accounts: who may hold a user account, placed where, granted by whom, and which scopes a
+//! service account's credential carries. Decided here, before anything is stored, for the API,
+//! the CLI and the bootstrap alike. (Issue #18 will tighten these rules; today they are exactly
+//! the ones the API has always applied.)
+
+use crate::access::{Action, Role, Visibility};
+use crate::region::RegionCode;
+use crate::violation::{Verdict, Violation};
+
+/// Usernames: 3–64 characters of `a-z 0-9 . _ -`, starting with a letter or digit (stored
+/// lower-case, so `Admin` and `admin` are one user).
+pub fn check_username(username: &str) -> Verdict<()> {
+    let ok = (3..=64).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        && username.as_bytes()[0].is_ascii_alphanumeric();
+    if ok {
+        return Ok(());
+    }
+    Err(vec![Violation::invalid(
+        "invalid_format",
+        "/username",
+        "3 to 64 characters: lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit",
+        "3 sampai 64 karakter: huruf kecil, angka, `.`, `_` atau `-`, diawali huruf atau angka",
+    )])
+}
+
+/// Passwords: length over composition rules (NIST SP 800-63B).
+pub const PASSWORD_MIN_CHARS: usize = 12;
+pub const PASSWORD_MAX_CHARS: usize = 256;
+
+pub fn check_password(password: &str) -> Verdict<()> {
+    if (PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&password.chars().count()) {
+        return Ok(());
+    }
+    Err(vec![Violation::invalid(
+        "too_short_or_long",
+        "/password",
+        format!("{PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters"),
+        format!("{PASSWORD_MIN_CHARS} sampai {PASSWORD_MAX_CHARS} karakter"),
+    )])
+}
+
+/// Central roles act for the whole country and have no region; every other role has one, and a
+/// province officer's is a province.
+pub fn check_placement(role: Role, region: Option<&RegionCode>) -> Verdict<()> {
+    let (en, id) = match (role.is_central(), region) {
+        (true, Some(_)) => (
+            format!("a {role} acts for all regions and has no region"),
+            format!("{role} bertindak untuk semua daerah dan tidak memiliki daerah"),
+        ),
+        (false, None) => (
+            format!("a {role} needs a region"),
+            format!("{role} memerlukan daerah"),
+        ),
+        (false, Some(r)) if role == Role::ProvinceOfficer && !r.is_province() => (
+            "a province_officer's region must be a province".into(),
+            "daerah province_officer harus sebuah provinsi".into(),
+        ),
+        _ => return Ok(()),
+    };
+    Err(vec![Violation::invalid(
+        "role_region_mismatch",
+        "/region_code",
+        en,
+        id,
+    )])
+}
+
+/// Who places a user in a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grantor {
+    /// A signed-in person, or jalin itself (the CLI, the bootstrap, the demo).
+    Person,
+    /// A script acting with a service account's credential.
+    Credential,
+}
+
+/// The grantor may place users only inside its own scope, and only a person may grant the
+/// central roles: a script's token can never mint an administrator.
+pub fn check_grant(
+    grantor: Grantor,
+    scope: &Visibility,
+    role: Role,
+    region: Option<&RegionCode>,
+) -> Verdict<()> {
+    if !scope.includes(region) {
+        return Err(vec![Violation::not_permitted(
+            "outside_scope",
+            "the user would be placed outside your regions",
+            "pengguna akan ditempatkan di luar daerah Anda",
+        )]);
+    }
+    if role.is_central() && grantor == Grantor::Credential {
+        return Err(vec![Violation::not_permitted(
+            "central_role_by_credential",
+            "only a signed-in person may grant a central role",
+            "hanya orang yang masuk log yang dapat memberikan peran pusat",
+        )]);
+    }
+    Ok(())
+}
+
+/// A user changing their own account may neither deactivate it nor give up the admin role: an
+/// instance must never lose its last way in by accident.
+pub fn check_own_account(is_self: bool, role: Role, active: bool) -> Verdict<()> {
+    if is_self && (!active || role != Role::Admin) {
+        return Err(vec![Violation::conflict(
+            "cannot_lock_out_self",
+            "You cannot deactivate yourself or remove your own admin role; ask another admin.",
+            "Anda tidak dapat menonaktifkan diri sendiri atau mencabut peran admin Anda; minta admin lain.",
+        )]);
+    }
+    Ok(())
+}
+
+/// A service account's scopes as a set: each once, in the order of [`Action::ALL`].
+pub fn scope_set(mut scopes: Vec<Action>) -> Vec<Action> {
+    scopes.sort();
+    scopes.dedup();
+    scopes
+}
+
+/// Scope names as given on the command line (`pointer/0`, `pointer/1`… for an unknown one).
+pub fn parse_scopes(names: &[String], pointer: &str) -> Verdict<Vec<Action>> {
+    let mut violations = Vec::new();
+    let mut scopes = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        match Action::parse(name) {
+            Some(a) => scopes.push(a),
+            None => violations.push(Violation::invalid(
+                "unknown_scope",
+                format!("{pointer}/{i}"),
+                format!("`{name}` is not a scope"),
+                format!("`{name}` bukan cakupan"),
+            )),
+        }
+    }
+    if violations.is_empty() {
+        Ok(scope_set(scopes))
+    } else {
+        Err(violations)
+    }
+}
+
+/// The scopes a token carries: those requested (space-separated, OAuth 2.0), each of which the
+/// account must hold; all the account holds when none are requested.
+pub fn granted_scopes(held: &[Action], requested: Option<&str>) -> Verdict<Vec<Action>> {
+    let Some(requested) = requested else {
+        return Ok(held.to_vec());
+    };
+    requested
+        .split_whitespace()
+        .map(|s| {
+            Action::parse(s)
+                .filter(|a| held.contains(a))
+                .ok_or_else(|| {
+                    vec![Violation::invalid(
+                        "invalid_scope",
+                        "/scope",
+                        format!("`{s}` is not a scope this client holds"),
+                        format!("`{s}` bukan cakupan milik klien ini"),
+                    )]
+                })
+        })
+        .collect()
+}
+
+/// What a token's scopes allow today: those it was issued with that its account still holds (an
+/// admin may have taken a scope away since), ignoring names no longer known.
+pub fn scopes_still_held(token_scopes: &str, held: &[Action]) -> Vec<Action> {
+    token_scopes
+        .split_whitespace()
+        .filter_map(Action::parse)
+        .filter(|a| held.contains(a))
+        .collect()
+}
+
+/// Scopes as OAuth 2.0 writes them: space-separated.
+pub fn scope_text(scopes: &[Action]) -> String {
+    scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::violation::Refusal;
+
+    fn code(s: &str) -> RegionCode {
+        RegionCode::parse(s).unwrap()
+    }
+
+    fn codes<T: std::fmt::Debug>(v: Verdict<T>) -> Vec<String> {
+        v.unwrap_err().iter().map(|v| v.code.to_string()).collect()
+    }
+
+    #[test]
+    fn usernames_are_lower_case_names_of_three_to_64_characters() {
+        assert!(check_username("siti.rahayu").is_ok());
+        assert!(check_username("a_b-1").is_ok());
+        for bad in ["Siti", "ab", "-x12", ".abc", "siti rahayu", &"a".repeat(65)] {
+            let v = check_username(bad).unwrap_err();
+            assert_eq!(v[0].pointer, "/username", "{bad}");
+            assert_eq!(v[0].code, "invalid_format");
+        }
+    }
+
+    #[test]
+    fn passwords_are_12_to_256_characters_whatever_they_contain() {
+        assert!(check_password("twelve chars").is_ok());
+        assert!(check_password(&"é".repeat(256)).is_ok());
+        assert_eq!(codes(check_password("short")), ["too_short_or_long"]);
+        assert_eq!(
+            codes(check_password(&"x".repeat(257))),
+            ["too_short_or_long"]
+        );
+        assert_ne!(
+            check_password("short").unwrap_err()[0].text.id,
+            check_password("short").unwrap_err()[0].text.en,
+            "bilingual"
+        );
+    }
+
+    #[test]
+    fn central_roles_have_no_region_and_regional_roles_have_one() {
+        assert!(check_placement(Role::Admin, None).is_ok());
+        assert!(check_placement(Role::CentralReviewer, None).is_ok());
+        assert!(check_placement(Role::RegionOfficer, Some(&code("33.74"))).is_ok());
+        let v = check_placement(Role::Admin, Some(&code("33"))).unwrap_err();
+        assert_eq!(
+            (v[0].code.as_ref(), v[0].pointer.as_ref()),
+            ("role_region_mismatch", "/region_code")
+        );
+        assert_eq!(
+            codes(check_placement(Role::Viewer, None)),
+            ["role_region_mismatch"]
+        );
+    }
+
+    #[test]
+    fn a_province_officer_is_placed_in_a_province_not_a_regency() {
+        assert!(check_placement(Role::ProvinceOfficer, Some(&code("33"))).is_ok());
+        assert_eq!(
+            codes(check_placement(Role::ProvinceOfficer, Some(&code("33.74")))),
+            ["role_region_mismatch"]
+        );
+    }
+
+    #[test]
+    fn a_grantor_places_users_only_within_its_scope() {
+        let jateng = Visibility::Province(code("33"));
+        assert!(check_grant(
+            Grantor::Credential,
+            &jateng,
+            Role::Viewer,
+            Some(&code("33.01"))
+        )
+        .is_ok());
+        let v = check_grant(Grantor::Person, &jateng, Role::Viewer, Some(&code("36"))).unwrap_err();
+        assert_eq!(v[0].refusal, Refusal::NotPermitted);
+        // A central user is outside every regional scope.
+        assert!(check_grant(Grantor::Person, &jateng, Role::Admin, None).is_err());
+    }
+
+    #[test]
+    fn a_script_can_never_grant_a_central_role() {
+        for role in [Role::Admin, Role::CentralReviewer] {
+            let v = check_grant(Grantor::Credential, &Visibility::All, role, None).unwrap_err();
+            assert_eq!(v[0].refusal, Refusal::NotPermitted, "{role}");
+            assert!(check_grant(Grantor::Person, &Visibility::All, role, None).is_ok());
+        }
+    }
+
+    #[test]
+    fn an_admin_cannot_lock_themselves_out() {
+        assert!(check_own_account(true, Role::Admin, true).is_ok());
+        for (role, active) in [(Role::Admin, false), (Role::Viewer, true)] {
+            let v = check_own_account(true, role, active).unwrap_err();
+            assert_eq!(v[0].refusal, Refusal::Conflict);
+            assert_eq!(v[0].code, "cannot_lock_out_self");
+        }
+        // Another admin may do both.
+        assert!(check_own_account(false, Role::Viewer, false).is_ok());
+    }
+
+    #[test]
+    fn scopes_are_a_set_and_unknown_names_are_refused_where_they_are() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            parse_scopes(
+                &names(&["users:read", "reference:read", "users:read"]),
+                "/scopes"
+            ),
+            Ok(vec![Action::ReadReference, Action::ReadUsers])
+        );
+        let v = parse_scopes(&names(&["reference:read", "root"]), "/scopes").unwrap_err();
+        assert_eq!(
+            (v[0].code.as_ref(), v[0].pointer.as_ref()),
+            ("unknown_scope", "/scopes/1")
+        );
+    }
+
+    #[test]
+    fn a_token_carries_the_requested_scopes_the_account_holds() {
+        let held = [Action::ReadReference, Action::ReadUsers];
+        assert_eq!(granted_scopes(&held, None), Ok(held.to_vec()));
+        assert_eq!(
+            granted_scopes(&held, Some("users:read")),
+            Ok(vec![Action::ReadUsers])
+        );
+        assert_eq!(scope_text(&held), "reference:read users:read");
+    }
+
+    #[test]
+    fn a_token_loses_the_scopes_its_account_no_longer_holds() {
+        let issued = "reference:read users:read retired:scope";
+        assert_eq!(
+            scopes_still_held(issued, &[Action::ReadUsers, Action::ManageUsers]),
+            [Action::ReadUsers]
+        );
+        assert_eq!(scopes_still_held("", &[Action::ReadUsers]), []);
+    }
+
+    #[test]
+    fn a_token_never_carries_a_scope_the_account_does_not_hold() {
+        for requested in ["users:write", "reference:read nonsense"] {
+            let v = granted_scopes(&[Action::ReadReference], Some(requested)).unwrap_err();
+            assert_eq!(
+                (v[0].code.as_ref(), v[0].pointer.as_ref()),
+                ("invalid_scope", "/scope")
+            );
+        }
+    }
+}
