@@ -3,12 +3,14 @@
 //! on its own and every other layer shares one definition of it.
 
 pub mod access;
+pub mod activity;
 pub mod agreement;
 pub mod calendar;
 pub mod case;
 pub mod coordination;
 pub mod country;
 pub mod deadlines;
+pub mod document;
 pub mod evaluation;
 pub mod lifecycle;
 pub mod money;
@@ -22,7 +24,7 @@ pub mod workflow;
 
 pub use calendar::{Calendar, CalendarError, DayOff, DayOffKind};
 pub use country::{Country, CountryCode};
+pub use record::{AuditAction, RecordKind};
 pub use region::{Region, RegionCode, RegionKind};
 pub use rules::RuleId;
-pub use record::{AuditAction, RecordKind};
 pub use violation::{Lang, Refusal, Text, Verdict, Violation};
