@@ -24,7 +24,7 @@ pub mod workflow;
 
 pub use calendar::{Calendar, CalendarError, DayOff, DayOffKind};
 pub use country::{Country, CountryCode};
-pub use record::{AuditAction, RecordKind};
 pub use region::{Region, RegionCode, RegionKind};
 pub use rules::RuleId;
+pub use record::{AuditAction, RecordKind};
 pub use violation::{Lang, Refusal, Text, Verdict, Violation};
