@@ -195,10 +195,15 @@ pub enum ImportCommand {
 }
 
 fn run_import(cmd: ImportCommand) -> ExitCode {
+    use crate::service::transfer::{self, ImportError};
     let ImportCommand::Agreements { db, file } = cmd;
     let text = match std::fs::read_to_string(&file) {
         Ok(t) => t,
         Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
+    };
+    let clock = match config(&db, None) {
+        Ok(c) => c.clock,
+        Err(e) => return fail(format!("configuration error: {e}")),
     };
     let pool = match open_pool(&db) {
         Ok(p) => p,
@@ -213,17 +218,20 @@ fn run_import(cmd: ImportCommand) -> ExitCode {
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows checked")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let result = crate::routes::transfer::import(
-        &mut conn,
-        &Actor::system("import"),
-        &jalin_domain::access::Visibility::All,
-        None,
-        &text,
-        |done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        },
-    );
+    let ctx = crate::service::Ctx::system("import", clock);
+    // All or nothing: a file with any bad row is rolled back whole.
+    let result = jalin_persistence::write_transaction(&mut conn, |c| {
+        transfer::import(
+            c,
+            &ctx,
+            &jalin_domain::access::Visibility::All,
+            &text,
+            |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            },
+        )
+    });
     bar.finish_and_clear();
     match result {
         Ok(numbers) => {
@@ -234,7 +242,7 @@ fn run_import(cmd: ImportCommand) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(errors) => {
+        Err(ImportError::Rows(errors)) => {
             eprintln!("nothing imported: {} problem(s)", errors.len());
             for e in &errors {
                 eprintln!(
@@ -244,6 +252,7 @@ fn run_import(cmd: ImportCommand) -> ExitCode {
             }
             ExitCode::from(2)
         }
+        Err(ImportError::Failed(e)) => fail(format!("nothing imported: {}", describe(&e))),
     }
 }
 

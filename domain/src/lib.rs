@@ -3,12 +3,14 @@
 //! on its own and every other layer shares one definition of it.
 
 pub mod access;
+pub mod activity;
 pub mod agreement;
 pub mod calendar;
 pub mod case;
 pub mod coordination;
 pub mod country;
 pub mod deadlines;
+pub mod document;
 pub mod evaluation;
 pub mod identity;
 pub mod lifecycle;

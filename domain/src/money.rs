@@ -1,7 +1,11 @@
 //! Money: decimal amounts with an ISO 4217 currency, never floats. Foreign amounts carry the
 //! exchange rate used, its date and source, and their IDR equivalent computed exactly.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
+
+use crate::violation::Violation;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
@@ -13,6 +17,19 @@ pub enum MoneyError {
     IdrRate,
     #[error("the IDR equivalent does not fit")]
     Overflow,
+}
+
+impl MoneyError {
+    /// The refusal of money at `pointer` (`invalid_money`), in both languages.
+    pub fn violation(&self, pointer: impl Into<Cow<'static, str>>) -> Violation {
+        let id = match self {
+            Self::Currency(c) => format!("`{c}` bukan kode mata uang ISO 4217"),
+            Self::Rate => "kurs harus positif".into(),
+            Self::IdrRate => "jumlah dalam rupiah berkurs 1".into(),
+            Self::Overflow => "nilai rupiahnya terlalu besar".into(),
+        };
+        Violation::invalid("invalid_money", pointer, self.to_string(), id)
+    }
 }
 
 /// Checks an ISO 4217 code: three upper-case letters.

@@ -3,11 +3,19 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use jalin_domain::document::DocumentRole;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::documents as dc;
+use crate::text::{Code, Stored};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+crate::text::stored_by_code! { DocumentRole => "document role" }
+
+/// A document of an agreement: the row as stored. The file itself is in storage under
+/// `storage_key`.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dc)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Document {
     pub id: String,
     pub agreement_id: String,
@@ -15,87 +23,27 @@ pub struct Document {
     pub media_type: String,
     pub size_bytes: i64,
     pub sha256: String,
-    pub role: String,
+    #[diesel(deserialize_as = Stored<DocumentRole>, serialize_as = Stored<DocumentRole>)]
+    pub role: DocumentRole,
     pub language: Option<String>,
     pub storage_key: String,
     pub uploaded_by: String,
     pub uploaded_at: NaiveDateTime,
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    NaiveDateTime,
-);
-
-macro_rules! columns {
-    () => {
-        (
-            dc::id,
-            dc::agreement_id,
-            dc::name,
-            dc::media_type,
-            dc::size_bytes,
-            dc::sha256,
-            dc::role,
-            dc::language,
-            dc::storage_key,
-            dc::uploaded_by,
-            dc::uploaded_at,
-        )
-    };
-}
-
-fn from_row(r: Row) -> Document {
-    Document {
-        id: r.0,
-        agreement_id: r.1,
-        name: r.2,
-        media_type: r.3,
-        size_bytes: r.4,
-        sha256: r.5,
-        role: r.6,
-        language: r.7,
-        storage_key: r.8,
-        uploaded_by: r.9,
-        uploaded_at: r.10,
-    }
-}
-
 pub fn insert(conn: &mut DbConnection, d: &Document) -> Result<(), DbError> {
     diesel::insert_into(dc::table)
-        .values((
-            dc::id.eq(&d.id),
-            dc::agreement_id.eq(&d.agreement_id),
-            dc::name.eq(&d.name),
-            dc::media_type.eq(&d.media_type),
-            dc::size_bytes.eq(d.size_bytes),
-            dc::sha256.eq(&d.sha256),
-            dc::role.eq(&d.role),
-            dc::language.eq(&d.language),
-            dc::storage_key.eq(&d.storage_key),
-            dc::uploaded_by.eq(&d.uploaded_by),
-            dc::uploaded_at.eq(d.uploaded_at),
-        ))
+        .values(d.clone())
         .execute(conn)?;
     Ok(())
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Document>, DbError> {
     Ok(dc::table
-        .select(columns!())
+        .select(Document::as_select())
         .filter(dc::id.eq(id))
-        .first::<Row>(conn)
-        .optional()?
-        .map(from_row))
+        .first(conn)
+        .optional()?)
 }
 
 pub fn for_agreement(
@@ -103,11 +51,8 @@ pub fn for_agreement(
     agreement_id: &str,
 ) -> Result<Vec<Document>, DbError> {
     Ok(dc::table
-        .select(columns!())
+        .select(Document::as_select())
         .filter(dc::agreement_id.eq(agreement_id))
         .order((dc::uploaded_at.asc(), dc::id.asc()))
-        .load::<Row>(conn)?
-        .into_iter()
-        .map(from_row)
-        .collect())
+        .load(conn)?)
 }

@@ -138,6 +138,28 @@ on_both_databases! {
         let (_, jateng_viewer) = app.user("doc-viewer", "viewer", Some("33"));
         assert_eq!(app.req("GET", &format!("/v1/documents/{id}/content")).bearer(&jateng_viewer).send().status, 200);
     }
+
+    /// The shared upload path (agreement, travel and meeting documents): a file whose row
+    /// cannot be recorded is deleted again, so no stored file outlives its row.
+    fn a_stored_file_whose_row_fails_is_deleted_again(app) {
+        use jalin_api::service::documents::{store, Upload};
+        let state = app.state();
+        let upload = Upload::checked(Some(pdf().into()), "x.pdf".into(), Default::default()).unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let record = {
+            let seen = seen.clone();
+            move |_: &mut _, f: jalin_api::service::documents::StoredFile| -> Result<(), jalin_api::ApiError> {
+                *seen.lock().unwrap() = Some(f.storage_key);
+                Err(jalin_api::ApiError::conflict("refused", "refused", "ditolak"))
+            }
+        };
+        actix_web::rt::System::new().block_on(async {
+            assert!(store(&state, "documents/failing", &upload, record).await.is_err());
+            let key = seen.lock().unwrap().clone().expect("the file was stored before its row");
+            assert!(key.starts_with("documents/failing/"), "{key}");
+            assert!(state.storage.stream(&key).await.is_err(), "the file is gone");
+        });
+    }
 }
 
 /// Documents in S3-compatible storage (`JALIN_STORAGE_URL=s3://…`): runs when
