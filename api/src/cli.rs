@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use jalin_persistence::audit::Actor;
 
 use crate::config::{Config, ConfigError};
 use crate::service::service_accounts::CreateServiceAccount;

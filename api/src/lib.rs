@@ -1,7 +1,6 @@
 //! jalin's HTTP API: actix-web handlers, the conventions every endpoint shares (problems,
 //! pagination, ETags, idempotency, request ids, languages), and the `jalin` binary's pieces.
 
-pub mod accounts;
 pub mod auth;
 pub mod cli;
 pub mod clock;

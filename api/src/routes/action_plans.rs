@@ -24,7 +24,6 @@ use crate::service::Ctx;
 use crate::state::AppState;
 
 // Activities cite a plan's keys and contribute to its indicators.
-pub use crate::service::action_plans::{plan_keys, IndicatorContribution};
 
 /// A planned item and the activities that carried it out.
 #[derive(Serialize, ToSchema)]

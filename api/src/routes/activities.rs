@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::reply::{self, Versioned};
-use crate::routes::action_plans::IndicatorContribution;
+use crate::service::action_plans::IndicatorContribution;
 use crate::service::activities::{self, ActivityInput, ActivityMoney, Scopes};
 use crate::service::Ctx;
 use crate::state::AppState;

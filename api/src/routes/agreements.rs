@@ -8,11 +8,9 @@ use jalin_domain::access::Action;
 use jalin_domain::agreement::{
     expires_in_days, AgreementKind, AgreementStatus, CooperationObject, Instrument, Subtype,
 };
-use jalin_persistence::audit::Actor;
 use jalin_persistence::registry::{
     Agreement, AgreementFilter, AgreementPaging, AgreementSort, Partner,
 };
-use jalin_persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -154,24 +152,6 @@ impl AgreementDto {
 }
 
 page_of!(AgreementPage, AgreementDto);
-
-/// Creates an agreement in the caller's transaction, for `routes::transfer` until it calls
-/// `service::agreements::create` with its own `Ctx` (this one runs on the real clock).
-pub fn create_in(
-    c: &mut DbConnection,
-    actor: &Actor,
-    scope: &jalin_domain::access::Visibility,
-    request_id: Option<&str>,
-    input: AgreementInput,
-) -> Result<(Agreement, Vec<Partner>), ApiError> {
-    let ctx = Ctx {
-        actor: actor.clone(),
-        request_id: request_id.map(str::to_owned),
-        clock: crate::clock::Clock::system(),
-    };
-    let r = agreements::create(c, &ctx, scope, input)?;
-    Ok((r.agreement, r.partners))
-}
 
 /// Register an agreement.
 ///

@@ -195,7 +195,7 @@ pub async fn upload(
     // An agreement the caller cannot see is a 404 before its body is read.
     let (lookup, visible) = (id.clone(), scope.clone());
     state
-        .db(move |c| documents::agreement(c, &visible, &lookup))
+        .db(move |c| crate::service::agreements::find(c, &visible, &lookup))
         .await?;
     let limit = state.config.document_max_bytes;
     let upload = receive(&req, payload, limit, &["role", "language"]).await?;

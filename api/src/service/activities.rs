@@ -16,12 +16,12 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::documents::agreement;
+use super::agreements::find as agreement;
 use super::{changes, Ctx};
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::reply::OrNotFound;
-use crate::routes::action_plans::{plan_keys, IndicatorContribution};
+use crate::service::action_plans::{plan_keys, IndicatorContribution};
 
 crate::versioned!(Activity);
 

@@ -9,12 +9,12 @@ use jalin_domain::access::Visibility;
 use jalin_domain::document::{check_upload, sniff, DocumentRole};
 use jalin_domain::{AuditAction, RecordKind};
 use jalin_persistence::documents::{self, Document};
-use jalin_persistence::registry::{self, Agreement};
+use jalin_persistence::registry::{self};
 use jalin_persistence::DbConnection;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{changes, Ctx};
+use super::{agreements, changes, Ctx};
 use crate::error::ApiError;
 use crate::reply::OrNotFound;
 use crate::state::AppState;
@@ -127,15 +127,6 @@ impl DocumentInput {
     }
 }
 
-/// An agreement the caller sees (`scope`), else 404.
-pub fn agreement(
-    c: &mut DbConnection,
-    scope: &Visibility,
-    id: &str,
-) -> Result<Agreement, ApiError> {
-    registry::find_agreement(c, id, scope)?.or_not_found(RecordKind::Agreement, id)
-}
-
 /// Records a stored file as a document of an agreement the caller still sees (it may have
 /// changed while the file was being received).
 pub fn attach(
@@ -146,7 +137,7 @@ pub fn attach(
     input: DocumentInput,
     file: StoredFile,
 ) -> Result<Document, ApiError> {
-    let a = agreement(c, scope, agreement_id)?;
+    let a = agreements::find(c, scope, agreement_id)?;
     let d = Document {
         id: file.id,
         agreement_id: a.id.clone(),
@@ -179,7 +170,7 @@ pub fn list(
     scope: &Visibility,
     agreement_id: &str,
 ) -> Result<Vec<Document>, ApiError> {
-    agreement(c, scope, agreement_id)?;
+    agreements::find(c, scope, agreement_id)?;
     Ok(documents::for_agreement(c, agreement_id)?)
 }
 

@@ -98,4 +98,4 @@ impl Ctx {
 }
 
 /// `{field: {"before": …, "after": …}}` for the fields that differ between two JSON objects.
-pub use crate::accounts::changes;
+pub use audit_log::changes;

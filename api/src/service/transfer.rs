@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::ApiError;
 use crate::problem::{FieldIssue, Text};
-use crate::routes::agreements::{create_in, AgreementInput, Checklist, Money, Signatories};
+use crate::service::agreements::{self, AgreementInput, Checklist, Money, Signatories};
 
 /// The columns an import cannot do without.
 const REQUIRED: &[&str] = &[
@@ -298,7 +298,7 @@ impl<'a> Cells<'a> {
 }
 
 /// The agreement a row describes, or every bad cell in it (the registry rules come after, in
-/// `create_in`).
+/// `service::agreements::create`).
 fn parse_row(
     c: &mut DbConnection,
     line: usize,
@@ -390,8 +390,8 @@ fn import_row(
     cells: &HashMap<String, String>,
 ) -> Result<String, ImportError> {
     let input = parse_row(c, line, cells)?;
-    match create_in(c, &ctx.actor, scope, ctx.request_id.as_deref(), input) {
-        Ok((a, _)) => Ok(a.reference_number),
+    match agreements::create(c, ctx, scope, input) {
+        Ok(r) => Ok(r.agreement.reference_number),
         Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => Err(ImportError::Failed(e)),
         Err(e) => Err(ImportError::Rows(row_errors(line, e))),
     }
