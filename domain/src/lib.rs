@@ -10,6 +10,7 @@ pub mod coordination;
 pub mod country;
 pub mod deadlines;
 pub mod evaluation;
+pub mod events;
 pub mod lifecycle;
 pub mod money;
 pub mod monitoring;
@@ -22,7 +23,7 @@ pub mod workflow;
 
 pub use calendar::{Calendar, CalendarError, DayOff, DayOffKind};
 pub use country::{Country, CountryCode};
+pub use record::{AuditAction, RecordKind};
 pub use region::{Region, RegionCode, RegionKind};
 pub use rules::RuleId;
-pub use record::{AuditAction, RecordKind};
 pub use violation::{Lang, Refusal, Text, Verdict, Violation};
