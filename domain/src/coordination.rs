@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::access::Visibility;
+use crate::region::RegionCode;
 use crate::violation::{Verdict, Violation};
 
 /// An enum stored and sent by its snake_case code.
@@ -164,6 +166,28 @@ impl FollowUp {
             format!("Rekomendasi sudah {id}: tindak lanjutnya ditutup; catat rekomendasi baru pada rapat berikutnya."),
         )])
     }
+}
+
+/// Who may record a recommendation's follow-up: its owner region, within `as_owner` (the scope
+/// of `agreements:write`), or the meeting's organiser, within `as_organiser` (the scope of
+/// `meetings:write`; a central meeting, organised by no region, is central government's).
+/// `organiser` is `None` when the caller does not see the meeting.
+pub fn may_follow_up(
+    owner: Option<&RegionCode>,
+    organiser: Option<Option<&RegionCode>>,
+    as_owner: Option<&Visibility>,
+    as_organiser: Option<&Visibility>,
+) -> Verdict<()> {
+    let by_owner = owner.is_some_and(|o| as_owner.is_some_and(|s| s.includes(Some(o))));
+    let by_organiser = organiser.is_some_and(|o| as_organiser.is_some_and(|s| s.includes(o)));
+    if by_owner || by_organiser {
+        return Ok(());
+    }
+    Err(vec![Violation::not_permitted(
+        "not_owner_or_organiser",
+        "only the recommendation's owner region or the meeting's organiser records its follow-up",
+        "hanya daerah penanggung jawab rekomendasi atau penyelenggara rapat yang mencatat tindak lanjutnya",
+    )])
 }
 
 // ---------------------------------------------------------------- good practices
@@ -601,6 +625,47 @@ mod tests {
             let text = &refused.unwrap_err()[0].text;
             assert!(text.id.starts_with("Rekomendasi sudah"));
         }
+    }
+
+    #[test]
+    fn the_owner_or_the_organiser_records_a_follow_up() {
+        let region = |s: &str| RegionCode::parse(s).unwrap();
+        let (jateng, semarang, banten) = (region("33"), region("33.74"), region("36"));
+        let province = Visibility::Province(jateng.clone());
+        let city = Visibility::Region(semarang.clone());
+        let elsewhere = Visibility::Region(banten.clone());
+        let owned_by_semarang = Some(&semarang);
+        // Semarang owns it: it records the follow-up with agreements:write alone.
+        assert_eq!(
+            may_follow_up(owned_by_semarang, None, Some(&city), None),
+            Ok(())
+        );
+        // The province organised the meeting: it records it with meetings:write.
+        assert_eq!(
+            may_follow_up(
+                owned_by_semarang,
+                Some(Some(&jateng)),
+                None,
+                Some(&province)
+            ),
+            Ok(())
+        );
+        // A central meeting is central government's.
+        assert!(may_follow_up(None, Some(None), None, Some(&province)).is_err());
+        assert_eq!(
+            may_follow_up(None, Some(None), None, Some(&Visibility::All)),
+            Ok(())
+        );
+        // Banten neither owns nor organised it.
+        let refused = may_follow_up(
+            owned_by_semarang,
+            Some(Some(&jateng)),
+            Some(&elsewhere),
+            Some(&elsewhere),
+        );
+        assert_eq!(refused.unwrap_err()[0].refusal, Refusal::NotPermitted);
+        // Without an owner, agreements:write everywhere is no reason.
+        assert!(may_follow_up(None, None, Some(&Visibility::All), None).is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use chrono::{NaiveDate, NaiveDateTime};
 use jalin_domain::access::Visibility;
 use jalin_domain::coordination::{
-    check_meeting, FollowUp, FollowUpNote, MeetingDocumentRole, MeetingKind,
+    check_meeting, may_follow_up, FollowUp, FollowUpNote, MeetingDocumentRole, MeetingKind,
 };
 use jalin_domain::violation::verdict;
 use jalin_domain::{AuditAction, RecordKind, RegionCode};
@@ -193,6 +193,40 @@ fn recommendation(m: &Meeting, r: &RecommendationInput, now: NaiveDateTime) -> R
     }
 }
 
+/// The meeting as recorded by `ctx`, organised by `region`.
+fn meeting(
+    ctx: &Ctx,
+    region: Option<RegionCode>,
+    input: &MeetingInput,
+) -> Result<Meeting, ApiError> {
+    // Who sees it: the organiser, the participants and the recommendations' owners.
+    let audience: BTreeSet<RegionCode> = (input.participants.iter().map(|p| &p.region_code))
+        .chain(input.recommendations.iter().map(|r| &r.owner_region_code))
+        .filter_map(|r| r.as_deref().and_then(|r| RegionCode::parse(r).ok()))
+        .chain(region.clone())
+        .collect();
+    let now = ctx.now();
+    Ok(Meeting {
+        id: uuid::Uuid::now_v7().to_string(),
+        province_code: region.as_ref().map(RegionCode::province),
+        region_code: region,
+        kind: input.kind,
+        title: input.title.trim().to_owned(),
+        starts_on: input.starts_on,
+        ends_on: input.ends_on,
+        place: input.place.clone(),
+        organiser: input.organiser.clone(),
+        participants: serde_json::to_value(&input.participants)
+            .map_err(|e| ApiError::internal(e.to_string()))?,
+        agenda: input.agenda.clone(),
+        audience: audience.into_iter().collect(),
+        created_by: ctx.actor.name.clone(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
 /// Records a meeting with its recommendations. A central meeting is central government's; a
 /// regional one is recorded within `write`; the agreements it cites are those `read` sees.
 pub fn create(
@@ -213,35 +247,10 @@ pub fn create(
     verdict(check_meeting(input.starts_on, input.ends_on, &numbers))?;
     known_regions(c, named_regions(&input))?;
     check_agreements(c, read, &input)?;
-    // Who sees it: the organiser, the participants and the recommendations' owners.
-    let audience: BTreeSet<RegionCode> = (input.participants.iter().map(|p| &p.region_code))
-        .chain(input.recommendations.iter().map(|r| &r.owner_region_code))
-        .filter_map(|r| r.as_deref().and_then(|r| RegionCode::parse(r).ok()))
-        .chain(region.clone())
-        .collect();
-    let now = ctx.now();
-    let m = Meeting {
-        id: uuid::Uuid::now_v7().to_string(),
-        province_code: region.as_ref().map(RegionCode::province),
-        region_code: region,
-        kind: input.kind,
-        title: input.title.trim().to_owned(),
-        starts_on: input.starts_on,
-        ends_on: input.ends_on,
-        place: input.place,
-        organiser: input.organiser,
-        participants: serde_json::to_value(&input.participants)
-            .map_err(|e| ApiError::internal(e.to_string()))?,
-        agenda: input.agenda,
-        audience: audience.into_iter().collect(),
-        created_by: ctx.actor.name.clone(),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
+    let m = meeting(ctx, region, &input)?;
     co::insert_meeting(c, &m)?;
     for r in &input.recommendations {
-        co::insert_recommendation(c, &recommendation(&m, r, now))?;
+        co::insert_recommendation(c, &recommendation(&m, r, m.created_at))?;
     }
     let changes = json!({"title": {"before": null, "after": m.title},
         "recommendations": {"before": null, "after": input.recommendations.len()}});
@@ -274,8 +283,8 @@ pub fn list(
         .collect()
 }
 
-/// Who may record a follow-up: the owner region within `as_owner` (`agreements:write`), or the
-/// meeting's organiser within `as_organiser` (`meetings:write`); either must see it (`read`).
+/// The caller's scopes for a follow-up: `read` (`agreements:read`) to see it, `as_owner`
+/// (`agreements:write`) and `as_organiser` (`meetings:write`) to record it.
 pub struct FollowUpAccess {
     pub read: Visibility,
     pub as_owner: Option<Visibility>,
@@ -297,22 +306,16 @@ pub fn follow_up(
         .owner_region_code
         .as_deref()
         .and_then(|o| RegionCode::parse(o).ok());
-    let within = |scope: &Option<Visibility>, region: Option<&RegionCode>| {
-        scope.as_ref().is_some_and(|s| s.includes(region))
-    };
-    if meeting.is_none()
+    let organiser = meeting.as_ref().map(|m| m.region_code.as_ref());
+    if organiser.is_none()
         && !owner
             .as_ref()
             .is_some_and(|o| access.read.includes(Some(o)))
     {
         return Err(ApiError::not_found(RecordKind::Recommendation, id));
     }
-    let by_owner = owner.is_some() && within(&access.as_owner, owner.as_ref());
-    let by_organiser =
-        meeting.is_some_and(|m| within(&access.as_organiser, m.region_code.as_ref()));
-    if !by_owner && !by_organiser {
-        return Err(ApiError::Forbidden);
-    }
+    let (as_owner, as_organiser) = (access.as_owner.as_ref(), access.as_organiser.as_ref());
+    may_follow_up(owner.as_ref(), organiser, as_owner, as_organiser)?;
     expected(&r)?;
     let status = r.status.after(input.status)?;
     let (before, version) = (
