@@ -29,7 +29,8 @@ use crate::reply::{self, Versioned};
 use crate::routes::region_param;
 use crate::service::coordination::matches as matchmaking;
 use crate::service::coordination::meetings::{
-    self, FollowUpAccess, FollowUpInput, MeetingFile, MeetingInput, MeetingRecord, Participant,
+    self, FollowUpAccess, FollowUpInput, MeetingFile, MeetingInput, MeetingRecord,
+    MeetingUploadForm, Participant,
 };
 use crate::service::coordination::potentials::{self, PotentialInput};
 use crate::service::coordination::practices::{self, PracticeActionInput, PracticeInput};
@@ -371,13 +372,13 @@ pub async fn matches(
     )?;
     let body = match (region, partner) {
         (Some(region), None) => {
-            (state.db(move |c| Ok(ranked(&region, matchmaking::partners_for(c, &region)?)))).await?
+            let r = region.clone();
+            let found = state.db(move |c| matchmaking::partners_for(c, &r)).await?;
+            ranked(&region, found)
         }
-        (None, Some(partner)) => {
-            let found = state
-                .db(move |c| matchmaking::regions_of(c, &partner))
-                .await?;
-            cooperating(found.0, found.1)
+        (None, Some(id)) => {
+            let (partner, regions) = state.db(move |c| matchmaking::regions_of(c, &id)).await?;
+            cooperating(partner, regions)
         }
         _ => {
             return Err(ApiError::invalid_parameter(
@@ -518,20 +519,6 @@ impl MeetingDto {
 
 crate::page_of!(MeetingPage, MeetingDto);
 
-/// The multipart form of a meeting document.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct MeetingUploadForm {
-    /// The file: PDF, DOCX, ODT, JPEG or PNG.
-    #[schema(value_type = String, format = Binary)]
-    file: Vec<u8>,
-    #[schema(
-        pattern = "^(minutes|attendance|presentation|photo|other)$",
-        example = "minutes"
-    )]
-    role: String,
-}
-
 /// Attach a document to a meeting (multipart: `file`, `role`), by its organiser's scope.
 #[utoipa::path(
     post,
@@ -553,10 +540,8 @@ pub async fn upload_meeting_document(
     path: web::Path<String>,
     payload: Option<actix_multipart::Multipart>,
 ) -> Result<HttpResponse, ApiError> {
-    let (read, write) = (
-        auth.may(Action::ReadAgreements)?,
-        auth.may(Action::WriteMeetings)?,
-    );
+    let read = auth.may(Action::ReadAgreements)?;
+    let write = auth.may(Action::WriteMeetings)?;
     let ctx = Ctx::of(&auth, &state);
     let m = state
         .db(move |c| meetings::organised(c, &read, &write, &path))
@@ -605,10 +590,8 @@ pub async fn create_meeting(
     key: IdempotencyKey,
     body: ApiJson<MeetingInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let (write, read) = (
-        auth.may(Action::WriteMeetings)?,
-        auth.may(Action::ReadAgreements)?,
-    );
+    let write = auth.may(Action::WriteMeetings)?;
+    let read = auth.may(Action::ReadAgreements)?;
     let ctx = Ctx::of(&auth, &state);
     let input = body.value;
     idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
@@ -880,15 +863,13 @@ pub async fn update_practice(
     path: web::Path<String>,
     body: ApiJson<PracticeInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let scopes = (
-        auth.may(Action::ReadAgreements)?,
-        auth.may(Action::WriteAgreements)?,
-    );
+    let read = auth.may(Action::ReadAgreements)?;
+    let write = auth.may(Action::WriteAgreements)?;
     let ctx = Ctx::of(&auth, &state);
     let g = state
         .write(move |c| {
             let check = |g: &GoodPractice| if_match.check(&g.etag());
-            practices::update(c, &ctx, (&scopes.0, &scopes.1), &path, body.value, check)
+            practices::update(c, &ctx, (&read, &write), &path, body.value, check)
         })
         .await?;
     Ok(reply::ok_versioned(&g, PracticeDto::from(&g)))

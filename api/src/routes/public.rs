@@ -264,10 +264,8 @@ fn request(
             retry_after_secs: wait,
         })?;
     let region = region_param("region", q.region.as_deref())?;
-    Ok((
-        region,
-        PageRequest::new(list, q.limit, q.cursor.as_deref())?,
-    ))
+    let page = PageRequest::new(list, q.limit, q.cursor.as_deref())?;
+    Ok((region, page))
 }
 
 /// Answers with caching headers: a strong ETag of the body, `304` when it matches

@@ -372,6 +372,20 @@ pub fn organised(
     Ok(m)
 }
 
+/// The multipart form of a meeting document.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MeetingUploadForm {
+    /// The file: PDF, DOCX, ODT, JPEG or PNG.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    #[schema(
+        pattern = "^(minutes|attendance|presentation|photo|other)$",
+        example = "minutes"
+    )]
+    role: String,
+}
+
 /// A file received for a meeting, before it is stored.
 pub struct MeetingFile {
     pub name: String,
