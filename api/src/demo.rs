@@ -3,7 +3,6 @@
 //! role. Loaded by `jalin demo` or `JALIN_DEMO=1 jalin serve`; loading twice changes nothing.
 //! Dates the seeds do not give are illustrative and marked so in the titles' references.
 
-use jalin_domain::{AuditAction, RecordKind};
 use chrono::NaiveDate;
 use jalin_domain::access::{Role, Visibility};
 use jalin_domain::agreement::{
@@ -395,7 +394,7 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
                 note: Some("demo example"),
             },
         )?;
-        let meetings = seed_meetings(c, &actor)?;
+        let meetings = seed_meetings(c, &actor, state.clock)?;
         Ok(DemoReport {
             loaded: true,
             users: DEMO_USERS.len(),
@@ -426,8 +425,13 @@ type SeedMeeting<'a> = (
 fn seed_meetings(
     c: &mut jalin_persistence::DbConnection,
     actor: &Actor,
+    clock: crate::clock::Clock,
 ) -> Result<usize, ApiError> {
-    use jalin_persistence::coordination::{self as co, Meeting, Recommendation};
+    use crate::service::coordination::meetings::{
+        self, MeetingInput, Participant, RecommendationInput,
+    };
+    use crate::service::Ctx;
+    use jalin_domain::coordination::MeetingKind;
     let meetings: [SeedMeeting<'_>; 3] = [
         (
             Some("36"),
@@ -490,63 +494,39 @@ fn seed_meetings(
             ],
         ),
     ];
-    let now = chrono::Utc::now().naive_utc();
+    let ctx = Ctx::system(&actor.name, clock);
     for (region, kind, title, starts, ends, place, organiser, (agency, count), recs) in meetings {
-        let region_code = region.map(str::to_owned);
-        let m = Meeting {
-            id: uuid::Uuid::now_v7().to_string(),
-            province_code: region_code.clone(),
-            region_code: region_code.clone(),
-            kind: kind.into(),
+        let seed_date = |s: &str| d(s).ok_or_else(|| ApiError::internal("seed date"));
+        let recommendations = recs
+            .iter()
+            .enumerate()
+            .map(|(n, (text, due))| RecommendationInput {
+                number: n as i32 + 1,
+                text: (*text).into(),
+                owner_region_code: region.map(str::to_owned),
+                owner_agency: None,
+                due_on: due.and_then(d),
+                agreement_ids: Vec::new(),
+                region_codes: Vec::new(),
+            })
+            .collect();
+        let input = MeetingInput {
+            kind: MeetingKind::parse(kind).ok_or_else(|| ApiError::internal("seed kind"))?,
             title: title.into(),
-            starts_on: d(starts).ok_or_else(|| ApiError::internal("seed date"))?,
+            starts_on: seed_date(starts)?,
             ends_on: ends.and_then(d),
             place: place.into(),
             organiser: organiser.into(),
-            participants:
-                serde_json::json!([{"region_code": region, "agency": agency, "count": count}])
-                    .to_string(),
+            region_code: region.map(str::to_owned),
+            participants: vec![Participant {
+                region_code: region.map(str::to_owned),
+                agency: agency.into(),
+                count,
+            }],
             agenda: None,
-            audience: region.map(|r| format!(",{r},")).unwrap_or_default(),
-            created_by: actor.name.clone(),
-            version: 1,
-            created_at: now,
-            updated_at: now,
+            recommendations,
         };
-        co::insert_meeting(c, &m)?;
-        for (n, (text, due)) in recs.iter().enumerate() {
-            co::insert_recommendation(
-                c,
-                &Recommendation {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    meeting_id: m.id.clone(),
-                    number: n as i32 + 1,
-                    text: (*text).into(),
-                    owner_region_code: region_code.clone(),
-                    owner_province_code: region_code.clone(),
-                    owner_agency: None,
-                    due_on: due.and_then(d),
-                    status: "open".into(),
-                    notes: "[]".into(),
-                    agreement_ids: "[]".into(),
-                    region_codes: "[]".into(),
-                    version: 1,
-                    updated_at: now,
-                },
-            )?;
-        }
-        jalin_persistence::audit::append(
-            c,
-            jalin_persistence::audit::NewEvent {
-                actor,
-                action: AuditAction::MeetingCreated,
-                record_type: RecordKind::Meeting,
-                record_id: &m.id,
-                region_code: region,
-                request_id: None,
-                changes: serde_json::json!({"title": {"before": null, "after": title}, "source": {"before": null, "after": "demo seed"}}),
-            },
-        )?;
+        meetings::create(c, &ctx, (&Visibility::All, &Visibility::All), input)?;
     }
     Ok(3)
 }

@@ -12,6 +12,7 @@ pub mod country;
 pub mod deadlines;
 pub mod document;
 pub mod evaluation;
+pub mod events;
 pub mod identity;
 pub mod lifecycle;
 pub mod money;
@@ -25,7 +26,7 @@ pub mod workflow;
 
 pub use calendar::{Calendar, CalendarError, DayOff, DayOffKind};
 pub use country::{Country, CountryCode};
+pub use record::{AuditAction, RecordKind};
 pub use region::{Region, RegionCode, RegionKind};
 pub use rules::RuleId;
-pub use record::{AuditAction, RecordKind};
 pub use violation::{Lang, Refusal, Text, Verdict, Violation};

@@ -10,27 +10,11 @@ use crate::db::{DbConnection, DbError};
 use crate::outbox::{self, Message};
 use crate::schema::webhook_endpoints as we;
 
-/// The records whose events are published (the feed and webhooks); accounts, sign-ins and
-/// reads of personal data are not.
-pub const PUBLISHED_RECORDS: [&str; 3] = ["agreement", "travel_request", "annual_report"];
+pub use jalin_domain::events::{is_domain_event, matches, PUBLISHED_RECORDS};
 
-/// Whether an audit event is a published domain event.
-pub fn is_domain_event(record_type: &str, action: &str) -> bool {
-    PUBLISHED_RECORDS.contains(&record_type) && !action.ends_with(".personal_data_read")
-}
-
-/// Whether `action` matches a subscription pattern: exact, `prefix.*`, or `*`.
-pub fn matches(pattern: &str, action: &str) -> bool {
-    pattern == "*"
-        || pattern == action
-        || pattern.strip_suffix(".*").is_some_and(|p| {
-            action
-                .strip_prefix(p)
-                .is_some_and(|rest| rest.starts_with('.'))
-        })
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = we, treat_none_as_null = true)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Endpoint {
     pub id: String,
     pub url: String,
@@ -50,83 +34,34 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// Whether this endpoint wants `event`.
+    /// Whether this endpoint wants `action` of a record in `region`.
     pub fn wants(&self, action: &str, region: Option<&str>) -> bool {
-        let in_region = match (&self.region_code, region) {
-            (None, _) => true,
-            (Some(_), None) => false,
-            (Some(scope), Some(r)) => {
-                r == scope || (!scope.contains('.') && r.starts_with(&format!("{scope}.")))
-            }
-        };
-        in_region
-            && self
-                .event_types
-                .split(',')
-                .any(|p| matches(p.trim(), action))
-    }
-}
-
-macro_rules! columns {
-    () => {
-        (
-            we::id,
-            we::url,
-            we::description,
-            we::event_types,
-            we::region_code,
-            we::secret,
-            we::active,
-            we::consecutive_failures,
-            we::disabled_reason,
-            we::created_by,
-            we::version,
-            we::created_at,
-            we::updated_at,
+        jalin_domain::events::wants(
+            &self.event_types,
+            self.region_code.as_deref(),
+            action,
+            region,
         )
-    };
+    }
 }
 
 pub fn insert(conn: &mut DbConnection, e: &Endpoint) -> Result<(), DbError> {
     diesel::insert_into(we::table)
-        .values((
-            we::id.eq(&e.id),
-            we::url.eq(&e.url),
-            we::description.eq(&e.description),
-            we::event_types.eq(&e.event_types),
-            we::region_code.eq(&e.region_code),
-            we::secret.eq(&e.secret),
-            we::active.eq(e.active),
-            we::consecutive_failures.eq(e.consecutive_failures),
-            we::disabled_reason.eq(&e.disabled_reason),
-            we::created_by.eq(&e.created_by),
-            we::version.eq(e.version),
-            we::created_at.eq(e.created_at),
-            we::updated_at.eq(e.updated_at),
-        ))
+        .values(e.clone())
         .execute(conn)?;
     Ok(())
 }
 
+/// Saves `e` if its stored version is still `expected`.
 pub fn save(conn: &mut DbConnection, e: &Endpoint, expected: i64) -> Result<bool, DbError> {
-    Ok(diesel::update(
+    let n = diesel::update(
         we::table
             .filter(we::id.eq(&e.id))
             .filter(we::version.eq(expected)),
     )
-    .set((
-        we::url.eq(&e.url),
-        we::description.eq(&e.description),
-        we::event_types.eq(&e.event_types),
-        we::region_code.eq(&e.region_code),
-        we::active.eq(e.active),
-        we::consecutive_failures.eq(e.consecutive_failures),
-        we::disabled_reason.eq(&e.disabled_reason),
-        we::version.eq(e.version),
-        we::updated_at.eq(e.updated_at),
-    ))
-    .execute(conn)?
-        == 1)
+    .set(e.clone())
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 pub fn delete(conn: &mut DbConnection, id: &str, expected: i64) -> Result<bool, DbError> {
@@ -141,9 +76,9 @@ pub fn delete(conn: &mut DbConnection, id: &str, expected: i64) -> Result<bool, 
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Endpoint>, DbError> {
     Ok(we::table
-        .select(columns!())
+        .select(Endpoint::as_select())
         .filter(we::id.eq(id))
-        .first::<Endpoint>(conn)
+        .first(conn)
         .optional()?)
 }
 
@@ -153,14 +88,14 @@ pub fn list(
     limit: i64,
 ) -> Result<Vec<Endpoint>, DbError> {
     let mut q = we::table
-        .select(columns!())
+        .select(Endpoint::as_select())
         .order(we::id)
         .limit(limit)
         .into_boxed();
     if let Some(a) = after {
         q = q.filter(we::id.gt(a.to_owned()));
     }
-    Ok(q.load::<Endpoint>(conn)?)
+    Ok(q.load(conn)?)
 }
 
 /// Records a delivery's outcome: success resets the failure count; a failure raises it and,
@@ -184,16 +119,13 @@ pub fn record_outcome(
         return Ok(false);
     }
     let failures = e.consecutive_failures + 1;
-    let disable = e.active && failures >= disable_after;
+    let disabled = jalin_domain::events::disabled_by(e.active, failures, disable_after);
+    let disable = disabled.is_some();
     diesel::update(we::table.find(id))
         .set((
             we::consecutive_failures.eq(failures),
             we::active.eq(e.active && !disable),
-            we::disabled_reason.eq(if disable {
-                Some(format!("{failures} failed deliveries in a row"))
-            } else {
-                e.disabled_reason.clone()
-            }),
+            we::disabled_reason.eq(disabled.or(e.disabled_reason)),
             we::version.eq(if disable { e.version + 1 } else { e.version }),
             we::updated_at.eq(now),
         ))
@@ -229,7 +161,7 @@ pub fn fan_out(
         return Ok(0);
     }
     let endpoints: Vec<Endpoint> = we::table
-        .select(columns!())
+        .select(Endpoint::as_select())
         .filter(we::active.eq(true))
         .load::<Endpoint>(conn)?;
     let mut n = 0;
@@ -261,30 +193,4 @@ pub fn fan_out(
         n += 1;
     }
     Ok(n)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn patterns_match_exactly_by_prefix_or_everything() {
-        assert!(matches("*", "agreement.created"));
-        assert!(matches("agreement.*", "agreement.created"));
-        assert!(!matches("agreement.*", "agreements.created"));
-        assert!(matches(
-            "travel_request.submitted",
-            "travel_request.submitted"
-        ));
-        assert!(!matches(
-            "travel_request.submitted",
-            "travel_request.recommended"
-        ));
-        assert!(is_domain_event("agreement", "agreement.updated"));
-        assert!(!is_domain_event(
-            "travel_request",
-            "travel_request.personal_data_read"
-        ));
-        assert!(!is_domain_event("user", "user.created"));
-    }
 }

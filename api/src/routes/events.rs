@@ -2,29 +2,24 @@
 //! subscriptions delivered through the outbox with Standard Webhooks signatures, retried,
 //! disabled after repeated failure, and replayable.
 
-use jalin_domain::AuditAction;
-use jalin_domain::RecordKind;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
-use jalin_persistence::audit::{self, AuditEvent, NewEvent};
-use jalin_persistence::webhooks::{self, Endpoint};
-use jalin_persistence::DbConnection;
+use jalin_persistence::audit::AuditEvent;
+use jalin_persistence::webhooks::Endpoint;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Authenticated;
-use crate::concurrency::{Etag, IfMatch};
-use crate::context::RequestId;
+use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey, JsonReply};
+use crate::idempotency::{self, IdempotencyKey};
 use crate::pagination::PageRequest;
-use crate::problem::{FieldIssue, Text};
-use crate::signature::Secret;
+use crate::reply::{self, Versioned};
+use crate::service::events::{self, EndpointInput, EndpointPatch, ReplayInput};
+use crate::service::Ctx;
 use crate::state::AppState;
 
 /// Something that happened to an agreement, a travel request or an annual report. Thin: read
@@ -95,34 +90,16 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadAgreements)?;
     let q = query.0;
-    if q.record_type
-        .as_deref()
-        .is_some_and(|t| !webhooks::PUBLISHED_RECORDS.contains(&t))
-    {
-        return Err(ApiError::invalid_parameter(
-            "record_type",
-            "invalid_value",
-            "agreement, travel_request or annual_report",
-            "agreement, travel_request atau annual_report",
-        ));
-    }
     let page = PageRequest::new("events", q.limit, q.cursor.as_deref())?;
     let after = match page.after.as_deref() {
         None => None,
         Some(a) => Some(a.parse::<i64>().map_err(|_| ApiError::InvalidCursor)?),
     };
-    let p = page.clone();
+    let fetch = page.fetch();
     let rows = state
         .db(move |c| {
-            Ok(audit::domain_events(
-                c,
-                &vis,
-                after,
-                q.record_type.as_deref(),
-                q.record_id.as_deref(),
-                None,
-                p.fetch(),
-            )?)
+            let of = (q.record_type.as_deref(), q.record_id.as_deref());
+            events::feed(c, &vis, of, after, fetch)
         })
         .await?;
     let items: Vec<DomainEvent> = rows.iter().map(DomainEvent::from).collect();
@@ -131,7 +108,7 @@ pub async fn list(
     let (items, next) = page.page(items, |e| e.seq.to_string());
     let next_cursor =
         next.or_else(|| last.map(|s| PageRequest::cursor_for("events", &s.to_string())));
-    Ok(HttpResponse::Ok().json(EventPage { items, next_cursor }))
+    Ok(reply::ok(EventPage { items, next_cursor }))
 }
 
 /// A webhook subscription.
@@ -155,131 +132,27 @@ pub struct EndpointDto {
     pub updated_at: DateTime<Utc>,
 }
 
-fn dto(e: &Endpoint, with_secret: bool) -> EndpointDto {
-    EndpointDto {
-        id: e.id.clone(),
-        url: e.url.clone(),
-        description: e.description.clone(),
-        event_types: e.event_types.split(',').map(str::to_owned).collect(),
-        region_code: e.region_code.clone(),
-        active: e.active,
-        consecutive_failures: e.consecutive_failures,
-        disabled_reason: e.disabled_reason.clone(),
-        secret: with_secret.then(|| e.secret.clone()),
-        created_by: e.created_by.clone(),
-        created_at: e.created_at.and_utc(),
-        updated_at: e.updated_at.and_utc(),
+impl From<&Endpoint> for EndpointDto {
+    /// The endpoint as shown: without its secret.
+    fn from(e: &Endpoint) -> Self {
+        Self {
+            id: e.id.clone(),
+            url: e.url.clone(),
+            description: e.description.clone(),
+            event_types: e.event_types.split(',').map(str::to_owned).collect(),
+            region_code: e.region_code.clone(),
+            active: e.active,
+            consecutive_failures: e.consecutive_failures,
+            disabled_reason: e.disabled_reason.clone(),
+            secret: None,
+            created_by: e.created_by.clone(),
+            created_at: e.created_at.and_utc(),
+            updated_at: e.updated_at.and_utc(),
+        }
     }
 }
 
 crate::page_of!(EndpointPage, EndpointDto);
-
-#[derive(Deserialize, ToSchema, Validate)]
-#[schema(example = json!({"url": "https://portal.jatengprov.go.id/hooks/jalin", "description": "Portal kerja sama Jawa Tengah",
-    "event_types": ["agreement.*", "travel_request.*"], "region_code": "33"}))]
-pub struct EndpointInput {
-    #[validate(length(min = 8, max = 500))]
-    #[schema(min_length = 8, max_length = 500, pattern = "^https?://")]
-    pub url: String,
-    #[validate(length(max = 500))]
-    #[schema(max_length = 500)]
-    pub description: Option<String>,
-    #[validate(length(min = 1, max = 50))]
-    #[schema(min_items = 1, max_items = 50)]
-    pub event_types: Vec<String>,
-    #[schema(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
-    pub region_code: Option<String>,
-}
-
-/// A change to an endpoint; `active: true` re-enables a disabled one.
-#[derive(Deserialize, ToSchema, Validate)]
-pub struct EndpointPatch {
-    #[validate(length(min = 8, max = 500))]
-    #[schema(min_length = 8, max_length = 500, pattern = "^https?://")]
-    pub url: Option<String>,
-    #[validate(length(max = 500))]
-    #[schema(max_length = 500)]
-    pub description: Option<String>,
-    #[validate(length(min = 1, max = 50))]
-    #[schema(min_items = 1, max_items = 50)]
-    pub event_types: Option<Vec<String>>,
-    pub active: Option<bool>,
-}
-
-fn invalid(pointer: &str, code: &str, en: &str, id: &str) -> ApiError {
-    ApiError::Validation(vec![FieldIssue::pointer(pointer, code, Text::new(en, id))])
-}
-
-fn check_url(raw: &str) -> Result<(), ApiError> {
-    match url::Url::parse(raw) {
-        Ok(u)
-            if matches!(u.scheme(), "http" | "https")
-                && u.host_str().is_some_and(|h| !h.is_empty()) =>
-        {
-            Ok(())
-        }
-        _ => Err(invalid(
-            "/url",
-            "invalid_url",
-            "an http(s) URL with a host",
-            "URL http(s) dengan host",
-        )),
-    }
-}
-
-fn check_types(types: &[String]) -> Result<String, ApiError> {
-    for (i, t) in types.iter().enumerate() {
-        let ok = t == "*"
-            || webhooks::PUBLISHED_RECORDS.iter().any(|r| {
-                t.strip_prefix(r).is_some_and(|rest| {
-                    rest == ".*"
-                        || rest.strip_prefix('.').is_some_and(|a| {
-                            !a.is_empty() && a.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-                        })
-                })
-            });
-        if !ok {
-            return Err(invalid(
-                &format!("/event_types/{i}"),
-                "invalid_event_type",
-                "`*`, `{record}.*` or `{record}.{action}` for agreement, travel_request or annual_report",
-                "`*`, `{record}.*` atau `{record}.{action}`",
-            ));
-        }
-    }
-    Ok(types.join(","))
-}
-
-fn find(c: &mut DbConnection, id: &str) -> Result<Endpoint, ApiError> {
-    webhooks::find(c, id)?.ok_or(ApiError::not_found(RecordKind::WebhookEndpoint, id.to_owned()))
-}
-
-fn etag(e: &Endpoint) -> Etag {
-    Etag::for_version(&e.id, e.version)
-}
-
-fn audit_endpoint(
-    c: &mut DbConnection,
-    actor: &audit::Actor,
-    action: AuditAction,
-    e: &Endpoint,
-    rid: &str,
-    changes: serde_json::Value,
-) -> Result<(), ApiError> {
-    audit::append(
-        c,
-        NewEvent {
-            actor,
-            action,
-            record_type: RecordKind::WebhookEndpoint,
-            record_id: &e.id,
-            region_code: e.region_code.as_deref(),
-            request_id: Some(rid),
-            changes,
-        },
-    )?;
-    Ok(())
-}
 
 /// Subscribe a URL to domain events. The response carries the signing secret, once.
 #[utoipa::path(
@@ -299,49 +172,24 @@ pub async fn create(
     req: HttpRequest,
     auth: Authenticated,
     key: IdempotencyKey,
-    rid: RequestId,
     body: ApiJson<EndpointInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ManageIntegrations)?;
-    let actor = auth.actor();
+    let ctx = Ctx::of(&auth, &state);
     let input = body.value;
-    check_url(&input.url)?;
-    let types = check_types(&input.event_types)?;
-    if let Some(r) = &input.region_code {
-        jalin_domain::RegionCode::parse(r).map_err(|_| {
-            invalid(
-                "/region_code",
-                "invalid_format",
-                "a region code",
-                "kode daerah",
-            )
-        })?;
-    }
     idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let now = Utc::now().naive_utc();
-        let e = Endpoint {
-            id: uuid::Uuid::now_v7().to_string(),
-            url: input.url,
-            description: input.description,
-            event_types: types,
-            region_code: input.region_code,
-            secret: Secret::generate(),
-            active: true,
-            consecutive_failures: 0,
-            disabled_reason: None,
-            created_by: actor.name.clone(),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        webhooks::insert(c, &e)?;
-        audit_endpoint(c, &actor, AuditAction::WebhookEndpointCreated, &e, &rid.0,
-            json!({"url": {"before": null, "after": e.url}, "event_types": {"before": null, "after": e.event_types}}))?;
-        let body = serde_json::to_value(dto(&e, true)).map_err(|x| ApiError::internal(x.to_string()))?;
-        Ok(JsonReply::new(StatusCode::CREATED, body)
-            .header("etag", etag(&e).as_str())
-            .header("location", format!("/v1/webhook-endpoints/{}", e.id))
-            .secret_field("secret"))
+        let e = events::create(c, &ctx, input)?;
+        let location = format!("/v1/webhook-endpoints/{}", e.id);
+        // The secret is shown once: a replay of this response does not carry it.
+        Ok(reply::created(
+            location,
+            &e,
+            EndpointDto {
+                secret: Some(e.secret.clone()),
+                ..EndpointDto::from(&e)
+            },
+        )?
+        .secret_field("secret"))
     })
     .await
 }
@@ -372,20 +220,15 @@ pub async fn list_endpoints(
     query: ApiQuery<EndpointQuery>,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ManageIntegrations)?;
-    let page = PageRequest::new(
-        "webhook-endpoints",
-        query.0.limit,
-        query.0.cursor.as_deref(),
-    )?;
-    let p = page.clone();
+    let q = query.0;
+    let page = PageRequest::new("webhook-endpoints", q.limit, q.cursor.as_deref())?;
+    let (after, fetch) = (page.after.clone(), page.fetch());
     let rows = state
-        .db(move |c| Ok(webhooks::list(c, p.after.as_deref(), p.fetch())?))
+        .db(move |c| events::list(c, after.as_deref(), fetch))
         .await?;
     let (rows, next_cursor) = page.page(rows, |e| e.id.clone());
-    Ok(HttpResponse::Ok().json(EndpointPage {
-        items: rows.iter().map(|e| dto(e, false)).collect(),
-        next_cursor,
-    }))
+    let items = rows.iter().map(EndpointDto::from).collect();
+    Ok(reply::ok(EndpointPage { items, next_cursor }))
 }
 
 /// A webhook endpoint.
@@ -406,11 +249,8 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ManageIntegrations)?;
-    let id = path.into_inner();
-    let e = state.db(move |c| find(c, &id)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("etag", etag(&e).as_str()))
-        .json(dto(&e, false)))
+    let e = state.db(move |c| events::get(c, &path)).await?;
+    Ok(reply::ok_versioned(&e, EndpointDto::from(&e)))
 }
 
 /// Change an endpoint, or re-enable a disabled one (`active: true` resets its failure count).
@@ -433,7 +273,6 @@ pub async fn get(
 pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
-    rid: RequestId,
     if_match: IfMatch,
     path: web::Path<String>,
     body: ApiJson<EndpointPatch>,
@@ -443,48 +282,11 @@ pub async fn update(
     if !if_match.is_present() {
         return Err(ApiError::PreconditionRequired);
     }
-    let actor = auth.actor();
-    let id = path.into_inner();
-    let patch = body.value;
-    if let Some(u) = &patch.url {
-        check_url(u)?;
-    }
-    let types = patch.event_types.as_deref().map(check_types).transpose()?;
+    let ctx = Ctx::of(&auth, &state);
     let e = state
-        .write(move |c| {
-            let old = find(c, &id)?;
-            if_match.check(&etag(&old))?;
-            let mut new = old.clone();
-            if let Some(u) = patch.url {
-                new.url = u;
-            }
-            if patch.description.is_some() {
-                new.description = patch.description;
-            }
-            if let Some(t) = types {
-                new.event_types = t;
-            }
-            if let Some(a) = patch.active {
-                new.active = a;
-                if a {
-                    new.consecutive_failures = 0;
-                    new.disabled_reason = None;
-                }
-            }
-            new.version += 1;
-            new.updated_at = Utc::now().naive_utc();
-            if !webhooks::save(c, &new, old.version)? {
-                return Err(ApiError::PreconditionFailed);
-            }
-            audit_endpoint(c, &actor, AuditAction::WebhookEndpointUpdated, &new, &rid.0,
-                json!({"url": {"before": old.url, "after": new.url}, "active": {"before": old.active, "after": new.active},
-                       "event_types": {"before": old.event_types, "after": new.event_types}}))?;
-            Ok(new)
-        })
+        .write(move |c| events::update(c, &ctx, &path, body.value, |e| if_match.check(&e.etag())))
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("etag", etag(&e).as_str()))
-        .json(dto(&e, false)))
+    Ok(reply::ok_versioned(&e, EndpointDto::from(&e)))
 }
 
 /// Remove a subscription; its undelivered messages are not sent. Requires `If-Match`.
@@ -505,43 +307,15 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     auth: Authenticated,
-    rid: RequestId,
     if_match: IfMatch,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ManageIntegrations)?;
-    let actor = auth.actor();
-    let id = path.into_inner();
+    let ctx = Ctx::of(&auth, &state);
     state
-        .write(move |c| {
-            let old = find(c, &id)?;
-            if_match.check(&etag(&old))?;
-            if !webhooks::delete(c, &old.id, old.version)? {
-                return Err(ApiError::PreconditionFailed);
-            }
-            audit_endpoint(
-                c,
-                &actor,
-                AuditAction::WebhookEndpointDeleted,
-                &old,
-                &rid.0,
-                json!({"url": {"before": old.url, "after": null}}),
-            )
-        })
+        .write(move |c| events::delete(c, &ctx, &path, |e| if_match.check(&e.etag())))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Send past events again to one endpoint.
-#[derive(Deserialize, ToSchema, Validate)]
-#[schema(example = json!({"after_seq": 1000}))]
-pub struct ReplayInput {
-    /// Events after this sequence number (from the feed or a webhook's `data.seq`).
-    #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
-    pub after_seq: Option<i64>,
-    /// Or every event from this time on.
-    pub since: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -567,42 +341,13 @@ pub struct ReplayResult {
 pub async fn replay(
     state: web::Data<AppState>,
     auth: Authenticated,
-    rid: RequestId,
     path: web::Path<String>,
     body: ApiJson<ReplayInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ManageIntegrations)?;
-    let actor = auth.actor();
-    let id = path.into_inner();
-    let input = body.value;
-    if input.after_seq.is_none() && input.since.is_none() {
-        return Err(invalid(
-            "/after_seq",
-            "required",
-            "say where to start: after_seq or since",
-            "sebutkan titik awal: after_seq atau since",
-        ));
-    }
+    let ctx = Ctx::of(&auth, &state);
     let queued = state
-        .write(move |c| {
-            let e = find(c, &id)?;
-            let events = audit::domain_events(
-                c,
-                &jalin_domain::access::Visibility::All,
-                input.after_seq,
-                None,
-                None,
-                input.since.map(|s| s.naive_utc()),
-                10_000,
-            )?;
-            let mut queued = 0;
-            for ev in &events {
-                queued += webhooks::fan_out(c, ev, Some(&e.id))?;
-            }
-            audit_endpoint(c, &actor, AuditAction::WebhookEndpointReplayed, &e, &rid.0,
-                json!({"replay": {"before": null, "after": {"after_seq": input.after_seq, "since": input.since, "queued": queued}}}))?;
-            Ok(queued)
-        })
+        .write(move |c| events::replay(c, &ctx, &path, body.value))
         .await?;
-    Ok(HttpResponse::Ok().json(ReplayResult { queued }))
+    Ok(reply::ok(ReplayResult { queued }))
 }

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use jalin_persistence::coordination;
+use jalin_domain::coordination::Figure;
+use jalin_domain::RegionCode;
+use jalin_persistence::coordination::{self as co, GoodPractice};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -22,6 +24,7 @@ use crate::extract::ApiQuery;
 use crate::openapi::responses::TooManyRequests;
 use crate::pagination::PageRequest;
 use crate::routes::region_param;
+use crate::service::coordination::public;
 use crate::state::AppState;
 
 /// A fixed window per client address.
@@ -97,7 +100,134 @@ pub struct PublicAgreement {
     pub status: String,
 }
 
+impl From<co::PublicAgreement> for PublicAgreement {
+    fn from(p: co::PublicAgreement) -> Self {
+        let a = p.agreement;
+        Self {
+            id: a.id,
+            region_code: a.region_code,
+            region_name: a.region_name,
+            kind: a.kind.as_str().into(),
+            subtype: a.subtype.as_str().into(),
+            instrument: a.instrument.as_str().into(),
+            title_id: a.title_id,
+            title_en: a.title_en,
+            partners: p
+                .partners
+                .into_iter()
+                .map(|p| PublicPartner {
+                    name: p.name,
+                    country: p.country,
+                })
+                .collect(),
+            sectors: a.sectors,
+            objects: a.objects,
+            signed_on: a.signed_on,
+            effective_from: a.effective_from,
+            expires_on: a.expires_on,
+            status: a.status.as_str().into(),
+        }
+    }
+}
+
 crate::page_of!(PublicAgreementPage, PublicAgreement);
+
+/// A published good practice as the public sees it.
+#[derive(Serialize, ToSchema)]
+pub struct PublicPractice {
+    pub id: String,
+    pub region_code: String,
+    pub title: String,
+    pub context: String,
+    pub actions: String,
+    pub results: String,
+    pub figures: Vec<Figure>,
+    pub lessons: String,
+    pub agreement_ids: Vec<String>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+impl From<GoodPractice> for PublicPractice {
+    fn from(g: GoodPractice) -> Self {
+        Self {
+            id: g.id,
+            region_code: g.region_code.to_string(),
+            title: g.title,
+            context: g.context,
+            actions: g.actions,
+            results: g.results,
+            figures: g.figures,
+            lessons: g.lessons,
+            agreement_ids: g.agreement_ids,
+            published_at: g.published_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+crate::page_of!(PublicPracticePage, PublicPractice);
+
+/// An item of the feed as a spreadsheet row.
+trait CsvRow {
+    /// The column names, comma-separated.
+    const HEADER: &'static str;
+    fn row(&self) -> Vec<String>;
+}
+
+impl CsvRow for PublicAgreement {
+    const HEADER: &'static str = "id,region_code,region_name,kind,subtype,instrument,title_id,\
+        title_en,partners,countries,sectors,objects,signed_on,effective_from,expires_on,status";
+
+    fn row(&self) -> Vec<String> {
+        let d = |v: &Option<NaiveDate>| v.map(|x| x.to_string()).unwrap_or_default();
+        let partners = |f: fn(&PublicPartner) -> &str| {
+            self.partners.iter().map(f).collect::<Vec<_>>().join("; ")
+        };
+        vec![
+            self.id.clone(),
+            self.region_code.clone(),
+            self.region_name.clone(),
+            self.kind.clone(),
+            self.subtype.clone(),
+            self.instrument.clone(),
+            self.title_id.clone(),
+            self.title_en.clone().unwrap_or_default(),
+            partners(|p| &p.name),
+            partners(|p| &p.country),
+            self.sectors.join("; "),
+            self.objects.join("; "),
+            d(&self.signed_on),
+            d(&self.effective_from),
+            d(&self.expires_on),
+            self.status.clone(),
+        ]
+    }
+}
+
+impl CsvRow for PublicPractice {
+    const HEADER: &'static str =
+        "id,region_code,title,context,actions,results,figures,lessons,agreement_ids,published_at";
+
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.region_code.clone(),
+            self.title.clone(),
+            self.context.clone(),
+            self.actions.clone(),
+            self.results.clone(),
+            self.figures
+                .iter()
+                .map(Figure::as_text)
+                .collect::<Vec<_>>()
+                .join("; "),
+            self.lessons.clone(),
+            self.agreement_ids.join("; "),
+            self.published_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+        ]
+    }
+}
 
 #[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -120,11 +250,22 @@ pub struct PublicQuery {
     pub cursor: Option<String>,
 }
 
-fn split(s: &str) -> Vec<String> {
-    s.split(',')
-        .filter(|x| !x.is_empty())
-        .map(str::to_owned)
-        .collect()
+/// A feed request past the rate limit: its region and its page.
+fn request(
+    state: &AppState,
+    req: &HttpRequest,
+    list: &'static str,
+    q: &PublicQuery,
+) -> Result<(Option<RegionCode>, PageRequest), ApiError> {
+    state
+        .public_limiter
+        .check(req.peer_addr().map(|a| a.ip()))
+        .map_err(|wait| ApiError::RateLimited {
+            retry_after_secs: wait,
+        })?;
+    let region = region_param("region", q.region.as_deref())?;
+    let page = PageRequest::new(list, q.limit, q.cursor.as_deref())?;
+    Ok((region, page))
 }
 
 /// Answers with caching headers: a strong ETag of the body, `304` when it matches
@@ -157,25 +298,32 @@ fn cached(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpResponse 
     }
 }
 
-fn limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
-    state
-        .public_limiter
-        .check(req.peer_addr().map(|a| a.ip()))
-        .map_err(|wait| ApiError::RateLimited {
-            retry_after_secs: wait,
-        })
-}
-
-fn csv_of(header: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, ApiError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    for r in rows {
-        w.write_record(&r)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+/// The page as JSON, or its items as CSV (with a `Link` to `next` when given); cacheable.
+fn answer<T: CsvRow>(
+    req: &HttpRequest,
+    format: Option<FeedFormat>,
+    page: &impl Serialize,
+    items: &[T],
+    next: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let internal = |e: &dyn std::fmt::Display| ApiError::internal(e.to_string());
+    if format != Some(FeedFormat::Csv) {
+        let body = serde_json::to_vec(page).map_err(|e| internal(&e))?;
+        return Ok(cached(req, "application/json", body));
     }
-    w.into_inner()
-        .map_err(|e| ApiError::internal(e.to_string()))
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(T::HEADER.split(','))
+        .map_err(|e| internal(&e))?;
+    for item in items {
+        w.write_record(item.row()).map_err(|e| internal(&e))?;
+    }
+    let body = w.into_inner().map_err(|e| internal(&e))?;
+    let mut res = cached(req, "text/csv; charset=utf-8", body);
+    if let Some(link) = next {
+        let link = header::HeaderValue::from_str(&link).map_err(|e| internal(&e))?;
+        res.headers_mut().insert(header::LINK, link);
+    }
+    Ok(res)
 }
 
 /// Agreements in force or ended (never drafts or cases in approval), public fields only. No
@@ -200,142 +348,19 @@ pub async fn agreements(
     req: HttpRequest,
     query: ApiQuery<PublicQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    limit(&state, &req)?;
-    let q = query.0;
-    let region = region_param("region", q.region.as_deref())?;
-    let page = PageRequest::new("public-agreements", q.limit, q.cursor.as_deref())?;
-    let p = page.clone();
+    let (region, page) = request(&state, &req, "public-agreements", &query.0)?;
+    let (after, fetch) = (page.after.clone(), page.fetch());
     let rows = state
-        .db(move |c| {
-            Ok(coordination::public_agreements(
-                c,
-                region.as_ref().map(|r| r.as_str()),
-                p.after.as_deref(),
-                p.fetch(),
-            )?)
-        })
+        .db(move |c| public::agreements(c, region.as_ref(), after.as_deref(), fetch))
         .await?;
-    let items: Vec<PublicAgreement> = rows
-        .into_iter()
-        .map(|(r, partners)| PublicAgreement {
-            id: r.id,
-            region_code: r.region_code,
-            region_name: r.region_name,
-            kind: r.kind,
-            subtype: r.subtype,
-            instrument: r.instrument,
-            title_id: r.title_id,
-            title_en: r.title_en,
-            partners: partners
-                .into_iter()
-                .map(|(name, country)| PublicPartner { name, country })
-                .collect(),
-            sectors: split(&r.sectors),
-            objects: split(&r.objects),
-            signed_on: r.signed_on,
-            effective_from: r.effective_from,
-            expires_on: r.expires_on,
-            status: r.status,
-        })
-        .collect();
-    let (items, next_cursor) = page.page(items, |a| a.id.clone());
-    if q.format == Some(FeedFormat::Csv) {
-        let d = |v: &Option<NaiveDate>| v.map(|x| x.to_string()).unwrap_or_default();
-        let rows = items
-            .iter()
-            .map(|a| {
-                vec![
-                    a.id.clone(),
-                    a.region_code.clone(),
-                    a.region_name.clone(),
-                    a.kind.clone(),
-                    a.subtype.clone(),
-                    a.instrument.clone(),
-                    a.title_id.clone(),
-                    a.title_en.clone().unwrap_or_default(),
-                    a.partners
-                        .iter()
-                        .map(|p| p.name.clone())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    a.partners
-                        .iter()
-                        .map(|p| p.country.clone())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    a.sectors.join("; "),
-                    a.objects.join("; "),
-                    d(&a.signed_on),
-                    d(&a.effective_from),
-                    d(&a.expires_on),
-                    a.status.clone(),
-                ]
-            })
-            .collect();
-        let body = csv_of(
-            &[
-                "id",
-                "region_code",
-                "region_name",
-                "kind",
-                "subtype",
-                "instrument",
-                "title_id",
-                "title_en",
-                "partners",
-                "countries",
-                "sectors",
-                "objects",
-                "signed_on",
-                "effective_from",
-                "expires_on",
-                "status",
-            ],
-            rows,
-        )?;
-        let mut res = cached(&req, "text/csv; charset=utf-8", body);
-        if let Some(c) = next_cursor {
-            res.headers_mut().insert(
-                header::LINK,
-                header::HeaderValue::from_str(&format!(
-                    "</v1/public/agreements?format=csv&cursor={c}>; rel=\"next\""
-                ))
-                .map_err(|e| ApiError::internal(e.to_string()))?,
-            );
-        }
-        return Ok(res);
-    }
-    let body = serde_json::to_vec(&PublicAgreementPage { items, next_cursor })
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(cached(&req, "application/json", body))
+    let (rows, next_cursor) = page.page(rows, |a| a.agreement.id.clone());
+    let items: Vec<PublicAgreement> = rows.into_iter().map(PublicAgreement::from).collect();
+    let next = next_cursor
+        .as_ref()
+        .map(|c| format!("</v1/public/agreements?format=csv&cursor={c}>; rel=\"next\""));
+    let page = PublicAgreementPage { items, next_cursor };
+    answer(&req, query.0.format, &page, &page.items, next)
 }
-
-#[derive(Serialize, Deserialize, ToSchema, Clone)]
-pub struct Figure {
-    #[schema(example = "Guru SMK dilatih")]
-    pub label: String,
-    #[schema(example = "40")]
-    pub value: String,
-    #[schema(example = "orang")]
-    pub unit: Option<String>,
-}
-
-/// A published good practice as the public sees it.
-#[derive(Serialize, ToSchema)]
-pub struct PublicPractice {
-    pub id: String,
-    pub region_code: String,
-    pub title: String,
-    pub context: String,
-    pub actions: String,
-    pub results: String,
-    pub figures: Vec<Figure>,
-    pub lessons: String,
-    pub agreement_ids: Vec<String>,
-    pub published_at: Option<DateTime<Utc>>,
-}
-
-crate::page_of!(PublicPracticePage, PublicPractice);
 
 /// Published good practices. No authentication; cacheable; `format=csv` for spreadsheets.
 #[utoipa::path(
@@ -358,87 +383,13 @@ pub async fn good_practices(
     req: HttpRequest,
     query: ApiQuery<PublicQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    limit(&state, &req)?;
-    let q = query.0;
-    let region = region_param("region", q.region.as_deref())?;
-    let page = PageRequest::new("public-good-practices", q.limit, q.cursor.as_deref())?;
-    let p = page.clone();
+    let (region, page) = request(&state, &req, "public-good-practices", &query.0)?;
+    let (after, fetch) = (page.after.clone(), page.fetch());
     let rows = state
-        .db(move |c| {
-            Ok(coordination::list_practices(
-                c,
-                None,
-                region.as_ref().map(|r| r.as_str()),
-                p.after.as_deref(),
-                p.fetch(),
-            )?)
-        })
+        .db(move |c| public::practices(c, region.as_ref(), after.as_deref(), fetch))
         .await?;
-    let items: Vec<PublicPractice> = rows
-        .into_iter()
-        .map(|g| PublicPractice {
-            id: g.id,
-            region_code: g.region_code,
-            title: g.title,
-            context: g.context,
-            actions: g.actions,
-            results: g.results,
-            figures: serde_json::from_str(&g.figures).unwrap_or_default(),
-            lessons: g.lessons,
-            agreement_ids: serde_json::from_str(&g.agreement_ids).unwrap_or_default(),
-            published_at: g.published_at.map(|t| t.and_utc()),
-        })
-        .collect();
-    let (items, next_cursor) = page.page(items, |g| g.id.clone());
-    if q.format == Some(FeedFormat::Csv) {
-        let rows = items
-            .iter()
-            .map(|g| {
-                vec![
-                    g.id.clone(),
-                    g.region_code.clone(),
-                    g.title.clone(),
-                    g.context.clone(),
-                    g.actions.clone(),
-                    g.results.clone(),
-                    g.figures
-                        .iter()
-                        .map(|f| {
-                            format!(
-                                "{}: {} {}",
-                                f.label,
-                                f.value,
-                                f.unit.clone().unwrap_or_default()
-                            )
-                            .trim()
-                            .to_owned()
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    g.lessons.clone(),
-                    g.agreement_ids.join("; "),
-                    g.published_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-                ]
-            })
-            .collect();
-        let body = csv_of(
-            &[
-                "id",
-                "region_code",
-                "title",
-                "context",
-                "actions",
-                "results",
-                "figures",
-                "lessons",
-                "agreement_ids",
-                "published_at",
-            ],
-            rows,
-        )?;
-        return Ok(cached(&req, "text/csv; charset=utf-8", body));
-    }
-    let body = serde_json::to_vec(&PublicPracticePage { items, next_cursor })
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(cached(&req, "application/json", body))
+    let (rows, next_cursor) = page.page(rows, |g| g.id.clone());
+    let items: Vec<PublicPractice> = rows.into_iter().map(PublicPractice::from).collect();
+    let page = PublicPracticePage { items, next_cursor };
+    answer(&req, query.0.format, &page, &page.items, None)
 }

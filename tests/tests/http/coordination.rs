@@ -167,6 +167,10 @@ on_both_databases! {
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(r.json()["overdue"], false);
         assert_eq!(r.json()["notes"].as_array().unwrap().len(), 2);
+        // Done is done: what is left goes into a new recommendation of the next meeting.
+        let tag = r.header("etag").unwrap().to_owned();
+        app.req("PATCH", &format!("/v1/recommendations/{rec}")).bearer(&semarang).header("If-Match", &tag)
+            .json(&json!({"status": "in_progress", "note": "Dibuka lagi"})).send().problem(409, "recommendation_closed");
         let after = app.req("GET", "/v1/reminders?kind=recommendation_overdue").bearer(&semarang).send().json();
         assert!(after["items"].as_array().unwrap().is_empty());
     }
