@@ -519,11 +519,8 @@ pub fn run(cli: Cli) -> ExitCode {
             };
             let result = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
                 let jobs = crate::jobs::run_all(&mut c, &policy, &clock).map_err(|e| describe(&e))?;
-                let sent = crate::integrations::deliver_due(
-                    &mut c,
-                    &integrations,
-                    chrono::Utc::now().naive_utc(),
-                )
+                let sent =
+                    crate::integrations::deliver_due(&mut c, &integrations, clock.now().naive_utc())
                 .map_err(|e| describe(&e))?;
                 Ok((jobs, sent))
             });
@@ -771,7 +768,7 @@ fn serve(cfg: Config) -> ExitCode {
             loop {
                 tick.tick().await;
                 let cfg = cfg.clone();
-                let now = chrono::Utc::now().naive_utc();
+                let now = outbox_state.clock.now().naive_utc();
                 match outbox_state
                     .db(move |c| crate::integrations::deliver_due(c, &cfg, now))
                     .await

@@ -840,7 +840,7 @@ pub async fn upload_meeting_document(
 crate::page_of!(MeetingPage, MeetingDto);
 
 fn today() -> NaiveDate {
-    crate::routes::travel::today()
+    crate::clock::today()
 }
 
 fn recommendation_dto(r: &Recommendation) -> Result<RecommendationDto, ApiError> {

@@ -488,7 +488,9 @@ on_both_databases! {
         assert_eq!(d.len(), 3);
         assert!(d.iter().all(|x| x["status"] == "superseded"), "{d:?}");
 
-        // The trip happened long enough ago that its report is late (dates moved by hand).
+        // The trip happened long enough ago that its report is late (dates moved by hand: a
+        // server has one clock, and no single day is both ten days before departure, as the
+        // submission needed, and after the return, so JALIN_TEST_TODAY cannot stage this).
         let pool = app.pool();
         let mut conn = pool.get().unwrap();
         diesel::sql_query(format!("UPDATE travel_requests SET departs_on = '{}', returns_on = '{}' WHERE id = '{id}'", day(-30), day(-25)))
