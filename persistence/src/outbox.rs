@@ -122,9 +122,7 @@ impl Message {
 }
 
 pub fn enqueue(conn: &mut DbConnection, m: &Message) -> Result<(), DbError> {
-    diesel::insert_into(ob::table)
-        .values(m)
-        .execute(conn)?;
+    diesel::insert_into(ob::table).values(m).execute(conn)?;
     Ok(())
 }
 

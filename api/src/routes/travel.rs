@@ -70,6 +70,8 @@ pub struct TravelIssueDto {
     pub code: String,
     pub pointer: String,
     pub message: String,
+    /// The same in Indonesian.
+    pub message_id: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -140,6 +142,7 @@ impl From<&TripView> for TravelRequestDto {
                     code: i.code.to_string(),
                     pointer: i.pointer.to_string(),
                     message: i.text.en.clone(),
+                    message_id: i.text.id.clone(),
                 })
                 .collect(),
             records: t.records.clone(),

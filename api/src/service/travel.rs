@@ -407,6 +407,18 @@ fn view(
     })
 }
 
+/// The representation for this caller.
+fn show(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    reach: &Reach,
+    config: &Config,
+    t: Trip,
+) -> Result<TripView, ApiError> {
+    let personal = reach.sees_personal_data(&t.region);
+    view(c, ctx, &config.travel, t, personal)
+}
+
 /// The request `id` within the caller's reading reach (another region's is a 404).
 fn load(c: &mut DbConnection, vis: &Visibility, id: &str) -> Result<Trip, ApiError> {
     Trip::read(travel::find(c, id, vis)?.or_not_found(RecordKind::TravelRequest, id)?)
@@ -640,8 +652,7 @@ pub fn create(
         Some(&t.row.region_code),
         changes(&json!({}), &fields(&t)),
     )?;
-    let personal = reach.sees_personal_data(&t.region);
-    view(c, ctx, &config.travel, t, personal)
+    show(c, ctx, reach, config, t)
 }
 
 /// Replaces a draft, if `expected` (the caller's ETag check) still holds.
@@ -676,8 +687,7 @@ pub fn update(
     refuse_structural(c, &new, &config.travel)?;
     let audited = changes(&fields(&old), &fields(&new));
     save(c, ctx, &mut new, AuditAction::TravelRequestUpdated, audited)?;
-    let personal = reach.sees_personal_data(&new.region);
-    view(c, ctx, &config.travel, new, personal)
+    show(c, ctx, reach, config, new)
 }
 
 /// A request; a read that shows the travellers' personal data is audited.
@@ -827,8 +837,7 @@ pub fn act(
     expected(&t.row)?;
     let docs = travel::documents(c, &t.row.id)?;
     take_step(c, ctx, config, &mut t, &docs, &input)?;
-    let personal = reach.sees_personal_data(&t.region);
-    view(c, ctx, &config.travel, t, personal)
+    show(c, ctx, reach, config, t)
 }
 
 /// The manual path: a system's decision recorded from its letter, with the scan attached.
@@ -1107,6 +1116,5 @@ pub fn file_report(
         &json!({"stage": t.row.stage.as_str(), "late": late}),
     );
     save(c, ctx, &mut t, AuditAction::TravelRequestReported, audited)?;
-    let personal = reach.sees_personal_data(&t.region);
-    view(c, ctx, &config.travel, t, personal)
+    show(c, ctx, reach, config, t)
 }
