@@ -519,8 +519,11 @@ pub fn run(cli: Cli) -> ExitCode {
             };
             let result = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
                 let jobs = crate::jobs::run_all(&mut c, &policy, &clock).map_err(|e| describe(&e))?;
-                let sent =
-                    crate::integrations::deliver_due(&mut c, &integrations, clock.now().naive_utc())
+                let sent = crate::integrations::deliver_due(
+                    &mut c,
+                    &integrations,
+                    clock.now().naive_utc(),
+                )
                 .map_err(|e| describe(&e))?;
                 Ok((jobs, sent))
             });
