@@ -536,7 +536,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 let sent = crate::integrations::deliver_due(
                     &mut c,
                     &integrations,
-                    chrono::Utc::now().naive_utc(),
+                    clock.now().naive_utc(),
                 )
                 .map_err(|e| describe(&e))?;
                 Ok((jobs, sent))
@@ -785,7 +785,7 @@ fn serve(cfg: Config) -> ExitCode {
             loop {
                 tick.tick().await;
                 let cfg = cfg.clone();
-                let now = chrono::Utc::now().naive_utc();
+                let now = outbox_state.clock.now().naive_utc();
                 match outbox_state
                     .db(move |c| crate::integrations::deliver_due(c, &cfg, now))
                     .await

@@ -5,14 +5,15 @@
 //! attempts. Several servers may run this at once: claiming leases messages (PostgreSQL skips
 //! rows another server holds).
 
-use jalin_domain::{AuditAction, RecordKind};
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDateTime};
 use jalin_domain::travel::ExternalSystem;
+use jalin_domain::{AuditAction, RecordKind};
 use jalin_persistence::audit::{self, Actor, NewEvent};
-use jalin_persistence::outbox::{self, Message};
+use jalin_persistence::outbox::{self, Failure, Message};
 use jalin_persistence::{webhooks, write_transaction, DbConnection};
 use serde_json::json;
 
+use crate::clock::Clock;
 use crate::config::Integrations;
 use crate::error::ApiError;
 use crate::signature::Secret;
@@ -101,7 +102,9 @@ fn attempt(agent: &ureq::Agent, m: &Message, dest: &Destination) -> Attempt {
     let Destination::Url(url, secret) = dest else {
         return Attempt::Refused(0, "the destination is disabled or not configured".into());
     };
-    let ts = Utc::now().timestamp();
+    // The receiver judges the signature's freshness on its own (real) clock, so the timestamp is
+    // real time even on a training instance whose day is shifted.
+    let ts = Clock::system().now().timestamp();
     let mut req = agent
         .post(url)
         .header("content-type", "application/json")
@@ -127,9 +130,10 @@ fn attempt(agent: &ureq::Agent, m: &Message, dest: &Destination) -> Attempt {
     }
 }
 
-/// Delivers every message due at `now` (the server calls this on a schedule; tests and
-/// `jalin jobs run` call it directly). Only systems with a configured URL are claimed; the rest
-/// wait (an officer may use the manual path meanwhile).
+/// Delivers every message due at `now` (the server calls this on a schedule with its clock's
+/// time; tests and `jalin jobs run` call it directly). The pass is dated `now` throughout. Only
+/// systems with a configured URL are claimed; the rest wait (an officer may use the manual path
+/// meanwhile).
 pub fn deliver_due(
     conn: &mut DbConnection,
     cfg: &Integrations,
@@ -141,7 +145,6 @@ pub fn deliver_due(
         .filter(|(_, l)| l.url.is_some())
         .map(|(s, _)| s.as_str().to_owned())
         .collect();
-    let system = Actor::system("outbox");
     let lease = now + Duration::seconds(i64::from(cfg.timeout_seconds) * 2 + 5);
     let agent = agent(cfg);
     let mut report = DeliveryReport::default();
@@ -149,72 +152,11 @@ pub fn deliver_due(
         let batch = write_transaction(conn, |c| -> Result<Vec<Message>, ApiError> {
             Ok(outbox::claim_due(c, now, lease, &targets, true, 20)?)
         })?;
-        if batch.is_empty() {
-            return Ok(report);
-        }
         for m in &batch {
             let dest = destination(conn, cfg, m)?;
             let result = attempt(&agent, m, &dest);
-            let done_at = Utc::now().naive_utc();
-            write_transaction(conn, |c| -> Result<(), ApiError> {
-                if let Some(endpoint) = m.target.strip_prefix("webhook:") {
-                    let ok = matches!(result, Attempt::Delivered(_));
-                    let limit = i32::try_from(cfg.webhook_disable_after).unwrap_or(i32::MAX);
-                    if !matches!(dest, Destination::Closed)
-                        && webhooks::record_outcome(c, endpoint, ok, limit, done_at)?
-                    {
-                        audit::append(
-                            c,
-                            NewEvent {
-                                actor: &system,
-                                action: AuditAction::WebhookEndpointDisabled,
-                                record_type: RecordKind::WebhookEndpoint,
-                                record_id: endpoint,
-                                region_code: None,
-                                request_id: None,
-                                changes: json!({"active": {"before": true, "after": false}}),
-                            },
-                        )?;
-                    }
-                }
-                match &result {
-                    Attempt::Delivered(status) => {
-                        outbox::mark_delivered(c, &m.id, i32::from(*status), done_at)?;
-                        report.delivered += 1;
-                    }
-                    Attempt::Retry(status, error) => {
-                        let attempts = m.attempts as u32 + 1;
-                        let dead = attempts >= cfg.max_attempts;
-                        let next = now + backoff(cfg, attempts - 1, jitter());
-                        outbox::mark_failed(
-                            c,
-                            &m.id,
-                            status.map(i32::from),
-                            error,
-                            next,
-                            dead,
-                            done_at,
-                        )?;
-                        if dead {
-                            report.dead += 1;
-                        } else {
-                            report.retrying += 1;
-                        }
-                    }
-                    Attempt::Refused(status, error) => {
-                        outbox::mark_failed(
-                            c,
-                            &m.id,
-                            Some(i32::from(*status)),
-                            error,
-                            now,
-                            true,
-                            done_at,
-                        )?;
-                        report.dead += 1;
-                    }
-                }
-                Ok(())
+            write_transaction(conn, |c| {
+                record(c, cfg, m, &dest, &result, now, &mut report)
             })?;
             if let Attempt::Retry(_, e) | Attempt::Refused(_, e) = &result {
                 log::warn!("delivery {} to {} failed: {e}", m.id, m.target);
@@ -224,6 +166,65 @@ pub fn deliver_due(
             return Ok(report);
         }
     }
+}
+
+/// Records one attempt: delivered, retried later with backoff, or dead; a webhook endpoint that
+/// failed too often in a row is disabled (and that is audited).
+fn record(
+    c: &mut DbConnection,
+    cfg: &Integrations,
+    m: &Message,
+    dest: &Destination,
+    result: &Attempt,
+    now: NaiveDateTime,
+    report: &mut DeliveryReport,
+) -> Result<(), ApiError> {
+    if let Some(endpoint) = m.target.strip_prefix("webhook:") {
+        let ok = matches!(result, Attempt::Delivered(_));
+        let limit = i32::try_from(cfg.webhook_disable_after).unwrap_or(i32::MAX);
+        if !matches!(dest, Destination::Closed)
+            && webhooks::record_outcome(c, endpoint, ok, limit, now)?
+        {
+            audit::append(
+                c,
+                NewEvent {
+                    actor: &Actor::system("outbox"),
+                    action: AuditAction::WebhookEndpointDisabled,
+                    record_type: RecordKind::WebhookEndpoint,
+                    record_id: endpoint,
+                    region_code: None,
+                    request_id: None,
+                    changes: json!({"active": {"before": true, "after": false}}),
+                },
+            )?;
+        }
+    }
+    let (status, error, retry_at) = match result {
+        Attempt::Delivered(status) => {
+            outbox::mark_delivered(c, &m.id, i32::from(*status), now)?;
+            report.delivered += 1;
+            return Ok(());
+        }
+        Attempt::Retry(status, error) => {
+            let attempts = m.attempts as u32 + 1;
+            let retry_at =
+                (attempts < cfg.max_attempts).then(|| now + backoff(cfg, attempts - 1, jitter()));
+            (status.map(i32::from), error, retry_at)
+        }
+        // The receiver refused the message itself: retrying will not help.
+        Attempt::Refused(status, error) => (Some(i32::from(*status)), error, None),
+    };
+    let failure = Failure {
+        status,
+        error,
+        retry_at,
+    };
+    outbox::mark_failed(c, &m.id, &failure, now)?;
+    match retry_at {
+        Some(_) => report.retrying += 1,
+        None => report.dead += 1,
+    }
+    Ok(())
 }
 
 #[cfg(test)]

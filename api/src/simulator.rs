@@ -12,10 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use chrono::Utc;
-use jalin_domain::travel::ExternalSystem;
-use serde_json::{json, Value};
+use jalin_domain::travel::{CallbackType, ExternalSystem, PermitDecision};
+use serde_json::json;
 
+use crate::clock::Clock;
+use crate::service::integrations::{PermitCallback, PermitRequest};
 use crate::signature::{self, Secret};
 
 /// How the simulated systems behave.
@@ -88,6 +89,16 @@ impl Simulator {
             .unwrap_or(0)
     }
 
+    /// Counts an accepted message; whether it is the first with this key.
+    fn count(&self, system: ExternalSystem, key: &str) -> Option<bool> {
+        let mut m = self.received.lock().ok()?;
+        let n = m
+            .entry((system.as_str().to_owned(), key.to_owned()))
+            .or_insert(0);
+        *n += 1;
+        Some(*n == 1)
+    }
+
     fn config(&self) -> Option<SimulatorConfig> {
         self.config.lock().ok().map(|c| c.clone())
     }
@@ -117,13 +128,14 @@ async fn receive(
     }
     let h = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok());
     if let Some(secret) = cfg.secrets.get(&system) {
+        // The simulated system keeps its own (real) time, as the real ones do.
         let checked = signature::verify(
             std::slice::from_ref(secret),
             h("webhook-id"),
             h("webhook-timestamp"),
             h("webhook-signature"),
             &body,
-            Utc::now().timestamp(),
+            Clock::system().now().timestamp(),
             300,
         );
         if let Err(e) = checked {
@@ -133,18 +145,11 @@ async fn receive(
     let Some(key) = h("idempotency-key").map(str::to_owned) else {
         return HttpResponse::BadRequest().json(json!({"error": "Idempotency-Key is required"}));
     };
-    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
-        return HttpResponse::BadRequest().json(json!({"error": "not JSON"}));
+    let Ok(request) = serde_json::from_slice::<PermitRequest>(&body) else {
+        return HttpResponse::BadRequest().json(json!({"error": "not a permit request"}));
     };
-    let first = match sim.received.lock() {
-        Ok(mut m) => {
-            let n = m
-                .entry((system.as_str().to_owned(), key.clone()))
-                .or_insert(0);
-            *n += 1;
-            *n == 1
-        }
-        Err(_) => return HttpResponse::InternalServerError().finish(),
+    let Some(first) = sim.count(system, &key) else {
+        return HttpResponse::InternalServerError().finish();
     };
     let reference = format!(
         "{}-{}",
@@ -157,7 +162,7 @@ async fn receive(
         actix_web::rt::spawn(async move {
             actix_web::rt::time::sleep(cfg.delay).await;
             let _ = actix_web::rt::task::spawn_blocking(move || {
-                call_back(&sim, &cfg, system, &key, &request, &reference)
+                call_back(&sim, &cfg, system, &request, &reference)
             })
             .await;
         });
@@ -166,12 +171,41 @@ async fn receive(
     HttpResponse::Accepted().json(json!({"accepted": true, "reference": reference}))
 }
 
+/// The acknowledgement, then the decision, about `request`.
+fn answers(cfg: &SimulatorConfig, request: &PermitRequest, reference: &str) -> [PermitCallback; 2] {
+    let answer = |kind| PermitCallback {
+        kind,
+        travel_request_id: request.travel_request.id.clone(),
+        request_message_id: Some(request.message_id.clone()),
+        external_reference: None,
+        decision: None,
+        letter_number: None,
+        letter_date: None,
+        note: None,
+    };
+    let decision = match cfg.reject {
+        true => PermitDecision::Rejected,
+        false => PermitDecision::Granted,
+    };
+    [
+        PermitCallback {
+            external_reference: Some(reference.to_owned()),
+            ..answer(CallbackType::RequestReceived)
+        },
+        PermitCallback {
+            decision: Some(decision),
+            letter_number: Some(format!("{reference}/IZIN")),
+            letter_date: Some(Clock::system().today()),
+            ..answer(CallbackType::PermitDecided)
+        },
+    ]
+}
+
 fn call_back(
     sim: &Simulator,
     cfg: &SimulatorConfig,
     system: ExternalSystem,
-    request_key: &str,
-    request: &Value,
+    request: &PermitRequest,
     reference: &str,
 ) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -179,31 +213,17 @@ fn call_back(
         .timeout_global(Some(Duration::from_secs(10)))
         .build()
         .into();
-    let travel_request_id = request["travel_request"]["id"].as_str().unwrap_or_default();
-    let messages = [
-        json!({"type": "request.received", "travel_request_id": travel_request_id,
-               "request_message_id": request_key, "external_reference": reference}),
-        json!({"type": "permit.decided", "travel_request_id": travel_request_id,
-               "request_message_id": request_key,
-               "decision": if cfg.reject { "rejected" } else { "granted" },
-               "letter_number": format!("{reference}/IZIN"),
-               "letter_date": Utc::now().date_naive()}),
-    ];
-    for (n, message) in messages.iter().enumerate() {
-        let id = format!("{}-{request_key}-{n}", system.as_str());
-        let body = message.to_string();
+    for (n, message) in answers(cfg, request, reference).iter().enumerate() {
+        let id = format!("{}-{}-{n}", system.as_str(), request.message_id);
+        let body = serde_json::to_string(message).unwrap_or_default();
         for attempt in 0..10 {
             if attempt > 0 {
                 std::thread::sleep(Duration::from_millis(200 * attempt));
             }
-            let token = agent
-                .post(&format!("{}/v1/auth/token", cfg.jalin_url))
-                .send_json(json!({"grant_type": "client_credentials", "client_id": cfg.client_id, "client_secret": cfg.client_secret}))
-                .ok()
-                .and_then(|mut r| r.body_mut().read_json::<Value>().ok())
-                .and_then(|v| v["access_token"].as_str().map(str::to_owned));
-            let Some(token) = token else { continue };
-            let ts = Utc::now().timestamp();
+            let Some(token) = token(&agent, cfg) else {
+                continue;
+            };
+            let ts = Clock::system().now().timestamp();
             let mut req = agent
                 .post(&format!(
                     "{}/v1/integrations/{}/callbacks",
@@ -229,6 +249,16 @@ fn call_back(
             }
         }
     }
+}
+
+/// A token for the simulator's service account.
+fn token(agent: &ureq::Agent, cfg: &SimulatorConfig) -> Option<String> {
+    agent
+        .post(&format!("{}/v1/auth/token", cfg.jalin_url))
+        .send_json(json!({"grant_type": "client_credentials", "client_id": cfg.client_id, "client_secret": cfg.client_secret}))
+        .ok()
+        .and_then(|mut r| r.body_mut().read_json::<serde_json::Value>().ok())
+        .and_then(|v| v["access_token"].as_str().map(str::to_owned))
 }
 
 /// A running simulator: its address, and the state to steer it.

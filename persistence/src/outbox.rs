@@ -7,11 +7,59 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use jalin_domain::access::Visibility;
+use jalin_domain::travel::{CallbackOutcome, ExternalSystem};
+use serde_json::Value;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::{inbound_messages as im, outbox as ob};
+use crate::text::{Code, Json, JsonText, Stored};
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Pending,
+    /// Leased by a worker until `next_attempt_at`.
+    Delivering,
+    Delivered,
+    /// Given up after its attempts; sent again only by hand.
+    Dead,
+    /// Withdrawn before delivery: the decision arrived another way.
+    Superseded,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 5] = [
+        Self::Pending,
+        Self::Delivering,
+        Self::Delivered,
+        Self::Dead,
+        Self::Superseded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivering => "delivering",
+            Self::Delivered => "delivered",
+            Self::Dead => "dead",
+            Self::Superseded => "superseded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+crate::text::stored_by_code! {
+    ExternalSystem => "external system",
+    CallbackOutcome => "callback outcome",
+}
+
+/// A message to deliver, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = ob, treat_none_as_null = true)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Message {
     pub id: String,
     /// `siola`, `simpel`, `exit_permit`, or `webhook:{endpoint id}`.
@@ -19,8 +67,10 @@ pub struct Message {
     pub kind: String,
     pub record_id: String,
     pub region_code: Option<String>,
+    /// The JSON body exactly as signed and sent (its bytes are what the signature covers).
     pub payload: String,
-    /// `pending`, `delivering`, `delivered` or `dead`.
+    /// A [`DeliveryStatus`] code. Kept as text while `webhooks::enqueue` writes it as
+    /// `"pending".into()`; read it with [`Message::status`].
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
@@ -31,46 +81,48 @@ pub struct Message {
     pub delivered_at: Option<NaiveDateTime>,
 }
 
-macro_rules! columns {
-    () => {
-        (
-            ob::id,
-            ob::target,
-            ob::kind,
-            ob::record_id,
-            ob::region_code,
-            ob::payload,
-            ob::status,
-            ob::attempts,
-            ob::next_attempt_at,
-            ob::last_error,
-            ob::last_status,
-            ob::created_at,
-            ob::updated_at,
-            ob::delivered_at,
-        )
-    };
+impl Message {
+    /// A message waiting for its first attempt at `now`.
+    pub fn pending(
+        id: String,
+        target: String,
+        kind: String,
+        record_id: String,
+        region_code: Option<String>,
+        payload: String,
+        now: NaiveDateTime,
+    ) -> Message {
+        Message {
+            id,
+            target,
+            kind,
+            record_id,
+            region_code,
+            payload,
+            status: DeliveryStatus::Pending.as_str().into(),
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            last_status: None,
+            created_at: now,
+            updated_at: now,
+            delivered_at: None,
+        }
+    }
+
+    /// Where it stands; a stored status that does not read back is an error.
+    pub fn status(&self) -> Result<DeliveryStatus, DbError> {
+        DeliveryStatus::parse(&self.status).ok_or_else(|| {
+            DbError::Reference(format!(
+                "stored delivery status `{}` of {} is not valid",
+                self.status, self.id
+            ))
+        })
+    }
 }
 
 pub fn enqueue(conn: &mut DbConnection, m: &Message) -> Result<(), DbError> {
-    diesel::insert_into(ob::table)
-        .values((
-            ob::id.eq(&m.id),
-            ob::target.eq(&m.target),
-            ob::kind.eq(&m.kind),
-            ob::record_id.eq(&m.record_id),
-            ob::region_code.eq(&m.region_code),
-            ob::payload.eq(&m.payload),
-            ob::status.eq(&m.status),
-            ob::attempts.eq(m.attempts),
-            ob::next_attempt_at.eq(m.next_attempt_at),
-            ob::last_error.eq(&m.last_error),
-            ob::last_status.eq(m.last_status),
-            ob::created_at.eq(m.created_at),
-            ob::updated_at.eq(m.updated_at),
-            ob::delivered_at.eq(m.delivered_at),
-        ))
-        .execute(conn)?;
+    diesel::insert_into(ob::table).values(m).execute(conn)?;
     Ok(())
 }
 
@@ -84,15 +136,44 @@ pub fn claim_due(
     webhooks: bool,
     limit: i64,
 ) -> Result<Vec<Message>, DbError> {
+    if systems.is_empty() && !webhooks {
+        return Ok(Vec::new());
+    }
+    let ids = due_ids(conn, now, systems, webhooks, limit)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(ob::table.filter(ob::id.eq_any(&ids)))
+        .set((
+            ob::status.eq(DeliveryStatus::Delivering.as_str()),
+            ob::next_attempt_at.eq(lease_until),
+            ob::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(ob::table
+        .select(Message::as_select())
+        .filter(ob::id.eq_any(&ids))
+        .order(ob::next_attempt_at)
+        .load(conn)?)
+}
+
+/// The ids of up to `limit` messages due at `now`, oldest due first.
+fn due_ids(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    systems: &[String],
+    webhooks: bool,
+    limit: i64,
+) -> Result<Vec<String>, DbError> {
     #[derive(diesel::QueryableByName)]
     struct Id {
         #[diesel(sql_type = diesel::sql_types::Text)]
         id: String,
     }
-    if systems.is_empty() && !webhooks {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<String> = match conn {
+    let due = [DeliveryStatus::Pending, DeliveryStatus::Delivering].map(DeliveryStatus::as_str);
+    Ok(match conn {
+        // Backend-specific on purpose: several servers may claim at once, and only PostgreSQL
+        // can skip the rows another one holds (SQLite's write transaction is already exclusive).
         DbConnection::Postgres(pg) => diesel::sql_query(
             "SELECT id FROM outbox WHERE status IN ('pending', 'delivering') AND next_attempt_at <= $1 \
              AND (target = ANY($2) OR ($3 AND target LIKE 'webhook:%')) \
@@ -109,7 +190,7 @@ pub fn claim_due(
         DbConnection::Sqlite(_) => {
             let mut q = ob::table
                 .select(ob::id)
-                .filter(ob::status.eq_any(["pending", "delivering"]))
+                .filter(ob::status.eq_any(due))
                 .filter(ob::next_attempt_at.le(now))
                 .order(ob::next_attempt_at)
                 .limit(limit)
@@ -121,22 +202,7 @@ pub fn claim_due(
             };
             q.load::<String>(conn)?
         }
-    };
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    diesel::update(ob::table.filter(ob::id.eq_any(&ids)))
-        .set((
-            ob::status.eq("delivering"),
-            ob::next_attempt_at.eq(lease_until),
-            ob::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(ob::table
-        .select(columns!())
-        .filter(ob::id.eq_any(&ids))
-        .order(ob::next_attempt_at)
-        .load::<Message>(conn)?)
+    })
 }
 
 pub fn mark_delivered(
@@ -147,7 +213,7 @@ pub fn mark_delivered(
 ) -> Result<(), DbError> {
     diesel::update(ob::table.find(id))
         .set((
-            ob::status.eq("delivered"),
+            ob::status.eq(DeliveryStatus::Delivered.as_str()),
             ob::attempts.eq(ob::attempts + 1),
             ob::last_status.eq(Some(status)),
             ob::last_error.eq(None::<String>),
@@ -158,23 +224,33 @@ pub fn mark_delivered(
     Ok(())
 }
 
-/// Records a failed attempt: retried at `next` or, when `dead`, given up until retried by hand.
+/// A failed attempt: HTTP status (none for a network error) and what went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure<'a> {
+    pub status: Option<i32>,
+    pub error: &'a str,
+    /// Retried at this time; `None` gives up (dead until retried by hand).
+    pub retry_at: Option<NaiveDateTime>,
+}
+
+/// Records a failed attempt at `now`.
 pub fn mark_failed(
     conn: &mut DbConnection,
     id: &str,
-    status: Option<i32>,
-    error: &str,
-    next: NaiveDateTime,
-    dead: bool,
+    failure: &Failure<'_>,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
+    let status = match failure.retry_at {
+        Some(_) => DeliveryStatus::Pending,
+        None => DeliveryStatus::Dead,
+    };
     diesel::update(ob::table.find(id))
         .set((
-            ob::status.eq(if dead { "dead" } else { "pending" }),
+            ob::status.eq(status.as_str()),
             ob::attempts.eq(ob::attempts + 1),
-            ob::last_status.eq(status),
-            ob::last_error.eq(Some(error)),
-            ob::next_attempt_at.eq(next),
+            ob::last_status.eq(failure.status),
+            ob::last_error.eq(Some(failure.error)),
+            ob::next_attempt_at.eq(failure.retry_at.unwrap_or(now)),
             ob::updated_at.eq(now),
         ))
         .execute(conn)?;
@@ -183,10 +259,18 @@ pub fn mark_failed(
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Message>, DbError> {
     Ok(ob::table
-        .select(columns!())
+        .select(Message::as_select())
         .filter(ob::id.eq(id))
-        .first::<Message>(conn)
+        .first(conn)
         .optional()?)
+}
+
+/// Filters on the outbox.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter {
+    pub status: Option<DeliveryStatus>,
+    pub target: Option<String>,
+    pub record_id: Option<String>,
 }
 
 /// Messages within `vis` (central messages have no region and are seen by central principals
@@ -194,14 +278,12 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Message>, DbErro
 pub fn list(
     conn: &mut DbConnection,
     vis: &Visibility,
-    status: Option<&str>,
-    target: Option<&str>,
-    record_id: Option<&str>,
+    f: &DeliveryFilter,
     before: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Message>, DbError> {
     let mut q = ob::table
-        .select(columns!())
+        .select(Message::as_select())
         .order(ob::id.desc())
         .limit(limit)
         .into_boxed();
@@ -214,30 +296,31 @@ pub fn list(
         ),
         Visibility::Region(r) => q.filter(ob::region_code.eq(r.to_string())),
     };
-    if let Some(s) = status {
-        q = q.filter(ob::status.eq(s.to_owned()));
+    if let Some(s) = f.status {
+        q = q.filter(ob::status.eq(s.as_str()));
     }
-    if let Some(t) = target {
-        q = q.filter(ob::target.eq(t.to_owned()));
+    if let Some(t) = &f.target {
+        q = q.filter(ob::target.eq(t.clone()));
     }
-    if let Some(r) = record_id {
-        q = q.filter(ob::record_id.eq(r.to_owned()));
+    if let Some(r) = &f.record_id {
+        q = q.filter(ob::record_id.eq(r.clone()));
     }
     if let Some(b) = before {
         q = q.filter(ob::id.lt(b.to_owned()));
     }
-    Ok(q.load::<Message>(conn)?)
+    Ok(q.load(conn)?)
 }
 
-/// Puts a message back in the queue now, with a fresh attempt budget.
+/// Puts a message back in the queue now, with a fresh attempt budget (not while a worker holds
+/// it).
 pub fn requeue(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Result<bool, DbError> {
     Ok(diesel::update(
         ob::table
             .filter(ob::id.eq(id))
-            .filter(ob::status.ne("delivering")),
+            .filter(ob::status.ne(DeliveryStatus::Delivering.as_str())),
     )
     .set((
-        ob::status.eq("pending"),
+        ob::status.eq(DeliveryStatus::Pending.as_str()),
         ob::attempts.eq(0),
         ob::next_attempt_at.eq(now),
         ob::updated_at.eq(now),
@@ -247,105 +330,92 @@ pub fn requeue(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Result<
         == 1)
 }
 
-/// An inbound message already received from `system`.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+/// A message already received from a system.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = im)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Inbound {
-    pub system: String,
+    #[diesel(deserialize_as = Stored<ExternalSystem>, serialize_as = Stored<ExternalSystem>)]
+    pub system: ExternalSystem,
     pub message_id: String,
     pub travel_request_id: Option<String>,
-    /// `applied`, `stale`, `deferred` (arrived before its stage; applied when the request gets
-    /// there) or `rejected`.
-    pub outcome: String,
-    pub payload: String,
+    #[diesel(deserialize_as = Stored<CallbackOutcome>, serialize_as = Stored<CallbackOutcome>)]
+    pub outcome: CallbackOutcome,
+    /// The message as received, with the decision it carried (`decision_record`).
+    #[diesel(deserialize_as = Json<Value>, serialize_as = JsonText)]
+    pub payload: Value,
     pub received_at: NaiveDateTime,
 }
 
 pub fn find_inbound(
     conn: &mut DbConnection,
-    system: &str,
+    system: ExternalSystem,
     message_id: &str,
 ) -> Result<Option<Inbound>, DbError> {
     Ok(im::table
-        .select((
-            im::system,
-            im::message_id,
-            im::travel_request_id,
-            im::outcome,
-            im::payload,
-            im::received_at,
-        ))
-        .filter(im::system.eq(system))
+        .select(Inbound::as_select())
+        .filter(im::system.eq(system.as_str()))
         .filter(im::message_id.eq(message_id))
-        .first::<Inbound>(conn)
+        .first(conn)
         .optional()?)
 }
 
 pub fn record_inbound(conn: &mut DbConnection, m: &Inbound) -> Result<(), DbError> {
     diesel::insert_into(im::table)
-        .values((
-            im::system.eq(&m.system),
-            im::message_id.eq(&m.message_id),
-            im::travel_request_id.eq(&m.travel_request_id),
-            im::outcome.eq(&m.outcome),
-            im::payload.eq(&m.payload),
-            im::received_at.eq(m.received_at),
-        ))
+        .values(m.clone())
         .execute(conn)?;
     Ok(())
 }
 
-/// Decisions that arrived before their request reached the stage they decide.
+/// Decisions that arrived before their request reached the stage they decide, oldest first.
 pub fn deferred_for(
     conn: &mut DbConnection,
     travel_request_id: &str,
-    system: &str,
+    system: ExternalSystem,
 ) -> Result<Vec<Inbound>, DbError> {
     Ok(im::table
-        .select((
-            im::system,
-            im::message_id,
-            im::travel_request_id,
-            im::outcome,
-            im::payload,
-            im::received_at,
-        ))
+        .select(Inbound::as_select())
         .filter(im::travel_request_id.eq(travel_request_id))
-        .filter(im::system.eq(system))
-        .filter(im::outcome.eq("deferred"))
+        .filter(im::system.eq(system.as_str()))
+        .filter(im::outcome.eq(CallbackOutcome::Deferred.as_str()))
         .order(im::received_at)
-        .load::<Inbound>(conn)?)
+        .load(conn)?)
 }
 
 pub fn set_inbound_outcome(
     conn: &mut DbConnection,
-    system: &str,
+    system: ExternalSystem,
     message_id: &str,
-    outcome: &str,
+    outcome: CallbackOutcome,
 ) -> Result<(), DbError> {
     diesel::update(
         im::table
-            .filter(im::system.eq(system))
+            .filter(im::system.eq(system.as_str()))
             .filter(im::message_id.eq(message_id)),
     )
-    .set(im::outcome.eq(outcome))
+    .set(im::outcome.eq(outcome.as_str()))
     .execute(conn)?;
     Ok(())
 }
 
-/// Withdraws undelivered messages of `record_id` to `target` (a decision arrived another way,
-/// e.g. recorded by hand): they are marked `superseded` and never sent.
+/// Withdraws undelivered messages of `record_id` to `system` (a decision arrived another way,
+/// e.g. recorded by hand, or the trip is off): they are marked `superseded` and never sent.
 pub fn supersede(
     conn: &mut DbConnection,
     record_id: &str,
-    target: &str,
+    system: ExternalSystem,
     now: NaiveDateTime,
 ) -> Result<usize, DbError> {
+    let undelivered = [DeliveryStatus::Pending, DeliveryStatus::Dead].map(DeliveryStatus::as_str);
     Ok(diesel::update(
         ob::table
             .filter(ob::record_id.eq(record_id))
-            .filter(ob::target.eq(target))
-            .filter(ob::status.eq_any(["pending", "dead"])),
+            .filter(ob::target.eq(system.as_str()))
+            .filter(ob::status.eq_any(undelivered)),
     )
-    .set((ob::status.eq("superseded"), ob::updated_at.eq(now)))
+    .set((
+        ob::status.eq(DeliveryStatus::Superseded.as_str()),
+        ob::updated_at.eq(now),
+    ))
     .execute(conn)?)
 }

@@ -1,68 +1,61 @@
-//! Travel requests (PDLN) and their documents. Travellers (with personal data) and stage
-//! records are JSON; the API decides who may read the personal data.
+//! Travel requests (PDLN) and their documents. Travellers (with personal data), destinations,
+//! funding and the stage records are JSON; the API decides who may read the personal data.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use jalin_domain::access::Visibility;
+use jalin_domain::travel::{TravelDocumentKind, TravelStage, TripType};
+use serde_json::Value;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::{travel_documents as td, travel_requests as tr};
+use crate::text::{Code, Json, JsonText, Stored};
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+crate::text::stored_by_code! {
+    TravelStage => "travel stage",
+    TripType => "trip type",
+    TravelDocumentKind => "travel document kind",
+}
+
+/// A travel request as stored. A stage, trip type or JSON part that does not read back is an
+/// error on load, never a default.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = tr, treat_none_as_null = true)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct TravelRequest {
     pub id: String,
     pub region_code: String,
     pub province_code: String,
-    pub trip_type: String,
+    #[diesel(deserialize_as = Stored<TripType>, serialize_as = Stored<TripType>)]
+    pub trip_type: TripType,
     pub purpose: String,
-    /// JSON array of `{country, city}`.
-    pub destinations: String,
+    /// Array of `{country, city}`.
+    #[diesel(deserialize_as = Json<Value>, serialize_as = JsonText)]
+    pub destinations: Value,
     pub departs_on: NaiveDate,
     pub returns_on: NaiveDate,
-    /// JSON `{source, sponsor}`.
-    pub funding: String,
-    /// JSON array of agreement ids.
-    pub agreement_ids: String,
-    /// JSON array of travellers (personal data).
-    pub travellers: String,
+    /// `{source, sponsor}`.
+    #[diesel(deserialize_as = Json<Value>, serialize_as = JsonText)]
+    pub funding: Value,
+    /// Array of agreement ids.
+    #[diesel(deserialize_as = Json<Value>, serialize_as = JsonText)]
+    pub agreement_ids: Value,
+    /// Array of travellers (personal data).
+    #[diesel(deserialize_as = Json<Value>, serialize_as = JsonText)]
+    pub travellers: Value,
     /// Whether the head or deputy head of region travels (for the overlap rule).
     pub head_or_deputy: bool,
-    pub stage: String,
-    /// JSON: recommendation, decisions per system, return, report, rejection, cancellation.
-    pub records: String,
+    #[diesel(deserialize_as = Stored<TravelStage>, serialize_as = Stored<TravelStage>)]
+    pub stage: TravelStage,
+    /// Recommendation, decisions per system, return, report, rejection, cancellation.
+    #[diesel(deserialize_as = Json<Value>, serialize_as = JsonText)]
+    pub records: Value,
     pub returned_on: Option<NaiveDate>,
     pub report_due_on: Option<NaiveDate>,
     pub created_by: String,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-macro_rules! columns {
-    () => {
-        (
-            tr::id,
-            tr::region_code,
-            tr::province_code,
-            tr::trip_type,
-            tr::purpose,
-            tr::destinations,
-            tr::departs_on,
-            tr::returns_on,
-            tr::funding,
-            tr::agreement_ids,
-            tr::travellers,
-            tr::head_or_deputy,
-            tr::stage,
-            tr::records,
-            tr::returned_on,
-            tr::report_due_on,
-            tr::created_by,
-            tr::version,
-            tr::created_at,
-            tr::updated_at,
-        )
-    };
 }
 
 macro_rules! visible {
@@ -77,56 +70,19 @@ macro_rules! visible {
 
 pub fn insert(conn: &mut DbConnection, r: &TravelRequest) -> Result<(), DbError> {
     diesel::insert_into(tr::table)
-        .values((
-            tr::id.eq(&r.id),
-            tr::region_code.eq(&r.region_code),
-            tr::province_code.eq(&r.province_code),
-            tr::trip_type.eq(&r.trip_type),
-            tr::purpose.eq(&r.purpose),
-            tr::destinations.eq(&r.destinations),
-            tr::departs_on.eq(r.departs_on),
-            tr::returns_on.eq(r.returns_on),
-            tr::funding.eq(&r.funding),
-            tr::agreement_ids.eq(&r.agreement_ids),
-            tr::travellers.eq(&r.travellers),
-            tr::head_or_deputy.eq(r.head_or_deputy),
-            tr::stage.eq(&r.stage),
-            tr::records.eq(&r.records),
-            tr::returned_on.eq(r.returned_on),
-            tr::report_due_on.eq(r.report_due_on),
-            tr::created_by.eq(&r.created_by),
-            tr::version.eq(r.version),
-            tr::created_at.eq(r.created_at),
-            tr::updated_at.eq(r.updated_at),
-        ))
+        .values(r.clone())
         .execute(conn)?;
     Ok(())
 }
 
-/// Writes every mutable field if the version is still `expected`.
+/// Writes the request if its stored version is still `expected`.
 pub fn save(conn: &mut DbConnection, r: &TravelRequest, expected: i64) -> Result<bool, DbError> {
     let n = diesel::update(
         tr::table
             .filter(tr::id.eq(&r.id))
             .filter(tr::version.eq(expected)),
     )
-    .set((
-        tr::trip_type.eq(&r.trip_type),
-        tr::purpose.eq(&r.purpose),
-        tr::destinations.eq(&r.destinations),
-        tr::departs_on.eq(r.departs_on),
-        tr::returns_on.eq(r.returns_on),
-        tr::funding.eq(&r.funding),
-        tr::agreement_ids.eq(&r.agreement_ids),
-        tr::travellers.eq(&r.travellers),
-        tr::head_or_deputy.eq(r.head_or_deputy),
-        tr::stage.eq(&r.stage),
-        tr::records.eq(&r.records),
-        tr::returned_on.eq(r.returned_on),
-        tr::report_due_on.eq(r.report_due_on),
-        tr::version.eq(r.version),
-        tr::updated_at.eq(r.updated_at),
-    ))
+    .set(r.clone())
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -137,10 +93,10 @@ pub fn find(
     vis: &Visibility,
 ) -> Result<Option<TravelRequest>, DbError> {
     let q = tr::table
-        .select(columns!())
+        .select(TravelRequest::as_select())
         .filter(tr::id.eq(id.to_owned()))
         .into_boxed();
-    Ok(visible!(q, vis).first::<TravelRequest>(conn).optional()?)
+    Ok(visible!(q, vis).first(conn).optional()?)
 }
 
 /// Requests within `vis`, optionally in one stage and region (a province includes its
@@ -148,19 +104,19 @@ pub fn find(
 pub fn list(
     conn: &mut DbConnection,
     vis: &Visibility,
-    stage: Option<&str>,
+    stage: Option<TravelStage>,
     region: Option<&str>,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<TravelRequest>, DbError> {
     let mut q = tr::table
-        .select(columns!())
+        .select(TravelRequest::as_select())
         .order(tr::id.asc())
         .limit(limit)
         .into_boxed();
     q = visible!(q, vis);
     if let Some(s) = stage {
-        q = q.filter(tr::stage.eq(s.to_owned()));
+        q = q.filter(tr::stage.eq(s.as_str()));
     }
     if let Some(r) = region {
         q = if r.contains('.') {
@@ -172,7 +128,7 @@ pub fn list(
     if let Some(a) = after {
         q = q.filter(tr::id.gt(a.to_owned()));
     }
-    Ok(q.load::<TravelRequest>(conn)?)
+    Ok(q.load(conn)?)
 }
 
 /// Other live requests of `region` on which its head or deputy travels, overlapping
@@ -184,15 +140,16 @@ pub fn head_or_deputy_overlapping(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<TravelRequest>, DbError> {
+    let stopped = TravelStage::ALL.into_iter().filter(|s| !s.is_live());
     Ok(tr::table
-        .select(columns!())
+        .select(TravelRequest::as_select())
         .filter(tr::region_code.eq(region))
         .filter(tr::id.ne(except))
         .filter(tr::head_or_deputy.eq(true))
-        .filter(tr::stage.ne_all(["draft", "rejected", "cancelled"]))
+        .filter(tr::stage.ne_all(stopped.map(TravelStage::as_str)))
         .filter(tr::departs_on.le(to))
         .filter(tr::returns_on.ge(from))
-        .load::<TravelRequest>(conn)?)
+        .load(conn)?)
 }
 
 /// Returned trips whose report is overdue on `today`, within `vis`.
@@ -202,19 +159,23 @@ pub fn reports_overdue(
     today: NaiveDate,
 ) -> Result<Vec<TravelRequest>, DbError> {
     let q = tr::table
-        .select(columns!())
-        .filter(tr::stage.eq("returned"))
+        .select(TravelRequest::as_select())
+        .filter(tr::stage.eq(TravelStage::Returned.as_str()))
         .filter(tr::report_due_on.lt(today))
         .order(tr::report_due_on)
         .into_boxed();
-    Ok(visible!(q, vis).load::<TravelRequest>(conn)?)
+    Ok(visible!(q, vis).load(conn)?)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+/// A document attached to a request.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = td)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct TravelDocument {
     pub id: String,
     pub travel_request_id: String,
-    pub kind: String,
+    #[diesel(deserialize_as = Stored<TravelDocumentKind>, serialize_as = Stored<TravelDocumentKind>)]
+    pub kind: TravelDocumentKind,
     pub name: String,
     pub media_type: String,
     pub size_bytes: i64,
@@ -226,18 +187,7 @@ pub struct TravelDocument {
 
 pub fn insert_document(conn: &mut DbConnection, d: &TravelDocument) -> Result<(), DbError> {
     diesel::insert_into(td::table)
-        .values((
-            td::id.eq(&d.id),
-            td::travel_request_id.eq(&d.travel_request_id),
-            td::kind.eq(&d.kind),
-            td::name.eq(&d.name),
-            td::media_type.eq(&d.media_type),
-            td::size_bytes.eq(d.size_bytes),
-            td::sha256.eq(&d.sha256),
-            td::storage_key.eq(&d.storage_key),
-            td::uploaded_by.eq(&d.uploaded_by),
-            td::uploaded_at.eq(d.uploaded_at),
-        ))
+        .values(d.clone())
         .execute(conn)?;
     Ok(())
 }
@@ -247,25 +197,15 @@ pub fn documents(
     request_id: &str,
 ) -> Result<Vec<TravelDocument>, DbError> {
     Ok(td::table
-        .select((
-            td::id,
-            td::travel_request_id,
-            td::kind,
-            td::name,
-            td::media_type,
-            td::size_bytes,
-            td::sha256,
-            td::storage_key,
-            td::uploaded_by,
-            td::uploaded_at,
-        ))
+        .select(TravelDocument::as_select())
         .filter(td::travel_request_id.eq(request_id))
         .order(td::id)
-        .load::<TravelDocument>(conn)?)
+        .load(conn)?)
 }
 
-/// Locks a request's row until the transaction ends (PostgreSQL; SQLite's write transaction
-/// already holds the database), so concurrent callbacks about it apply one after the other.
+/// Locks a request's row until the transaction ends, so concurrent callbacks about it apply one
+/// after the other. Backend-specific on purpose: PostgreSQL needs `FOR UPDATE`, which SQLite
+/// does not have (its write transaction already holds the whole database).
 pub fn lock(conn: &mut DbConnection, id: &str) -> Result<(), DbError> {
     if let DbConnection::Postgres(pg) = conn {
         diesel::sql_query("SELECT id FROM travel_requests WHERE id = $1 FOR UPDATE")

@@ -1,30 +1,27 @@
 //! The integration contract with SIOLA, SIMPEL and Exit Permit: the outbox's deliveries (read,
 //! retry) and the systems' signed callbacks carrying acknowledgements and decisions.
 
-use jalin_domain::{AuditAction};
-use jalin_domain::RecordKind;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
-use jalin_domain::access::{Action, Visibility};
+use chrono::{DateTime, Utc};
+use jalin_domain::access::Action;
 use jalin_domain::travel::ExternalSystem;
-use jalin_persistence::outbox::{self, Inbound, Message};
-use jalin_persistence::travel;
+use jalin_domain::RecordKind;
+use jalin_persistence::outbox::{DeliveryFilter, DeliveryStatus, Message};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Authenticated;
-use crate::context::RequestId;
+use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::openapi::responses::Conflict;
 use crate::pagination::PageRequest;
-use crate::problem::{FieldIssue, Text};
-use crate::routes::travel::{
-    apply_decision, records_of, stage_of, DecisionOutcome, DecisionRecord, PermitDecision,
-};
+use crate::reply;
+use crate::service::integrations::{self, PermitCallback, Received};
+use crate::service::Ctx;
 use crate::signature;
 use crate::state::AppState;
 
@@ -88,6 +85,34 @@ pub struct DeliveryQuery {
     pub cursor: Option<String>,
 }
 
+/// `name`'s value, one of `allowed`.
+fn one_of<T: Copy>(
+    name: &str,
+    value: Option<&str>,
+    allowed: &[T],
+    code: fn(T) -> &'static str,
+) -> Result<Option<T>, ApiError> {
+    let Some(v) = value else { return Ok(None) };
+    allowed
+        .iter()
+        .copied()
+        .find(|a| code(*a) == v)
+        .map(Some)
+        .ok_or_else(|| {
+            let list = allowed
+                .iter()
+                .map(|a| code(*a))
+                .collect::<Vec<_>>()
+                .join(", ");
+            ApiError::invalid_parameter(
+                name,
+                "invalid_value",
+                format!("one of {list}"),
+                format!("salah satu dari {list}"),
+            )
+        })
+}
+
 /// Messages to the external systems, newest first.
 #[utoipa::path(
     get,
@@ -103,44 +128,33 @@ pub struct DeliveryQuery {
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
-    query: ApiQuery<DeliveryQuery>,
+    ApiQuery(q): ApiQuery<DeliveryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ManageIntegrations)?;
-    let q = query.0;
-    for (name, value, allowed) in [
-        (
-            "status",
-            &q.status,
-            &["pending", "delivering", "delivered", "dead", "superseded"][..],
-        ),
-        ("target", &q.target, &["siola", "simpel", "exit_permit"][..]),
-    ] {
-        if value.as_deref().is_some_and(|v| !allowed.contains(&v)) {
-            return Err(ApiError::invalid_parameter(
-                name,
-                "invalid_value",
-                format!("one of {}", allowed.join(", ")),
-                format!("salah satu dari {}", allowed.join(", ")),
-            ));
-        }
-    }
+    let status = one_of(
+        "status",
+        q.status.as_deref(),
+        &DeliveryStatus::ALL,
+        DeliveryStatus::as_str,
+    )?;
+    let target = one_of(
+        "target",
+        q.target.as_deref(),
+        &ExternalSystem::ALL,
+        ExternalSystem::as_str,
+    )?;
     let page = PageRequest::new("deliveries", q.limit, q.cursor.as_deref())?;
-    let p = page.clone();
+    let filter = DeliveryFilter {
+        status,
+        target: target.map(|t| t.as_str().to_owned()),
+        record_id: q.record_id,
+    };
+    let (fetch, before) = (page.fetch(), page.after.clone());
     let rows = state
-        .db(move |c| {
-            Ok(outbox::list(
-                c,
-                &vis,
-                q.status.as_deref(),
-                q.target.as_deref(),
-                q.record_id.as_deref(),
-                p.after.as_deref(),
-                p.fetch(),
-            )?)
-        })
+        .db(move |c| integrations::list(c, &vis, &filter, before.as_deref(), fetch))
         .await?;
     let (rows, next_cursor) = page.page(rows, |m| m.id.clone());
-    Ok(HttpResponse::Ok().json(DeliveryPage {
+    Ok(reply::ok(DeliveryPage {
         items: rows.iter().map(Delivery::from).collect(),
         next_cursor,
     }))
@@ -163,82 +177,14 @@ pub async fn list(
 pub async fn retry(
     state: web::Data<AppState>,
     auth: Authenticated,
-    rid: RequestId,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ManageIntegrations)?;
-    let actor = auth.actor();
-    let id = path.into_inner();
+    let ctx = Ctx::of(&auth, &state);
     let m = state
-        .write(move |c| {
-            let not_found = || ApiError::not_found(RecordKind::Delivery, id.clone());
-            let m = outbox::find(c, &id)?.ok_or_else(not_found)?;
-            let region = m
-                .region_code
-                .as_deref()
-                .and_then(|r| jalin_domain::RegionCode::parse(r).ok());
-            if !vis.includes(region.as_ref()) {
-                return Err(not_found());
-            }
-            if m.status == "superseded" || !outbox::requeue(c, &m.id, Utc::now().naive_utc())? {
-                return Err(ApiError::Conflict {
-                    code: "delivery_not_retryable",
-                    detail: Text::new(
-                        format!("The message is {}; only pending, dead or delivered messages are sent again.", m.status),
-                        format!("Pesan berstatus {}; hanya pesan pending, dead atau delivered yang dapat dikirim ulang.", m.status),
-                    ),
-                });
-            }
-            jalin_persistence::audit::append(
-                c,
-                jalin_persistence::audit::NewEvent {
-                    actor: &actor,
-                    action: AuditAction::DeliveryRetried,
-                    record_type: RecordKind::TravelRequest,
-                    record_id: &m.record_id,
-                    region_code: m.region_code.as_deref(),
-                    request_id: Some(&rid.0),
-                    changes: json!({"delivery": {"before": {"id": m.id, "status": m.status}, "after": {"id": m.id, "status": "pending"}}}),
-                },
-            )?;
-            outbox::find(c, &m.id)?.ok_or_else(not_found)
-        })
+        .write(move |c| integrations::retry(c, &ctx, &vis, &path))
         .await?;
-    Ok(HttpResponse::Ok().json(Delivery::from(&m)))
-}
-
-#[derive(Serialize, Deserialize, ToSchema, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CallbackType {
-    /// The system accepted the request (optional; carries its own reference).
-    #[serde(rename = "request.received")]
-    RequestReceived,
-    /// The system decided.
-    #[serde(rename = "permit.decided")]
-    PermitDecided,
-}
-
-/// What a system sends back (the integration contract, inbound), POSTed to
-/// `/v1/integrations/{system}/callbacks` with the system's service-account token and Standard
-/// Webhooks headers (`webhook-id` is the message id used for deduplication).
-#[derive(Serialize, Deserialize, ToSchema, Clone, Debug)]
-#[schema(example = json!({
-    "type": "permit.decided", "travel_request_id": "01938f6a-0000-7000-8000-000000000001",
-    "request_message_id": "01938f6a-8d2e-7c11-9a7e-3f0b8a1c2d3e", "decision": "granted",
-    "letter_number": "099/1234/OTDA", "letter_date": "2027-01-20"
-}))]
-pub struct PermitCallback {
-    #[serde(rename = "type")]
-    pub kind: CallbackType,
-    pub travel_request_id: String,
-    /// The `message_id` of the request this answers.
-    pub request_message_id: Option<String>,
-    /// `request.received`: the system's own reference.
-    pub external_reference: Option<String>,
-    /// `permit.decided`.
-    pub decision: Option<PermitDecision>,
-    pub letter_number: Option<String>,
-    pub letter_date: Option<NaiveDate>,
-    pub note: Option<String>,
+    Ok(reply::ok(Delivery::from(&m)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -252,12 +198,80 @@ pub struct CallbackResult {
     pub stage: Option<String>,
 }
 
-fn bad_body(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Validation(vec![FieldIssue::pointer(
+impl From<Received> for CallbackResult {
+    fn from(r: Received) -> Self {
+        match r {
+            Received::Duplicate(first) => Self {
+                outcome: "duplicate".into(),
+                original_outcome: Some(first.as_str().into()),
+                stage: None,
+            },
+            Received::Handled(outcome, stage) => Self {
+                outcome: outcome.as_str().into(),
+                original_outcome: None,
+                stage: Some(stage.as_str().into()),
+            },
+        }
+    }
+}
+
+/// The message id of a callback whose Standard Webhooks signature holds under one of the
+/// system's secrets, sent as JSON.
+fn verified(
+    state: &AppState,
+    req: &HttpRequest,
+    system: ExternalSystem,
+    body: &[u8],
+) -> Result<String, ApiError> {
+    let h = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let integrations = &state.config.integrations;
+    let secrets = integrations
+        .systems
+        .get(&system)
+        .map(|l| l.secrets.clone())
+        .unwrap_or_default();
+    if secrets.is_empty() {
+        let why = format!("no secret is configured for {}", system.as_str());
+        return Err(ApiError::InvalidSignature(why));
+    }
+    // Freshness is judged on the real clock, as the sender's is: a training instance's shifted
+    // day would refuse every callback.
+    let now = Clock::system().now().timestamp();
+    let (id, ts, sig) = (
+        h("webhook-id"),
+        h("webhook-timestamp"),
+        h("webhook-signature"),
+    );
+    signature::verify(
+        &secrets,
+        id,
+        ts,
+        sig,
+        body,
+        now,
+        integrations.tolerance_seconds,
+    )
+    .map_err(|e| ApiError::InvalidSignature(e.to_string()))?;
+    let content_type = h(header::CONTENT_TYPE.as_str()).unwrap_or("");
+    if !content_type.starts_with("application/json") {
+        let found = Some(content_type.to_owned()).filter(|c| !c.is_empty());
+        return Err(ApiError::UnsupportedMediaType { found });
+    }
+    match id.unwrap_or_default() {
+        id if id.is_empty() || id.len() > 255 => Err(ApiError::InvalidSignature(
+            "webhook-id must have 1 to 255 characters".into(),
+        )),
+        id => Ok(id.to_owned()),
+    }
+}
+
+fn bad_body(e: serde_json::Error) -> ApiError {
+    ApiError::invalid(
         "",
         "invalid_callback",
-        Text::new(e.to_string(), e.to_string()),
-    )])
+        format!("the callback does not follow the contract: {e}"),
+        format!("callback tidak sesuai kontrak: {e}"),
+    )
 }
 
 /// Receive a system's acknowledgement or decision. Authenticated twice: the system's service
@@ -284,136 +298,19 @@ pub async fn callback(
     state: web::Data<AppState>,
     req: HttpRequest,
     auth: Authenticated,
-    rid: RequestId,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path.into_inner();
-    let system = ExternalSystem::from_slug(&slug).ok_or_else(|| ApiError::not_found(RecordKind::ExternalSystem, slug.clone()))?;
-    let scope = match system {
-        ExternalSystem::Siola => Action::CallbackSiola,
-        ExternalSystem::Simpel => Action::CallbackSimpel,
-        ExternalSystem::ExitPermit => Action::CallbackExitPermit,
-    };
-    auth.may(scope)?;
-    let h = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    let secrets = state
-        .config
-        .integrations
-        .systems
-        .get(&system)
-        .map(|l| l.secrets.clone())
-        .unwrap_or_default();
-    if secrets.is_empty() {
-        return Err(ApiError::InvalidSignature(format!(
-            "no secret is configured for {}",
-            system.as_str()
-        )));
-    }
-    signature::verify(
-        &secrets,
-        h("webhook-id"),
-        h("webhook-timestamp"),
-        h("webhook-signature"),
-        &body,
-        Utc::now().timestamp(),
-        state.config.integrations.tolerance_seconds,
-    )
-    .map_err(|e| ApiError::InvalidSignature(e.to_string()))?;
-    let content_type = h(header::CONTENT_TYPE.as_str()).unwrap_or("");
-    if !content_type.starts_with("application/json") {
-        return Err(ApiError::UnsupportedMediaType {
-            found: Some(content_type.to_owned()).filter(|c| !c.is_empty()),
-        });
-    }
-    let message_id = h("webhook-id").unwrap_or_default().to_owned();
-    if message_id.is_empty() || message_id.len() > 255 {
-        return Err(ApiError::InvalidSignature(
-            "webhook-id must have 1 to 255 characters".into(),
-        ));
-    }
-    let payload: PermitCallback = serde_json::from_slice(&body).map_err(bad_body)?;
-    let policy = state.config.travel.clone();
-    let actor = auth.actor();
+    let system = ExternalSystem::from_slug(&slug)
+        .ok_or_else(|| ApiError::not_found(RecordKind::ExternalSystem, slug))?;
+    auth.may(system.callback_permission())?;
+    let message_id = verified(&state, &req, system, &body)?;
+    let callback: PermitCallback = serde_json::from_slice(&body).map_err(bad_body)?;
     let raw: Value = serde_json::from_slice(&body).map_err(bad_body)?;
-    let result = state
-        .write(move |c| {
-            // Callbacks about one request apply one at a time, so a message delivered twice at
-            // once is still seen as a duplicate.
-            travel::lock(c, &payload.travel_request_id)?;
-            if let Some(seen) = outbox::find_inbound(c, system.as_str(), &message_id)? {
-                return Ok(CallbackResult {
-                    outcome: "duplicate".into(),
-                    original_outcome: Some(seen.outcome),
-                    stage: None,
-                });
-            }
-            let mut r = travel::find(c, &payload.travel_request_id, &Visibility::All)?.ok_or(
-                ApiError::not_found(RecordKind::TravelRequest, payload.travel_request_id.clone()),
-            )?;
-            let mut stored = raw.clone();
-            let outcome = match payload.kind {
-                CallbackType::RequestReceived => {
-                    let mut rec = records_of(&r)?;
-                    if let Some(reference) = &payload.external_reference {
-                        rec.external_references
-                            .insert(system.as_str().into(), reference.clone());
-                        r.records = serde_json::to_string(&rec)
-                            .map_err(|e| ApiError::internal(e.to_string()))?;
-                        r.version += 1;
-                        r.updated_at = Utc::now().naive_utc();
-                        if !travel::save(c, &r, r.version - 1)? {
-                            return Err(ApiError::PreconditionFailed);
-                        }
-                    }
-                    "recorded"
-                }
-                CallbackType::PermitDecided => {
-                    let decision = payload.decision.ok_or_else(|| {
-                        ApiError::Validation(vec![FieldIssue::pointer(
-                            "/decision",
-                            "required",
-                            Text::new("granted or rejected", "granted atau rejected"),
-                        )])
-                    })?;
-                    let record = DecisionRecord {
-                        decision,
-                        letter_number: payload.letter_number.clone(),
-                        letter_date: payload.letter_date,
-                        note: payload.note.clone(),
-                        manual: false,
-                        document_id: None,
-                        message_id: Some(message_id.clone()),
-                        recorded_by: actor.name.clone(),
-                        recorded_at: Utc::now(),
-                    };
-                    stored["decision_record"] = serde_json::to_value(&record)
-                        .map_err(|e| ApiError::internal(e.to_string()))?;
-                    match apply_decision(c, &mut r, system, record, &policy, &actor, Some(&rid.0))?
-                    {
-                        DecisionOutcome::Applied => "applied",
-                        DecisionOutcome::Stale => "stale",
-                        DecisionOutcome::Deferred => "deferred",
-                    }
-                }
-            };
-            outbox::record_inbound(
-                c,
-                &Inbound {
-                    system: system.as_str().into(),
-                    message_id: message_id.clone(),
-                    travel_request_id: Some(r.id.clone()),
-                    outcome: outcome.into(),
-                    payload: stored.to_string(),
-                    received_at: Utc::now().naive_utc(),
-                },
-            )?;
-            Ok(CallbackResult {
-                outcome: outcome.into(),
-                original_outcome: None,
-                stage: Some(stage_of(&r).as_str().into()),
-            })
-        })
+    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
+    let received = state
+        .write(move |c| integrations::receive(c, &ctx, &config, system, &message_id, callback, raw))
         .await?;
-    Ok(HttpResponse::Ok().json(result))
+    Ok(reply::ok(CallbackResult::from(received)))
 }

@@ -355,6 +355,12 @@ on_both_databases! {
             assert_eq!(p["errors"][0]["pointer"], pointer, "{p}");
         }
 
+        // Each refusal speaks Indonesian too, never the English text twice.
+        let mut backwards = request_body("33", json!([civil_servant()]));
+        backwards["returns_on"] = json!(day(20));
+        let p = app.req("POST", "/v1/travel-requests").header("Accept-Language", "id").json(&backwards).send().problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["message"], "tanggal kembali lebih awal daripada tanggal berangkat", "{p}");
+
         // At submission: the lead time and every required document.
         let mut soon = request_body("33", json!([civil_servant()]));
         soon["departs_on"] = json!(day(5));
@@ -364,6 +370,7 @@ on_both_databases! {
         let d = r.json();
         assert_eq!(d["stage"], "draft");
         assert!(d["issues"].as_array().unwrap().iter().any(|i| i["code"] == "lead_time_too_short"));
+        assert!(d["issues"].as_array().unwrap().iter().all(|i| i["message_id"].as_str().is_some_and(|m| m != i["message"])), "{d}");
         assert_eq!(d["checklist"].as_array().unwrap().len(), 6);
         let p = act(app, d["id"].as_str().unwrap(), json!({"action": "submit"})).problem(422, "validation_failed");
         let codes: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
@@ -488,7 +495,9 @@ on_both_databases! {
         assert_eq!(d.len(), 3);
         assert!(d.iter().all(|x| x["status"] == "superseded"), "{d:?}");
 
-        // The trip happened long enough ago that its report is late (dates moved by hand).
+        // The trip happened long enough ago that its report is late (dates moved by hand: a
+        // server has one clock, and no single day is both ten days before departure, as the
+        // submission needed, and after the return, so JALIN_TEST_TODAY cannot stage this).
         let pool = app.pool();
         let mut conn = pool.get().unwrap();
         diesel::sql_query(format!("UPDATE travel_requests SET departs_on = '{}', returns_on = '{}' WHERE id = '{id}'", day(-30), day(-25)))
@@ -516,6 +525,21 @@ on_both_databases! {
         assert_eq!(act_json["kind"], "outgoing_visit");
         assert!(act_json["outputs"].as_str().unwrap().contains("Pertukaran 10 guru SMK"));
         assert!(app.get_ok("/v1/reminders?kind=trip_report_late")["items"].as_array().unwrap().is_empty());
+    }
+
+    /// A stored stage that does not read back is an internal error with its cause in the log,
+    /// never silently a draft that could be changed or submitted again.
+    fn a_corrupt_stored_stage_is_an_error_not_a_draft(app) {
+        let r = app.req("POST", "/v1/travel-requests").json(&request_body("33", json!([civil_servant()]))).send();
+        assert_eq!(r.status, 201, "{}", r.body);
+        let (id, etag) = (r.json()["id"].as_str().unwrap().to_owned(), r.header("etag").unwrap().to_owned());
+        let pool = app.pool();
+        let mut conn = pool.get().unwrap();
+        diesel::sql_query(format!("UPDATE travel_requests SET stage = 'drafted' WHERE id = '{id}'"))
+            .execute(&mut conn).unwrap();
+        app.get(&format!("/v1/travel-requests/{id}")).problem(500, "internal_error");
+        app.req("POST", &format!("/v1/travel-requests/{id}/actions")).header("If-Match", &etag)
+            .json(&json!({"action": "submit"})).send().problem(500, "internal_error");
     }
 
     /// Rejection by the province, and cancellation, close a request with their reason.
