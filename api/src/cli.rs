@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-
 use crate::config::{Config, ConfigError};
 use crate::service::service_accounts::CreateServiceAccount;
 use crate::service::users::CreateUser;
@@ -532,7 +531,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 Err(e) => return fail(e),
             };
             let result = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
-                let jobs = crate::jobs::run_all(&mut c, &policy, &clock).map_err(|e| describe(&e))?;
+                let jobs =
+                    crate::jobs::run_all(&mut c, &policy, &clock).map_err(|e| describe(&e))?;
                 let sent = crate::integrations::deliver_due(
                     &mut c,
                     &integrations,

@@ -52,18 +52,6 @@ impl Clock {
     }
 }
 
-/// Transitional: today (WIB) on the real clock, for code not yet handed the injected one.
-#[deprecated(note = "take today from the injected Clock (AppState::clock)")]
-pub fn today() -> NaiveDate {
-    Clock::system().today()
-}
-
-/// Transitional: today in a region's zone on the real clock.
-#[deprecated(note = "take today from the injected Clock (AppState::clock)")]
-pub fn today_in(region: &RegionCode) -> NaiveDate {
-    Clock::system().today_in(region)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,13 +96,19 @@ mod tests {
         ])
         .unwrap();
         assert!(c.training);
-        assert_eq!(c.clock.today(), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
+        assert_eq!(
+            c.clock.today(),
+            NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()
+        );
         for bad in ["2026-02-30", "yesterday", "0000-01-01"] {
-            let e = config(&[("JALIN_INSTANCE", "training"), ("JALIN_TEST_TODAY", bad)])
-                .unwrap_err();
+            let e =
+                config(&[("JALIN_INSTANCE", "training"), ("JALIN_TEST_TODAY", bad)]).unwrap_err();
             assert_eq!(e.var, "JALIN_TEST_TODAY", "{bad}");
         }
-        assert_eq!(config(&[("JALIN_INSTANCE", "staging")]).unwrap_err().var, "JALIN_INSTANCE");
+        assert_eq!(
+            config(&[("JALIN_INSTANCE", "staging")]).unwrap_err().var,
+            "JALIN_INSTANCE"
+        );
     }
 
     #[test]

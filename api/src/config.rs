@@ -590,22 +590,21 @@ impl Config {
             Some("training") | Some("test") => true,
             Some(v) => return Err(bad("JALIN_INSTANCE", v, "production or training")),
         };
-        let clock = match get("JALIN_TEST_TODAY") {
-            None => crate::clock::Clock::system(),
-            // A production server's dates are legal facts: it never runs on another day.
-            Some(v) if !training => {
-                return Err(bad(
+        let clock =
+            match get("JALIN_TEST_TODAY") {
+                None => crate::clock::Clock::system(),
+                // A production server's dates are legal facts: it never runs on another day.
+                Some(v) if !training => return Err(bad(
                     "JALIN_TEST_TODAY",
                     &v,
                     "unset: only a training instance (JALIN_INSTANCE=training) may set the date",
-                ))
-            }
-            Some(v) => chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-                .ok()
-                .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
-                .map(crate::clock::Clock::on)
-                .ok_or_else(|| bad("JALIN_TEST_TODAY", &v, "a date YYYY-MM-DD"))?,
-        };
+                )),
+                Some(v) => chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+                    .ok()
+                    .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
+                    .map(crate::clock::Clock::on)
+                    .ok_or_else(|| bad("JALIN_TEST_TODAY", &v, "a date YYYY-MM-DD"))?,
+            };
         Ok(Config {
             training,
             clock,

@@ -83,7 +83,12 @@ impl ApiError {
     }
 
     /// One invalid value in the JSON body at `pointer`.
-    pub fn invalid(pointer: &str, code: &str, en: impl Into<String>, id: impl Into<String>) -> Self {
+    pub fn invalid(
+        pointer: &str,
+        code: &str,
+        en: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Self {
         Self::Validation(vec![FieldIssue::pointer(pointer, code, Text::new(en, id))])
     }
 
@@ -374,7 +379,10 @@ impl ApiError {
 /// A refused decision: 403 when the actor may not act, 409 when the record's state does not
 /// allow it, else 422 with every reason (each citing its rule where there is one).
 fn refused(violations: &[Violation]) -> Problem {
-    if violations.iter().any(|v| v.refusal == Refusal::NotPermitted) {
+    if violations
+        .iter()
+        .any(|v| v.refusal == Refusal::NotPermitted)
+    {
         return ApiError::Forbidden.problem();
     }
     if let Some(c) = violations.iter().find(|v| v.refusal == Refusal::Conflict) {

@@ -6,8 +6,8 @@
 
 pub mod diff;
 
-use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{InfoBuilder, LicenseBuilder, OpenApi, Ref, RefOr};
 
 /// The committed contract. A test fails when the served document differs from it.

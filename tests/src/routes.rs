@@ -111,7 +111,9 @@ async fn patch_note(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let mut notes = NOTES.lock().map_err(|_| ApiError::internal("lock"))?;
-    let note = notes.get_mut(&id).ok_or_else(|| ApiError::not_found(RecordKind::Document, id.clone()))?;
+    let note = notes
+        .get_mut(&id)
+        .ok_or_else(|| ApiError::not_found(RecordKind::Document, id.clone()))?;
     // Check and change under one lock, as a real update does in one `UPDATE … WHERE version`.
     if_match.check(&Etag::for_version(&id, note.version))?;
     note.text = body.value.text;

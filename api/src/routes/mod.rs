@@ -242,7 +242,6 @@ fn http_method(m: &utoipa::openapi::HttpMethod) -> actix_web::http::Method {
     }
 }
 
-
 /// A read-only resource: any other method is a 405 problem with `Allow: GET`.
 fn get(path: &str) -> actix_web::Resource {
     only(path, "GET".to_owned())

@@ -223,9 +223,7 @@ pub async fn update(
     auth.may(Action::WritePartners)?;
     let ctx = Ctx::of(&auth, &state);
     let p = state
-        .write(move |c| {
-            partners::update(c, &ctx, &path, body.value, |p| if_match.check(&p.etag()))
-        })
+        .write(move |c| partners::update(c, &ctx, &path, body.value, |p| if_match.check(&p.etag())))
         .await?;
     Ok(reply::ok_versioned(&p, PartnerDto::from(&p)))
 }

@@ -100,7 +100,8 @@ fn check(c: &mut DbConnection, p: &PartnerInput) -> Result<CountryCode, ApiError
         ));
     }
     if let Some(w) = &p.website {
-        if !(w.starts_with("http://") || w.starts_with("https://")) || w.contains(char::is_whitespace)
+        if !(w.starts_with("http://") || w.starts_with("https://"))
+            || w.contains(char::is_whitespace)
         {
             return Err(ApiError::invalid(
                 "/website",

@@ -1,7 +1,7 @@
 //! Monitoring (DOMAIN.md §6): action plans against realisation, evaluations with their
 //! arithmetic, dormancy, annual reports (R21, R22), reminders and the overview, per scope.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use diesel::RunQueryDsl;
 use jalin_tests::{on_both_databases, TestApp};
 use serde_json::{json, Value};
@@ -35,8 +35,9 @@ fn active(
     r.json()["id"].as_str().unwrap().to_owned()
 }
 
+/// Today as the server sees it: in WIB, on the real clock.
 fn today() -> chrono::NaiveDate {
-    (Utc::now() + Duration::hours(7)).date_naive()
+    jalin_api::clock::Clock::system().today()
 }
 
 fn plan() -> Value {
@@ -282,7 +283,7 @@ on_both_databases! {
         let report = jalin_api::jobs::run_all(&mut conn, &app.state().config.monitoring, &app.state().config.clock).unwrap();
         assert_eq!((report.dormant, report.revived), (1, 0));
         let s = app.get_ok(&format!("/v1/agreements/{sleeping}"));
-        assert_eq!(s["dormant_since"], today_utc());
+        assert_eq!(s["dormant_since"], today().to_string());
         assert!(app.get_ok(&format!("/v1/agreements/{busy}"))["dormant_since"].is_null());
         assert!(app.get_ok(&format!("/v1/agreements/{fresh}"))["dormant_since"].is_null());
         let history = app.get_ok(&format!("/v1/agreements/{sleeping}/history"));
@@ -509,8 +510,4 @@ on_both_databases! {
         assert_eq!(banten["agreements"], 1);
         app.req("GET", "/v1/stats/overview?region=xx").send().problem(422, "validation_failed");
     }
-}
-
-fn today_utc() -> String {
-    Utc::now().date_naive().to_string()
 }

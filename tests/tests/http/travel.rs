@@ -36,8 +36,9 @@ fn spawn(db: Db, extra: &[(&str, String)]) -> Option<TestApp> {
     TestApp::spawn_with(db, &refs)
 }
 
+/// `offset` days from today as the server sees it (WIB, on the real clock).
 fn day(offset: i64) -> String {
-    (Utc::now().date_naive() + Duration::days(offset)).to_string()
+    (jalin_api::clock::Clock::system().today() + Duration::days(offset)).to_string()
 }
 
 fn request_body(region: &str, travellers: Value) -> Value {
