@@ -225,11 +225,11 @@ impl utoipa::Modify for Security {
     }
 }
 
-/// The assembled document: the operations (`routes::Operations`, the router's own table),
+/// The assembled document: the operations (`routes::paths()`, from the router's own tables),
 /// the shared components, security schemes and webhooks.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    doc.merge(routes::Operations::openapi());
+    doc.merge(routes::paths());
     jalin_openapi::assemble(doc)
 }
 

@@ -187,3 +187,8 @@ pub async fn put(
     };
     Ok(reply::versioned(status, &v.plan, ActionPlanDto::from(&v))?.into_response())
 }
+
+super::operations! {
+    get,
+    put,
+}

@@ -224,3 +224,11 @@ pub async fn delete(
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+super::operations! {
+    list,
+    create,
+    get,
+    update,
+    delete,
+}

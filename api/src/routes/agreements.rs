@@ -423,3 +423,12 @@ pub async fn history(
         next_cursor: None,
     }))
 }
+
+super::operations! {
+    list,
+    create,
+    get,
+    update,
+    delete,
+    history,
+}

@@ -178,3 +178,8 @@ pub async fn verify(
         }),
     }))
 }
+
+super::operations! {
+    list,
+    verify,
+}

@@ -149,3 +149,9 @@ pub async fn me(auth: Authenticated) -> HttpResponse {
             .collect(),
     })
 }
+
+super::operations! {
+    login,
+    token,
+    me,
+}

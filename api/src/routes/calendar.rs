@@ -152,3 +152,8 @@ pub async fn working_days(
         cuti_bersama_is_working_day: cal.policy().cuti_bersama_is_working_day,
     }))
 }
+
+super::operations! {
+    holidays,
+    working_days,
+}

@@ -257,3 +257,10 @@ pub async fn tasks(
             .collect(),
     }))
 }
+
+super::operations! {
+    get,
+    act,
+    requirements,
+    tasks,
+}

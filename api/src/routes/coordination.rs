@@ -912,3 +912,21 @@ pub async fn act_on_practice(
         .await?;
     Ok(reply::ok_versioned(&g, PracticeDto::from(&g)))
 }
+
+super::operations! {
+    region_potentials,
+    create_potential,
+    search_potentials,
+    update_potential,
+    matches,
+    list_meetings,
+    create_meeting,
+    get_meeting,
+    upload_meeting_document,
+    follow_up,
+    list_practices,
+    create_practice,
+    get_practice,
+    update_practice,
+    act_on_practice,
+}

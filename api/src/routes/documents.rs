@@ -339,3 +339,10 @@ mod tests {
         );
     }
 }
+
+super::operations! {
+    list,
+    upload,
+    get,
+    content,
+}

@@ -68,3 +68,8 @@ pub async fn get(auth: Authenticated, path: web::Path<String>) -> Result<HttpRes
     let i = instrument_by_id(&path).or_not_found(RecordKind::EvaluationInstrument, &path)?;
     Ok(reply::ok(i))
 }
+
+super::operations! {
+    list,
+    get,
+}

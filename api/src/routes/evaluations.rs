@@ -425,3 +425,14 @@ pub async fn return_to_draft(
     let step = (Action::VerifyEvaluations, step);
     act(state, auth, step, if_match, path.into_inner()).await
 }
+
+super::operations! {
+    list,
+    create,
+    get,
+    update,
+    delete,
+    submit,
+    verify,
+    return_to_draft,
+}

@@ -351,3 +351,13 @@ pub async fn replay(
         .await?;
     Ok(reply::ok(ReplayResult { queued }))
 }
+
+super::operations! {
+    list,
+    list_endpoints,
+    create,
+    get,
+    update,
+    delete,
+    replay,
+}

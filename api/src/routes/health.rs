@@ -63,3 +63,8 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         database: state.pool.backend().as_str().into(),
     }))
 }
+
+super::operations! {
+    live,
+    ready,
+}

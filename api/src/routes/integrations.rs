@@ -314,3 +314,9 @@ pub async fn callback(
         .await?;
     Ok(reply::ok(CallbackResult::from(received)))
 }
+
+super::operations! {
+    list,
+    retry,
+    callback,
+}

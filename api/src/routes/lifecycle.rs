@@ -90,3 +90,8 @@ pub async fn renew(
     })
     .await
 }
+
+super::operations! {
+    terminate,
+    renew,
+}

@@ -1,7 +1,7 @@
 //! HTTP routes. A handler extracts, authorizes, calls one use case (`crate::service`) and
 //! responds. Each operation's method and path are declared once, in its handler's
-//! `#[utoipa::path]`; the table below registers every handler with actix and with the OpenAPI
-//! document, in matching order (a literal segment before a `{param}` one).
+//! `#[utoipa::path]`; each module lists its handlers once (`operations!` at the end of the
+//! file), which registers them with actix and with the OpenAPI document alike.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -35,23 +35,24 @@ pub mod travel;
 pub mod users;
 pub mod workflow;
 
-/// Declares the operations once: the router's table (`operations()`) and the OpenAPI paths
-/// (`Operations`) come from the same list.
+/// Declares a module's operations once, at the end of its file: its part of the router
+/// (`operations()`) and of the OpenAPI paths (`Operations`) come from the same list, in matching
+/// order. `[body_limit = N]` raises the body limit of one operation (a CSV upload).
 macro_rules! operations {
-    ($($module:ident :: $handler:ident $([body_limit = $limit:expr])?),* $(,)?) => {
-        /// The OpenAPI paths of every operation.
+    ($($handler:ident $([body_limit = $limit:expr])?),* $(,)?) => {
+        /// This module's operations in the OpenAPI document.
         #[derive(utoipa::OpenApi)]
-        #[openapi(paths($($module::$handler),*))]
+        #[openapi(paths($($handler),*))]
         pub struct Operations;
 
-        /// Every operation, in matching order.
-        pub fn operations() -> Vec<Operation> {
+        /// This module's operations, in matching order.
+        pub fn operations() -> Vec<$crate::routes::Operation> {
             let mut all = Vec::new();
             $(
                 let limit: Option<usize> = None $(.or(Some($limit)))?;
                 all.extend(pastey::paste! {
-                    Operation::of::<$module::[<__path_ $handler>]>(
-                        |m| web::method(m).to($module::$handler),
+                    $crate::routes::Operation::of::<[<__path_ $handler>]>(
+                        |m| actix_web::web::method(m).to($handler),
                         limit,
                     )
                 });
@@ -60,121 +61,64 @@ macro_rules! operations {
         }
     };
 }
+use operations;
 
-operations! {
-    health::live,
-    health::ready,
-    reference::list_regions,
-    reference::get_region,
-    reference::list_countries,
-    reference::get_country,
-    calendar::holidays,
-    calendar::working_days,
-    settings::list,
-    auth::login,
-    auth::token,
-    auth::me,
-    users::list,
-    users::create,
-    users::get,
-    users::update,
-    service_accounts::list,
-    service_accounts::create,
-    service_accounts::get,
-    service_accounts::update,
-    service_accounts::delete,
-    partners::list,
-    partners::create,
-    partners::get,
-    partners::update,
-    agreements::list,
-    agreements::create,
-    transfer::import_csv [body_limit = 16 * 1024 * 1024],
-    transfer::export,
-    agreements::get,
-    agreements::update,
-    agreements::delete,
-    agreements::history,
-    documents::list,
-    documents::upload,
-    documents::get,
-    documents::content,
-    cases::get,
-    cases::act,
-    cases::requirements,
-    cases::tasks,
-    lifecycle::terminate,
-    lifecycle::renew,
-    evaluation::list,
-    evaluation::get,
-    activities::list,
-    activities::create,
-    activities::get,
-    activities::update,
-    activities::delete,
-    action_plans::get,
-    action_plans::put,
-    evaluations::list,
-    evaluations::create,
-    evaluations::get,
-    evaluations::update,
-    evaluations::delete,
-    evaluations::submit,
-    evaluations::verify,
-    evaluations::return_to_draft,
-    reports::list,
-    reports::create,
-    reports::compliance,
-    reports::get,
-    reports::submit,
-    monitoring::list,
-    monitoring::overview,
-    travel::definition,
-    travel::list,
-    travel::create,
-    travel::get,
-    travel::update,
-    travel::upload,
-    travel::act,
-    travel::trip_report,
-    integrations::list,
-    integrations::retry,
-    integrations::callback,
-    events::list,
-    events::list_endpoints,
-    events::create,
-    events::get,
-    events::update,
-    events::delete,
-    events::replay,
-    coordination::region_potentials,
-    coordination::create_potential,
-    coordination::search_potentials,
-    coordination::update_potential,
-    coordination::matches,
-    coordination::list_meetings,
-    coordination::create_meeting,
-    coordination::get_meeting,
-    coordination::upload_meeting_document,
-    coordination::follow_up,
-    coordination::list_practices,
-    coordination::create_practice,
-    coordination::get_practice,
-    coordination::update_practice,
-    coordination::act_on_practice,
-    public::agreements,
-    public::good_practices,
-    workflow::list,
-    workflow::get,
-    audit::list,
-    audit::verify,
+/// The modules in matching order: where two paths could match one request, the module with the
+/// literal segment comes first (`transfer`'s `/v1/agreements/export` before `agreements`'
+/// `/v1/agreements/{id}`). A new resource in an existing module touches nothing here.
+macro_rules! modules {
+    ($($module:ident),+ $(,)?) => {
+        /// Every operation of the API, in matching order.
+        pub fn table() -> Vec<Operation> {
+            let mut all = Vec::new();
+            $(all.extend($module::operations());)+
+            all
+        }
+
+        /// The OpenAPI paths of every operation.
+        pub fn paths() -> utoipa::openapi::OpenApi {
+            use utoipa::OpenApi;
+            let mut doc = utoipa::openapi::OpenApiBuilder::new().build();
+            $(doc.merge($module::Operations::openapi());)+
+            doc
+        }
+    };
+}
+
+modules! {
+    health,
+    reference,
+    calendar,
+    settings,
+    auth,
+    users,
+    service_accounts,
+    partners,
+    transfer,
+    agreements,
+    documents,
+    cases,
+    lifecycle,
+    evaluation,
+    activities,
+    action_plans,
+    evaluations,
+    reports,
+    monitoring,
+    travel,
+    integrations,
+    events,
+    coordination,
+    public,
+    workflow,
+    audit,
 }
 
 /// Every route of the API: the operations, grouped by path, each path answering any other
 /// method with a 405 problem carrying `Allow`; then the documentation.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let mut paths: Vec<(String, Vec<Operation>)> = Vec::new();
-    for op in operations() {
+    for op in table() {
         match paths.iter_mut().find(|(p, _)| *p == op.path) {
             Some((_, ops)) => ops.push(op),
             None => paths.push((op.path.clone(), vec![op])),
@@ -287,7 +231,7 @@ mod tests {
 
     #[test]
     fn every_registered_route_is_in_the_contract_and_every_documented_operation_is_served() {
-        let served: BTreeSet<(String, String)> = operations()
+        let served: BTreeSet<(String, String)> = table()
             .into_iter()
             .map(|o| (o.method.as_str().to_lowercase(), o.path))
             .collect();
@@ -309,7 +253,7 @@ mod tests {
 
     #[test]
     fn a_literal_segment_is_matched_before_a_parameter() {
-        let paths: Vec<String> = operations().into_iter().map(|o| o.path).collect();
+        let paths: Vec<String> = table().into_iter().map(|o| o.path).collect();
         let at = |p: &str| paths.iter().position(|x| x == p).unwrap();
         assert!(at("/v1/agreements/import") < at("/v1/agreements/{id}"));
         assert!(at("/v1/agreements/export") < at("/v1/agreements/{id}"));

@@ -185,3 +185,8 @@ pub async fn overview(
         .await?;
     Ok(reply::ok(&*body))
 }
+
+super::operations! {
+    list,
+    overview,
+}

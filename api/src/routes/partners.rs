@@ -227,3 +227,10 @@ pub async fn update(
         .await?;
     Ok(reply::ok_versioned(&p, PartnerDto::from(&p)))
 }
+
+super::operations! {
+    list,
+    create,
+    get,
+    update,
+}

@@ -393,3 +393,8 @@ pub async fn good_practices(
     let page = PublicPracticePage { items, next_cursor };
     answer(&req, query.0.format, &page, &page.items, None)
 }
+
+super::operations! {
+    agreements,
+    good_practices,
+}

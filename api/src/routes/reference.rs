@@ -220,3 +220,10 @@ pub async fn get_country(
     let country = state.db(move |c| reference::country(c, &path)).await?;
     Ok(reply::ok(CountryDto::from(country)))
 }
+
+super::operations! {
+    list_regions,
+    get_region,
+    list_countries,
+    get_country,
+}

@@ -272,3 +272,11 @@ pub async fn compliance(
         .await?;
     Ok(reply::ok(body))
 }
+
+super::operations! {
+    list,
+    create,
+    compliance,
+    get,
+    submit,
+}

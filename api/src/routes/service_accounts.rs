@@ -234,3 +234,11 @@ pub async fn delete(
     state.accounts.clear();
     Ok(HttpResponse::NoContent().finish())
 }
+
+super::operations! {
+    list,
+    create,
+    get,
+    update,
+    delete,
+}

@@ -74,3 +74,7 @@ pub async fn list(
         calendar_covered_years: state.calendar.covered_years(),
     }))
 }
+
+super::operations! {
+    list,
+}

@@ -134,3 +134,8 @@ pub async fn export(
         .insert_header((header::CONTENT_DISPOSITION, disposition))
         .body(file.bytes))
 }
+
+super::operations! {
+    import_csv [body_limit = 16 * 1024 * 1024],
+    export,
+}

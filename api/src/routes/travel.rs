@@ -494,3 +494,14 @@ pub async fn definition(
         report_days: p.report_days,
     }))
 }
+
+super::operations! {
+    definition,
+    list,
+    create,
+    get,
+    update,
+    upload,
+    act,
+    trip_report,
+}

@@ -197,3 +197,10 @@ pub async fn update(
     state.accounts.clear();
     Ok(reply::ok_versioned(&u, UserDto::from(&u)))
 }
+
+super::operations! {
+    list,
+    create,
+    get,
+    update,
+}

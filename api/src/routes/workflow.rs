@@ -79,3 +79,8 @@ pub async fn get(
     let d = workflow::definition(&key, version).ok_or_else(not_found)?;
     Ok(reply::ok(d))
 }
+
+super::operations! {
+    list,
+    get,
+}
