@@ -24,9 +24,31 @@ snake_enum! {
     }
 }
 
+/// Ways a change of head of region is put as a termination reason: the new governor, regent
+/// or mayor after an election (*pilkada*) wishing to end the predecessor's agreements.
+const HEAD_OF_REGION_CHANGED: &[&str] = &[
+    "head_of_region_changed",
+    "change_of_head_of_region",
+    "new_head_of_region",
+    "new_governor",
+    "new_regent",
+    "new_mayor",
+    "election",
+    "pilkada",
+];
+
 impl TerminationReason {
-    /// **R19** — a reason from the list, or its refusal.
+    /// **R19** — a reason from the list, or its refusal; **R17** — a change of head of region is
+    /// refused as such: the agreement binds the region, not the person who signed it.
     pub fn from_input(reason: &str) -> Verdict<TerminationReason> {
+        if HEAD_OF_REGION_CHANGED.contains(&reason.trim().to_ascii_lowercase().as_str()) {
+            return Err(vec![Violation::rule(
+                RuleId::R17,
+                "/reason",
+                "a change of head of region does not end an agreement: it binds the region, not the signatory (terminate only for a reason of R19)",
+                "pergantian kepala daerah tidak mengakhiri perjanjian: perjanjian mengikat daerah, bukan penandatangannya (pengakhiran hanya dengan alasan R19)",
+            )]);
+        }
         TerminationReason::parse(reason).ok_or_else(|| {
             vec![Violation::rule(
                 RuleId::R19,
@@ -323,7 +345,9 @@ mod tests {
             "new_governor",
             "change_of_head_of_region",
         ] {
-            assert!(TerminationReason::from_input(reason).is_err(), "{reason}");
+            let refused = TerminationReason::from_input(reason).unwrap_err();
+            assert_eq!(refused[0].rule, Some(RuleId::R17), "{reason}");
+            assert!(refused[0].text.id.contains("pergantian kepala daerah"));
         }
         assert_eq!(TerminationReason::ALL.len(), 4);
     }

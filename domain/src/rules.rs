@@ -120,6 +120,41 @@ mod tests {
         assert_eq!(RuleId::R14.confidence(), Confidence::Medium);
     }
 
+    /// Every rule is enforced somewhere: each `RuleId` is named by at least one check in the
+    /// domain's own code (test modules, at the end of each file, do not count).
+    #[test]
+    fn every_rule_is_referenced_by_at_least_one_check() {
+        fn sources(dir: &std::path::Path, out: &mut String) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && !path.ends_with("rules.rs")
+                {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    out.push_str(text.split("#[cfg(test)]").next().unwrap_or_default());
+                }
+            }
+        }
+        let mut code = String::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut code,
+        );
+        let unreferenced: Vec<&str> = RuleId::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .filter(|id| {
+                let needle = format!("RuleId::{id}");
+                !code.match_indices(&needle).any(|(at, _)| {
+                    !code[at + needle.len()..].starts_with(|c: char| c.is_ascii_digit())
+                })
+            })
+            .collect();
+        assert!(unreferenced.is_empty(), "rules no check cites: {unreferenced:?}");
+    }
+
     #[test]
     fn the_committed_rule_table_is_the_registry() {
         assert_eq!(

@@ -37,6 +37,22 @@ on_both_databases! {
         assert!(history["items"].as_array().unwrap().iter().any(|e| e["action"] == "agreement.terminated"));
     }
 
+    /// R17: a new head of region does not end the predecessor's agreements; the refusal says so
+    /// in both languages and the agreement stays active.
+    fn a_change_of_head_of_region_is_no_reason_to_terminate(app) {
+        let (id, etag) = active(app, "2030-01-01");
+        let body = json!({"reason": "new_governor", "terminated_on": "2026-12-31", "note": "gubernur baru"});
+        let p = app.req("POST", &format!("/v1/agreements/{id}/termination")).header("If-Match", &etag)
+            .json(&body).send().problem(422, "validation_failed");
+        assert_eq!(p["rule"], "R17");
+        assert_eq!(p["errors"][0]["rule"], "R17");
+        assert_eq!(p["errors"][0]["pointer"], "/reason");
+        let id_text = app.req("POST", &format!("/v1/agreements/{id}/termination")).header("If-Match", &etag)
+            .header("Accept-Language", "id").json(&body).send().problem(422, "validation_failed");
+        assert!(id_text["errors"][0]["message"].as_str().unwrap().contains("pergantian kepala daerah"));
+        assert_eq!(app.get_ok(&format!("/v1/agreements/{id}"))["status"], "active");
+    }
+
     /// R18: a renewal re-runs the workflow; the successor links to its predecessor.
     fn a_renewal_starts_a_linked_successor_in_approval(app) {
         let (id, _) = active(app, "2027-05-09");
