@@ -129,8 +129,7 @@ mod tests {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     sources(&path, out);
-                } else if path.extension().is_some_and(|e| e == "rs")
-                    && !path.ends_with("rules.rs")
+                } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("rules.rs")
                 {
                     let text = std::fs::read_to_string(&path).unwrap();
                     out.push_str(text.split("#[cfg(test)]").next().unwrap_or_default());
@@ -152,7 +151,10 @@ mod tests {
                 })
             })
             .collect();
-        assert!(unreferenced.is_empty(), "rules no check cites: {unreferenced:?}");
+        assert!(
+            unreferenced.is_empty(),
+            "rules no check cites: {unreferenced:?}"
+        );
     }
 
     #[test]

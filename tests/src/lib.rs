@@ -31,7 +31,11 @@ pub struct TestApp {
     pub admin_token: String,
     state: jalin_api::AppState,
     handle: actix_web::dev::ServerHandle,
-    _data_dir: tempfile::TempDir,
+    /// Shared with the servers [`TestApp::on_day`] starts on the same database.
+    _data_dir: std::sync::Arc<tempfile::TempDir>,
+    /// The configuration it was started with.
+    vars: HashMap<String, String>,
+    /// The PostgreSQL database this app created and drops.
     pg: Option<(String, String)>,
 }
 
@@ -232,6 +236,44 @@ impl TestApp {
                 Some((admin, name))
             }
         };
+        let mut app = Self::start(db, vars, std::sync::Arc::new(data_dir), pg);
+        if app
+            .vars
+            .get("JALIN_BOOTSTRAP_ADMIN_PASSWORD")
+            .map(String::as_str)
+            == Some(ADMIN_PASSWORD)
+        {
+            app.admin_token = app.login("admin", ADMIN_PASSWORD);
+        }
+        Some(app)
+    }
+
+    /// A second server on this app's database, on a training instance whose clock says `day`
+    /// (`YYYY-MM-DD`, WIB): time passes between what a test arranges and what it checks,
+    /// without rewriting rows. Tokens stay valid (same signing secret); the admin's is reused.
+    pub fn on_day(&self, day: &str) -> TestApp {
+        let mut vars = self.vars.clone();
+        vars.insert("JALIN_INSTANCE".into(), "training".into());
+        vars.insert("JALIN_TEST_TODAY".into(), day.into());
+        vars.insert("JALIN_DATABASE_URL".into(), self.database_url_string());
+        let mut app = Self::start(self.db, vars, self._data_dir.clone(), None);
+        app.admin_token = self.admin_token.clone();
+        app
+    }
+
+    fn database_url_string(&self) -> String {
+        match &self.database_url {
+            jalin_persistence::DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            jalin_persistence::DatabaseUrl::Postgres(url) => url.clone(),
+        }
+    }
+
+    fn start(
+        db: Db,
+        vars: HashMap<String, String>,
+        data_dir: std::sync::Arc<tempfile::TempDir>,
+        pg: Option<(String, String)>,
+    ) -> TestApp {
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
         let database_url = config.database_url.clone();
         let state = jalin_api::startup::prepare(config).expect("server prepares");
@@ -248,7 +290,7 @@ impl TestApp {
             .timeout_global(Some(Duration::from_secs(30)))
             .build()
             .into();
-        let mut app = TestApp {
+        TestApp {
             base: format!("http://{}", running.addr),
             db,
             database_url,
@@ -257,16 +299,9 @@ impl TestApp {
             state,
             handle,
             _data_dir: data_dir,
+            vars,
             pg,
-        };
-        if vars
-            .get("JALIN_BOOTSTRAP_ADMIN_PASSWORD")
-            .map(String::as_str)
-            == Some(ADMIN_PASSWORD)
-        {
-            app.admin_token = app.login("admin", ADMIN_PASSWORD);
         }
-        Some(app)
     }
 
     /// The server's state, for tests that drive the library directly (demo data, import).

@@ -1,17 +1,16 @@
 //! The approval workflow over HTTP (PP 28/2018 arts. 28–33): roles, records, loops, the signing
 //! guard, clocks, concurrency.
 
-use diesel::RunQueryDsl;
 use jalin_tests::{on_both_databases, Resp, TestApp};
 use serde_json::{json, Value};
 
-struct People {
+pub(crate) struct People {
     officer: String,
     dprd: String,
     kemendagri: String,
 }
 
-fn people(app: &TestApp) -> People {
+pub(crate) fn people(app: &TestApp) -> People {
     People {
         officer: app.user("biro-ks-jateng", "province_officer", Some("33")).1,
         dprd: app.user("setwan-jateng", "dprd_secretariat", Some("33")).1,
@@ -20,7 +19,7 @@ fn people(app: &TestApp) -> People {
 }
 
 /// A draft Jawa Tengah – Chungcheongbuk-do agreement; returns its id and ETag.
-fn draft(app: &TestApp, legacy: bool) -> (String, String) {
+pub(crate) fn draft(app: &TestApp, legacy: bool) -> (String, String) {
     let p = app
         .req("POST", "/v1/partners")
         .json(
@@ -119,7 +118,13 @@ fn token<'a>(p: &'a People, who: &str) -> &'a str {
 }
 
 /// Starts the case and completes the first `n` stages; returns the case's ETag.
-fn advance(app: &TestApp, p: &People, id: &str, agreement_etag: &str, n: usize) -> String {
+pub(crate) fn advance(
+    app: &TestApp,
+    p: &People,
+    id: &str,
+    agreement_etag: &str,
+    n: usize,
+) -> String {
     let r = act(
         app,
         &p.officer,
@@ -240,35 +245,31 @@ on_both_databases! {
     }
 
     /// R10: an overdue DPRD stage stays pending and is flagged; it is never approved by silence.
-    /// Today is 24 November 2026 (WIB) on this server's clock.
-    fn dprd_silence_is_not_approval(app) with [("JALIN_INSTANCE", "training"), ("JALIN_TEST_TODAY", "2026-11-24")] {
+    /// The plan reaches DPRD on 3 August 2026 (WIB, this server's clock); 45 working days run out
+    /// in October, and on 24 November the stage is still waiting.
+    fn dprd_silence_is_not_approval(app) with [("JALIN_INSTANCE", "training"), ("JALIN_TEST_TODAY", "2026-08-03")] {
         let p = people(app);
         let (id, etag) = draft(app, false);
         advance(app, &p, &id, &etag, 4);
         let state = current(app, &id);
         assert_eq!(state["current_stage"], "dprd_approval");
         let dprd = state["stages"].as_array().unwrap().iter().find(|s| s["key"] == "dprd_approval").unwrap().clone();
-        assert_eq!(dprd["started_on"], "2026-11-24", "the stage starts on the clock's day (WIB)");
-        // The plan reached DPRD on 2026-08-03: 45 working days ran out in October. One server
-        // has one day, so the stage's start is moved back to then.
-        let pool = app.pool();
-        let mut conn = pool.get().unwrap();
-        diesel::sql_query(format!(
-            "UPDATE workflow_cases SET state = REPLACE(state, '\"key\":\"dprd_approval\",\"status\":\"active\",\"started_on\":\"2026-11-24\"', '\"key\":\"dprd_approval\",\"status\":\"active\",\"started_on\":\"2026-08-03\"'), stage_due_on = '2026-10-06' WHERE agreement_id = '{id}'"
-        )).execute(&mut conn).unwrap();
-        let w = current(app, &id);
+        assert_eq!(dprd["started_on"], "2026-08-03", "the stage starts on the clock's day (WIB)");
+        assert_eq!(dprd["overdue"], false);
+        let later = app.on_day("2026-11-24");
+        let w = current(&later, &id);
         let dprd = w["stages"].as_array().unwrap().iter().find(|s| s["key"] == "dprd_approval").unwrap().clone();
         assert_eq!(dprd["started_on"], "2026-08-03", "{w}");
         assert_eq!(dprd["overdue"], true);
         assert_eq!(dprd["status"], "active", "still waiting for DPRD");
         assert!(dprd["working_days_remaining"].as_i64().unwrap() < 0);
         assert_eq!(w["status"], "running");
-        assert_eq!(app.get_ok(&format!("/v1/agreements/{id}"))["status"], "in_approval", "not approved by silence");
-        let tasks = app.req("GET", "/v1/tasks").bearer(&p.dprd).send().json();
+        assert_eq!(later.get_ok(&format!("/v1/agreements/{id}"))["status"], "in_approval", "not approved by silence");
+        let tasks = later.req("GET", "/v1/tasks").bearer(&p.dprd).send().json();
         let task = tasks["items"].as_array().unwrap().iter().find(|t| t["agreement_id"] == id.as_str()).unwrap().clone();
         assert_eq!(task["overdue"], true);
         assert_eq!(task["stage"], "dprd_approval");
-        assert!(app.req("GET", "/v1/tasks").bearer(&p.officer).send().json()["items"].as_array().unwrap().iter().all(|t| t["agreement_id"] != id.as_str()));
+        assert!(later.req("GET", "/v1/tasks").bearer(&p.officer).send().json()["items"].as_array().unwrap().iter().all(|t| t["agreement_id"] != id.as_str()));
     }
 
     /// Two simultaneous actions on one case: exactly one succeeds, the other gets 412.

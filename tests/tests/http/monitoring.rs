@@ -2,7 +2,6 @@
 //! arithmetic, dormancy, annual reports (R21, R22), reminders and the overview, per scope.
 
 use chrono::Duration;
-use diesel::RunQueryDsl;
 use jalin_tests::{on_both_databases, TestApp};
 use serde_json::{json, Value};
 
@@ -400,8 +399,9 @@ on_both_databases! {
     }
 
     /// Reminders in the caller's scope: expiry windows, LoI without agreement, overdue stages,
-    /// evaluations due — and another region's never shows.
-    fn reminders_follow_the_callers_scope(app) {
+    /// evaluations due — and another region's never shows. Today is 2 March 2026 (WIB).
+    fn reminders_follow_the_callers_scope(app) with [("JALIN_INSTANCE", "training"), ("JALIN_TEST_TODAY", "2026-03-02")] {
+        let today = || chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
         let soon = (today() + Duration::days(45)).to_string();
         let later = (today() + Duration::days(150)).to_string();
         let expiring = active(app, "33.74", "Segera berakhir", "mou", "2021-01-01", Some(&soon));
@@ -437,18 +437,20 @@ on_both_databases! {
         assert!(!reminders(app, Some(&province), "&kind=evaluation_due").iter().any(|r| r["record_id"] == expiring.as_str()),
             "a submitted evaluation settles it");
 
-        // An approval case whose stage is past its due date (R10: overdue is flagged, never approved).
+        // An approval case whose stage is past its due date (R10: overdue is flagged, never approved):
+        // the plan reaches DPRD today, and by 30 June its 45 working days have run out.
         let succ = app.req("POST", &format!("/v1/agreements/{expiring_later}/renewals")).send();
         assert_eq!(succ.status, 201, "{}", succ.body);
-        let sid = succ.json()["id"].as_str().unwrap().to_owned();
-        let pool = app.pool();
-        let mut conn = pool.get().unwrap();
-        diesel::sql_query(format!("UPDATE workflow_cases SET stage_due_on = '2026-01-05' WHERE agreement_id = '{sid}'")).execute(&mut conn).unwrap();
-        let overdue = reminders(app, Some(&province), "&kind=stage_overdue");
+        let people = crate::cases::people(app);
+        let (sid, etag) = crate::cases::draft(app, false);
+        crate::cases::advance(app, &people, &sid, &etag, 4);
+        assert!(reminders(app, Some(&province), "&kind=stage_overdue").is_empty(), "not yet due");
+        let later = app.on_day("2026-06-30");
+        let overdue = reminders(&later, Some(&province), "&kind=stage_overdue");
         assert_eq!(overdue.len(), 1);
         assert_eq!(overdue[0]["record_id"], sid.as_str());
-        assert!(reminders(app, Some(&semarang), "&kind=stage_overdue").is_empty());
-        assert_eq!(app.req("GET", "/v1/stats/overview").bearer(&province).send().json()["overdue_stages"], 1);
+        assert!(reminders(&later, Some(&semarang), "&kind=stage_overdue").is_empty());
+        assert_eq!(later.req("GET", "/v1/stats/overview").bearer(&province).send().json()["overdue_stages"], 1);
 
         // Paging walks the same list without repeats.
         let all = reminders(app, Some(&province), "");

@@ -496,17 +496,12 @@ on_both_databases! {
         assert_eq!(d.len(), 3);
         assert!(d.iter().all(|x| x["status"] == "superseded"), "{d:?}");
 
-        // The trip happened long enough ago that its report is late (dates moved by hand: a
-        // server has one clock, and no single day is both ten days before departure, as the
-        // submission needed, and after the return, so JALIN_TEST_TODAY cannot stage this).
-        let pool = app.pool();
-        let mut conn = pool.get().unwrap();
-        diesel::sql_query(format!("UPDATE travel_requests SET departs_on = '{}', returns_on = '{}' WHERE id = '{id}'", day(-30), day(-25)))
-            .execute(&mut conn).unwrap();
-        act(app, &id, json!({"action": "record_return", "returned_on": day(5)})).problem(422, "validation_failed");
-        let r = act(app, &id, json!({"action": "record_return", "returned_on": day(-20)}));
+        // Sixty days on, the trip (days 30–34) lies a month back and its report is late.
+        let app = &app.on_day(&day(60));
+        act(app, &id, json!({"action": "record_return", "returned_on": day(65)})).problem(422, "validation_failed");
+        let r = act(app, &id, json!({"action": "record_return", "returned_on": day(40)}));
         assert_eq!(r.status, 200, "{}", r.body);
-        assert_eq!(r.json()["report_due_on"], day(-6));
+        assert_eq!(r.json()["report_due_on"], day(54));
         assert_eq!(r.json()["report_late"], true);
         let late = app.get_ok("/v1/reminders?kind=trip_report_late");
         assert_eq!(late["items"][0]["record_id"], id.as_str());
