@@ -9,7 +9,7 @@ use jalin_domain::workflow::StageKey;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::{agreements as ag, workflow_cases as wc};
-use crate::text::{Code, Json, JsonText, Stored, StoredOpt};
+use crate::text::{Json, JsonText, Stored, StoredOpt};
 
 crate::text::stored_by_code! {
     CaseStatus => "case status",
@@ -113,6 +113,7 @@ pub fn waiting(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::Code;
 
     /// Stored codes are the JSON names, so the stored columns and the case's state agree.
     #[test]

@@ -23,7 +23,7 @@ use crate::schema::{
     agreement_partners as ap, agreements as ag, good_practices as gp, meeting_documents as md,
     meetings as mt, partners as pa, potentials as po, recommendations as rc, regions as rg,
 };
-use crate::text::{stored_by_code, Code, Joined, JoinedText, Json, JsonText, Stored, StoredOpt};
+use crate::text::{stored_by_code, Joined, JoinedText, Json, JsonText, Stored, StoredOpt};
 
 stored_by_code! {
     PotentialKind => "potential kind",

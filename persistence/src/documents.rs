@@ -7,7 +7,7 @@ use jalin_domain::document::DocumentRole;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::documents as dc;
-use crate::text::{Code, Stored};
+use crate::text::Stored;
 
 crate::text::stored_by_code! { DocumentRole => "document role" }
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::evaluations as ev;
-use crate::text::{Code, Json, JsonText, Stored};
+use crate::text::{Json, JsonText, Stored};
 
 crate::text::stored_by_code! { EvaluationStatus => "evaluation status" }
 

@@ -16,7 +16,7 @@ use jalin_domain::RegionCode;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::{service_accounts as sa, users};
-use crate::text::{Code, Stored, StoredOpt};
+use crate::text::{Stored, StoredOpt};
 
 crate::text::stored_by_code! { Role => "role", Action => "scope" }
 
@@ -87,7 +87,7 @@ where
         let text = String::from_sql(bytes)?;
         let scopes = text
             .split_whitespace()
-            .map(|s| Action::from_code(s).ok_or_else(|| format!("stored scope `{s}` is not valid")))
+            .map(|s| Action::parse(s).ok_or_else(|| format!("stored scope `{s}` is not valid")))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Spaced(scopes, text))
     }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::{inbound_messages as im, outbox as ob};
-use crate::text::{Code, Json, JsonText, Stored};
+use crate::text::{Json, JsonText, Stored};
 
 /// Where a message stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::annual_reports as ar;
-use crate::text::{Code, Stored};
+use crate::text::Stored;
 
 crate::text::stored_by_code! { ReportStatus => "annual report status" }
 

@@ -24,7 +24,7 @@ pub trait Code: Sized {
 /// declares the types of its own tables: `crate::text::stored_by_code! { TravelStage => "travel stage" }`.
 macro_rules! stored_by_code {
     ($($ty:ty => $what:literal),+ $(,)?) => {
-        $(impl Code for $ty {
+        $(impl $crate::text::Code for $ty {
             const WHAT: &'static str = $what;
             fn code(&self) -> &str {
                 self.as_str()

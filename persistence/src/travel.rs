@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::{travel_documents as td, travel_requests as tr};
-use crate::text::{Code, Json, JsonText, Stored};
+use crate::text::{Json, JsonText, Stored};
 
 crate::text::stored_by_code! {
     TravelStage => "travel stage",
