@@ -2,11 +2,7 @@
 //! practices, and the public projections of agreements. Visibility follows the region columns.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::backend::Backend;
-use diesel::expression::AsExpression;
 use diesel::prelude::*;
-use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::Text;
 use jalin_domain::access::Visibility;
 use jalin_domain::agreement::{AgreementKind, AgreementStatus, Instrument, Subtype};
 use jalin_domain::coordination::{
@@ -14,7 +10,6 @@ use jalin_domain::coordination::{
     PracticeStatus, PUBLIC_STATUSES,
 };
 use jalin_domain::RegionCode;
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::db::{DbConnection, DbError};
@@ -31,27 +26,6 @@ stored_by_code! {
     MeetingDocumentRole => "meeting document role",
     FollowUp => "follow-up status",
     PracticeStatus => "good practice status",
-}
-
-/// A list written as a JSON array in TEXT and read back with [`Json`]. (`JsonText` converts only
-/// from a `serde_json::Value`; typed lists convert here.)
-#[derive(Debug, Clone, AsExpression)]
-#[diesel(sql_type = Text)]
-pub struct JsonArray(JsonText);
-
-impl<T: Serialize> From<Vec<T>> for JsonArray {
-    fn from(items: Vec<T>) -> Self {
-        JsonArray(JsonText::of(&items))
-    }
-}
-
-impl<DB: Backend> ToSql<Text, DB> for JsonArray
-where
-    str: ToSql<Text, DB>,
-{
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-        <JsonText as ToSql<Text, DB>>::to_sql(&self.0, out)
-    }
 }
 
 /// Narrows a boxed query to `region` (a province includes its regencies/cities).
@@ -298,11 +272,11 @@ pub struct Recommendation {
     pub due_on: Option<NaiveDate>,
     #[diesel(deserialize_as = Stored<FollowUp>, serialize_as = Stored<FollowUp>)]
     pub status: FollowUp,
-    #[diesel(deserialize_as = Json<Vec<FollowUpNote>>, serialize_as = JsonArray)]
+    #[diesel(deserialize_as = Json<Vec<FollowUpNote>>, serialize_as = JsonText)]
     pub notes: Vec<FollowUpNote>,
-    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonArray)]
+    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonText)]
     pub agreement_ids: Vec<String>,
-    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonArray)]
+    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonText)]
     pub region_codes: Vec<String>,
     pub version: i64,
     pub updated_at: NaiveDateTime,
@@ -431,12 +405,12 @@ pub struct GoodPractice {
     pub context: String,
     pub actions: String,
     pub results: String,
-    #[diesel(deserialize_as = Json<Vec<Figure>>, serialize_as = JsonArray)]
+    #[diesel(deserialize_as = Json<Vec<Figure>>, serialize_as = JsonText)]
     pub figures: Vec<Figure>,
     pub lessons: String,
-    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonArray)]
+    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonText)]
     pub agreement_ids: Vec<String>,
-    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonArray)]
+    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonText)]
     pub activity_ids: Vec<String>,
     #[diesel(deserialize_as = Stored<PracticeStatus>, serialize_as = Stored<PracticeStatus>)]
     pub status: PracticeStatus,

@@ -2,13 +2,8 @@
 //! when the report is submitted.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::backend::Backend;
-use diesel::deserialize::{self, FromSql, FromSqlRow};
-use diesel::expression::AsExpression;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::{Nullable, Text};
 use jalin_domain::access::Visibility;
 use jalin_domain::monitoring::annual_report::ReportStatus;
 use jalin_domain::RegionCode;
@@ -16,7 +11,7 @@ use serde_json::Value;
 
 use crate::db::{DbConnection, DbError};
 use crate::schema::annual_reports as ar;
-use crate::text::Stored;
+use crate::text::{JsonOpt, JsonTextOpt, Stored};
 
 crate::text::stored_by_code! { ReportStatus => "annual report status" }
 
@@ -34,7 +29,7 @@ pub struct AnnualReport {
     #[diesel(deserialize_as = Stored<ReportStatus>, serialize_as = Stored<ReportStatus>)]
     pub status: ReportStatus,
     /// What the report says, frozen when it is submitted; `None` while a draft.
-    #[diesel(deserialize_as = JsonOpt, serialize_as = JsonOpt)]
+    #[diesel(deserialize_as = JsonOpt<Value>, serialize_as = JsonTextOpt)]
     pub content: Option<Value>,
     pub notes: Option<String>,
     pub submitted_by: Option<String>,
@@ -45,52 +40,6 @@ pub struct AnnualReport {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-/// An optional JSON document in a nullable TEXT column, read and written (`crate::text` has the
-/// non-null `Json`/`JsonText` only). It holds the text, so that it is written borrowed.
-#[derive(Debug, Clone, PartialEq, Eq, AsExpression, FromSqlRow)]
-#[diesel(sql_type = Nullable<Text>)]
-pub struct JsonOpt(pub Option<String>);
-
-impl<DB: Backend> FromSql<Nullable<Text>, DB> for JsonOpt
-where
-    String: FromSql<Text, DB>,
-{
-    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-        Ok(JsonOpt(Some(String::from_sql(bytes)?)))
-    }
-
-    fn from_nullable_sql(bytes: Option<DB::RawValue<'_>>) -> deserialize::Result<Self> {
-        bytes.map_or(Ok(JsonOpt(None)), Self::from_sql)
-    }
-}
-
-impl<DB: Backend> ToSql<Nullable<Text>, DB> for JsonOpt
-where
-    str: ToSql<Text, DB>,
-{
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-        match &self.0 {
-            Some(text) => <str as ToSql<Text, DB>>::to_sql(text, out),
-            None => Ok(serialize::IsNull::Yes),
-        }
-    }
-}
-
-impl From<Option<Value>> for JsonOpt {
-    fn from(v: Option<Value>) -> Self {
-        JsonOpt(v.map(|v| v.to_string()))
-    }
-}
-
-impl JsonOpt {
-    /// The document read with `deserialize_as` (diesel calls `.try_into()` on it); text that is
-    /// not JSON is an error, never silently nothing.
-    #[allow(clippy::should_implement_trait)]
-    pub fn try_into(self) -> Result<Option<Value>, serde_json::Error> {
-        self.0.map(|s| serde_json::from_str(&s)).transpose()
-    }
 }
 
 macro_rules! visible {
