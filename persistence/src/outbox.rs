@@ -69,8 +69,8 @@ pub struct Message {
     pub region_code: Option<String>,
     /// The JSON body exactly as signed and sent (its bytes are what the signature covers).
     pub payload: String,
-    /// A [`DeliveryStatus`] code. Kept as text while `webhooks::enqueue` writes it as
-    /// `"pending".into()`; read it with [`Message::status`].
+    /// A [`DeliveryStatus`] code, read with [`Message::status`]. Still text because the API's
+    /// `Delivery` view copies it as a string (`routes/integrations.rs`).
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,

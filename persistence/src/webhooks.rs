@@ -170,26 +170,16 @@ pub fn fan_out(
         .filter(|e| only.is_none_or(|o| o == e.id))
         .filter(|e| e.wants(&event.action, event.region_code.as_deref()))
     {
-        let now = event.occurred_at;
-        outbox::enqueue(
-            conn,
-            &Message {
-                id: uuid::Uuid::now_v7().to_string(),
-                target: format!("webhook:{}", e.id),
-                kind: event.action.clone(),
-                record_id: event.record_id.clone(),
-                region_code: event.region_code.clone(),
-                payload: payload(event),
-                status: "pending".into(),
-                attempts: 0,
-                next_attempt_at: now,
-                last_error: None,
-                last_status: None,
-                created_at: now,
-                updated_at: now,
-                delivered_at: None,
-            },
-        )?;
+        let message = Message::pending(
+            uuid::Uuid::now_v7().to_string(),
+            format!("webhook:{}", e.id),
+            event.action.clone(),
+            event.record_id.clone(),
+            event.region_code.clone(),
+            payload(event),
+            event.occurred_at,
+        );
+        outbox::enqueue(conn, &message)?;
         n += 1;
     }
     Ok(n)
