@@ -115,28 +115,6 @@ pub fn agreements(
     Ok(rows.into_iter().map(AgreementFacts::from).collect())
 }
 
-/// The partner countries of each agreement within `vis`.
-pub fn partner_countries(
-    conn: &mut DbConnection,
-    vis: &Visibility,
-) -> Result<BTreeMap<String, Vec<String>>, DbError> {
-    let q = ap::table
-        .inner_join(ag::table)
-        .inner_join(pa::table)
-        .select((ap::agreement_id, pa::country))
-        .order((ap::agreement_id, ap::position))
-        .into_boxed();
-    let rows: Vec<(String, String)> = visible!(q, vis).load(conn)?;
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (id, country) in rows {
-        let e = out.entry(id).or_default();
-        if !e.contains(&country) {
-            e.push(country);
-        }
-    }
-    Ok(out)
-}
-
 /// An activity as monitoring counts it.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = ac, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]

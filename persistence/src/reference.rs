@@ -461,14 +461,6 @@ pub fn get_region(conn: &mut DbConnection, code: &RegionCode) -> Result<Option<R
         .map(Region::from))
 }
 
-/// Number of regencies/cities under a province.
-pub fn count_children(conn: &mut DbConnection, code: &RegionCode) -> Result<i64, DbError> {
-    Ok(regions::table
-        .filter(regions::parent_code.eq(code.as_str()))
-        .count()
-        .get_result(conn)?)
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct CountryFilter {
     pub diplomatic_relations: Option<bool>,

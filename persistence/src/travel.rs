@@ -152,21 +152,6 @@ pub fn head_or_deputy_overlapping(
         .load(conn)?)
 }
 
-/// Returned trips whose report is overdue on `today`, within `vis`.
-pub fn reports_overdue(
-    conn: &mut DbConnection,
-    vis: &Visibility,
-    today: NaiveDate,
-) -> Result<Vec<TravelRequest>, DbError> {
-    let q = tr::table
-        .select(TravelRequest::as_select())
-        .filter(tr::stage.eq(TravelStage::Returned.as_str()))
-        .filter(tr::report_due_on.lt(today))
-        .order(tr::report_due_on)
-        .into_boxed();
-    Ok(visible!(q, vis).load(conn)?)
-}
-
 /// A document attached to a request.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = td)]
