@@ -40,40 +40,7 @@ pub struct Activity {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert(conn: &mut DbConnection, a: &Activity) -> Result<(), DbError> {
-    diesel::insert_into(ac::table).values(a).execute(conn)?;
-    Ok(())
-}
-
-/// Saves `a` if its stored version is still `expected`.
-pub fn save(conn: &mut DbConnection, a: &Activity, expected: i64) -> Result<bool, DbError> {
-    let n = diesel::update(
-        ac::table
-            .filter(ac::id.eq(&a.id))
-            .filter(ac::version.eq(expected)),
-    )
-    .set(a)
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str, expected: i64) -> Result<bool, DbError> {
-    Ok(diesel::delete(
-        ac::table
-            .filter(ac::id.eq(id))
-            .filter(ac::version.eq(expected)),
-    )
-    .execute(conn)?
-        == 1)
-}
-
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Activity>, DbError> {
-    Ok(ac::table
-        .select(Activity::as_select())
-        .filter(ac::id.eq(id))
-        .first(conn)
-        .optional()?)
-}
+crate::crud::crud! { Activity in ac by id; insert, save, delete, find }
 
 pub fn for_agreement(
     conn: &mut DbConnection,

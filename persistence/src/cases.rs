@@ -43,32 +43,7 @@ impl From<Case> for JsonText {
     }
 }
 
-pub fn find(conn: &mut DbConnection, agreement_id: &str) -> Result<Option<StoredCase>, DbError> {
-    Ok(wc::table
-        .select(StoredCase::as_select())
-        .filter(wc::agreement_id.eq(agreement_id))
-        .first(conn)
-        .optional()?)
-}
-
-pub fn insert(conn: &mut DbConnection, c: &StoredCase) -> Result<(), DbError> {
-    diesel::insert_into(wc::table)
-        .values(c.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Saves `c` if the stored version is still `expected`.
-pub fn save(conn: &mut DbConnection, c: &StoredCase, expected: i64) -> Result<bool, DbError> {
-    let n = diesel::update(
-        wc::table
-            .filter(wc::agreement_id.eq(&c.agreement_id))
-            .filter(wc::version.eq(expected)),
-    )
-    .set(c.clone())
-    .execute(conn)?;
-    Ok(n == 1)
-}
+crate::crud::crud! { StoredCase in wc by agreement_id; find, insert, save }
 
 /// A running case waiting on someone, with its agreement's reference and region.
 #[derive(Debug, Clone, PartialEq, Queryable)]

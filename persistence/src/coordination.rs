@@ -12,6 +12,7 @@ use jalin_domain::coordination::{
 use jalin_domain::RegionCode;
 use serde_json::Value;
 
+use crate::crud::{keyset, visible, within};
 use crate::db::{DbConnection, DbError};
 use crate::registry::normalize_name;
 use crate::schema::{
@@ -26,29 +27,6 @@ stored_by_code! {
     MeetingDocumentRole => "meeting document role",
     FollowUp => "follow-up status",
     PracticeStatus => "good practice status",
-}
-
-/// Narrows a boxed query to `region` (a province includes its regencies/cities).
-macro_rules! in_region {
-    ($q:expr, $code:expr, $region:expr, $province:expr) => {{
-        let code: &RegionCode = $code;
-        if code.is_province() {
-            $q.filter($province.eq(code.to_string()))
-        } else {
-            $q.filter($region.eq(code.to_string()))
-        }
-    }};
-}
-
-/// Narrows a boxed query to what `vis` sees.
-macro_rules! visible {
-    ($q:expr, $vis:expr, $region:expr, $province:expr) => {
-        match $vis {
-            Visibility::All => $q,
-            Visibility::Province(p) => $q.filter($province.eq(p.to_string())),
-            Visibility::Region(r) => $q.filter($region.eq(r.to_string())),
-        }
-    };
 }
 
 // ---------------------------------------------------------------- potentials
@@ -90,35 +68,9 @@ impl Potential {
     }
 }
 
-pub fn insert_potential(conn: &mut DbConnection, p: &Potential) -> Result<(), DbError> {
-    diesel::insert_into(po::table)
-        .values((p.clone(), po::search_text.eq(p.search_text())))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Saves `p` if its stored version is still `expected`.
-pub fn save_potential(
-    conn: &mut DbConnection,
-    p: &Potential,
-    expected: i64,
-) -> Result<bool, DbError> {
-    let n = diesel::update(
-        po::table
-            .filter(po::id.eq(&p.id))
-            .filter(po::version.eq(expected)),
-    )
-    .set((p.clone(), po::search_text.eq(p.search_text())))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn find_potential(conn: &mut DbConnection, id: &str) -> Result<Option<Potential>, DbError> {
-    Ok(po::table
-        .select(Potential::as_select())
-        .filter(po::id.eq(id))
-        .first(conn)
-        .optional()?)
+crate::crud::crud! {
+    Potential in po by id, also |p: &Potential| po::search_text.eq(p.search_text());
+    insert as insert_potential, save as save_potential, find as find_potential,
 }
 
 /// What a potential search asks for.
@@ -138,22 +90,14 @@ pub fn search_potentials(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Potential>, DbError> {
-    let mut q = po::table
-        .select(Potential::as_select())
-        .order(po::id)
-        .limit(limit)
-        .into_boxed();
-    if let Some(r) = &f.region {
-        q = in_region!(q, r, po::region_code, po::province_code);
-    }
+    let q = po::table.select(Potential::as_select()).into_boxed();
+    let q = within(q, f.region.as_ref(), po::province_code, po::region_code);
+    let mut q = keyset(q, po::id, after, limit);
     if let Some(s) = &f.sector {
         q = q.filter(po::sector.eq(s.clone()));
     }
     for w in &f.words {
         q = q.filter(po::search_text.like(format!("%{w}%")));
-    }
-    if let Some(a) = after {
-        q = q.filter(po::id.gt(a.to_owned()));
     }
     Ok(q.load(conn)?)
 }
@@ -164,7 +108,7 @@ pub fn potential_sectors(
     region: &RegionCode,
 ) -> Result<Vec<String>, DbError> {
     let q = po::table.select(po::sector).distinct().into_boxed();
-    Ok(in_region!(q, region, po::region_code, po::province_code).load(conn)?)
+    Ok(within(q, Some(region), po::province_code, po::region_code).load(conn)?)
 }
 
 // ---------------------------------------------------------------- meetings
@@ -200,12 +144,7 @@ pub struct Meeting {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert_meeting(conn: &mut DbConnection, m: &Meeting) -> Result<(), DbError> {
-    diesel::insert_into(mt::table)
-        .values(m.clone())
-        .execute(conn)?;
-    Ok(())
-}
+crate::crud::crud! { Meeting in mt by id; insert as insert_meeting }
 
 /// A meeting visible within `vis`: central meetings are seen by all; regional ones by scope.
 pub fn find_meeting(
@@ -231,12 +170,9 @@ pub fn list_meetings(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Meeting>, DbError> {
-    let mut q = mt::table
-        .select(Meeting::as_select())
-        .order(mt::id)
-        .limit(limit)
-        .into_boxed();
-    q = match vis {
+    let q = mt::table.select(Meeting::as_select()).into_boxed();
+    let q = keyset(q, mt::id, after, limit);
+    let q = match vis {
         Visibility::All => q,
         Visibility::Province(p) => q.filter(
             mt::region_code
@@ -250,9 +186,6 @@ pub fn list_meetings(
                 .or(mt::audience.like(format!("%,{r},%"))),
         ),
     };
-    if let Some(a) = after {
-        q = q.filter(mt::id.gt(a.to_owned()));
-    }
     Ok(q.load(conn)?)
 }
 
@@ -282,38 +215,9 @@ pub struct Recommendation {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert_recommendation(conn: &mut DbConnection, r: &Recommendation) -> Result<(), DbError> {
-    diesel::insert_into(rc::table)
-        .values(r.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Saves `r` if its stored version is still `expected`.
-pub fn save_recommendation(
-    conn: &mut DbConnection,
-    r: &Recommendation,
-    expected: i64,
-) -> Result<bool, DbError> {
-    let n = diesel::update(
-        rc::table
-            .filter(rc::id.eq(&r.id))
-            .filter(rc::version.eq(expected)),
-    )
-    .set(r.clone())
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn find_recommendation(
-    conn: &mut DbConnection,
-    id: &str,
-) -> Result<Option<Recommendation>, DbError> {
-    Ok(rc::table
-        .select(Recommendation::as_select())
-        .filter(rc::id.eq(id))
-        .first(conn)
-        .optional()?)
+crate::crud::crud! {
+    Recommendation in rc by id;
+    insert as insert_recommendation, save as save_recommendation, find as find_recommendation,
 }
 
 pub fn recommendations_of(
@@ -345,7 +249,7 @@ pub fn overdue_recommendations(
         .filter(rc::due_on.lt(today))
         .order(rc::due_on)
         .into_boxed();
-    Ok(visible!(q, vis, rc::owner_region_code, rc::owner_province_code).load(conn)?)
+    Ok(visible(q, vis, rc::owner_province_code, rc::owner_region_code).load(conn)?)
 }
 
 /// A file of a meeting: minutes, attendance list, presentation, photo.
@@ -369,15 +273,7 @@ pub struct MeetingDocument {
     pub uploaded_at: NaiveDateTime,
 }
 
-pub fn insert_meeting_document(
-    conn: &mut DbConnection,
-    d: &MeetingDocument,
-) -> Result<(), DbError> {
-    diesel::insert_into(md::table)
-        .values(d.clone())
-        .execute(conn)?;
-    Ok(())
-}
+crate::crud::crud! { MeetingDocument in md by id; insert as insert_meeting_document }
 
 pub fn meeting_documents(
     conn: &mut DbConnection,
@@ -423,41 +319,9 @@ pub struct GoodPractice {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert_practice(conn: &mut DbConnection, g: &GoodPractice) -> Result<(), DbError> {
-    diesel::insert_into(gp::table)
-        .values(g.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Saves `g` if its stored version is still `expected`.
-pub fn save_practice(
-    conn: &mut DbConnection,
-    g: &GoodPractice,
-    expected: i64,
-) -> Result<bool, DbError> {
-    let n = diesel::update(
-        gp::table
-            .filter(gp::id.eq(&g.id))
-            .filter(gp::version.eq(expected)),
-    )
-    .set(g.clone())
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn find_practice(
-    conn: &mut DbConnection,
-    id: &str,
-    vis: &Visibility,
-) -> Result<Option<GoodPractice>, DbError> {
-    let q = gp::table
-        .select(GoodPractice::as_select())
-        .filter(gp::id.eq(id.to_owned()))
-        .into_boxed();
-    Ok(visible!(q, vis, gp::region_code, gp::province_code)
-        .first(conn)
-        .optional()?)
+crate::crud::crud! {
+    GoodPractice in gp by id;
+    insert as insert_practice, save as save_practice, find_visible as find_practice,
 }
 
 /// Good practices within `vis` (`None`: only published ones, for the public), optionally of one
@@ -469,22 +333,13 @@ pub fn list_practices(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<GoodPractice>, DbError> {
-    let mut q = gp::table
-        .select(GoodPractice::as_select())
-        .order(gp::id)
-        .limit(limit)
-        .into_boxed();
-    q = match vis {
+    let q = gp::table.select(GoodPractice::as_select()).into_boxed();
+    let q = keyset(q, gp::id, after, limit);
+    let q = match vis {
         None => q.filter(gp::status.eq(PracticeStatus::Published.as_str())),
-        Some(vis) => visible!(q, vis, gp::region_code, gp::province_code),
+        Some(vis) => visible(q, vis, gp::province_code, gp::region_code),
     };
-    if let Some(r) = region {
-        q = in_region!(q, r, gp::region_code, gp::province_code);
-    }
-    if let Some(a) = after {
-        q = q.filter(gp::id.gt(a.to_owned()));
-    }
-    Ok(q.load(conn)?)
+    Ok(within(q, region, gp::province_code, gp::region_code).load(conn)?)
 }
 
 // ---------------------------------------------------------------- agreements seen from outside
@@ -543,20 +398,14 @@ pub fn public_agreements(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<PublicAgreement>, DbError> {
-    let mut q = ag::table
+    let q = ag::table
         .inner_join(rg::table.on(rg::code.eq(ag::region_code)))
         .select(PublicAgreementRow::as_select())
         .filter(ag::status.eq_any(PUBLIC_STATUSES))
-        .order(ag::id)
-        .limit(limit)
         .into_boxed();
-    if let Some(r) = region {
-        q = in_region!(q, r, ag::region_code, ag::province_code);
-    }
-    if let Some(a) = after {
-        q = q.filter(ag::id.gt(a.to_owned()));
-    }
-    let rows: Vec<PublicAgreementRow> = q.load(conn)?;
+    let q = keyset(q, ag::id, after, limit);
+    let rows: Vec<PublicAgreementRow> =
+        within(q, region, ag::province_code, ag::region_code).load(conn)?;
     let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
     let links: Vec<PublicPartnerRow> = ap::table
         .inner_join(pa::table)

@@ -31,20 +31,7 @@ pub struct Document {
     pub uploaded_at: NaiveDateTime,
 }
 
-pub fn insert(conn: &mut DbConnection, d: &Document) -> Result<(), DbError> {
-    diesel::insert_into(dc::table)
-        .values(d.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Document>, DbError> {
-    Ok(dc::table
-        .select(Document::as_select())
-        .filter(dc::id.eq(id))
-        .first(conn)
-        .optional()?)
-}
+crate::crud::crud! { Document in dc by id; insert, find }
 
 pub fn for_agreement(
     conn: &mut DbConnection,

@@ -7,13 +7,13 @@ use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 use jalin_domain::access::{Action, Role, Visibility};
 use jalin_domain::identity::scope_text;
 use jalin_domain::RegionCode;
 
+use crate::crud::{keyset, visible};
 use crate::db::{DbConnection, DbError};
 use crate::schema::{service_accounts as sa, users};
 use crate::text::{Stored, StoredOpt};
@@ -107,64 +107,21 @@ fn province(region: &Option<RegionCode>) -> Option<String> {
     region.as_ref().map(|r| r.province().to_string())
 }
 
-fn unique_violation(e: &DieselError) -> bool {
-    matches!(
-        e,
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
-    )
+crate::crud::crud! {
+    User in users by id, also |u: &User| users::province_code.eq(province(&u.region));
+    insert_new as insert_user, save as save_user, find_visible as find_user,
+    find_by(username) as find_user_by_username,
 }
 
-macro_rules! visible {
-    ($q:expr, $table:ident, $vis:expr) => {
-        match $vis {
-            Visibility::All => $q,
-            Visibility::Province(p) => $q.filter($table::province_code.eq(p.to_string())),
-            Visibility::Region(r) => $q.filter($table::region_code.eq(r.to_string())),
-        }
-    };
-}
-
-/// Inserts `user`; `Ok(false)` when its username is taken.
-pub fn insert_user(conn: &mut DbConnection, user: &User) -> Result<bool, DbError> {
-    let r = diesel::insert_into(users::table)
-        .values((
-            user.clone(),
-            users::province_code.eq(province(&user.region)),
-        ))
-        .execute(conn);
-    match r {
-        Ok(_) => Ok(true),
-        Err(e) if unique_violation(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+crate::crud::crud! {
+    ServiceAccount in sa by id, also |a: &ServiceAccount| sa::province_code.eq(province(&a.region));
+    insert as insert_service_account, save as save_service_account,
+    delete as delete_service_account, find_visible as find_service_account,
+    find_by(client_id) as find_service_account_by_client_id,
 }
 
 pub fn count_users(conn: &mut DbConnection) -> Result<i64, DbError> {
     Ok(users::table.count().get_result(conn)?)
-}
-
-/// A user by id, if `vis` reaches it.
-pub fn find_user(
-    conn: &mut DbConnection,
-    id: &str,
-    vis: &Visibility,
-) -> Result<Option<User>, DbError> {
-    let q = users::table
-        .select(User::as_select())
-        .filter(users::id.eq(id.to_owned()))
-        .into_boxed();
-    Ok(visible!(q, users, vis).first(conn).optional()?)
-}
-
-pub fn find_user_by_username(
-    conn: &mut DbConnection,
-    username: &str,
-) -> Result<Option<User>, DbError> {
-    Ok(users::table
-        .select(User::as_select())
-        .filter(users::username.eq(username))
-        .first(conn)
-        .optional()?)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -182,12 +139,9 @@ pub fn list_users(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<User>, DbError> {
-    let mut q = users::table
-        .select(User::as_select())
-        .order(users::username.asc())
-        .limit(limit)
-        .into_boxed();
-    q = visible!(q, users, vis);
+    let q = users::table.select(User::as_select()).into_boxed();
+    let q = visible(q, vis, users::province_code, users::region_code);
+    let mut q = keyset(q, users::username, after, limit);
     if let Some(r) = filter.role {
         q = q.filter(users::role.eq(Stored(r)));
     }
@@ -197,65 +151,7 @@ pub fn list_users(
     if let Some(a) = filter.active {
         q = q.filter(users::active.eq(a));
     }
-    if let Some(a) = after {
-        q = q.filter(users::username.gt(a.to_owned()));
-    }
     Ok(q.load(conn)?)
-}
-
-/// Writes `user` (already changed in memory) if its stored version is still `expected_version`;
-/// `Ok(false)` when someone else changed it first.
-pub fn save_user(
-    conn: &mut DbConnection,
-    user: &User,
-    expected_version: i64,
-) -> Result<bool, DbError> {
-    let n = diesel::update(
-        users::table
-            .filter(users::id.eq(&user.id))
-            .filter(users::version.eq(expected_version)),
-    )
-    .set((
-        user.clone(),
-        users::province_code.eq(province(&user.region)),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-// ---- service accounts ----------------------------------------------------------------------
-
-pub fn insert_service_account(
-    conn: &mut DbConnection,
-    acc: &ServiceAccount,
-) -> Result<(), DbError> {
-    diesel::insert_into(sa::table)
-        .values((acc.clone(), sa::province_code.eq(province(&acc.region))))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn find_service_account(
-    conn: &mut DbConnection,
-    id: &str,
-    vis: &Visibility,
-) -> Result<Option<ServiceAccount>, DbError> {
-    let q = sa::table
-        .select(ServiceAccount::as_select())
-        .filter(sa::id.eq(id.to_owned()))
-        .into_boxed();
-    Ok(visible!(q, sa, vis).first(conn).optional()?)
-}
-
-pub fn find_service_account_by_client_id(
-    conn: &mut DbConnection,
-    client_id: &str,
-) -> Result<Option<ServiceAccount>, DbError> {
-    Ok(sa::table
-        .select(ServiceAccount::as_select())
-        .filter(sa::client_id.eq(client_id))
-        .first(conn)
-        .optional()?)
 }
 
 pub fn list_service_accounts(
@@ -264,44 +160,7 @@ pub fn list_service_accounts(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<ServiceAccount>, DbError> {
-    let mut q = sa::table
-        .select(ServiceAccount::as_select())
-        .order(sa::id.asc())
-        .limit(limit)
-        .into_boxed();
-    q = visible!(q, sa, vis);
-    if let Some(a) = after {
-        q = q.filter(sa::id.gt(a.to_owned()));
-    }
-    Ok(q.load(conn)?)
-}
-
-/// Writes `acc` if its stored version is still `expected_version`.
-pub fn save_service_account(
-    conn: &mut DbConnection,
-    acc: &ServiceAccount,
-    expected_version: i64,
-) -> Result<bool, DbError> {
-    let n = diesel::update(
-        sa::table
-            .filter(sa::id.eq(&acc.id))
-            .filter(sa::version.eq(expected_version)),
-    )
-    .set((acc.clone(), sa::province_code.eq(province(&acc.region))))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn delete_service_account(
-    conn: &mut DbConnection,
-    id: &str,
-    expected_version: i64,
-) -> Result<bool, DbError> {
-    let n = diesel::delete(
-        sa::table
-            .filter(sa::id.eq(id))
-            .filter(sa::version.eq(expected_version)),
-    )
-    .execute(conn)?;
-    Ok(n == 1)
+    let q = sa::table.select(ServiceAccount::as_select()).into_boxed();
+    let q = visible(q, vis, sa::province_code, sa::region_code);
+    Ok(keyset(q, sa::id, after, limit).load(conn)?)
 }

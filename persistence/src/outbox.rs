@@ -121,10 +121,7 @@ impl Message {
     }
 }
 
-pub fn enqueue(conn: &mut DbConnection, m: &Message) -> Result<(), DbError> {
-    diesel::insert_into(ob::table).values(m).execute(conn)?;
-    Ok(())
-}
+crate::crud::crud! { Message in ob by id; insert as enqueue, find }
 
 /// Claims up to `limit` messages due at `now` for the systems in `systems` (and every webhook
 /// endpoint when `webhooks`), leasing them until `lease_until`. Call inside a write transaction.
@@ -257,14 +254,6 @@ pub fn mark_failed(
     Ok(())
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Message>, DbError> {
-    Ok(ob::table
-        .select(Message::as_select())
-        .filter(ob::id.eq(id))
-        .first(conn)
-        .optional()?)
-}
-
 /// Filters on the outbox.
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryFilter {
@@ -360,12 +349,7 @@ pub fn find_inbound(
         .optional()?)
 }
 
-pub fn record_inbound(conn: &mut DbConnection, m: &Inbound) -> Result<(), DbError> {
-    diesel::insert_into(im::table)
-        .values(m.clone())
-        .execute(conn)?;
-    Ok(())
-}
+crate::crud::crud! { Inbound in im by message_id; insert as record_inbound }
 
 /// Decisions that arrived before their request reached the stage they decide, oldest first.
 pub fn deferred_for(

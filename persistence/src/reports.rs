@@ -3,12 +3,12 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use jalin_domain::access::Visibility;
 use jalin_domain::monitoring::annual_report::ReportStatus;
 use jalin_domain::RegionCode;
 use serde_json::Value;
 
+use crate::crud::{keyset, visible, within};
 use crate::db::{DbConnection, DbError};
 use crate::schema::annual_reports as ar;
 use crate::text::{JsonOpt, JsonTextOpt, Stored};
@@ -42,52 +42,7 @@ pub struct AnnualReport {
     pub updated_at: NaiveDateTime,
 }
 
-macro_rules! visible {
-    ($q:expr, $vis:expr) => {
-        match $vis {
-            Visibility::All => $q,
-            Visibility::Province(p) => $q.filter(ar::province_code.eq(p.to_string())),
-            Visibility::Region(r) => $q.filter(ar::region_code.eq(r.to_string())),
-        }
-    };
-}
-
-/// Inserts `r`; `false` when its region already has a report for that year (a concurrent
-/// start that the caller's check could not see).
-pub fn insert(conn: &mut DbConnection, r: &AnnualReport) -> Result<bool, DbError> {
-    match diesel::insert_into(ar::table)
-        .values(r.clone())
-        .execute(conn)
-    {
-        Ok(_) => Ok(true),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Saves `r` if its stored version is still `expected`.
-pub fn save(conn: &mut DbConnection, r: &AnnualReport, expected: i64) -> Result<bool, DbError> {
-    let n = diesel::update(
-        ar::table
-            .filter(ar::id.eq(&r.id))
-            .filter(ar::version.eq(expected)),
-    )
-    .set(r.clone())
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn find(
-    conn: &mut DbConnection,
-    id: &str,
-    vis: &Visibility,
-) -> Result<Option<AnnualReport>, DbError> {
-    let q = ar::table
-        .select(AnnualReport::as_select())
-        .filter(ar::id.eq(id.to_owned()))
-        .into_boxed();
-    Ok(visible!(q, vis).first(conn).optional()?)
-}
+crate::crud::crud! { AnnualReport in ar by id; insert_new as insert, save, find_visible as find }
 
 /// The report of `region` for `fiscal_year`, if one was started.
 pub fn find_of(
@@ -113,22 +68,16 @@ pub fn list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<AnnualReport>, DbError> {
-    let mut q = ar::table
-        .select(AnnualReport::as_select())
-        .order(ar::id.asc())
-        .limit(limit)
-        .into_boxed();
-    q = visible!(q, vis);
+    let q = ar::table.select(AnnualReport::as_select()).into_boxed();
+    let q = visible(q, vis, ar::province_code, ar::region_code);
+    let mut q = keyset(
+        within(q, region, ar::province_code, ar::region_code),
+        ar::id,
+        after,
+        limit,
+    );
     if let Some(y) = fiscal_year {
         q = q.filter(ar::fiscal_year.eq(y));
-    }
-    q = match region {
-        None => q,
-        Some(r) if r.is_province() => q.filter(ar::province_code.eq(r.to_string())),
-        Some(r) => q.filter(ar::region_code.eq(r.to_string())),
-    };
-    if let Some(a) = after {
-        q = q.filter(ar::id.gt(a.to_owned()));
     }
     Ok(q.load(conn)?)
 }
@@ -143,5 +92,5 @@ pub fn of_year(
         .select(AnnualReport::as_select())
         .filter(ar::fiscal_year.eq(fiscal_year))
         .into_boxed();
-    Ok(visible!(q, vis).load(conn)?)
+    Ok(visible(q, vis, ar::province_code, ar::region_code).load(conn)?)
 }

@@ -7,6 +7,7 @@ use jalin_domain::access::Visibility;
 use jalin_domain::travel::{TravelDocumentKind, TravelStage, TripType};
 use serde_json::Value;
 
+use crate::crud::{keyset, visible};
 use crate::db::{DbConnection, DbError};
 use crate::schema::{travel_documents as td, travel_requests as tr};
 use crate::text::{Json, JsonText, Stored};
@@ -58,46 +59,7 @@ pub struct TravelRequest {
     pub updated_at: NaiveDateTime,
 }
 
-macro_rules! visible {
-    ($q:expr, $vis:expr) => {
-        match $vis {
-            Visibility::All => $q,
-            Visibility::Province(p) => $q.filter(tr::province_code.eq(p.to_string())),
-            Visibility::Region(r) => $q.filter(tr::region_code.eq(r.to_string())),
-        }
-    };
-}
-
-pub fn insert(conn: &mut DbConnection, r: &TravelRequest) -> Result<(), DbError> {
-    diesel::insert_into(tr::table)
-        .values(r.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Writes the request if its stored version is still `expected`.
-pub fn save(conn: &mut DbConnection, r: &TravelRequest, expected: i64) -> Result<bool, DbError> {
-    let n = diesel::update(
-        tr::table
-            .filter(tr::id.eq(&r.id))
-            .filter(tr::version.eq(expected)),
-    )
-    .set(r.clone())
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn find(
-    conn: &mut DbConnection,
-    id: &str,
-    vis: &Visibility,
-) -> Result<Option<TravelRequest>, DbError> {
-    let q = tr::table
-        .select(TravelRequest::as_select())
-        .filter(tr::id.eq(id.to_owned()))
-        .into_boxed();
-    Ok(visible!(q, vis).first(conn).optional()?)
-}
+crate::crud::crud! { TravelRequest in tr by id; insert, save, find_visible as find }
 
 /// Requests within `vis`, optionally in one stage and region (a province includes its
 /// regencies/cities), by id.
@@ -109,12 +71,13 @@ pub fn list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<TravelRequest>, DbError> {
-    let mut q = tr::table
-        .select(TravelRequest::as_select())
-        .order(tr::id.asc())
-        .limit(limit)
-        .into_boxed();
-    q = visible!(q, vis);
+    let q = tr::table.select(TravelRequest::as_select()).into_boxed();
+    let mut q = keyset(
+        visible(q, vis, tr::province_code, tr::region_code),
+        tr::id,
+        after,
+        limit,
+    );
     if let Some(s) = stage {
         q = q.filter(tr::stage.eq(s.as_str()));
     }
@@ -124,9 +87,6 @@ pub fn list(
         } else {
             q.filter(tr::province_code.eq(r.to_owned()))
         };
-    }
-    if let Some(a) = after {
-        q = q.filter(tr::id.gt(a.to_owned()));
     }
     Ok(q.load(conn)?)
 }
@@ -170,12 +130,7 @@ pub struct TravelDocument {
     pub uploaded_at: NaiveDateTime,
 }
 
-pub fn insert_document(conn: &mut DbConnection, d: &TravelDocument) -> Result<(), DbError> {
-    diesel::insert_into(td::table)
-        .values(d.clone())
-        .execute(conn)?;
-    Ok(())
-}
+crate::crud::crud! { TravelDocument in td by id; insert as insert_document }
 
 pub fn documents(
     conn: &mut DbConnection,

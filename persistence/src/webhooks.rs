@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::audit::AuditEvent;
+use crate::crud::keyset;
 use crate::db::{DbConnection, DbError};
 use crate::outbox::{self, Message};
 use crate::schema::webhook_endpoints as we;
@@ -45,57 +46,15 @@ impl Endpoint {
     }
 }
 
-pub fn insert(conn: &mut DbConnection, e: &Endpoint) -> Result<(), DbError> {
-    diesel::insert_into(we::table)
-        .values(e.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Saves `e` if its stored version is still `expected`.
-pub fn save(conn: &mut DbConnection, e: &Endpoint, expected: i64) -> Result<bool, DbError> {
-    let n = diesel::update(
-        we::table
-            .filter(we::id.eq(&e.id))
-            .filter(we::version.eq(expected)),
-    )
-    .set(e.clone())
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str, expected: i64) -> Result<bool, DbError> {
-    Ok(diesel::delete(
-        we::table
-            .filter(we::id.eq(id))
-            .filter(we::version.eq(expected)),
-    )
-    .execute(conn)?
-        == 1)
-}
-
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Endpoint>, DbError> {
-    Ok(we::table
-        .select(Endpoint::as_select())
-        .filter(we::id.eq(id))
-        .first(conn)
-        .optional()?)
-}
+crate::crud::crud! { Endpoint in we by id; insert, save, delete, find }
 
 pub fn list(
     conn: &mut DbConnection,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Endpoint>, DbError> {
-    let mut q = we::table
-        .select(Endpoint::as_select())
-        .order(we::id)
-        .limit(limit)
-        .into_boxed();
-    if let Some(a) = after {
-        q = q.filter(we::id.gt(a.to_owned()));
-    }
-    Ok(q.load(conn)?)
+    let q = we::table.select(Endpoint::as_select()).into_boxed();
+    Ok(keyset(q, we::id, after, limit).load(conn)?)
 }
 
 /// Records a delivery's outcome: success resets the failure count; a failure raises it and,
