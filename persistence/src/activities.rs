@@ -3,7 +3,6 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, DbError};
 use crate::schema::activities as ac;
 
 /// An activity: the row as stored. `kind` is a `jalin_domain::activity::ActivityKind` code;
@@ -40,15 +39,8 @@ pub struct Activity {
     pub updated_at: NaiveDateTime,
 }
 
-crate::crud::crud! { Activity in ac by id; insert, save, delete, find }
-
-pub fn for_agreement(
-    conn: &mut DbConnection,
-    agreement_id: &str,
-) -> Result<Vec<Activity>, DbError> {
-    Ok(ac::table
-        .select(Activity::as_select())
-        .filter(ac::agreement_id.eq(agreement_id))
-        .order((ac::starts_on.asc(), ac::id.asc()))
-        .load(conn)?)
+crate::crud::crud! {
+    Activity in ac by id;
+    insert, save, delete, find,
+    all_by(agreement_id, (ac::starts_on.asc(), ac::id.asc())) as for_agreement,
 }

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::canonical::canonical_json;
+use crate::crud::Page;
 use crate::db::{DbConnection, DbError};
 use crate::schema::{audit_events as ae, audit_head};
 
@@ -227,9 +228,8 @@ pub fn list(
 ) -> Result<Vec<AuditEvent>, DbError> {
     let mut q = ae::table
         .select(AuditEvent::as_select())
-        .order(ae::seq.desc())
-        .limit(limit)
-        .into_boxed();
+        .into_boxed()
+        .page_before(ae::seq, before, limit);
     if let Some(v) = &filter.record_type {
         q = q.filter(ae::record_type.eq(v.clone()));
     }
@@ -247,9 +247,6 @@ pub fn list(
     }
     if let Some(v) = filter.to {
         q = q.filter(ae::occurred_at.lt(v));
-    }
-    if let Some(b) = before {
-        q = q.filter(ae::seq.lt(b));
     }
     Ok(q.load(conn)?)
 }
@@ -270,9 +267,8 @@ pub fn domain_events(
         .select(AuditEvent::as_select())
         .filter(ae::record_type.eq_any(crate::webhooks::PUBLISHED_RECORDS))
         .filter(ae::action.not_like("%.personal_data_read"))
-        .order(ae::seq.asc())
-        .limit(limit)
-        .into_boxed();
+        .into_boxed()
+        .page_after(ae::seq, after, limit);
     q = match vis {
         Visibility::All => q,
         Visibility::Province(p) => q.filter(
@@ -290,9 +286,6 @@ pub fn domain_events(
     }
     if let Some(s) = since {
         q = q.filter(ae::occurred_at.ge(s));
-    }
-    if let Some(a) = after {
-        q = q.filter(ae::seq.gt(a));
     }
     Ok(q.load(conn)?)
 }

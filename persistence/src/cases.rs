@@ -7,6 +7,7 @@ use jalin_domain::access::Visibility;
 use jalin_domain::case::{Case, CaseStatus};
 use jalin_domain::workflow::StageKey;
 
+use crate::crud::Narrow;
 use crate::db::{DbConnection, DbError};
 use crate::schema::{agreements as ag, workflow_cases as wc};
 use crate::text::{Json, JsonText, Stored, StoredOpt};
@@ -61,7 +62,7 @@ pub fn waiting(
     limit: i64,
 ) -> Result<Vec<Waiting>, DbError> {
     let stages: Vec<&str> = stages.iter().map(|s| s.as_str()).collect();
-    let mut q = wc::table
+    Ok(wc::table
         .inner_join(ag::table)
         .select((
             StoredCase::as_select(),
@@ -76,13 +77,9 @@ pub fn waiting(
             wc::updated_at.asc(),
         ))
         .limit(limit)
-        .into_boxed();
-    q = match vis {
-        Visibility::All => q,
-        Visibility::Province(p) => q.filter(ag::province_code.eq(p.to_string())),
-        Visibility::Region(r) => q.filter(ag::region_code.eq(r.to_string())),
-    };
-    Ok(q.load(conn)?)
+        .into_boxed()
+        .visible_to(vis, ag::province_code, ag::region_code)
+        .load(conn)?)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use jalin_domain::coordination::{
 use jalin_domain::RegionCode;
 use serde_json::Value;
 
-use crate::crud::{keyset, visible, within};
+use crate::crud::{Filter, Narrow, Page, Rows};
 use crate::db::{DbConnection, DbError};
 use crate::registry::normalize_name;
 use crate::schema::{
@@ -71,6 +71,7 @@ impl Potential {
 crate::crud::crud! {
     Potential in po by id, also |p: &Potential| po::search_text.eq(p.search_text());
     insert as insert_potential, save as save_potential, find as find_potential,
+    page(PotentialFilter) as search_potentials,
 }
 
 /// What a potential search asks for.
@@ -83,23 +84,17 @@ pub struct PotentialFilter {
     pub words: Vec<String>,
 }
 
-/// Potentials matching `f`, by id.
-pub fn search_potentials(
-    conn: &mut DbConnection,
-    f: &PotentialFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Potential>, DbError> {
-    let q = po::table.select(Potential::as_select()).into_boxed();
-    let q = within(q, f.region.as_ref(), po::province_code, po::region_code);
-    let mut q = keyset(q, po::id, after, limit);
-    if let Some(s) = &f.sector {
-        q = q.filter(po::sector.eq(s.clone()));
+impl<'a> Filter<Rows<'a, po::table, Potential>> for PotentialFilter {
+    fn apply(&self, mut q: Rows<'a, po::table, Potential>) -> Rows<'a, po::table, Potential> {
+        q = q.within(self.region.as_ref(), po::province_code, po::region_code);
+        if let Some(s) = &self.sector {
+            q = q.filter(po::sector.eq(s.clone()));
+        }
+        for w in &self.words {
+            q = q.filter(po::search_text.like(format!("%{w}%")));
+        }
+        q
     }
-    for w in &f.words {
-        q = q.filter(po::search_text.like(format!("%{w}%")));
-    }
-    Ok(q.load(conn)?)
 }
 
 /// Sectors of a region's potentials (a province includes its regencies/cities).
@@ -108,7 +103,8 @@ pub fn potential_sectors(
     region: &RegionCode,
 ) -> Result<Vec<String>, DbError> {
     let q = po::table.select(po::sector).distinct().into_boxed();
-    Ok(within(q, Some(region), po::province_code, po::region_code).load(conn)?)
+    Ok(q.within(Some(region), po::province_code, po::region_code)
+        .load(conn)?)
 }
 
 // ---------------------------------------------------------------- meetings
@@ -170,8 +166,10 @@ pub fn list_meetings(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Meeting>, DbError> {
-    let q = mt::table.select(Meeting::as_select()).into_boxed();
-    let q = keyset(q, mt::id, after, limit);
+    let q = mt::table
+        .select(Meeting::as_select())
+        .into_boxed()
+        .page_after(mt::id, after, limit);
     let q = match vis {
         Visibility::All => q,
         Visibility::Province(p) => q.filter(
@@ -218,17 +216,7 @@ pub struct Recommendation {
 crate::crud::crud! {
     Recommendation in rc by id;
     insert as insert_recommendation, save as save_recommendation, find as find_recommendation,
-}
-
-pub fn recommendations_of(
-    conn: &mut DbConnection,
-    meeting_id: &str,
-) -> Result<Vec<Recommendation>, DbError> {
-    Ok(rc::table
-        .select(Recommendation::as_select())
-        .filter(rc::meeting_id.eq(meeting_id))
-        .order(rc::number)
-        .load(conn)?)
+    all_by(meeting_id, rc::number) as recommendations_of,
 }
 
 /// Pending recommendations past their due date on `today`, owned within `vis`
@@ -249,7 +237,10 @@ pub fn overdue_recommendations(
         .filter(rc::due_on.lt(today))
         .order(rc::due_on)
         .into_boxed();
-    Ok(visible(q, vis, rc::owner_province_code, rc::owner_region_code).load(conn)?)
+    Ok(
+        q.visible_to(vis, rc::owner_province_code, rc::owner_region_code)
+            .load(conn)?,
+    )
 }
 
 /// A file of a meeting: minutes, attendance list, presentation, photo.
@@ -273,17 +264,9 @@ pub struct MeetingDocument {
     pub uploaded_at: NaiveDateTime,
 }
 
-crate::crud::crud! { MeetingDocument in md by id; insert as insert_meeting_document }
-
-pub fn meeting_documents(
-    conn: &mut DbConnection,
-    meeting_id: &str,
-) -> Result<Vec<MeetingDocument>, DbError> {
-    Ok(md::table
-        .select(MeetingDocument::as_select())
-        .filter(md::meeting_id.eq(meeting_id))
-        .order(md::id)
-        .load(conn)?)
+crate::crud::crud! {
+    MeetingDocument in md by id;
+    insert as insert_meeting_document, all_by(meeting_id, md::id) as meeting_documents,
 }
 
 // ---------------------------------------------------------------- good practices
@@ -333,13 +316,16 @@ pub fn list_practices(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<GoodPractice>, DbError> {
-    let q = gp::table.select(GoodPractice::as_select()).into_boxed();
-    let q = keyset(q, gp::id, after, limit);
+    let q = gp::table
+        .select(GoodPractice::as_select())
+        .into_boxed()
+        .within(region, gp::province_code, gp::region_code)
+        .page_after(gp::id, after, limit);
     let q = match vis {
         None => q.filter(gp::status.eq(PracticeStatus::Published.as_str())),
-        Some(vis) => visible(q, vis, gp::province_code, gp::region_code),
+        Some(vis) => q.visible_to(vis, gp::province_code, gp::region_code),
     };
-    Ok(within(q, region, gp::province_code, gp::region_code).load(conn)?)
+    Ok(q.load(conn)?)
 }
 
 // ---------------------------------------------------------------- agreements seen from outside
@@ -402,10 +388,10 @@ pub fn public_agreements(
         .inner_join(rg::table.on(rg::code.eq(ag::region_code)))
         .select(PublicAgreementRow::as_select())
         .filter(ag::status.eq_any(PUBLIC_STATUSES))
-        .into_boxed();
-    let q = keyset(q, ag::id, after, limit);
-    let rows: Vec<PublicAgreementRow> =
-        within(q, region, ag::province_code, ag::region_code).load(conn)?;
+        .into_boxed()
+        .within(region, ag::province_code, ag::region_code)
+        .page_after(ag::id, after, limit);
+    let rows: Vec<PublicAgreementRow> = q.load(conn)?;
     let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
     let links: Vec<PublicPartnerRow> = ap::table
         .inner_join(pa::table)

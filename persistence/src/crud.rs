@@ -34,7 +34,12 @@ use crate::db::DbError;
 /// | --- | --- |
 /// | `find` | `(conn, key: &str) -> Option<$row>` |
 /// | `find_by(col)` | `(conn, value: &str) -> Option<$row>` (a unique column) |
+/// | `all_by(col, order)` | `(conn, value: &str) -> Vec<$row>` (e.g. the rows of one parent) |
 /// | `find_visible` | `(conn, key: &str, vis: &Visibility) -> Option<$row>` (by the table's `province_code`/`region_code`) |
+/// | `page()` | `(conn, after: Option<&str>, limit: i64) -> Vec<$row>` (keyset on `$key`) |
+/// | `page(F[, col])` | `(conn, f: &F, after, limit) -> Vec<$row>` (`F:` [`Filter`]; keyset on `col`, default `$key`) |
+/// | `page_visible()` | `(conn, vis, after, limit) -> Vec<$row>` |
+/// | `page_visible(F[, col])` | `(conn, vis, f: &F, after, limit) -> Vec<$row>` |
 /// | `insert` | `(conn, row: &$row) -> ()` |
 /// | `insert_new` | `(conn, row: &$row) -> bool` (`false`: a unique key is taken) |
 /// | `save` | `(conn, row: &$row, expected: i64) -> bool` (`false`: the version moved on) |
@@ -47,18 +52,12 @@ macro_rules! crud {
         $crate::crud::crud!(@ops $row, $t, $key, [$($also)?]; $($ops)+);
     };
     (@ops $row:ident, $t:ident, $key:ident, $also:tt;
-     $($op:ident $(($col:ident))? $(as $name:ident)?),+ $(,)?) => {
-        $($crate::crud::crud!(@fn $op [$($name)? $op] ($($col)?) $row, $t, $key, $also);)+
+     $($op:ident $(($($arg:tt)*))? $(as $name:ident)?),+ $(,)?) => {
+        $($crate::crud::crud!(@fn $op [$($name)? $op] ($($($arg)*)?) $row, $t, $key, $also);)+
     };
 
     (@fn find [$name:ident $($rest:ident)*] () $row:ident, $t:ident, $key:ident, $also:tt) => {
-        #[doc = concat!("The ", stringify!($row), " with this `", stringify!($key), "`.")]
-        pub fn $name(
-            conn: &mut $crate::DbConnection,
-            key: &str,
-        ) -> Result<Option<$row>, $crate::DbError> {
-            $crate::crud::crud!(@find conn, $row, $t, $t::$key.eq(key))
-        }
+        $crate::crud::crud!(@fn find_by [$name] ($key) $row, $t, $key, $also);
     };
     (@fn find_by [$name:ident $($rest:ident)*] ($col:ident) $row:ident, $t:ident, $key:ident, $also:tt) => {
         #[doc = concat!("The ", stringify!($row), " whose `", stringify!($col), "` is `value`.")]
@@ -66,17 +65,28 @@ macro_rules! crud {
             conn: &mut $crate::DbConnection,
             value: &str,
         ) -> Result<Option<$row>, $crate::DbError> {
-            $crate::crud::crud!(@find conn, $row, $t, $t::$col.eq(value))
+            use diesel::prelude::*;
+            Ok($t::table
+                .select($row::as_select())
+                .filter($t::$col.eq(value))
+                .first(conn)
+                .optional()?)
         }
     };
-    (@find $conn:ident, $row:ident, $t:ident, $filter:expr) => {{
-        use diesel::prelude::*;
-        Ok($t::table
-            .select($row::as_select())
-            .filter($filter)
-            .first($conn)
-            .optional()?)
-    }};
+    (@fn all_by [$name:ident $($rest:ident)*] ($col:ident, $order:expr) $row:ident, $t:ident, $key:ident, $also:tt) => {
+        #[doc = concat!("Every ", stringify!($row), " whose `", stringify!($col), "` is `value`, in `", stringify!($order), "` order.")]
+        pub fn $name(
+            conn: &mut $crate::DbConnection,
+            value: &str,
+        ) -> Result<Vec<$row>, $crate::DbError> {
+            use diesel::prelude::*;
+            Ok($t::table
+                .select($row::as_select())
+                .filter($t::$col.eq(value))
+                .order($order)
+                .load(conn)?)
+        }
+    };
     (@fn find_visible [$name:ident $($rest:ident)*] () $row:ident, $t:ident, $key:ident, $also:tt) => {
         #[doc = concat!("The ", stringify!($row), " with this `", stringify!($key), "`, if `vis` sees its region.")]
         pub fn $name(
@@ -84,16 +94,86 @@ macro_rules! crud {
             key: &str,
             vis: &::jalin_domain::access::Visibility,
         ) -> Result<Option<$row>, $crate::DbError> {
+            use $crate::crud::Narrow;
             use diesel::prelude::*;
-            let q = $t::table
+            Ok($t::table
                 .select($row::as_select())
                 .filter($t::$key.eq(key.to_owned()))
-                .into_boxed();
-            Ok($crate::crud::visible(q, vis, $t::province_code, $t::region_code)
+                .into_boxed()
+                .visible_to(vis, $t::province_code, $t::region_code)
                 .first(conn)
                 .optional()?)
         }
     };
+    (@fn page [$name:ident $($rest:ident)*] () $row:ident, $t:ident, $key:ident, $also:tt) => {
+        #[doc = concat!("A page of every ", stringify!($row), " in `", stringify!($key), "` order after `after`.")]
+        pub fn $name(
+            conn: &mut $crate::DbConnection,
+            after: Option<&str>,
+            limit: i64,
+        ) -> Result<Vec<$row>, $crate::DbError> {
+            use diesel::prelude::*;
+            Ok($crate::crud::crud!(@page $row, $t, $key, after, limit).load(conn)?)
+        }
+    };
+    (@fn page [$name:ident $($rest:ident)*] ($filter:ty) $row:ident, $t:ident, $key:ident, $also:tt) => {
+        $crate::crud::crud!(@fn page [$name] ($filter, $key) $row, $t, $key, $also);
+    };
+    (@fn page [$name:ident $($rest:ident)*] ($filter:ty, $by:ident) $row:ident, $t:ident, $key:ident, $also:tt) => {
+        #[doc = concat!("A page of the ", stringify!($row), " rows that `f` asks for, in `", stringify!($by), "` order after `after`.")]
+        pub fn $name(
+            conn: &mut $crate::DbConnection,
+            f: &$filter,
+            after: Option<&str>,
+            limit: i64,
+        ) -> Result<Vec<$row>, $crate::DbError> {
+            use $crate::crud::Filter;
+            use diesel::prelude::*;
+            let q = $crate::crud::crud!(@page $row, $t, $by, after, limit);
+            Ok(f.apply(q).load(conn)?)
+        }
+    };
+    (@fn page_visible [$name:ident $($rest:ident)*] () $row:ident, $t:ident, $key:ident, $also:tt) => {
+        #[doc = concat!("A page of the ", stringify!($row), " rows `vis` sees, in `", stringify!($key), "` order after `after`.")]
+        pub fn $name(
+            conn: &mut $crate::DbConnection,
+            vis: &::jalin_domain::access::Visibility,
+            after: Option<&str>,
+            limit: i64,
+        ) -> Result<Vec<$row>, $crate::DbError> {
+            use $crate::crud::Narrow;
+            use diesel::prelude::*;
+            Ok($crate::crud::crud!(@page $row, $t, $key, after, limit)
+                .visible_to(vis, $t::province_code, $t::region_code)
+                .load(conn)?)
+        }
+    };
+    (@fn page_visible [$name:ident $($rest:ident)*] ($filter:ty) $row:ident, $t:ident, $key:ident, $also:tt) => {
+        $crate::crud::crud!(@fn page_visible [$name] ($filter, $key) $row, $t, $key, $also);
+    };
+    (@fn page_visible [$name:ident $($rest:ident)*] ($filter:ty, $by:ident) $row:ident, $t:ident, $key:ident, $also:tt) => {
+        #[doc = concat!("A page of the ", stringify!($row), " rows `vis` sees that `f` asks for, in `", stringify!($by), "` order after `after`.")]
+        pub fn $name(
+            conn: &mut $crate::DbConnection,
+            vis: &::jalin_domain::access::Visibility,
+            f: &$filter,
+            after: Option<&str>,
+            limit: i64,
+        ) -> Result<Vec<$row>, $crate::DbError> {
+            use $crate::crud::{Filter, Narrow};
+            use diesel::prelude::*;
+            let q = $crate::crud::crud!(@page $row, $t, $by, after, limit)
+                .visible_to(vis, $t::province_code, $t::region_code);
+            Ok(f.apply(q).load(conn)?)
+        }
+    };
+    (@page $row:ident, $t:ident, $by:ident, $after:ident, $limit:ident) => {{
+        use $crate::crud::Page;
+        $t::table
+            .select($row::as_select())
+            .into_boxed()
+            .page_after($t::$by, $after, $limit)
+    }};
     (@fn insert [$name:ident $($rest:ident)*] () $row:ident, $t:ident, $key:ident, $also:tt) => {
         #[doc = concat!("Inserts the ", stringify!($row), ".")]
         pub fn $name(conn: &mut $crate::DbConnection, row: &$row) -> Result<(), $crate::DbError> {
@@ -163,6 +243,18 @@ macro_rules! crud {
 }
 pub(crate) use crud;
 
+/// The backend of [`crate::DbConnection`].
+pub type Db = <crate::DbConnection as diesel::Connection>::Backend;
+
+/// The boxed query of table `T` that loads `Row`s: what a list's [`Filter`] narrows.
+pub type Rows<'a, T, Row> = dsl::IntoBoxed<'a, dsl::Select<T, dsl::AsSelect<Row, Db>>, Db>;
+
+/// What a list asks for beyond its page and its caller's visibility (its query string's
+/// filters), applied to the list's query `Q` (a [`Rows`]).
+pub trait Filter<Q> {
+    fn apply(&self, q: Q) -> Q;
+}
+
 /// An insert's outcome, with a taken unique key as `false` rather than an error.
 pub fn inserted(result: QueryResult<usize>) -> Result<bool, DbError> {
     match result {
@@ -172,8 +264,52 @@ pub fn inserted(result: QueryResult<usize>) -> Result<bool, DbError> {
     }
 }
 
-/// `q` narrowed in SQL to what `vis` sees, by the query's province and region columns.
-pub fn visible<Q, P, R>(q: Q, vis: &Visibility, province: P, region: R) -> Q
+/// Which rows of a regional table a query keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// A province with its regencies/cities.
+    Province(String),
+    Region(String),
+}
+
+impl Scope {
+    /// What `vis` sees.
+    pub fn of(vis: &Visibility) -> Scope {
+        match vis {
+            Visibility::All => Scope::All,
+            Visibility::Province(p) => Scope::Province(p.to_string()),
+            Visibility::Region(r) => Scope::Region(r.to_string()),
+        }
+    }
+
+    /// One region, when given: a province includes its regencies/cities.
+    pub fn within(region: Option<&RegionCode>) -> Scope {
+        match region {
+            None => Scope::All,
+            Some(r) if r.is_province() => Scope::Province(r.to_string()),
+            Some(r) => Scope::Region(r.to_string()),
+        }
+    }
+}
+
+/// A query narrowed in SQL by its province column `P` and region column `R`: region isolation
+/// happens in the database, never after loading.
+pub trait Narrow<P, R>: Sized {
+    fn narrow(self, scope: Scope, province: P, region: R) -> Self;
+
+    /// Only what `vis` sees.
+    fn visible_to(self, vis: &Visibility, province: P, region: R) -> Self {
+        self.narrow(Scope::of(vis), province, region)
+    }
+
+    /// Only `region`, when given (a province includes its regencies/cities).
+    fn within(self, region: Option<&RegionCode>, province: P, region_col: R) -> Self {
+        self.narrow(Scope::within(region), province, region_col)
+    }
+}
+
+impl<Q, P, R> Narrow<P, R> for Q
 where
     P: ExpressionMethods,
     R: ExpressionMethods,
@@ -182,43 +318,49 @@ where
     String: AsExpression<P::SqlType> + AsExpression<R::SqlType>,
     Q: FilterDsl<dsl::Eq<P, String>, Output = Q> + FilterDsl<dsl::Eq<R, String>, Output = Q>,
 {
-    match vis {
-        Visibility::All => q,
-        Visibility::Province(p) => FilterDsl::filter(q, province.eq(p.to_string())),
-        Visibility::Region(r) => FilterDsl::filter(q, region.eq(r.to_string())),
+    fn narrow(self, scope: Scope, province: P, region: R) -> Self {
+        match scope {
+            Scope::All => self,
+            Scope::Province(p) => FilterDsl::filter(self, province.eq(p)),
+            Scope::Region(r) => FilterDsl::filter(self, region.eq(r)),
+        }
     }
 }
 
-/// `q` narrowed to one region, when given: a province includes its regencies/cities.
-pub fn within<Q, P, R>(q: Q, region: Option<&RegionCode>, province_col: P, region_col: R) -> Q
-where
-    P: ExpressionMethods,
-    R: ExpressionMethods,
-    P::SqlType: SqlType,
-    R::SqlType: SqlType,
-    String: AsExpression<P::SqlType> + AsExpression<R::SqlType>,
-    Q: FilterDsl<dsl::Eq<P, String>, Output = Q> + FilterDsl<dsl::Eq<R, String>, Output = Q>,
-{
-    match region {
-        None => q,
-        Some(r) if r.is_province() => FilterDsl::filter(q, province_col.eq(r.to_string())),
-        Some(r) => FilterDsl::filter(q, region_col.eq(r.to_string())),
-    }
+/// A query cut into keyset pages on its column `K` with cursor values `V`: the cursor is the
+/// last key served, so a page never shifts when rows are added before it.
+pub trait Page<K, V>: Sized {
+    /// At most `limit` rows in ascending `key` order, after `after`.
+    fn page_after(self, key: K, after: Option<V>, limit: i64) -> Self;
+
+    /// At most `limit` rows in descending `key` order, before `before` (newest first).
+    fn page_before(self, key: K, before: Option<V>, limit: i64) -> Self;
 }
 
-/// One page of `q` in `key` order: at most `limit` rows after the key `after` (the cursor).
-pub fn keyset<Q, K>(q: Q, key: K, after: Option<&str>, limit: i64) -> Q
+impl<Q, K, V> Page<K, V> for Q
 where
     K: ExpressionMethods + Copy,
     K::SqlType: SqlType,
-    String: AsExpression<K::SqlType>,
+    V: AsExpression<K::SqlType>,
     Q: OrderDsl<dsl::Asc<K>, Output = Q>
+        + OrderDsl<dsl::Desc<K>, Output = Q>
         + LimitDsl<Output = Q>
-        + FilterDsl<dsl::Gt<K, String>, Output = Q>,
+        + FilterDsl<dsl::Gt<K, V>, Output = Q>
+        + FilterDsl<dsl::Lt<K, V>, Output = Q>,
 {
-    let q = LimitDsl::limit(OrderDsl::order(q, key.asc()), limit);
-    match after {
-        Some(a) => FilterDsl::filter(q, key.gt(a.to_owned())),
-        None => q,
+    fn page_after(self, key: K, after: Option<V>, limit: i64) -> Self {
+        let q = LimitDsl::limit(OrderDsl::order(self, key.asc()), limit);
+        match after {
+            Some(a) => FilterDsl::filter(q, key.gt(a)),
+            None => q,
+        }
+    }
+
+    fn page_before(self, key: K, before: Option<V>, limit: i64) -> Self {
+        let q = LimitDsl::limit(OrderDsl::order(self, key.desc()), limit);
+        match before {
+            Some(b) => FilterDsl::filter(q, key.lt(b)),
+            None => q,
+        }
     }
 }

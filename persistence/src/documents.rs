@@ -5,7 +5,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use jalin_domain::document::DocumentRole;
 
-use crate::db::{DbConnection, DbError};
 use crate::schema::documents as dc;
 use crate::text::Stored;
 
@@ -31,15 +30,8 @@ pub struct Document {
     pub uploaded_at: NaiveDateTime,
 }
 
-crate::crud::crud! { Document in dc by id; insert, find }
-
-pub fn for_agreement(
-    conn: &mut DbConnection,
-    agreement_id: &str,
-) -> Result<Vec<Document>, DbError> {
-    Ok(dc::table
-        .select(Document::as_select())
-        .filter(dc::agreement_id.eq(agreement_id))
-        .order((dc::uploaded_at.asc(), dc::id.asc()))
-        .load(conn)?)
+crate::crud::crud! {
+    Document in dc by id;
+    insert, find,
+    all_by(agreement_id, (dc::uploaded_at.asc(), dc::id.asc())) as for_agreement,
 }

@@ -8,7 +8,7 @@ use jalin_domain::evaluation::EvaluationStatus;
 use jalin_domain::RegionCode;
 use serde_json::Value;
 
-use crate::crud::visible;
+use crate::crud::Narrow;
 use crate::db::{DbConnection, DbError};
 use crate::schema::evaluations as ev;
 use crate::text::{Json, JsonText, Stored};
@@ -49,18 +49,11 @@ pub struct Evaluation {
     pub updated_at: NaiveDateTime,
 }
 
-crate::crud::crud! { Evaluation in ev by id; insert, save, delete, find_visible as find }
-
-/// The evaluations of an agreement, newest period first.
-pub fn for_agreement(
-    conn: &mut DbConnection,
-    agreement_id: &str,
-) -> Result<Vec<Evaluation>, DbError> {
-    Ok(ev::table
-        .select(Evaluation::as_select())
-        .filter(ev::agreement_id.eq(agreement_id))
-        .order((ev::period_end.desc(), ev::id.desc()))
-        .load(conn)?)
+crate::crud::crud! {
+    Evaluation in ev by id;
+    insert, save, delete, find_visible as find,
+    // Newest period first.
+    all_by(agreement_id, (ev::period_end.desc(), ev::id.desc())) as for_agreement,
 }
 
 /// Submitted or verified evaluations within `vis` whose period ends within `[from, to]`.
@@ -77,5 +70,6 @@ pub fn completed_in(
         .filter(ev::period_end.le(to))
         .order(ev::id)
         .into_boxed();
-    Ok(visible(q, vis, ev::province_code, ev::region_code).load(conn)?)
+    Ok(q.visible_to(vis, ev::province_code, ev::region_code)
+        .load(conn)?)
 }

@@ -1,6 +1,6 @@
 //! Users and service accounts. Every query that returns records takes the caller's
-//! [`Visibility`], so region isolation happens in SQL, not after loading. `province_code` is
-//! derived from the region on every write, for that filter.
+//! [`Visibility`](jalin_domain::access::Visibility), so region isolation happens in SQL, not
+//! after loading. `province_code` is derived from the region on every write, for that filter.
 
 use chrono::NaiveDateTime;
 use diesel::backend::Backend;
@@ -9,11 +9,11 @@ use diesel::expression::AsExpression;
 use diesel::prelude::*;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
-use jalin_domain::access::{Action, Role, Visibility};
+use jalin_domain::access::{Action, Role};
 use jalin_domain::identity::scope_text;
 use jalin_domain::RegionCode;
 
-use crate::crud::{keyset, visible};
+use crate::crud::{Filter, Rows};
 use crate::db::{DbConnection, DbError};
 use crate::schema::{service_accounts as sa, users};
 use crate::text::{Stored, StoredOpt};
@@ -111,6 +111,8 @@ crate::crud::crud! {
     User in users by id, also |u: &User| users::province_code.eq(province(&u.region));
     insert_new as insert_user, save as save_user, find_visible as find_user,
     find_by(username) as find_user_by_username,
+    // Users are listed in username order.
+    page_visible(UserFilter, username) as list_users,
 }
 
 crate::crud::crud! {
@@ -118,6 +120,7 @@ crate::crud::crud! {
     insert as insert_service_account, save as save_service_account,
     delete as delete_service_account, find_visible as find_service_account,
     find_by(client_id) as find_service_account_by_client_id,
+    page_visible() as list_service_accounts,
 }
 
 pub fn count_users(conn: &mut DbConnection) -> Result<i64, DbError> {
@@ -131,36 +134,17 @@ pub struct UserFilter {
     pub active: Option<bool>,
 }
 
-/// Users `vis` reaches, in username order after `after`.
-pub fn list_users(
-    conn: &mut DbConnection,
-    vis: &Visibility,
-    filter: &UserFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<User>, DbError> {
-    let q = users::table.select(User::as_select()).into_boxed();
-    let q = visible(q, vis, users::province_code, users::region_code);
-    let mut q = keyset(q, users::username, after, limit);
-    if let Some(r) = filter.role {
-        q = q.filter(users::role.eq(Stored(r)));
+impl<'a> Filter<Rows<'a, users::table, User>> for UserFilter {
+    fn apply(&self, mut q: Rows<'a, users::table, User>) -> Rows<'a, users::table, User> {
+        if let Some(r) = self.role {
+            q = q.filter(users::role.eq(Stored(r)));
+        }
+        if let Some(r) = &self.region {
+            q = q.filter(users::region_code.eq(r.to_string()));
+        }
+        if let Some(a) = self.active {
+            q = q.filter(users::active.eq(a));
+        }
+        q
     }
-    if let Some(r) = &filter.region {
-        q = q.filter(users::region_code.eq(r.to_string()));
-    }
-    if let Some(a) = filter.active {
-        q = q.filter(users::active.eq(a));
-    }
-    Ok(q.load(conn)?)
-}
-
-pub fn list_service_accounts(
-    conn: &mut DbConnection,
-    vis: &Visibility,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<ServiceAccount>, DbError> {
-    let q = sa::table.select(ServiceAccount::as_select()).into_boxed();
-    let q = visible(q, vis, sa::province_code, sa::region_code);
-    Ok(keyset(q, sa::id, after, limit).load(conn)?)
 }

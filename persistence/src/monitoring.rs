@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
-use diesel::dsl;
 use diesel::prelude::*;
 use jalin_domain::access::Visibility;
 use jalin_domain::agreement::{AgreementKind, AgreementStatus, Instrument};
@@ -18,7 +17,7 @@ use jalin_domain::monitoring::AgreementFacts;
 use jalin_domain::travel::TravelStage;
 use jalin_domain::RegionCode;
 
-use crate::crud::{visible, within};
+use crate::crud::Narrow;
 use crate::db::{DbConnection, DbError};
 use crate::schema::{
     activities as ac, agreement_partners as ap, agreements as ag, evaluations as ev,
@@ -29,11 +28,10 @@ use crate::text::{Json, Stored, StoredOpt};
 /// Agreements' `q` (or a join with them) within `vis`, narrowed to `region` when given.
 fn scoped<Q>(q: Q, vis: &Visibility, region: Option<&RegionCode>) -> Q
 where
-    Q: diesel::query_dsl::methods::FilterDsl<dsl::Eq<ag::province_code, String>, Output = Q>
-        + diesel::query_dsl::methods::FilterDsl<dsl::Eq<ag::region_code, String>, Output = Q>,
+    Q: Narrow<ag::province_code, ag::region_code>,
 {
-    let q = visible(q, vis, ag::province_code, ag::region_code);
-    within(q, region, ag::province_code, ag::region_code)
+    q.visible_to(vis, ag::province_code, ag::region_code)
+        .within(region, ag::province_code, ag::region_code)
 }
 
 /// The monitoring facts of an agreement, as stored.
@@ -203,8 +201,10 @@ pub fn pending_trip_reports(
         .filter(tr::report_due_on.lt(today))
         .order(tr::report_due_on)
         .into_boxed();
-    let q = visible(q, vis, tr::province_code, tr::region_code);
-    let rows: Vec<TripRow> = within(q, region, tr::province_code, tr::region_code).load(conn)?;
+    let rows: Vec<TripRow> = q
+        .visible_to(vis, tr::province_code, tr::region_code)
+        .within(region, tr::province_code, tr::region_code)
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .filter_map(|t| {
@@ -243,9 +243,10 @@ pub fn overdue_recommendations(
         .filter(rc::due_on.lt(today))
         .order(rc::due_on)
         .into_boxed();
-    let q = visible(q, vis, rc::owner_province_code, rc::owner_region_code);
-    let rows: Vec<RecommendationRow> =
-        within(q, region, rc::owner_province_code, rc::owner_region_code).load(conn)?;
+    let rows: Vec<RecommendationRow> = q
+        .visible_to(vis, rc::owner_province_code, rc::owner_region_code)
+        .within(region, rc::owner_province_code, rc::owner_region_code)
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {

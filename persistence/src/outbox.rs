@@ -10,6 +10,7 @@ use jalin_domain::access::Visibility;
 use jalin_domain::travel::{CallbackOutcome, ExternalSystem};
 use serde_json::Value;
 
+use crate::crud::Page;
 use crate::db::{DbConnection, DbError};
 use crate::schema::{inbound_messages as im, outbox as ob};
 use crate::text::{Json, JsonText, Stored};
@@ -273,9 +274,8 @@ pub fn list(
 ) -> Result<Vec<Message>, DbError> {
     let mut q = ob::table
         .select(Message::as_select())
-        .order(ob::id.desc())
-        .limit(limit)
-        .into_boxed();
+        .into_boxed()
+        .page_before(ob::id, before, limit);
     q = match vis {
         Visibility::All => q,
         Visibility::Province(p) => q.filter(
@@ -293,9 +293,6 @@ pub fn list(
     }
     if let Some(r) = &f.record_id {
         q = q.filter(ob::record_id.eq(r.clone()));
-    }
-    if let Some(b) = before {
-        q = q.filter(ob::id.lt(b.to_owned()));
     }
     Ok(q.load(conn)?)
 }

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use crate::crud::Page;
 use crate::db::{write_transaction, DbConnection, DbError};
 use crate::schema::{countries, holidays, reference_datasets, regions};
 use crate::text::{Code, Stored, StoredOpt};
@@ -437,17 +438,13 @@ pub fn list_regions(
 ) -> Result<Vec<Region>, DbError> {
     let mut q = regions::table
         .select(RegionRow::as_select())
-        .order(regions::code.asc())
-        .limit(limit)
-        .into_boxed();
+        .into_boxed()
+        .page_after(regions::code, after, limit);
     if let Some(k) = filter.kind {
         q = q.filter(regions::kind.eq(Stored(k)));
     }
     if let Some(p) = &filter.parent_code {
         q = q.filter(regions::parent_code.eq(p.as_str().to_owned()));
-    }
-    if let Some(a) = after {
-        q = q.filter(regions::code.gt(a.to_owned()));
     }
     Ok(q.load(conn)?.into_iter().map(Region::from).collect())
 }
@@ -474,14 +471,10 @@ pub fn list_countries(
 ) -> Result<Vec<Country>, DbError> {
     let mut q = countries::table
         .select(CountryRow::as_select())
-        .order(countries::iso2.asc())
-        .limit(limit)
-        .into_boxed();
+        .into_boxed()
+        .page_after(countries::iso2, after, limit);
     if let Some(rel) = filter.diplomatic_relations {
         q = q.filter(countries::diplomatic_relations.eq(rel));
-    }
-    if let Some(a) = after {
-        q = q.filter(countries::iso2.gt(a.to_owned()));
     }
     Ok(q.load(conn)?.into_iter().map(Country::from).collect())
 }

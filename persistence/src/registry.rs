@@ -13,7 +13,7 @@ use jalin_domain::agreement::{
 use jalin_domain::RegionCode;
 use serde_json::Value;
 
-use crate::crud::{keyset, visible, within};
+use crate::crud::{Filter, Narrow, Rows};
 use crate::db::{DbConnection, DbError};
 use crate::schema::{
     agreement_partners as ap, agreements as ag, partners as pt, reference_counters as rc,
@@ -61,7 +61,7 @@ pub struct Partner {
 
 crate::crud::crud! {
     Partner in pt by id, also |p: &Partner| pt::name_normalized.eq(normalize_name(&p.name));
-    find as find_partner, save as save_partner,
+    find as find_partner, save as save_partner, page(PartnerFilter) as list_partners,
 }
 
 pub fn find_partner_by_name(
@@ -106,28 +106,23 @@ pub struct PartnerFilter {
     pub q: Option<String>,
 }
 
-pub fn list_partners(
-    conn: &mut DbConnection,
-    f: &PartnerFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Partner>, DbError> {
-    let q = pt::table.select(Partner::as_select()).into_boxed();
-    let mut q = keyset(q, pt::id, after, limit);
-    if let Some(c) = &f.country {
-        q = q.filter(pt::country.eq(c.clone()));
+impl<'a> Filter<Rows<'a, pt::table, Partner>> for PartnerFilter {
+    fn apply(&self, mut q: Rows<'a, pt::table, Partner>) -> Rows<'a, pt::table, Partner> {
+        if let Some(c) = &self.country {
+            q = q.filter(pt::country.eq(c.clone()));
+        }
+        if let Some(k) = self.kind {
+            q = q.filter(pt::kind.eq(k.as_str()));
+        }
+        if let Some(text) = &self.q {
+            q = q.filter(
+                pt::name_normalized
+                    .like(format!("%{}%", like_escape(&normalize_name(text))))
+                    .escape('\\'),
+            );
+        }
+        q
     }
-    if let Some(k) = f.kind {
-        q = q.filter(pt::kind.eq(k.as_str()));
-    }
-    if let Some(text) = &f.q {
-        q = q.filter(
-            pt::name_normalized
-                .like(format!("%{}%", like_escape(&normalize_name(text))))
-                .escape('\\'),
-        );
-    }
-    Ok(q.load(conn)?)
 }
 
 fn like_escape(s: &str) -> String {
@@ -448,7 +443,7 @@ pub fn find_agreement(
         .select(AgreementRow::as_select())
         .filter(ag::id.eq(id.to_owned()))
         .into_boxed();
-    let q = visible(q, vis, ag::province_code, ag::region_code);
+    let q = q.visible_to(vis, ag::province_code, ag::region_code);
     let found: Vec<AgreementRow> = q.first(conn).optional()?.into_iter().collect();
     Ok(with_partners(conn, found)?.pop())
 }
@@ -540,9 +535,11 @@ pub fn list_agreements(
         paging.offset,
         paging.limit,
     );
-    let q = ag::table.select(AgreementRow::as_select()).into_boxed();
-    let q = visible(q, vis, ag::province_code, ag::region_code);
-    let mut q = within(q, f.region.as_ref(), ag::province_code, ag::region_code);
+    let mut q = ag::table
+        .select(AgreementRow::as_select())
+        .into_boxed()
+        .visible_to(vis, ag::province_code, ag::region_code)
+        .within(f.region.as_ref(), ag::province_code, ag::region_code);
     if let Some(k) = f.kind {
         q = q.filter(ag::kind.eq(k.as_str()));
     }

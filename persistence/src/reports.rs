@@ -8,7 +8,7 @@ use jalin_domain::monitoring::annual_report::ReportStatus;
 use jalin_domain::RegionCode;
 use serde_json::Value;
 
-use crate::crud::{keyset, visible, within};
+use crate::crud::{Narrow, Page};
 use crate::db::{DbConnection, DbError};
 use crate::schema::annual_reports as ar;
 use crate::text::{JsonOpt, JsonTextOpt, Stored};
@@ -68,14 +68,12 @@ pub fn list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<AnnualReport>, DbError> {
-    let q = ar::table.select(AnnualReport::as_select()).into_boxed();
-    let q = visible(q, vis, ar::province_code, ar::region_code);
-    let mut q = keyset(
-        within(q, region, ar::province_code, ar::region_code),
-        ar::id,
-        after,
-        limit,
-    );
+    let mut q = ar::table
+        .select(AnnualReport::as_select())
+        .into_boxed()
+        .visible_to(vis, ar::province_code, ar::region_code)
+        .within(region, ar::province_code, ar::region_code)
+        .page_after(ar::id, after, limit);
     if let Some(y) = fiscal_year {
         q = q.filter(ar::fiscal_year.eq(y));
     }
@@ -88,9 +86,10 @@ pub fn of_year(
     vis: &Visibility,
     fiscal_year: i32,
 ) -> Result<Vec<AnnualReport>, DbError> {
-    let q = ar::table
+    Ok(ar::table
         .select(AnnualReport::as_select())
         .filter(ar::fiscal_year.eq(fiscal_year))
-        .into_boxed();
-    Ok(visible(q, vis, ar::province_code, ar::region_code).load(conn)?)
+        .into_boxed()
+        .visible_to(vis, ar::province_code, ar::region_code)
+        .load(conn)?)
 }

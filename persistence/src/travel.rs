@@ -7,7 +7,7 @@ use jalin_domain::access::Visibility;
 use jalin_domain::travel::{TravelDocumentKind, TravelStage, TripType};
 use serde_json::Value;
 
-use crate::crud::{keyset, visible};
+use crate::crud::{Narrow, Page};
 use crate::db::{DbConnection, DbError};
 use crate::schema::{travel_documents as td, travel_requests as tr};
 use crate::text::{Json, JsonText, Stored};
@@ -71,13 +71,11 @@ pub fn list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<TravelRequest>, DbError> {
-    let q = tr::table.select(TravelRequest::as_select()).into_boxed();
-    let mut q = keyset(
-        visible(q, vis, tr::province_code, tr::region_code),
-        tr::id,
-        after,
-        limit,
-    );
+    let mut q = tr::table
+        .select(TravelRequest::as_select())
+        .into_boxed()
+        .visible_to(vis, tr::province_code, tr::region_code)
+        .page_after(tr::id, after, limit);
     if let Some(s) = stage {
         q = q.filter(tr::stage.eq(s.as_str()));
     }
@@ -130,17 +128,9 @@ pub struct TravelDocument {
     pub uploaded_at: NaiveDateTime,
 }
 
-crate::crud::crud! { TravelDocument in td by id; insert as insert_document }
-
-pub fn documents(
-    conn: &mut DbConnection,
-    request_id: &str,
-) -> Result<Vec<TravelDocument>, DbError> {
-    Ok(td::table
-        .select(TravelDocument::as_select())
-        .filter(td::travel_request_id.eq(request_id))
-        .order(td::id)
-        .load(conn)?)
+crate::crud::crud! {
+    TravelDocument in td by id;
+    insert as insert_document, all_by(travel_request_id, td::id) as documents,
 }
 
 /// Locks a request's row until the transaction ends, so concurrent callbacks about it apply one

@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::audit::AuditEvent;
-use crate::crud::keyset;
 use crate::db::{DbConnection, DbError};
 use crate::outbox::{self, Message};
 use crate::schema::webhook_endpoints as we;
@@ -46,16 +45,7 @@ impl Endpoint {
     }
 }
 
-crate::crud::crud! { Endpoint in we by id; insert, save, delete, find }
-
-pub fn list(
-    conn: &mut DbConnection,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Endpoint>, DbError> {
-    let q = we::table.select(Endpoint::as_select()).into_boxed();
-    Ok(keyset(q, we::id, after, limit).load(conn)?)
-}
+crate::crud::crud! { Endpoint in we by id; insert, save, delete, find, page() as list }
 
 /// Records a delivery's outcome: success resets the failure count; a failure raises it and,
 /// at `disable_after`, disables the endpoint. Returns whether it was disabled now.
