@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::canonical::canonical_json;
-use crate::crud::Page;
+use crate::crud::{NarrowByCode, Page};
 use crate::db::{DbConnection, DbError};
 use crate::schema::{audit_events as ae, audit_head};
 
@@ -262,22 +262,13 @@ pub fn domain_events(
     since: Option<NaiveDateTime>,
     limit: i64,
 ) -> Result<Vec<AuditEvent>, DbError> {
-    use jalin_domain::access::Visibility;
     let mut q = ae::table
         .select(AuditEvent::as_select())
         .filter(ae::record_type.eq_any(crate::webhooks::PUBLISHED_RECORDS))
         .filter(ae::action.not_like("%.personal_data_read"))
         .into_boxed()
-        .page_after(ae::seq, after, limit);
-    q = match vis {
-        Visibility::All => q,
-        Visibility::Province(p) => q.filter(
-            ae::region_code
-                .eq(p.to_string())
-                .or(ae::region_code.like(format!("{p}.%"))),
-        ),
-        Visibility::Region(r) => q.filter(ae::region_code.eq(r.to_string())),
-    };
+        .page_after(ae::seq, after, limit)
+        .visible_by_code(vis, ae::region_code);
     if let Some(t) = record_type {
         q = q.filter(ae::record_type.eq(t.to_owned()));
     }

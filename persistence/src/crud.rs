@@ -12,7 +12,7 @@ use diesel::expression::AsExpression;
 use diesel::prelude::*;
 use diesel::query_dsl::methods::{FilterDsl, LimitDsl, OrderDsl};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::SqlType;
+use diesel::sql_types::{Nullable, SqlType, Text};
 use jalin_domain::access::Visibility;
 use jalin_domain::RegionCode;
 
@@ -37,9 +37,8 @@ use crate::db::DbError;
 /// | `all_by(col, order)` | `(conn, value: &str) -> Vec<$row>` (e.g. the rows of one parent) |
 /// | `find_visible` | `(conn, key: &str, vis: &Visibility) -> Option<$row>` (by the table's `province_code`/`region_code`) |
 /// | `page()` | `(conn, after: Option<&str>, limit: i64) -> Vec<$row>` (keyset on `$key`) |
-/// | `page(F[, col])` | `(conn, f: &F, after, limit) -> Vec<$row>` (`F:` [`Filter`]; keyset on `col`, default `$key`) |
-/// | `page_visible()` | `(conn, vis, after, limit) -> Vec<$row>` |
-/// | `page_visible(F[, col])` | `(conn, vis, f: &F, after, limit) -> Vec<$row>` |
+/// | `page(F[, col[ -> Out]])` | `(conn, f: &F, after, limit) -> Vec<Out>` (`F:` [`Filter`]; keyset on `col`, default `$key`; `Out: From<$row>`, default `$row`) |
+/// | `page_visible(…)` | the same with `vis: &Visibility` after `conn` |
 /// | `insert` | `(conn, row: &$row) -> ()` |
 /// | `insert_new` | `(conn, row: &$row) -> bool` (`false`: a unique key is taken) |
 /// | `save` | `(conn, row: &$row, expected: i64) -> bool` (`false`: the version moved on) |
@@ -105,75 +104,52 @@ macro_rules! crud {
                 .optional()?)
         }
     };
-    (@fn page [$name:ident $($rest:ident)*] () $row:ident, $t:ident, $key:ident, $also:tt) => {
-        #[doc = concat!("A page of every ", stringify!($row), " in `", stringify!($key), "` order after `after`.")]
+    (@fn page [$name:ident $($rest:ident)*] ($($arg:tt)*) $row:ident, $t:ident, $key:ident, $also:tt) => {
+        $crate::crud::crud!(@page $name [] ($($arg)*) $row, $t, $key);
+    };
+    (@fn page_visible [$name:ident $($rest:ident)*] ($($arg:tt)*) $row:ident, $t:ident, $key:ident, $also:tt) => {
+        $crate::crud::crud!(@page $name [vis] ($($arg)*) $row, $t, $key);
+    };
+    // A page's arguments: the filter (none: every row), the keyset column (default: the key) and
+    // what each row is returned as (default: the row).
+    (@page $name:ident $vis:tt () $row:ident, $t:ident, $key:ident) => {
+        $crate::crud::crud!(@list $name $vis [] $key $row; $row, $t);
+    };
+    (@page $name:ident $vis:tt ($filter:ty) $row:ident, $t:ident, $key:ident) => {
+        $crate::crud::crud!(@list $name $vis [$filter] $key $row; $row, $t);
+    };
+    (@page $name:ident $vis:tt ($filter:ty, $by:ident) $row:ident, $t:ident, $key:ident) => {
+        $crate::crud::crud!(@list $name $vis [$filter] $by $row; $row, $t);
+    };
+    (@page $name:ident $vis:tt ($filter:ty, $by:ident -> $out:ty) $row:ident, $t:ident, $key:ident) => {
+        $crate::crud::crud!(@list $name $vis [$filter] $by $out; $row, $t);
+    };
+    (@list $name:ident [$($vis:ident)?] [$($filter:ty)?] $by:ident $out:ty; $row:ident, $t:ident) => {
+        #[doc = concat!(
+            "A page of ", stringify!($out), " in `", stringify!($by), "` order after `after`"
+            $(, ", within `", stringify!($vis), "`")? $(, ", as `f` (", stringify!($filter), ") asks")?,
+            "."
+        )]
         pub fn $name(
             conn: &mut $crate::DbConnection,
+            $($vis: &::jalin_domain::access::Visibility,)?
+            $(f: &$filter,)?
             after: Option<&str>,
             limit: i64,
-        ) -> Result<Vec<$row>, $crate::DbError> {
+        ) -> Result<Vec<$out>, $crate::DbError> {
             use diesel::prelude::*;
-            Ok($crate::crud::crud!(@page $row, $t, $key, after, limit).load(conn)?)
+            let q = $crate::crud::Page::page_after(
+                $t::table.select($row::as_select()).into_boxed(),
+                $t::$by,
+                after,
+                limit,
+            );
+            $(let q = $crate::crud::Narrow::visible_to(q, $vis, $t::province_code, $t::region_code);)?
+            $(let q = <$filter as $crate::crud::Filter<_>>::apply(f, q);)?
+            let rows: Vec<$row> = q.load(conn)?;
+            Ok(rows.into_iter().map(<$out>::from).collect())
         }
     };
-    (@fn page [$name:ident $($rest:ident)*] ($filter:ty) $row:ident, $t:ident, $key:ident, $also:tt) => {
-        $crate::crud::crud!(@fn page [$name] ($filter, $key) $row, $t, $key, $also);
-    };
-    (@fn page [$name:ident $($rest:ident)*] ($filter:ty, $by:ident) $row:ident, $t:ident, $key:ident, $also:tt) => {
-        #[doc = concat!("A page of the ", stringify!($row), " rows that `f` asks for, in `", stringify!($by), "` order after `after`.")]
-        pub fn $name(
-            conn: &mut $crate::DbConnection,
-            f: &$filter,
-            after: Option<&str>,
-            limit: i64,
-        ) -> Result<Vec<$row>, $crate::DbError> {
-            use $crate::crud::Filter;
-            use diesel::prelude::*;
-            let q = $crate::crud::crud!(@page $row, $t, $by, after, limit);
-            Ok(f.apply(q).load(conn)?)
-        }
-    };
-    (@fn page_visible [$name:ident $($rest:ident)*] () $row:ident, $t:ident, $key:ident, $also:tt) => {
-        #[doc = concat!("A page of the ", stringify!($row), " rows `vis` sees, in `", stringify!($key), "` order after `after`.")]
-        pub fn $name(
-            conn: &mut $crate::DbConnection,
-            vis: &::jalin_domain::access::Visibility,
-            after: Option<&str>,
-            limit: i64,
-        ) -> Result<Vec<$row>, $crate::DbError> {
-            use $crate::crud::Narrow;
-            use diesel::prelude::*;
-            Ok($crate::crud::crud!(@page $row, $t, $key, after, limit)
-                .visible_to(vis, $t::province_code, $t::region_code)
-                .load(conn)?)
-        }
-    };
-    (@fn page_visible [$name:ident $($rest:ident)*] ($filter:ty) $row:ident, $t:ident, $key:ident, $also:tt) => {
-        $crate::crud::crud!(@fn page_visible [$name] ($filter, $key) $row, $t, $key, $also);
-    };
-    (@fn page_visible [$name:ident $($rest:ident)*] ($filter:ty, $by:ident) $row:ident, $t:ident, $key:ident, $also:tt) => {
-        #[doc = concat!("A page of the ", stringify!($row), " rows `vis` sees that `f` asks for, in `", stringify!($by), "` order after `after`.")]
-        pub fn $name(
-            conn: &mut $crate::DbConnection,
-            vis: &::jalin_domain::access::Visibility,
-            f: &$filter,
-            after: Option<&str>,
-            limit: i64,
-        ) -> Result<Vec<$row>, $crate::DbError> {
-            use $crate::crud::{Filter, Narrow};
-            use diesel::prelude::*;
-            let q = $crate::crud::crud!(@page $row, $t, $by, after, limit)
-                .visible_to(vis, $t::province_code, $t::region_code);
-            Ok(f.apply(q).load(conn)?)
-        }
-    };
-    (@page $row:ident, $t:ident, $by:ident, $after:ident, $limit:ident) => {{
-        use $crate::crud::Page;
-        $t::table
-            .select($row::as_select())
-            .into_boxed()
-            .page_after($t::$by, $after, $limit)
-    }};
     (@fn insert [$name:ident $($rest:ident)*] () $row:ident, $t:ident, $key:ident, $also:tt) => {
         #[doc = concat!("Inserts the ", stringify!($row), ".")]
         pub fn $name(conn: &mut $crate::DbConnection, row: &$row) -> Result<(), $crate::DbError> {
@@ -323,6 +299,29 @@ where
             Scope::All => self,
             Scope::Province(p) => FilterDsl::filter(self, province.eq(p)),
             Scope::Region(r) => FilterDsl::filter(self, region.eq(r)),
+        }
+    }
+}
+
+/// A query narrowed by its region-code column `C` alone (a table without a province column): a
+/// province sees its own code and those of its regencies/cities (`{province}.…`).
+pub trait NarrowByCode<C>: Sized {
+    fn visible_by_code(self, vis: &Visibility, code: C) -> Self;
+}
+
+impl<Q, C> NarrowByCode<C> for Q
+where
+    C: Column<SqlType = Nullable<Text>> + Copy,
+    Q: FilterDsl<dsl::Eq<C, String>, Output = Q>
+        + FilterDsl<dsl::Or<dsl::Eq<C, String>, dsl::Like<C, String>>, Output = Q>,
+{
+    fn visible_by_code(self, vis: &Visibility, code: C) -> Self {
+        match vis {
+            Visibility::All => self,
+            Visibility::Province(p) => {
+                FilterDsl::filter(self, code.eq(p.to_string()).or(code.like(format!("{p}.%"))))
+            }
+            Visibility::Region(r) => FilterDsl::filter(self, code.eq(r.to_string())),
         }
     }
 }

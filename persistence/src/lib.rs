@@ -12,7 +12,7 @@ pub mod bench;
 pub mod canonical;
 pub mod cases;
 pub mod coordination;
-pub mod crud;
+mod crud;
 pub mod db;
 pub mod documents;
 pub mod evaluations;

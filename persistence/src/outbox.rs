@@ -10,7 +10,7 @@ use jalin_domain::access::Visibility;
 use jalin_domain::travel::{CallbackOutcome, ExternalSystem};
 use serde_json::Value;
 
-use crate::crud::Page;
+use crate::crud::{NarrowByCode, Page};
 use crate::db::{DbConnection, DbError};
 use crate::schema::{inbound_messages as im, outbox as ob};
 use crate::text::{Json, JsonText, Stored};
@@ -275,16 +275,8 @@ pub fn list(
     let mut q = ob::table
         .select(Message::as_select())
         .into_boxed()
-        .page_before(ob::id, before, limit);
-    q = match vis {
-        Visibility::All => q,
-        Visibility::Province(p) => q.filter(
-            ob::region_code
-                .eq(p.to_string())
-                .or(ob::region_code.like(format!("{p}.%"))),
-        ),
-        Visibility::Region(r) => q.filter(ob::region_code.eq(r.to_string())),
-    };
+        .page_before(ob::id, before, limit)
+        .visible_by_code(vis, ob::region_code);
     if let Some(s) = f.status {
         q = q.filter(ob::status.eq(s.as_str()));
     }

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use crate::crud::Page;
+use crate::crud::{Filter, Rows};
 use crate::db::{write_transaction, DbConnection, DbError};
 use crate::schema::{countries, holidays, reference_datasets, regions};
 use crate::text::{Code, Stored, StoredOpt};
@@ -239,7 +239,7 @@ crate::text::stored_by_code! { DayOffKind => "day-off kind" }
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = regions, primary_key(code), treat_none_as_null = true)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
-struct RegionRow {
+pub(crate) struct RegionRow {
     #[diesel(deserialize_as = Stored<RegionCode>, serialize_as = Stored<RegionCode>)]
     code: RegionCode,
     name: String,
@@ -275,7 +275,7 @@ impl From<&Region> for RegionRow {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = countries, primary_key(iso2))]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
-struct CountryRow {
+pub(crate) struct CountryRow {
     #[diesel(deserialize_as = Stored<CountryCode>, serialize_as = Stored<CountryCode>)]
     iso2: CountryCode,
     iso3: String,
@@ -429,24 +429,21 @@ pub struct RegionFilter {
     pub parent_code: Option<RegionCode>,
 }
 
-/// Regions in code order after `after` (exclusive), at most `limit`.
-pub fn list_regions(
-    conn: &mut DbConnection,
-    filter: &RegionFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Region>, DbError> {
-    let mut q = regions::table
-        .select(RegionRow::as_select())
-        .into_boxed()
-        .page_after(regions::code, after, limit);
-    if let Some(k) = filter.kind {
-        q = q.filter(regions::kind.eq(Stored(k)));
+crate::crud::crud! { RegionRow in regions by code; page(RegionFilter, code -> Region) as list_regions }
+
+impl<'a> Filter<Rows<'a, regions::table, RegionRow>> for RegionFilter {
+    fn apply(
+        &self,
+        mut q: Rows<'a, regions::table, RegionRow>,
+    ) -> Rows<'a, regions::table, RegionRow> {
+        if let Some(k) = self.kind {
+            q = q.filter(regions::kind.eq(Stored(k)));
+        }
+        if let Some(p) = &self.parent_code {
+            q = q.filter(regions::parent_code.eq(p.as_str().to_owned()));
+        }
+        q
     }
-    if let Some(p) = &filter.parent_code {
-        q = q.filter(regions::parent_code.eq(p.as_str().to_owned()));
-    }
-    Ok(q.load(conn)?.into_iter().map(Region::from).collect())
 }
 
 pub fn get_region(conn: &mut DbConnection, code: &RegionCode) -> Result<Option<Region>, DbError> {
@@ -463,20 +460,21 @@ pub struct CountryFilter {
     pub diplomatic_relations: Option<bool>,
 }
 
-pub fn list_countries(
-    conn: &mut DbConnection,
-    filter: &CountryFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Country>, DbError> {
-    let mut q = countries::table
-        .select(CountryRow::as_select())
-        .into_boxed()
-        .page_after(countries::iso2, after, limit);
-    if let Some(rel) = filter.diplomatic_relations {
-        q = q.filter(countries::diplomatic_relations.eq(rel));
+crate::crud::crud! {
+    CountryRow in countries by iso2;
+    page(CountryFilter, iso2 -> Country) as list_countries,
+}
+
+impl<'a> Filter<Rows<'a, countries::table, CountryRow>> for CountryFilter {
+    fn apply(
+        &self,
+        q: Rows<'a, countries::table, CountryRow>,
+    ) -> Rows<'a, countries::table, CountryRow> {
+        match self.diplomatic_relations {
+            Some(rel) => q.filter(countries::diplomatic_relations.eq(rel)),
+            None => q,
+        }
     }
-    Ok(q.load(conn)?.into_iter().map(Country::from).collect())
 }
 
 pub fn get_country(
