@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::region::RegionCode;
 
+/// An enum sent by codes that are not its variants' snake_case names (`reference:read`), so
+/// serde renames each variant and the schema is written out; parsed from configuration too.
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -32,25 +34,15 @@ macro_rules! string_enum {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($s => Some($name::$variant),)+ _ => None }
-            }
         }
+
+        $crate::code::codes! { $name { $($variant => $s),+ } }
 
         impl FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($s => Ok($name::$variant),)+
-                    other => Err(format!(
-                        "`{other}` is not one of: {}",
-                        [$($s),+].join(", ")
-                    )),
-                }
+                Self::parse(s)
+                    .ok_or_else(|| format!("`{s}` is not one of: {}", [$($s),+].join(", ")))
             }
         }
 

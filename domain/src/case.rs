@@ -6,8 +6,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
-use crate::agreement::{snake_enum, AgreementStatus};
+use crate::agreement::AgreementStatus;
 use crate::calendar::Calendar;
+use crate::code::code_enum;
 use crate::record::AuditAction;
 use crate::rules::RuleId;
 use crate::violation::{Verdict, Violation};
@@ -169,7 +170,7 @@ impl StageRecord {
     }
 }
 
-snake_enum! {
+code_enum! {
     CaseStatus {
         Running => "running",
         /// Signed: the agreement becomes active from its effective date.
@@ -234,7 +235,7 @@ pub fn acting_as(
 /// The stage actors a role works as, for its task list (the same pairs as [`acting_as`]).
 pub fn stage_actors_of(role: Role) -> &'static [StageActor] {
     match role {
-        Role::Admin => StageActor::ALL,
+        Role::Admin => &StageActor::ALL,
         Role::CentralReviewer => &[StageActor::Kemendagri, StageActor::Kemlu],
         Role::ProvinceOfficer | Role::RegionOfficer => &[StageActor::Region],
         Role::DprdSecretariat => &[StageActor::Dprd],
@@ -266,7 +267,7 @@ pub enum CaseAction {
     },
 }
 
-snake_enum! {
+code_enum! {
     /// What an action asks for.
     WorkflowActionKind {
         /// Start the case on the newest definition (If-Match: the agreement's ETag).

@@ -9,10 +9,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::agreement::{snake_enum, AgreementKind, Instrument};
+use crate::agreement::{AgreementKind, Instrument};
+use crate::code::code_enum;
 use crate::rules::RuleId;
 
-snake_enum! {
+code_enum! {
     /// A stage of the approval path.
     StageKey {
         Exploration => "exploration",
@@ -32,7 +33,7 @@ snake_enum! {
     }
 }
 
-snake_enum! {
+code_enum! {
     /// Who acts on a stage.
     StageActor {
         /// The region's cooperation unit (province or regency/city officer).
@@ -525,7 +526,7 @@ mod tests {
         );
         assert!(!central.contains(&StageKey::Signing));
         assert_eq!(
-            stages_of(StageActor::ALL).len(),
+            stages_of(&StageActor::ALL).len(),
             StageKey::ALL.len(),
             "every stage has an actor"
         );

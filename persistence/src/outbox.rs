@@ -15,42 +15,7 @@ use crate::db::{DbConnection, DbError};
 use crate::schema::{inbound_messages as im, outbox as ob};
 use crate::text::{Json, JsonText, Stored};
 
-/// Where a message stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryStatus {
-    Pending,
-    /// Leased by a worker until `next_attempt_at`.
-    Delivering,
-    Delivered,
-    /// Given up after its attempts; sent again only by hand.
-    Dead,
-    /// Withdrawn before delivery: the decision arrived another way.
-    Superseded,
-}
-
-impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 5] = [
-        Self::Pending,
-        Self::Delivering,
-        Self::Delivered,
-        Self::Dead,
-        Self::Superseded,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Delivering => "delivering",
-            Self::Delivered => "delivered",
-            Self::Dead => "dead",
-            Self::Superseded => "superseded",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-}
+pub use jalin_domain::events::DeliveryStatus;
 
 crate::text::stored_by_code! {
     ExternalSystem => "external system",
