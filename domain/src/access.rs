@@ -287,9 +287,16 @@ impl Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::region::testing::code;
 
-    fn code(s: &str) -> RegionCode {
-        RegionCode::parse(s).unwrap()
+    /// A service account holding `scopes`, in `region`'s subtree when it has one.
+    fn service_account(name: &str, scopes: Vec<Action>, region: Option<&str>) -> Principal {
+        Principal {
+            id: "x".into(),
+            name: name.into(),
+            kind: PrincipalKind::ServiceAccount { scopes },
+            region: region.map(code),
+        }
     }
 
     #[test]
@@ -347,14 +354,7 @@ mod tests {
 
     #[test]
     fn a_service_account_acts_only_within_its_scopes() {
-        let sa = Principal {
-            id: "x".into(),
-            name: "siola".into(),
-            kind: PrincipalKind::ServiceAccount {
-                scopes: vec![Action::ReadReference],
-            },
-            region: None,
-        };
+        let sa = service_account("siola", vec![Action::ReadReference], None);
         assert_eq!(sa.visibility(Action::ReadReference), Some(Visibility::All));
         assert_eq!(sa.visibility(Action::ReadUsers), None);
         assert_eq!(sa.permissions(), [(Action::ReadReference, Scope::All)]);
@@ -362,14 +362,7 @@ mod tests {
 
     #[test]
     fn a_regional_service_account_holds_its_scopes_in_its_subtree() {
-        let sa = Principal {
-            id: "x".into(),
-            name: "jateng".into(),
-            kind: PrincipalKind::ServiceAccount {
-                scopes: vec![Action::ReadUsers],
-            },
-            region: Some(code("33")),
-        };
+        let sa = service_account("jateng", vec![Action::ReadUsers], Some("33"));
         assert_eq!(sa.scope(Action::ReadUsers), Some(Scope::Subtree));
         assert_eq!(
             sa.visibility(Action::ReadUsers),

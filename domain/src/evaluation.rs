@@ -746,7 +746,7 @@ mod tests {
 
     #[test]
     fn a_province_verifies_its_regencies_and_central_verifies_all() {
-        let code = |s: &str| crate::RegionCode::parse(s).unwrap();
+        use crate::region::testing::code;
         assert!(may_verify(Some(&code("33")), &code("33.74")));
         assert!(
             !may_verify(Some(&code("33")), &code("33")),

@@ -368,9 +368,7 @@ pub(crate) mod fixtures {
         s.parse().unwrap()
     }
 
-    pub fn code(s: &str) -> RegionCode {
-        RegionCode::parse(s).unwrap()
-    }
+    pub use crate::region::testing::code;
 
     /// An MoU of `region` with `status`, signed and in effect on `signed`.
     pub fn mou(

@@ -112,6 +112,17 @@ impl Region {
     }
 }
 
+/// What tests write regions with.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::RegionCode;
+
+    /// The region with this code (a test's own, so it is valid).
+    pub fn code(s: &str) -> RegionCode {
+        RegionCode::parse(s).unwrap()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
