@@ -59,31 +59,20 @@ macro_rules! crud {
         $crate::crud::crud!(@fn find_by [$name] ($key) $row, $t, $key, $also);
     };
     (@fn find_by [$name:ident $($rest:ident)*] ($col:ident) $row:ident, $t:ident, $key:ident, $also:tt) => {
-        #[doc = concat!("The ", stringify!($row), " whose `", stringify!($col), "` is `value`.")]
-        pub fn $name(
-            conn: &mut $crate::DbConnection,
-            value: &str,
-        ) -> Result<Option<$row>, $crate::DbError> {
-            use diesel::prelude::*;
-            Ok($t::table
-                .select($row::as_select())
-                .filter($t::$col.eq(value))
-                .first(conn)
-                .optional()?)
-        }
+        $crate::crud::crud!(@by $name, Option<$row>, $row, $t, $col, |q, conn| q.first(conn).optional()?,
+            concat!("The ", stringify!($row), " whose `", stringify!($col), "` is `value`."));
     };
     (@fn all_by [$name:ident $($rest:ident)*] ($col:ident, $order:expr) $row:ident, $t:ident, $key:ident, $also:tt) => {
-        #[doc = concat!("Every ", stringify!($row), " whose `", stringify!($col), "` is `value`, in `", stringify!($order), "` order.")]
-        pub fn $name(
-            conn: &mut $crate::DbConnection,
-            value: &str,
-        ) -> Result<Vec<$row>, $crate::DbError> {
+        $crate::crud::crud!(@by $name, Vec<$row>, $row, $t, $col, |q, conn| q.order($order).load(conn)?,
+            concat!("Every ", stringify!($row), " whose `", stringify!($col), "` is `value`, in `", stringify!($order), "` order."));
+    };
+    // A function of the rows whose `$col` is `value`: `$load` loads them from the query `$q`.
+    (@by $name:ident, $out:ty, $row:ident, $t:ident, $col:ident, |$q:ident, $conn:ident| $load:expr, $doc:expr) => {
+        #[doc = $doc]
+        pub fn $name($conn: &mut $crate::DbConnection, value: &str) -> Result<$out, $crate::DbError> {
             use diesel::prelude::*;
-            Ok($t::table
-                .select($row::as_select())
-                .filter($t::$col.eq(value))
-                .order($order)
-                .load(conn)?)
+            let $q = $t::table.select($row::as_select()).filter($t::$col.eq(value));
+            Ok($load)
         }
     };
     (@fn find_visible [$name:ident $($rest:ident)*] () $row:ident, $t:ident, $key:ident, $also:tt) => {
