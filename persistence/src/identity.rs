@@ -109,7 +109,9 @@ fn province(region: &Option<RegionCode>) -> Option<String> {
 
 crate::crud::crud! {
     User in users by id, also |u: &User| users::province_code.eq(province(&u.region));
-    insert_new as insert_user, save as save_user, find_visible as find_user,
+    // `false`: the username is taken.
+    insert_new as insert_user,
+    save as save_user, find_visible as find_user,
     find_by(username) as find_user_by_username,
     // Users are listed in username order.
     page_visible(UserFilter, username) as list_users,

@@ -42,7 +42,13 @@ pub struct AnnualReport {
     pub updated_at: NaiveDateTime,
 }
 
-crate::crud::crud! { AnnualReport in ar by id; insert_new as insert, save, find_visible as find }
+crate::crud::crud! {
+    AnnualReport in ar by id;
+    // `false`: the region already has a report for that year (a concurrent start the caller's
+    // check could not see).
+    insert_new as insert,
+    save, find_visible as find,
+}
 
 /// The report of `region` for `fiscal_year`, if one was started.
 pub fn find_of(
