@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::region::RegionCode;
 
+/// An enum sent by codes that are not its variants' snake_case names (`reference:read`), so
+/// serde renames each variant and the schema is written out; parsed from configuration too.
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -32,25 +34,15 @@ macro_rules! string_enum {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($s => Some($name::$variant),)+ _ => None }
-            }
         }
+
+        $crate::code::codes! { $name { $($variant => $s),+ } }
 
         impl FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($s => Ok($name::$variant),)+
-                    other => Err(format!(
-                        "`{other}` is not one of: {}",
-                        [$($s),+].join(", ")
-                    )),
-                }
+                Self::parse(s)
+                    .ok_or_else(|| format!("`{s}` is not one of: {}", [$($s),+].join(", ")))
             }
         }
 
@@ -295,9 +287,16 @@ impl Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::region::testing::code;
 
-    fn code(s: &str) -> RegionCode {
-        RegionCode::parse(s).unwrap()
+    /// A service account holding `scopes`, in `region`'s subtree when it has one.
+    fn service_account(name: &str, scopes: Vec<Action>, region: Option<&str>) -> Principal {
+        Principal {
+            id: "x".into(),
+            name: name.into(),
+            kind: PrincipalKind::ServiceAccount { scopes },
+            region: region.map(code),
+        }
     }
 
     #[test]
@@ -355,14 +354,7 @@ mod tests {
 
     #[test]
     fn a_service_account_acts_only_within_its_scopes() {
-        let sa = Principal {
-            id: "x".into(),
-            name: "siola".into(),
-            kind: PrincipalKind::ServiceAccount {
-                scopes: vec![Action::ReadReference],
-            },
-            region: None,
-        };
+        let sa = service_account("siola", vec![Action::ReadReference], None);
         assert_eq!(sa.visibility(Action::ReadReference), Some(Visibility::All));
         assert_eq!(sa.visibility(Action::ReadUsers), None);
         assert_eq!(sa.permissions(), [(Action::ReadReference, Scope::All)]);
@@ -370,14 +362,7 @@ mod tests {
 
     #[test]
     fn a_regional_service_account_holds_its_scopes_in_its_subtree() {
-        let sa = Principal {
-            id: "x".into(),
-            name: "jateng".into(),
-            kind: PrincipalKind::ServiceAccount {
-                scopes: vec![Action::ReadUsers],
-            },
-            region: Some(code("33")),
-        };
+        let sa = service_account("jateng", vec![Action::ReadUsers], Some("33"));
         assert_eq!(sa.scope(Action::ReadUsers), Some(Scope::Subtree));
         assert_eq!(
             sa.visibility(Action::ReadUsers),

@@ -9,53 +9,23 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::code::code_enum;
 use crate::money::idr_equivalent;
 use crate::violation::{Verdict, Violation};
 
-/// What an activity was (DOMAIN.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ActivityKind {
-    OutgoingVisit,
-    /// *Penerimaan delegasi*.
-    IncomingDelegation,
-    JointWorkingGroup,
-    ExchangeProgramme,
-    Training,
-    GrantReceived,
-    GrantGiven,
-    PromotionEvent,
-    Other,
-}
-
-impl ActivityKind {
-    pub const ALL: [ActivityKind; 9] = [
-        Self::OutgoingVisit,
-        Self::IncomingDelegation,
-        Self::JointWorkingGroup,
-        Self::ExchangeProgramme,
-        Self::Training,
-        Self::GrantReceived,
-        Self::GrantGiven,
-        Self::PromotionEvent,
-        Self::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OutgoingVisit => "outgoing_visit",
-            Self::IncomingDelegation => "incoming_delegation",
-            Self::JointWorkingGroup => "joint_working_group",
-            Self::ExchangeProgramme => "exchange_programme",
-            Self::Training => "training",
-            Self::GrantReceived => "grant_received",
-            Self::GrantGiven => "grant_given",
-            Self::PromotionEvent => "promotion_event",
-            Self::Other => "other",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == code)
+code_enum! {
+    /// What an activity was (DOMAIN.md §3).
+    ActivityKind {
+        OutgoingVisit => "outgoing_visit",
+        /// *Penerimaan delegasi*.
+        IncomingDelegation => "incoming_delegation",
+        JointWorkingGroup => "joint_working_group",
+        ExchangeProgramme => "exchange_programme",
+        Training => "training",
+        GrantReceived => "grant_received",
+        GrantGiven => "grant_given",
+        PromotionEvent => "promotion_event",
+        Other => "other",
     }
 }
 
@@ -323,14 +293,6 @@ mod tests {
                 indicators: &none,
             },
         )
-    }
-
-    #[test]
-    fn every_kind_reads_back_from_its_code() {
-        for k in ActivityKind::ALL {
-            assert_eq!(ActivityKind::parse(k.as_str()), Some(k));
-        }
-        assert_eq!(ActivityKind::parse("party"), None);
     }
 
     /// Seed 000: Queensland's AUD 2,000,000 at Rp 10,400 is Rp 20,800,000,000, recorded exactly.

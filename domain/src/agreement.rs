@@ -5,36 +5,16 @@
 
 use chrono::NaiveDate;
 
+use crate::code::code_enum;
 use crate::region::{RegionCode, RegionKind};
 use crate::rules::RuleId;
 
-macro_rules! snake_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $s:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($s => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-pub(crate) use snake_enum;
-
-snake_enum! {
+code_enum! {
     /// KSDPL: with a foreign local government; KSDLL: with a foreign institution.
     AgreementKind { Ksdpl => "ksdpl", Ksdll => "ksdll" }
 }
 
-snake_enum! {
+code_enum! {
     /// The subtype of PP 28/2018 art. 24 (KSDPL) and art. 25 (KSDLL).
     Subtype {
         /// *Provinsi kembar/bersaudara*.
@@ -59,7 +39,7 @@ impl Subtype {
     }
 }
 
-snake_enum! {
+code_enum! {
     /// The form of the cooperation text.
     Instrument {
         /// Statement of intent (*pernyataan kehendak*).
@@ -73,7 +53,7 @@ snake_enum! {
     }
 }
 
-snake_enum! {
+code_enum! {
     /// Objects of cooperation (PP 28/2018 art. 23(2)); R3.
     CooperationObject {
         ScienceTechnology => "science_technology",
@@ -84,7 +64,7 @@ snake_enum! {
     }
 }
 
-snake_enum! {
+code_enum! {
     AgreementStatus {
         Draft => "draft",
         InApproval => "in_approval",
@@ -97,7 +77,7 @@ snake_enum! {
     }
 }
 
-snake_enum! {
+code_enum! {
     /// The foreign side (DOMAIN.md §3).
     PartnerKind {
         ForeignLocalGovernment => "foreign_local_government",
@@ -111,7 +91,7 @@ snake_enum! {
     }
 }
 
-snake_enum! {
+code_enum! {
     /// The level of a foreign local government.
     PartnerLevel {
         State => "state",

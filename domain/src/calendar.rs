@@ -8,31 +8,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
-/// Why a day is not worked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum DayOffKind {
-    /// *Hari libur nasional*, set by SKB or Keppres.
-    Holiday,
-    /// *Cuti bersama*: collective leave for civil servants, set by the same SKB.
-    CutiBersama,
-}
+use crate::code::code_enum;
 
-impl DayOffKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Holiday => "holiday",
-            Self::CutiBersama => "cuti_bersama",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "holiday" => Some(Self::Holiday),
-            "cuti_bersama" => Some(Self::CutiBersama),
-            _ => None,
-        }
+code_enum! {
+    /// Why a day is not worked.
+    DayOffKind {
+        /// *Hari libur nasional*, set by SKB or Keppres.
+        Holiday => "holiday",
+        /// *Cuti bersama*: collective leave for civil servants, set by the same SKB.
+        CutiBersama => "cuti_bersama",
     }
 }
 

@@ -6,8 +6,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
-use crate::agreement::{snake_enum, AgreementStatus};
+use crate::agreement::AgreementStatus;
 use crate::calendar::Calendar;
+use crate::code::code_enum;
 use crate::record::AuditAction;
 use crate::rules::RuleId;
 use crate::violation::{Verdict, Violation};
@@ -169,7 +170,7 @@ impl StageRecord {
     }
 }
 
-snake_enum! {
+code_enum! {
     CaseStatus {
         Running => "running",
         /// Signed: the agreement becomes active from its effective date.
@@ -234,7 +235,7 @@ pub fn acting_as(
 /// The stage actors a role works as, for its task list (the same pairs as [`acting_as`]).
 pub fn stage_actors_of(role: Role) -> &'static [StageActor] {
     match role {
-        Role::Admin => StageActor::ALL,
+        Role::Admin => &StageActor::ALL,
         Role::CentralReviewer => &[StageActor::Kemendagri, StageActor::Kemlu],
         Role::ProvinceOfficer | Role::RegionOfficer => &[StageActor::Region],
         Role::DprdSecretariat => &[StageActor::Dprd],
@@ -266,7 +267,7 @@ pub enum CaseAction {
     },
 }
 
-snake_enum! {
+code_enum! {
     /// What an action asks for.
     WorkflowActionKind {
         /// Start the case on the newest definition (If-Match: the agreement's ETag).
@@ -511,10 +512,14 @@ impl Case {
         }
     }
 
+    /// Stage `key` of this case, if its definition has it.
+    pub fn stage(&self, key: StageKey) -> Option<&StageState> {
+        self.stages.iter().find(|s| s.key == key)
+    }
+
     fn record_of(&self, key: StageKey) -> Option<&StageRecord> {
-        self.stages
-            .iter()
-            .find(|s| s.key == key && s.status == StageStatus::Completed)
+        self.stage(key)
+            .filter(|s| s.status == StageStatus::Completed)
             .and_then(|s| s.record.as_ref())
     }
 
@@ -524,7 +529,7 @@ impl Case {
     }
 
     fn has_stage(&self, key: StageKey) -> bool {
-        self.stages.iter().any(|s| s.key == key)
+        self.stage(key).is_some()
     }
 
     /// Reopens stage `to` and resets everything after it (a revise loop or a return).
@@ -994,7 +999,7 @@ impl Case {
             _ => None,
         };
         if let Some(to) = back {
-            let to = def.stages.iter().position(|s| s.key == to).unwrap_or(i);
+            let to = def.position(to).unwrap_or(i);
             next.back_to(to, today);
             return next;
         }
@@ -1247,11 +1252,7 @@ mod tests {
             def.stages[revised.current().unwrap()].key,
             StageKey::CooperationPlan
         );
-        let dprd = revised
-            .stages
-            .iter()
-            .find(|s| s.key == StageKey::DprdApproval)
-            .unwrap();
+        let dprd = revised.stage(StageKey::DprdApproval).unwrap();
         assert_eq!(
             dprd.status,
             StageStatus::Pending,
@@ -1614,11 +1615,7 @@ mod tests {
                 d("2025-08-01"),
             )
             .unwrap();
-        let dprd = back
-            .stages
-            .iter()
-            .find(|s| s.key == StageKey::DprdApproval)
-            .unwrap();
+        let dprd = back.stage(StageKey::DprdApproval).unwrap();
         assert_eq!(dprd.held, vec![(d("2025-07-01"), d("2025-08-01"))]);
         assert_eq!(dprd.status, StageStatus::Pending);
         let again = back
@@ -1629,11 +1626,7 @@ mod tests {
                 d("2025-09-01"),
             )
             .unwrap();
-        let dprd = again
-            .stages
-            .iter()
-            .find(|s| s.key == StageKey::DprdApproval)
-            .unwrap();
+        let dprd = again.stage(StageKey::DprdApproval).unwrap();
         assert_eq!(
             (dprd.status, dprd.started_on),
             (StageStatus::Active, Some(d("2025-09-01")))
@@ -1644,7 +1637,7 @@ mod tests {
     #[test]
     fn each_role_acts_only_as_its_stage_actor() {
         use crate::access::{Principal, PrincipalKind, Role};
-        let code = |s: &str| crate::RegionCode::parse(s).unwrap();
+        use crate::region::testing::code;
         let user = |role, region: Option<&str>| Principal {
             id: "u".into(),
             name: "u".into(),

@@ -1,10 +1,8 @@
 //! Countries (ISO 3166-1) and whether Indonesia has diplomatic relations with them.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
+use crate::code::text_code;
 use crate::rules::RuleId;
 
 /// An ISO 3166-1 alpha-2 code, upper case (`XK`, Kosovo, is user-assigned but used).
@@ -31,31 +29,7 @@ impl CountryCode {
     }
 }
 
-impl FromStr for CountryCode {
-    type Err = InvalidCountryCode;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<String> for CountryCode {
-    type Error = InvalidCountryCode;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<CountryCode> for String {
-    fn from(c: CountryCode) -> String {
-        c.0
-    }
-}
-
-impl fmt::Display for CountryCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_code!(CountryCode, InvalidCountryCode);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Country {

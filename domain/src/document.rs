@@ -1,42 +1,18 @@
 //! Documents (DOMAIN.md §3): the role a stored file plays for its agreement, and what a file is —
 //! decided by its content, never by its name or declared type — under a name safe to show.
 
+use crate::code::code_enum;
 use crate::violation::{Verdict, Violation};
 
-/// What a document is to its agreement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DocumentRole {
-    DraftText,
-    SignedText,
-    Letter,
-    Evidence,
-    Report,
-    Other,
-}
-
-impl DocumentRole {
-    pub const ALL: [DocumentRole; 6] = [
-        Self::DraftText,
-        Self::SignedText,
-        Self::Letter,
-        Self::Evidence,
-        Self::Report,
-        Self::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::DraftText => "draft_text",
-            Self::SignedText => "signed_text",
-            Self::Letter => "letter",
-            Self::Evidence => "evidence",
-            Self::Report => "report",
-            Self::Other => "other",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == code)
+code_enum! {
+    /// What a document is to its agreement.
+    DocumentRole {
+        DraftText => "draft_text",
+        SignedText => "signed_text",
+        Letter => "letter",
+        Evidence => "evidence",
+        Report => "report",
+        Other => "other",
     }
 }
 
@@ -126,14 +102,6 @@ mod tests {
             .iter()
             .map(|v| (v.pointer.to_string(), v.code.to_string()))
             .collect()
-    }
-
-    #[test]
-    fn every_role_reads_back_from_its_code() {
-        for r in DocumentRole::ALL {
-            assert_eq!(DocumentRole::parse(r.as_str()), Some(r));
-        }
-        assert_eq!(DocumentRole::parse("selfie"), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::code::code_enum;
 use crate::{RegionCode, RuleId, Verdict, Violation};
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -392,15 +393,14 @@ pub struct Evidence {
     pub id: Option<String>,
 }
 
-/// Where an evaluation stands: `draft` → `submitted` → `verified`; a verifier may return a
-/// submitted evaluation to draft with a note.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EvaluationStatus {
-    Draft,
-    Submitted,
-    Verified,
+code_enum! {
+    /// Where an evaluation stands: `draft` → `submitted` → `verified`; a verifier may return a
+    /// submitted evaluation to draft with a note.
+    EvaluationStatus {
+        Draft => "draft",
+        Submitted => "submitted",
+        Verified => "verified",
+    }
 }
 
 /// What happens to an evaluation. `by` is the verifier's own region, `None` for central
@@ -422,20 +422,6 @@ pub enum EvaluationEvent<'a> {
 }
 
 impl EvaluationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Submitted => "submitted",
-            Self::Verified => "verified",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Draft, Self::Submitted, Self::Verified]
-            .into_iter()
-            .find(|x| x.as_str() == s)
-    }
-
     /// The status `event` leads to for an evaluation of an agreement of `evaluated`, or why it
     /// cannot happen now: a verifier who is not this region's (409 `not_the_verifier`, R21), a
     /// return without a note, a status that does not allow it (409 `evaluation_state`; a
@@ -760,7 +746,7 @@ mod tests {
 
     #[test]
     fn a_province_verifies_its_regencies_and_central_verifies_all() {
-        let code = |s: &str| crate::RegionCode::parse(s).unwrap();
+        use crate::region::testing::code;
         assert!(may_verify(Some(&code("33")), &code("33.74")));
         assert!(
             !may_verify(Some(&code("33")), &code("33")),

@@ -1,7 +1,23 @@
 //! Domain events: which audit events are published (the feed and webhooks), and how a webhook
 //! subscription selects them. Accounts, sign-ins and reads of personal data are never published.
 
+use crate::code::code_enum;
 use crate::violation::Violation;
+
+code_enum! {
+    /// Where an outbound message stands (a webhook delivery, a permit request to a central
+    /// system): the outbox's status.
+    DeliveryStatus {
+        Pending => "pending",
+        /// Leased by a worker until its next attempt is due.
+        Delivering => "delivering",
+        Delivered => "delivered",
+        /// Given up after its attempts; sent again only by hand.
+        Dead => "dead",
+        /// Withdrawn before delivery: the decision arrived another way.
+        Superseded => "superseded",
+    }
+}
 
 /// The records whose events are published.
 pub const PUBLISHED_RECORDS: [&str; 3] = ["agreement", "travel_request", "annual_report"];

@@ -189,11 +189,8 @@ pub fn scope_text(scopes: &[Action]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::region::testing::code;
     use crate::violation::Refusal;
-
-    fn code(s: &str) -> RegionCode {
-        RegionCode::parse(s).unwrap()
-    }
 
     fn codes<T: std::fmt::Debug>(v: Verdict<T>) -> Vec<String> {
         v.unwrap_err().iter().map(|v| v.code.to_string()).collect()

@@ -7,6 +7,7 @@ pub mod activity;
 pub mod agreement;
 pub mod calendar;
 pub mod case;
+mod code;
 pub mod coordination;
 pub mod country;
 pub mod deadlines;

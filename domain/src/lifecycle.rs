@@ -7,13 +7,14 @@
 
 use chrono::NaiveDate;
 
-use crate::agreement::{snake_enum, AgreementStatus};
+use crate::agreement::AgreementStatus;
 use crate::case::{Case, CaseStatus, StageRecord};
+use crate::code::code_enum;
 use crate::rules::RuleId;
 use crate::violation::{Verdict, Violation};
 use crate::workflow::StageKey;
 
-snake_enum! {
+code_enum! {
     /// R19: why an agreement ends before its term (expiry is automatic). A change of head of
     /// region is none of them: it does not end an agreement (R17).
     TerminationReason {

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::agreement::{AgreementKind, AgreementStatus, Instrument};
+use crate::code::code_enum;
 use crate::{RegionCode, Verdict, Violation};
 
 pub mod annual_report;
@@ -173,29 +174,13 @@ pub fn report_state(
     }
 }
 
-/// What an action plan is called in the text it belongs to.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlanKind {
-    /// *Rencana aksi* (seed 004 recommendation 3).
-    ActionPlan,
-    /// Technical cooperation: a master plan with annual work plans (seed 002 recommendation 5).
-    MasterPlan,
-}
-
-impl PlanKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ActionPlan => "action_plan",
-            Self::MasterPlan => "master_plan",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::ActionPlan, Self::MasterPlan]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+code_enum! {
+    /// What an action plan is called in the text it belongs to.
+    PlanKind {
+        /// *Rencana aksi* (seed 004 recommendation 3).
+        ActionPlan => "action_plan",
+        /// Technical cooperation: a master plan with annual work plans (seed 002 recommendation 5).
+        MasterPlan => "master_plan",
     }
 }
 
@@ -383,9 +368,7 @@ pub(crate) mod fixtures {
         s.parse().unwrap()
     }
 
-    pub fn code(s: &str) -> RegionCode {
-        RegionCode::parse(s).unwrap()
-    }
+    pub use crate::region::testing::code;
 
     /// An MoU of `region` with `status`, signed and in effect on `signed`.
     pub fn mou(

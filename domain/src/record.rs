@@ -10,17 +10,10 @@ macro_rules! named {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($variant),+ }
 
+        $crate::code::codes! { $name { $($variant => $code),+ } }
+
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stable code stored and sent (`agreement`, `agreement.created`).
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($code => Some($name::$variant),)+ _ => None }
-            }
 
             /// Its name in both languages.
             pub fn name(self) -> Text {

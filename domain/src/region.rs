@@ -1,9 +1,10 @@
 //! Regions (*daerah*): provinces and regencies/cities, identified by their Kemendagri code.
 
-use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+use crate::code::{code_enum, text_code};
 
 /// A Kemendagri area code: `NN` for a province, `NN.NN` for a regency or city
 /// (regencies 01–69, cities 71–99), e.g. `33` Jawa Tengah, `33.74` Kota Semarang.
@@ -63,60 +64,21 @@ impl RegionCode {
     }
 }
 
-impl FromStr for RegionCode {
-    type Err = InvalidRegionCode;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
+text_code!(RegionCode, InvalidRegionCode);
 
-impl TryFrom<String> for RegionCode {
-    type Error = InvalidRegionCode;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<RegionCode> for String {
-    fn from(c: RegionCode) -> String {
-        c.0
-    }
-}
-
-impl fmt::Display for RegionCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// The level of a region. Province (*provinsi*), regency (*kabupaten*) or city (*kota*).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum RegionKind {
-    Province,
-    Regency,
-    City,
-}
-
-impl RegionKind {
-    pub const ALL: [RegionKind; 3] = [Self::Province, Self::Regency, Self::City];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Province => "province",
-            Self::Regency => "regency",
-            Self::City => "city",
-        }
+code_enum! {
+    /// The level of a region. Province (*provinsi*), regency (*kabupaten*) or city (*kota*).
+    RegionKind {
+        Province => "province",
+        Regency => "regency",
+        City => "city",
     }
 }
 
 impl FromStr for RegionKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        Self::parse(s)
             .ok_or_else(|| format!("`{s}` is not a region kind (province, regency, city)"))
     }
 }
@@ -147,6 +109,17 @@ impl Region {
             return Err(format!("region {} has a wrong parent", self.code));
         }
         Ok(())
+    }
+}
+
+/// What tests write regions with.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::RegionCode;
+
+    /// The region with this code (a test's own, so it is valid).
+    pub fn code(s: &str) -> RegionCode {
+        RegionCode::parse(s).unwrap()
     }
 }
 

@@ -7,33 +7,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::access::Action;
+use crate::code::code_enum;
 use crate::violation::{Verdict, Violation};
 
-/// An enum stored and sent by its snake_case code.
-macro_rules! coded {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $s:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            pub const ALL: [$name; [$($s),+].len()] = [$($name::$variant),+];
-
-            /// The stable code, as stored and sent.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($s => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-coded! {
+code_enum! {
     /// Who travels (DOMAIN.md §7).
     TravellerCategory {
         /// Governor, regent or mayor: needs the Home Affairs Minister's permit (UU 23/2014
@@ -54,7 +31,7 @@ impl TravellerCategory {
     }
 }
 
-coded! {
+code_enum! {
     /// Why: official, or one of the personal reasons Permendagri 59/2019 arts. 25–26 allow.
     TripType {
         Official => "official",
@@ -70,7 +47,7 @@ impl TripType {
     }
 }
 
-coded! {
+code_enum! {
     /// Who pays for the trip.
     FundingSource {
         Apbd => "apbd",
@@ -80,7 +57,7 @@ coded! {
     }
 }
 
-coded! {
+code_enum! {
     /// The documents a request carries (DOMAIN.md §7 stage 1).
     TravelDocumentKind {
         /// Invitation or the embassy's confirmation.
@@ -105,7 +82,7 @@ coded! {
     }
 }
 
-coded! {
+code_enum! {
     /// The three central systems (DOMAIN.md §7).
     ExternalSystem {
         /// Kemendagri: the Home Affairs permit.
@@ -152,7 +129,7 @@ impl ExternalSystem {
     }
 }
 
-coded! {
+code_enum! {
     /// The stages of a request, in order (the PDLN workflow definition, version 1).
     TravelStage {
         Draft => "draft",
@@ -201,7 +178,7 @@ impl TravelStage {
     }
 }
 
-coded! {
+code_enum! {
     /// A permit system's decision (a recommendation is always `granted`).
     PermitDecision {
         Granted => "granted",
@@ -209,7 +186,7 @@ coded! {
     }
 }
 
-coded! {
+code_enum! {
     /// What someone does to a request (`POST /v1/travel-requests/{id}/actions`).
     TravelActionKind {
         /// Draft → submitted (every check and document must pass).
@@ -251,7 +228,7 @@ pub enum CallbackType {
     PermitDecided,
 }
 
-coded! {
+code_enum! {
     /// What became of a system's message.
     CallbackOutcome {
         /// The decision moved the request on.
@@ -1122,12 +1099,7 @@ mod tests {
 
     #[test]
     fn stored_codes_read_back_and_an_unknown_one_is_not_a_default() {
-        for s in S::ALL {
-            assert_eq!(S::parse(s.as_str()), Some(s));
-        }
-        for k in D::ALL {
-            assert_eq!(D::parse(k.as_str()), Some(k));
-        }
+        // Every code's round trip: `code::tests::every_code_reads_back_as_its_variant`.
         assert_eq!(
             TripType::parse("personal_medical"),
             Some(TripType::PersonalMedical)

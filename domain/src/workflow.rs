@@ -9,10 +9,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::agreement::{snake_enum, AgreementKind, Instrument};
+use crate::agreement::{AgreementKind, Instrument};
+use crate::code::code_enum;
 use crate::rules::RuleId;
 
-snake_enum! {
+code_enum! {
     /// A stage of the approval path.
     StageKey {
         Exploration => "exploration",
@@ -32,7 +33,7 @@ snake_enum! {
     }
 }
 
-snake_enum! {
+code_enum! {
     /// Who acts on a stage.
     StageActor {
         /// The region's cooperation unit (province or regency/city officer).
@@ -97,6 +98,18 @@ pub struct Definition {
     /// R14: whether full powers must be recorded before signing (DEFAULT: yes).
     pub full_powers_required: bool,
     pub stages: Vec<StageDef>,
+}
+
+impl Definition {
+    /// Where stage `key` stands in this definition, if it has it.
+    pub fn position(&self, key: StageKey) -> Option<usize> {
+        self.stages.iter().position(|s| s.key == key)
+    }
+
+    /// Stage `key` of this definition, if it has it.
+    pub fn stage(&self, key: StageKey) -> Option<&StageDef> {
+        self.position(key).map(|i| &self.stages[i])
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -450,11 +463,7 @@ mod tests {
     #[test]
     fn the_dprd_stage_has_a_45_working_day_flag_only_limit() {
         let d = latest("ksdpl").unwrap();
-        let dprd = d
-            .stages
-            .iter()
-            .find(|s| s.key == StageKey::DprdApproval)
-            .unwrap();
+        let dprd = d.stage(StageKey::DprdApproval).unwrap();
         assert_eq!(dprd.actor, StageActor::Dprd);
         assert_eq!(
             dprd.time_limit,
@@ -471,22 +480,10 @@ mod tests {
     #[test]
     fn the_ministerial_revise_loop_returns_to_the_plan() {
         let d = latest("ksdll").unwrap();
-        let m = d
-            .stages
-            .iter()
-            .find(|s| s.key == StageKey::MinisterialConsideration)
-            .unwrap();
+        let m = d.stage(StageKey::MinisterialConsideration).unwrap();
         assert_eq!(m.revise_to, Some(StageKey::CooperationPlan));
-        let plan = d
-            .stages
-            .iter()
-            .position(|s| s.key == StageKey::CooperationPlan)
-            .unwrap();
-        let dprd = d
-            .stages
-            .iter()
-            .position(|s| s.key == StageKey::DprdApproval)
-            .unwrap();
+        let plan = d.position(StageKey::CooperationPlan).unwrap();
+        let dprd = d.position(StageKey::DprdApproval).unwrap();
         assert!(plan < dprd, "a revised plan goes through DPRD again");
     }
 
@@ -525,7 +522,7 @@ mod tests {
         );
         assert!(!central.contains(&StageKey::Signing));
         assert_eq!(
-            stages_of(StageActor::ALL).len(),
+            stages_of(&StageActor::ALL).len(),
             StageKey::ALL.len(),
             "every stage has an actor"
         );

@@ -6,9 +6,8 @@ use diesel::prelude::*;
 use jalin_domain::monitoring::PlanKind;
 use serde_json::Value;
 
-use crate::db::{DbConnection, DbError};
 use crate::schema::action_plans as ap;
-use crate::text::{Code, Json, JsonText, Stored};
+use crate::text::{Json, JsonText, Stored};
 
 crate::text::stored_by_code! { PlanKind => "plan kind" }
 
@@ -32,29 +31,4 @@ pub struct ActionPlan {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn find(conn: &mut DbConnection, agreement_id: &str) -> Result<Option<ActionPlan>, DbError> {
-    Ok(ap::table
-        .select(ActionPlan::as_select())
-        .filter(ap::agreement_id.eq(agreement_id))
-        .first(conn)
-        .optional()?)
-}
-
-pub fn insert(conn: &mut DbConnection, p: &ActionPlan) -> Result<(), DbError> {
-    diesel::insert_into(ap::table)
-        .values(p.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Replaces the plan if its version is still `expected`.
-pub fn save(conn: &mut DbConnection, p: &ActionPlan, expected: i64) -> Result<bool, DbError> {
-    let n = diesel::update(
-        ap::table
-            .filter(ap::agreement_id.eq(&p.agreement_id))
-            .filter(ap::version.eq(expected)),
-    )
-    .set(p.clone())
-    .execute(conn)?;
-    Ok(n == 1)
-}
+crate::crud::crud! { ActionPlan in ap by agreement_id; find, insert, save }

@@ -3,7 +3,6 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::{DbConnection, DbError};
 use crate::schema::activities as ac;
 
 /// An activity: the row as stored. `kind` is a `jalin_domain::activity::ActivityKind` code;
@@ -40,48 +39,8 @@ pub struct Activity {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert(conn: &mut DbConnection, a: &Activity) -> Result<(), DbError> {
-    diesel::insert_into(ac::table).values(a).execute(conn)?;
-    Ok(())
-}
-
-/// Saves `a` if its stored version is still `expected`.
-pub fn save(conn: &mut DbConnection, a: &Activity, expected: i64) -> Result<bool, DbError> {
-    let n = diesel::update(
-        ac::table
-            .filter(ac::id.eq(&a.id))
-            .filter(ac::version.eq(expected)),
-    )
-    .set(a)
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str, expected: i64) -> Result<bool, DbError> {
-    Ok(diesel::delete(
-        ac::table
-            .filter(ac::id.eq(id))
-            .filter(ac::version.eq(expected)),
-    )
-    .execute(conn)?
-        == 1)
-}
-
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Activity>, DbError> {
-    Ok(ac::table
-        .select(Activity::as_select())
-        .filter(ac::id.eq(id))
-        .first(conn)
-        .optional()?)
-}
-
-pub fn for_agreement(
-    conn: &mut DbConnection,
-    agreement_id: &str,
-) -> Result<Vec<Activity>, DbError> {
-    Ok(ac::table
-        .select(Activity::as_select())
-        .filter(ac::agreement_id.eq(agreement_id))
-        .order((ac::starts_on.asc(), ac::id.asc()))
-        .load(conn)?)
+crate::crud::crud! {
+    Activity in ac by id;
+    insert, save, delete, find,
+    all_by(agreement_id, (ac::starts_on.asc(), ac::id.asc())) as for_agreement,
 }

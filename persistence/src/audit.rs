@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::canonical::canonical_json;
+use crate::crud::{NarrowByCode, Page};
 use crate::db::{DbConnection, DbError};
 use crate::schema::{audit_events as ae, audit_head};
 
@@ -227,9 +228,8 @@ pub fn list(
 ) -> Result<Vec<AuditEvent>, DbError> {
     let mut q = ae::table
         .select(AuditEvent::as_select())
-        .order(ae::seq.desc())
-        .limit(limit)
-        .into_boxed();
+        .into_boxed()
+        .page_before(ae::seq, before, limit);
     if let Some(v) = &filter.record_type {
         q = q.filter(ae::record_type.eq(v.clone()));
     }
@@ -248,9 +248,6 @@ pub fn list(
     if let Some(v) = filter.to {
         q = q.filter(ae::occurred_at.lt(v));
     }
-    if let Some(b) = before {
-        q = q.filter(ae::seq.lt(b));
-    }
     Ok(q.load(conn)?)
 }
 
@@ -265,23 +262,13 @@ pub fn domain_events(
     since: Option<NaiveDateTime>,
     limit: i64,
 ) -> Result<Vec<AuditEvent>, DbError> {
-    use jalin_domain::access::Visibility;
     let mut q = ae::table
         .select(AuditEvent::as_select())
         .filter(ae::record_type.eq_any(crate::webhooks::PUBLISHED_RECORDS))
         .filter(ae::action.not_like("%.personal_data_read"))
-        .order(ae::seq.asc())
-        .limit(limit)
-        .into_boxed();
-    q = match vis {
-        Visibility::All => q,
-        Visibility::Province(p) => q.filter(
-            ae::region_code
-                .eq(p.to_string())
-                .or(ae::region_code.like(format!("{p}.%"))),
-        ),
-        Visibility::Region(r) => q.filter(ae::region_code.eq(r.to_string())),
-    };
+        .into_boxed()
+        .page_after(ae::seq, after, limit)
+        .visible_by_code(vis, ae::region_code);
     if let Some(t) = record_type {
         q = q.filter(ae::record_type.eq(t.to_owned()));
     }
@@ -290,9 +277,6 @@ pub fn domain_events(
     }
     if let Some(s) = since {
         q = q.filter(ae::occurred_at.ge(s));
-    }
-    if let Some(a) = after {
-        q = q.filter(ae::seq.gt(a));
     }
     Ok(q.load(conn)?)
 }

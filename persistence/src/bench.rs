@@ -98,16 +98,66 @@ pub struct Seeded {
     pub users: usize,
 }
 
-fn batch(conn: &mut DbConnection, head: &str, rows: &mut Vec<String>) -> Result<(), DbError> {
-    if rows.is_empty() {
-        return Ok(());
+/// Rows for one table, written 1,000 at a time (each batch in its own transaction), telling
+/// `progress` how far its step is.
+struct Batch<'h> {
+    /// The step's name for `progress`.
+    step: &'h str,
+    total: usize,
+    /// `INSERT INTO table (columns…)`.
+    head: &'h str,
+    rows: Vec<String>,
+    written: usize,
+}
+
+type Progress<'p> = &'p mut dyn FnMut(&str, usize, usize);
+
+impl<'h> Batch<'h> {
+    fn new(step: &'h str, total: usize, head: &'h str) -> Self {
+        Batch {
+            step,
+            total,
+            head,
+            rows: Vec::with_capacity(1000),
+            written: 0,
+        }
     }
-    let sql = format!("{head} VALUES {}", rows.join(","));
-    rows.clear();
-    write_transaction(conn, |c| -> Result<(), DbError> {
-        diesel::sql_query(sql).execute(c)?;
+
+    /// Adds a row (`(…)` of SQL values), writing the batch when it is full.
+    fn push(
+        &mut self,
+        conn: &mut DbConnection,
+        row: String,
+        progress: Progress,
+    ) -> Result<(), DbError> {
+        self.rows.push(row);
+        if self.rows.len() == 1000 {
+            self.write(conn)?;
+            progress(self.step, self.written, self.total);
+        }
         Ok(())
-    })
+    }
+
+    /// Writes what is left; how many rows were written in all.
+    fn finish(&mut self, conn: &mut DbConnection, progress: Progress) -> Result<usize, DbError> {
+        self.write(conn)?;
+        progress(self.step, self.total, self.total);
+        Ok(self.written)
+    }
+
+    fn write(&mut self, conn: &mut DbConnection) -> Result<(), DbError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let sql = format!("{} VALUES {}", self.head, self.rows.join(","));
+        write_transaction(conn, |c| -> Result<(), DbError> {
+            diesel::sql_query(sql).execute(c)?;
+            Ok(())
+        })?;
+        self.written += self.rows.len();
+        self.rows.clear();
+        Ok(())
+    }
 }
 
 fn date(days_from_2000: usize) -> String {
@@ -124,59 +174,57 @@ pub fn seed(
     password_hash: &str,
     mut progress: impl FnMut(&str, usize, usize),
 ) -> Result<Seeded, DbError> {
+    let progress: Progress = &mut progress;
     let codes: Vec<String> = regions::table
         .select(regions::code)
         .order(regions::code)
         .load(conn)?;
     let mut rng = Rng(0x5EED_0BEC_4A11_u64);
     let ts = "'2026-01-01 00:00:00'";
-    let mut rows = Vec::with_capacity(1000);
     let mut out = Seeded {
         regions: codes.len(),
         ..Seeded::default()
     };
 
+    let mut users = Batch::new("users", codes.len() + 1, "INSERT INTO users (id, username, display_name, password_hash, role, region_code, province_code, active, version, created_at, updated_at)");
     // One region officer per region: bench-33, bench-33-74, …
     for code in &codes {
         let province = code.split('.').next().unwrap_or(code);
-        rows.push(format!(
+        let row = format!(
             "('bench-user-{code}', 'bench-{u}', 'Bench {code}', '{password_hash}', '{role}', '{code}', '{province}', TRUE, 1, {ts}, {ts})",
             u = code.replace('.', "-"),
             role = if code.contains('.') { "region_officer" } else { "province_officer" },
-        ));
-        if rows.len() == 500 {
-            batch(conn, "INSERT INTO users (id, username, display_name, password_hash, role, region_code, province_code, active, version, created_at, updated_at)", &mut rows)?;
-        }
-        out.users += 1;
+        );
+        users.push(conn, row, &mut |_, _, _| {})?;
     }
     // One national administrator (bench-admin), who acts on any region's approval case: the
     // workflow scenario of `make bench` acts as it.
-    rows.push(format!(
+    let admin = format!(
         "('bench-user-admin', 'bench-admin', 'Bench admin', '{password_hash}', 'admin', NULL, NULL, TRUE, 1, {ts}, {ts})"
-    ));
-    out.users += 1;
-    batch(conn, "INSERT INTO users (id, username, display_name, password_hash, role, region_code, province_code, active, version, created_at, updated_at)", &mut rows)?;
+    );
+    users.push(conn, admin, &mut |_, _, _| {})?;
+    out.users = users.finish(conn, &mut |_, _, _| {})?;
 
-    let partner_head = "INSERT INTO partners (id, name, name_normalized, native_name, kind, level, legal_personality, political_party, country, subdivision, website, contacts, version, created_at, updated_at)";
+    let mut partners = Batch::new("partners", scale.partners, "INSERT INTO partners (id, name, name_normalized, native_name, kind, level, legal_personality, political_party, country, subdivision, website, contacts, version, created_at, updated_at)");
     let mut partner_country = Vec::with_capacity(scale.partners);
     for i in 0..scale.partners {
         let country = COUNTRIES[rng.below(COUNTRIES.len())];
         partner_country.push(country);
-        rows.push(format!(
+        let row = format!(
             "('bench-p-{i:06}', 'Bench Partner {i}', 'bench partner {i}', NULL, 'foreign_local_government', 'province', NULL, FALSE, '{country}', NULL, NULL, '[]', 1, {ts}, {ts})"
-        ));
-        if rows.len() == 1000 {
-            batch(conn, partner_head, &mut rows)?;
-            progress("partners", i + 1, scale.partners);
-        }
-        out.partners += 1;
+        );
+        partners.push(conn, row, progress)?;
     }
-    batch(conn, partner_head, &mut rows)?;
-    progress("partners", scale.partners, scale.partners);
+    out.partners = partners.finish(conn, progress)?;
 
-    let agreement_head = "INSERT INTO agreements (id, reference_number, region_code, province_code, kind, subtype, instrument, parent_id, predecessor_id, title_id, title_en, objects, sectors, languages, details, creates_foreign_loan, value_amount, value_currency, signed_on, signed_place, effective_from, expires_on, status, legacy, level_justification, search_text, version, created_at, updated_at)";
-    let mut links = Vec::with_capacity(1000);
-    let link_head = "INSERT INTO agreement_partners (agreement_id, partner_id, position)";
+    let mut agreements = Batch::new("agreements", scale.agreements, "INSERT INTO agreements (id, reference_number, region_code, province_code, kind, subtype, instrument, parent_id, predecessor_id, title_id, title_en, objects, sectors, languages, details, creates_foreign_loan, value_amount, value_currency, signed_on, signed_place, effective_from, expires_on, status, legacy, level_justification, search_text, version, created_at, updated_at)");
+    // One partner each, written after its agreement (a link batch fills just after its
+    // agreements' batch).
+    let mut links = Batch::new(
+        "links",
+        scale.agreements,
+        "INSERT INTO agreement_partners (agreement_id, partner_id, position)",
+    );
     let mut live: Vec<(usize, usize)> = Vec::new(); // (agreement index, signed day)
     for i in 0..scale.agreements {
         let code = &codes[rng.below(codes.len())];
@@ -217,25 +265,20 @@ pub fn seed(
             live.push((i, signed_day));
         }
         let title = format!("Kerja Sama Bench {i} {code} {}", partner_country[partner]);
-        rows.push(format!(
+        let row = format!(
             "('bench-a-{i:07}', 'BENCH-{code}-{i:07}', '{code}', '{province}', 'ksdpl', '{subtype}', 'mou', NULL, NULL, '{title}', NULL, ',cultural_exchange,', ',{s1},{s2},', ',id,en,', '{{}}', FALSE, NULL, NULL, {signed_on}, NULL, {signed_on}, {expires_on}, '{status}', {legacy}, NULL, '{search}', 1, {ts}, {ts})",
             subtype = if city { "sister_city" } else { "sister_province" },
             legacy = if signed { "TRUE" } else { "FALSE" },
             search = title.to_lowercase(),
-        ));
-        links.push(format!("('bench-a-{i:07}', 'bench-p-{partner:06}', 0)"));
-        if rows.len() == 1000 {
-            batch(conn, agreement_head, &mut rows)?;
-            batch(conn, link_head, &mut links)?;
-            progress("agreements", i + 1, scale.agreements);
-        }
-        out.agreements += 1;
+        );
+        agreements.push(conn, row, progress)?;
+        let link = format!("('bench-a-{i:07}', 'bench-p-{partner:06}', 0)");
+        links.push(conn, link, &mut |_, _, _| {})?;
     }
-    batch(conn, agreement_head, &mut rows)?;
-    batch(conn, link_head, &mut links)?;
-    progress("agreements", scale.agreements, scale.agreements);
+    out.agreements = agreements.finish(conn, progress)?;
+    links.finish(conn, &mut |_, _, _| {})?;
 
-    let activity_head = "INSERT INTO activities (id, agreement_id, kind, title, description, starts_on, ends_on, location, participants, outputs, amount, currency, exchange_rate, rate_date, rate_source, idr_equivalent, document_ids, plan_items, indicator_values, created_by, version, created_at, updated_at)";
+    let mut activities = Batch::new("activities", scale.activities, "INSERT INTO activities (id, agreement_id, kind, title, description, starts_on, ends_on, location, participants, outputs, amount, currency, exchange_rate, rate_date, rate_source, idr_equivalent, document_ids, plan_items, indicator_values, created_by, version, created_at, updated_at)");
     if !live.is_empty() {
         for i in 0..scale.activities {
             let (a, signed_day) = live[rng.below(live.len())];
@@ -252,17 +295,12 @@ pub fn seed(
             } else {
                 ("NULL".into(), "NULL".into(), "NULL".into(), "NULL".into())
             };
-            rows.push(format!(
+            let row = format!(
                 "('bench-x-{i:08}', 'bench-a-{a:07}', '{kind}', 'Kegiatan {i}', NULL, '{day}', NULL, NULL, '[]', NULL, {amount}, {currency}, {rate}, NULL, NULL, {idr}, '[]', '[]', '[]', 'bench', 1, {ts}, {ts})"
-            ));
-            if rows.len() == 1000 {
-                batch(conn, activity_head, &mut rows)?;
-                progress("activities", i + 1, scale.activities);
-            }
-            out.activities += 1;
+            );
+            activities.push(conn, row, progress)?;
         }
-        batch(conn, activity_head, &mut rows)?;
-        progress("activities", scale.activities, scale.activities);
+        out.activities = activities.finish(conn, progress)?;
     }
     Ok(out)
 }

@@ -7,9 +7,10 @@ use jalin_domain::access::Visibility;
 use jalin_domain::case::{Case, CaseStatus};
 use jalin_domain::workflow::StageKey;
 
+use crate::crud::Narrow;
 use crate::db::{DbConnection, DbError};
 use crate::schema::{agreements as ag, workflow_cases as wc};
-use crate::text::{Code, Json, JsonText, Stored, StoredOpt};
+use crate::text::{Json, JsonText, Stored, StoredOpt};
 
 crate::text::stored_by_code! {
     CaseStatus => "case status",
@@ -43,32 +44,7 @@ impl From<Case> for JsonText {
     }
 }
 
-pub fn find(conn: &mut DbConnection, agreement_id: &str) -> Result<Option<StoredCase>, DbError> {
-    Ok(wc::table
-        .select(StoredCase::as_select())
-        .filter(wc::agreement_id.eq(agreement_id))
-        .first(conn)
-        .optional()?)
-}
-
-pub fn insert(conn: &mut DbConnection, c: &StoredCase) -> Result<(), DbError> {
-    diesel::insert_into(wc::table)
-        .values(c.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Saves `c` if the stored version is still `expected`.
-pub fn save(conn: &mut DbConnection, c: &StoredCase, expected: i64) -> Result<bool, DbError> {
-    let n = diesel::update(
-        wc::table
-            .filter(wc::agreement_id.eq(&c.agreement_id))
-            .filter(wc::version.eq(expected)),
-    )
-    .set(c.clone())
-    .execute(conn)?;
-    Ok(n == 1)
-}
+crate::crud::crud! { StoredCase in wc by agreement_id; find, insert, save }
 
 /// A running case waiting on someone, with its agreement's reference and region.
 #[derive(Debug, Clone, PartialEq, Queryable)]
@@ -86,7 +62,7 @@ pub fn waiting(
     limit: i64,
 ) -> Result<Vec<Waiting>, DbError> {
     let stages: Vec<&str> = stages.iter().map(|s| s.as_str()).collect();
-    let mut q = wc::table
+    Ok(wc::table
         .inner_join(ag::table)
         .select((
             StoredCase::as_select(),
@@ -101,18 +77,15 @@ pub fn waiting(
             wc::updated_at.asc(),
         ))
         .limit(limit)
-        .into_boxed();
-    q = match vis {
-        Visibility::All => q,
-        Visibility::Province(p) => q.filter(ag::province_code.eq(p.to_string())),
-        Visibility::Region(r) => q.filter(ag::region_code.eq(r.to_string())),
-    };
-    Ok(q.load(conn)?)
+        .into_boxed()
+        .visible_to(vis, ag::province_code, ag::region_code)
+        .load(conn)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::Code;
 
     /// Stored codes are the JSON names, so the stored columns and the case's state agree.
     #[test]

@@ -2,11 +2,7 @@
 //! practices, and the public projections of agreements. Visibility follows the region columns.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::backend::Backend;
-use diesel::expression::AsExpression;
 use diesel::prelude::*;
-use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::Text;
 use jalin_domain::access::Visibility;
 use jalin_domain::agreement::{AgreementKind, AgreementStatus, Instrument, Subtype};
 use jalin_domain::coordination::{
@@ -14,16 +10,16 @@ use jalin_domain::coordination::{
     PracticeStatus, PUBLIC_STATUSES,
 };
 use jalin_domain::RegionCode;
-use serde::Serialize;
 use serde_json::Value;
 
+use crate::crud::{Filter, Narrow, Page, Rows};
 use crate::db::{DbConnection, DbError};
 use crate::registry::normalize_name;
 use crate::schema::{
     agreement_partners as ap, agreements as ag, good_practices as gp, meeting_documents as md,
     meetings as mt, partners as pa, potentials as po, recommendations as rc, regions as rg,
 };
-use crate::text::{stored_by_code, Code, Joined, JoinedText, Json, JsonText, Stored, StoredOpt};
+use crate::text::{stored_by_code, Joined, JoinedText, Json, JsonText, Stored, StoredOpt};
 
 stored_by_code! {
     PotentialKind => "potential kind",
@@ -31,50 +27,6 @@ stored_by_code! {
     MeetingDocumentRole => "meeting document role",
     FollowUp => "follow-up status",
     PracticeStatus => "good practice status",
-}
-
-/// A list written as a JSON array in TEXT and read back with [`Json`]. (`JsonText` converts only
-/// from a `serde_json::Value`; typed lists convert here.)
-#[derive(Debug, Clone, AsExpression)]
-#[diesel(sql_type = Text)]
-pub struct JsonArray(JsonText);
-
-impl<T: Serialize> From<Vec<T>> for JsonArray {
-    fn from(items: Vec<T>) -> Self {
-        JsonArray(JsonText::of(&items))
-    }
-}
-
-impl<DB: Backend> ToSql<Text, DB> for JsonArray
-where
-    str: ToSql<Text, DB>,
-{
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-        <JsonText as ToSql<Text, DB>>::to_sql(&self.0, out)
-    }
-}
-
-/// Narrows a boxed query to `region` (a province includes its regencies/cities).
-macro_rules! in_region {
-    ($q:expr, $code:expr, $region:expr, $province:expr) => {{
-        let code: &RegionCode = $code;
-        if code.is_province() {
-            $q.filter($province.eq(code.to_string()))
-        } else {
-            $q.filter($region.eq(code.to_string()))
-        }
-    }};
-}
-
-/// Narrows a boxed query to what `vis` sees.
-macro_rules! visible {
-    ($q:expr, $vis:expr, $region:expr, $province:expr) => {
-        match $vis {
-            Visibility::All => $q,
-            Visibility::Province(p) => $q.filter($province.eq(p.to_string())),
-            Visibility::Region(r) => $q.filter($region.eq(r.to_string())),
-        }
-    };
 }
 
 // ---------------------------------------------------------------- potentials
@@ -116,35 +68,10 @@ impl Potential {
     }
 }
 
-pub fn insert_potential(conn: &mut DbConnection, p: &Potential) -> Result<(), DbError> {
-    diesel::insert_into(po::table)
-        .values((p.clone(), po::search_text.eq(p.search_text())))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Saves `p` if its stored version is still `expected`.
-pub fn save_potential(
-    conn: &mut DbConnection,
-    p: &Potential,
-    expected: i64,
-) -> Result<bool, DbError> {
-    let n = diesel::update(
-        po::table
-            .filter(po::id.eq(&p.id))
-            .filter(po::version.eq(expected)),
-    )
-    .set((p.clone(), po::search_text.eq(p.search_text())))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn find_potential(conn: &mut DbConnection, id: &str) -> Result<Option<Potential>, DbError> {
-    Ok(po::table
-        .select(Potential::as_select())
-        .filter(po::id.eq(id))
-        .first(conn)
-        .optional()?)
+crate::crud::crud! {
+    Potential in po by id, also |p: &Potential| po::search_text.eq(p.search_text());
+    insert as insert_potential, save as save_potential, find as find_potential,
+    page(PotentialFilter) as search_potentials,
 }
 
 /// What a potential search asks for.
@@ -157,31 +84,17 @@ pub struct PotentialFilter {
     pub words: Vec<String>,
 }
 
-/// Potentials matching `f`, by id.
-pub fn search_potentials(
-    conn: &mut DbConnection,
-    f: &PotentialFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Potential>, DbError> {
-    let mut q = po::table
-        .select(Potential::as_select())
-        .order(po::id)
-        .limit(limit)
-        .into_boxed();
-    if let Some(r) = &f.region {
-        q = in_region!(q, r, po::region_code, po::province_code);
+impl<'a> Filter<Rows<'a, po::table, Potential>> for PotentialFilter {
+    fn apply(&self, mut q: Rows<'a, po::table, Potential>) -> Rows<'a, po::table, Potential> {
+        q = q.within(self.region.as_ref(), po::province_code, po::region_code);
+        if let Some(s) = &self.sector {
+            q = q.filter(po::sector.eq(s.clone()));
+        }
+        for w in &self.words {
+            q = q.filter(po::search_text.like(format!("%{w}%")));
+        }
+        q
     }
-    if let Some(s) = &f.sector {
-        q = q.filter(po::sector.eq(s.clone()));
-    }
-    for w in &f.words {
-        q = q.filter(po::search_text.like(format!("%{w}%")));
-    }
-    if let Some(a) = after {
-        q = q.filter(po::id.gt(a.to_owned()));
-    }
-    Ok(q.load(conn)?)
 }
 
 /// Sectors of a region's potentials (a province includes its regencies/cities).
@@ -190,7 +103,8 @@ pub fn potential_sectors(
     region: &RegionCode,
 ) -> Result<Vec<String>, DbError> {
     let q = po::table.select(po::sector).distinct().into_boxed();
-    Ok(in_region!(q, region, po::region_code, po::province_code).load(conn)?)
+    Ok(q.within(Some(region), po::province_code, po::region_code)
+        .load(conn)?)
 }
 
 // ---------------------------------------------------------------- meetings
@@ -226,12 +140,7 @@ pub struct Meeting {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert_meeting(conn: &mut DbConnection, m: &Meeting) -> Result<(), DbError> {
-    diesel::insert_into(mt::table)
-        .values(m.clone())
-        .execute(conn)?;
-    Ok(())
-}
+crate::crud::crud! { Meeting in mt by id; insert as insert_meeting }
 
 /// A meeting visible within `vis`: central meetings are seen by all; regional ones by scope.
 pub fn find_meeting(
@@ -257,12 +166,11 @@ pub fn list_meetings(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Meeting>, DbError> {
-    let mut q = mt::table
+    let q = mt::table
         .select(Meeting::as_select())
-        .order(mt::id)
-        .limit(limit)
-        .into_boxed();
-    q = match vis {
+        .into_boxed()
+        .page_after(mt::id, after, limit);
+    let q = match vis {
         Visibility::All => q,
         Visibility::Province(p) => q.filter(
             mt::region_code
@@ -276,9 +184,6 @@ pub fn list_meetings(
                 .or(mt::audience.like(format!("%,{r},%"))),
         ),
     };
-    if let Some(a) = after {
-        q = q.filter(mt::id.gt(a.to_owned()));
-    }
     Ok(q.load(conn)?)
 }
 
@@ -298,59 +203,20 @@ pub struct Recommendation {
     pub due_on: Option<NaiveDate>,
     #[diesel(deserialize_as = Stored<FollowUp>, serialize_as = Stored<FollowUp>)]
     pub status: FollowUp,
-    #[diesel(deserialize_as = Json<Vec<FollowUpNote>>, serialize_as = JsonArray)]
+    #[diesel(deserialize_as = Json<Vec<FollowUpNote>>, serialize_as = JsonText)]
     pub notes: Vec<FollowUpNote>,
-    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonArray)]
+    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonText)]
     pub agreement_ids: Vec<String>,
-    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonArray)]
+    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonText)]
     pub region_codes: Vec<String>,
     pub version: i64,
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert_recommendation(conn: &mut DbConnection, r: &Recommendation) -> Result<(), DbError> {
-    diesel::insert_into(rc::table)
-        .values(r.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Saves `r` if its stored version is still `expected`.
-pub fn save_recommendation(
-    conn: &mut DbConnection,
-    r: &Recommendation,
-    expected: i64,
-) -> Result<bool, DbError> {
-    let n = diesel::update(
-        rc::table
-            .filter(rc::id.eq(&r.id))
-            .filter(rc::version.eq(expected)),
-    )
-    .set(r.clone())
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn find_recommendation(
-    conn: &mut DbConnection,
-    id: &str,
-) -> Result<Option<Recommendation>, DbError> {
-    Ok(rc::table
-        .select(Recommendation::as_select())
-        .filter(rc::id.eq(id))
-        .first(conn)
-        .optional()?)
-}
-
-pub fn recommendations_of(
-    conn: &mut DbConnection,
-    meeting_id: &str,
-) -> Result<Vec<Recommendation>, DbError> {
-    Ok(rc::table
-        .select(Recommendation::as_select())
-        .filter(rc::meeting_id.eq(meeting_id))
-        .order(rc::number)
-        .load(conn)?)
+crate::crud::crud! {
+    Recommendation in rc by id;
+    insert as insert_recommendation, save as save_recommendation, find as find_recommendation,
+    all_by(meeting_id, rc::number) as recommendations_of,
 }
 
 /// Pending recommendations past their due date on `today`, owned within `vis`
@@ -371,7 +237,10 @@ pub fn overdue_recommendations(
         .filter(rc::due_on.lt(today))
         .order(rc::due_on)
         .into_boxed();
-    Ok(visible!(q, vis, rc::owner_region_code, rc::owner_province_code).load(conn)?)
+    Ok(
+        q.visible_to(vis, rc::owner_province_code, rc::owner_region_code)
+            .load(conn)?,
+    )
 }
 
 /// A file of a meeting: minutes, attendance list, presentation, photo.
@@ -395,25 +264,9 @@ pub struct MeetingDocument {
     pub uploaded_at: NaiveDateTime,
 }
 
-pub fn insert_meeting_document(
-    conn: &mut DbConnection,
-    d: &MeetingDocument,
-) -> Result<(), DbError> {
-    diesel::insert_into(md::table)
-        .values(d.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn meeting_documents(
-    conn: &mut DbConnection,
-    meeting_id: &str,
-) -> Result<Vec<MeetingDocument>, DbError> {
-    Ok(md::table
-        .select(MeetingDocument::as_select())
-        .filter(md::meeting_id.eq(meeting_id))
-        .order(md::id)
-        .load(conn)?)
+crate::crud::crud! {
+    MeetingDocument in md by id;
+    insert as insert_meeting_document, all_by(meeting_id, md::id) as meeting_documents,
 }
 
 // ---------------------------------------------------------------- good practices
@@ -431,12 +284,12 @@ pub struct GoodPractice {
     pub context: String,
     pub actions: String,
     pub results: String,
-    #[diesel(deserialize_as = Json<Vec<Figure>>, serialize_as = JsonArray)]
+    #[diesel(deserialize_as = Json<Vec<Figure>>, serialize_as = JsonText)]
     pub figures: Vec<Figure>,
     pub lessons: String,
-    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonArray)]
+    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonText)]
     pub agreement_ids: Vec<String>,
-    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonArray)]
+    #[diesel(deserialize_as = Json<Vec<String>>, serialize_as = JsonText)]
     pub activity_ids: Vec<String>,
     #[diesel(deserialize_as = Stored<PracticeStatus>, serialize_as = Stored<PracticeStatus>)]
     pub status: PracticeStatus,
@@ -449,41 +302,9 @@ pub struct GoodPractice {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert_practice(conn: &mut DbConnection, g: &GoodPractice) -> Result<(), DbError> {
-    diesel::insert_into(gp::table)
-        .values(g.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Saves `g` if its stored version is still `expected`.
-pub fn save_practice(
-    conn: &mut DbConnection,
-    g: &GoodPractice,
-    expected: i64,
-) -> Result<bool, DbError> {
-    let n = diesel::update(
-        gp::table
-            .filter(gp::id.eq(&g.id))
-            .filter(gp::version.eq(expected)),
-    )
-    .set(g.clone())
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn find_practice(
-    conn: &mut DbConnection,
-    id: &str,
-    vis: &Visibility,
-) -> Result<Option<GoodPractice>, DbError> {
-    let q = gp::table
-        .select(GoodPractice::as_select())
-        .filter(gp::id.eq(id.to_owned()))
-        .into_boxed();
-    Ok(visible!(q, vis, gp::region_code, gp::province_code)
-        .first(conn)
-        .optional()?)
+crate::crud::crud! {
+    GoodPractice in gp by id;
+    insert as insert_practice, save as save_practice, find_visible as find_practice,
 }
 
 /// Good practices within `vis` (`None`: only published ones, for the public), optionally of one
@@ -495,21 +316,15 @@ pub fn list_practices(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<GoodPractice>, DbError> {
-    let mut q = gp::table
+    let q = gp::table
         .select(GoodPractice::as_select())
-        .order(gp::id)
-        .limit(limit)
-        .into_boxed();
-    q = match vis {
+        .into_boxed()
+        .within(region, gp::province_code, gp::region_code)
+        .page_after(gp::id, after, limit);
+    let q = match vis {
         None => q.filter(gp::status.eq(PracticeStatus::Published.as_str())),
-        Some(vis) => visible!(q, vis, gp::region_code, gp::province_code),
+        Some(vis) => q.visible_to(vis, gp::province_code, gp::region_code),
     };
-    if let Some(r) = region {
-        q = in_region!(q, r, gp::region_code, gp::province_code);
-    }
-    if let Some(a) = after {
-        q = q.filter(gp::id.gt(a.to_owned()));
-    }
     Ok(q.load(conn)?)
 }
 
@@ -569,19 +384,13 @@ pub fn public_agreements(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<PublicAgreement>, DbError> {
-    let mut q = ag::table
+    let q = ag::table
         .inner_join(rg::table.on(rg::code.eq(ag::region_code)))
         .select(PublicAgreementRow::as_select())
         .filter(ag::status.eq_any(PUBLIC_STATUSES))
-        .order(ag::id)
-        .limit(limit)
-        .into_boxed();
-    if let Some(r) = region {
-        q = in_region!(q, r, ag::region_code, ag::province_code);
-    }
-    if let Some(a) = after {
-        q = q.filter(ag::id.gt(a.to_owned()));
-    }
+        .into_boxed()
+        .within(region, ag::province_code, ag::region_code)
+        .page_after(ag::id, after, limit);
     let rows: Vec<PublicAgreementRow> = q.load(conn)?;
     let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
     let links: Vec<PublicPartnerRow> = ap::table

@@ -5,9 +5,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use jalin_domain::document::DocumentRole;
 
-use crate::db::{DbConnection, DbError};
 use crate::schema::documents as dc;
-use crate::text::{Code, Stored};
+use crate::text::Stored;
 
 crate::text::stored_by_code! { DocumentRole => "document role" }
 
@@ -31,28 +30,8 @@ pub struct Document {
     pub uploaded_at: NaiveDateTime,
 }
 
-pub fn insert(conn: &mut DbConnection, d: &Document) -> Result<(), DbError> {
-    diesel::insert_into(dc::table)
-        .values(d.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Document>, DbError> {
-    Ok(dc::table
-        .select(Document::as_select())
-        .filter(dc::id.eq(id))
-        .first(conn)
-        .optional()?)
-}
-
-pub fn for_agreement(
-    conn: &mut DbConnection,
-    agreement_id: &str,
-) -> Result<Vec<Document>, DbError> {
-    Ok(dc::table
-        .select(Document::as_select())
-        .filter(dc::agreement_id.eq(agreement_id))
-        .order((dc::uploaded_at.asc(), dc::id.asc()))
-        .load(conn)?)
+crate::crud::crud! {
+    Document in dc by id;
+    insert, find,
+    all_by(agreement_id, (dc::uploaded_at.asc(), dc::id.asc())) as for_agreement,
 }

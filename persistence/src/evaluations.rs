@@ -8,9 +8,10 @@ use jalin_domain::evaluation::EvaluationStatus;
 use jalin_domain::RegionCode;
 use serde_json::Value;
 
+use crate::crud::Narrow;
 use crate::db::{DbConnection, DbError};
 use crate::schema::evaluations as ev;
-use crate::text::{Code, Json, JsonText, Stored};
+use crate::text::{Json, JsonText, Stored};
 
 crate::text::stored_by_code! { EvaluationStatus => "evaluation status" }
 
@@ -48,68 +49,11 @@ pub struct Evaluation {
     pub updated_at: NaiveDateTime,
 }
 
-macro_rules! visible {
-    ($q:expr, $vis:expr) => {
-        match $vis {
-            Visibility::All => $q,
-            Visibility::Province(p) => $q.filter(ev::province_code.eq(p.to_string())),
-            Visibility::Region(r) => $q.filter(ev::region_code.eq(r.to_string())),
-        }
-    };
-}
-
-pub fn insert(conn: &mut DbConnection, e: &Evaluation) -> Result<(), DbError> {
-    diesel::insert_into(ev::table)
-        .values(e.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Saves `e` if its stored version is still `expected`.
-pub fn save(conn: &mut DbConnection, e: &Evaluation, expected: i64) -> Result<bool, DbError> {
-    let n = diesel::update(
-        ev::table
-            .filter(ev::id.eq(&e.id))
-            .filter(ev::version.eq(expected)),
-    )
-    .set(e.clone())
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str, expected: i64) -> Result<bool, DbError> {
-    Ok(diesel::delete(
-        ev::table
-            .filter(ev::id.eq(id))
-            .filter(ev::version.eq(expected)),
-    )
-    .execute(conn)?
-        == 1)
-}
-
-/// An evaluation, if its agreement's region is visible.
-pub fn find(
-    conn: &mut DbConnection,
-    id: &str,
-    vis: &Visibility,
-) -> Result<Option<Evaluation>, DbError> {
-    let q = ev::table
-        .select(Evaluation::as_select())
-        .filter(ev::id.eq(id.to_owned()))
-        .into_boxed();
-    Ok(visible!(q, vis).first(conn).optional()?)
-}
-
-/// The evaluations of an agreement, newest period first.
-pub fn for_agreement(
-    conn: &mut DbConnection,
-    agreement_id: &str,
-) -> Result<Vec<Evaluation>, DbError> {
-    Ok(ev::table
-        .select(Evaluation::as_select())
-        .filter(ev::agreement_id.eq(agreement_id))
-        .order((ev::period_end.desc(), ev::id.desc()))
-        .load(conn)?)
+crate::crud::crud! {
+    Evaluation in ev by id;
+    insert, save, delete, find_visible as find,
+    // Newest period first.
+    all_by(agreement_id, (ev::period_end.desc(), ev::id.desc())) as for_agreement,
 }
 
 /// Submitted or verified evaluations within `vis` whose period ends within `[from, to]`.
@@ -126,5 +70,6 @@ pub fn completed_in(
         .filter(ev::period_end.le(to))
         .order(ev::id)
         .into_boxed();
-    Ok(visible!(q, vis).load(conn)?)
+    Ok(q.visible_to(vis, ev::province_code, ev::region_code)
+        .load(conn)?)
 }

@@ -8,7 +8,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::{write_transaction, DbConnection, DbError};
 use crate::schema::idempotency_keys as ik;
-use crate::text::{Code, Stored};
+use crate::text::Stored;
 
 /// A response recorded for replay.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,6 +12,7 @@ pub mod bench;
 pub mod canonical;
 pub mod cases;
 pub mod coordination;
+mod crud;
 pub mod db;
 pub mod documents;
 pub mod evaluations;

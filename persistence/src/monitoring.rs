@@ -17,6 +17,7 @@ use jalin_domain::monitoring::AgreementFacts;
 use jalin_domain::travel::TravelStage;
 use jalin_domain::RegionCode;
 
+use crate::crud::Narrow;
 use crate::db::{DbConnection, DbError};
 use crate::schema::{
     activities as ac, agreement_partners as ap, agreements as ag, evaluations as ev,
@@ -24,37 +25,13 @@ use crate::schema::{
 };
 use crate::text::{Json, Stored, StoredOpt};
 
-/// `$q` narrowed to `$vis`, by the province and region columns given (agreements' by default).
-macro_rules! visible {
-    ($q:expr, $vis:expr) => {
-        visible!($q, $vis, ag::province_code, ag::region_code)
-    };
-    ($q:expr, $vis:expr, $province:expr, $region:expr) => {
-        match $vis {
-            Visibility::All => $q,
-            Visibility::Province(p) => $q.filter($province.eq(p.to_string())),
-            Visibility::Region(r) => $q.filter($region.eq(r.to_string())),
-        }
-    };
-}
-
-/// `$q` narrowed to one region when given (a province includes its regencies/cities).
-macro_rules! narrowed {
-    ($q:expr, $region:expr, $province:expr, $code:expr) => {
-        match $region {
-            None => $q,
-            Some(r) if r.is_province() => $q.filter($province.eq(r.to_string())),
-            Some(r) => $q.filter($code.eq(r.to_string())),
-        }
-    };
-}
-
-/// Agreements' `$q` within `$vis`, narrowed to `$region`.
-macro_rules! scoped {
-    ($q:expr, $vis:expr, $region:expr) => {{
-        let q = visible!($q, $vis);
-        narrowed!(q, $region, ag::province_code, ag::region_code)
-    }};
+/// Agreements' `q` (or a join with them) within `vis`, narrowed to `region` when given.
+fn scoped<Q>(q: Q, vis: &Visibility, region: Option<&RegionCode>) -> Q
+where
+    Q: Narrow<ag::province_code, ag::region_code>,
+{
+    q.visible_to(vis, ag::province_code, ag::region_code)
+        .within(region, ag::province_code, ag::region_code)
 }
 
 /// The monitoring facts of an agreement, as stored.
@@ -111,30 +88,8 @@ pub fn agreements(
         .select(FactsRow::as_select())
         .order(ag::id)
         .into_boxed();
-    let rows: Vec<FactsRow> = scoped!(q, vis, region).load(conn)?;
+    let rows: Vec<FactsRow> = scoped(q, vis, region).load(conn)?;
     Ok(rows.into_iter().map(AgreementFacts::from).collect())
-}
-
-/// The partner countries of each agreement within `vis`.
-pub fn partner_countries(
-    conn: &mut DbConnection,
-    vis: &Visibility,
-) -> Result<BTreeMap<String, Vec<String>>, DbError> {
-    let q = ap::table
-        .inner_join(ag::table)
-        .inner_join(pa::table)
-        .select((ap::agreement_id, pa::country))
-        .order((ap::agreement_id, ap::position))
-        .into_boxed();
-    let rows: Vec<(String, String)> = visible!(q, vis).load(conn)?;
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (id, country) in rows {
-        let e = out.entry(id).or_default();
-        if !e.contains(&country) {
-            e.push(country);
-        }
-    }
-    Ok(out)
 }
 
 /// An activity as monitoring counts it.
@@ -160,7 +115,7 @@ pub fn activities(
         .select(ActivityFacts::as_select())
         .order(ac::id)
         .into_boxed();
-    q = visible!(q, vis);
+    q = scoped(q, vis, None);
     if let Some(f) = from {
         q = q.filter(ac::starts_on.ge(f));
     }
@@ -190,7 +145,7 @@ pub fn running_cases(
         .filter(wc::status.eq("running"))
         .order(wc::agreement_id)
         .into_boxed();
-    let rows: Vec<CaseRow> = visible!(q, vis).load(conn)?;
+    let rows: Vec<CaseRow> = scoped(q, vis, None).load(conn)?;
     Ok(rows
         .into_iter()
         .map(|r| RunningCase {
@@ -211,7 +166,7 @@ pub fn last_evaluated(
         .select((ev::agreement_id, ev::submitted_at))
         .filter(ev::status.ne(EvaluationStatus::Draft.as_str()))
         .into_boxed();
-    let rows: Vec<(String, Option<NaiveDateTime>)> = visible!(q, vis).load(conn)?;
+    let rows: Vec<(String, Option<NaiveDateTime>)> = scoped(q, vis, None).load(conn)?;
     let mut out: BTreeMap<String, NaiveDateTime> = BTreeMap::new();
     for (id, at) in rows {
         if let Some(at) = at {
@@ -246,8 +201,10 @@ pub fn pending_trip_reports(
         .filter(tr::report_due_on.lt(today))
         .order(tr::report_due_on)
         .into_boxed();
-    let q = visible!(q, vis, tr::province_code, tr::region_code);
-    let rows: Vec<TripRow> = narrowed!(q, region, tr::province_code, tr::region_code).load(conn)?;
+    let rows: Vec<TripRow> = q
+        .visible_to(vis, tr::province_code, tr::region_code)
+        .within(region, tr::province_code, tr::region_code)
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .filter_map(|t| {
@@ -286,9 +243,10 @@ pub fn overdue_recommendations(
         .filter(rc::due_on.lt(today))
         .order(rc::due_on)
         .into_boxed();
-    let q = visible!(q, vis, rc::owner_province_code, rc::owner_region_code);
-    let rows: Vec<RecommendationRow> =
-        narrowed!(q, region, rc::owner_province_code, rc::owner_region_code).load(conn)?;
+    let rows: Vec<RecommendationRow> = q
+        .visible_to(vis, rc::owner_province_code, rc::owner_region_code)
+        .within(region, rc::owner_province_code, rc::owner_region_code)
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
@@ -419,47 +377,29 @@ pub fn counts(
     by_province: bool,
 ) -> Result<Counts, DbError> {
     use diesel::dsl::count_star;
-    let by_status: Vec<(String, i64)> = scoped!(
-        ag::table
-            .group_by(ag::status)
-            .select((ag::status, count_star()))
-            .into_boxed(),
-        vis,
-        region
-    )
-    .load(conn)?;
-    let by_kind: Vec<(String, i64)> = scoped!(
-        ag::table
-            .group_by(ag::kind)
-            .select((ag::kind, count_star()))
-            .into_boxed(),
-        vis,
-        region
-    )
-    .load(conn)?;
-    let by_region: Vec<(String, i64)> = if by_province {
-        scoped!(
-            ag::table
-                .group_by(ag::province_code)
-                .select((ag::province_code, count_star()))
-                .into_boxed(),
-            vis,
-            region
-        )
-        .load(conn)?
+    // The agreements in scope, counted by one of their columns.
+    macro_rules! count_by {
+        ($col:expr) => {
+            scoped(
+                ag::table
+                    .group_by($col)
+                    .select(($col, count_star()))
+                    .into_boxed(),
+                vis,
+                region,
+            )
+            .load::<(String, i64)>(conn)?
+        };
+    }
+    let by_status = count_by!(ag::status);
+    let by_kind = count_by!(ag::kind);
+    let by_region = if by_province {
+        count_by!(ag::province_code)
     } else {
-        scoped!(
-            ag::table
-                .group_by(ag::region_code)
-                .select((ag::region_code, count_star()))
-                .into_boxed(),
-            vis,
-            region
-        )
-        .load(conn)?
+        count_by!(ag::region_code)
     };
     // An agreement with partners in two countries counts in both, once per country.
-    let pairs: Vec<(String, String)> = scoped!(
+    let pairs: Vec<(String, String)> = scoped(
         ap::table
             .inner_join(ag::table)
             .inner_join(pa::table)
@@ -467,21 +407,21 @@ pub fn counts(
             .distinct()
             .into_boxed(),
         vis,
-        region
+        region,
     )
     .load(conn)?;
     let mut by_country: BTreeMap<String, i64> = BTreeMap::new();
     for (country, _) in pairs {
         *by_country.entry(country).or_default() += 1;
     }
-    let dormant: i64 = scoped!(
+    let dormant: i64 = scoped(
         ag::table
             .filter(ag::status.eq(AgreementStatus::Active.as_str()))
             .filter(ag::dormant_since.is_not_null())
             .select(count_star())
             .into_boxed(),
         vis,
-        region
+        region,
     )
     .first(conn)?;
     Ok(Counts {
@@ -502,7 +442,7 @@ pub fn expiring(
     today: NaiveDate,
     until: NaiveDate,
 ) -> Result<i64, DbError> {
-    Ok(scoped!(
+    Ok(scoped(
         ag::table
             .filter(ag::status.eq(AgreementStatus::Active.as_str()))
             .filter(ag::expires_on.ge(today))
@@ -510,7 +450,7 @@ pub fn expiring(
             .select(diesel::dsl::count_star())
             .into_boxed(),
         vis,
-        region
+        region,
     )
     .first(conn)?)
 }
@@ -522,7 +462,7 @@ pub fn overdue_stages(
     region: Option<&RegionCode>,
     today: NaiveDate,
 ) -> Result<i64, DbError> {
-    Ok(scoped!(
+    Ok(scoped(
         wc::table
             .inner_join(ag::table)
             .filter(wc::status.eq("running"))
@@ -530,7 +470,7 @@ pub fn overdue_stages(
             .select(diesel::dsl::count_star())
             .into_boxed(),
         vis,
-        region
+        region,
     )
     .first(conn)?)
 }

@@ -10,46 +10,12 @@ use jalin_domain::access::Visibility;
 use jalin_domain::travel::{CallbackOutcome, ExternalSystem};
 use serde_json::Value;
 
+use crate::crud::{NarrowByCode, Page};
 use crate::db::{DbConnection, DbError};
 use crate::schema::{inbound_messages as im, outbox as ob};
-use crate::text::{Code, Json, JsonText, Stored};
+use crate::text::{Json, JsonText, Stored};
 
-/// Where a message stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryStatus {
-    Pending,
-    /// Leased by a worker until `next_attempt_at`.
-    Delivering,
-    Delivered,
-    /// Given up after its attempts; sent again only by hand.
-    Dead,
-    /// Withdrawn before delivery: the decision arrived another way.
-    Superseded,
-}
-
-impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 5] = [
-        Self::Pending,
-        Self::Delivering,
-        Self::Delivered,
-        Self::Dead,
-        Self::Superseded,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Delivering => "delivering",
-            Self::Delivered => "delivered",
-            Self::Dead => "dead",
-            Self::Superseded => "superseded",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-}
+pub use jalin_domain::events::DeliveryStatus;
 
 crate::text::stored_by_code! {
     ExternalSystem => "external system",
@@ -69,8 +35,8 @@ pub struct Message {
     pub region_code: Option<String>,
     /// The JSON body exactly as signed and sent (its bytes are what the signature covers).
     pub payload: String,
-    /// A [`DeliveryStatus`] code. Kept as text while `webhooks::enqueue` writes it as
-    /// `"pending".into()`; read it with [`Message::status`].
+    /// A [`DeliveryStatus`] code, read with [`Message::status`]. Still text because the API's
+    /// `Delivery` view copies it as a string (`routes/integrations.rs`).
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
@@ -121,10 +87,7 @@ impl Message {
     }
 }
 
-pub fn enqueue(conn: &mut DbConnection, m: &Message) -> Result<(), DbError> {
-    diesel::insert_into(ob::table).values(m).execute(conn)?;
-    Ok(())
-}
+crate::crud::crud! { Message in ob by id; insert as enqueue, find }
 
 /// Claims up to `limit` messages due at `now` for the systems in `systems` (and every webhook
 /// endpoint when `webhooks`), leasing them until `lease_until`. Call inside a write transaction.
@@ -257,14 +220,6 @@ pub fn mark_failed(
     Ok(())
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Message>, DbError> {
-    Ok(ob::table
-        .select(Message::as_select())
-        .filter(ob::id.eq(id))
-        .first(conn)
-        .optional()?)
-}
-
 /// Filters on the outbox.
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryFilter {
@@ -284,18 +239,9 @@ pub fn list(
 ) -> Result<Vec<Message>, DbError> {
     let mut q = ob::table
         .select(Message::as_select())
-        .order(ob::id.desc())
-        .limit(limit)
-        .into_boxed();
-    q = match vis {
-        Visibility::All => q,
-        Visibility::Province(p) => q.filter(
-            ob::region_code
-                .eq(p.to_string())
-                .or(ob::region_code.like(format!("{p}.%"))),
-        ),
-        Visibility::Region(r) => q.filter(ob::region_code.eq(r.to_string())),
-    };
+        .into_boxed()
+        .page_before(ob::id, before, limit)
+        .visible_by_code(vis, ob::region_code);
     if let Some(s) = f.status {
         q = q.filter(ob::status.eq(s.as_str()));
     }
@@ -304,9 +250,6 @@ pub fn list(
     }
     if let Some(r) = &f.record_id {
         q = q.filter(ob::record_id.eq(r.clone()));
-    }
-    if let Some(b) = before {
-        q = q.filter(ob::id.lt(b.to_owned()));
     }
     Ok(q.load(conn)?)
 }
@@ -360,12 +303,7 @@ pub fn find_inbound(
         .optional()?)
 }
 
-pub fn record_inbound(conn: &mut DbConnection, m: &Inbound) -> Result<(), DbError> {
-    diesel::insert_into(im::table)
-        .values(m.clone())
-        .execute(conn)?;
-    Ok(())
-}
+crate::crud::crud! { Inbound in im by message_id; insert as record_inbound }
 
 /// Decisions that arrived before their request reached the stage they decide, oldest first.
 pub fn deferred_for(

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use crate::crud::{Filter, Rows};
 use crate::db::{write_transaction, DbConnection, DbError};
 use crate::schema::{countries, holidays, reference_datasets, regions};
 use crate::text::{Code, Stored, StoredOpt};
@@ -42,69 +43,94 @@ struct HolidayCsv {
     kind: String,
 }
 
-fn rows<T: for<'de> Deserialize<'de>>(name: &str, csv_text: &str) -> Result<Vec<T>, DbError> {
-    csv::Reader::from_reader(csv_text.as_bytes())
+/// A row of an embedded CSV file, named by its key when it is refused.
+trait CsvRow: for<'de> Deserialize<'de> {
+    const FILE: &'static str;
+    fn key(&self) -> &str;
+}
+
+impl CsvRow for RegionCsv {
+    const FILE: &'static str = "regions.csv";
+    fn key(&self) -> &str {
+        &self.code
+    }
+}
+
+impl CsvRow for CountryCsv {
+    const FILE: &'static str = "countries.csv";
+    fn key(&self) -> &str {
+        &self.iso2
+    }
+}
+
+impl CsvRow for HolidayCsv {
+    const FILE: &'static str = "holidays_id.csv";
+    fn key(&self) -> &str {
+        &self.date
+    }
+}
+
+/// Reads every row of `csv_text` with `read`, which refuses a row by calling `bad` with what is
+/// wrong (reported with the file and the row's key).
+fn read_rows<R: CsvRow, T>(
+    csv_text: &str,
+    read: impl Fn(&R, &dyn Fn(String) -> DbError) -> Result<T, DbError>,
+) -> Result<Vec<T>, DbError> {
+    let rows: Vec<R> = csv::Reader::from_reader(csv_text.as_bytes())
         .deserialize()
         .enumerate()
-        .map(|(i, r)| r.map_err(|e| DbError::Reference(format!("{name} row {}: {e}", i + 2))))
+        .map(|(i, r)| r.map_err(|e| DbError::Reference(format!("{} row {}: {e}", R::FILE, i + 2))))
+        .collect::<Result<_, _>>()?;
+    rows.iter()
+        .map(|r| {
+            read(r, &|m| {
+                DbError::Reference(format!("{} {}: {m}", R::FILE, r.key()))
+            })
+        })
         .collect()
 }
 
 /// Parses and checks the embedded regions.
 pub fn parse_regions(csv_text: &str) -> Result<Vec<Region>, DbError> {
-    rows::<RegionCsv>("regions.csv", csv_text)?
-        .into_iter()
-        .map(|r| {
-            let bad = |m: String| DbError::Reference(format!("regions.csv {}: {m}", r.code));
-            let region = Region {
-                code: RegionCode::parse(&r.code).map_err(|e| bad(e.to_string()))?,
-                name: r.name.clone(),
-                kind: r.kind.parse::<RegionKind>().map_err(bad)?,
-                parent_code: match r.parent_code.as_str() {
-                    "" => None,
-                    p => Some(RegionCode::parse(p).map_err(|e| bad(e.to_string()))?),
-                },
-            };
-            region.check_consistent().map_err(bad)?;
-            Ok(region)
-        })
-        .collect()
+    read_rows(csv_text, |r: &RegionCsv, bad| {
+        let region = Region {
+            code: RegionCode::parse(&r.code).map_err(|e| bad(e.to_string()))?,
+            name: r.name.clone(),
+            kind: r.kind.parse::<RegionKind>().map_err(bad)?,
+            parent_code: match r.parent_code.as_str() {
+                "" => None,
+                p => Some(RegionCode::parse(p).map_err(|e| bad(e.to_string()))?),
+            },
+        };
+        region.check_consistent().map_err(bad)?;
+        Ok(region)
+    })
 }
 
 pub fn parse_countries(csv_text: &str) -> Result<Vec<Country>, DbError> {
-    rows::<CountryCsv>("countries.csv", csv_text)?
-        .into_iter()
-        .map(|r| {
-            let bad = |m: String| DbError::Reference(format!("countries.csv {}: {m}", r.iso2));
-            Ok(Country {
-                iso2: CountryCode::parse(&r.iso2).map_err(|e| bad(e.to_string()))?,
-                iso3: r.iso3.clone(),
-                name_en: r.name_en.clone(),
-                name_id: r.name_id.clone(),
-                diplomatic_relations: match r.diplomatic_relations_with_indonesia.as_str() {
-                    "true" => true,
-                    "false" => false,
-                    other => return Err(bad(format!("relations flag `{other}`"))),
-                },
-            })
+    read_rows(csv_text, |r: &CountryCsv, bad| {
+        Ok(Country {
+            iso2: CountryCode::parse(&r.iso2).map_err(|e| bad(e.to_string()))?,
+            iso3: r.iso3.clone(),
+            name_en: r.name_en.clone(),
+            name_id: r.name_id.clone(),
+            diplomatic_relations: match r.diplomatic_relations_with_indonesia.as_str() {
+                "true" => true,
+                "false" => false,
+                other => return Err(bad(format!("relations flag `{other}`"))),
+            },
         })
-        .collect()
+    })
 }
 
 pub fn parse_holidays(csv_text: &str) -> Result<Vec<DayOff>, DbError> {
-    rows::<HolidayCsv>("holidays_id.csv", csv_text)?
-        .into_iter()
-        .map(|r| {
-            let bad = |m: String| DbError::Reference(format!("holidays_id.csv {}: {m}", r.date));
-            Ok(DayOff {
-                date: NaiveDate::parse_from_str(&r.date, "%Y-%m-%d")
-                    .map_err(|e| bad(e.to_string()))?,
-                name_id: r.name_id.clone(),
-                kind: DayOffKind::parse(&r.kind)
-                    .ok_or_else(|| bad(format!("kind `{}`", r.kind)))?,
-            })
+    read_rows(csv_text, |r: &HolidayCsv, bad| {
+        Ok(DayOff {
+            date: NaiveDate::parse_from_str(&r.date, "%Y-%m-%d").map_err(|e| bad(e.to_string()))?,
+            name_id: r.name_id.clone(),
+            kind: DayOffKind::parse(&r.kind).ok_or_else(|| bad(format!("kind `{}`", r.kind)))?,
         })
-        .collect()
+    })
 }
 
 /// What [`load_all`] did with each dataset.
@@ -133,31 +159,23 @@ fn sha256_hex(text: &str) -> String {
 /// Loads every embedded dataset that changed since it was last applied, each in one
 /// transaction: rows are inserted or updated, never deleted (records may refer to them).
 pub fn load_all(conn: &mut DbConnection) -> Result<LoadReport, DbError> {
-    let mut datasets = Vec::new();
-    let regions = parse_regions(REGIONS_CSV)?;
-    datasets.push(load_dataset(
-        conn,
-        "regions",
-        REGIONS_CSV,
-        regions.len(),
-        |c| upsert_regions(c, &regions),
-    )?);
-    let countries = parse_countries(COUNTRIES_CSV)?;
-    datasets.push(load_dataset(
-        conn,
-        "countries",
-        COUNTRIES_CSV,
-        countries.len(),
-        |c| upsert_countries(c, &countries),
-    )?);
-    let days = parse_holidays(HOLIDAYS_CSV)?;
-    datasets.push(load_dataset(
-        conn,
-        "holidays",
-        HOLIDAYS_CSV,
-        days.len(),
-        |c| upsert_holidays(c, &days),
-    )?);
+    let datasets = vec![
+        load_dataset(conn, "regions", REGIONS_CSV, parse_regions, upsert_regions)?,
+        load_dataset(
+            conn,
+            "countries",
+            COUNTRIES_CSV,
+            parse_countries,
+            upsert_countries,
+        )?,
+        load_dataset(
+            conn,
+            "holidays",
+            HOLIDAYS_CSV,
+            parse_holidays,
+            upsert_holidays,
+        )?,
+    ];
     Ok(LoadReport { datasets })
 }
 
@@ -171,13 +189,19 @@ struct Dataset<'a> {
     loaded_at: chrono::NaiveDateTime,
 }
 
-fn load_dataset(
+/// How many rows an upsert inserted and updated.
+type Upserted = Result<(usize, usize), DbError>;
+
+/// Parses dataset `name` from `text` and, unless the stored copy already has this version,
+/// upserts its rows.
+fn load_dataset<T>(
     conn: &mut DbConnection,
     name: &str,
     text: &str,
-    row_count: usize,
-    apply: impl FnOnce(&mut DbConnection) -> Result<(usize, usize), DbError>,
+    parse: fn(&str) -> Result<Vec<T>, DbError>,
+    upsert: fn(&mut DbConnection, &[T]) -> Upserted,
 ) -> Result<(String, DatasetOutcome), DbError> {
+    let rows = parse(text)?;
     let sha = sha256_hex(text);
     write_transaction(conn, |c| {
         let stored: Option<String> = reference_datasets::table
@@ -188,11 +212,11 @@ fn load_dataset(
         if stored.as_deref() == Some(sha.as_str()) {
             return Ok((name.to_owned(), DatasetOutcome::Unchanged));
         }
-        let (inserted, updated) = apply(c)?;
+        let (inserted, updated) = upsert(c, &rows)?;
         let dataset = Dataset {
             name,
             sha256: &sha,
-            row_count: i32::try_from(row_count).unwrap_or(i32::MAX),
+            row_count: i32::try_from(rows.len()).unwrap_or(i32::MAX),
             // When the binary's data was applied: a fact of this installation, on the real clock.
             loaded_at: Utc::now().naive_utc(),
         };
@@ -212,16 +236,6 @@ fn load_dataset(
     })
 }
 
-impl Code for RegionKind {
-    const WHAT: &'static str = "region kind";
-    fn code(&self) -> &str {
-        self.as_str()
-    }
-    fn from_code(code: &str) -> Option<Self> {
-        code.parse().ok()
-    }
-}
-
 impl Code for CountryCode {
     const WHAT: &'static str = "country code";
     fn code(&self) -> &str {
@@ -232,13 +246,13 @@ impl Code for CountryCode {
     }
 }
 
-crate::text::stored_by_code! { DayOffKind => "day-off kind" }
+crate::text::stored_by_code! { RegionKind => "region kind", DayOffKind => "day-off kind" }
 
 /// A region as stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = regions, primary_key(code), treat_none_as_null = true)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
-struct RegionRow {
+pub(crate) struct RegionRow {
     #[diesel(deserialize_as = Stored<RegionCode>, serialize_as = Stored<RegionCode>)]
     code: RegionCode,
     name: String,
@@ -274,7 +288,7 @@ impl From<&Region> for RegionRow {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = countries, primary_key(iso2))]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
-struct CountryRow {
+pub(crate) struct CountryRow {
     #[diesel(deserialize_as = Stored<CountryCode>, serialize_as = Stored<CountryCode>)]
     iso2: CountryCode,
     iso3: String,
@@ -347,7 +361,7 @@ fn upsert<K: Eq + Hash, R: PartialEq>(
     key: impl Fn(&R) -> K,
     insert: impl Fn(&mut DbConnection, R) -> QueryResult<usize>,
     update: impl Fn(&mut DbConnection, R) -> QueryResult<usize>,
-) -> Result<(usize, usize), DbError> {
+) -> Upserted {
     let existing: HashMap<K, R> = existing.into_iter().map(|r| (key(&r), r)).collect();
     let (mut inserted, mut updated) = (0, 0);
     for row in rows {
@@ -366,7 +380,7 @@ fn upsert<K: Eq + Hash, R: PartialEq>(
     Ok((inserted, updated))
 }
 
-fn upsert_regions(conn: &mut DbConnection, all: &[Region]) -> Result<(usize, usize), DbError> {
+fn upsert_regions(conn: &mut DbConnection, all: &[Region]) -> Upserted {
     let existing = regions::table.select(RegionRow::as_select()).load(conn)?;
     let mut rows: Vec<RegionRow> = all.iter().map(RegionRow::from).collect();
     // Provinces sort before their regencies/cities, so parents exist before children.
@@ -384,7 +398,7 @@ fn upsert_regions(conn: &mut DbConnection, all: &[Region]) -> Result<(usize, usi
     )
 }
 
-fn upsert_countries(conn: &mut DbConnection, all: &[Country]) -> Result<(usize, usize), DbError> {
+fn upsert_countries(conn: &mut DbConnection, all: &[Country]) -> Upserted {
     let existing = countries::table
         .select(CountryRow::as_select())
         .load(conn)?;
@@ -403,7 +417,7 @@ fn upsert_countries(conn: &mut DbConnection, all: &[Country]) -> Result<(usize, 
     )
 }
 
-fn upsert_holidays(conn: &mut DbConnection, all: &[DayOff]) -> Result<(usize, usize), DbError> {
+fn upsert_holidays(conn: &mut DbConnection, all: &[DayOff]) -> Upserted {
     let existing = holidays::table.select(HolidayRow::as_select()).load(conn)?;
     upsert(
         conn,
@@ -428,28 +442,21 @@ pub struct RegionFilter {
     pub parent_code: Option<RegionCode>,
 }
 
-/// Regions in code order after `after` (exclusive), at most `limit`.
-pub fn list_regions(
-    conn: &mut DbConnection,
-    filter: &RegionFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Region>, DbError> {
-    let mut q = regions::table
-        .select(RegionRow::as_select())
-        .order(regions::code.asc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(k) = filter.kind {
-        q = q.filter(regions::kind.eq(Stored(k)));
+crate::crud::crud! { RegionRow in regions by code; page(RegionFilter, code -> Region) as list_regions }
+
+impl<'a> Filter<Rows<'a, regions::table, RegionRow>> for RegionFilter {
+    fn apply(
+        &self,
+        mut q: Rows<'a, regions::table, RegionRow>,
+    ) -> Rows<'a, regions::table, RegionRow> {
+        if let Some(k) = self.kind {
+            q = q.filter(regions::kind.eq(Stored(k)));
+        }
+        if let Some(p) = &self.parent_code {
+            q = q.filter(regions::parent_code.eq(p.as_str().to_owned()));
+        }
+        q
     }
-    if let Some(p) = &filter.parent_code {
-        q = q.filter(regions::parent_code.eq(p.as_str().to_owned()));
-    }
-    if let Some(a) = after {
-        q = q.filter(regions::code.gt(a.to_owned()));
-    }
-    Ok(q.load(conn)?.into_iter().map(Region::from).collect())
 }
 
 pub fn get_region(conn: &mut DbConnection, code: &RegionCode) -> Result<Option<Region>, DbError> {
@@ -461,37 +468,26 @@ pub fn get_region(conn: &mut DbConnection, code: &RegionCode) -> Result<Option<R
         .map(Region::from))
 }
 
-/// Number of regencies/cities under a province.
-pub fn count_children(conn: &mut DbConnection, code: &RegionCode) -> Result<i64, DbError> {
-    Ok(regions::table
-        .filter(regions::parent_code.eq(code.as_str()))
-        .count()
-        .get_result(conn)?)
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct CountryFilter {
     pub diplomatic_relations: Option<bool>,
 }
 
-pub fn list_countries(
-    conn: &mut DbConnection,
-    filter: &CountryFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Country>, DbError> {
-    let mut q = countries::table
-        .select(CountryRow::as_select())
-        .order(countries::iso2.asc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(rel) = filter.diplomatic_relations {
-        q = q.filter(countries::diplomatic_relations.eq(rel));
+crate::crud::crud! {
+    CountryRow in countries by iso2;
+    page(CountryFilter, iso2 -> Country) as list_countries,
+}
+
+impl<'a> Filter<Rows<'a, countries::table, CountryRow>> for CountryFilter {
+    fn apply(
+        &self,
+        q: Rows<'a, countries::table, CountryRow>,
+    ) -> Rows<'a, countries::table, CountryRow> {
+        match self.diplomatic_relations {
+            Some(rel) => q.filter(countries::diplomatic_relations.eq(rel)),
+            None => q,
+        }
     }
-    if let Some(a) = after {
-        q = q.filter(countries::iso2.gt(a.to_owned()));
-    }
-    Ok(q.load(conn)?.into_iter().map(Country::from).collect())
 }
 
 pub fn get_country(

@@ -13,6 +13,7 @@ use jalin_domain::agreement::{
 use jalin_domain::RegionCode;
 use serde_json::Value;
 
+use crate::crud::{Filter, Narrow, Rows};
 use crate::db::{DbConnection, DbError};
 use crate::schema::{
     agreement_partners as ap, agreements as ag, partners as pt, reference_counters as rc,
@@ -58,12 +59,9 @@ pub struct Partner {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn find_partner(conn: &mut DbConnection, id: &str) -> Result<Option<Partner>, DbError> {
-    Ok(pt::table
-        .select(Partner::as_select())
-        .filter(pt::id.eq(id))
-        .first(conn)
-        .optional()?)
+crate::crud::crud! {
+    Partner in pt by id, also |p: &Partner| pt::name_normalized.eq(normalize_name(&p.name));
+    find as find_partner, save as save_partner, page(PartnerFilter) as list_partners,
 }
 
 pub fn find_partner_by_name(
@@ -101,18 +99,6 @@ pub fn insert_partner(
     }
 }
 
-/// Saves `p` if its stored version is still `expected`.
-pub fn save_partner(conn: &mut DbConnection, p: &Partner, expected: i64) -> Result<bool, DbError> {
-    let n = diesel::update(
-        pt::table
-            .filter(pt::id.eq(&p.id))
-            .filter(pt::version.eq(expected)),
-    )
-    .set((p.clone(), pt::name_normalized.eq(normalize_name(&p.name))))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct PartnerFilter {
     pub country: Option<String>,
@@ -120,34 +106,23 @@ pub struct PartnerFilter {
     pub q: Option<String>,
 }
 
-pub fn list_partners(
-    conn: &mut DbConnection,
-    f: &PartnerFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Partner>, DbError> {
-    let mut q = pt::table
-        .select(Partner::as_select())
-        .order(pt::id.asc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(c) = &f.country {
-        q = q.filter(pt::country.eq(c.clone()));
+impl<'a> Filter<Rows<'a, pt::table, Partner>> for PartnerFilter {
+    fn apply(&self, mut q: Rows<'a, pt::table, Partner>) -> Rows<'a, pt::table, Partner> {
+        if let Some(c) = &self.country {
+            q = q.filter(pt::country.eq(c.clone()));
+        }
+        if let Some(k) = self.kind {
+            q = q.filter(pt::kind.eq(k.as_str()));
+        }
+        if let Some(text) = &self.q {
+            q = q.filter(
+                pt::name_normalized
+                    .like(format!("%{}%", like_escape(&normalize_name(text))))
+                    .escape('\\'),
+            );
+        }
+        q
     }
-    if let Some(k) = f.kind {
-        q = q.filter(pt::kind.eq(k.as_str()));
-    }
-    if let Some(text) = &f.q {
-        q = q.filter(
-            pt::name_normalized
-                .like(format!("%{}%", like_escape(&normalize_name(text))))
-                .escape('\\'),
-        );
-    }
-    if let Some(a) = after {
-        q = q.filter(pt::id.gt(a.to_owned()));
-    }
-    Ok(q.load(conn)?)
 }
 
 fn like_escape(s: &str) -> String {
@@ -436,16 +411,6 @@ pub fn save_agreement(
     Ok(n == 1)
 }
 
-macro_rules! visible_agreements {
-    ($q:expr, $vis:expr) => {
-        match $vis {
-            Visibility::All => $q,
-            Visibility::Province(p) => $q.filter(ag::province_code.eq(p.to_string())),
-            Visibility::Region(r) => $q.filter(ag::region_code.eq(r.to_string())),
-        }
-    };
-}
-
 fn with_partners(
     conn: &mut DbConnection,
     rows: Vec<AgreementRow>,
@@ -478,7 +443,7 @@ pub fn find_agreement(
         .select(AgreementRow::as_select())
         .filter(ag::id.eq(id.to_owned()))
         .into_boxed();
-    let q = visible_agreements!(q, vis);
+    let q = q.visible_to(vis, ag::province_code, ag::region_code);
     let found: Vec<AgreementRow> = q.first(conn).optional()?.into_iter().collect();
     Ok(with_partners(conn, found)?.pop())
 }
@@ -570,15 +535,11 @@ pub fn list_agreements(
         paging.offset,
         paging.limit,
     );
-    let mut q = ag::table.select(AgreementRow::as_select()).into_boxed();
-    q = visible_agreements!(q, vis);
-    if let Some(r) = &f.region {
-        q = if r.is_province() {
-            q.filter(ag::province_code.eq(r.to_string()))
-        } else {
-            q.filter(ag::region_code.eq(r.to_string()))
-        };
-    }
+    let mut q = ag::table
+        .select(AgreementRow::as_select())
+        .into_boxed()
+        .visible_to(vis, ag::province_code, ag::region_code)
+        .within(f.region.as_ref(), ag::province_code, ag::region_code);
     if let Some(k) = f.kind {
         q = q.filter(ag::kind.eq(k.as_str()));
     }

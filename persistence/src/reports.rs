@@ -2,21 +2,16 @@
 //! when the report is submitted.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::backend::Backend;
-use diesel::deserialize::{self, FromSql, FromSqlRow};
-use diesel::expression::AsExpression;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::{Nullable, Text};
 use jalin_domain::access::Visibility;
 use jalin_domain::monitoring::annual_report::ReportStatus;
 use jalin_domain::RegionCode;
 use serde_json::Value;
 
+use crate::crud::{Narrow, Page};
 use crate::db::{DbConnection, DbError};
 use crate::schema::annual_reports as ar;
-use crate::text::{Code, Stored};
+use crate::text::{JsonOpt, JsonTextOpt, Stored};
 
 crate::text::stored_by_code! { ReportStatus => "annual report status" }
 
@@ -34,7 +29,7 @@ pub struct AnnualReport {
     #[diesel(deserialize_as = Stored<ReportStatus>, serialize_as = Stored<ReportStatus>)]
     pub status: ReportStatus,
     /// What the report says, frozen when it is submitted; `None` while a draft.
-    #[diesel(deserialize_as = JsonOpt, serialize_as = JsonOpt)]
+    #[diesel(deserialize_as = JsonOpt<Value>, serialize_as = JsonTextOpt)]
     pub content: Option<Value>,
     pub notes: Option<String>,
     pub submitted_by: Option<String>,
@@ -47,97 +42,12 @@ pub struct AnnualReport {
     pub updated_at: NaiveDateTime,
 }
 
-/// An optional JSON document in a nullable TEXT column, read and written (`crate::text` has the
-/// non-null `Json`/`JsonText` only). It holds the text, so that it is written borrowed.
-#[derive(Debug, Clone, PartialEq, Eq, AsExpression, FromSqlRow)]
-#[diesel(sql_type = Nullable<Text>)]
-pub struct JsonOpt(pub Option<String>);
-
-impl<DB: Backend> FromSql<Nullable<Text>, DB> for JsonOpt
-where
-    String: FromSql<Text, DB>,
-{
-    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-        Ok(JsonOpt(Some(String::from_sql(bytes)?)))
-    }
-
-    fn from_nullable_sql(bytes: Option<DB::RawValue<'_>>) -> deserialize::Result<Self> {
-        bytes.map_or(Ok(JsonOpt(None)), Self::from_sql)
-    }
-}
-
-impl<DB: Backend> ToSql<Nullable<Text>, DB> for JsonOpt
-where
-    str: ToSql<Text, DB>,
-{
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-        match &self.0 {
-            Some(text) => <str as ToSql<Text, DB>>::to_sql(text, out),
-            None => Ok(serialize::IsNull::Yes),
-        }
-    }
-}
-
-impl From<Option<Value>> for JsonOpt {
-    fn from(v: Option<Value>) -> Self {
-        JsonOpt(v.map(|v| v.to_string()))
-    }
-}
-
-impl JsonOpt {
-    /// The document read with `deserialize_as` (diesel calls `.try_into()` on it); text that is
-    /// not JSON is an error, never silently nothing.
-    #[allow(clippy::should_implement_trait)]
-    pub fn try_into(self) -> Result<Option<Value>, serde_json::Error> {
-        self.0.map(|s| serde_json::from_str(&s)).transpose()
-    }
-}
-
-macro_rules! visible {
-    ($q:expr, $vis:expr) => {
-        match $vis {
-            Visibility::All => $q,
-            Visibility::Province(p) => $q.filter(ar::province_code.eq(p.to_string())),
-            Visibility::Region(r) => $q.filter(ar::region_code.eq(r.to_string())),
-        }
-    };
-}
-
-/// Inserts `r`; `false` when its region already has a report for that year (a concurrent
-/// start that the caller's check could not see).
-pub fn insert(conn: &mut DbConnection, r: &AnnualReport) -> Result<bool, DbError> {
-    match diesel::insert_into(ar::table)
-        .values(r.clone())
-        .execute(conn)
-    {
-        Ok(_) => Ok(true),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Saves `r` if its stored version is still `expected`.
-pub fn save(conn: &mut DbConnection, r: &AnnualReport, expected: i64) -> Result<bool, DbError> {
-    let n = diesel::update(
-        ar::table
-            .filter(ar::id.eq(&r.id))
-            .filter(ar::version.eq(expected)),
-    )
-    .set(r.clone())
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn find(
-    conn: &mut DbConnection,
-    id: &str,
-    vis: &Visibility,
-) -> Result<Option<AnnualReport>, DbError> {
-    let q = ar::table
-        .select(AnnualReport::as_select())
-        .filter(ar::id.eq(id.to_owned()))
-        .into_boxed();
-    Ok(visible!(q, vis).first(conn).optional()?)
+crate::crud::crud! {
+    AnnualReport in ar by id;
+    // `false`: the region already has a report for that year (a concurrent start the caller's
+    // check could not see).
+    insert_new as insert,
+    save, find_visible as find,
 }
 
 /// The report of `region` for `fiscal_year`, if one was started.
@@ -166,20 +76,12 @@ pub fn list(
 ) -> Result<Vec<AnnualReport>, DbError> {
     let mut q = ar::table
         .select(AnnualReport::as_select())
-        .order(ar::id.asc())
-        .limit(limit)
-        .into_boxed();
-    q = visible!(q, vis);
+        .into_boxed()
+        .visible_to(vis, ar::province_code, ar::region_code)
+        .within(region, ar::province_code, ar::region_code)
+        .page_after(ar::id, after, limit);
     if let Some(y) = fiscal_year {
         q = q.filter(ar::fiscal_year.eq(y));
-    }
-    q = match region {
-        None => q,
-        Some(r) if r.is_province() => q.filter(ar::province_code.eq(r.to_string())),
-        Some(r) => q.filter(ar::region_code.eq(r.to_string())),
-    };
-    if let Some(a) = after {
-        q = q.filter(ar::id.gt(a.to_owned()));
     }
     Ok(q.load(conn)?)
 }
@@ -190,9 +92,10 @@ pub fn of_year(
     vis: &Visibility,
     fiscal_year: i32,
 ) -> Result<Vec<AnnualReport>, DbError> {
-    let q = ar::table
+    Ok(ar::table
         .select(AnnualReport::as_select())
         .filter(ar::fiscal_year.eq(fiscal_year))
-        .into_boxed();
-    Ok(visible!(q, vis).load(conn)?)
+        .into_boxed()
+        .visible_to(vis, ar::province_code, ar::region_code)
+        .load(conn)?)
 }

@@ -1,6 +1,6 @@
 //! One conversion for everything jalin stores as TEXT on both backends: domain enums and codes
-//! by their stable code ([`Stored`]), JSON documents ([`JsonText`]) and short lists
-//! ([`Joined`]). Row structs derive `Queryable`/`Selectable`/`Insertable`/`AsChangeset` and name
+//! by their stable code ([`Stored`]), JSON documents ([`Json`]/[`JsonText`], nullable:
+//! [`JsonOpt`]/[`JsonTextOpt`]) and short lists ([`Joined`]). Row structs derive `Queryable`/`Selectable`/`Insertable`/`AsChangeset` and name
 //! these types in `deserialize_as`/`serialize_as`, so a column is read and written by its name
 //! and type, never by its position.
 
@@ -8,7 +8,7 @@ use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::Text;
+use diesel::sql_types::{Nullable, Text};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -24,7 +24,7 @@ pub trait Code: Sized {
 /// declares the types of its own tables: `crate::text::stored_by_code! { TravelStage => "travel stage" }`.
 macro_rules! stored_by_code {
     ($($ty:ty => $what:literal),+ $(,)?) => {
-        $(impl Code for $ty {
+        $(impl $crate::text::Code for $ty {
             const WHAT: &'static str = $what;
             fn code(&self) -> &str {
                 self.as_str()
@@ -110,11 +110,10 @@ impl<T> Stored<T> {
 
 /// An optional `T` stored as its code or NULL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
-#[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+#[diesel(sql_type = Nullable<Text>)]
 pub struct StoredOpt<T>(pub Option<T>);
 
-impl<T: Code + std::fmt::Debug, DB: Backend> FromSql<diesel::sql_types::Nullable<Text>, DB>
-    for StoredOpt<T>
+impl<T: Code + std::fmt::Debug, DB: Backend> FromSql<Nullable<Text>, DB> for StoredOpt<T>
 where
     String: FromSql<Text, DB>,
 {
@@ -130,8 +129,7 @@ where
     }
 }
 
-impl<T: Code + std::fmt::Debug, DB: Backend> ToSql<diesel::sql_types::Nullable<Text>, DB>
-    for StoredOpt<T>
+impl<T: Code + std::fmt::Debug, DB: Backend> ToSql<Nullable<Text>, DB> for StoredOpt<T>
 where
     str: ToSql<Text, DB>,
 {
@@ -197,12 +195,68 @@ impl From<serde_json::Value> for JsonText {
     }
 }
 
+/// A typed list is written as a JSON array (read back with `Json<Vec<T>>`).
+impl<T: Serialize> From<Vec<T>> for JsonText {
+    fn from(items: Vec<T>) -> Self {
+        JsonText::of(&items)
+    }
+}
+
 impl<DB: Backend> ToSql<Text, DB> for JsonText
 where
     str: ToSql<Text, DB>,
 {
     fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
         <str as ToSql<Text, DB>>::to_sql(&self.0, out)
+    }
+}
+
+/// An optional JSON document read from nullable TEXT: NULL is `None`; text that is not JSON is an
+/// error, never silently nothing.
+#[derive(Debug, Clone, PartialEq, FromSqlRow)]
+pub struct JsonOpt<T>(pub Option<T>);
+
+impl<T: DeserializeOwned, DB: Backend> FromSql<Nullable<Text>, DB> for JsonOpt<T>
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        <Json<T> as FromSql<Text, DB>>::from_sql(bytes).map(|j| JsonOpt(Some(j.0)))
+    }
+
+    fn from_nullable_sql(bytes: Option<DB::RawValue<'_>>) -> deserialize::Result<Self> {
+        bytes.map_or(Ok(JsonOpt(None)), Self::from_sql)
+    }
+}
+
+impl<T> JsonOpt<T> {
+    /// Unwraps a value read with `deserialize_as` (diesel calls `.try_into()` on it).
+    #[allow(clippy::should_implement_trait)]
+    pub fn try_into(self) -> Result<Option<T>, std::convert::Infallible> {
+        Ok(self.0)
+    }
+}
+
+/// An optional JSON document written as nullable TEXT (`None`: NULL).
+#[derive(Debug, Clone, PartialEq, Eq, AsExpression)]
+#[diesel(sql_type = Nullable<Text>)]
+pub struct JsonTextOpt(pub Option<String>);
+
+impl<T: Serialize> From<Option<T>> for JsonTextOpt {
+    fn from(v: Option<T>) -> Self {
+        JsonTextOpt(v.map(|v| JsonText::of(&v).0))
+    }
+}
+
+impl<DB: Backend> ToSql<Nullable<Text>, DB> for JsonTextOpt
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        match &self.0 {
+            Some(text) => <str as ToSql<Text, DB>>::to_sql(text, out),
+            None => Ok(serialize::IsNull::Yes),
+        }
     }
 }
 

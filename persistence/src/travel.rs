@@ -7,9 +7,10 @@ use jalin_domain::access::Visibility;
 use jalin_domain::travel::{TravelDocumentKind, TravelStage, TripType};
 use serde_json::Value;
 
+use crate::crud::{Narrow, Page};
 use crate::db::{DbConnection, DbError};
 use crate::schema::{travel_documents as td, travel_requests as tr};
-use crate::text::{Code, Json, JsonText, Stored};
+use crate::text::{Json, JsonText, Stored};
 
 crate::text::stored_by_code! {
     TravelStage => "travel stage",
@@ -58,46 +59,7 @@ pub struct TravelRequest {
     pub updated_at: NaiveDateTime,
 }
 
-macro_rules! visible {
-    ($q:expr, $vis:expr) => {
-        match $vis {
-            Visibility::All => $q,
-            Visibility::Province(p) => $q.filter(tr::province_code.eq(p.to_string())),
-            Visibility::Region(r) => $q.filter(tr::region_code.eq(r.to_string())),
-        }
-    };
-}
-
-pub fn insert(conn: &mut DbConnection, r: &TravelRequest) -> Result<(), DbError> {
-    diesel::insert_into(tr::table)
-        .values(r.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Writes the request if its stored version is still `expected`.
-pub fn save(conn: &mut DbConnection, r: &TravelRequest, expected: i64) -> Result<bool, DbError> {
-    let n = diesel::update(
-        tr::table
-            .filter(tr::id.eq(&r.id))
-            .filter(tr::version.eq(expected)),
-    )
-    .set(r.clone())
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn find(
-    conn: &mut DbConnection,
-    id: &str,
-    vis: &Visibility,
-) -> Result<Option<TravelRequest>, DbError> {
-    let q = tr::table
-        .select(TravelRequest::as_select())
-        .filter(tr::id.eq(id.to_owned()))
-        .into_boxed();
-    Ok(visible!(q, vis).first(conn).optional()?)
-}
+crate::crud::crud! { TravelRequest in tr by id; insert, save, find_visible as find }
 
 /// Requests within `vis`, optionally in one stage and region (a province includes its
 /// regencies/cities), by id.
@@ -111,10 +73,9 @@ pub fn list(
 ) -> Result<Vec<TravelRequest>, DbError> {
     let mut q = tr::table
         .select(TravelRequest::as_select())
-        .order(tr::id.asc())
-        .limit(limit)
-        .into_boxed();
-    q = visible!(q, vis);
+        .into_boxed()
+        .visible_to(vis, tr::province_code, tr::region_code)
+        .page_after(tr::id, after, limit);
     if let Some(s) = stage {
         q = q.filter(tr::stage.eq(s.as_str()));
     }
@@ -124,9 +85,6 @@ pub fn list(
         } else {
             q.filter(tr::province_code.eq(r.to_owned()))
         };
-    }
-    if let Some(a) = after {
-        q = q.filter(tr::id.gt(a.to_owned()));
     }
     Ok(q.load(conn)?)
 }
@@ -152,21 +110,6 @@ pub fn head_or_deputy_overlapping(
         .load(conn)?)
 }
 
-/// Returned trips whose report is overdue on `today`, within `vis`.
-pub fn reports_overdue(
-    conn: &mut DbConnection,
-    vis: &Visibility,
-    today: NaiveDate,
-) -> Result<Vec<TravelRequest>, DbError> {
-    let q = tr::table
-        .select(TravelRequest::as_select())
-        .filter(tr::stage.eq(TravelStage::Returned.as_str()))
-        .filter(tr::report_due_on.lt(today))
-        .order(tr::report_due_on)
-        .into_boxed();
-    Ok(visible!(q, vis).load(conn)?)
-}
-
 /// A document attached to a request.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = td)]
@@ -185,22 +128,9 @@ pub struct TravelDocument {
     pub uploaded_at: NaiveDateTime,
 }
 
-pub fn insert_document(conn: &mut DbConnection, d: &TravelDocument) -> Result<(), DbError> {
-    diesel::insert_into(td::table)
-        .values(d.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn documents(
-    conn: &mut DbConnection,
-    request_id: &str,
-) -> Result<Vec<TravelDocument>, DbError> {
-    Ok(td::table
-        .select(TravelDocument::as_select())
-        .filter(td::travel_request_id.eq(request_id))
-        .order(td::id)
-        .load(conn)?)
+crate::crud::crud! {
+    TravelDocument in td by id;
+    insert as insert_document, all_by(travel_request_id, td::id) as documents,
 }
 
 /// Locks a request's row until the transaction ends, so concurrent callbacks about it apply one

@@ -45,58 +45,7 @@ impl Endpoint {
     }
 }
 
-pub fn insert(conn: &mut DbConnection, e: &Endpoint) -> Result<(), DbError> {
-    diesel::insert_into(we::table)
-        .values(e.clone())
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Saves `e` if its stored version is still `expected`.
-pub fn save(conn: &mut DbConnection, e: &Endpoint, expected: i64) -> Result<bool, DbError> {
-    let n = diesel::update(
-        we::table
-            .filter(we::id.eq(&e.id))
-            .filter(we::version.eq(expected)),
-    )
-    .set(e.clone())
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn delete(conn: &mut DbConnection, id: &str, expected: i64) -> Result<bool, DbError> {
-    Ok(diesel::delete(
-        we::table
-            .filter(we::id.eq(id))
-            .filter(we::version.eq(expected)),
-    )
-    .execute(conn)?
-        == 1)
-}
-
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Endpoint>, DbError> {
-    Ok(we::table
-        .select(Endpoint::as_select())
-        .filter(we::id.eq(id))
-        .first(conn)
-        .optional()?)
-}
-
-pub fn list(
-    conn: &mut DbConnection,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Endpoint>, DbError> {
-    let mut q = we::table
-        .select(Endpoint::as_select())
-        .order(we::id)
-        .limit(limit)
-        .into_boxed();
-    if let Some(a) = after {
-        q = q.filter(we::id.gt(a.to_owned()));
-    }
-    Ok(q.load(conn)?)
-}
+crate::crud::crud! { Endpoint in we by id; insert, save, delete, find, page() as list }
 
 /// Records a delivery's outcome: success resets the failure count; a failure raises it and,
 /// at `disable_after`, disables the endpoint. Returns whether it was disabled now.
@@ -170,26 +119,16 @@ pub fn fan_out(
         .filter(|e| only.is_none_or(|o| o == e.id))
         .filter(|e| e.wants(&event.action, event.region_code.as_deref()))
     {
-        let now = event.occurred_at;
-        outbox::enqueue(
-            conn,
-            &Message {
-                id: uuid::Uuid::now_v7().to_string(),
-                target: format!("webhook:{}", e.id),
-                kind: event.action.clone(),
-                record_id: event.record_id.clone(),
-                region_code: event.region_code.clone(),
-                payload: payload(event),
-                status: "pending".into(),
-                attempts: 0,
-                next_attempt_at: now,
-                last_error: None,
-                last_status: None,
-                created_at: now,
-                updated_at: now,
-                delivered_at: None,
-            },
-        )?;
+        let message = Message::pending(
+            uuid::Uuid::now_v7().to_string(),
+            format!("webhook:{}", e.id),
+            event.action.clone(),
+            event.record_id.clone(),
+            event.region_code.clone(),
+            payload(event),
+            event.occurred_at,
+        );
+        outbox::enqueue(conn, &message)?;
         n += 1;
     }
     Ok(n)

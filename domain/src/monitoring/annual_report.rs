@@ -8,29 +8,18 @@ use std::collections::BTreeSet;
 use chrono::{Datelike, NaiveDate};
 
 use super::AgreementFacts;
+use crate::code::code_enum;
 use crate::{RegionCode, RuleId, Verdict, Violation};
 
-/// Where a report stands: a draft whose content is compiled live, or submitted and frozen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportStatus {
-    Draft,
-    Submitted,
+code_enum! {
+    /// Where a report stands: a draft whose content is compiled live, or submitted and frozen.
+    ReportStatus {
+        Draft => "draft",
+        Submitted => "submitted",
+    }
 }
 
 impl ReportStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Submitted => "submitted",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Draft, Self::Submitted]
-            .into_iter()
-            .find(|x| x.as_str() == s)
-    }
-
     /// What `event` makes of a report in this status due on `due_on`.
     pub fn after(self, event: ReportEvent, due_on: NaiveDate) -> Verdict<Submission> {
         match (self, event) {

@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
-use serde::{Deserialize, Serialize};
 
 use super::annual_report::{expected_reporters, fiscal_year_bounds};
 use super::{
@@ -14,50 +13,36 @@ use super::{
 };
 use crate::agreement::{AgreementStatus, Instrument};
 use crate::case::{Case, StageRecord};
+use crate::code::code_enum;
 use crate::deadlines::annual_report_due;
 use crate::workflow::Registry;
 use crate::{Calendar, RecordKind, RegionCode, RuleId, Text};
 
-/// What a reminder is about.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum ReminderKind {
-    /// An active agreement ends within one of the expiry windows (DEFAULT 180/90/30 days).
-    Expiring,
-    /// A letter of intent not followed by a signed agreement (DEFAULT 12 months; seed 003).
-    LoiWithoutAgreement,
-    /// A workflow stage is past its due date (R10: DPRD 45 working days).
-    StageOverdue,
-    /// An annual report is due soon (R22).
-    ReportDue,
-    /// An annual report is past its due date (R22).
-    ReportOverdue,
-    /// An active agreement without activity for the dormancy period (DEFAULT 24 months).
-    Dormant,
-    /// An active agreement not evaluated within the evaluation interval (DEFAULT 12 months).
-    EvaluationDue,
-    /// A trip report not filed within the configured days after return (DEFAULT 14).
-    TripReportLate,
-    /// A meeting's recommendation past its due date and not done.
-    RecommendationOverdue,
+code_enum! {
+    /// What a reminder is about.
+    ReminderKind {
+        /// An active agreement ends within one of the expiry windows (DEFAULT 180/90/30 days).
+        Expiring => "expiring",
+        /// A letter of intent not followed by a signed agreement (DEFAULT 12 months; seed 003).
+        LoiWithoutAgreement => "loi_without_agreement",
+        /// A workflow stage is past its due date (R10: DPRD 45 working days).
+        StageOverdue => "stage_overdue",
+        /// An annual report is due soon (R22).
+        ReportDue => "report_due",
+        /// An annual report is past its due date (R22).
+        ReportOverdue => "report_overdue",
+        /// An active agreement without activity for the dormancy period (DEFAULT 24 months).
+        Dormant => "dormant",
+        /// An active agreement not evaluated within the evaluation interval (DEFAULT 12 months).
+        EvaluationDue => "evaluation_due",
+        /// A trip report not filed within the configured days after return (DEFAULT 14).
+        TripReportLate => "trip_report_late",
+        /// A meeting's recommendation past its due date and not done.
+        RecommendationOverdue => "recommendation_overdue",
+    }
 }
 
 impl ReminderKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Expiring => "expiring",
-            Self::LoiWithoutAgreement => "loi_without_agreement",
-            Self::StageOverdue => "stage_overdue",
-            Self::ReportDue => "report_due",
-            Self::ReportOverdue => "report_overdue",
-            Self::Dormant => "dormant",
-            Self::EvaluationDue => "evaluation_due",
-            Self::TripReportLate => "trip_report_late",
-            Self::RecommendationOverdue => "recommendation_overdue",
-        }
-    }
-
     /// The rule a reminder of this kind follows, when there is one: R18 (an ending agreement is
     /// renewed through the workflow), R10 (an overdue stage is never approval), R22 (the annual
     /// report's due date).
