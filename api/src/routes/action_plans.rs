@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::openapi::responses::Conflict;
 use crate::reply::{self, Versioned};
+use crate::routes::ids::AgreementId;
 use crate::service::action_plans::{
     self, ActionPlanInput, PlanView, PlannedItemInput, SuccessIndicatorInput,
 };
@@ -118,7 +119,7 @@ impl From<&PlanView> for ActionPlanDto {
     path = "/v1/agreements/{id}/action-plan",
     operation_id = "getActionPlan",
     tag = "activities",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The plan and its realisation.", body = ActionPlanDto, headers(("ETag" = String))),
     ),
@@ -127,10 +128,10 @@ impl From<&PlanView> for ActionPlanDto {
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: AgreementId,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadAgreements)?;
-    let v = state.db(move |c| action_plans::get(c, &vis, &path)).await?;
+    let v = state.db(move |c| action_plans::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(&v.plan, ActionPlanDto::from(&v)))
 }
 
@@ -143,7 +144,7 @@ pub async fn get(
     tag = "activities",
     request_body = ActionPlanInput,
     params(
-        ("id" = String, Path, description = "Agreement id."),
+        AgreementId,
         ("If-Match" = Option<String>, Header, description = "The ETag you read; required to replace an existing plan."),
     ),
     responses(
@@ -157,7 +158,7 @@ pub async fn put(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: AgreementId,
     body: ApiJson<ActionPlanInput>,
 ) -> Result<HttpResponse, ApiError> {
     let read = auth.may(Action::ReadAgreements)?;
@@ -165,19 +166,12 @@ pub async fn put(
     let ctx = Ctx::of(&auth, &state);
     let (created, v) = state
         .write(move |c| {
-            action_plans::put(
-                c,
-                &ctx,
-                (&read, &write),
-                &path,
-                body.value,
-                |old| match old {
-                    Some(o) => if_match.check(&o.etag()),
-                    // Nothing to match: a stale tag is a client error all the same.
-                    None if if_match.is_present() => Err(ApiError::PreconditionFailed),
-                    None => Ok(()),
-                },
-            )
+            action_plans::put(c, &ctx, (&read, &write), &id, body.value, |old| match old {
+                Some(o) => if_match.check(&o.etag()),
+                // Nothing to match: a stale tag is a client error all the same.
+                None if if_match.is_present() => Err(ApiError::PreconditionFailed),
+                None => Ok(()),
+            })
         })
         .await?;
     let status = if created {

@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::reply::{self, Versioned};
+use crate::routes::ids::{ActivityId, AgreementId};
 use crate::service::action_plans::IndicatorContribution;
 use crate::service::activities::{self, ActivityInput, ActivityMoney, Scopes};
 use crate::service::Ctx;
@@ -81,10 +82,7 @@ pub struct ActivityList {
     operation_id = "createActivity",
     tag = "activities",
     request_body = ActivityInput,
-    params(
-        ("id" = String, Path, description = "Agreement id."),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe."),
-    ),
+    params(AgreementId, IdempotencyKey),
     responses(
         (status = 201, description = "Logged.", body = ActivityDto, headers(("ETag" = String), ("Location" = String))),
     ),
@@ -95,7 +93,7 @@ pub async fn create(
     req: HttpRequest,
     auth: Authenticated,
     key: IdempotencyKey,
-    path: web::Path<String>,
+    id: AgreementId,
     body: ApiJson<ActivityInput>,
 ) -> Result<HttpResponse, ApiError> {
     let scopes = Scopes::of(&auth)?;
@@ -103,7 +101,7 @@ pub async fn create(
     let policy = state.config.monitoring.clone();
     let input = body.value;
     idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let a = activities::create(c, &ctx, &scopes, &policy, &path, input)?;
+        let a = activities::create(c, &ctx, &scopes, &policy, &id, input)?;
         reply::created(
             format!("/v1/activities/{}", a.id),
             &a,
@@ -119,7 +117,7 @@ pub async fn create(
     path = "/v1/agreements/{id}/activities",
     operation_id = "listActivities",
     tag = "activities",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The activities.", body = ActivityList),
     ),
@@ -128,12 +126,10 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: AgreementId,
 ) -> Result<HttpResponse, ApiError> {
     let scope = auth.may(Action::ReadAgreements)?;
-    let items = state
-        .db(move |c| activities::list(c, &scope, &path))
-        .await?;
+    let items = state.db(move |c| activities::list(c, &scope, &id)).await?;
     Ok(reply::ok(ActivityList {
         items: items.iter().map(ActivityDto::from).collect(),
     }))
@@ -145,7 +141,7 @@ pub async fn list(
     path = "/v1/activities/{id}",
     operation_id = "getActivity",
     tag = "activities",
-    params(("id" = String, Path, description = "Activity id.")),
+    params(ActivityId),
     responses(
         (status = 200, description = "The activity.", body = ActivityDto, headers(("ETag" = String))),
     ),
@@ -154,10 +150,10 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: ActivityId,
 ) -> Result<HttpResponse, ApiError> {
     let scope = auth.may(Action::ReadAgreements)?;
-    let a = state.db(move |c| activities::get(c, &scope, &path)).await?;
+    let a = state.db(move |c| activities::get(c, &scope, &id)).await?;
     Ok(reply::ok_versioned(&a, ActivityDto::from(&a)))
 }
 
@@ -168,10 +164,7 @@ pub async fn get(
     operation_id = "updateActivity",
     tag = "activities",
     request_body = ActivityInput,
-    params(
-        ("id" = String, Path, description = "Activity id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(ActivityId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = ActivityDto, headers(("ETag" = String))),
     ),
@@ -181,7 +174,7 @@ pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: ActivityId,
     body: ApiJson<ActivityInput>,
 ) -> Result<HttpResponse, ApiError> {
     let scopes = Scopes::of(&auth)?;
@@ -190,7 +183,7 @@ pub async fn update(
     let a = state
         .write(move |c| {
             let expected = |a: &Activity| if_match.check(&a.etag());
-            activities::update(c, &ctx, &scopes, &policy, &path, body.value, expected)
+            activities::update(c, &ctx, &scopes, &policy, &id, body.value, expected)
         })
         .await?;
     Ok(reply::ok_versioned(&a, ActivityDto::from(&a)))
@@ -202,10 +195,7 @@ pub async fn update(
     path = "/v1/activities/{id}",
     operation_id = "deleteActivity",
     tag = "activities",
-    params(
-        ("id" = String, Path, description = "Activity id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(ActivityId, IfMatch),
     responses(
         (status = 204, description = "Deleted."),
     ),
@@ -215,12 +205,12 @@ pub async fn delete(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: ActivityId,
 ) -> Result<HttpResponse, ApiError> {
     let scopes = Scopes::of(&auth)?;
     let ctx = Ctx::of(&auth, &state);
     state
-        .write(move |c| activities::delete(c, &ctx, &scopes, &path, |a| if_match.check(&a.etag())))
+        .write(move |c| activities::delete(c, &ctx, &scopes, &id, |a| if_match.check(&a.etag())))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

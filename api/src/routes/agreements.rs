@@ -25,6 +25,7 @@ use crate::page_of;
 use crate::pagination::PageRequest;
 use crate::reply::{self, Versioned};
 use crate::routes::audit::{AuditEventDto, AuditEventPage};
+use crate::routes::ids::AgreementId;
 use crate::service::agreements::{self, details_of, AgreementRecord};
 pub use crate::service::agreements::{AgreementInput, Checklist, Money, Signatories};
 use crate::service::Ctx;
@@ -165,7 +166,7 @@ page_of!(AgreementPage, AgreementDto);
     operation_id = "createAgreement",
     tag = "agreements",
     request_body = AgreementInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Registered.", body = AgreementDto, headers(("ETag" = String), ("Location" = String))),
     ),
@@ -310,7 +311,7 @@ pub async fn list(
     path = "/v1/agreements/{id}",
     operation_id = "getAgreement",
     tag = "agreements",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The agreement.", body = AgreementDto, headers(("ETag" = String))),
     ),
@@ -319,10 +320,10 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: AgreementId,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadAgreements)?;
-    let r = state.db(move |c| agreements::get(c, &vis, &path)).await?;
+    let r = state.db(move |c| agreements::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(
         &r,
         AgreementDto::record(&r, state.clock.today()),
@@ -336,10 +337,7 @@ pub async fn get(
     operation_id = "updateAgreement",
     tag = "agreements",
     request_body = AgreementInput,
-    params(
-        ("id" = String, Path, description = "Agreement id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(AgreementId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = AgreementDto, headers(("ETag" = String))),
     ),
@@ -349,14 +347,14 @@ pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: AgreementId,
     body: ApiJson<AgreementInput>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = auth.may(Action::WriteAgreements)?;
     let ctx = Ctx::of(&auth, &state);
     let r = state
         .write(move |c| {
-            agreements::update(c, &ctx, &scope, &path, body.value, |a| {
+            agreements::update(c, &ctx, &scope, &id, body.value, |a| {
                 if_match.check(&a.etag())
             })
         })
@@ -373,10 +371,7 @@ pub async fn update(
     path = "/v1/agreements/{id}",
     operation_id = "deleteAgreement",
     tag = "agreements",
-    params(
-        ("id" = String, Path, description = "Agreement id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(AgreementId, IfMatch),
     responses(
         (status = 204, description = "Deleted."),
         (status = 409, response = Conflict),
@@ -387,12 +382,12 @@ pub async fn delete(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: AgreementId,
 ) -> Result<HttpResponse, ApiError> {
     let scope = auth.may(Action::WriteAgreements)?;
     let ctx = Ctx::of(&auth, &state);
     state
-        .write(move |c| agreements::delete(c, &ctx, &scope, &path, |a| if_match.check(&a.etag())))
+        .write(move |c| agreements::delete(c, &ctx, &scope, &id, |a| if_match.check(&a.etag())))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -403,7 +398,7 @@ pub async fn delete(
     path = "/v1/agreements/{id}/history",
     operation_id = "getAgreementHistory",
     tag = "agreements",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The agreement's events, oldest first.", body = AuditEventPage),
     ),
@@ -412,12 +407,10 @@ pub async fn delete(
 pub async fn history(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: AgreementId,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadAgreements)?;
-    let events = state
-        .db(move |c| agreements::history(c, &vis, &path))
-        .await?;
+    let events = state.db(move |c| agreements::history(c, &vis, &id)).await?;
     Ok(reply::ok(AuditEventPage {
         items: events.into_iter().map(AuditEventDto::from).collect(),
         next_cursor: None,

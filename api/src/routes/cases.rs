@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::openapi::responses::Conflict;
 use crate::reply;
+use crate::routes::ids::AgreementId;
 use crate::service::cases::{self, Blocking, CaseRecord, WorkflowActionRequest};
 use crate::service::Ctx;
 use crate::state::AppState;
@@ -103,7 +104,7 @@ fn view(state: &AppState, r: &CaseRecord) -> HttpResponse {
     path = "/v1/agreements/{id}/workflow",
     operation_id = "getWorkflow",
     tag = "workflow",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The case: stages with status, dates, due dates, working days elapsed and remaining, overdue flags.", body = WorkflowView, headers(("ETag" = String))),
     ),
@@ -112,10 +113,10 @@ fn view(state: &AppState, r: &CaseRecord) -> HttpResponse {
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: AgreementId,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadAgreements)?;
-    let r = state.db(move |c| cases::get(c, &vis, &path)).await?;
+    let r = state.db(move |c| cases::get(c, &vis, &id)).await?;
     Ok(view(&state, &r))
 }
 
@@ -131,7 +132,7 @@ pub async fn get(
     tag = "workflow",
     request_body = WorkflowActionRequest,
     params(
-        ("id" = String, Path, description = "Agreement id."),
+        AgreementId,
         ("If-Match" = String, Header, description = "The case's ETag (for `start`: the agreement's)."),
     ),
     responses(
@@ -144,7 +145,7 @@ pub async fn act(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: AgreementId,
     body: ApiJson<WorkflowActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadAgreements)?;
@@ -153,7 +154,7 @@ pub async fn act(
     let r = state
         .write(move |c| {
             let check = |etag: &_| if_match.check(etag);
-            cases::act(c, &ctx, &cal, &principal, &path, body.value, check)
+            cases::act(c, &ctx, &cal, &principal, &id, body.value, check)
         })
         .await?;
     Ok(view(&state, &r))
@@ -186,7 +187,7 @@ impl From<Blocking> for Requirements {
     path = "/v1/agreements/{id}/workflow/requirements",
     operation_id = "getWorkflowRequirements",
     tag = "workflow",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The blocking items (empty once the case is closed).", body = Requirements),
     ),
@@ -195,12 +196,10 @@ impl From<Blocking> for Requirements {
 pub async fn requirements(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: AgreementId,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadAgreements)?;
-    let b = state
-        .db(move |c| cases::requirements(c, &vis, &path))
-        .await?;
+    let b = state.db(move |c| cases::requirements(c, &vis, &id)).await?;
     Ok(reply::ok(Requirements::from(b)))
 }
 

@@ -26,6 +26,7 @@ use crate::idempotency::{self, IdempotencyKey, JsonReply};
 use crate::openapi::responses::{BadRequest, Conflict, NotFound};
 use crate::pagination::PageRequest;
 use crate::reply::{self, Versioned};
+use crate::routes::ids::{MeetingId, PotentialId, PracticeId, RecommendationId};
 use crate::routes::region_param;
 use crate::service::coordination::matches as matchmaking;
 use crate::service::coordination::meetings::{
@@ -87,7 +88,7 @@ crate::page_of!(PotentialPage, PotentialDto);
     request_body = PotentialInput,
     params(
         ("code" = String, Path, description = "Region code.", example = "33.74", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe."),
+        IdempotencyKey,
     ),
     responses(
         (status = 201, description = "Added.", body = PotentialDto, headers(("ETag" = String), ("Location" = String))),
@@ -227,7 +228,7 @@ pub async fn search_potentials(
     operation_id = "updatePotential",
     tag = "coordination",
     request_body = PotentialInput,
-    params(("id" = String, Path, description = "Potential id."), ("If-Match" = String, Header, description = "The ETag you read.")),
+    params(PotentialId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = PotentialDto, headers(("ETag" = String))),
     ),
@@ -237,14 +238,14 @@ pub async fn update_potential(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: PotentialId,
     body: ApiJson<PotentialInput>,
 ) -> Result<HttpResponse, ApiError> {
     let write = auth.may(Action::WriteAgreements)?;
     let ctx = Ctx::of(&auth, &state);
     let p = state
         .write(move |c| {
-            potentials::update(c, &ctx, &write, &path, body.value, |p| {
+            potentials::update(c, &ctx, &write, &id, body.value, |p| {
                 if_match.check(&p.etag())
             })
         })
@@ -525,7 +526,7 @@ crate::page_of!(MeetingPage, MeetingDto);
     path = "/v1/meetings/{id}/documents",
     operation_id = "uploadMeetingDocument",
     tag = "coordination",
-    params(("id" = String, Path, description = "Meeting id.")),
+    params(MeetingId),
     request_body(content = MeetingUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored.", body = MeetingDocumentDto),
@@ -537,14 +538,14 @@ pub async fn upload_meeting_document(
     state: web::Data<AppState>,
     req: HttpRequest,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: MeetingId,
     payload: Option<actix_multipart::Multipart>,
 ) -> Result<HttpResponse, ApiError> {
     let read = auth.may(Action::ReadAgreements)?;
     let write = auth.may(Action::WriteMeetings)?;
     let ctx = Ctx::of(&auth, &state);
     let m = state
-        .db(move |c| meetings::organised(c, &read, &write, &path))
+        .db(move |c| meetings::organised(c, &read, &write, &id))
         .await?;
     // The agreement-document upload's sequence: receive, store, record with its audit event in
     // one transaction, and delete the stored file if that fails.
@@ -577,7 +578,7 @@ pub async fn upload_meeting_document(
     operation_id = "createMeeting",
     tag = "coordination",
     request_body = MeetingInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Recorded.", body = MeetingDto, headers(("Location" = String))),
     ),
@@ -648,7 +649,7 @@ pub async fn list_meetings(
     path = "/v1/meetings/{id}",
     operation_id = "getMeeting",
     tag = "coordination",
-    params(("id" = String, Path, description = "Meeting id.")),
+    params(MeetingId),
     responses(
         (status = 200, description = "The meeting.", body = MeetingDto),
     ),
@@ -657,10 +658,10 @@ pub async fn list_meetings(
 pub async fn get_meeting(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: MeetingId,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadAgreements)?;
-    let m = state.db(move |c| meetings::get(c, &vis, &path)).await?;
+    let m = state.db(move |c| meetings::get(c, &vis, &id)).await?;
     Ok(reply::ok(MeetingDto::of(&m, state.clock.today())))
 }
 
@@ -672,7 +673,7 @@ pub async fn get_meeting(
     operation_id = "followUpRecommendation",
     tag = "coordination",
     request_body = FollowUpInput,
-    params(("id" = String, Path, description = "Recommendation id."), ("If-Match" = String, Header, description = "The ETag you read.")),
+    params(RecommendationId, IfMatch),
     responses(
         (status = 200, description = "Recorded.", body = RecommendationDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -683,7 +684,7 @@ pub async fn follow_up(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: RecommendationId,
     body: ApiJson<FollowUpInput>,
 ) -> Result<HttpResponse, ApiError> {
     let access = FollowUpAccess {
@@ -697,7 +698,7 @@ pub async fn follow_up(
     let ctx = Ctx::of(&auth, &state);
     let r = state
         .write(move |c| {
-            meetings::follow_up(c, &ctx, &access, &path, body.value, |r| {
+            meetings::follow_up(c, &ctx, &access, &id, body.value, |r| {
                 if_match.check(&r.etag())
             })
         })
@@ -765,7 +766,7 @@ crate::page_of!(PracticePage, PracticeDto);
     operation_id = "createGoodPractice",
     tag = "coordination",
     request_body = PracticeInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Drafted.", body = PracticeDto, headers(("ETag" = String), ("Location" = String))),
     ),
@@ -826,7 +827,7 @@ pub async fn list_practices(
     path = "/v1/good-practices/{id}",
     operation_id = "getGoodPractice",
     tag = "coordination",
-    params(("id" = String, Path, description = "Good practice id.")),
+    params(PracticeId),
     responses(
         (status = 200, description = "The good practice.", body = PracticeDto, headers(("ETag" = String))),
     ),
@@ -835,10 +836,10 @@ pub async fn list_practices(
 pub async fn get_practice(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: PracticeId,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadAgreements)?;
-    let g = state.db(move |c| practices::get(c, &vis, &path)).await?;
+    let g = state.db(move |c| practices::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(&g, PracticeDto::from(&g)))
 }
 
@@ -849,7 +850,7 @@ pub async fn get_practice(
     operation_id = "updateGoodPractice",
     tag = "coordination",
     request_body = PracticeInput,
-    params(("id" = String, Path, description = "Good practice id."), ("If-Match" = String, Header, description = "The ETag you read.")),
+    params(PracticeId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = PracticeDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -860,7 +861,7 @@ pub async fn update_practice(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: PracticeId,
     body: ApiJson<PracticeInput>,
 ) -> Result<HttpResponse, ApiError> {
     let read = auth.may(Action::ReadAgreements)?;
@@ -869,7 +870,7 @@ pub async fn update_practice(
     let g = state
         .write(move |c| {
             let check = |g: &GoodPractice| if_match.check(&g.etag());
-            practices::update(c, &ctx, (&read, &write), &path, body.value, check)
+            practices::update(c, &ctx, (&read, &write), &id, body.value, check)
         })
         .await?;
     Ok(reply::ok_versioned(&g, PracticeDto::from(&g)))
@@ -883,7 +884,7 @@ pub async fn update_practice(
     operation_id = "actOnGoodPractice",
     tag = "coordination",
     request_body = PracticeActionInput,
-    params(("id" = String, Path, description = "Good practice id."), ("If-Match" = String, Header, description = "The ETag you read.")),
+    params(PracticeId, IfMatch),
     responses(
         (status = 200, description = "Done.", body = PracticeDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -894,7 +895,7 @@ pub async fn act_on_practice(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: PracticeId,
     body: ApiJson<PracticeActionInput>,
 ) -> Result<HttpResponse, ApiError> {
     let read = auth.may(Action::ReadAgreements)?;
@@ -907,7 +908,7 @@ pub async fn act_on_practice(
     let g = state
         .write(move |c| {
             let check = |g: &GoodPractice| if_match.check(&g.etag());
-            practices::act(c, &ctx, (&read, &allowed), &path, body.value, check)
+            practices::act(c, &ctx, (&read, &allowed), &id, body.value, check)
         })
         .await?;
     Ok(reply::ok_versioned(&g, PracticeDto::from(&g)))

@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::openapi::responses::BadRequest;
+use crate::routes::ids::{AgreementId, DocumentId};
 use crate::service::documents::{self, DocumentInput, Upload};
 use crate::service::Ctx;
 use crate::state::AppState;
@@ -174,7 +175,7 @@ pub async fn receive(
     path = "/v1/agreements/{id}/documents",
     operation_id = "uploadDocument",
     tag = "documents",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored.", body = DocumentDto, headers(("Location" = String))),
@@ -186,12 +187,12 @@ pub async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: AgreementId,
     payload: Option<Multipart>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = auth.may(Action::WriteAgreements)?;
     let ctx = Ctx::of(&auth, &state);
-    let id = path.into_inner();
+    let id = id.0;
     // An agreement the caller cannot see is a 404 before its body is read.
     let (lookup, visible) = (id.clone(), scope.clone());
     state
@@ -216,7 +217,7 @@ pub async fn upload(
     path = "/v1/agreements/{id}/documents",
     operation_id = "listDocuments",
     tag = "documents",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The documents.", body = DocumentList),
     ),
@@ -225,10 +226,10 @@ pub async fn upload(
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: AgreementId,
 ) -> Result<HttpResponse, ApiError> {
     let scope = auth.may(Action::ReadAgreements)?;
-    let docs = state.db(move |c| documents::list(c, &scope, &path)).await?;
+    let docs = state.db(move |c| documents::list(c, &scope, &id)).await?;
     Ok(HttpResponse::Ok().json(DocumentList {
         items: docs.iter().map(DocumentDto::from).collect(),
     }))
@@ -246,7 +247,7 @@ async fn visible(state: &AppState, auth: &Authenticated, id: String) -> Result<D
     path = "/v1/documents/{id}",
     operation_id = "getDocument",
     tag = "documents",
-    params(("id" = String, Path, description = "Document id.")),
+    params(DocumentId),
     responses(
         (status = 200, description = "The document's metadata.", body = DocumentDto),
     ),
@@ -255,9 +256,9 @@ async fn visible(state: &AppState, auth: &Authenticated, id: String) -> Result<D
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: DocumentId,
 ) -> Result<HttpResponse, ApiError> {
-    let d = visible(&state, &auth, path.into_inner()).await?;
+    let d = visible(&state, &auth, id.0).await?;
     Ok(HttpResponse::Ok().json(DocumentDto::from(&d)))
 }
 
@@ -292,7 +293,7 @@ fn disposition(name: &str) -> String {
     path = "/v1/documents/{id}/content",
     operation_id = "getDocumentContent",
     tag = "documents",
-    params(("id" = String, Path, description = "Document id.")),
+    params(DocumentId),
     responses(
         (status = 200, description = "The file, with its media type, length and a safe Content-Disposition.",
          content(
@@ -309,9 +310,9 @@ fn disposition(name: &str) -> String {
 pub async fn content(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: DocumentId,
 ) -> Result<HttpResponse, ApiError> {
-    let d = visible(&state, &auth, path.into_inner()).await?;
+    let d = visible(&state, &auth, id.0).await?;
     let stream = state.storage.stream(&d.storage_key).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, d.media_type.clone()))

@@ -19,6 +19,7 @@ use crate::extract::ApiJson;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::openapi::responses::{Conflict, ValidationFailed};
 use crate::reply::{self, Versioned};
+use crate::routes::ids::{AgreementId, EvaluationId};
 use crate::service::evaluations::{
     self, CriterionAnswer, EvaluationInput, EvaluationView, IndicatorAnswer, ReviewInput, Step,
 };
@@ -164,10 +165,7 @@ impl From<&EvaluationView> for EvaluationDto {
     operation_id = "createEvaluation",
     tag = "evaluation",
     request_body = EvaluationInput,
-    params(
-        ("id" = String, Path, description = "Agreement id."),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe."),
-    ),
+    params(AgreementId, IdempotencyKey),
     responses(
         (status = 201, description = "Created as a draft.", body = EvaluationDto, headers(("ETag" = String), ("Location" = String))),
     ),
@@ -178,7 +176,7 @@ pub async fn create(
     req: HttpRequest,
     auth: Authenticated,
     key: IdempotencyKey,
-    path: web::Path<String>,
+    id: AgreementId,
     body: ApiJson<EvaluationInput>,
 ) -> Result<HttpResponse, ApiError> {
     let read = auth.may(Action::ReadAgreements)?;
@@ -186,7 +184,7 @@ pub async fn create(
     let ctx = Ctx::of(&auth, &state);
     let input = body.value;
     idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let v = evaluations::create(c, &ctx, (&read, &write), &path, input)?;
+        let v = evaluations::create(c, &ctx, (&read, &write), &id, input)?;
         let location = format!("/v1/evaluations/{}", v.row.id);
         reply::created(location, &v.row, EvaluationDto::from(&v))
     })
@@ -199,7 +197,7 @@ pub async fn create(
     path = "/v1/agreements/{id}/evaluations",
     operation_id = "listEvaluations",
     tag = "evaluation",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The evaluations.", body = EvaluationList),
     ),
@@ -208,10 +206,10 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: AgreementId,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadAgreements)?;
-    let views = state.db(move |c| evaluations::list(c, &vis, &path)).await?;
+    let views = state.db(move |c| evaluations::list(c, &vis, &id)).await?;
     let items = views.iter().map(EvaluationDto::from).collect();
     Ok(reply::ok(EvaluationList { items }))
 }
@@ -222,7 +220,7 @@ pub async fn list(
     path = "/v1/evaluations/{id}",
     operation_id = "getEvaluation",
     tag = "evaluation",
-    params(("id" = String, Path, description = "Evaluation id.")),
+    params(EvaluationId),
     responses(
         (status = 200, description = "The evaluation.", body = EvaluationDto, headers(("ETag" = String))),
     ),
@@ -231,10 +229,10 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: EvaluationId,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadAgreements)?;
-    let v = state.db(move |c| evaluations::get(c, &vis, &path)).await?;
+    let v = state.db(move |c| evaluations::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(&v.row, EvaluationDto::from(&v)))
 }
 
@@ -245,10 +243,7 @@ pub async fn get(
     operation_id = "updateEvaluation",
     tag = "evaluation",
     request_body = EvaluationInput,
-    params(
-        ("id" = String, Path, description = "Evaluation id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(EvaluationId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = EvaluationDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -259,7 +254,7 @@ pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: EvaluationId,
     body: ApiJson<EvaluationInput>,
 ) -> Result<HttpResponse, ApiError> {
     let read = auth.may(Action::ReadAgreements)?;
@@ -267,7 +262,7 @@ pub async fn update(
     let ctx = Ctx::of(&auth, &state);
     let v = state
         .write(move |c| {
-            evaluations::update(c, &ctx, (&read, &write), &path, body.value, |e| {
+            evaluations::update(c, &ctx, (&read, &write), &id, body.value, |e| {
                 if_match.check(&e.etag())
             })
         })
@@ -281,10 +276,7 @@ pub async fn update(
     path = "/v1/evaluations/{id}",
     operation_id = "deleteEvaluation",
     tag = "evaluation",
-    params(
-        ("id" = String, Path, description = "Evaluation id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(EvaluationId, IfMatch),
     responses(
         (status = 204, description = "Deleted."),
         (status = 409, response = Conflict),
@@ -295,16 +287,14 @@ pub async fn delete(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: EvaluationId,
 ) -> Result<HttpResponse, ApiError> {
     let read = auth.may(Action::ReadAgreements)?;
     let write = auth.may(Action::WriteEvaluations)?;
     let ctx = Ctx::of(&auth, &state);
     state
         .write(move |c| {
-            evaluations::delete(c, &ctx, (&read, &write), &path, |e| {
-                if_match.check(&e.etag())
-            })
+            evaluations::delete(c, &ctx, (&read, &write), &id, |e| if_match.check(&e.etag()))
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -338,10 +328,7 @@ async fn act(
     path = "/v1/evaluations/{id}/submit",
     operation_id = "submitEvaluation",
     tag = "evaluation",
-    params(
-        ("id" = String, Path, description = "Evaluation id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(EvaluationId, IfMatch),
     responses(
         (status = 200, description = "Submitted.", body = EvaluationDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -353,10 +340,10 @@ pub async fn submit(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: EvaluationId,
 ) -> Result<HttpResponse, ApiError> {
     let step = (Action::WriteEvaluations, Step::Submit);
-    act(state, auth, step, if_match, path.into_inner()).await
+    act(state, auth, step, if_match, id.0).await
 }
 
 /// Verify a submitted evaluation (province for its regencies/cities, or central). Requires
@@ -367,10 +354,7 @@ pub async fn submit(
     operation_id = "verifyEvaluation",
     tag = "evaluation",
     request_body = ReviewInput,
-    params(
-        ("id" = String, Path, description = "Evaluation id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(EvaluationId, IfMatch),
     responses(
         (status = 200, description = "Verified.", body = EvaluationDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -381,7 +365,7 @@ pub async fn verify(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: EvaluationId,
     body: ApiJson<ReviewInput>,
 ) -> Result<HttpResponse, ApiError> {
     let by = auth.0.region.clone();
@@ -390,7 +374,7 @@ pub async fn verify(
         note: body.value.note,
     };
     let step = (Action::VerifyEvaluations, step);
-    act(state, auth, step, if_match, path.into_inner()).await
+    act(state, auth, step, if_match, id.0).await
 }
 
 /// Return a submitted evaluation to draft with a note. Requires `If-Match`.
@@ -400,10 +384,7 @@ pub async fn verify(
     operation_id = "returnEvaluation",
     tag = "evaluation",
     request_body = ReviewInput,
-    params(
-        ("id" = String, Path, description = "Evaluation id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(EvaluationId, IfMatch),
     responses(
         (status = 200, description = "Returned to draft.", body = EvaluationDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -414,7 +395,7 @@ pub async fn return_to_draft(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: EvaluationId,
     body: ApiJson<ReviewInput>,
 ) -> Result<HttpResponse, ApiError> {
     let by = auth.0.region.clone();
@@ -423,7 +404,7 @@ pub async fn return_to_draft(
         note: body.value.note,
     };
     let step = (Action::VerifyEvaluations, step);
-    act(state, auth, step, if_match, path.into_inner()).await
+    act(state, auth, step, if_match, id.0).await
 }
 
 super::operations! {

@@ -18,6 +18,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::pagination::PageRequest;
 use crate::reply::{self, Versioned};
+use crate::routes::ids::EndpointId;
 use crate::service::events::{self, EndpointInput, EndpointPatch, ReplayInput};
 use crate::service::Ctx;
 use crate::state::AppState;
@@ -161,7 +162,7 @@ crate::page_of!(EndpointPage, EndpointDto);
     operation_id = "createWebhookEndpoint",
     tag = "events",
     request_body = EndpointInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Subscribed.", body = EndpointDto, headers(("ETag" = String), ("Location" = String))),
     ),
@@ -237,7 +238,7 @@ pub async fn list_endpoints(
     path = "/v1/webhook-endpoints/{id}",
     operation_id = "getWebhookEndpoint",
     tag = "events",
-    params(("id" = String, Path, description = "Endpoint id.")),
+    params(EndpointId),
     responses(
         (status = 200, description = "The endpoint.", body = EndpointDto, headers(("ETag" = String))),
     ),
@@ -246,10 +247,10 @@ pub async fn list_endpoints(
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: EndpointId,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ManageIntegrations)?;
-    let e = state.db(move |c| events::get(c, &path)).await?;
+    let e = state.db(move |c| events::get(c, &id)).await?;
     Ok(reply::ok_versioned(&e, EndpointDto::from(&e)))
 }
 
@@ -261,10 +262,7 @@ pub async fn get(
     operation_id = "updateWebhookEndpoint",
     tag = "events",
     request_body = EndpointPatch,
-    params(
-        ("id" = String, Path, description = "Endpoint id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(EndpointId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = EndpointDto, headers(("ETag" = String))),
     ),
@@ -274,7 +272,7 @@ pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: EndpointId,
     body: ApiJson<EndpointPatch>,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ManageIntegrations)?;
@@ -284,7 +282,7 @@ pub async fn update(
     }
     let ctx = Ctx::of(&auth, &state);
     let e = state
-        .write(move |c| events::update(c, &ctx, &path, body.value, |e| if_match.check(&e.etag())))
+        .write(move |c| events::update(c, &ctx, &id, body.value, |e| if_match.check(&e.etag())))
         .await?;
     Ok(reply::ok_versioned(&e, EndpointDto::from(&e)))
 }
@@ -295,10 +293,7 @@ pub async fn update(
     path = "/v1/webhook-endpoints/{id}",
     operation_id = "deleteWebhookEndpoint",
     tag = "events",
-    params(
-        ("id" = String, Path, description = "Endpoint id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(EndpointId, IfMatch),
     responses(
         (status = 204, description = "Removed."),
     ),
@@ -308,12 +303,12 @@ pub async fn delete(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: EndpointId,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ManageIntegrations)?;
     let ctx = Ctx::of(&auth, &state);
     state
-        .write(move |c| events::delete(c, &ctx, &path, |e| if_match.check(&e.etag())))
+        .write(move |c| events::delete(c, &ctx, &id, |e| if_match.check(&e.etag())))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -332,7 +327,7 @@ pub struct ReplayResult {
     operation_id = "replayWebhookEndpoint",
     tag = "events",
     request_body = ReplayInput,
-    params(("id" = String, Path, description = "Endpoint id.")),
+    params(EndpointId),
     responses(
         (status = 200, description = "Queued.", body = ReplayResult),
     ),
@@ -341,13 +336,13 @@ pub struct ReplayResult {
 pub async fn replay(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: EndpointId,
     body: ApiJson<ReplayInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ManageIntegrations)?;
     let ctx = Ctx::of(&auth, &state);
     let queued = state
-        .write(move |c| events::replay(c, &ctx, &path, body.value))
+        .write(move |c| events::replay(c, &ctx, &id, body.value))
         .await?;
     Ok(reply::ok(ReplayResult { queued }))
 }

@@ -20,6 +20,7 @@ use crate::extract::ApiQuery;
 use crate::openapi::responses::Conflict;
 use crate::pagination::PageRequest;
 use crate::reply;
+use crate::routes::ids::DeliveryId;
 use crate::service::integrations::{self, PermitCallback, Received};
 use crate::service::Ctx;
 use crate::signature;
@@ -167,7 +168,7 @@ pub async fn list(
     path = "/v1/integrations/deliveries/{id}/retry",
     operation_id = "retryDelivery",
     tag = "integrations",
-    params(("id" = String, Path, description = "Delivery id.")),
+    params(DeliveryId),
     responses(
         (status = 200, description = "Queued again.", body = Delivery),
         (status = 409, response = Conflict),
@@ -177,12 +178,12 @@ pub async fn list(
 pub async fn retry(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: DeliveryId,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ManageIntegrations)?;
     let ctx = Ctx::of(&auth, &state);
     let m = state
-        .write(move |c| integrations::retry(c, &ctx, &vis, &path))
+        .write(move |c| integrations::retry(c, &ctx, &vis, &id))
         .await?;
     Ok(reply::ok(Delivery::from(&m)))
 }

@@ -12,6 +12,7 @@ use crate::idempotency::{self, IdempotencyKey};
 use crate::openapi::responses::Conflict;
 use crate::reply::{self, Versioned};
 use crate::routes::agreements::AgreementDto;
+use crate::routes::ids::AgreementId;
 use crate::service::lifecycle::{self, TerminationRequest};
 use crate::service::Ctx;
 use crate::state::AppState;
@@ -23,10 +24,7 @@ use crate::state::AppState;
     operation_id = "terminateAgreement",
     tag = "agreements",
     request_body = TerminationRequest,
-    params(
-        ("id" = String, Path, description = "Agreement id."),
-        ("If-Match" = String, Header, description = "The agreement's ETag."),
-    ),
+    params(AgreementId, ("If-Match" = String, Header, description = "The agreement's ETag.")),
     responses(
         (status = 200, description = "Terminated.", body = AgreementDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -37,14 +35,14 @@ pub async fn terminate(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: AgreementId,
     body: ApiJson<TerminationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = auth.may(Action::WriteAgreements)?;
     let ctx = Ctx::of(&auth, &state);
     let r = state
         .write(move |c| {
-            lifecycle::terminate(c, &ctx, &scope, &path, body.value, |a| {
+            lifecycle::terminate(c, &ctx, &scope, &id, body.value, |a| {
                 if_match.check(&a.etag())
             })
         })
@@ -62,10 +60,7 @@ pub async fn terminate(
     path = "/v1/agreements/{id}/renewals",
     operation_id = "renewAgreement",
     tag = "agreements",
-    params(
-        ("id" = String, Path, description = "The agreement to renew."),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe."),
-    ),
+    params(("id" = String, Path, description = "The agreement to renew."), IdempotencyKey),
     responses(
         (status = 201, description = "The successor, in approval.", body = AgreementDto, headers(("ETag" = String), ("Location" = String))),
     ),

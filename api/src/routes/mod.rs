@@ -21,6 +21,7 @@ pub mod evaluation;
 pub mod evaluations;
 pub mod events;
 pub mod health;
+pub mod ids;
 pub mod integrations;
 pub mod lifecycle;
 pub mod monitoring;

@@ -21,6 +21,7 @@ use crate::openapi::responses::Conflict;
 use crate::page_of;
 use crate::pagination::PageRequest;
 use crate::reply::{self, Versioned};
+use crate::routes::ids::PartnerId;
 use crate::service::partners::{self, Contact, PartnerInput};
 use crate::service::Ctx;
 use crate::state::AppState;
@@ -151,7 +152,7 @@ pub fn country_param(country: Option<&str>) -> Result<(), ApiError> {
     operation_id = "createPartner",
     tag = "partners",
     request_body = PartnerInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Registered.", body = PartnerDto, headers(("ETag" = String), ("Location" = String))),
     ),
@@ -180,7 +181,7 @@ pub async fn create(
     path = "/v1/partners/{id}",
     operation_id = "getPartner",
     tag = "partners",
-    params(("id" = String, Path, description = "Partner id.")),
+    params(PartnerId),
     responses(
         (status = 200, description = "The partner.", body = PartnerDto, headers(("ETag" = String))),
     ),
@@ -189,10 +190,10 @@ pub async fn create(
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: PartnerId,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::ReadAgreements)?;
-    let p = state.db(move |c| partners::get(c, &path)).await?;
+    let p = state.db(move |c| partners::get(c, &id)).await?;
     Ok(reply::ok_versioned(&p, PartnerDto::from(&p)))
 }
 
@@ -203,10 +204,7 @@ pub async fn get(
     operation_id = "updatePartner",
     tag = "partners",
     request_body = PartnerInput,
-    params(
-        ("id" = String, Path, description = "Partner id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(PartnerId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = PartnerDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -217,13 +215,13 @@ pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: PartnerId,
     body: ApiJson<PartnerInput>,
 ) -> Result<HttpResponse, ApiError> {
     auth.may(Action::WritePartners)?;
     let ctx = Ctx::of(&auth, &state);
     let p = state
-        .write(move |c| partners::update(c, &ctx, &path, body.value, |p| if_match.check(&p.etag())))
+        .write(move |c| partners::update(c, &ctx, &id, body.value, |p| if_match.check(&p.etag())))
         .await?;
     Ok(reply::ok_versioned(&p, PartnerDto::from(&p)))
 }

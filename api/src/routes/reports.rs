@@ -19,6 +19,7 @@ use crate::idempotency::{self, IdempotencyKey};
 use crate::openapi::responses::{BadRequest, Conflict, NotFound};
 use crate::pagination::PageRequest;
 use crate::reply::{self, Versioned};
+use crate::routes::ids::ReportId;
 use crate::routes::region_param;
 use crate::service::reports::{
     self, AnnualReportInput, ReportCompliance, ReportContent, ReportView,
@@ -122,7 +123,7 @@ fn fiscal_year_param(year: Option<i32>) -> Result<(), ApiError> {
     operation_id = "createAnnualReport",
     tag = "reporting",
     request_body = AnnualReportInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Created as a draft.", body = AnnualReportDto, headers(("ETag" = String), ("Location" = String))),
         (status = 404, response = NotFound),
@@ -187,7 +188,7 @@ pub async fn list(
     path = "/v1/annual-reports/{id}",
     operation_id = "getAnnualReport",
     tag = "reporting",
-    params(("id" = String, Path, description = "Report id.")),
+    params(ReportId),
     responses(
         (status = 200, description = "The report.", body = AnnualReportDto, headers(("ETag" = String))),
     ),
@@ -196,13 +197,11 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: ReportId,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadAgreements)?;
     let ctx = Ctx::of(&auth, &state);
-    let v = state
-        .db(move |c| reports::get(c, &ctx, &vis, &path))
-        .await?;
+    let v = state.db(move |c| reports::get(c, &ctx, &vis, &id)).await?;
     Ok(reply::ok_versioned(&v.report, AnnualReportDto::from(&v)))
 }
 
@@ -213,10 +212,7 @@ pub async fn get(
     path = "/v1/annual-reports/{id}/submit",
     operation_id = "submitAnnualReport",
     tag = "reporting",
-    params(
-        ("id" = String, Path, description = "Report id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(ReportId, IfMatch),
     responses(
         (status = 200, description = "Submitted; `on_time` says whether by the due date.", body = AnnualReportDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -227,16 +223,14 @@ pub async fn submit(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: ReportId,
 ) -> Result<HttpResponse, ApiError> {
     let read = auth.may(Action::ReadAgreements)?;
     let write = auth.may(Action::WriteReports)?;
     let ctx = Ctx::of(&auth, &state);
     let v = state
         .write(move |c| {
-            reports::submit(c, &ctx, (&read, &write), &path, |r| {
-                if_match.check(&r.etag())
-            })
+            reports::submit(c, &ctx, (&read, &write), &id, |r| if_match.check(&r.etag()))
         })
         .await?;
     Ok(reply::ok_versioned(&v.report, AnnualReportDto::from(&v)))

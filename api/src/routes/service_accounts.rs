@@ -17,6 +17,7 @@ use crate::idempotency::{self, IdempotencyKey};
 use crate::page_of;
 use crate::pagination::PageRequest;
 use crate::reply::{self, Versioned};
+use crate::routes::ids::ServiceAccountId;
 use crate::service::service_accounts::{self, CreateServiceAccount, PatchServiceAccount};
 use crate::service::Ctx;
 use crate::state::AppState;
@@ -148,7 +149,7 @@ pub async fn create(
     path = "/v1/service-accounts/{id}",
     operation_id = "getServiceAccount",
     tag = "service-accounts",
-    params(("id" = String, Path, description = "Service account id.")),
+    params(ServiceAccountId),
     responses(
         (status = 200, description = "The account.", body = ServiceAccountDto, headers(("ETag" = String))),
     ),
@@ -157,11 +158,11 @@ pub async fn create(
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: ServiceAccountId,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ManageServiceAccounts)?;
     let a = state
-        .db(move |c| service_accounts::get(c, &vis, &path))
+        .db(move |c| service_accounts::get(c, &vis, &id))
         .await?;
     Ok(reply::ok_versioned(&a, ServiceAccountDto::from(&a)))
 }
@@ -173,10 +174,7 @@ pub async fn get(
     operation_id = "updateServiceAccount",
     tag = "service-accounts",
     request_body = PatchServiceAccount,
-    params(
-        ("id" = String, Path, description = "Service account id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(ServiceAccountId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = ServiceAccountDto, headers(("ETag" = String))),
     ),
@@ -186,14 +184,14 @@ pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: ServiceAccountId,
     body: ApiJson<PatchServiceAccount>,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ManageServiceAccounts)?;
     let ctx = Ctx::of(&auth, &state);
     let a = state
         .write(move |c| {
-            service_accounts::update(c, &ctx, &vis, &path, body.value, |a| {
+            service_accounts::update(c, &ctx, &vis, &id, body.value, |a| {
                 if_match.check(&a.etag())
             })
         })
@@ -209,10 +207,7 @@ pub async fn update(
     path = "/v1/service-accounts/{id}",
     operation_id = "deleteServiceAccount",
     tag = "service-accounts",
-    params(
-        ("id" = String, Path, description = "Service account id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(ServiceAccountId, IfMatch),
     responses(
         (status = 204, description = "Deleted."),
     ),
@@ -222,14 +217,12 @@ pub async fn delete(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: ServiceAccountId,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ManageServiceAccounts)?;
     let ctx = Ctx::of(&auth, &state);
     state
-        .write(move |c| {
-            service_accounts::delete(c, &ctx, &vis, &path, |a| if_match.check(&a.etag()))
-        })
+        .write(move |c| service_accounts::delete(c, &ctx, &vis, &id, |a| if_match.check(&a.etag())))
         .await?;
     state.accounts.clear();
     Ok(HttpResponse::NoContent().finish())

@@ -21,6 +21,7 @@ use crate::idempotency::{self, IdempotencyKey};
 use crate::openapi::responses::{BadRequest, Conflict};
 use crate::pagination::PageRequest;
 use crate::reply::{self, Versioned};
+use crate::routes::ids::TravelRequestId;
 use crate::routes::region_param;
 use crate::service::travel::{
     self, Destination, Funding, Reach, TravelActionInput, TravelFilter, TravelRecords,
@@ -177,7 +178,7 @@ pub struct TravelQuery {
     operation_id = "createTravelRequest",
     tag = "travel",
     request_body = TravelRequestInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Drafted.", body = TravelRequestDto, headers(("ETag" = String), ("Location" = String))),
     ),
@@ -244,7 +245,7 @@ pub async fn list(
     path = "/v1/travel-requests/{id}",
     operation_id = "getTravelRequest",
     tag = "travel",
-    params(("id" = String, Path, description = "Travel request id.")),
+    params(TravelRequestId),
     responses(
         (status = 200, description = "The request.", body = TravelRequestDto, headers(("ETag" = String))),
     ),
@@ -253,12 +254,12 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: TravelRequestId,
 ) -> Result<HttpResponse, ApiError> {
     let reach = Reach::reading(&auth)?;
     let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
     let t = state
-        .write(move |c| travel::get(c, &ctx, &reach, &config, &path))
+        .write(move |c| travel::get(c, &ctx, &reach, &config, &id))
         .await?;
     Ok(reply::ok_versioned(&t, TravelRequestDto::from(&t)))
 }
@@ -270,10 +271,7 @@ pub async fn get(
     operation_id = "updateTravelRequest",
     tag = "travel",
     request_body = TravelRequestInput,
-    params(
-        ("id" = String, Path, description = "Travel request id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(TravelRequestId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = TravelRequestDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -284,7 +282,7 @@ pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: TravelRequestId,
     body: ApiJson<TravelRequestInput>,
 ) -> Result<HttpResponse, ApiError> {
     let reach = Reach::acting(&auth, Action::WriteTravel)?;
@@ -293,7 +291,7 @@ pub async fn update(
     let t = state
         .write(move |c| {
             let expected = |r: &TravelRequest| if_match.check(&r.etag());
-            travel::update(c, &ctx, &reach, &config, &path, input, expected)
+            travel::update(c, &ctx, &reach, &config, &id, input, expected)
         })
         .await?;
     Ok(reply::ok_versioned(&t, TravelRequestDto::from(&t)))
@@ -315,7 +313,7 @@ pub struct TravelUploadForm {
     path = "/v1/travel-requests/{id}/documents",
     operation_id = "uploadTravelDocument",
     tag = "travel",
-    params(("id" = String, Path, description = "Travel request id.")),
+    params(TravelRequestId),
     request_body(content = TravelUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored.", body = TravelDocumentDto),
@@ -328,7 +326,7 @@ pub async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: TravelRequestId,
     payload: Option<Multipart>,
 ) -> Result<HttpResponse, ApiError> {
     // Writers attach drafting documents; officers who record decisions attach their letters.
@@ -339,7 +337,7 @@ pub async fn upload(
         act: Some(act),
         ..Reach::reading(&auth)?
     };
-    let (ctx, id) = (Ctx::of(&auth, &state), path.into_inner());
+    let (ctx, id) = (Ctx::of(&auth, &state), id.0);
     let (r, i) = (reach.clone(), id.clone());
     state.db(move |c| travel::load_acting(c, &r, &i)).await?;
     let limit = state.config.document_max_bytes;
@@ -387,10 +385,7 @@ pub async fn upload(
     operation_id = "actOnTravelRequest",
     tag = "travel",
     request_body = TravelActionInput,
-    params(
-        ("id" = String, Path, description = "Travel request id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(TravelRequestId, IfMatch),
     responses(
         (status = 200, description = "The request after the step.", body = TravelRequestDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -401,7 +396,7 @@ pub async fn act(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: TravelRequestId,
     body: ApiJson<TravelActionInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.value;
@@ -410,7 +405,7 @@ pub async fn act(
     let t = state
         .write(move |c| {
             let expected = |r: &TravelRequest| if_match.check(&r.etag());
-            travel::act(c, &ctx, &reach, &config, &path, input, expected)
+            travel::act(c, &ctx, &reach, &config, &id, input, expected)
         })
         .await?;
     Ok(reply::ok_versioned(&t, TravelRequestDto::from(&t)))
@@ -425,10 +420,7 @@ pub async fn act(
     operation_id = "putTripReport",
     tag = "travel",
     request_body = TripReportInput,
-    params(
-        ("id" = String, Path, description = "Travel request id."),
-        ("If-Match" = String, Header, description = "The request's ETag."),
-    ),
+    params(TravelRequestId, ("If-Match" = String, Header, description = "The request's ETag.")),
     responses(
         (status = 200, description = "Filed; the request is closed.", body = TravelRequestDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -439,7 +431,7 @@ pub async fn trip_report(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: TravelRequestId,
     body: ApiJson<TripReportInput>,
 ) -> Result<HttpResponse, ApiError> {
     let reach = Reach::acting(&auth, Action::WriteTravel)?;
@@ -448,7 +440,7 @@ pub async fn trip_report(
     let t = state
         .write(move |c| {
             let expected = |r: &TravelRequest| if_match.check(&r.etag());
-            travel::file_report(c, &ctx, &reach, &config, &path, report, expected)
+            travel::file_report(c, &ctx, &reach, &config, &id, report, expected)
         })
         .await?;
     Ok(reply::ok_versioned(&t, TravelRequestDto::from(&t)))

@@ -18,6 +18,7 @@ use crate::openapi::responses::{BadRequest, Conflict};
 use crate::page_of;
 use crate::pagination::PageRequest;
 use crate::reply::{self, Versioned};
+use crate::routes::ids::UserId;
 use crate::service::users::{self, CreateUser, PatchUser};
 use crate::service::Ctx;
 use crate::state::AppState;
@@ -144,7 +145,7 @@ pub async fn create(
     path = "/v1/users/{id}",
     operation_id = "getUser",
     tag = "users",
-    params(("id" = String, Path, description = "User id.")),
+    params(UserId),
     responses(
         (status = 200, description = "The user.", body = UserDto, headers(("ETag" = String))),
     ),
@@ -153,10 +154,10 @@ pub async fn create(
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
-    path: web::Path<String>,
+    id: UserId,
 ) -> Result<HttpResponse, ApiError> {
     let vis = auth.may(Action::ReadUsers)?;
-    let u = state.db(move |c| users::get(c, &vis, &path)).await?;
+    let u = state.db(move |c| users::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(&u, UserDto::from(&u)))
 }
 
@@ -167,10 +168,7 @@ pub async fn get(
     operation_id = "updateUser",
     tag = "users",
     request_body = PatchUser,
-    params(
-        ("id" = String, Path, description = "User id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(UserId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = UserDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -181,14 +179,14 @@ pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: UserId,
     body: ApiJson<PatchUser>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = auth.may(Action::ManageUsers)?;
     let ctx = Ctx::of(&auth, &state);
     let u = state
         .write(move |c| {
-            users::update(c, &ctx, &scope, &path, body.value, |u| {
+            users::update(c, &ctx, &scope, &id, body.value, |u| {
                 if_match.check(&u.etag())
             })
         })
