@@ -10,6 +10,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::Required;
 
 use crate::error::ApiError;
+use crate::reply::Versioned;
 
 /// A strong entity tag, quoted as sent on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +53,12 @@ impl IfMatch {
         } else {
             Err(ApiError::PreconditionFailed)
         }
+    }
+
+    /// The check a use case makes on the record it loads (its `expected`): this header against
+    /// the record's ETag.
+    pub fn expected<T: Versioned>(self) -> impl FnOnce(&T) -> Result<(), ApiError> {
+        move |record| self.check(&record.etag())
     }
 
     pub fn is_present(&self) -> bool {

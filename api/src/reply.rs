@@ -43,6 +43,11 @@ pub fn ok(body: impl Serialize) -> HttpResponse {
     HttpResponse::Ok().json(body)
 }
 
+/// 204: done, nothing to show (a deletion).
+pub fn no_content() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
 /// A reply (storable for `Idempotency-Key` replay) of `status` with the record's ETag.
 pub fn versioned(
     status: StatusCode,

@@ -1,24 +1,22 @@
 //! Implementation activities of an agreement: visits, delegations, meetings, exchanges,
 //! trainings, grants, promotions — with money as exact decimals and its IDR equivalent.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use jalin_domain::access::Action;
 use jalin_persistence::activities::Activity;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::idempotency::{self, IdempotencyKey};
-use crate::reply::{self, Versioned};
+use crate::idempotency::IdempotencyKey;
+use crate::reply;
 use crate::routes::ids::{ActivityId, AgreementId};
 use crate::service::action_plans::IndicatorContribution;
 use crate::service::activities::{self, ActivityInput, ActivityMoney, Scopes};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 #[schema(as = Activity)]
@@ -89,26 +87,24 @@ pub struct ActivityList {
     security(("bearer" = []), ("client_credentials" = ["activities:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     id: AgreementId,
     body: ApiJson<ActivityInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let scopes = Scopes::of(&auth)?;
-    let ctx = Ctx::of(&auth, &state);
-    let policy = state.config.monitoring.clone();
+    let scopes = Scopes::of(&caller.auth)?;
+    let policy = caller.state.config.monitoring.clone();
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let a = activities::create(c, &ctx, &scopes, &policy, &id, input)?;
-        reply::created(
-            format!("/v1/activities/{}", a.id),
-            &a,
-            ActivityDto::from(&a),
-        )
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let a = activities::create(c, ctx, &scopes, &policy, &id, input)?;
+            reply::created(
+                format!("/v1/activities/{}", a.id),
+                &a,
+                ActivityDto::from(&a),
+            )
+        })
+        .await
 }
 
 /// The activities of an agreement, by start date.
@@ -123,13 +119,9 @@ pub async fn create(
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: AgreementId,
-) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::ReadAgreements)?;
-    let items = state.db(move |c| activities::list(c, &scope, &id)).await?;
+pub async fn list(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+    let scope = caller.may(Action::ReadAgreements)?;
+    let items = caller.db(move |c| activities::list(c, &scope, &id)).await?;
     Ok(reply::ok(ActivityList {
         items: items.iter().map(ActivityDto::from).collect(),
     }))
@@ -147,13 +139,9 @@ pub async fn list(
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: ActivityId,
-) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::ReadAgreements)?;
-    let a = state.db(move |c| activities::get(c, &scope, &id)).await?;
+pub async fn get(caller: Caller, id: ActivityId) -> Result<HttpResponse, ApiError> {
+    let scope = caller.may(Action::ReadAgreements)?;
+    let a = caller.db(move |c| activities::get(c, &scope, &id)).await?;
     Ok(reply::ok_versioned(&a, ActivityDto::from(&a)))
 }
 
@@ -171,19 +159,24 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["activities:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: ActivityId,
     body: ApiJson<ActivityInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let scopes = Scopes::of(&auth)?;
-    let ctx = Ctx::of(&auth, &state);
-    let policy = state.config.monitoring.clone();
-    let a = state
-        .write(move |c| {
-            let expected = |a: &Activity| if_match.check(&a.etag());
-            activities::update(c, &ctx, &scopes, &policy, &id, body.value, expected)
+    let scopes = Scopes::of(&caller.auth)?;
+    let policy = caller.state.config.monitoring.clone();
+    let a = caller
+        .write(move |c, ctx| {
+            activities::update(
+                c,
+                ctx,
+                &scopes,
+                &policy,
+                &id,
+                body.value,
+                if_match.expected(),
+            )
         })
         .await?;
     Ok(reply::ok_versioned(&a, ActivityDto::from(&a)))
@@ -202,17 +195,15 @@ pub async fn update(
     security(("bearer" = []), ("client_credentials" = ["activities:write"]))
 )]
 pub async fn delete(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: ActivityId,
 ) -> Result<HttpResponse, ApiError> {
-    let scopes = Scopes::of(&auth)?;
-    let ctx = Ctx::of(&auth, &state);
-    state
-        .write(move |c| activities::delete(c, &ctx, &scopes, &id, |a| if_match.check(&a.etag())))
+    let scopes = Scopes::of(&caller.auth)?;
+    caller
+        .write(move |c, ctx| activities::delete(c, ctx, &scopes, &id, if_match.expected()))
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(reply::no_content())
 }
 
 super::operations! {

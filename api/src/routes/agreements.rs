@@ -2,7 +2,7 @@
 //! DOMAIN.md §5 on every write (`service::agreements`), isolated by region, with their history
 //! from the audit log.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use jalin_domain::access::Action;
 use jalin_domain::agreement::{
@@ -15,21 +15,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::Conflict;
 use crate::page_of;
 use crate::pagination::PageRequest;
-use crate::reply::{self, Versioned};
+use crate::reply;
 use crate::routes::audit::{AuditEventDto, AuditEventPage};
 use crate::routes::ids::AgreementId;
 use crate::service::agreements::{self, details_of, AgreementRecord};
 pub use crate::service::agreements::{AgreementInput, Checklist, Money, Signatories};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct PartnerSummary {
@@ -173,21 +171,19 @@ page_of!(AgreementPage, AgreementDto);
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<AgreementInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
+    let scope = caller.may(Action::WriteAgreements)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let r = agreements::create(c, &ctx, &scope, input)?;
-        let location = format!("/v1/agreements/{}", r.agreement.id);
-        reply::created(location, &r, AgreementDto::record(&r, ctx.today()))
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let r = agreements::create(c, ctx, &scope, input)?;
+            let location = format!("/v1/agreements/{}", r.agreement.id);
+            reply::created(location, &r, AgreementDto::record(&r, ctx.today()))
+        })
+        .await
 }
 
 #[derive(Deserialize, IntoParams, Validate)]
@@ -260,11 +256,10 @@ impl AgreementListQuery {
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<AgreementListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
+    let vis = caller.may(Action::ReadAgreements)?;
     let (sort, descending) = agreements::sort_of(q.sort.as_deref())?;
     // The default order pages by reference number (keyset); the others by position (offset).
     let keyset = sort == AgreementSort::ReferenceNumber;
@@ -287,7 +282,7 @@ pub async fn list(
         offset,
         limit: page.fetch(),
     };
-    let (rows, partners) = state
+    let (rows, partners) = caller
         .db(move |c| agreements::list(c, &vis, &filter, &paging))
         .await?;
     let numbered: Vec<(i64, Agreement)> = (offset + 1..).zip(rows).collect();
@@ -295,7 +290,7 @@ pub async fn list(
         true => a.reference_number.clone(),
         false => n.to_string(),
     });
-    let today = state.clock.today();
+    let today = caller.ctx.today();
     Ok(reply::ok(AgreementPage {
         items: items
             .iter()
@@ -317,16 +312,12 @@ pub async fn list(
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: AgreementId,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let r = state.db(move |c| agreements::get(c, &vis, &id)).await?;
+pub async fn get(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let r = caller.db(move |c| agreements::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(
         &r,
-        AgreementDto::record(&r, state.clock.today()),
+        AgreementDto::record(&r, caller.ctx.today()),
     ))
 }
 
@@ -344,24 +335,20 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: AgreementId,
     body: ApiJson<AgreementInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    let r = state
-        .write(move |c| {
-            agreements::update(c, &ctx, &scope, &id, body.value, |a| {
-                if_match.check(&a.etag())
-            })
+    let scope = caller.may(Action::WriteAgreements)?;
+    let r = caller
+        .write(move |c, ctx| {
+            agreements::update(c, ctx, &scope, &id, body.value, if_match.expected())
         })
         .await?;
     Ok(reply::ok_versioned(
         &r,
-        AgreementDto::record(&r, state.clock.today()),
+        AgreementDto::record(&r, caller.ctx.today()),
     ))
 }
 
@@ -379,17 +366,15 @@ pub async fn update(
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn delete(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: AgreementId,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    state
-        .write(move |c| agreements::delete(c, &ctx, &scope, &id, |a| if_match.check(&a.etag())))
+    let scope = caller.may(Action::WriteAgreements)?;
+    caller
+        .write(move |c, ctx| agreements::delete(c, ctx, &scope, &id, if_match.expected()))
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(reply::no_content())
 }
 
 /// Every change to an agreement, oldest first, with actor and time (from the audit log).
@@ -404,13 +389,11 @@ pub async fn delete(
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn history(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: AgreementId,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let events = state.db(move |c| agreements::history(c, &vis, &id)).await?;
+pub async fn history(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let events = caller
+        .db(move |c| agreements::history(c, &vis, &id))
+        .await?;
     Ok(reply::ok(AuditEventPage {
         items: events.into_iter().map(AuditEventDto::from).collect(),
         next_cursor: None,

@@ -1,6 +1,6 @@
 //! The audit log: every write with its actor, request id and changed fields, hash-chained.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
 use jalin_persistence::audit::{AuditEvent, EventFilter};
@@ -8,14 +8,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::page_of;
 use crate::pagination::PageRequest;
 use crate::reply;
 use crate::service::audit_log as audit;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 #[schema(as = AuditEvent, example = json!({
@@ -102,11 +101,10 @@ pub struct AuditQuery {
     security(("bearer" = []), ("client_credentials" = ["audit:read"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadAudit)?;
+    caller.may(Action::ReadAudit)?;
     let page = PageRequest::new("audit_events", q.limit, q.cursor.as_deref())?;
     let before = (page.after.as_deref().map(str::parse::<i64>).transpose())
         .map_err(|_| ApiError::InvalidCursor)?;
@@ -119,7 +117,7 @@ pub async fn list(
         to: q.to.map(|t| t.naive_utc()),
     };
     let fetch = page.fetch();
-    let rows = state
+    let rows = caller
         .db(move |c| audit::list(c, &filter, before, fetch))
         .await?;
     let (items, next_cursor) = page.page(rows, |e| e.seq.to_string());
@@ -161,12 +159,9 @@ pub struct AuditVerification {
     ),
     security(("bearer" = []), ("client_credentials" = ["audit:read"]))
 )]
-pub async fn verify(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadAudit)?;
-    let v = state.db(audit::verify).await?;
+pub async fn verify(caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::ReadAudit)?;
+    let v = caller.db(audit::verify).await?;
     Ok(reply::ok(AuditVerification {
         intact: v.first_broken.is_none(),
         checked: v.checked,

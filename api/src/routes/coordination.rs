@@ -18,24 +18,25 @@ use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey, JsonReply};
+use crate::idempotency::{IdempotencyKey, JsonReply};
 use crate::openapi::responses::{BadRequest, Conflict, NotFound};
 use crate::pagination::PageRequest;
 use crate::reply::{self, Versioned};
+use crate::routes::documents::receive;
 use crate::routes::ids::{MeetingId, PotentialId, PracticeId, RecommendationId};
 use crate::routes::region_param;
 use crate::service::coordination::matches as matchmaking;
 use crate::service::coordination::meetings::{
-    self, FollowUpAccess, FollowUpInput, MeetingFile, MeetingInput, MeetingRecord,
-    MeetingUploadForm, Participant,
+    self, FollowUpAccess, FollowUpInput, MeetingInput, MeetingRecord, MeetingUploadForm,
+    Participant,
 };
 use crate::service::coordination::potentials::{self, PotentialInput};
 use crate::service::coordination::practices::{self, PracticeActionInput, PracticeInput};
-use crate::service::Ctx;
+use crate::service::documents;
 use crate::state::AppState;
 
 /// Overdue recommendations in scope (for `/v1/reminders`).
@@ -96,25 +97,23 @@ crate::page_of!(PotentialPage, PotentialDto);
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn create_potential(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     path: web::Path<String>,
     body: ApiJson<PotentialInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let write = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
+    let write = caller.may(Action::WriteAgreements)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let p = potentials::create(c, &ctx, &write, &path, input)?;
-        reply::created(
-            format!("/v1/potentials/{}", p.id),
-            &p,
-            PotentialDto::from(&p),
-        )
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let p = potentials::create(c, ctx, &write, &path, input)?;
+            reply::created(
+                format!("/v1/potentials/{}", p.id),
+                &p,
+                PotentialDto::from(&p),
+            )
+        })
+        .await
 }
 
 #[derive(Deserialize, IntoParams, Validate)]
@@ -184,17 +183,16 @@ async fn potentials_page(
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn region_potentials(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     path: web::Path<String>,
     query: ApiQuery<RegionPotentialQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let region = RegionCode::parse(&path)
         .map_err(|_| ApiError::not_found(RecordKind::Region, path.as_str()))?;
-    auth.may(Action::ReadReference)?;
+    caller.may(Action::ReadReference)?;
     let q = query.0;
     let page = PageRequest::new("potentials", q.limit, q.cursor.as_deref())?;
-    potentials_page(&state, Some(region), (q.sector, q.q), page).await
+    potentials_page(&caller.state, Some(region), (q.sector, q.q), page).await
 }
 
 /// Search potentials across regions by sector and words (promotion, partner finding).
@@ -210,15 +208,14 @@ pub async fn region_potentials(
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn search_potentials(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     query: ApiQuery<PotentialQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
+    caller.may(Action::ReadReference)?;
     let q = query.0;
     let region = region_param("region", q.region.as_deref())?;
     let page = PageRequest::new("potentials", q.limit, q.cursor.as_deref())?;
-    potentials_page(&state, region, (q.sector, q.q), page).await
+    potentials_page(&caller.state, region, (q.sector, q.q), page).await
 }
 
 /// Replace a potential; requires `If-Match`.
@@ -235,19 +232,15 @@ pub async fn search_potentials(
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn update_potential(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: PotentialId,
     body: ApiJson<PotentialInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let write = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    let p = state
-        .write(move |c| {
-            potentials::update(c, &ctx, &write, &id, body.value, |p| {
-                if_match.check(&p.etag())
-            })
+    let write = caller.may(Action::WriteAgreements)?;
+    let p = caller
+        .write(move |c, ctx| {
+            potentials::update(c, ctx, &write, &id, body.value, if_match.expected())
         })
         .await?;
     Ok(reply::ok_versioned(&p, PotentialDto::from(&p)))
@@ -360,11 +353,10 @@ fn cooperating(partner: Partner, found: Vec<matchmaking::Cooperating>) -> Matche
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn matches(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     query: ApiQuery<MatchQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadAgreements)?;
+    caller.may(Action::ReadAgreements)?;
     // An empty parameter is an absent one.
     let partner = query.0.partner.filter(|p| !p.is_empty());
     let region = region_param(
@@ -374,11 +366,11 @@ pub async fn matches(
     let body = match (region, partner) {
         (Some(region), None) => {
             let r = region.clone();
-            let found = state.db(move |c| matchmaking::partners_for(c, &r)).await?;
+            let found = caller.db(move |c| matchmaking::partners_for(c, &r)).await?;
             ranked(&region, found)
         }
         (None, Some(id)) => {
-            let (partner, regions) = state.db(move |c| matchmaking::regions_of(c, &id)).await?;
+            let (partner, regions) = caller.db(move |c| matchmaking::regions_of(c, &id)).await?;
             cooperating(partner, regions)
         }
         _ => {
@@ -535,39 +527,24 @@ crate::page_of!(MeetingPage, MeetingDto);
     security(("bearer" = []), ("client_credentials" = ["meetings:write"]))
 )]
 pub async fn upload_meeting_document(
-    state: web::Data<AppState>,
     req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     id: MeetingId,
     payload: Option<actix_multipart::Multipart>,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let write = auth.may(Action::WriteMeetings)?;
-    let ctx = Ctx::of(&auth, &state);
-    let m = state
+    let read = caller.may(Action::ReadAgreements)?;
+    let write = caller.may(Action::WriteMeetings)?;
+    let m = caller
         .db(move |c| meetings::organised(c, &read, &write, &id))
         .await?;
-    // The agreement-document upload's sequence: receive, store, record with its audit event in
-    // one transaction, and delete the stored file if that fails.
-    let limit = state.config.document_max_bytes;
-    let mut up = crate::routes::documents::receive(&req, payload, limit, &["role"]).await?;
-    let role = up.fields.remove("role").unwrap_or_default();
-    let file = MeetingFile {
-        name: up.name,
-        media_type: up.media_type.into(),
-        sha256: up.sha256,
-        size_bytes: up.file.len() as i64,
-    };
-    let doc = meetings::document(&ctx, &m, &role, file)?;
-    state.storage.put_new(&doc.storage_key, up.file).await?;
-    let saved = doc.clone();
-    if let Err(e) = state
-        .write(move |c| meetings::attach(c, &ctx, &m, &saved))
-        .await
-    {
-        state.storage.delete(&doc.storage_key).await;
-        return Err(e);
-    }
+    let limit = caller.state.config.document_max_bytes;
+    let upload = receive(&req, payload, limit, &["role"]).await?;
+    let role = meetings::document_role(&upload)?;
+    let (ctx, folder) = (caller.ctx.clone(), format!("meetings/{}", m.id));
+    let doc = documents::store(&caller.state, &folder, &upload, move |c, file| {
+        meetings::attach(c, &ctx, &m, role, file)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(MeetingDocumentDto::from(&doc)))
 }
 
@@ -585,25 +562,23 @@ pub async fn upload_meeting_document(
     security(("bearer" = []), ("client_credentials" = ["meetings:write"]))
 )]
 pub async fn create_meeting(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<MeetingInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let write = auth.may(Action::WriteMeetings)?;
-    let read = auth.may(Action::ReadAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
+    let write = caller.may(Action::WriteMeetings)?;
+    let read = caller.may(Action::ReadAgreements)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let m = meetings::create(c, &ctx, (&write, &read), input)?;
-        // A meeting has no ETag: it is not changed once recorded, its recommendations are.
-        let body = serde_json::to_value(MeetingDto::of(&m, ctx.today()))
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-        let location = format!("/v1/meetings/{}", m.meeting.id);
-        Ok(JsonReply::new(StatusCode::CREATED, body).header("location", location))
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let m = meetings::create(c, ctx, (&write, &read), input)?;
+            // A meeting has no ETag: it is not changed once recorded, its recommendations are.
+            let body = serde_json::to_value(MeetingDto::of(&m, ctx.today()))
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let location = format!("/v1/meetings/{}", m.meeting.id);
+            Ok(JsonReply::new(StatusCode::CREATED, body).header("location", location))
+        })
+        .await
 }
 
 #[derive(Deserialize, IntoParams, Validate)]
@@ -627,18 +602,17 @@ pub struct MeetingQuery {
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn list_meetings(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     query: ApiQuery<MeetingQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
+    let vis = caller.may(Action::ReadAgreements)?;
     let page = PageRequest::new("meetings", query.0.limit, query.0.cursor.as_deref())?;
     let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = state
+    let rows = caller
         .db(move |c| meetings::list(c, &vis, after.as_deref(), fetch))
         .await?;
     let (rows, next_cursor) = page.page(rows, |m| m.meeting.id.clone());
-    let today = state.clock.today();
+    let today = caller.ctx.today();
     let items = rows.iter().map(|m| MeetingDto::of(m, today)).collect();
     Ok(reply::ok(MeetingPage { items, next_cursor }))
 }
@@ -655,14 +629,10 @@ pub async fn list_meetings(
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get_meeting(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: MeetingId,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let m = state.db(move |c| meetings::get(c, &vis, &id)).await?;
-    Ok(reply::ok(MeetingDto::of(&m, state.clock.today())))
+pub async fn get_meeting(caller: Caller, id: MeetingId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let m = caller.db(move |c| meetings::get(c, &vis, &id)).await?;
+    Ok(reply::ok(MeetingDto::of(&m, caller.ctx.today())))
 }
 
 /// Record a recommendation's follow-up (by its owner region or the meeting's organiser); a done
@@ -681,31 +651,27 @@ pub async fn get_meeting(
     security(("bearer" = []), ("client_credentials" = ["agreements:write", "meetings:write"]))
 )]
 pub async fn follow_up(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: RecommendationId,
     body: ApiJson<FollowUpInput>,
 ) -> Result<HttpResponse, ApiError> {
     let access = FollowUpAccess {
-        read: auth.may(Action::ReadAgreements)?,
-        as_owner: auth.0.visibility(Action::WriteAgreements),
-        as_organiser: auth.0.visibility(Action::WriteMeetings),
+        read: caller.may(Action::ReadAgreements)?,
+        as_owner: caller.auth.0.visibility(Action::WriteAgreements),
+        as_organiser: caller.auth.0.visibility(Action::WriteMeetings),
     };
     if access.as_owner.is_none() && access.as_organiser.is_none() {
         return Err(ApiError::Forbidden);
     }
-    let ctx = Ctx::of(&auth, &state);
-    let r = state
-        .write(move |c| {
-            meetings::follow_up(c, &ctx, &access, &id, body.value, |r| {
-                if_match.check(&r.etag())
-            })
+    let r = caller
+        .write(move |c, ctx| {
+            meetings::follow_up(c, ctx, &access, &id, body.value, if_match.expected())
         })
         .await?;
     Ok(reply::ok_versioned(
         &r,
-        RecommendationDto::of(&r, state.clock.today()),
+        RecommendationDto::of(&r, caller.ctx.today()),
     ))
 }
 
@@ -773,24 +739,22 @@ crate::page_of!(PracticePage, PracticeDto);
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn create_practice(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<PracticeInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let write = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
+    let write = caller.may(Action::WriteAgreements)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let g = practices::create(c, &ctx, &write, input)?;
-        reply::created(
-            format!("/v1/good-practices/{}", g.id),
-            &g,
-            PracticeDto::from(&g),
-        )
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let g = practices::create(c, ctx, &write, input)?;
+            reply::created(
+                format!("/v1/good-practices/{}", g.id),
+                &g,
+                PracticeDto::from(&g),
+            )
+        })
+        .await
 }
 
 /// Good practices in your scope (every status), by id.
@@ -806,14 +770,13 @@ pub async fn create_practice(
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn list_practices(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     query: ApiQuery<MeetingQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
+    let vis = caller.may(Action::ReadAgreements)?;
     let page = PageRequest::new("good-practices", query.0.limit, query.0.cursor.as_deref())?;
     let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = state
+    let rows = caller
         .db(move |c| practices::list(c, &vis, after.as_deref(), fetch))
         .await?;
     let (rows, next_cursor) = page.page(rows, |g| g.id.clone());
@@ -833,13 +796,9 @@ pub async fn list_practices(
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get_practice(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: PracticeId,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let g = state.db(move |c| practices::get(c, &vis, &id)).await?;
+pub async fn get_practice(caller: Caller, id: PracticeId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let g = caller.db(move |c| practices::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(&g, PracticeDto::from(&g)))
 }
 
@@ -858,19 +817,23 @@ pub async fn get_practice(
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn update_practice(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: PracticeId,
     body: ApiJson<PracticeInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let write = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    let g = state
-        .write(move |c| {
-            let check = |g: &GoodPractice| if_match.check(&g.etag());
-            practices::update(c, &ctx, (&read, &write), &id, body.value, check)
+    let read = caller.may(Action::ReadAgreements)?;
+    let write = caller.may(Action::WriteAgreements)?;
+    let g = caller
+        .write(move |c, ctx| {
+            practices::update(
+                c,
+                ctx,
+                (&read, &write),
+                &id,
+                body.value,
+                if_match.expected(),
+            )
         })
         .await?;
     Ok(reply::ok_versioned(&g, PracticeDto::from(&g)))
@@ -892,23 +855,27 @@ pub async fn update_practice(
     security(("bearer" = []), ("client_credentials" = ["agreements:write", "practices:publish"]))
 )]
 pub async fn act_on_practice(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: PracticeId,
     body: ApiJson<PracticeActionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
+    let read = caller.may(Action::ReadAgreements)?;
     // The author submits; the reviewer publishes, returns and withdraws.
     let allowed = match body.value.action {
-        PracticeAction::Submit => auth.may(Action::WriteAgreements)?,
-        _ => auth.may(Action::PublishPractices)?,
+        PracticeAction::Submit => caller.may(Action::WriteAgreements)?,
+        _ => caller.may(Action::PublishPractices)?,
     };
-    let ctx = Ctx::of(&auth, &state);
-    let g = state
-        .write(move |c| {
-            let check = |g: &GoodPractice| if_match.check(&g.etag());
-            practices::act(c, &ctx, (&read, &allowed), &id, body.value, check)
+    let g = caller
+        .write(move |c, ctx| {
+            practices::act(
+                c,
+                ctx,
+                (&read, &allowed),
+                &id,
+                body.value,
+                if_match.expected(),
+            )
         })
         .await?;
     Ok(reply::ok_versioned(&g, PracticeDto::from(&g)))

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use actix_multipart::{Field, Multipart};
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
@@ -16,13 +16,11 @@ use jalin_persistence::documents::Document;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::openapi::responses::BadRequest;
 use crate::routes::ids::{AgreementId, DocumentId};
 use crate::service::documents::{self, DocumentInput, Upload};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 #[schema(as = Document, example = json!({
@@ -184,25 +182,23 @@ pub async fn receive(
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn upload(
-    state: web::Data<AppState>,
     req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     id: AgreementId,
     payload: Option<Multipart>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    let id = id.0;
+    let scope = caller.may(Action::WriteAgreements)?;
+    let (id, ctx) = (id.0, caller.ctx.clone());
     // An agreement the caller cannot see is a 404 before its body is read.
     let (lookup, visible) = (id.clone(), scope.clone());
-    state
+    caller
         .db(move |c| crate::service::agreements::find(c, &visible, &lookup))
         .await?;
-    let limit = state.config.document_max_bytes;
+    let limit = caller.state.config.document_max_bytes;
     let upload = receive(&req, payload, limit, &["role", "language"]).await?;
     let input = DocumentInput::of(&upload)?;
     let folder = format!("documents/{id}");
-    let d = documents::store(&state, &folder, &upload, move |c, file| {
+    let d = documents::store(&caller.state, &folder, &upload, move |c, file| {
         documents::attach(c, &ctx, &scope, &id, input, file)
     })
     .await?;
@@ -223,22 +219,18 @@ pub async fn upload(
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: AgreementId,
-) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::ReadAgreements)?;
-    let docs = state.db(move |c| documents::list(c, &scope, &id)).await?;
+pub async fn list(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+    let scope = caller.may(Action::ReadAgreements)?;
+    let docs = caller.db(move |c| documents::list(c, &scope, &id)).await?;
     Ok(HttpResponse::Ok().json(DocumentList {
         items: docs.iter().map(DocumentDto::from).collect(),
     }))
 }
 
 /// A document whose agreement the caller sees.
-async fn visible(state: &AppState, auth: &Authenticated, id: String) -> Result<Document, ApiError> {
-    let scope = auth.may(Action::ReadAgreements)?;
-    state.db(move |c| documents::get(c, &scope, &id)).await
+async fn visible(caller: &Caller, id: DocumentId) -> Result<Document, ApiError> {
+    let scope = caller.may(Action::ReadAgreements)?;
+    caller.db(move |c| documents::get(c, &scope, &id)).await
 }
 
 /// A document's metadata.
@@ -253,12 +245,8 @@ async fn visible(state: &AppState, auth: &Authenticated, id: String) -> Result<D
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: DocumentId,
-) -> Result<HttpResponse, ApiError> {
-    let d = visible(&state, &auth, id.0).await?;
+pub async fn get(caller: Caller, id: DocumentId) -> Result<HttpResponse, ApiError> {
+    let d = visible(&caller, id).await?;
     Ok(HttpResponse::Ok().json(DocumentDto::from(&d)))
 }
 
@@ -307,13 +295,9 @@ fn disposition(name: &str) -> String {
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn content(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: DocumentId,
-) -> Result<HttpResponse, ApiError> {
-    let d = visible(&state, &auth, id.0).await?;
-    let stream = state.storage.stream(&d.storage_key).await?;
+pub async fn content(caller: Caller, id: DocumentId) -> Result<HttpResponse, ApiError> {
+    let d = visible(&caller, id).await?;
+    let stream = caller.state.storage.stream(&d.storage_key).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, d.media_type.clone()))
         .insert_header((header::CONTENT_DISPOSITION, disposition(&d.name)))

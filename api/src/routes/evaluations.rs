@@ -5,26 +5,24 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use jalin_domain::access::Action;
 use jalin_domain::evaluation::{EvaluationStatus, Recommendation, ScoreSheet};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::{Conflict, ValidationFailed};
-use crate::reply::{self, Versioned};
+use crate::reply;
 use crate::routes::ids::{AgreementId, EvaluationId};
 use crate::service::evaluations::{
     self, CriterionAnswer, EvaluationInput, EvaluationView, IndicatorAnswer, ReviewInput, Step,
 };
-use crate::service::Ctx;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct IndicatorValue {
@@ -172,23 +170,21 @@ impl From<&EvaluationView> for EvaluationDto {
     security(("bearer" = []), ("client_credentials" = ["evaluations:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     id: AgreementId,
     body: ApiJson<EvaluationInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let write = auth.may(Action::WriteEvaluations)?;
-    let ctx = Ctx::of(&auth, &state);
+    let read = caller.may(Action::ReadAgreements)?;
+    let write = caller.may(Action::WriteEvaluations)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let v = evaluations::create(c, &ctx, (&read, &write), &id, input)?;
-        let location = format!("/v1/evaluations/{}", v.row.id);
-        reply::created(location, &v.row, EvaluationDto::from(&v))
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let v = evaluations::create(c, ctx, (&read, &write), &id, input)?;
+            let location = format!("/v1/evaluations/{}", v.row.id);
+            reply::created(location, &v.row, EvaluationDto::from(&v))
+        })
+        .await
 }
 
 /// The evaluations of an agreement, newest period first.
@@ -203,13 +199,9 @@ pub async fn create(
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: AgreementId,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let views = state.db(move |c| evaluations::list(c, &vis, &id)).await?;
+pub async fn list(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let views = caller.db(move |c| evaluations::list(c, &vis, &id)).await?;
     let items = views.iter().map(EvaluationDto::from).collect();
     Ok(reply::ok(EvaluationList { items }))
 }
@@ -226,13 +218,9 @@ pub async fn list(
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: EvaluationId,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let v = state.db(move |c| evaluations::get(c, &vis, &id)).await?;
+pub async fn get(caller: Caller, id: EvaluationId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let v = caller.db(move |c| evaluations::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(&v.row, EvaluationDto::from(&v)))
 }
 
@@ -251,20 +239,23 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["evaluations:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: EvaluationId,
     body: ApiJson<EvaluationInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let write = auth.may(Action::WriteEvaluations)?;
-    let ctx = Ctx::of(&auth, &state);
-    let v = state
-        .write(move |c| {
-            evaluations::update(c, &ctx, (&read, &write), &id, body.value, |e| {
-                if_match.check(&e.etag())
-            })
+    let read = caller.may(Action::ReadAgreements)?;
+    let write = caller.may(Action::WriteEvaluations)?;
+    let v = caller
+        .write(move |c, ctx| {
+            evaluations::update(
+                c,
+                ctx,
+                (&read, &write),
+                &id,
+                body.value,
+                if_match.expected(),
+            )
         })
         .await?;
     Ok(reply::ok_versioned(&v.row, EvaluationDto::from(&v)))
@@ -284,38 +275,30 @@ pub async fn update(
     security(("bearer" = []), ("client_credentials" = ["evaluations:write"]))
 )]
 pub async fn delete(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: EvaluationId,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let write = auth.may(Action::WriteEvaluations)?;
-    let ctx = Ctx::of(&auth, &state);
-    state
-        .write(move |c| {
-            evaluations::delete(c, &ctx, (&read, &write), &id, |e| if_match.check(&e.etag()))
-        })
+    let read = caller.may(Action::ReadAgreements)?;
+    let write = caller.may(Action::WriteEvaluations)?;
+    caller
+        .write(move |c, ctx| evaluations::delete(c, ctx, (&read, &write), &id, if_match.expected()))
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(reply::no_content())
 }
 
 /// Takes `step` on an evaluation for a caller allowed `action` on it.
 async fn act(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     (action, step): (Action, Step),
     if_match: IfMatch,
     id: String,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let allowed = auth.may(action)?;
-    let ctx = Ctx::of(&auth, &state);
-    let v = state
-        .write(move |c| {
-            evaluations::act(c, &ctx, (&read, &allowed), &id, step, |e| {
-                if_match.check(&e.etag())
-            })
+    let read = caller.may(Action::ReadAgreements)?;
+    let allowed = caller.may(action)?;
+    let v = caller
+        .write(move |c, ctx| {
+            evaluations::act(c, ctx, (&read, &allowed), &id, step, if_match.expected())
         })
         .await?;
     Ok(reply::ok_versioned(&v.row, EvaluationDto::from(&v)))
@@ -337,13 +320,12 @@ async fn act(
     security(("bearer" = []), ("client_credentials" = ["evaluations:write"]))
 )]
 pub async fn submit(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: EvaluationId,
 ) -> Result<HttpResponse, ApiError> {
     let step = (Action::WriteEvaluations, Step::Submit);
-    act(state, auth, step, if_match, id.0).await
+    act(caller, step, if_match, id.0).await
 }
 
 /// Verify a submitted evaluation (province for its regencies/cities, or central). Requires
@@ -362,19 +344,17 @@ pub async fn submit(
     security(("bearer" = []), ("client_credentials" = ["evaluations:verify"]))
 )]
 pub async fn verify(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: EvaluationId,
     body: ApiJson<ReviewInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let by = auth.0.region.clone();
+    let by = caller.auth.0.region.clone();
     let step = Step::Verify {
         by,
         note: body.value.note,
     };
-    let step = (Action::VerifyEvaluations, step);
-    act(state, auth, step, if_match, id.0).await
+    act(caller, (Action::VerifyEvaluations, step), if_match, id.0).await
 }
 
 /// Return a submitted evaluation to draft with a note. Requires `If-Match`.
@@ -392,19 +372,17 @@ pub async fn verify(
     security(("bearer" = []), ("client_credentials" = ["evaluations:verify"]))
 )]
 pub async fn return_to_draft(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: EvaluationId,
     body: ApiJson<ReviewInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let by = auth.0.region.clone();
+    let by = caller.auth.0.region.clone();
     let step = Step::Return {
         by,
         note: body.value.note,
     };
-    let step = (Action::VerifyEvaluations, step);
-    act(state, auth, step, if_match, id.0).await
+    act(caller, (Action::VerifyEvaluations, step), if_match, id.0).await
 }
 
 super::operations! {

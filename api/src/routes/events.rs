@@ -2,7 +2,7 @@
 //! subscriptions delivered through the outbox with Standard Webhooks signatures, retried,
 //! disabled after repeated failure, and replayable.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
 use jalin_persistence::audit::AuditEvent;
@@ -11,17 +11,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::pagination::PageRequest;
-use crate::reply::{self, Versioned};
+use crate::reply;
 use crate::routes::ids::EndpointId;
 use crate::service::events::{self, EndpointInput, EndpointPatch, ReplayInput};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 /// Something that happened to an agreement, a travel request or an annual report. Thin: read
 /// the record through the API for its content.
@@ -84,12 +82,8 @@ pub struct EventQuery {
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    query: ApiQuery<EventQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
+pub async fn list(caller: Caller, query: ApiQuery<EventQuery>) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
     let q = query.0;
     let page = PageRequest::new("events", q.limit, q.cursor.as_deref())?;
     let after = match page.after.as_deref() {
@@ -97,7 +91,7 @@ pub async fn list(
         Some(a) => Some(a.parse::<i64>().map_err(|_| ApiError::InvalidCursor)?),
     };
     let fetch = page.fetch();
-    let rows = state
+    let rows = caller
         .db(move |c| {
             let of = (q.record_type.as_deref(), q.record_id.as_deref());
             events::feed(c, &vis, of, after, fetch)
@@ -169,30 +163,28 @@ crate::page_of!(EndpointPage, EndpointDto);
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<EndpointInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageIntegrations)?;
-    let ctx = Ctx::of(&auth, &state);
+    caller.may(Action::ManageIntegrations)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let e = events::create(c, &ctx, input)?;
-        let location = format!("/v1/webhook-endpoints/{}", e.id);
-        // The secret is shown once: a replay of this response does not carry it.
-        Ok(reply::created(
-            location,
-            &e,
-            EndpointDto {
-                secret: Some(e.secret.clone()),
-                ..EndpointDto::from(&e)
-            },
-        )?
-        .secret_field("secret"))
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let e = events::create(c, ctx, input)?;
+            let location = format!("/v1/webhook-endpoints/{}", e.id);
+            // The secret is shown once: a replay of this response does not carry it.
+            Ok(reply::created(
+                location,
+                &e,
+                EndpointDto {
+                    secret: Some(e.secret.clone()),
+                    ..EndpointDto::from(&e)
+                },
+            )?
+            .secret_field("secret"))
+        })
+        .await
 }
 
 #[derive(Deserialize, IntoParams, Validate)]
@@ -216,15 +208,14 @@ pub struct EndpointQuery {
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn list_endpoints(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     query: ApiQuery<EndpointQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageIntegrations)?;
+    caller.may(Action::ManageIntegrations)?;
     let q = query.0;
     let page = PageRequest::new("webhook-endpoints", q.limit, q.cursor.as_deref())?;
     let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = state
+    let rows = caller
         .db(move |c| events::list(c, after.as_deref(), fetch))
         .await?;
     let (rows, next_cursor) = page.page(rows, |e| e.id.clone());
@@ -244,13 +235,9 @@ pub async fn list_endpoints(
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: EndpointId,
-) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageIntegrations)?;
-    let e = state.db(move |c| events::get(c, &id)).await?;
+pub async fn get(caller: Caller, id: EndpointId) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::ManageIntegrations)?;
+    let e = caller.db(move |c| events::get(c, &id)).await?;
     Ok(reply::ok_versioned(&e, EndpointDto::from(&e)))
 }
 
@@ -269,20 +256,18 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: EndpointId,
     body: ApiJson<EndpointPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageIntegrations)?;
+    caller.may(Action::ManageIntegrations)?;
     // Without If-Match there is nothing to check the change against.
     if !if_match.is_present() {
         return Err(ApiError::PreconditionRequired);
     }
-    let ctx = Ctx::of(&auth, &state);
-    let e = state
-        .write(move |c| events::update(c, &ctx, &id, body.value, |e| if_match.check(&e.etag())))
+    let e = caller
+        .write(move |c, ctx| events::update(c, ctx, &id, body.value, if_match.expected()))
         .await?;
     Ok(reply::ok_versioned(&e, EndpointDto::from(&e)))
 }
@@ -300,17 +285,15 @@ pub async fn update(
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn delete(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: EndpointId,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageIntegrations)?;
-    let ctx = Ctx::of(&auth, &state);
-    state
-        .write(move |c| events::delete(c, &ctx, &id, |e| if_match.check(&e.etag())))
+    caller.may(Action::ManageIntegrations)?;
+    caller
+        .write(move |c, ctx| events::delete(c, ctx, &id, if_match.expected()))
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(reply::no_content())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -334,15 +317,13 @@ pub struct ReplayResult {
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn replay(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     id: EndpointId,
     body: ApiJson<ReplayInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageIntegrations)?;
-    let ctx = Ctx::of(&auth, &state);
-    let queued = state
-        .write(move |c| events::replay(c, &ctx, &id, body.value))
+    caller.may(Action::ManageIntegrations)?;
+    let queued = caller
+        .write(move |c, ctx| events::replay(c, ctx, &id, body.value))
         .await?;
     Ok(reply::ok(ReplayResult { queued }))
 }

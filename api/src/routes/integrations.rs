@@ -13,7 +13,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
@@ -22,7 +22,6 @@ use crate::pagination::PageRequest;
 use crate::reply;
 use crate::routes::ids::DeliveryId;
 use crate::service::integrations::{self, PermitCallback, Received};
-use crate::service::Ctx;
 use crate::signature;
 use crate::state::AppState;
 
@@ -127,11 +126,10 @@ fn one_of<T: Copy>(
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<DeliveryQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ManageIntegrations)?;
+    let vis = caller.may(Action::ManageIntegrations)?;
     let status = one_of(
         "status",
         q.status.as_deref(),
@@ -151,7 +149,7 @@ pub async fn list(
         record_id: q.record_id,
     };
     let (fetch, before) = (page.fetch(), page.after.clone());
-    let rows = state
+    let rows = caller
         .db(move |c| integrations::list(c, &vis, &filter, before.as_deref(), fetch))
         .await?;
     let (rows, next_cursor) = page.page(rows, |m| m.id.clone());
@@ -175,15 +173,10 @@ pub async fn list(
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
-pub async fn retry(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: DeliveryId,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ManageIntegrations)?;
-    let ctx = Ctx::of(&auth, &state);
-    let m = state
-        .write(move |c| integrations::retry(c, &ctx, &vis, &id))
+pub async fn retry(caller: Caller, id: DeliveryId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ManageIntegrations)?;
+    let m = caller
+        .write(move |c, ctx| integrations::retry(c, ctx, &vis, &id))
         .await?;
     Ok(reply::ok(Delivery::from(&m)))
 }
@@ -296,22 +289,23 @@ fn bad_body(e: serde_json::Error) -> ApiError {
     security(("client_credentials" = ["integrations:siola", "integrations:simpel", "integrations:exit_permit"]))
 )]
 pub async fn callback(
-    state: web::Data<AppState>,
     req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path.into_inner();
     let system = ExternalSystem::from_slug(&slug)
         .ok_or_else(|| ApiError::not_found(RecordKind::ExternalSystem, slug))?;
-    auth.may(system.callback_permission())?;
-    let message_id = verified(&state, &req, system, &body)?;
+    caller.may(system.callback_permission())?;
+    let message_id = verified(&caller.state, &req, system, &body)?;
     let callback: PermitCallback = serde_json::from_slice(&body).map_err(bad_body)?;
     let raw: Value = serde_json::from_slice(&body).map_err(bad_body)?;
-    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
-    let received = state
-        .write(move |c| integrations::receive(c, &ctx, &config, system, &message_id, callback, raw))
+    let config = caller.state.config.clone();
+    let received = caller
+        .write(move |c, ctx| {
+            integrations::receive(c, ctx, &config, system, &message_id, callback, raw)
+        })
         .await?;
     Ok(reply::ok(CallbackResult::from(received)))
 }

@@ -3,7 +3,7 @@
 //! (configuration), and reused per scope for a few seconds while nothing is written through this
 //! server (summaries.rs): a write here shows at once.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::NaiveDate;
 use jalin_domain::access::Action;
 use jalin_domain::monitoring::{Reminder, ReminderKind};
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::openapi::responses::BadRequest;
@@ -20,8 +20,6 @@ use crate::pagination::PageRequest;
 use crate::reply;
 use crate::routes::region_param;
 use crate::service::monitoring::{self, Overview};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 /// Something that needs attention.
 #[derive(Serialize, ToSchema)]
@@ -108,26 +106,21 @@ pub struct ReminderQuery {
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<ReminderQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
+    let vis = caller.may(Action::ReadAgreements)?;
     let region = region_param("region", q.region.as_deref())?;
     let page = PageRequest::new("reminders", q.limit, q.cursor.as_deref())?;
-    let ctx = Ctx::of(&auth, &state);
     // Every reminder of the scope, computed once per scope and reused briefly (summaries.rs);
     // the kind filter and the page are cut from it per request.
+    let ctx = caller.ctx.clone();
     let key = format!("reminders|{vis:?}|{region:?}|{}", ctx.today());
-    let db = state.clone();
+    let state = &caller.state;
+    let (policy, calendar) = (state.config.monitoring.clone(), state.calendar.clone());
     let all = state
-        .summaries
-        .get_or_compute(key, || async move {
-            let (policy, calendar) = (db.config.monitoring.clone(), db.calendar.clone());
-            db.db(move |c| {
-                monitoring::reminders(c, &ctx, &vis, region.as_ref(), &policy, &calendar)
-            })
-            .await
+        .summary(key, move |c| {
+            monitoring::reminders(c, &ctx, &vis, region.as_ref(), &policy, &calendar)
         })
         .await?;
     let after = page.after.as_deref();
@@ -165,22 +158,19 @@ pub struct OverviewQuery {
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn overview(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<OverviewQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
+    let vis = caller.may(Action::ReadAgreements)?;
     let region = region_param("region", q.region.as_deref())?;
-    let ctx = Ctx::of(&auth, &state);
-    let windows = state.config.monitoring.expiry_reminder_days.clone();
+    let windows = caller.state.config.monitoring.expiry_reminder_days.clone();
     // Computed once per scope and reused briefly (summaries.rs).
+    let ctx = caller.ctx.clone();
     let key = format!("overview|{vis:?}|{region:?}|{}|{windows:?}", ctx.today());
-    let db = state.clone();
-    let body = state
-        .summaries
-        .get_or_compute(key, || async move {
-            db.db(move |c| monitoring::overview(c, &ctx, &vis, region.as_ref(), &windows))
-                .await
+    let body = caller
+        .state
+        .summary(key, move |c| {
+            monitoring::overview(c, &ctx, &vis, region.as_ref(), &windows)
         })
         .await?;
     Ok(reply::ok(&*body))

@@ -1,7 +1,7 @@
 //! Foreign partners: the other side of an agreement. Partners are shared by every region (one
 //! Queensland for all), so they are not region-scoped; reading them needs `agreements:read`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
 use jalin_domain::agreement::{PartnerKind, PartnerLevel};
@@ -12,19 +12,17 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::Conflict;
 use crate::page_of;
 use crate::pagination::PageRequest;
-use crate::reply::{self, Versioned};
+use crate::reply;
 use crate::routes::ids::PartnerId;
 use crate::service::partners::{self, Contact, PartnerInput};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 #[schema(as = Partner, example = json!({
@@ -106,11 +104,10 @@ pub struct PartnerListQuery {
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<PartnerListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadAgreements)?;
+    caller.may(Action::ReadAgreements)?;
     let page = PageRequest::new("partners", q.limit, q.cursor.as_deref())?;
     country_param(q.country.as_deref())?;
     let filter = PartnerFilter {
@@ -119,7 +116,7 @@ pub async fn list(
         q: q.q,
     };
     let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = state
+    let rows = caller
         .db(move |c| partners::list(c, &filter, after.as_deref(), fetch))
         .await?;
     let (items, next_cursor) = page.page(rows, |p| p.id.clone());
@@ -159,20 +156,18 @@ pub fn country_param(country: Option<&str>) -> Result<(), ApiError> {
     security(("bearer" = []), ("client_credentials" = ["partners:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<PartnerInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::WritePartners)?;
-    let ctx = Ctx::of(&auth, &state);
+    caller.may(Action::WritePartners)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let p = partners::create(c, &ctx, input)?;
-        reply::created(format!("/v1/partners/{}", p.id), &p, PartnerDto::from(&p))
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let p = partners::create(c, ctx, input)?;
+            reply::created(format!("/v1/partners/{}", p.id), &p, PartnerDto::from(&p))
+        })
+        .await
 }
 
 /// Get a partner.
@@ -187,13 +182,9 @@ pub async fn create(
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: PartnerId,
-) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadAgreements)?;
-    let p = state.db(move |c| partners::get(c, &id)).await?;
+pub async fn get(caller: Caller, id: PartnerId) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::ReadAgreements)?;
+    let p = caller.db(move |c| partners::get(c, &id)).await?;
     Ok(reply::ok_versioned(&p, PartnerDto::from(&p)))
 }
 
@@ -212,16 +203,14 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["partners:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: PartnerId,
     body: ApiJson<PartnerInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::WritePartners)?;
-    let ctx = Ctx::of(&auth, &state);
-    let p = state
-        .write(move |c| partners::update(c, &ctx, &id, body.value, |p| if_match.check(&p.etag())))
+    caller.may(Action::WritePartners)?;
+    let p = caller
+        .write(move |c, ctx| partners::update(c, ctx, &id, body.value, if_match.expected()))
         .await?;
     Ok(reply::ok_versioned(&p, PartnerDto::from(&p)))
 }

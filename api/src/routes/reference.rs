@@ -8,14 +8,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::page_of;
 use crate::pagination::PageRequest;
 use crate::reply;
 use crate::service::reference;
-use crate::state::AppState;
 
 /// A province, regency (*kabupaten*) or city (*kota*).
 #[derive(Serialize, ToSchema)]
@@ -76,18 +75,17 @@ pub struct RegionListQuery {
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn list_regions(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<RegionListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
+    caller.may(Action::ReadReference)?;
     let page = PageRequest::new("regions", q.limit, q.cursor.as_deref())?;
     let filter = RegionFilter {
         kind: q.kind,
         parent_code: super::region_param("parent_code", q.parent_code.as_deref())?,
     };
     let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = state
+    let rows = caller
         .db(move |c| reference::regions(c, &filter, after.as_deref(), fetch))
         .await?;
     let (items, next_cursor) = page.page(rows, |r| r.code.to_string());
@@ -109,13 +107,9 @@ pub async fn list_regions(
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
-pub async fn get_region(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
-    let region = state.db(move |c| reference::region(c, &path)).await?;
+pub async fn get_region(caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::ReadReference)?;
+    let region = caller.db(move |c| reference::region(c, &path)).await?;
     Ok(reply::ok(RegionDto::from(region)))
 }
 
@@ -179,17 +173,16 @@ pub struct CountryListQuery {
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn list_countries(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<CountryListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
+    caller.may(Action::ReadReference)?;
     let page = PageRequest::new("countries", q.limit, q.cursor.as_deref())?;
     let filter = CountryFilter {
         diplomatic_relations: q.diplomatic_relations,
     };
     let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = state
+    let rows = caller
         .db(move |c| reference::countries(c, &filter, after.as_deref(), fetch))
         .await?;
     let (items, next_cursor) = page.page(rows, |c| c.iso2.to_string());
@@ -212,12 +205,11 @@ pub async fn list_countries(
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn get_country(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
-    let country = state.db(move |c| reference::country(c, &path)).await?;
+    caller.may(Action::ReadReference)?;
+    let country = caller.db(move |c| reference::country(c, &path)).await?;
     Ok(reply::ok(CountryDto::from(country)))
 }
 

@@ -3,7 +3,7 @@
 //! whether it was on time. A province sees its regencies'/cities' reports and which are missing
 //! or late; central government sees all. The use cases are in `service::reports`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use jalin_domain::access::Action;
 use jalin_domain::monitoring::ReportState;
@@ -11,21 +11,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::{BadRequest, Conflict, NotFound};
 use crate::pagination::PageRequest;
-use crate::reply::{self, Versioned};
+use crate::reply;
 use crate::routes::ids::ReportId;
 use crate::routes::region_param;
 use crate::service::reports::{
     self, AnnualReportInput, ReportCompliance, ReportContent, ReportView,
 };
-use crate::service::Ctx;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 #[schema(as = AnnualReport)]
@@ -131,21 +129,19 @@ fn fiscal_year_param(year: Option<i32>) -> Result<(), ApiError> {
     security(("bearer" = []), ("client_credentials" = ["reports:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<AnnualReportInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let write = auth.may(Action::WriteReports)?;
-    let ctx = Ctx::of(&auth, &state);
-    let (input, calendar) = (body.value, state.calendar.clone());
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let v = reports::create(c, &ctx, &write, &calendar, input)?;
-        let location = format!("/v1/annual-reports/{}", v.report.id);
-        reply::created(location, &v.report, AnnualReportDto::from(&v))
-    })
-    .await
+    let write = caller.may(Action::WriteReports)?;
+    let (input, calendar) = (body.value, caller.state.calendar.clone());
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let v = reports::create(c, ctx, &write, &calendar, input)?;
+            let location = format!("/v1/annual-reports/{}", v.report.id);
+            reply::created(location, &v.report, AnnualReportDto::from(&v))
+        })
+        .await
 }
 
 /// Annual reports in your scope, by id.
@@ -161,17 +157,15 @@ pub async fn create(
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
+    let vis = caller.may(Action::ReadAgreements)?;
     let region = region_param("region", q.region.as_deref())?;
     let page = PageRequest::new("annual-reports", q.limit, q.cursor.as_deref())?;
     fiscal_year_param(q.fiscal_year)?;
-    let ctx = Ctx::of(&auth, &state);
-    let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = state
+    let (fetch, after, ctx) = (page.fetch(), page.after.clone(), caller.ctx.clone());
+    let rows = caller
         .db(move |c| {
             let filter = (q.fiscal_year, region.as_ref());
             reports::list(c, &ctx, &vis, filter, after.as_deref(), fetch)
@@ -194,14 +188,10 @@ pub async fn list(
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: ReportId,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    let v = state.db(move |c| reports::get(c, &ctx, &vis, &id)).await?;
+pub async fn get(caller: Caller, id: ReportId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let ctx = caller.ctx.clone();
+    let v = caller.db(move |c| reports::get(c, &ctx, &vis, &id)).await?;
     Ok(reply::ok_versioned(&v.report, AnnualReportDto::from(&v)))
 }
 
@@ -220,18 +210,14 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["reports:write"]))
 )]
 pub async fn submit(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: ReportId,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let write = auth.may(Action::WriteReports)?;
-    let ctx = Ctx::of(&auth, &state);
-    let v = state
-        .write(move |c| {
-            reports::submit(c, &ctx, (&read, &write), &id, |r| if_match.check(&r.etag()))
-        })
+    let read = caller.may(Action::ReadAgreements)?;
+    let write = caller.may(Action::WriteReports)?;
+    let v = caller
+        .write(move |c, ctx| reports::submit(c, ctx, (&read, &write), &id, if_match.expected()))
         .await?;
     Ok(reply::ok_versioned(&v.report, AnnualReportDto::from(&v)))
 }
@@ -251,17 +237,15 @@ pub async fn submit(
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn compliance(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<ComplianceQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
+    let vis = caller.may(Action::ReadAgreements)?;
     let region = region_param("region", q.region.as_deref())?;
-    let ctx = Ctx::of(&auth, &state);
-    let year = q.fiscal_year.unwrap_or(ctx.today().year() - 1);
+    let year = q.fiscal_year.unwrap_or(caller.ctx.today().year() - 1);
     fiscal_year_param(Some(year))?;
-    let calendar = state.calendar.clone();
-    let body = state
+    let (ctx, calendar) = (caller.ctx.clone(), caller.state.calendar.clone());
+    let body = caller
         .db(move |c| reports::compliance(c, &ctx, (&vis, region.as_ref()), year, &calendar))
         .await?;
     Ok(reply::ok(body))

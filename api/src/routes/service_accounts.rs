@@ -1,7 +1,7 @@
 //! Service accounts for integration partners (SIOLA, SIMPEL, Exit Permit) and scripts: a client
 //! id and a secret shown once, exchanged at `POST /v1/auth/token` for scoped tokens.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
 use jalin_persistence::identity::ServiceAccount;
@@ -9,18 +9,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::page_of;
 use crate::pagination::PageRequest;
-use crate::reply::{self, Versioned};
+use crate::reply;
 use crate::routes::ids::ServiceAccountId;
 use crate::service::service_accounts::{self, CreateServiceAccount, PatchServiceAccount};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 #[schema(as = ServiceAccount, example = json!({
@@ -87,14 +85,13 @@ pub struct ServiceAccountListQuery {
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<ServiceAccountListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ManageServiceAccounts)?;
+    let vis = caller.may(Action::ManageServiceAccounts)?;
     let page = PageRequest::new("service_accounts", q.limit, q.cursor.as_deref())?;
     let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = state
+    let rows = caller
         .db(move |c| service_accounts::list(c, &vis, after.as_deref(), fetch))
         .await?;
     let (items, next_cursor) = page.page(rows, |a| a.id.clone());
@@ -119,28 +116,26 @@ pub async fn list(
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<CreateServiceAccount>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageServiceAccounts)?;
-    let ctx = Ctx::of(&auth, &state);
+    caller.may(Action::ManageServiceAccounts)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let (a, secret) = service_accounts::create(c, &ctx, input)?;
-        let body = CreatedServiceAccount {
-            account: ServiceAccountDto::from(&a),
-            client_secret: Some(secret),
-        };
-        // A replay must not show the secret again.
-        Ok(
-            reply::created(format!("/v1/service-accounts/{}", a.id), &a, body)?
-                .secret_field("client_secret"),
-        )
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let (a, secret) = service_accounts::create(c, ctx, input)?;
+            let body = CreatedServiceAccount {
+                account: ServiceAccountDto::from(&a),
+                client_secret: Some(secret),
+            };
+            // A replay must not show the secret again.
+            Ok(
+                reply::created(format!("/v1/service-accounts/{}", a.id), &a, body)?
+                    .secret_field("client_secret"),
+            )
+        })
+        .await
 }
 
 /// Get a service account (admins).
@@ -155,13 +150,9 @@ pub async fn create(
     ),
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: ServiceAccountId,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ManageServiceAccounts)?;
-    let a = state
+pub async fn get(caller: Caller, id: ServiceAccountId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ManageServiceAccounts)?;
+    let a = caller
         .db(move |c| service_accounts::get(c, &vis, &id))
         .await?;
     Ok(reply::ok_versioned(&a, ServiceAccountDto::from(&a)))
@@ -181,23 +172,19 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: ServiceAccountId,
     body: ApiJson<PatchServiceAccount>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ManageServiceAccounts)?;
-    let ctx = Ctx::of(&auth, &state);
-    let a = state
-        .write(move |c| {
-            service_accounts::update(c, &ctx, &vis, &id, body.value, |a| {
-                if_match.check(&a.etag())
-            })
+    let vis = caller.may(Action::ManageServiceAccounts)?;
+    let a = caller
+        .write(move |c, ctx| {
+            service_accounts::update(c, ctx, &vis, &id, body.value, if_match.expected())
         })
         .await?;
     // The account's scopes or state may have changed: no stale principal.
-    state.accounts.clear();
+    caller.state.accounts.clear();
     Ok(reply::ok_versioned(&a, ServiceAccountDto::from(&a)))
 }
 
@@ -214,18 +201,16 @@ pub async fn update(
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
 pub async fn delete(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: ServiceAccountId,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ManageServiceAccounts)?;
-    let ctx = Ctx::of(&auth, &state);
-    state
-        .write(move |c| service_accounts::delete(c, &ctx, &vis, &id, |a| if_match.check(&a.etag())))
+    let vis = caller.may(Action::ManageServiceAccounts)?;
+    caller
+        .write(move |c, ctx| service_accounts::delete(c, ctx, &vis, &id, if_match.expected()))
         .await?;
-    state.accounts.clear();
-    Ok(HttpResponse::NoContent().finish())
+    caller.state.accounts.clear();
+    Ok(reply::no_content())
 }
 
 super::operations! {

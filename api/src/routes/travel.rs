@@ -4,31 +4,31 @@
 //! return and the trip report, which becomes an activity of the linked agreement.
 
 use actix_multipart::Multipart;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use jalin_domain::access::Action;
 use jalin_domain::travel::{self as dt, TravelDocumentKind, TravelStage, TripType};
-use jalin_persistence::travel::{TravelDocument, TravelRequest};
+use jalin_persistence::travel::TravelDocument;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::{BadRequest, Conflict};
 use crate::pagination::PageRequest;
 use crate::reply::{self, Versioned};
+use crate::routes::documents::receive;
 use crate::routes::ids::TravelRequestId;
 use crate::routes::region_param;
+use crate::service::documents;
 use crate::service::travel::{
     self, Destination, Funding, Reach, TravelActionInput, TravelFilter, TravelRecords,
     TravelRequestInput, Traveller, TripReportInput, TripView,
 };
-use crate::service::Ctx;
-use crate::state::AppState;
 
 /// The outbound contract's message, named here by the OpenAPI document.
 pub use crate::service::integrations::PermitRequest;
@@ -185,21 +185,20 @@ pub struct TravelQuery {
     security(("bearer" = []), ("client_credentials" = ["travel:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<TravelRequestInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let reach = Reach::acting(&auth, Action::WriteTravel)?;
-    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
+    let reach = Reach::acting(&caller.auth, Action::WriteTravel)?;
+    let config = caller.state.config.clone();
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let t = travel::create(c, &ctx, &reach, &config, input)?;
-        let location = format!("/v1/travel-requests/{}", t.id());
-        reply::created(location, &t, TravelRequestDto::from(&t))
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let t = travel::create(c, ctx, &reach, &config, input)?;
+            let location = format!("/v1/travel-requests/{}", t.id());
+            reply::created(location, &t, TravelRequestDto::from(&t))
+        })
+        .await
 }
 
 /// Travel requests in your scope, by id; personal data is never in lists.
@@ -215,20 +214,19 @@ pub async fn create(
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<TravelQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
+    let vis = caller.may(Action::ReadAgreements)?;
     let region = region_param("region", q.region.as_deref())?;
     let page = PageRequest::new("travel-requests", q.limit, q.cursor.as_deref())?;
     let filter = TravelFilter {
         stage: q.stage,
         region: region.map(|r| r.to_string()),
     };
-    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
+    let (ctx, config) = (caller.ctx.clone(), caller.state.config.clone());
     let (fetch, after) = (page.fetch(), page.after.clone());
-    let views = state
+    let views = caller
         .db(move |c| travel::list(c, &ctx, &vis, &config, &filter, after.as_deref(), fetch))
         .await?;
     let (items, next_cursor) = page.page(views, |v| v.id().to_owned());
@@ -251,15 +249,11 @@ pub async fn list(
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: TravelRequestId,
-) -> Result<HttpResponse, ApiError> {
-    let reach = Reach::reading(&auth)?;
-    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
-    let t = state
-        .write(move |c| travel::get(c, &ctx, &reach, &config, &id))
+pub async fn get(caller: Caller, id: TravelRequestId) -> Result<HttpResponse, ApiError> {
+    let reach = Reach::reading(&caller.auth)?;
+    let config = caller.state.config.clone();
+    let t = caller
+        .write(move |c, ctx| travel::get(c, ctx, &reach, &config, &id))
         .await?;
     Ok(reply::ok_versioned(&t, TravelRequestDto::from(&t)))
 }
@@ -279,19 +273,17 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["travel:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: TravelRequestId,
     body: ApiJson<TravelRequestInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let reach = Reach::acting(&auth, Action::WriteTravel)?;
-    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
+    let reach = Reach::acting(&caller.auth, Action::WriteTravel)?;
+    let config = caller.state.config.clone();
     let input = body.value;
-    let t = state
-        .write(move |c| {
-            let expected = |r: &TravelRequest| if_match.check(&r.etag());
-            travel::update(c, &ctx, &reach, &config, &id, input, expected)
+    let t = caller
+        .write(move |c, ctx| {
+            travel::update(c, ctx, &reach, &config, &id, input, if_match.expected())
         })
         .await?;
     Ok(reply::ok_versioned(&t, TravelRequestDto::from(&t)))
@@ -323,58 +315,31 @@ pub struct TravelUploadForm {
     security(("bearer" = []), ("client_credentials" = ["travel:write"]))
 )]
 pub async fn upload(
-    state: web::Data<AppState>,
     req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     id: TravelRequestId,
     payload: Option<Multipart>,
 ) -> Result<HttpResponse, ApiError> {
     // Writers attach drafting documents; officers who record decisions attach their letters.
-    let act = auth
+    let act = caller
         .may(Action::WriteTravel)
-        .or_else(|_| auth.may(Action::RecordTravelDecisions))?;
+        .or_else(|_| caller.may(Action::RecordTravelDecisions))?;
     let reach = Reach {
         act: Some(act),
-        ..Reach::reading(&auth)?
+        ..Reach::reading(&caller.auth)?
     };
-    let (ctx, id) = (Ctx::of(&auth, &state), id.0);
-    let (r, i) = (reach.clone(), id.clone());
-    state.db(move |c| travel::load_acting(c, &r, &i)).await?;
-    let limit = state.config.document_max_bytes;
-    let mut up = crate::routes::documents::receive(&req, payload, limit, &["kind"]).await?;
-    let kind = up.fields.remove("kind").unwrap_or_default();
-    let kind = TravelDocumentKind::parse(&kind).ok_or_else(|| {
-        ApiError::invalid(
-            "/kind",
-            "invalid_value",
-            "a travel document kind (see TravelDocumentKind)",
-            "jenis dokumen perjalanan",
-        )
-    })?;
-    let doc_id = uuid::Uuid::now_v7().to_string();
-    let key = format!("travel/{id}/{doc_id}");
-    state.storage.put_new(&key, up.file.clone()).await?;
-    let doc = TravelDocument {
-        id: doc_id,
-        travel_request_id: id,
-        kind,
-        name: up.name,
-        media_type: up.media_type.into(),
-        size_bytes: up.file.len() as i64,
-        sha256: up.sha256,
-        storage_key: key.clone(),
-        uploaded_by: auth.0.name.clone(),
-        uploaded_at: ctx.now(),
-    };
-    let body = TravelDocumentDto::from(&doc);
-    if let Err(e) = state
-        .write(move |c| travel::attach(c, &ctx, &reach, &doc))
-        .await
-    {
-        state.storage.delete(&key).await;
-        return Err(e);
-    }
-    Ok(HttpResponse::Created().json(body))
+    // A request the caller cannot act on is refused before its body is read.
+    let (r, i) = (reach.clone(), id.0.clone());
+    caller.db(move |c| travel::load_acting(c, &r, &i)).await?;
+    let limit = caller.state.config.document_max_bytes;
+    let upload = receive(&req, payload, limit, &["kind"]).await?;
+    let kind = travel::document_kind(&upload)?;
+    let (ctx, folder) = (caller.ctx.clone(), format!("travel/{}", *id));
+    let doc = documents::store(&caller.state, &folder, &upload, move |c, file| {
+        travel::attach(c, &ctx, &reach, &id, kind, file)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(TravelDocumentDto::from(&doc)))
 }
 
 /// Take a step: submit, recommend (province), reject, cancel, record an external decision by
@@ -393,20 +358,16 @@ pub async fn upload(
     security(("bearer" = []), ("client_credentials" = ["travel:write", "travel:recommend", "travel:decide"]))
 )]
 pub async fn act(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: TravelRequestId,
     body: ApiJson<TravelActionInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.value;
-    let reach = Reach::acting(&auth, input.action.permission())?;
-    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
-    let t = state
-        .write(move |c| {
-            let expected = |r: &TravelRequest| if_match.check(&r.etag());
-            travel::act(c, &ctx, &reach, &config, &id, input, expected)
-        })
+    let reach = Reach::acting(&caller.auth, input.action.permission())?;
+    let config = caller.state.config.clone();
+    let t = caller
+        .write(move |c, ctx| travel::act(c, ctx, &reach, &config, &id, input, if_match.expected()))
         .await?;
     Ok(reply::ok_versioned(&t, TravelRequestDto::from(&t)))
 }
@@ -428,19 +389,17 @@ pub async fn act(
     security(("bearer" = []), ("client_credentials" = ["travel:write"]))
 )]
 pub async fn trip_report(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: TravelRequestId,
     body: ApiJson<TripReportInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let reach = Reach::acting(&auth, Action::WriteTravel)?;
-    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
+    let reach = Reach::acting(&caller.auth, Action::WriteTravel)?;
+    let config = caller.state.config.clone();
     let report = body.value;
-    let t = state
-        .write(move |c| {
-            let expected = |r: &TravelRequest| if_match.check(&r.etag());
-            travel::file_report(c, &ctx, &reach, &config, &id, report, expected)
+    let t = caller
+        .write(move |c, ctx| {
+            travel::file_report(c, ctx, &reach, &config, &id, report, if_match.expected())
         })
         .await?;
     Ok(reply::ok_versioned(&t, TravelRequestDto::from(&t)))
@@ -471,12 +430,9 @@ pub struct TravelDefinition {
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
-pub async fn definition(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
-    let p = &state.config.travel;
+pub async fn definition(caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::ReadReference)?;
+    let p = &caller.state.config.travel;
     Ok(reply::ok(TravelDefinition {
         id: "pdln-v1".into(),
         stages: dt::definition(),

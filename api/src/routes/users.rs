@@ -1,7 +1,7 @@
 //! User management: admins create and change users; central reviewers and province officers
 //! may read the users in their scope.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use jalin_domain::access::{Action, Role};
 use jalin_persistence::identity::{User, UserFilter};
@@ -9,19 +9,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::{BadRequest, Conflict};
 use crate::page_of;
 use crate::pagination::PageRequest;
-use crate::reply::{self, Versioned};
+use crate::reply;
 use crate::routes::ids::UserId;
 use crate::service::users::{self, CreateUser, PatchUser};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 /// A user. Never includes the password or its hash.
 #[derive(Serialize, ToSchema)]
@@ -85,11 +83,10 @@ pub struct UserListQuery {
     security(("bearer" = []), ("client_credentials" = ["users:read"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<UserListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadUsers)?;
+    let vis = caller.may(Action::ReadUsers)?;
     let page = PageRequest::new("users", q.limit, q.cursor.as_deref())?;
     let filter = UserFilter {
         role: q.role,
@@ -97,7 +94,7 @@ pub async fn list(
         active: q.active,
     };
     let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = state
+    let rows = caller
         .db(move |c| users::list(c, &vis, &filter, after.as_deref(), fetch))
         .await?;
     let (items, next_cursor) = page.page(rows, |u| u.username.clone());
@@ -123,20 +120,18 @@ pub async fn list(
     security(("bearer" = []), ("client_credentials" = ["users:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::ManageUsers)?;
-    let ctx = Ctx::of(&auth, &state);
+    let scope = caller.may(Action::ManageUsers)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let u = users::create(c, &ctx, &scope, input)?;
-        reply::created(format!("/v1/users/{}", u.id), &u, UserDto::from(&u))
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let u = users::create(c, ctx, &scope, input)?;
+            reply::created(format!("/v1/users/{}", u.id), &u, UserDto::from(&u))
+        })
+        .await
 }
 
 /// Get a user in your scope.
@@ -151,13 +146,9 @@ pub async fn create(
     ),
     security(("bearer" = []), ("client_credentials" = ["users:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    id: UserId,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadUsers)?;
-    let u = state.db(move |c| users::get(c, &vis, &id)).await?;
+pub async fn get(caller: Caller, id: UserId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadUsers)?;
+    let u = caller.db(move |c| users::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(&u, UserDto::from(&u)))
 }
 
@@ -176,23 +167,17 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["users:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
     id: UserId,
     body: ApiJson<PatchUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::ManageUsers)?;
-    let ctx = Ctx::of(&auth, &state);
-    let u = state
-        .write(move |c| {
-            users::update(c, &ctx, &scope, &id, body.value, |u| {
-                if_match.check(&u.etag())
-            })
-        })
+    let scope = caller.may(Action::ManageUsers)?;
+    let u = caller
+        .write(move |c, ctx| users::update(c, ctx, &scope, &id, body.value, if_match.expected()))
         .await?;
     // The account's role, region or state may have changed: no stale principal.
-    state.accounts.clear();
+    caller.state.accounts.clear();
     Ok(reply::ok_versioned(&u, UserDto::from(&u)))
 }
 

@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::documents::{StoredFile, Upload};
 use super::{changes, integrations, Ctx};
 use crate::auth::Authenticated;
 use crate::config::Config;
@@ -736,23 +737,51 @@ pub fn list(
         .collect()
 }
 
-/// Attaches a stored document to a request that is not closed.
+/// The kind of document the form names: 422 unless a known one (checked before the file is
+/// stored).
+pub fn document_kind(upload: &Upload) -> Result<TravelDocumentKind, ApiError> {
+    TravelDocumentKind::parse(upload.field("kind").unwrap_or_default()).ok_or_else(|| {
+        ApiError::invalid(
+            "/kind",
+            "invalid_value",
+            "a travel document kind (see TravelDocumentKind)",
+            "jenis dokumen perjalanan",
+        )
+    })
+}
+
+/// Records a stored file as a document of a request that is not closed.
 pub fn attach(
     c: &mut DbConnection,
     ctx: &Ctx,
     reach: &Reach,
-    doc: &TravelDocument,
-) -> Result<(), ApiError> {
-    let t = load_acting(c, reach, &doc.travel_request_id)?;
+    id: &str,
+    kind: TravelDocumentKind,
+    file: StoredFile,
+) -> Result<TravelDocument, ApiError> {
+    let t = load_acting(c, reach, id)?;
     dt::check_attachable(t.row.stage)?;
-    travel::insert_document(c, doc)?;
+    let doc = TravelDocument {
+        id: file.id,
+        travel_request_id: t.row.id.clone(),
+        kind,
+        name: file.name,
+        media_type: file.media_type,
+        size_bytes: file.size_bytes,
+        sha256: file.sha256,
+        storage_key: file.storage_key,
+        uploaded_by: ctx.actor.name.clone(),
+        uploaded_at: ctx.now(),
+    };
+    travel::insert_document(c, &doc)?;
     ctx.audit(
         c,
         AuditAction::TravelRequestDocumentUploaded,
         (RecordKind::TravelRequest, &t.row.id),
         Some(&t.row.region_code),
         json!({"document": {"before": null, "after": {"id": doc.id, "kind": doc.kind.as_str(), "sha256": doc.sha256}}}),
-    )
+    )?;
+    Ok(doc)
 }
 
 /// Applies a step's effects to the trip, in the caller's transaction: the permit `record` (for a

@@ -20,6 +20,7 @@ use validator::Validate;
 use super::{known_regions, region_at};
 use crate::error::ApiError;
 use crate::reply::OrNotFound;
+use crate::service::documents::{StoredFile, Upload};
 use crate::service::Ctx;
 
 crate::versioned!(Recommendation);
@@ -386,42 +387,15 @@ pub struct MeetingUploadForm {
     role: String,
 }
 
-/// A file received for a meeting, before it is stored.
-pub struct MeetingFile {
-    pub name: String,
-    pub media_type: String,
-    pub sha256: String,
-    pub size_bytes: i64,
-}
-
-/// The document a file becomes, with `role` as the form names it (422 unless a known role) and
-/// the key it is stored under.
-pub fn document(
-    ctx: &Ctx,
-    meeting: &Meeting,
-    role: &str,
-    file: MeetingFile,
-) -> Result<MeetingDocument, ApiError> {
-    let role = MeetingDocumentRole::parse(role).ok_or_else(|| {
+/// The role the form names: 422 unless a known one (checked before the file is stored).
+pub fn document_role(upload: &Upload) -> Result<MeetingDocumentRole, ApiError> {
+    MeetingDocumentRole::parse(upload.field("role").unwrap_or_default()).ok_or_else(|| {
         ApiError::invalid(
             "/role",
             "invalid_value",
             "minutes, attendance, presentation, photo or other",
             "minutes, attendance, presentation, photo atau other",
         )
-    })?;
-    let id = uuid::Uuid::now_v7().to_string();
-    Ok(MeetingDocument {
-        storage_key: format!("meetings/{}/{id}", meeting.id),
-        id,
-        meeting_id: meeting.id.clone(),
-        role,
-        name: file.name,
-        media_type: file.media_type,
-        size_bytes: file.size_bytes,
-        sha256: file.sha256,
-        uploaded_by: ctx.actor.name.clone(),
-        uploaded_at: ctx.now(),
     })
 }
 
@@ -430,9 +404,22 @@ pub fn attach(
     c: &mut DbConnection,
     ctx: &Ctx,
     meeting: &Meeting,
-    doc: &MeetingDocument,
-) -> Result<(), ApiError> {
-    co::insert_meeting_document(c, doc)?;
+    role: MeetingDocumentRole,
+    file: StoredFile,
+) -> Result<MeetingDocument, ApiError> {
+    let doc = MeetingDocument {
+        id: file.id,
+        meeting_id: meeting.id.clone(),
+        role,
+        name: file.name,
+        media_type: file.media_type,
+        size_bytes: file.size_bytes,
+        sha256: file.sha256,
+        storage_key: file.storage_key,
+        uploaded_by: ctx.actor.name.clone(),
+        uploaded_at: ctx.now(),
+    };
+    co::insert_meeting_document(c, &doc)?;
     let after = json!({"id": doc.id, "role": doc.role.as_str(), "sha256": doc.sha256});
     let changes = json!({"document": {"before": null, "after": after}});
     let region = meeting.region_code.as_ref().map(RegionCode::as_str);
@@ -443,5 +430,6 @@ pub fn attach(
         record,
         region,
         changes,
-    )
+    )?;
+    Ok(doc)
 }
