@@ -39,9 +39,6 @@ use crate::service::coordination::practices::{self, PracticeActionInput, Practic
 use crate::service::documents;
 use crate::state::AppState;
 
-/// Overdue recommendations in scope (for `/v1/reminders`).
-pub use crate::service::coordination::meetings::overdue;
-
 // ---------------------------------------------------------------- potentials
 
 #[derive(Serialize, ToSchema)]

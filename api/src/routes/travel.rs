@@ -30,9 +30,6 @@ use crate::service::travel::{
     TravelRequestInput, Traveller, TripReportInput, TripView,
 };
 
-/// The outbound contract's message, named here by the OpenAPI document.
-pub use crate::service::integrations::PermitRequest;
-
 #[derive(Serialize, ToSchema)]
 pub struct TravelDocumentDto {
     pub id: String,

@@ -350,15 +350,6 @@ pub fn follow_up(
     Ok(r)
 }
 
-/// Pending recommendations past their due date on `today`, owned within `vis` (the reminders).
-pub fn overdue(
-    c: &mut DbConnection,
-    vis: &Visibility,
-    today: NaiveDate,
-) -> Result<Vec<Recommendation>, ApiError> {
-    Ok(co::overdue_recommendations(c, vis, today)?)
-}
-
 /// A meeting the caller may add files to: seen within `read`, organised within `write`.
 pub fn organised(
     c: &mut DbConnection,
