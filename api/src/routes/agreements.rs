@@ -22,7 +22,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::Conflict;
 use crate::page_of;
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply;
 use crate::routes::audit::{AuditEventDto, AuditEventPage};
 use crate::routes::ids::AgreementId;
@@ -218,9 +218,6 @@ pub struct AgreementListQuery {
     /// descending.
     #[param(pattern = "^-?(reference_number|expires_on|signed_on|updated_at)$")]
     pub sort: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 impl AgreementListQuery {
@@ -249,7 +246,7 @@ impl AgreementListQuery {
     path = "/v1/agreements",
     operation_id = "listAgreements",
     tag = "agreements",
-    params(AgreementListQuery),
+    params(AgreementListQuery, Paging),
     responses(
         (status = 200, description = "A page of agreements.", body = AgreementPage),
     ),
@@ -258,6 +255,7 @@ impl AgreementListQuery {
 pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<AgreementListQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
     let (sort, descending) = agreements::sort_of(q.sort.as_deref())?;
@@ -268,7 +266,7 @@ pub async fn list(
         (true, true) => "agreements-desc",
         (false, _) => "agreements-offset",
     };
-    let page = PageRequest::new(list_name, q.limit, q.cursor.as_deref())?;
+    let page = paging.of(list_name)?;
     let filter = q.filter()?;
     let (after, offset) = match (&page.after, keyset) {
         (Some(a), true) => (Some(a.clone()), 0),

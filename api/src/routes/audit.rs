@@ -12,7 +12,7 @@ use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::page_of;
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply;
 use crate::service::audit_log as audit;
 
@@ -83,9 +83,6 @@ pub struct AuditQuery {
     pub from: Option<DateTime<Utc>>,
     /// Events before this time (RFC 3339).
     pub to: Option<DateTime<Utc>>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// List audit events, newest first (admins and central reviewers).
@@ -94,7 +91,7 @@ pub struct AuditQuery {
     path = "/v1/audit-events",
     operation_id = "listAuditEvents",
     tag = "audit",
-    params(AuditQuery),
+    params(AuditQuery, Paging),
     responses(
         (status = 200, description = "A page of events, newest first.", body = AuditEventPage),
     ),
@@ -103,9 +100,10 @@ pub struct AuditQuery {
 pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<AuditQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReadAudit)?;
-    let page = PageRequest::new("audit_events", q.limit, q.cursor.as_deref())?;
+    let page = paging.of("audit_events")?;
     let before = (page.after.as_deref().map(str::parse::<i64>).transpose())
         .map_err(|_| ApiError::InvalidCursor)?;
     let filter = EventFilter {

@@ -24,7 +24,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::{IdempotencyKey, JsonReply};
 use crate::openapi::responses::{BadRequest, Conflict, NotFound};
-use crate::pagination::PageRequest;
+use crate::pagination::{PageRequest, Paging};
 use crate::reply::{self, Versioned};
 use crate::routes::documents::receive;
 use crate::routes::ids::{MeetingId, PotentialId, PracticeId, RecommendationId};
@@ -127,9 +127,6 @@ pub struct PotentialQuery {
     /// Only this region (a province includes its regencies/cities).
     #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
     pub region: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams, Validate)]
@@ -143,9 +140,6 @@ pub struct RegionPotentialQuery {
     #[param(max_length = 200)]
     #[validate(length(max = 200))]
     pub q: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// A page of potentials of `region` (any when none), of `sector`, with the words `q`.
@@ -155,16 +149,17 @@ async fn potentials_page(
     (sector, q): (Option<String>, Option<String>),
     page: PageRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = state
-        .db(move |c| {
-            let (sector, words) = (sector.as_deref(), q.as_deref());
-            potentials::search(c, region, sector, words, after.as_deref(), fetch)
-        })
+    let (rows, next) = page
+        .read(
+            state,
+            move |c, after, n| {
+                let (sector, words) = (sector.as_deref(), q.as_deref());
+                potentials::search(c, region, sector, words, after, n)
+            },
+            |p| p.id.clone(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(rows, |p| p.id.clone());
-    let items = items.iter().map(PotentialDto::from).collect();
-    Ok(reply::ok(PotentialPage { items, next_cursor }))
+    Ok(reply::ok(PotentialPage::of(&rows, next)))
 }
 
 /// A region's potential profile (a province includes its regencies/cities).
@@ -173,7 +168,7 @@ async fn potentials_page(
     path = "/v1/regions/{code}/potentials",
     operation_id = "listRegionPotentials",
     tag = "coordination",
-    params(("code" = String, Path, description = "Region code.", example = "33", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$"), RegionPotentialQuery),
+    params(("code" = String, Path, description = "Region code.", example = "33", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$"), RegionPotentialQuery, Paging),
     responses(
         (status = 200, description = "A page of potentials.", body = PotentialPage),
     ),
@@ -183,12 +178,13 @@ pub async fn region_potentials(
     caller: Caller,
     path: web::Path<String>,
     query: ApiQuery<RegionPotentialQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     let region = RegionCode::parse(&path)
         .map_err(|_| ApiError::not_found(RecordKind::Region, path.as_str()))?;
     caller.may(Action::ReadReference)?;
     let q = query.0;
-    let page = PageRequest::new("potentials", q.limit, q.cursor.as_deref())?;
+    let page = paging.of("potentials")?;
     potentials_page(&caller.state, Some(region), (q.sector, q.q), page).await
 }
 
@@ -198,7 +194,7 @@ pub async fn region_potentials(
     path = "/v1/potentials",
     operation_id = "searchPotentials",
     tag = "coordination",
-    params(PotentialQuery),
+    params(PotentialQuery, Paging),
     responses(
         (status = 200, description = "A page of potentials.", body = PotentialPage),
     ),
@@ -207,11 +203,12 @@ pub async fn region_potentials(
 pub async fn search_potentials(
     caller: Caller,
     query: ApiQuery<PotentialQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReadReference)?;
     let q = query.0;
     let region = region_param("region", q.region.as_deref())?;
-    let page = PageRequest::new("potentials", q.limit, q.cursor.as_deref())?;
+    let page = paging.of("potentials")?;
     potentials_page(&caller.state, region, (q.sector, q.q), page).await
 }
 
@@ -578,40 +575,31 @@ pub async fn create_meeting(
         .await
 }
 
-#[derive(Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct MeetingQuery {
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-}
-
 /// Meetings you can see: central ones, and your region's (a province: with its regencies').
 #[utoipa::path(
     get,
     path = "/v1/meetings",
     operation_id = "listMeetings",
     tag = "coordination",
-    params(MeetingQuery),
+    params(Paging),
     responses(
         (status = 200, description = "A page of meetings.", body = MeetingPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list_meetings(
-    caller: Caller,
-    query: ApiQuery<MeetingQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_meetings(caller: Caller, paging: Paging) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
-    let page = PageRequest::new("meetings", query.0.limit, query.0.cursor.as_deref())?;
-    let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = caller
-        .db(move |c| meetings::list(c, &vis, after.as_deref(), fetch))
+    let page = paging.of("meetings")?;
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| meetings::list(c, &vis, after, n),
+            |m| m.meeting.id.clone(),
+        )
         .await?;
-    let (rows, next_cursor) = page.page(rows, |m| m.meeting.id.clone());
     let today = caller.ctx.today();
-    let items = rows.iter().map(|m| MeetingDto::of(m, today)).collect();
-    Ok(reply::ok(MeetingPage { items, next_cursor }))
+    let items = rows.iter().map(|m| MeetingDto::of(m, today));
+    Ok(reply::ok(MeetingPage::of(items, next)))
 }
 
 /// A meeting with its recommendations and their follow-up.
@@ -760,25 +748,23 @@ pub async fn create_practice(
     path = "/v1/good-practices",
     operation_id = "listGoodPractices",
     tag = "coordination",
-    params(MeetingQuery),
+    params(Paging),
     responses(
         (status = 200, description = "A page of good practices.", body = PracticePage),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list_practices(
-    caller: Caller,
-    query: ApiQuery<MeetingQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_practices(caller: Caller, paging: Paging) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
-    let page = PageRequest::new("good-practices", query.0.limit, query.0.cursor.as_deref())?;
-    let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = caller
-        .db(move |c| practices::list(c, &vis, after.as_deref(), fetch))
+    let page = paging.of("good-practices")?;
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| practices::list(c, &vis, after, n),
+            |g| g.id.clone(),
+        )
         .await?;
-    let (rows, next_cursor) = page.page(rows, |g| g.id.clone());
-    let items = rows.iter().map(PracticeDto::from).collect();
-    Ok(reply::ok(PracticePage { items, next_cursor }))
+    Ok(reply::ok(PracticePage::of(&rows, next)))
 }
 
 /// A good practice.

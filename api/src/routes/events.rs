@@ -16,7 +16,7 @@ use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::IdempotencyKey;
-use crate::pagination::PageRequest;
+use crate::pagination::{PageRequest, Paging};
 use crate::reply;
 use crate::routes::ids::EndpointId;
 use crate::service::events::{self, EndpointInput, EndpointPatch, ReplayInput};
@@ -187,40 +187,25 @@ pub async fn create(
         .await
 }
 
-#[derive(Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct EndpointQuery {
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-}
-
 /// Webhook endpoints, by id (secrets are never listed).
 #[utoipa::path(
     get,
     path = "/v1/webhook-endpoints",
     operation_id = "listWebhookEndpoints",
     tag = "events",
-    params(EndpointQuery),
+    params(Paging),
     responses(
         (status = 200, description = "A page of endpoints.", body = EndpointPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
-pub async fn list_endpoints(
-    caller: Caller,
-    query: ApiQuery<EndpointQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_endpoints(caller: Caller, paging: Paging) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ManageIntegrations)?;
-    let q = query.0;
-    let page = PageRequest::new("webhook-endpoints", q.limit, q.cursor.as_deref())?;
-    let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = caller
-        .db(move |c| events::list(c, after.as_deref(), fetch))
+    let page = paging.of("webhook-endpoints")?;
+    let (rows, next) = page
+        .read(&caller.state, events::list, |e| e.id.clone())
         .await?;
-    let (rows, next_cursor) = page.page(rows, |e| e.id.clone());
-    let items = rows.iter().map(EndpointDto::from).collect();
-    Ok(reply::ok(EndpointPage { items, next_cursor }))
+    Ok(reply::ok(EndpointPage::of(&rows, next)))
 }
 
 /// A webhook endpoint.

@@ -18,7 +18,7 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::openapi::responses::Conflict;
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply;
 use crate::routes::ids::DeliveryId;
 use crate::service::integrations::{self, PermitCallback, Received};
@@ -80,9 +80,6 @@ pub struct DeliveryQuery {
     pub target: Option<String>,
     /// Only messages about this travel request.
     pub record_id: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// `name`'s value, one of `allowed`.
@@ -119,7 +116,7 @@ fn one_of<T: Copy>(
     path = "/v1/integrations/deliveries",
     operation_id = "listDeliveries",
     tag = "integrations",
-    params(DeliveryQuery),
+    params(DeliveryQuery, Paging),
     responses(
         (status = 200, description = "A page of deliveries.", body = DeliveryPage),
     ),
@@ -128,6 +125,7 @@ fn one_of<T: Copy>(
 pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<DeliveryQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ManageIntegrations)?;
     let status = one_of(
@@ -142,21 +140,20 @@ pub async fn list(
         &ExternalSystem::ALL,
         ExternalSystem::as_str,
     )?;
-    let page = PageRequest::new("deliveries", q.limit, q.cursor.as_deref())?;
+    let page = paging.of("deliveries")?;
     let filter = DeliveryFilter {
         status,
         target: target.map(|t| t.as_str().to_owned()),
         record_id: q.record_id,
     };
-    let (fetch, before) = (page.fetch(), page.after.clone());
-    let rows = caller
-        .db(move |c| integrations::list(c, &vis, &filter, before.as_deref(), fetch))
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| integrations::list(c, &vis, &filter, after, n),
+            |m| m.id.clone(),
+        )
         .await?;
-    let (rows, next_cursor) = page.page(rows, |m| m.id.clone());
-    Ok(reply::ok(DeliveryPage {
-        items: rows.iter().map(Delivery::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(DeliveryPage::of(&rows, next)))
 }
 
 /// Send a message again: a dead one gets a fresh attempt budget; a delivered one is sent again

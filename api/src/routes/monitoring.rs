@@ -16,7 +16,7 @@ use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::openapi::responses::BadRequest;
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply;
 use crate::routes::region_param;
 use crate::service::monitoring::{self, Overview};
@@ -86,9 +86,6 @@ pub struct ReminderQuery {
     /// Only this region (a province includes its regencies/cities).
     #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
     pub region: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// What needs attention in your scope: agreements expiring, letters of intent not followed up,
@@ -99,7 +96,7 @@ pub struct ReminderQuery {
     path = "/v1/reminders",
     operation_id = "listReminders",
     tag = "reporting",
-    params(ReminderQuery),
+    params(ReminderQuery, Paging),
     responses(
         (status = 200, description = "A page of reminders.", body = ReminderPage),
     ),
@@ -108,10 +105,11 @@ pub struct ReminderQuery {
 pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<ReminderQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
     let region = region_param("region", q.region.as_deref())?;
-    let page = PageRequest::new("reminders", q.limit, q.cursor.as_deref())?;
+    let page = paging.of("reminders")?;
     // Every reminder of the scope, computed once per scope and reused briefly (summaries.rs);
     // the kind filter and the page are cut from it per request.
     let ctx = caller.ctx.clone();

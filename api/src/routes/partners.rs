@@ -19,7 +19,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::Conflict;
 use crate::page_of;
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply;
 use crate::routes::ids::PartnerId;
 use crate::service::partners::{self, Contact, PartnerInput};
@@ -86,9 +86,6 @@ pub struct PartnerListQuery {
     #[param(max_length = 200)]
     #[validate(length(max = 200))]
     pub q: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// List foreign partners.
@@ -97,7 +94,7 @@ pub struct PartnerListQuery {
     path = "/v1/partners",
     operation_id = "listPartners",
     tag = "partners",
-    params(PartnerListQuery),
+    params(PartnerListQuery, Paging),
     responses(
         (status = 200, description = "A page of partners, oldest first.", body = PartnerPage),
     ),
@@ -106,24 +103,24 @@ pub struct PartnerListQuery {
 pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<PartnerListQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReadAgreements)?;
-    let page = PageRequest::new("partners", q.limit, q.cursor.as_deref())?;
+    let page = paging.of("partners")?;
     country_param(q.country.as_deref())?;
     let filter = PartnerFilter {
         country: q.country.map(|c| c.to_ascii_uppercase()),
         kind: q.kind,
         q: q.q,
     };
-    let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = caller
-        .db(move |c| partners::list(c, &filter, after.as_deref(), fetch))
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| partners::list(c, &filter, after, n),
+            |p| p.id.clone(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(rows, |p| p.id.clone());
-    Ok(reply::ok(PartnerPage {
-        items: items.iter().map(PartnerDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(PartnerPage::of(&rows, next)))
 }
 
 /// A `country` query parameter: two letters.

@@ -22,7 +22,7 @@ use validator::Validate;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::openapi::responses::TooManyRequests;
-use crate::pagination::PageRequest;
+use crate::pagination::{PageRequest, Paging};
 use crate::routes::region_param;
 use crate::service::coordination::public;
 use crate::state::AppState;
@@ -245,9 +245,6 @@ pub struct PublicQuery {
     /// `json` (default) or `csv`.
     #[param(inline)]
     pub format: Option<FeedFormat>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// A feed request past the rate limit: its region and its page.
@@ -255,7 +252,7 @@ fn request(
     state: &AppState,
     req: &HttpRequest,
     list: &'static str,
-    q: &PublicQuery,
+    (q, paging): (&PublicQuery, &Paging),
 ) -> Result<(Option<RegionCode>, PageRequest), ApiError> {
     state
         .public_limiter
@@ -264,7 +261,7 @@ fn request(
             retry_after_secs: wait,
         })?;
     let region = region_param("region", q.region.as_deref())?;
-    let page = PageRequest::new(list, q.limit, q.cursor.as_deref())?;
+    let page = paging.of(list)?;
     Ok((region, page))
 }
 
@@ -333,7 +330,7 @@ fn answer<T: CsvRow>(
     path = "/v1/public/agreements",
     operation_id = "listPublicAgreements",
     tag = "public",
-    params(PublicQuery),
+    params(PublicQuery, Paging),
     responses(
         (status = 200, description = "A page of agreements (JSON), or CSV.", body = PublicAgreementPage,
             content((PublicAgreementPage = "application/json"), (String = "text/csv")),
@@ -347,18 +344,20 @@ pub async fn agreements(
     state: web::Data<AppState>,
     req: HttpRequest,
     query: ApiQuery<PublicQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let (region, page) = request(&state, &req, "public-agreements", &query.0)?;
-    let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = state
-        .db(move |c| public::agreements(c, region.as_ref(), after.as_deref(), fetch))
+    let (region, page) = request(&state, &req, "public-agreements", (&query.0, &paging))?;
+    let (rows, next_cursor) = page
+        .read(
+            &state,
+            move |c, after, n| public::agreements(c, region.as_ref(), after, n),
+            |a| a.agreement.id.clone(),
+        )
         .await?;
-    let (rows, next_cursor) = page.page(rows, |a| a.agreement.id.clone());
-    let items: Vec<PublicAgreement> = rows.into_iter().map(PublicAgreement::from).collect();
     let next = next_cursor
         .as_ref()
         .map(|c| format!("</v1/public/agreements?format=csv&cursor={c}>; rel=\"next\""));
-    let page = PublicAgreementPage { items, next_cursor };
+    let page = PublicAgreementPage::of(rows, next_cursor);
     answer(&req, query.0.format, &page, &page.items, next)
 }
 
@@ -368,7 +367,7 @@ pub async fn agreements(
     path = "/v1/public/good-practices",
     operation_id = "listPublicGoodPractices",
     tag = "public",
-    params(PublicQuery),
+    params(PublicQuery, Paging),
     responses(
         (status = 200, description = "A page of good practices (JSON), or CSV.", body = PublicPracticePage,
             content((PublicPracticePage = "application/json"), (String = "text/csv")),
@@ -382,15 +381,17 @@ pub async fn good_practices(
     state: web::Data<AppState>,
     req: HttpRequest,
     query: ApiQuery<PublicQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let (region, page) = request(&state, &req, "public-good-practices", &query.0)?;
-    let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = state
-        .db(move |c| public::practices(c, region.as_ref(), after.as_deref(), fetch))
+    let (region, page) = request(&state, &req, "public-good-practices", (&query.0, &paging))?;
+    let (rows, next_cursor) = page
+        .read(
+            &state,
+            move |c, after, n| public::practices(c, region.as_ref(), after, n),
+            |g| g.id.clone(),
+        )
         .await?;
-    let (rows, next_cursor) = page.page(rows, |g| g.id.clone());
-    let items: Vec<PublicPractice> = rows.into_iter().map(PublicPractice::from).collect();
-    let page = PublicPracticePage { items, next_cursor };
+    let page = PublicPracticePage::of(rows, next_cursor);
     answer(&req, query.0.format, &page, &page.items, None)
 }
 

@@ -12,7 +12,7 @@ use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::page_of;
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply;
 use crate::service::reference;
 
@@ -54,11 +54,6 @@ pub struct RegionListQuery {
     /// Only the regencies/cities of this province, e.g. `33`.
     #[param(example = "33", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
     pub parent_code: Option<String>,
-    /// Page size, 1–100.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List regions in code order.
@@ -67,7 +62,7 @@ pub struct RegionListQuery {
     path = "/v1/regions",
     operation_id = "listRegions",
     tag = "reference",
-    params(RegionListQuery),
+    params(RegionListQuery, Paging),
     responses(
         (status = 200, description = "A page of regions, ordered by code.", body = RegionPage,
          example = json!({"items": [{"code": "33.01", "name": "Kabupaten Cilacap", "kind": "regency", "parent_code": "33"}], "next_cursor": "eyJsIjoicmVnaW9ucyIsImsiOiIzMy4wMSJ9"})),
@@ -77,22 +72,22 @@ pub struct RegionListQuery {
 pub async fn list_regions(
     caller: Caller,
     ApiQuery(q): ApiQuery<RegionListQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReadReference)?;
-    let page = PageRequest::new("regions", q.limit, q.cursor.as_deref())?;
+    let page = paging.of("regions")?;
     let filter = RegionFilter {
         kind: q.kind,
         parent_code: super::region_param("parent_code", q.parent_code.as_deref())?,
     };
-    let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = caller
-        .db(move |c| reference::regions(c, &filter, after.as_deref(), fetch))
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| reference::regions(c, &filter, after, n),
+            |r| r.code.to_string(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(rows, |r| r.code.to_string());
-    Ok(reply::ok(RegionPage {
-        items: items.into_iter().map(RegionDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(RegionPage::of(rows, next)))
 }
 
 /// Get one region by its code.
@@ -152,11 +147,6 @@ page_of!(CountryPage, CountryDto);
 pub struct CountryListQuery {
     /// Only countries with (`true`) or without (`false`) diplomatic relations with Indonesia.
     pub diplomatic_relations: Option<bool>,
-    /// Page size, 1–100.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List countries in ISO code order.
@@ -165,7 +155,7 @@ pub struct CountryListQuery {
     path = "/v1/countries",
     operation_id = "listCountries",
     tag = "reference",
-    params(CountryListQuery),
+    params(CountryListQuery, Paging),
     responses(
         (status = 200, description = "A page of countries, ordered by `iso2`.", body = CountryPage,
          example = json!({"items": [{"iso2": "IL", "iso3": "ISR", "name_en": "Israel", "name_id": "Israel", "diplomatic_relations": false}], "next_cursor": null})),
@@ -175,21 +165,21 @@ pub struct CountryListQuery {
 pub async fn list_countries(
     caller: Caller,
     ApiQuery(q): ApiQuery<CountryListQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReadReference)?;
-    let page = PageRequest::new("countries", q.limit, q.cursor.as_deref())?;
+    let page = paging.of("countries")?;
     let filter = CountryFilter {
         diplomatic_relations: q.diplomatic_relations,
     };
-    let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = caller
-        .db(move |c| reference::countries(c, &filter, after.as_deref(), fetch))
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| reference::countries(c, &filter, after, n),
+            |c| c.iso2.to_string(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(rows, |c| c.iso2.to_string());
-    Ok(reply::ok(CountryPage {
-        items: items.into_iter().map(CountryDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(CountryPage::of(rows, next)))
 }
 
 /// Get one country by its ISO 3166-1 alpha-2 code (either case).

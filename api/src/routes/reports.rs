@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::{BadRequest, Conflict, NotFound};
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply;
 use crate::routes::ids::ReportId;
 use crate::routes::region_param;
@@ -84,9 +84,6 @@ pub struct ReportQuery {
     /// Only this region (a province includes its regencies/cities).
     #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
     pub region: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams, Validate)]
@@ -150,7 +147,7 @@ pub async fn create(
     path = "/v1/annual-reports",
     operation_id = "listAnnualReports",
     tag = "reporting",
-    params(ReportQuery),
+    params(ReportQuery, Paging),
     responses(
         (status = 200, description = "A page of reports.", body = AnnualReportPage),
     ),
@@ -159,21 +156,24 @@ pub async fn create(
 pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
     let region = region_param("region", q.region.as_deref())?;
-    let page = PageRequest::new("annual-reports", q.limit, q.cursor.as_deref())?;
+    let page = paging.of("annual-reports")?;
     fiscal_year_param(q.fiscal_year)?;
-    let (fetch, after, ctx) = (page.fetch(), page.after.clone(), caller.ctx.clone());
-    let rows = caller
-        .db(move |c| {
-            let filter = (q.fiscal_year, region.as_ref());
-            reports::list(c, &ctx, &vis, filter, after.as_deref(), fetch)
-        })
+    let ctx = caller.ctx.clone();
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| {
+                let filter = (q.fiscal_year, region.as_ref());
+                reports::list(c, &ctx, &vis, filter, after, n)
+            },
+            |v| v.report.id.clone(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(rows, |v| v.report.id.clone());
-    let items = items.iter().map(AnnualReportDto::from).collect();
-    Ok(reply::ok(AnnualReportPage { items, next_cursor }))
+    Ok(reply::ok(AnnualReportPage::of(&rows, next)))
 }
 
 /// An annual report with its content.

@@ -5,17 +5,16 @@ use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
 use jalin_persistence::identity::ServiceAccount;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::ApiJson;
 use crate::idempotency::IdempotencyKey;
 use crate::page_of;
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply;
 use crate::routes::ids::ServiceAccountId;
 use crate::service::service_accounts::{self, CreateServiceAccount, PatchServiceAccount};
@@ -64,41 +63,29 @@ pub struct CreatedServiceAccount {
 
 page_of!(ServiceAccountPage, ServiceAccountDto);
 
-#[derive(Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct ServiceAccountListQuery {
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-}
-
 /// List service accounts (admins).
 #[utoipa::path(
     get,
     path = "/v1/service-accounts",
     operation_id = "listServiceAccounts",
     tag = "service-accounts",
-    params(ServiceAccountListQuery),
+    params(Paging),
     responses(
         (status = 200, description = "A page of service accounts.", body = ServiceAccountPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
-pub async fn list(
-    caller: Caller,
-    ApiQuery(q): ApiQuery<ServiceAccountListQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(caller: Caller, paging: Paging) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ManageServiceAccounts)?;
-    let page = PageRequest::new("service_accounts", q.limit, q.cursor.as_deref())?;
-    let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = caller
-        .db(move |c| service_accounts::list(c, &vis, after.as_deref(), fetch))
+    let page = paging.of("service_accounts")?;
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| service_accounts::list(c, &vis, after, n),
+            |a| a.id.clone(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(rows, |a| a.id.clone());
-    Ok(reply::ok(ServiceAccountPage {
-        items: items.iter().map(ServiceAccountDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(ServiceAccountPage::of(&rows, next)))
 }
 
 /// Create a service account (admins); the response carries its secret, once.

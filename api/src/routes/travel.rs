@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::{BadRequest, Conflict};
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply::{self, Versioned};
 use crate::routes::documents::receive;
 use crate::routes::ids::TravelRequestId;
@@ -163,9 +163,6 @@ pub struct TravelQuery {
     /// Only this region (a province includes its regencies/cities).
     #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
     pub region: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// Draft a travel request.
@@ -204,7 +201,7 @@ pub async fn create(
     path = "/v1/travel-requests",
     operation_id = "listTravelRequests",
     tag = "travel",
-    params(TravelQuery),
+    params(TravelQuery, Paging),
     responses(
         (status = 200, description = "A page of requests.", body = TravelRequestPage),
     ),
@@ -213,24 +210,24 @@ pub async fn create(
 pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<TravelQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
     let region = region_param("region", q.region.as_deref())?;
-    let page = PageRequest::new("travel-requests", q.limit, q.cursor.as_deref())?;
+    let page = paging.of("travel-requests")?;
     let filter = TravelFilter {
         stage: q.stage,
         region: region.map(|r| r.to_string()),
     };
     let (ctx, config) = (caller.ctx.clone(), caller.state.config.clone());
-    let (fetch, after) = (page.fetch(), page.after.clone());
-    let views = caller
-        .db(move |c| travel::list(c, &ctx, &vis, &config, &filter, after.as_deref(), fetch))
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| travel::list(c, &ctx, &vis, &config, &filter, after, n),
+            |v| v.id().to_owned(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(views, |v| v.id().to_owned());
-    Ok(reply::ok(TravelRequestPage {
-        items: items.iter().map(TravelRequestDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(TravelRequestPage::of(&rows, next)))
 }
 
 /// A travel request. With `travel:personal_data` the travellers' NIP and passport numbers are

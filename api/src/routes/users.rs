@@ -16,7 +16,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::{BadRequest, Conflict};
 use crate::page_of;
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply;
 use crate::routes::ids::UserId;
 use crate::service::users::{self, CreateUser, PatchUser};
@@ -65,9 +65,6 @@ pub struct UserListQuery {
     #[param(example = "33", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
     pub region_code: Option<String>,
     pub active: Option<bool>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// List the users in your scope, by username.
@@ -76,7 +73,7 @@ pub struct UserListQuery {
     path = "/v1/users",
     operation_id = "listUsers",
     tag = "users",
-    params(UserListQuery),
+    params(UserListQuery, Paging),
     responses(
         (status = 200, description = "A page of users.", body = UserPage),
     ),
@@ -85,23 +82,23 @@ pub struct UserListQuery {
 pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<UserListQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadUsers)?;
-    let page = PageRequest::new("users", q.limit, q.cursor.as_deref())?;
+    let page = paging.of("users")?;
     let filter = UserFilter {
         role: q.role,
         region: super::region_param("region_code", q.region_code.as_deref())?,
         active: q.active,
     };
-    let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = caller
-        .db(move |c| users::list(c, &vis, &filter, after.as_deref(), fetch))
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| users::list(c, &vis, &filter, after, n),
+            |u| u.username.clone(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(rows, |u| u.username.clone());
-    Ok(reply::ok(UserPage {
-        items: items.iter().map(UserDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(UserPage::of(&rows, next)))
 }
 
 /// Create a user (admins).
