@@ -3,7 +3,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
-use jalin_domain::RecordKind;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use jalin_domain::{CountryCode, RecordKind, RegionCode};
 use serde::Serialize;
 
 use crate::concurrency::Etag;
@@ -79,5 +80,64 @@ macro_rules! versioned {
                 self.version
             }
         })+
+    };
+}
+
+/// A stored value as a response shows it: the same value, or its wire form (a stored UTC time
+/// with its zone, a code as text). [`shown!`](crate::shown) builds a response from a record's
+/// fields of the same names through it.
+pub trait Shown<T> {
+    fn shown(&self) -> T;
+}
+
+impl<T: Clone> Shown<T> for T {
+    fn shown(&self) -> T {
+        self.clone()
+    }
+}
+
+impl Shown<DateTime<Utc>> for NaiveDateTime {
+    fn shown(&self) -> DateTime<Utc> {
+        self.and_utc()
+    }
+}
+
+impl Shown<Option<DateTime<Utc>>> for Option<NaiveDateTime> {
+    fn shown(&self) -> Option<DateTime<Utc>> {
+        self.map(|t| t.and_utc())
+    }
+}
+
+impl Shown<String> for RegionCode {
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Shown<String> for CountryCode {
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Shown<Option<String>> for Option<RegionCode> {
+    fn shown(&self) -> Option<String> {
+        self.as_ref().map(RegionCode::to_string)
+    }
+}
+
+/// `shown!(record, Dto { a, b, c: expr })`: a response whose fields named alone are the
+/// record's fields of the same names, [`Shown`]; the others are given.
+#[macro_export]
+macro_rules! shown {
+    ($record:expr, $dto:ident { $($field:ident $(: $value:expr)?),* $(,)? }) => {{
+        let record = &$record;
+        $dto { $($field: $crate::shown!(@field record, $field $(, $value)?),)* }
+    }};
+    (@field $record:ident, $field:ident) => {
+        $crate::reply::Shown::shown(&$record.$field)
+    };
+    (@field $record:ident, $field:ident, $value:expr) => {
+        $value
     };
 }

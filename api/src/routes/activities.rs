@@ -45,26 +45,29 @@ pub struct ActivityDto {
 
 impl From<&Activity> for ActivityDto {
     fn from(a: &Activity) -> Self {
-        Self {
-            id: a.id.clone(),
-            agreement_id: a.agreement_id.clone(),
-            kind: a.kind.clone(),
-            title: a.title.clone(),
-            description: a.description.clone(),
-            starts_on: a.starts_on,
-            ends_on: a.ends_on,
-            location: a.location.clone(),
-            participants: serde_json::from_str(&a.participants).unwrap_or_default(),
-            outputs: a.outputs.clone(),
-            money: ActivityMoney::of(a),
-            idr_equivalent: a.idr_equivalent.clone(),
-            documents: serde_json::from_str(&a.document_ids).unwrap_or_default(),
-            plan_items: serde_json::from_str(&a.plan_items).unwrap_or_default(),
-            indicators: serde_json::from_str(&a.indicator_values).unwrap_or_default(),
-            created_by: a.created_by.clone(),
-            created_at: a.created_at.and_utc(),
-            updated_at: a.updated_at.and_utc(),
-        }
+        crate::shown!(
+            a,
+            Self {
+                id,
+                agreement_id,
+                kind,
+                title,
+                description,
+                starts_on,
+                ends_on,
+                location,
+                participants: serde_json::from_str(&a.participants).unwrap_or_default(),
+                outputs,
+                money: ActivityMoney::of(a),
+                idr_equivalent,
+                documents: serde_json::from_str(&a.document_ids).unwrap_or_default(),
+                plan_items: serde_json::from_str(&a.plan_items).unwrap_or_default(),
+                indicators: serde_json::from_str(&a.indicator_values).unwrap_or_default(),
+                created_by,
+                created_at,
+                updated_at
+            }
+        )
     }
 }
 

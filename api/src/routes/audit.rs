@@ -49,22 +49,25 @@ pub struct AuditEventDto {
 
 impl From<AuditEvent> for AuditEventDto {
     fn from(e: AuditEvent) -> Self {
-        Self {
-            seq: e.seq,
-            id: e.id,
-            occurred_at: e.occurred_at.and_utc(),
-            actor_type: e.actor_type,
-            actor_id: e.actor_id,
-            actor_name: e.actor_name,
-            action: e.action,
-            record_type: e.record_type,
-            record_id: e.record_id,
-            region_code: e.region_code,
-            request_id: e.request_id,
-            changes: e.changes,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
-        }
+        crate::shown!(
+            e,
+            Self {
+                seq,
+                id,
+                occurred_at,
+                actor_type,
+                actor_id,
+                actor_name,
+                action,
+                record_type,
+                record_id,
+                region_code,
+                request_id,
+                changes,
+                prev_hash,
+                hash
+            }
+        )
     }
 }
 

@@ -59,19 +59,22 @@ pub struct PotentialDto {
 
 impl From<&Potential> for PotentialDto {
     fn from(p: &Potential) -> Self {
-        Self {
-            id: p.id.clone(),
-            region_code: p.region_code.to_string(),
-            sector: p.sector.clone(),
-            kind: p.kind,
-            title: p.title.clone(),
-            description: p.description.clone(),
-            figures: p.figures.clone(),
-            needs: p.needs.clone(),
-            created_by: p.created_by.clone(),
-            created_at: p.created_at.and_utc(),
-            updated_at: p.updated_at.and_utc(),
-        }
+        crate::shown!(
+            p,
+            Self {
+                id,
+                region_code,
+                sector,
+                kind,
+                title,
+                description,
+                figures,
+                needs,
+                created_by,
+                created_at,
+                updated_at
+            }
+        )
     }
 }
 
@@ -440,16 +443,19 @@ pub struct MeetingDocumentDto {
 
 impl From<&MeetingDocument> for MeetingDocumentDto {
     fn from(d: &MeetingDocument) -> Self {
-        Self {
-            id: d.id.clone(),
-            role: d.role.as_str().into(),
-            name: d.name.clone(),
-            media_type: d.media_type.clone(),
-            size_bytes: d.size_bytes,
-            sha256: d.sha256.clone(),
-            uploaded_by: d.uploaded_by.clone(),
-            uploaded_at: d.uploaded_at.and_utc(),
-        }
+        crate::shown!(
+            d,
+            Self {
+                id,
+                role: d.role.as_str().into(),
+                name,
+                media_type,
+                size_bytes,
+                sha256,
+                uploaded_by,
+                uploaded_at
+            }
+        )
     }
 }
 
@@ -686,25 +692,28 @@ pub struct PracticeDto {
 
 impl From<&GoodPractice> for PracticeDto {
     fn from(g: &GoodPractice) -> Self {
-        Self {
-            id: g.id.clone(),
-            region_code: g.region_code.to_string(),
-            title: g.title.clone(),
-            context: g.context.clone(),
-            actions: g.actions.clone(),
-            results: g.results.clone(),
-            figures: g.figures.clone(),
-            lessons: g.lessons.clone(),
-            agreement_ids: g.agreement_ids.clone(),
-            activity_ids: g.activity_ids.clone(),
-            status: g.status,
-            review_note: g.review_note.clone(),
-            reviewed_by: g.reviewed_by.clone(),
-            published_at: g.published_at.map(|t| t.and_utc()),
-            created_by: g.created_by.clone(),
-            created_at: g.created_at.and_utc(),
-            updated_at: g.updated_at.and_utc(),
-        }
+        crate::shown!(
+            g,
+            Self {
+                id,
+                region_code,
+                title,
+                context,
+                actions,
+                results,
+                figures,
+                lessons,
+                agreement_ids,
+                activity_ids,
+                status,
+                review_note,
+                reviewed_by,
+                published_at,
+                created_by,
+                created_at,
+                updated_at
+            }
+        )
     }
 }
 

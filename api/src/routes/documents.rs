@@ -49,18 +49,21 @@ pub struct DocumentDto {
 
 impl From<&Document> for DocumentDto {
     fn from(d: &Document) -> Self {
-        Self {
-            id: d.id.clone(),
-            agreement_id: d.agreement_id.clone(),
-            name: d.name.clone(),
-            media_type: d.media_type.clone(),
-            size_bytes: d.size_bytes,
-            sha256: d.sha256.clone(),
-            role: d.role.as_str().into(),
-            language: d.language.clone(),
-            uploaded_by: d.uploaded_by.clone(),
-            uploaded_at: d.uploaded_at.and_utc(),
-        }
+        crate::shown!(
+            d,
+            Self {
+                id,
+                agreement_id,
+                name,
+                media_type,
+                size_bytes,
+                sha256,
+                role: d.role.as_str().into(),
+                language,
+                uploaded_by,
+                uploaded_at
+            }
+        )
     }
 }
 

@@ -44,15 +44,18 @@ pub struct DomainEvent {
 
 impl From<&AuditEvent> for DomainEvent {
     fn from(e: &AuditEvent) -> Self {
-        Self {
-            seq: e.seq,
-            id: e.id.clone(),
-            kind: e.action.clone(),
-            record_type: e.record_type.clone(),
-            record_id: e.record_id.clone(),
-            region_code: e.region_code.clone(),
-            occurred_at: e.occurred_at.and_utc(),
-        }
+        crate::shown!(
+            e,
+            Self {
+                seq,
+                id,
+                kind: e.action.clone(),
+                record_type,
+                record_id,
+                region_code,
+                occurred_at
+            }
+        )
     }
 }
 
@@ -130,20 +133,23 @@ pub struct EndpointDto {
 impl From<&Endpoint> for EndpointDto {
     /// The endpoint as shown: without its secret.
     fn from(e: &Endpoint) -> Self {
-        Self {
-            id: e.id.clone(),
-            url: e.url.clone(),
-            description: e.description.clone(),
-            event_types: e.event_types.split(',').map(str::to_owned).collect(),
-            region_code: e.region_code.clone(),
-            active: e.active,
-            consecutive_failures: e.consecutive_failures,
-            disabled_reason: e.disabled_reason.clone(),
-            secret: None,
-            created_by: e.created_by.clone(),
-            created_at: e.created_at.and_utc(),
-            updated_at: e.updated_at.and_utc(),
-        }
+        crate::shown!(
+            e,
+            Self {
+                id,
+                url,
+                description,
+                event_types: e.event_types.split(',').map(str::to_owned).collect(),
+                region_code,
+                active,
+                consecutive_failures,
+                disabled_reason,
+                secret: None,
+                created_by,
+                created_at,
+                updated_at
+            }
+        )
     }
 }
 

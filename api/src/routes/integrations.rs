@@ -51,21 +51,24 @@ pub struct Delivery {
 
 impl From<&Message> for Delivery {
     fn from(m: &Message) -> Self {
-        Self {
-            id: m.id.clone(),
-            target: m.target.clone(),
-            kind: m.kind.clone(),
-            record_id: m.record_id.clone(),
-            region_code: m.region_code.clone(),
-            status: m.status.clone(),
-            attempts: m.attempts,
-            next_attempt_at: m.next_attempt_at.and_utc(),
-            last_status: m.last_status,
-            last_error: m.last_error.clone(),
-            created_at: m.created_at.and_utc(),
-            updated_at: m.updated_at.and_utc(),
-            delivered_at: m.delivered_at.map(|t| t.and_utc()),
-        }
+        crate::shown!(
+            m,
+            Self {
+                id,
+                target,
+                kind,
+                record_id,
+                region_code,
+                status,
+                attempts,
+                next_attempt_at,
+                last_status,
+                last_error,
+                created_at,
+                updated_at,
+                delivered_at
+            }
+        )
     }
 }
 

@@ -55,24 +55,27 @@ pub struct ReminderDto {
 
 impl From<&Reminder> for ReminderDto {
     fn from(r: &Reminder) -> Self {
-        Self {
-            kind: r.kind,
-            due_on: r.due_on,
-            days: r.days,
-            window_days: r.window_days,
-            region_code: r
-                .region
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            record_type: r.record.as_str().into(),
-            record_id: r.record_id.clone(),
-            reference_number: r.reference_number.clone(),
-            title: r.title.clone(),
-            rule: r.kind.rule(),
-            message: r.text.en.clone(),
-            message_id: r.text.id.clone(),
-        }
+        crate::shown!(
+            r,
+            Self {
+                kind,
+                due_on,
+                days,
+                window_days,
+                region_code: r
+                    .region
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                record_type: r.record.as_str().into(),
+                record_id,
+                reference_number,
+                title,
+                rule: r.kind.rule(),
+                message: r.text.en.clone(),
+                message_id: r.text.id.clone()
+            }
+        )
     }
 }
 

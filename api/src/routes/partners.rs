@@ -55,21 +55,24 @@ pub struct PartnerDto {
 
 impl From<&Partner> for PartnerDto {
     fn from(p: &Partner) -> Self {
-        Self {
-            id: p.id.clone(),
-            name: p.name.clone(),
-            native_name: p.native_name.clone(),
-            kind: p.kind,
-            level: p.level,
-            legal_personality: p.legal_personality,
-            political_party: p.political_party,
-            country: p.country.clone(),
-            subdivision: p.subdivision.clone(),
-            website: p.website.clone(),
-            contacts: p.contacts.clone(),
-            created_at: p.created_at.and_utc(),
-            updated_at: p.updated_at.and_utc(),
-        }
+        crate::shown!(
+            p,
+            Self {
+                id,
+                name,
+                native_name,
+                kind,
+                level,
+                legal_personality,
+                political_party,
+                country,
+                subdivision,
+                website,
+                contacts,
+                created_at,
+                updated_at
+            }
+        )
     }
 }
 

@@ -149,18 +149,21 @@ pub struct PublicPractice {
 
 impl From<GoodPractice> for PublicPractice {
     fn from(g: GoodPractice) -> Self {
-        Self {
-            id: g.id,
-            region_code: g.region_code.to_string(),
-            title: g.title,
-            context: g.context,
-            actions: g.actions,
-            results: g.results,
-            figures: g.figures,
-            lessons: g.lessons,
-            agreement_ids: g.agreement_ids,
-            published_at: g.published_at.map(|t| t.and_utc()),
-        }
+        crate::shown!(
+            g,
+            Self {
+                id,
+                region_code,
+                title,
+                context,
+                actions,
+                results,
+                figures,
+                lessons,
+                agreement_ids,
+                published_at
+            }
+        )
     }
 }
 

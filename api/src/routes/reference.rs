@@ -35,12 +35,15 @@ pub struct RegionDto {
 
 impl From<Region> for RegionDto {
     fn from(r: Region) -> Self {
-        Self {
-            code: r.code.to_string(),
-            name: r.name,
-            kind: r.kind,
-            parent_code: r.parent_code.map(|p| p.to_string()),
-        }
+        crate::shown!(
+            r,
+            Self {
+                code,
+                name,
+                kind,
+                parent_code: r.parent_code.map(|p| p.to_string())
+            }
+        )
     }
 }
 
@@ -130,13 +133,16 @@ pub struct CountryDto {
 
 impl From<Country> for CountryDto {
     fn from(c: Country) -> Self {
-        Self {
-            iso2: c.iso2.to_string(),
-            iso3: c.iso3,
-            name_en: c.name_en,
-            name_id: c.name_id,
-            diplomatic_relations: c.diplomatic_relations,
-        }
+        crate::shown!(
+            c,
+            Self {
+                iso2,
+                iso3,
+                name_en,
+                name_id,
+                diplomatic_relations
+            }
+        )
     }
 }
 

@@ -39,16 +39,19 @@ pub struct ServiceAccountDto {
 
 impl From<&ServiceAccount> for ServiceAccountDto {
     fn from(a: &ServiceAccount) -> Self {
-        Self {
-            id: a.id.clone(),
-            client_id: a.client_id.clone(),
-            name: a.name.clone(),
-            scopes: a.scopes.clone(),
-            region_code: a.region.as_ref().map(|r| r.to_string()),
-            active: a.active,
-            created_at: a.created_at.and_utc(),
-            updated_at: a.updated_at.and_utc(),
-        }
+        crate::shown!(
+            a,
+            Self {
+                id,
+                client_id,
+                name,
+                scopes,
+                region_code: a.region.as_ref().map(|r| r.to_string()),
+                active,
+                created_at,
+                updated_at
+            }
+        )
     }
 }
 

@@ -44,16 +44,19 @@ pub struct TravelDocumentDto {
 
 impl From<&TravelDocument> for TravelDocumentDto {
     fn from(d: &TravelDocument) -> Self {
-        Self {
-            id: d.id.clone(),
-            kind: d.kind,
-            name: d.name.clone(),
-            media_type: d.media_type.clone(),
-            size_bytes: d.size_bytes,
-            sha256: d.sha256.clone(),
-            uploaded_by: d.uploaded_by.clone(),
-            uploaded_at: d.uploaded_at.and_utc(),
-        }
+        crate::shown!(
+            d,
+            Self {
+                id,
+                kind,
+                name,
+                media_type,
+                size_bytes,
+                sha256,
+                uploaded_by,
+                uploaded_at
+            }
+        )
     }
 }
 

@@ -42,16 +42,19 @@ pub struct UserDto {
 
 impl From<&User> for UserDto {
     fn from(u: &User) -> Self {
-        Self {
-            id: u.id.clone(),
-            username: u.username.clone(),
-            display_name: u.display_name.clone(),
-            role: u.role,
-            region_code: u.region.as_ref().map(|r| r.to_string()),
-            active: u.active,
-            created_at: u.created_at.and_utc(),
-            updated_at: u.updated_at.and_utc(),
-        }
+        crate::shown!(
+            u,
+            Self {
+                id,
+                username,
+                display_name,
+                role,
+                region_code: u.region.as_ref().map(|r| r.to_string()),
+                active,
+                created_at,
+                updated_at
+            }
+        )
     }
 }
 
