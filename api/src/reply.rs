@@ -68,7 +68,8 @@ pub fn created(
     Ok(versioned(StatusCode::CREATED, record, body)?.header("location", location))
 }
 
-/// Declares stored records with `id: String` and `version: i64` as [`Versioned`].
+/// Declares stored records with `id: String`, `version: i64` and `updated_at` as [`Versioned`]
+/// and [`crate::service::Revisable`].
 #[macro_export]
 macro_rules! versioned {
     ($($ty:ty),+ $(,)?) => {
@@ -78,6 +79,14 @@ macro_rules! versioned {
             }
             fn version(&self) -> i64 {
                 self.version
+            }
+        }
+
+        impl $crate::service::Revisable for $ty {
+            fn revise(&mut self, now: chrono::NaiveDateTime) -> i64 {
+                self.updated_at = now;
+                self.version += 1;
+                self.version - 1
             }
         })+
     };

@@ -158,11 +158,10 @@ pub fn attach(
     documents::insert(c, &d)?;
     let after = json!({"document": {"id": d.id, "name": d.name, "sha256": d.sha256,
         "size_bytes": d.size_bytes, "role": d.role.as_str()}});
-    ctx.audit(
+    ctx.audit_change(
         c,
         AuditAction::DocumentUploaded,
-        (RecordKind::Agreement, &a.id),
-        Some(a.region.as_str()),
+        &a,
         changes(&json!({}), &after),
     )?;
     Ok(d)

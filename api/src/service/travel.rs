@@ -31,6 +31,8 @@ use crate::reply::{OrNotFound, Versioned};
 
 crate::versioned!(TravelRequest);
 
+crate::filed!(TravelRequest => TravelRequest(id), region_code);
+
 #[derive(Serialize, Deserialize, ToSchema, Validate, Clone, Debug)]
 pub struct Traveller {
     pub category: TravellerCategory,
@@ -440,11 +442,7 @@ pub(crate) fn load_any(c: &mut DbConnection, id: &str) -> Result<Trip, ApiError>
 /// Writes the trip's records and a new version, if no one changed it meanwhile.
 pub(crate) fn store(c: &mut DbConnection, ctx: &Ctx, t: &mut Trip) -> Result<(), ApiError> {
     t.row.records = to_value(&t.records);
-    t.row.version += 1;
-    t.row.updated_at = ctx.now();
-    if !travel::save(c, &t.row, t.row.version - 1)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    ctx.save_revision(c, &mut t.row, travel::save)?;
     Ok(())
 }
 
@@ -457,13 +455,7 @@ fn save(
     changes: Value,
 ) -> Result<(), ApiError> {
     store(c, ctx, t)?;
-    ctx.audit(
-        c,
-        action,
-        (RecordKind::TravelRequest, &t.row.id),
-        Some(&t.row.region_code),
-        changes,
-    )
+    ctx.audit_change(c, action, &t.row, changes)
 }
 
 /// The region of a new request: well-formed and known.
@@ -646,11 +638,10 @@ pub fn create(
     let t = draft(c, ctx, &reach.read, input)?;
     refuse_structural(c, &t, &config.travel)?;
     travel::insert(c, &t.row)?;
-    ctx.audit(
+    ctx.audit_change(
         c,
         AuditAction::TravelRequestCreated,
-        (RecordKind::TravelRequest, &t.row.id),
-        Some(&t.row.region_code),
+        &t.row,
         changes(&json!({}), &fields(&t)),
     )?;
     show(c, ctx, reach, config, t)
@@ -702,11 +693,10 @@ pub fn get(
     let t = load(c, &reach.read, id)?;
     let personal = reach.sees_personal_data(&t.region);
     if personal {
-        ctx.audit(
+        ctx.audit_change(
             c,
             AuditAction::TravelRequestPersonalDataRead,
-            (RecordKind::TravelRequest, &t.row.id),
-            Some(&t.row.region_code),
+            &t.row,
             json!({}),
         )?;
     }
@@ -774,13 +764,7 @@ pub fn attach(
         uploaded_at: ctx.now(),
     };
     travel::insert_document(c, &doc)?;
-    ctx.audit(
-        c,
-        AuditAction::TravelRequestDocumentUploaded,
-        (RecordKind::TravelRequest, &t.row.id),
-        Some(&t.row.region_code),
-        json!({"document": {"before": null, "after": {"id": doc.id, "kind": doc.kind.as_str(), "sha256": doc.sha256}}}),
-    )?;
+    ctx.audit_change(c, AuditAction::TravelRequestDocumentUploaded, &t.row, json!({"document": {"before": null, "after": {"id": doc.id, "kind": doc.kind.as_str(), "sha256": doc.sha256}}}))?;
     Ok(doc)
 }
 
@@ -1105,11 +1089,10 @@ fn record_activity(
         rid,
     )?;
     let after = json!({"id": act.id, "kind": act.kind, "from_travel_request": t.row.id});
-    ctx.audit(
+    ctx.audit_change(
         c,
         AuditAction::ActivityCreated,
-        (RecordKind::Agreement, &a.id),
-        Some(a.region.as_str()),
+        &a,
         json!({"activity": {"before": null, "after": after}}),
     )?;
     Ok(Some(act.id))

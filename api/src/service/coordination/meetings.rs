@@ -25,6 +25,10 @@ use crate::service::Ctx;
 
 crate::versioned!(Recommendation);
 
+crate::filed!(Meeting => Meeting(id), region_code);
+// A recommendation's history is its meeting's, in its owner's region.
+crate::filed!(Recommendation => Meeting(meeting_id), owner_region_code);
+
 #[derive(Serialize, Deserialize, ToSchema, Validate, Clone)]
 pub struct Participant {
     #[schema(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33.74")]
@@ -255,14 +259,7 @@ pub fn create(
     }
     let changes = json!({"title": {"before": null, "after": m.title},
         "recommendations": {"before": null, "after": input.recommendations.len()}});
-    let region = m.region_code.as_ref().map(RegionCode::as_str);
-    ctx.audit(
-        c,
-        AuditAction::MeetingCreated,
-        (RecordKind::Meeting, &m.id),
-        region,
-        changes,
-    )?;
+    ctx.audit_change(c, AuditAction::MeetingCreated, &m, changes)?;
     record_of(c, m)
 }
 
@@ -319,10 +316,7 @@ pub fn follow_up(
     may_follow_up(owner.as_ref(), organiser, as_owner, as_organiser)?;
     expected(&r)?;
     let status = r.status.after(input.status)?;
-    let (before, version) = (
-        json!({"number": r.number, "status": r.status.as_str()}),
-        r.version,
-    );
+    let before = json!({"number": r.number, "status": r.status.as_str()});
     r.notes.push(FollowUpNote {
         at: ctx.clock.now(),
         by: ctx.actor.name.clone(),
@@ -331,22 +325,11 @@ pub fn follow_up(
     });
     r.status = status;
     r.due_on = input.due_on.or(r.due_on);
-    r.version += 1;
-    r.updated_at = ctx.now();
-    if !co::save_recommendation(c, &r, version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    ctx.save_revision(c, &mut r, co::save_recommendation)?;
     // The follow-up is part of the meeting's history.
     let after = json!({"number": r.number, "status": status.as_str(), "note": input.note});
     let changes = json!({"recommendation": {"before": before, "after": after}});
-    let record = (RecordKind::Meeting, r.meeting_id.as_str());
-    ctx.audit(
-        c,
-        AuditAction::RecommendationFollowedUp,
-        record,
-        r.owner_region_code.as_deref(),
-        changes,
-    )?;
+    ctx.audit_change(c, AuditAction::RecommendationFollowedUp, &r, changes)?;
     Ok(r)
 }
 
@@ -413,14 +396,6 @@ pub fn attach(
     co::insert_meeting_document(c, &doc)?;
     let after = json!({"id": doc.id, "role": doc.role.as_str(), "sha256": doc.sha256});
     let changes = json!({"document": {"before": null, "after": after}});
-    let region = meeting.region_code.as_ref().map(RegionCode::as_str);
-    let record = (RecordKind::Meeting, meeting.id.as_str());
-    ctx.audit(
-        c,
-        AuditAction::MeetingDocumentUploaded,
-        record,
-        region,
-        changes,
-    )?;
+    ctx.audit_change(c, AuditAction::MeetingDocumentUploaded, meeting, changes)?;
     Ok(doc)
 }
