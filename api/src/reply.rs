@@ -4,6 +4,8 @@
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use jalin_domain::coordination::MeetingDocumentRole;
+use jalin_domain::document::DocumentRole;
 use jalin_domain::{CountryCode, RecordKind, RegionCode};
 use serde::Serialize;
 
@@ -129,6 +131,18 @@ impl Shown<String> for CountryCode {
     }
 }
 
+impl Shown<String> for DocumentRole {
+    fn shown(&self) -> String {
+        self.as_str().into()
+    }
+}
+
+impl Shown<String> for MeetingDocumentRole {
+    fn shown(&self) -> String {
+        self.as_str().into()
+    }
+}
+
 impl Shown<Option<String>> for Option<RegionCode> {
     fn shown(&self) -> Option<String> {
         self.as_ref().map(RegionCode::to_string)
@@ -148,5 +162,30 @@ macro_rules! shown {
     };
     (@field $record:ident, $field:ident, $value:expr) => {
         $value
+    };
+}
+
+/// Declares a response that shows a stored record's fields of the same names, [`Shown`]:
+/// `mirror! { pub struct Dto from Row { pub a: A, … } }` is the struct and its `From<&Row>`.
+#[macro_export]
+macro_rules! mirror {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $dto:ident from $row:ty {
+            $($(#[$field_meta:meta])* $field_vis:vis $field:ident: $ty:ty),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $dto {
+            $($(#[$field_meta])* $field_vis $field: $ty),*
+        }
+
+        impl From<&$row> for $dto {
+            fn from(row: &$row) -> Self {
+                Self {
+                    $($field: $crate::reply::Shown::shown(&row.$field)),*
+                }
+            }
+        }
     };
 }

@@ -24,7 +24,7 @@ use crate::openapi::responses::Conflict;
 use crate::page_of;
 use crate::pagination::Paging;
 use crate::reply;
-use crate::routes::audit::{AuditEventDto, AuditEventPage};
+use crate::routes::audit::AuditEventPage;
 use crate::routes::ids::AgreementId;
 use crate::service::agreements::{self, details_of, AgreementRecord};
 pub use crate::service::agreements::{AgreementInput, Checklist, Money, Signatories};
@@ -392,10 +392,7 @@ pub async fn history(caller: Caller, id: AgreementId) -> Result<HttpResponse, Ap
     let events = caller
         .db(move |c| agreements::history(c, &vis, &id))
         .await?;
-    Ok(reply::ok(AuditEventPage {
-        items: events.into_iter().map(AuditEventDto::from).collect(),
-        next_cursor: None,
-    }))
+    Ok(reply::ok(AuditEventPage::of(&events, None)))
 }
 
 super::operations! {

@@ -16,58 +16,36 @@ use crate::pagination::Paging;
 use crate::reply;
 use crate::service::audit_log as audit;
 
-#[derive(Serialize, ToSchema)]
-#[schema(as = AuditEvent, example = json!({
-    "seq": 12, "id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a00", "occurred_at": "2026-11-24T07:00:00.123456Z",
-    "actor_type": "user", "actor_id": "0193a5d2-0000-7000-8000-000000000001", "actor_name": "admin",
-    "action": "user.updated", "record_type": "user", "record_id": "0193a5d2-0000-7000-8000-000000000002",
-    "region_code": "33", "request_id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a01",
-    "changes": {"active": {"before": true, "after": false}},
-    "prev_hash": "9f2c…", "hash": "41ab…"
-}))]
-pub struct AuditEventDto {
-    /// Position in the chain, from 1.
-    pub seq: i64,
-    pub id: String,
-    pub occurred_at: DateTime<Utc>,
-    /// `user`, `service_account` or `system`.
-    pub actor_type: String,
-    pub actor_id: String,
-    pub actor_name: String,
-    /// e.g. `user.created`, `service_account.deleted`.
-    pub action: String,
-    pub record_type: String,
-    pub record_id: String,
-    pub region_code: Option<String>,
-    pub request_id: Option<String>,
-    /// `{field: {before, after}}`; secrets appear only as `{"changed": true}`.
-    pub changes: serde_json::Value,
-    pub prev_hash: String,
-    /// SHA-256(prev_hash ‖ canonical JSON of the event), hex.
-    pub hash: String,
-}
-
-impl From<AuditEvent> for AuditEventDto {
-    fn from(e: AuditEvent) -> Self {
-        crate::shown!(
-            e,
-            Self {
-                seq,
-                id,
-                occurred_at,
-                actor_type,
-                actor_id,
-                actor_name,
-                action,
-                record_type,
-                record_id,
-                region_code,
-                request_id,
-                changes,
-                prev_hash,
-                hash
-            }
-        )
+crate::mirror! {
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = AuditEvent, example = json!({
+        "seq": 12, "id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a00", "occurred_at": "2026-11-24T07:00:00.123456Z",
+        "actor_type": "user", "actor_id": "0193a5d2-0000-7000-8000-000000000001", "actor_name": "admin",
+        "action": "user.updated", "record_type": "user", "record_id": "0193a5d2-0000-7000-8000-000000000002",
+        "region_code": "33", "request_id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a01",
+        "changes": {"active": {"before": true, "after": false}},
+        "prev_hash": "9f2c…", "hash": "41ab…"
+    }))]
+    pub struct AuditEventDto from AuditEvent {
+        /// Position in the chain, from 1.
+        pub seq: i64,
+        pub id: String,
+        pub occurred_at: DateTime<Utc>,
+        /// `user`, `service_account` or `system`.
+        pub actor_type: String,
+        pub actor_id: String,
+        pub actor_name: String,
+        /// e.g. `user.created`, `service_account.deleted`.
+        pub action: String,
+        pub record_type: String,
+        pub record_id: String,
+        pub region_code: Option<String>,
+        pub request_id: Option<String>,
+        /// `{field: {before, after}}`; secrets appear only as `{"changed": true}`.
+        pub changes: serde_json::Value,
+        pub prev_hash: String,
+        /// SHA-256(prev_hash ‖ canonical JSON of the event), hex.
+        pub hash: String,
     }
 }
 
@@ -122,10 +100,7 @@ pub async fn list(
         .db(move |c| audit::list(c, &filter, before, fetch))
         .await?;
     let (items, next_cursor) = page.page(rows, |e| e.seq.to_string());
-    Ok(reply::ok(AuditEventPage {
-        items: items.into_iter().map(AuditEventDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(AuditEventPage::of(&items, next_cursor)))
 }
 
 #[derive(Serialize, ToSchema)]

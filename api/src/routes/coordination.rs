@@ -41,40 +41,21 @@ use crate::state::AppState;
 
 // ---------------------------------------------------------------- potentials
 
-#[derive(Serialize, ToSchema)]
-#[schema(as = Potential)]
-pub struct PotentialDto {
-    pub id: String,
-    pub region_code: String,
-    pub sector: String,
-    pub kind: PotentialKind,
-    pub title: String,
-    pub description: String,
-    pub figures: Option<String>,
-    pub needs: Option<String>,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<&Potential> for PotentialDto {
-    fn from(p: &Potential) -> Self {
-        crate::shown!(
-            p,
-            Self {
-                id,
-                region_code,
-                sector,
-                kind,
-                title,
-                description,
-                figures,
-                needs,
-                created_by,
-                created_at,
-                updated_at
-            }
-        )
+crate::mirror! {
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = Potential)]
+    pub struct PotentialDto from Potential {
+        pub id: String,
+        pub region_code: String,
+        pub sector: String,
+        pub kind: PotentialKind,
+        pub title: String,
+        pub description: String,
+        pub figures: Option<String>,
+        pub needs: Option<String>,
+        pub created_by: String,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
     }
 }
 
@@ -427,35 +408,19 @@ impl RecommendationDto {
     }
 }
 
-/// A file of a meeting (minutes, attendance list, presentation, photo).
-#[derive(Serialize, ToSchema)]
-pub struct MeetingDocumentDto {
-    pub id: String,
-    /// `minutes`, `attendance`, `presentation`, `photo` or `other`.
-    pub role: String,
-    pub name: String,
-    pub media_type: String,
-    pub size_bytes: i64,
-    pub sha256: String,
-    pub uploaded_by: String,
-    pub uploaded_at: DateTime<Utc>,
-}
-
-impl From<&MeetingDocument> for MeetingDocumentDto {
-    fn from(d: &MeetingDocument) -> Self {
-        crate::shown!(
-            d,
-            Self {
-                id,
-                role: d.role.as_str().into(),
-                name,
-                media_type,
-                size_bytes,
-                sha256,
-                uploaded_by,
-                uploaded_at
-            }
-        )
+crate::mirror! {
+    /// A file of a meeting (minutes, attendance list, presentation, photo).
+    #[derive(Serialize, ToSchema)]
+    pub struct MeetingDocumentDto from MeetingDocument {
+        pub id: String,
+        /// `minutes`, `attendance`, `presentation`, `photo` or `other`.
+        pub role: String,
+        pub name: String,
+        pub media_type: String,
+        pub size_bytes: i64,
+        pub sha256: String,
+        pub uploaded_by: String,
+        pub uploaded_at: DateTime<Utc>,
     }
 }
 
@@ -668,52 +633,27 @@ pub async fn follow_up(
 
 // ---------------------------------------------------------------- good practices
 
-#[derive(Serialize, ToSchema)]
-#[schema(as = GoodPractice)]
-pub struct PracticeDto {
-    pub id: String,
-    pub region_code: String,
-    pub title: String,
-    pub context: String,
-    pub actions: String,
-    pub results: String,
-    pub figures: Vec<Figure>,
-    pub lessons: String,
-    pub agreement_ids: Vec<String>,
-    pub activity_ids: Vec<String>,
-    pub status: PracticeStatus,
-    pub review_note: Option<String>,
-    pub reviewed_by: Option<String>,
-    pub published_at: Option<DateTime<Utc>>,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<&GoodPractice> for PracticeDto {
-    fn from(g: &GoodPractice) -> Self {
-        crate::shown!(
-            g,
-            Self {
-                id,
-                region_code,
-                title,
-                context,
-                actions,
-                results,
-                figures,
-                lessons,
-                agreement_ids,
-                activity_ids,
-                status,
-                review_note,
-                reviewed_by,
-                published_at,
-                created_by,
-                created_at,
-                updated_at
-            }
-        )
+crate::mirror! {
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = GoodPractice)]
+    pub struct PracticeDto from GoodPractice {
+        pub id: String,
+        pub region_code: String,
+        pub title: String,
+        pub context: String,
+        pub actions: String,
+        pub results: String,
+        pub figures: Vec<Figure>,
+        pub lessons: String,
+        pub agreement_ids: Vec<String>,
+        pub activity_ids: Vec<String>,
+        pub status: PracticeStatus,
+        pub review_note: Option<String>,
+        pub reviewed_by: Option<String>,
+        pub published_at: Option<DateTime<Utc>>,
+        pub created_by: String,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
     }
 }
 

@@ -22,48 +22,30 @@ use crate::openapi::responses::BadRequest;
 use crate::routes::ids::{AgreementId, DocumentId};
 use crate::service::documents::{self, DocumentInput, Upload};
 
-#[derive(Serialize, ToSchema)]
-#[schema(as = Document, example = json!({
-    "id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a00", "agreement_id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a01",
-    "name": "MoU Jateng-Queensland 2019 (signed).pdf", "media_type": "application/pdf", "size_bytes": 482113,
-    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "role": "signed_text",
-    "language": "id", "uploaded_by": "siti.rahayu", "uploaded_at": "2026-11-24T07:00:00Z"
-}))]
-pub struct DocumentDto {
-    pub id: String,
-    pub agreement_id: String,
-    /// The uploaded file's name (metadata only: the file is stored under a generated key).
-    pub name: String,
-    /// Detected from the content: pdf, docx, odt, jpeg or png.
-    pub media_type: String,
-    pub size_bytes: i64,
-    /// Hex SHA-256 of the content.
-    pub sha256: String,
-    /// draft_text, signed_text, letter, evidence, report or other.
-    pub role: String,
-    /// ISO 639-1 language of the text, if any.
-    pub language: Option<String>,
-    pub uploaded_by: String,
-    pub uploaded_at: DateTime<Utc>,
-}
-
-impl From<&Document> for DocumentDto {
-    fn from(d: &Document) -> Self {
-        crate::shown!(
-            d,
-            Self {
-                id,
-                agreement_id,
-                name,
-                media_type,
-                size_bytes,
-                sha256,
-                role: d.role.as_str().into(),
-                language,
-                uploaded_by,
-                uploaded_at
-            }
-        )
+crate::mirror! {
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = Document, example = json!({
+        "id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a00", "agreement_id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a01",
+        "name": "MoU Jateng-Queensland 2019 (signed).pdf", "media_type": "application/pdf", "size_bytes": 482113,
+        "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "role": "signed_text",
+        "language": "id", "uploaded_by": "siti.rahayu", "uploaded_at": "2026-11-24T07:00:00Z"
+    }))]
+    pub struct DocumentDto from Document {
+        pub id: String,
+        pub agreement_id: String,
+        /// The uploaded file's name (metadata only: the file is stored under a generated key).
+        pub name: String,
+        /// Detected from the content: pdf, docx, odt, jpeg or png.
+        pub media_type: String,
+        pub size_bytes: i64,
+        /// Hex SHA-256 of the content.
+        pub sha256: String,
+        /// draft_text, signed_text, letter, evidence, report or other.
+        pub role: String,
+        /// ISO 639-1 language of the text, if any.
+        pub language: Option<String>,
+        pub uploaded_by: String,
+        pub uploaded_at: DateTime<Utc>,
     }
 }
 

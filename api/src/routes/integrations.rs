@@ -25,50 +25,29 @@ use crate::service::integrations::{self, PermitCallback, Received};
 use crate::signature;
 use crate::state::AppState;
 
-/// One message in the outbox (its payload, which carries personal data, is not shown).
-#[derive(Serialize, ToSchema)]
-pub struct Delivery {
-    /// Also the `Idempotency-Key` and `webhook-id` the receiver sees.
-    pub id: String,
-    /// `siola`, `simpel` or `exit_permit`.
-    pub target: String,
-    #[schema(example = "permit.requested")]
-    pub kind: String,
-    /// The travel request it is about.
-    pub record_id: String,
-    pub region_code: Option<String>,
-    /// `pending`, `delivering`, `delivered`, `dead` (gave up; retry by hand) or `superseded`
-    /// (the decision arrived another way).
-    pub status: String,
-    pub attempts: i32,
-    pub next_attempt_at: DateTime<Utc>,
-    pub last_status: Option<i32>,
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub delivered_at: Option<DateTime<Utc>>,
-}
-
-impl From<&Message> for Delivery {
-    fn from(m: &Message) -> Self {
-        crate::shown!(
-            m,
-            Self {
-                id,
-                target,
-                kind,
-                record_id,
-                region_code,
-                status,
-                attempts,
-                next_attempt_at,
-                last_status,
-                last_error,
-                created_at,
-                updated_at,
-                delivered_at
-            }
-        )
+crate::mirror! {
+    /// One message in the outbox (its payload, which carries personal data, is not shown).
+    #[derive(Serialize, ToSchema)]
+    pub struct Delivery from Message {
+        /// Also the `Idempotency-Key` and `webhook-id` the receiver sees.
+        pub id: String,
+        /// `siola`, `simpel` or `exit_permit`.
+        pub target: String,
+        #[schema(example = "permit.requested")]
+        pub kind: String,
+        /// The travel request it is about.
+        pub record_id: String,
+        pub region_code: Option<String>,
+        /// `pending`, `delivering`, `delivered`, `dead` (gave up; retry by hand) or `superseded`
+        /// (the decision arrived another way).
+        pub status: String,
+        pub attempts: i32,
+        pub next_attempt_at: DateTime<Utc>,
+        pub last_status: Option<i32>,
+        pub last_error: Option<String>,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+        pub delivered_at: Option<DateTime<Utc>>,
     }
 }
 

@@ -24,55 +24,34 @@ use crate::reply;
 use crate::routes::ids::PartnerId;
 use crate::service::partners::{self, Contact, PartnerInput};
 
-#[derive(Serialize, ToSchema)]
-#[schema(as = Partner, example = json!({
-    "id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a00", "name": "State of Queensland", "native_name": null,
-    "kind": "foreign_local_government", "level": "state", "legal_personality": null, "political_party": false,
-    "country": "AU", "subdivision": "Queensland", "website": "https://www.qld.gov.au",
-    "contacts": [], "created_at": "2026-11-24T07:00:00Z", "updated_at": "2026-11-24T07:00:00Z"
-}))]
-pub struct PartnerDto {
-    pub id: String,
-    pub name: String,
-    /// The name in its own script (e.g. 충청북도).
-    pub native_name: Option<String>,
-    pub kind: PartnerKind,
-    /// For a foreign local government: state, province, prefecture, city…
-    pub level: Option<PartnerLevel>,
-    /// For a foreign non-profit: whether it has legal personality (R2).
-    pub legal_personality: Option<bool>,
-    /// A political party can never be a partner (R2).
-    pub political_party: bool,
-    /// ISO 3166-1 alpha-2.
-    pub country: String,
-    pub subdivision: Option<String>,
-    pub website: Option<String>,
-    #[schema(value_type = Vec<Contact>)]
-    pub contacts: Value,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<&Partner> for PartnerDto {
-    fn from(p: &Partner) -> Self {
-        crate::shown!(
-            p,
-            Self {
-                id,
-                name,
-                native_name,
-                kind,
-                level,
-                legal_personality,
-                political_party,
-                country,
-                subdivision,
-                website,
-                contacts,
-                created_at,
-                updated_at
-            }
-        )
+crate::mirror! {
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = Partner, example = json!({
+        "id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a00", "name": "State of Queensland", "native_name": null,
+        "kind": "foreign_local_government", "level": "state", "legal_personality": null, "political_party": false,
+        "country": "AU", "subdivision": "Queensland", "website": "https://www.qld.gov.au",
+        "contacts": [], "created_at": "2026-11-24T07:00:00Z", "updated_at": "2026-11-24T07:00:00Z"
+    }))]
+    pub struct PartnerDto from Partner {
+        pub id: String,
+        pub name: String,
+        /// The name in its own script (e.g. 충청북도).
+        pub native_name: Option<String>,
+        pub kind: PartnerKind,
+        /// For a foreign local government: state, province, prefecture, city…
+        pub level: Option<PartnerLevel>,
+        /// For a foreign non-profit: whether it has legal personality (R2).
+        pub legal_personality: Option<bool>,
+        /// A political party can never be a partner (R2).
+        pub political_party: bool,
+        /// ISO 3166-1 alpha-2.
+        pub country: String,
+        pub subdivision: Option<String>,
+        pub website: Option<String>,
+        #[schema(value_type = Vec<Contact>)]
+        pub contacts: Value,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
     }
 }
 

@@ -132,38 +132,20 @@ impl From<co::PublicAgreement> for PublicAgreement {
 
 crate::page_of!(PublicAgreementPage, PublicAgreement);
 
-/// A published good practice as the public sees it.
-#[derive(Serialize, ToSchema)]
-pub struct PublicPractice {
-    pub id: String,
-    pub region_code: String,
-    pub title: String,
-    pub context: String,
-    pub actions: String,
-    pub results: String,
-    pub figures: Vec<Figure>,
-    pub lessons: String,
-    pub agreement_ids: Vec<String>,
-    pub published_at: Option<DateTime<Utc>>,
-}
-
-impl From<GoodPractice> for PublicPractice {
-    fn from(g: GoodPractice) -> Self {
-        crate::shown!(
-            g,
-            Self {
-                id,
-                region_code,
-                title,
-                context,
-                actions,
-                results,
-                figures,
-                lessons,
-                agreement_ids,
-                published_at
-            }
-        )
+crate::mirror! {
+    /// A published good practice as the public sees it.
+    #[derive(Serialize, ToSchema)]
+    pub struct PublicPractice from GoodPractice {
+        pub id: String,
+        pub region_code: String,
+        pub title: String,
+        pub context: String,
+        pub actions: String,
+        pub results: String,
+        pub figures: Vec<Figure>,
+        pub lessons: String,
+        pub agreement_ids: Vec<String>,
+        pub published_at: Option<DateTime<Utc>>,
     }
 }
 
@@ -394,7 +376,7 @@ pub async fn good_practices(
             |g| g.id.clone(),
         )
         .await?;
-    let page = PublicPracticePage::of(rows, next_cursor);
+    let page = PublicPracticePage::of(&rows, next_cursor);
     answer(&req, query.0.format, &page, &page.items, None)
 }
 

@@ -16,34 +16,22 @@ use crate::pagination::Paging;
 use crate::reply;
 use crate::service::reference;
 
-/// A province, regency (*kabupaten*) or city (*kota*).
-#[derive(Serialize, ToSchema)]
-#[schema(as = Region, example = json!({
-    "code": "33.74", "name": "Kota Semarang", "kind": "city", "parent_code": "33"
-}))]
-pub struct RegionDto {
-    /// Kemendagri code: `NN` for a province, `NN.NN` for a regency/city.
-    #[schema(example = "33.74", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
-    pub code: String,
-    #[schema(example = "Kota Semarang")]
-    pub name: String,
-    pub kind: RegionKind,
-    /// The province of a regency/city; `null` for a province.
-    #[schema(example = "33")]
-    pub parent_code: Option<String>,
-}
-
-impl From<Region> for RegionDto {
-    fn from(r: Region) -> Self {
-        crate::shown!(
-            r,
-            Self {
-                code,
-                name,
-                kind,
-                parent_code: r.parent_code.map(|p| p.to_string())
-            }
-        )
+crate::mirror! {
+    /// A province, regency (*kabupaten*) or city (*kota*).
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = Region, example = json!({
+        "code": "33.74", "name": "Kota Semarang", "kind": "city", "parent_code": "33"
+    }))]
+    pub struct RegionDto from Region {
+        /// Kemendagri code: `NN` for a province, `NN.NN` for a regency/city.
+        #[schema(example = "33.74", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
+        pub code: String,
+        #[schema(example = "Kota Semarang")]
+        pub name: String,
+        pub kind: RegionKind,
+        /// The province of a regency/city; `null` for a province.
+        #[schema(example = "33")]
+        pub parent_code: Option<String>,
     }
 }
 
@@ -90,7 +78,7 @@ pub async fn list_regions(
             |r| r.code.to_string(),
         )
         .await?;
-    Ok(reply::ok(RegionPage::of(rows, next)))
+    Ok(reply::ok(RegionPage::of(&rows, next)))
 }
 
 /// Get one region by its code.
@@ -108,41 +96,28 @@ pub async fn list_regions(
 pub async fn get_region(caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReadReference)?;
     let region = caller.db(move |c| reference::region(c, &path)).await?;
-    Ok(reply::ok(RegionDto::from(region)))
+    Ok(reply::ok(RegionDto::from(&region)))
 }
 
-/// A state, with Indonesia's diplomatic-relations status.
-#[derive(Serialize, ToSchema)]
-#[schema(as = Country, example = json!({
-    "iso2": "AU", "iso3": "AUS", "name_en": "Australia", "name_id": "Australia", "diplomatic_relations": true
-}))]
-pub struct CountryDto {
-    /// ISO 3166-1 alpha-2 (`XK` for Kosovo).
-    #[schema(example = "AU", pattern = "^[A-Z]{2}$")]
-    pub iso2: String,
-    #[schema(example = "AUS")]
-    pub iso3: String,
-    #[schema(example = "Australia")]
-    pub name_en: String,
-    #[schema(example = "Australia")]
-    pub name_id: String,
-    /// Whether Indonesia has diplomatic relations with it. Rule R4 (PP 28/2018 art. 27(1)a):
-    /// no cooperation with a partner in a country without them (Israel, Taiwan, Kosovo).
-    pub diplomatic_relations: bool,
-}
-
-impl From<Country> for CountryDto {
-    fn from(c: Country) -> Self {
-        crate::shown!(
-            c,
-            Self {
-                iso2,
-                iso3,
-                name_en,
-                name_id,
-                diplomatic_relations
-            }
-        )
+crate::mirror! {
+    /// A state, with Indonesia's diplomatic-relations status.
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = Country, example = json!({
+        "iso2": "AU", "iso3": "AUS", "name_en": "Australia", "name_id": "Australia", "diplomatic_relations": true
+    }))]
+    pub struct CountryDto from Country {
+        /// ISO 3166-1 alpha-2 (`XK` for Kosovo).
+        #[schema(example = "AU", pattern = "^[A-Z]{2}$")]
+        pub iso2: String,
+        #[schema(example = "AUS")]
+        pub iso3: String,
+        #[schema(example = "Australia")]
+        pub name_en: String,
+        #[schema(example = "Australia")]
+        pub name_id: String,
+        /// Whether Indonesia has diplomatic relations with it. Rule R4 (PP 28/2018 art. 27(1)a):
+        /// no cooperation with a partner in a country without them (Israel, Taiwan, Kosovo).
+        pub diplomatic_relations: bool,
     }
 }
 
@@ -185,7 +160,7 @@ pub async fn list_countries(
             |c| c.iso2.to_string(),
         )
         .await?;
-    Ok(reply::ok(CountryPage::of(rows, next)))
+    Ok(reply::ok(CountryPage::of(&rows, next)))
 }
 
 /// Get one country by its ISO 3166-1 alpha-2 code (either case).
@@ -206,7 +181,7 @@ pub async fn get_country(
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReadReference)?;
     let country = caller.db(move |c| reference::country(c, &path)).await?;
-    Ok(reply::ok(CountryDto::from(country)))
+    Ok(reply::ok(CountryDto::from(&country)))
 }
 
 super::operations! {

@@ -30,33 +30,17 @@ use crate::service::travel::{
     TravelRequestInput, Traveller, TripReportInput, TripView,
 };
 
-#[derive(Serialize, ToSchema)]
-pub struct TravelDocumentDto {
-    pub id: String,
-    pub kind: TravelDocumentKind,
-    pub name: String,
-    pub media_type: String,
-    pub size_bytes: i64,
-    pub sha256: String,
-    pub uploaded_by: String,
-    pub uploaded_at: DateTime<Utc>,
-}
-
-impl From<&TravelDocument> for TravelDocumentDto {
-    fn from(d: &TravelDocument) -> Self {
-        crate::shown!(
-            d,
-            Self {
-                id,
-                kind,
-                name,
-                media_type,
-                size_bytes,
-                sha256,
-                uploaded_by,
-                uploaded_at
-            }
-        )
+crate::mirror! {
+    #[derive(Serialize, ToSchema)]
+    pub struct TravelDocumentDto from TravelDocument {
+        pub id: String,
+        pub kind: TravelDocumentKind,
+        pub name: String,
+        pub media_type: String,
+        pub size_bytes: i64,
+        pub sha256: String,
+        pub uploaded_by: String,
+        pub uploaded_at: DateTime<Utc>,
     }
 }
 
