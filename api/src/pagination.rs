@@ -1,8 +1,6 @@
 //! Cursor pagination: `?limit=` (default 20, max 100) and an opaque `?cursor=`; responses are
 //! `{ "items": [...], "next_cursor": "…" | null }` in a stable order.
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jalin_persistence::DbConnection;
@@ -11,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::error::ApiError;
-use crate::extract::parse_query;
 use crate::state::AppState;
 
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -42,15 +39,7 @@ impl Paging {
     }
 }
 
-/// Read from the query string like [`crate::extract::ApiQuery`]: a bad value is a 422 naming it.
-impl FromRequest for Paging {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(parse_query(req.query_string()))
-    }
-}
+crate::query_params!(Paging);
 
 /// A decoded page request for one list.
 #[derive(Debug, Clone)]

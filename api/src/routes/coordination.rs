@@ -28,7 +28,7 @@ use crate::pagination::{PageRequest, Paging};
 use crate::reply::{self, Versioned};
 use crate::routes::documents::receive;
 use crate::routes::ids::{MeetingId, PotentialId, PracticeId, RecommendationId};
-use crate::routes::region_param;
+use crate::routes::{region_param, InRegion};
 use crate::service::coordination::matches as matchmaking;
 use crate::service::coordination::meetings::{
     self, FollowUpAccess, FollowUpInput, MeetingInput, MeetingRecord, MeetingUploadForm,
@@ -108,9 +108,6 @@ pub struct PotentialQuery {
     #[param(max_length = 200)]
     #[validate(length(max = 200))]
     pub q: Option<String>,
-    /// Only this region (a province includes its regencies/cities).
-    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
-    pub region: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams, Validate)]
@@ -178,7 +175,7 @@ pub async fn region_potentials(
     path = "/v1/potentials",
     operation_id = "searchPotentials",
     tag = "coordination",
-    params(PotentialQuery, Paging),
+    params(PotentialQuery, InRegion, Paging),
     responses(
         (status = 200, description = "A page of potentials.", body = PotentialPage),
     ),
@@ -187,11 +184,12 @@ pub async fn region_potentials(
 pub async fn search_potentials(
     caller: Caller,
     query: ApiQuery<PotentialQuery>,
+    in_region: InRegion,
     paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReadReference)?;
     let q = query.0;
-    let region = region_param("region", q.region.as_deref())?;
+    let region = in_region.code()?;
     let page = paging.of("potentials")?;
     potentials_page(&caller.state, region, (q.sector, q.q), page).await
 }

@@ -18,7 +18,7 @@ use crate::extract::ApiQuery;
 use crate::openapi::responses::BadRequest;
 use crate::pagination::Paging;
 use crate::reply;
-use crate::routes::region_param;
+use crate::routes::InRegion;
 use crate::service::monitoring::{self, Overview};
 
 /// Something that needs attention.
@@ -86,9 +86,6 @@ crate::page_of!(ReminderPage, ReminderDto);
 pub struct ReminderQuery {
     /// Only this kind.
     pub kind: Option<ReminderKind>,
-    /// Only this region (a province includes its regencies/cities).
-    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
-    pub region: Option<String>,
 }
 
 /// What needs attention in your scope: agreements expiring, letters of intent not followed up,
@@ -99,7 +96,7 @@ pub struct ReminderQuery {
     path = "/v1/reminders",
     operation_id = "listReminders",
     tag = "reporting",
-    params(ReminderQuery, Paging),
+    params(ReminderQuery, InRegion, Paging),
     responses(
         (status = 200, description = "A page of reminders.", body = ReminderPage),
     ),
@@ -108,10 +105,11 @@ pub struct ReminderQuery {
 pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<ReminderQuery>,
+    in_region: InRegion,
     paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
-    let region = region_param("region", q.region.as_deref())?;
+    let region = in_region.code()?;
     let page = paging.of("reminders")?;
     // Every reminder of the scope, computed once per scope and reused briefly (summaries.rs);
     // the kind filter and the page are cut from it per request.
@@ -136,14 +134,6 @@ pub async fn list(
     Ok(reply::ok(ReminderPage { items, next_cursor }))
 }
 
-#[derive(Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct OverviewQuery {
-    /// Only this region (a province includes its regencies/cities).
-    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
-    pub region: Option<String>,
-}
-
 /// The dashboard: counts by status, kind, country and region; agreements expiring; stages
 /// overdue; dormant agreements.
 #[utoipa::path(
@@ -151,19 +141,16 @@ pub struct OverviewQuery {
     path = "/v1/stats/overview",
     operation_id = "getOverview",
     tag = "reporting",
-    params(OverviewQuery),
+    params(InRegion),
     responses(
         (status = 200, description = "Counts in your scope.", body = Overview),
         (status = 400, response = BadRequest),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn overview(
-    caller: Caller,
-    ApiQuery(q): ApiQuery<OverviewQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn overview(caller: Caller, in_region: InRegion) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
-    let region = region_param("region", q.region.as_deref())?;
+    let region = in_region.code()?;
     let windows = caller.state.config.monitoring.expiry_reminder_days.clone();
     // Computed once per scope and reused briefly (summaries.rs).
     let ctx = caller.ctx.clone();

@@ -23,7 +23,7 @@ use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::openapi::responses::TooManyRequests;
 use crate::pagination::{PageRequest, Paging};
-use crate::routes::region_param;
+use crate::routes::InRegion;
 use crate::service::coordination::public;
 use crate::state::AppState;
 
@@ -224,9 +224,6 @@ pub enum FeedFormat {
 #[derive(Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct PublicQuery {
-    /// Only this region (a province includes its regencies/cities).
-    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
-    pub region: Option<String>,
     /// `json` (default) or `csv`.
     #[param(inline)]
     pub format: Option<FeedFormat>,
@@ -237,7 +234,7 @@ fn request(
     state: &AppState,
     req: &HttpRequest,
     list: &'static str,
-    (q, paging): (&PublicQuery, &Paging),
+    (in_region, paging): (&InRegion, &Paging),
 ) -> Result<(Option<RegionCode>, PageRequest), ApiError> {
     state
         .public_limiter
@@ -245,7 +242,7 @@ fn request(
         .map_err(|wait| ApiError::RateLimited {
             retry_after_secs: wait,
         })?;
-    let region = region_param("region", q.region.as_deref())?;
+    let region = in_region.code()?;
     let page = paging.of(list)?;
     Ok((region, page))
 }
@@ -315,7 +312,7 @@ fn answer<T: CsvRow>(
     path = "/v1/public/agreements",
     operation_id = "listPublicAgreements",
     tag = "public",
-    params(PublicQuery, Paging),
+    params(InRegion, PublicQuery, Paging),
     responses(
         (status = 200, description = "A page of agreements (JSON), or CSV.", body = PublicAgreementPage,
             content((PublicAgreementPage = "application/json"), (String = "text/csv")),
@@ -329,9 +326,10 @@ pub async fn agreements(
     state: web::Data<AppState>,
     req: HttpRequest,
     query: ApiQuery<PublicQuery>,
+    in_region: InRegion,
     paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let (region, page) = request(&state, &req, "public-agreements", (&query.0, &paging))?;
+    let (region, page) = request(&state, &req, "public-agreements", (&in_region, &paging))?;
     let (rows, next_cursor) = page
         .read(
             &state,
@@ -352,7 +350,7 @@ pub async fn agreements(
     path = "/v1/public/good-practices",
     operation_id = "listPublicGoodPractices",
     tag = "public",
-    params(PublicQuery, Paging),
+    params(InRegion, PublicQuery, Paging),
     responses(
         (status = 200, description = "A page of good practices (JSON), or CSV.", body = PublicPracticePage,
             content((PublicPracticePage = "application/json"), (String = "text/csv")),
@@ -366,9 +364,10 @@ pub async fn good_practices(
     state: web::Data<AppState>,
     req: HttpRequest,
     query: ApiQuery<PublicQuery>,
+    in_region: InRegion,
     paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let (region, page) = request(&state, &req, "public-good-practices", (&query.0, &paging))?;
+    let (region, page) = request(&state, &req, "public-good-practices", (&in_region, &paging))?;
     let (rows, next_cursor) = page
         .read(
             &state,

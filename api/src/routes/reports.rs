@@ -20,7 +20,7 @@ use crate::openapi::responses::{BadRequest, Conflict, NotFound};
 use crate::pagination::Paging;
 use crate::reply;
 use crate::routes::ids::ReportId;
-use crate::routes::region_param;
+use crate::routes::InRegion;
 use crate::service::reports::{
     self, AnnualReportInput, ReportCompliance, ReportContent, ReportView,
 };
@@ -81,9 +81,6 @@ pub struct ReportQuery {
     /// Only this fiscal year.
     #[param(minimum = 2000, maximum = 2100)]
     pub fiscal_year: Option<i32>,
-    /// Only this region (a province includes its regencies/cities).
-    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
-    pub region: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams, Validate)]
@@ -92,9 +89,6 @@ pub struct ComplianceQuery {
     /// The fiscal year; default: the last one ended.
     #[param(minimum = 2000, maximum = 2100)]
     pub fiscal_year: Option<i32>,
-    /// Only this region (a province includes its regencies/cities).
-    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
-    pub region: Option<String>,
 }
 
 /// A `fiscal_year` query parameter: 2000 to 2100.
@@ -147,7 +141,7 @@ pub async fn create(
     path = "/v1/annual-reports",
     operation_id = "listAnnualReports",
     tag = "reporting",
-    params(ReportQuery, Paging),
+    params(ReportQuery, InRegion, Paging),
     responses(
         (status = 200, description = "A page of reports.", body = AnnualReportPage),
     ),
@@ -156,10 +150,11 @@ pub async fn create(
 pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
+    in_region: InRegion,
     paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
-    let region = region_param("region", q.region.as_deref())?;
+    let region = in_region.code()?;
     let page = paging.of("annual-reports")?;
     fiscal_year_param(q.fiscal_year)?;
     let ctx = caller.ctx.clone();
@@ -229,7 +224,7 @@ pub async fn submit(
     path = "/v1/annual-reports/compliance",
     operation_id = "getAnnualReportCompliance",
     tag = "reporting",
-    params(ComplianceQuery),
+    params(ComplianceQuery, InRegion),
     responses(
         (status = 200, description = "Every region expected to report, with its state.", body = ReportCompliance),
         (status = 400, response = BadRequest),
@@ -239,9 +234,10 @@ pub async fn submit(
 pub async fn compliance(
     caller: Caller,
     ApiQuery(q): ApiQuery<ComplianceQuery>,
+    in_region: InRegion,
 ) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
-    let region = region_param("region", q.region.as_deref())?;
+    let region = in_region.code()?;
     let year = q.fiscal_year.unwrap_or(caller.ctx.today().year() - 1);
     fiscal_year_param(Some(year))?;
     let (ctx, calendar) = (caller.ctx.clone(), caller.state.calendar.clone());

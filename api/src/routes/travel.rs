@@ -23,7 +23,7 @@ use crate::pagination::Paging;
 use crate::reply::{self, Versioned};
 use crate::routes::documents::receive;
 use crate::routes::ids::TravelRequestId;
-use crate::routes::region_param;
+use crate::routes::InRegion;
 use crate::service::documents;
 use crate::service::travel::{
     self, Destination, Funding, Reach, TravelActionInput, TravelFilter, TravelRecords,
@@ -147,9 +147,6 @@ crate::page_of!(TravelRequestPage, TravelRequestDto);
 #[into_params(parameter_in = Query)]
 pub struct TravelQuery {
     pub stage: Option<TravelStage>,
-    /// Only this region (a province includes its regencies/cities).
-    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
-    pub region: Option<String>,
 }
 
 /// Draft a travel request.
@@ -188,7 +185,7 @@ pub async fn create(
     path = "/v1/travel-requests",
     operation_id = "listTravelRequests",
     tag = "travel",
-    params(TravelQuery, Paging),
+    params(TravelQuery, InRegion, Paging),
     responses(
         (status = 200, description = "A page of requests.", body = TravelRequestPage),
     ),
@@ -197,10 +194,11 @@ pub async fn create(
 pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<TravelQuery>,
+    in_region: InRegion,
     paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
-    let region = region_param("region", q.region.as_deref())?;
+    let region = in_region.code()?;
     let page = paging.of("travel-requests")?;
     let filter = TravelFilter {
         stage: q.stage,

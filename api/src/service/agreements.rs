@@ -227,14 +227,7 @@ fn region_of(
     code: &str,
     existing: Option<&Agreement>,
 ) -> Result<(RegionCode, jalin_domain::RegionKind), ApiError> {
-    let region = RegionCode::parse(code).map_err(|e| {
-        ApiError::invalid(
-            "/region_code",
-            "invalid_format",
-            e.to_string(),
-            "kode daerah tidak valid",
-        )
-    })?;
+    let region = super::region_code(code)?;
     let row = reference::get_region(c, &region)?.ok_or_else(|| {
         ApiError::invalid(
             "/region_code",

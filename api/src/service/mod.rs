@@ -98,6 +98,18 @@ impl Ctx {
     }
 }
 
+/// The `region_code` a body gives: well-formed, else 422 `invalid_format` at `/region_code`.
+pub fn region_code(code: &str) -> Result<RegionCode, ApiError> {
+    RegionCode::parse(code).map_err(|e| {
+        ApiError::invalid(
+            "/region_code",
+            "invalid_format",
+            e.to_string(),
+            "kode daerah tidak sah",
+        )
+    })
+}
+
 /// Where the audit events about a record are filed: under which record (an evaluation's under
 /// its agreement, a recommendation's under its meeting) and region. Declared with
 /// [`crate::filed!`].

@@ -237,14 +237,7 @@ pub fn create(
     calendar: &Calendar,
     input: AnnualReportInput,
 ) -> Result<ReportView, ApiError> {
-    let region = RegionCode::parse(&input.region_code).map_err(|e| {
-        ApiError::invalid(
-            "/region_code",
-            "invalid_format",
-            e.to_string(),
-            "kode daerah tidak sah",
-        )
-    })?;
+    let region = super::region_code(&input.region_code)?;
     // Regions are public reference data: writing for one outside your scope is forbidden.
     if !write.includes(Some(&region)) {
         return Err(ApiError::Forbidden);

@@ -460,14 +460,7 @@ fn save(
 
 /// The region of a new request: well-formed and known.
 fn region_of(c: &mut DbConnection, code: &str) -> Result<RegionCode, ApiError> {
-    let region = RegionCode::parse(code).map_err(|e| {
-        ApiError::invalid(
-            "/region_code",
-            "invalid_format",
-            e.to_string(),
-            "kode daerah tidak sah",
-        )
-    })?;
+    let region = super::region_code(code)?;
     if reference::get_region(c, &region)?.is_none() {
         return Err(ApiError::invalid(
             "/region_code",
