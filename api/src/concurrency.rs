@@ -5,8 +5,12 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
 use sha2::{Digest, Sha256};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::Required;
 
 use crate::error::ApiError;
+use crate::reply::Versioned;
 
 /// A strong entity tag, quoted as sent on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,8 +55,28 @@ impl IfMatch {
         }
     }
 
+    /// The check a use case makes on the record it loads (its `expected`): this header against
+    /// the record's ETag.
+    pub fn expected<T: Versioned>(self) -> impl FnOnce(&T) -> Result<(), ApiError> {
+        move |record| self.check(&record.etag())
+    }
+
     pub fn is_present(&self) -> bool {
         self.0.is_some()
+    }
+}
+
+/// In the contract: a required header, "The ETag you read." (an operation whose `If-Match` says
+/// more declares its own).
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![ParameterBuilder::new()
+            .name("If-Match")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::True)
+            .description(Some("The ETag you read."))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()]
     }
 }
 

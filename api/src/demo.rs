@@ -95,6 +95,32 @@ struct Spec<'a> {
     note: Option<&'a str>,
 }
 
+impl<'a> Spec<'a> {
+    /// A Central Java sister-province MoU with `partner` in Indonesian and English: a draft with
+    /// nothing else yet.
+    fn jateng(partner: &'a str) -> Self {
+        Spec {
+            region: "33",
+            subtype: Subtype::SisterProvince,
+            instrument: Instrument::Mou,
+            partner,
+            title_id: "",
+            title_en: "",
+            objects: &[],
+            sectors: &[],
+            languages: &["id", "en"],
+            legacy: false,
+            status: AgreementStatus::Draft,
+            signed_on: None,
+            expires_on: None,
+            parent: None,
+            predecessor: None,
+            agencies: &[],
+            note: None,
+        }
+    }
+}
+
 fn input(s: Spec<'_>) -> AgreementInput {
     AgreementInput {
         region_code: s.region.into(),
@@ -214,7 +240,6 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
             }
         }
         let [qld, chungbuk, fujian, siem_reap, jica] = partners.map(|p| p.id);
-        let id_en: &[&str] = &["id", "en"];
         let mut count = 0;
         let mut add =
             |c: &mut jalin_persistence::DbConnection, s: Spec<'_>| -> Result<String, ApiError> {
@@ -228,64 +253,56 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
         let mou_1991 = add(
             c,
             Spec {
-                region: "33",
-                subtype: Subtype::SisterProvince,
-                instrument: Instrument::Mou,
-                partner: &qld,
                 title_id: "Nota Kesepahaman Provinsi Kembar Jawa Tengah – Queensland",
                 title_en: "Sister Province Memorandum of Understanding Central Java – Queensland",
                 objects: &[CulturalExchange, TechnicalCapacity],
                 sectors: &["pendidikan", "kebudayaan"],
-                languages: id_en,
                 legacy: true,
                 status: AgreementStatus::Expired,
                 signed_on: Some("1991-02-26"),
                 expires_on: Some("2019-08-05"),
-                parent: None,
-                predecessor: None,
-                agencies: &[],
                 note: Some("demo: day and month of 1991 illustrative"),
+                ..Spec::jateng(&qld)
             },
         )?;
         let mou_2019 = add(
             c,
             Spec {
-                region: "33",
-                subtype: Subtype::SisterProvince,
-                instrument: Instrument::Mou,
-                partner: &qld,
                 title_id: "Pembaruan Nota Kesepahaman Provinsi Kembar Jawa Tengah – Queensland",
                 title_en: "Renewed Sister Province MoU Central Java – Queensland",
                 objects: &[CulturalExchange, TechnicalCapacity, RegionalPromotion],
                 sectors: &["pendidikan", "kebudayaan", "ekonomi"],
-                languages: id_en,
                 legacy: true,
                 status: AgreementStatus::Expired,
                 signed_on: Some("2019-08-06"),
                 expires_on: Some("2024-08-05"),
-                parent: None,
                 predecessor: Some(mou_1991),
-                agencies: &[],
                 note: Some("demo: signed 6 Aug 2019 (seed 001); end date illustrative"),
+                ..Spec::jateng(&qld)
             },
         )?;
-        add(c, Spec {
-            region: "33", subtype: Subtype::SisterProvince, instrument: Instrument::ImplementingArrangement, partner: &qld,
-            title_id: "Pengaturan Pelaksanaan Pertukaran Guru Dinas Pendidikan Jawa Tengah – Department of Education Queensland",
-            title_en: "Implementing Arrangement on Teacher Exchange",
-            objects: &[CulturalExchange, TechnicalCapacity], sectors: &["pendidikan"], languages: id_en,
-            legacy: true, status: AgreementStatus::Expired, signed_on: Some("2019-08-06"), expires_on: Some("2024-08-05"),
-            parent: Some(mou_2019), predecessor: None, agencies: &["Dinas Pendidikan dan Kebudayaan Provinsi Jawa Tengah"],
-            note: Some("demo: dates illustrative"),
-        })?;
+        add(
+            c,
+            Spec {
+                instrument: Instrument::ImplementingArrangement,
+                title_id: "Pengaturan Pelaksanaan Pertukaran Guru Dinas Pendidikan Jawa Tengah – Department of Education Queensland",
+                title_en: "Implementing Arrangement on Teacher Exchange",
+                objects: &[CulturalExchange, TechnicalCapacity],
+                sectors: &["pendidikan"],
+                legacy: true,
+                status: AgreementStatus::Expired,
+                signed_on: Some("2019-08-06"),
+                expires_on: Some("2024-08-05"),
+                parent: Some(mou_2019),
+                agencies: &["Dinas Pendidikan dan Kebudayaan Provinsi Jawa Tengah"],
+                note: Some("demo: dates illustrative"),
+                ..Spec::jateng(&qld)
+            },
+        )?;
         // Jawa Tengah – Chungcheongbuk-do: since 2004, last MoU 2014–2019, being revitalized.
         let chungbuk_2014 = add(
             c,
             Spec {
-                region: "33",
-                subtype: Subtype::SisterProvince,
-                instrument: Instrument::Mou,
-                partner: &chungbuk,
                 title_id: "Nota Kesepahaman Provinsi Kembar Jawa Tengah – Chungcheongbuk-do",
                 title_en: "Sister Province MoU Central Java – Chungcheongbuk-do",
                 objects: &[CulturalExchange, ScienceTechnology, RegionalPromotion],
@@ -295,43 +312,27 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
                 status: AgreementStatus::Expired,
                 signed_on: Some("2014-11-28"),
                 expires_on: Some("2019-11-27"),
-                parent: None,
-                predecessor: None,
-                agencies: &[],
                 note: Some("demo: cooperation since 28 Nov 2004; 2014 dates illustrative"),
+                ..Spec::jateng(&chungbuk)
             },
         )?;
         add(
             c,
             Spec {
-                region: "33",
-                subtype: Subtype::SisterProvince,
-                instrument: Instrument::Mou,
-                partner: &chungbuk,
                 title_id: "Revitalisasi Kerja Sama Provinsi Kembar Jawa Tengah – Chungcheongbuk-do",
                 title_en:
                     "Revitalized Sister Province Cooperation Central Java – Chungcheongbuk-do",
                 objects: &[TechnicalCapacity, ScienceTechnology, RegionalPromotion],
                 sectors: &["pemerintahan", "industri", "pariwisata"],
                 languages: &["id", "ko", "en"],
-                legacy: false,
-                status: AgreementStatus::Draft,
-                signed_on: None,
-                expires_on: None,
-                parent: None,
                 predecessor: Some(chungbuk_2014),
-                agencies: &[],
-                note: None,
+                ..Spec::jateng(&chungbuk)
             },
         )?;
         // Fujian and Siem Reap: active, candidates for revitalization (seed 001).
         add(
             c,
             Spec {
-                region: "33",
-                subtype: Subtype::SisterProvince,
-                instrument: Instrument::Mou,
-                partner: &fujian,
                 title_id: "Nota Kesepahaman Provinsi Kembar Jawa Tengah – Fujian",
                 title_en: "Sister Province MoU Central Java – Fujian",
                 objects: &[CulturalExchange, RegionalPromotion],
@@ -341,19 +342,13 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
                 status: AgreementStatus::Active,
                 signed_on: Some("2016-05-10"),
                 expires_on: Some("2027-05-09"),
-                parent: None,
-                predecessor: None,
-                agencies: &[],
                 note: Some("demo: dates illustrative"),
+                ..Spec::jateng(&fujian)
             },
         )?;
         add(
             c,
             Spec {
-                region: "33",
-                subtype: Subtype::SisterProvince,
-                instrument: Instrument::Mou,
-                partner: &siem_reap,
                 title_id: "Nota Kesepahaman Provinsi Kembar Jawa Tengah – Siem Reap",
                 title_en: "Sister Province MoU Central Java – Siem Reap",
                 objects: &[CulturalExchange, RegionalPromotion],
@@ -363,10 +358,8 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
                 status: AgreementStatus::Active,
                 signed_on: Some("2017-09-20"),
                 expires_on: Some("2027-09-19"),
-                parent: None,
-                predecessor: None,
-                agencies: &[],
                 note: Some("demo: dates illustrative"),
+                ..Spec::jateng(&siem_reap)
             },
         )?;
         // Banten (seed 002): a technical cooperation still in draft, awaiting the workflow that
@@ -377,21 +370,14 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
                 region: "36",
                 subtype: Subtype::OtherKsdll,
                 instrument: Instrument::Pks,
-                partner: &jica,
                 title_id:
                     "Kerja Sama Teknik Peningkatan Kapasitas Pemerintah Provinsi Banten (contoh)",
                 title_en: "Technical Cooperation on Government Capacity, Banten (example)",
                 objects: &[TechnicalCapacity],
                 sectors: &["pemerintahan"],
                 languages: &["id", "en"],
-                legacy: false,
-                status: AgreementStatus::Draft,
-                signed_on: None,
-                expires_on: None,
-                parent: None,
-                predecessor: None,
-                agencies: &[],
                 note: Some("demo example"),
+                ..Spec::jateng(&jica)
             },
         )?;
         let meetings = seed_meetings(c, &actor, state.clock)?;

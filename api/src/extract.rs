@@ -163,6 +163,25 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
     Ok(value)
 }
 
+/// Lets handlers take a group of query parameters shared by several operations directly
+/// (`paging: Paging`), read and validated like [`ApiQuery`].
+#[macro_export]
+macro_rules! query_params {
+    ($($ty:ty),+ $(,)?) => {
+        $(impl actix_web::FromRequest for $ty {
+            type Error = $crate::error::ApiError;
+            type Future = std::future::Ready<Result<Self, $crate::error::ApiError>>;
+
+            fn from_request(
+                req: &actix_web::HttpRequest,
+                _: &mut actix_web::dev::Payload,
+            ) -> Self::Future {
+                std::future::ready($crate::extract::parse_query(req.query_string()))
+            }
+        })+
+    };
+}
+
 /// A form body (`application/x-www-form-urlencoded`), validated like a query.
 pub fn parse_form<T: DeserializeOwned + Validate>(body: &str) -> Result<T, ApiError> {
     parse_query(body)

@@ -11,6 +11,9 @@ use chrono::Utc;
 use jalin_persistence::idempotency::{self as store, Claim, Lifetimes, StoredResponse};
 use jalin_persistence::DbConnection;
 use sha2::{Digest, Sha256};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::Required;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -22,6 +25,23 @@ pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 /// The `Idempotency-Key` header: 1–255 visible ASCII characters, if sent.
 #[derive(Debug, Clone)]
 pub struct IdempotencyKey(pub Option<String>);
+
+/// In the contract: an optional header of that pattern, "Makes a retry safe." (an operation whose
+/// key says more declares its own).
+impl utoipa::IntoParams for IdempotencyKey {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let schema = ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+            .pattern(Some("^[!-~]{1,255}$"));
+        vec![ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some("Makes a retry safe."))
+            .schema(Some(schema))
+            .build()]
+    }
+}
 
 impl FromRequest for IdempotencyKey {
     type Error = ApiError;

@@ -14,7 +14,7 @@ use crate::routes;
             crate::problem::ProblemBody,
             crate::problem::ProblemFieldError,
             crate::pagination::PageEnvelope,
-            crate::routes::travel::PermitRequest
+            crate::service::integrations::PermitRequest
         ),
         responses(
             responses::BadRequest,

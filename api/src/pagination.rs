@@ -3,10 +3,13 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use jalin_persistence::DbConnection;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
@@ -17,6 +20,26 @@ struct CursorData {
     l: String,
     k: String,
 }
+
+/// `limit` and `cursor`, the query parameters every list shares (after its own filters).
+#[derive(Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    /// Page size, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl Paging {
+    /// The page asked of the list named `list` (a cursor from another list is refused).
+    pub fn of(&self, list: &'static str) -> Result<PageRequest, ApiError> {
+        PageRequest::new(list, self.limit, self.cursor.as_deref())
+    }
+}
+
+crate::query_params!(Paging);
 
 /// A decoded page request for one list.
 #[derive(Debug, Clone)]
@@ -74,6 +97,26 @@ impl PageRequest {
         i64::from(self.limit) + 1
     }
 
+    /// Reads this page: `list(c, after, fetch)` gives the rows after the cursor's key, `fetch`
+    /// of them (one more than the page, to know whether another follows); `key` is an item's
+    /// key for the next cursor.
+    pub async fn read<T, L>(
+        self,
+        state: &AppState,
+        list: L,
+        key: impl Fn(&T) -> String,
+    ) -> Result<(Vec<T>, Option<String>), ApiError>
+    where
+        T: Send + 'static,
+        L: FnOnce(&mut DbConnection, Option<&str>, i64) -> Result<Vec<T>, ApiError>
+            + Send
+            + 'static,
+    {
+        let (after, fetch) = (self.after.clone(), self.fetch());
+        let rows = state.db(move |c| list(c, after.as_deref(), fetch)).await?;
+        Ok(self.page(rows, key))
+    }
+
     /// Cuts the fetched rows to a page and makes the next cursor from the last item's key.
     pub fn page<T>(
         &self,
@@ -115,6 +158,17 @@ macro_rules! page_of {
         pub struct $name {
             pub items: Vec<$item>,
             pub next_cursor: Option<String>,
+        }
+
+        impl $name {
+            /// The page of `items` (each shown as the list's item) with the cursor of the next.
+            pub fn of<I: Into<$item>>(
+                items: impl IntoIterator<Item = I>,
+                next_cursor: Option<String>,
+            ) -> Self {
+                let items = items.into_iter().map(Into::into).collect();
+                Self { items, next_cursor }
+            }
         }
 
         impl utoipa::PartialSchema for $name {

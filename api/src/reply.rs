@@ -3,7 +3,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
-use jalin_domain::RecordKind;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use jalin_domain::coordination::MeetingDocumentRole;
+use jalin_domain::document::DocumentRole;
+use jalin_domain::{CountryCode, RecordKind, RegionCode};
 use serde::Serialize;
 
 use crate::concurrency::Etag;
@@ -43,6 +46,11 @@ pub fn ok(body: impl Serialize) -> HttpResponse {
     HttpResponse::Ok().json(body)
 }
 
+/// 204: done, nothing to show (a deletion).
+pub fn no_content() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
 /// A reply (storable for `Idempotency-Key` replay) of `status` with the record's ETag.
 pub fn versioned(
     status: StatusCode,
@@ -62,7 +70,8 @@ pub fn created(
     Ok(versioned(StatusCode::CREATED, record, body)?.header("location", location))
 }
 
-/// Declares stored records with `id: String` and `version: i64` as [`Versioned`].
+/// Declares stored records with `id: String`, `version: i64` and `updated_at` as [`Versioned`]
+/// and [`crate::service::Revisable`].
 #[macro_export]
 macro_rules! versioned {
     ($($ty:ty),+ $(,)?) => {
@@ -73,6 +82,110 @@ macro_rules! versioned {
             fn version(&self) -> i64 {
                 self.version
             }
+        }
+
+        impl $crate::service::Revisable for $ty {
+            fn revise(&mut self, now: chrono::NaiveDateTime) -> i64 {
+                self.updated_at = now;
+                self.version += 1;
+                self.version - 1
+            }
         })+
+    };
+}
+
+/// A stored value as a response shows it: the same value, or its wire form (a stored UTC time
+/// with its zone, a code as text). [`shown!`](crate::shown) builds a response from a record's
+/// fields of the same names through it.
+pub trait Shown<T> {
+    fn shown(&self) -> T;
+}
+
+impl<T: Clone> Shown<T> for T {
+    fn shown(&self) -> T {
+        self.clone()
+    }
+}
+
+impl Shown<DateTime<Utc>> for NaiveDateTime {
+    fn shown(&self) -> DateTime<Utc> {
+        self.and_utc()
+    }
+}
+
+impl Shown<Option<DateTime<Utc>>> for Option<NaiveDateTime> {
+    fn shown(&self) -> Option<DateTime<Utc>> {
+        self.map(|t| t.and_utc())
+    }
+}
+
+impl Shown<String> for RegionCode {
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Shown<String> for CountryCode {
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Shown<String> for DocumentRole {
+    fn shown(&self) -> String {
+        self.as_str().into()
+    }
+}
+
+impl Shown<String> for MeetingDocumentRole {
+    fn shown(&self) -> String {
+        self.as_str().into()
+    }
+}
+
+impl Shown<Option<String>> for Option<RegionCode> {
+    fn shown(&self) -> Option<String> {
+        self.as_ref().map(RegionCode::to_string)
+    }
+}
+
+/// `shown!(record, Dto { a, b, c: expr })`: a response whose fields named alone are the
+/// record's fields of the same names, [`Shown`]; the others are given.
+#[macro_export]
+macro_rules! shown {
+    ($record:expr, $dto:ident { $($field:ident $(: $value:expr)?),* $(,)? }) => {{
+        let record = &$record;
+        $dto { $($field: $crate::shown!(@field record, $field $(, $value)?),)* }
+    }};
+    (@field $record:ident, $field:ident) => {
+        $crate::reply::Shown::shown(&$record.$field)
+    };
+    (@field $record:ident, $field:ident, $value:expr) => {
+        $value
+    };
+}
+
+/// Declares a response that shows a stored record's fields of the same names, [`Shown`]:
+/// `mirror! { pub struct Dto from Row { pub a: A, … } }` is the struct and its `From<&Row>`.
+#[macro_export]
+macro_rules! mirror {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $dto:ident from $row:ty {
+            $($(#[$field_meta:meta])* $field_vis:vis $field:ident: $ty:ty),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $dto {
+            $($(#[$field_meta])* $field_vis $field: $ty),*
+        }
+
+        impl From<&$row> for $dto {
+            fn from(row: &$row) -> Self {
+                Self {
+                    $($field: $crate::reply::Shown::shown(&row.$field)),*
+                }
+            }
+        }
     };
 }

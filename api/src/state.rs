@@ -53,6 +53,19 @@ impl AppState {
         .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
     }
 
+    /// Reads `f`, computed once per `key` and reused while nothing is written through this
+    /// server, for a few seconds (summaries.rs); `key` names the summary, its scope and day.
+    pub async fn summary<T, F>(&self, key: String, f: F) -> Result<Arc<T>, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + Sync + 'static,
+    {
+        let db = self.clone();
+        (self.summaries)
+            .get_or_compute(key, || async move { db.db(f).await })
+            .await
+    }
+
     /// Runs `f` in one write transaction (`BEGIN IMMEDIATE` on SQLite).
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where

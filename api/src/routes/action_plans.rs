@@ -4,24 +4,23 @@
 //! `service::action_plans`.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
 use jalin_domain::monitoring::{PlanKind, YearRealisation};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::openapi::responses::Conflict;
 use crate::reply::{self, Versioned};
+use crate::routes::ids::AgreementId;
 use crate::service::action_plans::{
     self, ActionPlanInput, PlanView, PlannedItemInput, SuccessIndicatorInput,
 };
-use crate::service::Ctx;
-use crate::state::AppState;
 
 // Activities cite a plan's keys and contribute to its indicators.
 
@@ -118,19 +117,15 @@ impl From<&PlanView> for ActionPlanDto {
     path = "/v1/agreements/{id}/action-plan",
     operation_id = "getActionPlan",
     tag = "activities",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The plan and its realisation.", body = ActionPlanDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let v = state.db(move |c| action_plans::get(c, &vis, &path)).await?;
+pub async fn get(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let v = caller.db(move |c| action_plans::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(&v.plan, ActionPlanDto::from(&v)))
 }
 
@@ -143,7 +138,7 @@ pub async fn get(
     tag = "activities",
     request_body = ActionPlanInput,
     params(
-        ("id" = String, Path, description = "Agreement id."),
+        AgreementId,
         ("If-Match" = Option<String>, Header, description = "The ETag you read; required to replace an existing plan."),
     ),
     responses(
@@ -154,30 +149,21 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn put(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: AgreementId,
     body: ApiJson<ActionPlanInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let write = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    let (created, v) = state
-        .write(move |c| {
-            action_plans::put(
-                c,
-                &ctx,
-                (&read, &write),
-                &path,
-                body.value,
-                |old| match old {
-                    Some(o) => if_match.check(&o.etag()),
-                    // Nothing to match: a stale tag is a client error all the same.
-                    None if if_match.is_present() => Err(ApiError::PreconditionFailed),
-                    None => Ok(()),
-                },
-            )
+    let read = caller.may(Action::ReadAgreements)?;
+    let write = caller.may(Action::WriteAgreements)?;
+    let (created, v) = caller
+        .write(move |c, ctx| {
+            action_plans::put(c, ctx, (&read, &write), &id, body.value, |old| match old {
+                Some(o) => if_match.check(&o.etag()),
+                // Nothing to match: a stale tag is a client error all the same.
+                None if if_match.is_present() => Err(ApiError::PreconditionFailed),
+                None => Ok(()),
+            })
         })
         .await?;
     let status = if created {

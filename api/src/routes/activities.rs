@@ -1,23 +1,22 @@
 //! Implementation activities of an agreement: visits, delegations, meetings, exchanges,
 //! trainings, grants, promotions — with money as exact decimals and its IDR equivalent.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use jalin_domain::access::Action;
 use jalin_persistence::activities::Activity;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::idempotency::{self, IdempotencyKey};
-use crate::reply::{self, Versioned};
+use crate::idempotency::IdempotencyKey;
+use crate::reply;
+use crate::routes::ids::{ActivityId, AgreementId};
 use crate::service::action_plans::IndicatorContribution;
 use crate::service::activities::{self, ActivityInput, ActivityMoney, Scopes};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 #[schema(as = Activity)]
@@ -46,26 +45,29 @@ pub struct ActivityDto {
 
 impl From<&Activity> for ActivityDto {
     fn from(a: &Activity) -> Self {
-        Self {
-            id: a.id.clone(),
-            agreement_id: a.agreement_id.clone(),
-            kind: a.kind.clone(),
-            title: a.title.clone(),
-            description: a.description.clone(),
-            starts_on: a.starts_on,
-            ends_on: a.ends_on,
-            location: a.location.clone(),
-            participants: serde_json::from_str(&a.participants).unwrap_or_default(),
-            outputs: a.outputs.clone(),
-            money: ActivityMoney::of(a),
-            idr_equivalent: a.idr_equivalent.clone(),
-            documents: serde_json::from_str(&a.document_ids).unwrap_or_default(),
-            plan_items: serde_json::from_str(&a.plan_items).unwrap_or_default(),
-            indicators: serde_json::from_str(&a.indicator_values).unwrap_or_default(),
-            created_by: a.created_by.clone(),
-            created_at: a.created_at.and_utc(),
-            updated_at: a.updated_at.and_utc(),
-        }
+        crate::shown!(
+            a,
+            Self {
+                id,
+                agreement_id,
+                kind,
+                title,
+                description,
+                starts_on,
+                ends_on,
+                location,
+                participants: serde_json::from_str(&a.participants).unwrap_or_default(),
+                outputs,
+                money: ActivityMoney::of(a),
+                idr_equivalent,
+                documents: serde_json::from_str(&a.document_ids).unwrap_or_default(),
+                plan_items: serde_json::from_str(&a.plan_items).unwrap_or_default(),
+                indicators: serde_json::from_str(&a.indicator_values).unwrap_or_default(),
+                created_by,
+                created_at,
+                updated_at
+            }
+        )
     }
 }
 
@@ -81,36 +83,31 @@ pub struct ActivityList {
     operation_id = "createActivity",
     tag = "activities",
     request_body = ActivityInput,
-    params(
-        ("id" = String, Path, description = "Agreement id."),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe."),
-    ),
+    params(AgreementId, IdempotencyKey),
     responses(
         (status = 201, description = "Logged.", body = ActivityDto, headers(("ETag" = String), ("Location" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["activities:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
-    path: web::Path<String>,
+    id: AgreementId,
     body: ApiJson<ActivityInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let scopes = Scopes::of(&auth)?;
-    let ctx = Ctx::of(&auth, &state);
-    let policy = state.config.monitoring.clone();
+    let scopes = Scopes::of(&caller.auth)?;
+    let policy = caller.state.config.monitoring.clone();
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let a = activities::create(c, &ctx, &scopes, &policy, &path, input)?;
-        reply::created(
-            format!("/v1/activities/{}", a.id),
-            &a,
-            ActivityDto::from(&a),
-        )
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let a = activities::create(c, ctx, &scopes, &policy, &id, input)?;
+            reply::created(
+                format!("/v1/activities/{}", a.id),
+                &a,
+                ActivityDto::from(&a),
+            )
+        })
+        .await
 }
 
 /// The activities of an agreement, by start date.
@@ -119,21 +116,15 @@ pub async fn create(
     path = "/v1/agreements/{id}/activities",
     operation_id = "listActivities",
     tag = "activities",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The activities.", body = ActivityList),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::ReadAgreements)?;
-    let items = state
-        .db(move |c| activities::list(c, &scope, &path))
-        .await?;
+pub async fn list(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+    let scope = caller.may(Action::ReadAgreements)?;
+    let items = caller.db(move |c| activities::list(c, &scope, &id)).await?;
     Ok(reply::ok(ActivityList {
         items: items.iter().map(ActivityDto::from).collect(),
     }))
@@ -145,19 +136,15 @@ pub async fn list(
     path = "/v1/activities/{id}",
     operation_id = "getActivity",
     tag = "activities",
-    params(("id" = String, Path, description = "Activity id.")),
+    params(ActivityId),
     responses(
         (status = 200, description = "The activity.", body = ActivityDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::ReadAgreements)?;
-    let a = state.db(move |c| activities::get(c, &scope, &path)).await?;
+pub async fn get(caller: Caller, id: ActivityId) -> Result<HttpResponse, ApiError> {
+    let scope = caller.may(Action::ReadAgreements)?;
+    let a = caller.db(move |c| activities::get(c, &scope, &id)).await?;
     Ok(reply::ok_versioned(&a, ActivityDto::from(&a)))
 }
 
@@ -168,29 +155,31 @@ pub async fn get(
     operation_id = "updateActivity",
     tag = "activities",
     request_body = ActivityInput,
-    params(
-        ("id" = String, Path, description = "Activity id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(ActivityId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = ActivityDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["activities:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: ActivityId,
     body: ApiJson<ActivityInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let scopes = Scopes::of(&auth)?;
-    let ctx = Ctx::of(&auth, &state);
-    let policy = state.config.monitoring.clone();
-    let a = state
-        .write(move |c| {
-            let expected = |a: &Activity| if_match.check(&a.etag());
-            activities::update(c, &ctx, &scopes, &policy, &path, body.value, expected)
+    let scopes = Scopes::of(&caller.auth)?;
+    let policy = caller.state.config.monitoring.clone();
+    let a = caller
+        .write(move |c, ctx| {
+            activities::update(
+                c,
+                ctx,
+                &scopes,
+                &policy,
+                &id,
+                body.value,
+                if_match.expected(),
+            )
         })
         .await?;
     Ok(reply::ok_versioned(&a, ActivityDto::from(&a)))
@@ -202,27 +191,22 @@ pub async fn update(
     path = "/v1/activities/{id}",
     operation_id = "deleteActivity",
     tag = "activities",
-    params(
-        ("id" = String, Path, description = "Activity id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(ActivityId, IfMatch),
     responses(
         (status = 204, description = "Deleted."),
     ),
     security(("bearer" = []), ("client_credentials" = ["activities:write"]))
 )]
 pub async fn delete(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: ActivityId,
 ) -> Result<HttpResponse, ApiError> {
-    let scopes = Scopes::of(&auth)?;
-    let ctx = Ctx::of(&auth, &state);
-    state
-        .write(move |c| activities::delete(c, &ctx, &scopes, &path, |a| if_match.check(&a.etag())))
+    let scopes = Scopes::of(&caller.auth)?;
+    caller
+        .write(move |c, ctx| activities::delete(c, ctx, &scopes, &id, if_match.expected()))
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(reply::no_content())
 }
 
 super::operations! {

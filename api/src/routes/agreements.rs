@@ -2,7 +2,7 @@
 //! DOMAIN.md §5 on every write (`service::agreements`), isolated by region, with their history
 //! from the audit log.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use jalin_domain::access::Action;
 use jalin_domain::agreement::{
@@ -15,20 +15,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::Conflict;
 use crate::page_of;
-use crate::pagination::PageRequest;
-use crate::reply::{self, Versioned};
-use crate::routes::audit::{AuditEventDto, AuditEventPage};
+use crate::pagination::Paging;
+use crate::reply;
+use crate::routes::audit::AuditEventPage;
+use crate::routes::ids::AgreementId;
 use crate::service::agreements::{self, details_of, AgreementRecord};
 pub use crate::service::agreements::{AgreementInput, Checklist, Money, Signatories};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct PartnerSummary {
@@ -165,28 +164,26 @@ page_of!(AgreementPage, AgreementDto);
     operation_id = "createAgreement",
     tag = "agreements",
     request_body = AgreementInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Registered.", body = AgreementDto, headers(("ETag" = String), ("Location" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<AgreementInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
+    let scope = caller.may(Action::WriteAgreements)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let r = agreements::create(c, &ctx, &scope, input)?;
-        let location = format!("/v1/agreements/{}", r.agreement.id);
-        reply::created(location, &r, AgreementDto::record(&r, ctx.today()))
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let r = agreements::create(c, ctx, &scope, input)?;
+            let location = format!("/v1/agreements/{}", r.agreement.id);
+            reply::created(location, &r, AgreementDto::record(&r, ctx.today()))
+        })
+        .await
 }
 
 #[derive(Deserialize, IntoParams, Validate)]
@@ -221,9 +218,6 @@ pub struct AgreementListQuery {
     /// descending.
     #[param(pattern = "^-?(reference_number|expires_on|signed_on|updated_at)$")]
     pub sort: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 impl AgreementListQuery {
@@ -252,18 +246,18 @@ impl AgreementListQuery {
     path = "/v1/agreements",
     operation_id = "listAgreements",
     tag = "agreements",
-    params(AgreementListQuery),
+    params(AgreementListQuery, Paging),
     responses(
         (status = 200, description = "A page of agreements.", body = AgreementPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<AgreementListQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
+    let vis = caller.may(Action::ReadAgreements)?;
     let (sort, descending) = agreements::sort_of(q.sort.as_deref())?;
     // The default order pages by reference number (keyset); the others by position (offset).
     let keyset = sort == AgreementSort::ReferenceNumber;
@@ -272,7 +266,7 @@ pub async fn list(
         (true, true) => "agreements-desc",
         (false, _) => "agreements-offset",
     };
-    let page = PageRequest::new(list_name, q.limit, q.cursor.as_deref())?;
+    let page = paging.of(list_name)?;
     let filter = q.filter()?;
     let (after, offset) = match (&page.after, keyset) {
         (Some(a), true) => (Some(a.clone()), 0),
@@ -286,7 +280,7 @@ pub async fn list(
         offset,
         limit: page.fetch(),
     };
-    let (rows, partners) = state
+    let (rows, partners) = caller
         .db(move |c| agreements::list(c, &vis, &filter, &paging))
         .await?;
     let numbered: Vec<(i64, Agreement)> = (offset + 1..).zip(rows).collect();
@@ -294,7 +288,7 @@ pub async fn list(
         true => a.reference_number.clone(),
         false => n.to_string(),
     });
-    let today = state.clock.today();
+    let today = caller.ctx.today();
     Ok(reply::ok(AgreementPage {
         items: items
             .iter()
@@ -310,22 +304,18 @@ pub async fn list(
     path = "/v1/agreements/{id}",
     operation_id = "getAgreement",
     tag = "agreements",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The agreement.", body = AgreementDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let r = state.db(move |c| agreements::get(c, &vis, &path)).await?;
+pub async fn get(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let r = caller.db(move |c| agreements::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(
         &r,
-        AgreementDto::record(&r, state.clock.today()),
+        AgreementDto::record(&r, caller.ctx.today()),
     ))
 }
 
@@ -336,34 +326,27 @@ pub async fn get(
     operation_id = "updateAgreement",
     tag = "agreements",
     request_body = AgreementInput,
-    params(
-        ("id" = String, Path, description = "Agreement id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(AgreementId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = AgreementDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: AgreementId,
     body: ApiJson<AgreementInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    let r = state
-        .write(move |c| {
-            agreements::update(c, &ctx, &scope, &path, body.value, |a| {
-                if_match.check(&a.etag())
-            })
+    let scope = caller.may(Action::WriteAgreements)?;
+    let r = caller
+        .write(move |c, ctx| {
+            agreements::update(c, ctx, &scope, &id, body.value, if_match.expected())
         })
         .await?;
     Ok(reply::ok_versioned(
         &r,
-        AgreementDto::record(&r, state.clock.today()),
+        AgreementDto::record(&r, caller.ctx.today()),
     ))
 }
 
@@ -373,10 +356,7 @@ pub async fn update(
     path = "/v1/agreements/{id}",
     operation_id = "deleteAgreement",
     tag = "agreements",
-    params(
-        ("id" = String, Path, description = "Agreement id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(AgreementId, IfMatch),
     responses(
         (status = 204, description = "Deleted."),
         (status = 409, response = Conflict),
@@ -384,17 +364,15 @@ pub async fn update(
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn delete(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: AgreementId,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    state
-        .write(move |c| agreements::delete(c, &ctx, &scope, &path, |a| if_match.check(&a.etag())))
+    let scope = caller.may(Action::WriteAgreements)?;
+    caller
+        .write(move |c, ctx| agreements::delete(c, ctx, &scope, &id, if_match.expected()))
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(reply::no_content())
 }
 
 /// Every change to an agreement, oldest first, with actor and time (from the audit log).
@@ -403,25 +381,18 @@ pub async fn delete(
     path = "/v1/agreements/{id}/history",
     operation_id = "getAgreementHistory",
     tag = "agreements",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The agreement's events, oldest first.", body = AuditEventPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn history(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let events = state
-        .db(move |c| agreements::history(c, &vis, &path))
+pub async fn history(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let events = caller
+        .db(move |c| agreements::history(c, &vis, &id))
         .await?;
-    Ok(reply::ok(AuditEventPage {
-        items: events.into_iter().map(AuditEventDto::from).collect(),
-        next_cursor: None,
-    }))
+    Ok(reply::ok(AuditEventPage::of(&events, None)))
 }
 
 super::operations! {

@@ -1,6 +1,6 @@
 //! The audit log: every write with its actor, request id and changed fields, hash-chained.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
 use jalin_persistence::audit::{AuditEvent, EventFilter};
@@ -8,64 +8,44 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::page_of;
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply;
 use crate::service::audit_log as audit;
-use crate::state::AppState;
 
-#[derive(Serialize, ToSchema)]
-#[schema(as = AuditEvent, example = json!({
-    "seq": 12, "id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a00", "occurred_at": "2026-11-24T07:00:00.123456Z",
-    "actor_type": "user", "actor_id": "0193a5d2-0000-7000-8000-000000000001", "actor_name": "admin",
-    "action": "user.updated", "record_type": "user", "record_id": "0193a5d2-0000-7000-8000-000000000002",
-    "region_code": "33", "request_id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a01",
-    "changes": {"active": {"before": true, "after": false}},
-    "prev_hash": "9f2c…", "hash": "41ab…"
-}))]
-pub struct AuditEventDto {
-    /// Position in the chain, from 1.
-    pub seq: i64,
-    pub id: String,
-    pub occurred_at: DateTime<Utc>,
-    /// `user`, `service_account` or `system`.
-    pub actor_type: String,
-    pub actor_id: String,
-    pub actor_name: String,
-    /// e.g. `user.created`, `service_account.deleted`.
-    pub action: String,
-    pub record_type: String,
-    pub record_id: String,
-    pub region_code: Option<String>,
-    pub request_id: Option<String>,
-    /// `{field: {before, after}}`; secrets appear only as `{"changed": true}`.
-    pub changes: serde_json::Value,
-    pub prev_hash: String,
-    /// SHA-256(prev_hash ‖ canonical JSON of the event), hex.
-    pub hash: String,
-}
-
-impl From<AuditEvent> for AuditEventDto {
-    fn from(e: AuditEvent) -> Self {
-        Self {
-            seq: e.seq,
-            id: e.id,
-            occurred_at: e.occurred_at.and_utc(),
-            actor_type: e.actor_type,
-            actor_id: e.actor_id,
-            actor_name: e.actor_name,
-            action: e.action,
-            record_type: e.record_type,
-            record_id: e.record_id,
-            region_code: e.region_code,
-            request_id: e.request_id,
-            changes: e.changes,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
-        }
+crate::mirror! {
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = AuditEvent, example = json!({
+        "seq": 12, "id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a00", "occurred_at": "2026-11-24T07:00:00.123456Z",
+        "actor_type": "user", "actor_id": "0193a5d2-0000-7000-8000-000000000001", "actor_name": "admin",
+        "action": "user.updated", "record_type": "user", "record_id": "0193a5d2-0000-7000-8000-000000000002",
+        "region_code": "33", "request_id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a01",
+        "changes": {"active": {"before": true, "after": false}},
+        "prev_hash": "9f2c…", "hash": "41ab…"
+    }))]
+    pub struct AuditEventDto from AuditEvent {
+        /// Position in the chain, from 1.
+        pub seq: i64,
+        pub id: String,
+        pub occurred_at: DateTime<Utc>,
+        /// `user`, `service_account` or `system`.
+        pub actor_type: String,
+        pub actor_id: String,
+        pub actor_name: String,
+        /// e.g. `user.created`, `service_account.deleted`.
+        pub action: String,
+        pub record_type: String,
+        pub record_id: String,
+        pub region_code: Option<String>,
+        pub request_id: Option<String>,
+        /// `{field: {before, after}}`; secrets appear only as `{"changed": true}`.
+        pub changes: serde_json::Value,
+        pub prev_hash: String,
+        /// SHA-256(prev_hash ‖ canonical JSON of the event), hex.
+        pub hash: String,
     }
 }
 
@@ -84,9 +64,6 @@ pub struct AuditQuery {
     pub from: Option<DateTime<Utc>>,
     /// Events before this time (RFC 3339).
     pub to: Option<DateTime<Utc>>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// List audit events, newest first (admins and central reviewers).
@@ -95,19 +72,19 @@ pub struct AuditQuery {
     path = "/v1/audit-events",
     operation_id = "listAuditEvents",
     tag = "audit",
-    params(AuditQuery),
+    params(AuditQuery, Paging),
     responses(
         (status = 200, description = "A page of events, newest first.", body = AuditEventPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["audit:read"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<AuditQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadAudit)?;
-    let page = PageRequest::new("audit_events", q.limit, q.cursor.as_deref())?;
+    caller.may(Action::ReadAudit)?;
+    let page = paging.of("audit_events")?;
     let before = (page.after.as_deref().map(str::parse::<i64>).transpose())
         .map_err(|_| ApiError::InvalidCursor)?;
     let filter = EventFilter {
@@ -119,14 +96,11 @@ pub async fn list(
         to: q.to.map(|t| t.naive_utc()),
     };
     let fetch = page.fetch();
-    let rows = state
+    let rows = caller
         .db(move |c| audit::list(c, &filter, before, fetch))
         .await?;
     let (items, next_cursor) = page.page(rows, |e| e.seq.to_string());
-    Ok(reply::ok(AuditEventPage {
-        items: items.into_iter().map(AuditEventDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(AuditEventPage::of(&items, next_cursor)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -161,12 +135,9 @@ pub struct AuditVerification {
     ),
     security(("bearer" = []), ("client_credentials" = ["audit:read"]))
 )]
-pub async fn verify(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadAudit)?;
-    let v = state.db(audit::verify).await?;
+pub async fn verify(caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::ReadAudit)?;
+    let v = caller.db(audit::verify).await?;
     Ok(reply::ok(AuditVerification {
         intact: v.first_broken.is_none(),
         checked: v.checked,

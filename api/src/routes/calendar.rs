@@ -1,6 +1,6 @@
 //! The working-day calendar over HTTP: holidays, and working-day counts and dates.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{Datelike, NaiveDate, Weekday};
 use jalin_domain::access::Action;
 use jalin_domain::{DayOff, DayOffKind};
@@ -8,12 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::reply;
 use crate::service::reference;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({
@@ -67,13 +66,12 @@ pub struct HolidayQuery {
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn holidays(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<HolidayQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
-    let cal = state.calendar.clone();
-    let days = state
+    caller.may(Action::ReadReference)?;
+    let cal = caller.state.calendar.clone();
+    let days = caller
         .db(move |c| reference::holidays(c, &cal, q.year))
         .await?;
     let holiday = |d: DayOff| Holiday {
@@ -84,7 +82,7 @@ pub async fn holidays(
     };
     Ok(reply::ok(HolidayList {
         year: q.year,
-        cuti_bersama_is_working_day: state.calendar.policy().cuti_bersama_is_working_day,
+        cuti_bersama_is_working_day: caller.state.calendar.policy().cuti_bersama_is_working_day,
         items: days.into_iter().map(holiday).collect(),
     }))
 }
@@ -138,12 +136,11 @@ pub struct WorkingDays {
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn working_days(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<WorkingDaysQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
-    let cal = &state.calendar;
+    caller.may(Action::ReadReference)?;
+    let cal = &caller.state.calendar;
     let (to, working_days) = reference::working_days(cal, q.from, q.to, q.add)?;
     Ok(reply::ok(WorkingDays {
         from: q.from,

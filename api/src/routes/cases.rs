@@ -2,7 +2,7 @@
 //! move it (each checked for role, region, record and rules, with If-Match), and the tasks
 //! waiting for the caller. The case decides (`service::cases`); dates are WIB.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::NaiveDate;
 use jalin_domain::access::Action;
 use jalin_domain::case::{CaseStatus, StageRecord, StageStatus};
@@ -11,14 +11,14 @@ use jalin_domain::Calendar;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::openapi::responses::Conflict;
 use crate::reply;
+use crate::routes::ids::AgreementId;
 use crate::service::cases::{self, Blocking, CaseRecord, WorkflowActionRequest};
-use crate::service::Ctx;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -103,20 +103,16 @@ fn view(state: &AppState, r: &CaseRecord) -> HttpResponse {
     path = "/v1/agreements/{id}/workflow",
     operation_id = "getWorkflow",
     tag = "workflow",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The case: stages with status, dates, due dates, working days elapsed and remaining, overdue flags.", body = WorkflowView, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let r = state.db(move |c| cases::get(c, &vis, &path)).await?;
-    Ok(view(&state, &r))
+pub async fn get(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let r = caller.db(move |c| cases::get(c, &vis, &id)).await?;
+    Ok(view(&caller.state, &r))
 }
 
 /// Act on an agreement's approval case; requires `If-Match`.
@@ -131,7 +127,7 @@ pub async fn get(
     tag = "workflow",
     request_body = WorkflowActionRequest,
     params(
-        ("id" = String, Path, description = "Agreement id."),
+        AgreementId,
         ("If-Match" = String, Header, description = "The case's ETag (for `start`: the agreement's)."),
     ),
     responses(
@@ -141,22 +137,20 @@ pub async fn get(
     security(("bearer" = []))
 )]
 pub async fn act(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: AgreementId,
     body: ApiJson<WorkflowActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    let (principal, cal) = (auth.0.clone(), state.calendar.clone());
-    let r = state
-        .write(move |c| {
+    caller.may(Action::ReadAgreements)?;
+    let (principal, cal) = (caller.auth.0.clone(), caller.state.calendar.clone());
+    let r = caller
+        .write(move |c, ctx| {
             let check = |etag: &_| if_match.check(etag);
-            cases::act(c, &ctx, &cal, &principal, &path, body.value, check)
+            cases::act(c, ctx, &cal, &principal, &id, body.value, check)
         })
         .await?;
-    Ok(view(&state, &r))
+    Ok(view(&caller.state, &r))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -186,20 +180,16 @@ impl From<Blocking> for Requirements {
     path = "/v1/agreements/{id}/workflow/requirements",
     operation_id = "getWorkflowRequirements",
     tag = "workflow",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The blocking items (empty once the case is closed).", body = Requirements),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn requirements(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let b = state
-        .db(move |c| cases::requirements(c, &vis, &path))
+pub async fn requirements(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let b = caller
+        .db(move |c| cases::requirements(c, &vis, &id))
         .await?;
     Ok(reply::ok(Requirements::from(b)))
 }
@@ -230,14 +220,11 @@ pub struct TaskList {
     ),
     security(("bearer" = []))
 )]
-pub async fn tasks(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let principal = auth.0.clone();
-    let waiting = state.db(move |c| cases::tasks(c, &principal, vis)).await?;
-    let today = state.clock.today();
+pub async fn tasks(caller: Caller) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let principal = caller.auth.0.clone();
+    let waiting = caller.db(move |c| cases::tasks(c, &principal, vis)).await?;
+    let today = caller.ctx.today();
     Ok(reply::ok(TaskList {
         items: waiting
             .into_iter()

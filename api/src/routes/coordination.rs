@@ -18,61 +18,44 @@ use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey, JsonReply};
+use crate::idempotency::{IdempotencyKey, JsonReply};
 use crate::openapi::responses::{BadRequest, Conflict, NotFound};
-use crate::pagination::PageRequest;
+use crate::pagination::{PageRequest, Paging};
 use crate::reply::{self, Versioned};
-use crate::routes::region_param;
+use crate::routes::documents::receive;
+use crate::routes::ids::{MeetingId, PotentialId, PracticeId, RecommendationId};
+use crate::routes::{region_param, InRegion};
 use crate::service::coordination::matches as matchmaking;
 use crate::service::coordination::meetings::{
-    self, FollowUpAccess, FollowUpInput, MeetingFile, MeetingInput, MeetingRecord,
-    MeetingUploadForm, Participant,
+    self, FollowUpAccess, FollowUpInput, MeetingInput, MeetingRecord, MeetingUploadForm,
+    Participant,
 };
 use crate::service::coordination::potentials::{self, PotentialInput};
 use crate::service::coordination::practices::{self, PracticeActionInput, PracticeInput};
-use crate::service::Ctx;
+use crate::service::documents;
 use crate::state::AppState;
-
-/// Overdue recommendations in scope (for `/v1/reminders`).
-pub use crate::service::coordination::meetings::overdue;
 
 // ---------------------------------------------------------------- potentials
 
-#[derive(Serialize, ToSchema)]
-#[schema(as = Potential)]
-pub struct PotentialDto {
-    pub id: String,
-    pub region_code: String,
-    pub sector: String,
-    pub kind: PotentialKind,
-    pub title: String,
-    pub description: String,
-    pub figures: Option<String>,
-    pub needs: Option<String>,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<&Potential> for PotentialDto {
-    fn from(p: &Potential) -> Self {
-        Self {
-            id: p.id.clone(),
-            region_code: p.region_code.to_string(),
-            sector: p.sector.clone(),
-            kind: p.kind,
-            title: p.title.clone(),
-            description: p.description.clone(),
-            figures: p.figures.clone(),
-            needs: p.needs.clone(),
-            created_by: p.created_by.clone(),
-            created_at: p.created_at.and_utc(),
-            updated_at: p.updated_at.and_utc(),
-        }
+crate::mirror! {
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = Potential)]
+    pub struct PotentialDto from Potential {
+        pub id: String,
+        pub region_code: String,
+        pub sector: String,
+        pub kind: PotentialKind,
+        pub title: String,
+        pub description: String,
+        pub figures: Option<String>,
+        pub needs: Option<String>,
+        pub created_by: String,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
     }
 }
 
@@ -87,7 +70,7 @@ crate::page_of!(PotentialPage, PotentialDto);
     request_body = PotentialInput,
     params(
         ("code" = String, Path, description = "Region code.", example = "33.74", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe."),
+        IdempotencyKey,
     ),
     responses(
         (status = 201, description = "Added.", body = PotentialDto, headers(("ETag" = String), ("Location" = String))),
@@ -95,25 +78,23 @@ crate::page_of!(PotentialPage, PotentialDto);
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn create_potential(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     path: web::Path<String>,
     body: ApiJson<PotentialInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let write = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
+    let write = caller.may(Action::WriteAgreements)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let p = potentials::create(c, &ctx, &write, &path, input)?;
-        reply::created(
-            format!("/v1/potentials/{}", p.id),
-            &p,
-            PotentialDto::from(&p),
-        )
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let p = potentials::create(c, ctx, &write, &path, input)?;
+            reply::created(
+                format!("/v1/potentials/{}", p.id),
+                &p,
+                PotentialDto::from(&p),
+            )
+        })
+        .await
 }
 
 #[derive(Deserialize, IntoParams, Validate)]
@@ -127,12 +108,6 @@ pub struct PotentialQuery {
     #[param(max_length = 200)]
     #[validate(length(max = 200))]
     pub q: Option<String>,
-    /// Only this region (a province includes its regencies/cities).
-    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
-    pub region: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams, Validate)]
@@ -146,9 +121,6 @@ pub struct RegionPotentialQuery {
     #[param(max_length = 200)]
     #[validate(length(max = 200))]
     pub q: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// A page of potentials of `region` (any when none), of `sector`, with the words `q`.
@@ -158,16 +130,17 @@ async fn potentials_page(
     (sector, q): (Option<String>, Option<String>),
     page: PageRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = state
-        .db(move |c| {
-            let (sector, words) = (sector.as_deref(), q.as_deref());
-            potentials::search(c, region, sector, words, after.as_deref(), fetch)
-        })
+    let (rows, next) = page
+        .read(
+            state,
+            move |c, after, n| {
+                let (sector, words) = (sector.as_deref(), q.as_deref());
+                potentials::search(c, region, sector, words, after, n)
+            },
+            |p| p.id.clone(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(rows, |p| p.id.clone());
-    let items = items.iter().map(PotentialDto::from).collect();
-    Ok(reply::ok(PotentialPage { items, next_cursor }))
+    Ok(reply::ok(PotentialPage::of(&rows, next)))
 }
 
 /// A region's potential profile (a province includes its regencies/cities).
@@ -176,24 +149,24 @@ async fn potentials_page(
     path = "/v1/regions/{code}/potentials",
     operation_id = "listRegionPotentials",
     tag = "coordination",
-    params(("code" = String, Path, description = "Region code.", example = "33", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$"), RegionPotentialQuery),
+    params(("code" = String, Path, description = "Region code.", example = "33", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$"), RegionPotentialQuery, Paging),
     responses(
         (status = 200, description = "A page of potentials.", body = PotentialPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn region_potentials(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     path: web::Path<String>,
     query: ApiQuery<RegionPotentialQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
     let region = RegionCode::parse(&path)
         .map_err(|_| ApiError::not_found(RecordKind::Region, path.as_str()))?;
-    auth.may(Action::ReadReference)?;
+    caller.may(Action::ReadReference)?;
     let q = query.0;
-    let page = PageRequest::new("potentials", q.limit, q.cursor.as_deref())?;
-    potentials_page(&state, Some(region), (q.sector, q.q), page).await
+    let page = paging.of("potentials")?;
+    potentials_page(&caller.state, Some(region), (q.sector, q.q), page).await
 }
 
 /// Search potentials across regions by sector and words (promotion, partner finding).
@@ -202,22 +175,23 @@ pub async fn region_potentials(
     path = "/v1/potentials",
     operation_id = "searchPotentials",
     tag = "coordination",
-    params(PotentialQuery),
+    params(PotentialQuery, InRegion, Paging),
     responses(
         (status = 200, description = "A page of potentials.", body = PotentialPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn search_potentials(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     query: ApiQuery<PotentialQuery>,
+    in_region: InRegion,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
+    caller.may(Action::ReadReference)?;
     let q = query.0;
-    let region = region_param("region", q.region.as_deref())?;
-    let page = PageRequest::new("potentials", q.limit, q.cursor.as_deref())?;
-    potentials_page(&state, region, (q.sector, q.q), page).await
+    let region = in_region.code()?;
+    let page = paging.of("potentials")?;
+    potentials_page(&caller.state, region, (q.sector, q.q), page).await
 }
 
 /// Replace a potential; requires `If-Match`.
@@ -227,26 +201,22 @@ pub async fn search_potentials(
     operation_id = "updatePotential",
     tag = "coordination",
     request_body = PotentialInput,
-    params(("id" = String, Path, description = "Potential id."), ("If-Match" = String, Header, description = "The ETag you read.")),
+    params(PotentialId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = PotentialDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn update_potential(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: PotentialId,
     body: ApiJson<PotentialInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let write = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    let p = state
-        .write(move |c| {
-            potentials::update(c, &ctx, &write, &path, body.value, |p| {
-                if_match.check(&p.etag())
-            })
+    let write = caller.may(Action::WriteAgreements)?;
+    let p = caller
+        .write(move |c, ctx| {
+            potentials::update(c, ctx, &write, &id, body.value, if_match.expected())
         })
         .await?;
     Ok(reply::ok_versioned(&p, PotentialDto::from(&p)))
@@ -359,11 +329,10 @@ fn cooperating(partner: Partner, found: Vec<matchmaking::Cooperating>) -> Matche
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn matches(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     query: ApiQuery<MatchQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadAgreements)?;
+    caller.may(Action::ReadAgreements)?;
     // An empty parameter is an absent one.
     let partner = query.0.partner.filter(|p| !p.is_empty());
     let region = region_param(
@@ -373,11 +342,11 @@ pub async fn matches(
     let body = match (region, partner) {
         (Some(region), None) => {
             let r = region.clone();
-            let found = state.db(move |c| matchmaking::partners_for(c, &r)).await?;
+            let found = caller.db(move |c| matchmaking::partners_for(c, &r)).await?;
             ranked(&region, found)
         }
         (None, Some(id)) => {
-            let (partner, regions) = state.db(move |c| matchmaking::regions_of(c, &id)).await?;
+            let (partner, regions) = caller.db(move |c| matchmaking::regions_of(c, &id)).await?;
             cooperating(partner, regions)
         }
         _ => {
@@ -437,32 +406,19 @@ impl RecommendationDto {
     }
 }
 
-/// A file of a meeting (minutes, attendance list, presentation, photo).
-#[derive(Serialize, ToSchema)]
-pub struct MeetingDocumentDto {
-    pub id: String,
-    /// `minutes`, `attendance`, `presentation`, `photo` or `other`.
-    pub role: String,
-    pub name: String,
-    pub media_type: String,
-    pub size_bytes: i64,
-    pub sha256: String,
-    pub uploaded_by: String,
-    pub uploaded_at: DateTime<Utc>,
-}
-
-impl From<&MeetingDocument> for MeetingDocumentDto {
-    fn from(d: &MeetingDocument) -> Self {
-        Self {
-            id: d.id.clone(),
-            role: d.role.as_str().into(),
-            name: d.name.clone(),
-            media_type: d.media_type.clone(),
-            size_bytes: d.size_bytes,
-            sha256: d.sha256.clone(),
-            uploaded_by: d.uploaded_by.clone(),
-            uploaded_at: d.uploaded_at.and_utc(),
-        }
+crate::mirror! {
+    /// A file of a meeting (minutes, attendance list, presentation, photo).
+    #[derive(Serialize, ToSchema)]
+    pub struct MeetingDocumentDto from MeetingDocument {
+        pub id: String,
+        /// `minutes`, `attendance`, `presentation`, `photo` or `other`.
+        pub role: String,
+        pub name: String,
+        pub media_type: String,
+        pub size_bytes: i64,
+        pub sha256: String,
+        pub uploaded_by: String,
+        pub uploaded_at: DateTime<Utc>,
     }
 }
 
@@ -525,7 +481,7 @@ crate::page_of!(MeetingPage, MeetingDto);
     path = "/v1/meetings/{id}/documents",
     operation_id = "uploadMeetingDocument",
     tag = "coordination",
-    params(("id" = String, Path, description = "Meeting id.")),
+    params(MeetingId),
     request_body(content = MeetingUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored.", body = MeetingDocumentDto),
@@ -534,39 +490,24 @@ crate::page_of!(MeetingPage, MeetingDto);
     security(("bearer" = []), ("client_credentials" = ["meetings:write"]))
 )]
 pub async fn upload_meeting_document(
-    state: web::Data<AppState>,
     req: HttpRequest,
-    auth: Authenticated,
-    path: web::Path<String>,
+    caller: Caller,
+    id: MeetingId,
     payload: Option<actix_multipart::Multipart>,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let write = auth.may(Action::WriteMeetings)?;
-    let ctx = Ctx::of(&auth, &state);
-    let m = state
-        .db(move |c| meetings::organised(c, &read, &write, &path))
+    let read = caller.may(Action::ReadAgreements)?;
+    let write = caller.may(Action::WriteMeetings)?;
+    let m = caller
+        .db(move |c| meetings::organised(c, &read, &write, &id))
         .await?;
-    // The agreement-document upload's sequence: receive, store, record with its audit event in
-    // one transaction, and delete the stored file if that fails.
-    let limit = state.config.document_max_bytes;
-    let mut up = crate::routes::documents::receive(&req, payload, limit, &["role"]).await?;
-    let role = up.fields.remove("role").unwrap_or_default();
-    let file = MeetingFile {
-        name: up.name,
-        media_type: up.media_type.into(),
-        sha256: up.sha256,
-        size_bytes: up.file.len() as i64,
-    };
-    let doc = meetings::document(&ctx, &m, &role, file)?;
-    state.storage.put_new(&doc.storage_key, up.file).await?;
-    let saved = doc.clone();
-    if let Err(e) = state
-        .write(move |c| meetings::attach(c, &ctx, &m, &saved))
-        .await
-    {
-        state.storage.delete(&doc.storage_key).await;
-        return Err(e);
-    }
+    let limit = caller.state.config.document_max_bytes;
+    let upload = receive(&req, payload, limit, &["role"]).await?;
+    let role = meetings::document_role(&upload)?;
+    let (ctx, folder) = (caller.ctx.clone(), format!("meetings/{}", m.id));
+    let doc = documents::store(&caller.state, &folder, &upload, move |c, file| {
+        meetings::attach(c, &ctx, &m, role, file)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(MeetingDocumentDto::from(&doc)))
 }
 
@@ -577,40 +518,30 @@ pub async fn upload_meeting_document(
     operation_id = "createMeeting",
     tag = "coordination",
     request_body = MeetingInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Recorded.", body = MeetingDto, headers(("Location" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["meetings:write"]))
 )]
 pub async fn create_meeting(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<MeetingInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let write = auth.may(Action::WriteMeetings)?;
-    let read = auth.may(Action::ReadAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
+    let write = caller.may(Action::WriteMeetings)?;
+    let read = caller.may(Action::ReadAgreements)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let m = meetings::create(c, &ctx, (&write, &read), input)?;
-        // A meeting has no ETag: it is not changed once recorded, its recommendations are.
-        let body = serde_json::to_value(MeetingDto::of(&m, ctx.today()))
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-        let location = format!("/v1/meetings/{}", m.meeting.id);
-        Ok(JsonReply::new(StatusCode::CREATED, body).header("location", location))
-    })
-    .await
-}
-
-#[derive(Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct MeetingQuery {
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let m = meetings::create(c, ctx, (&write, &read), input)?;
+            // A meeting has no ETag: it is not changed once recorded, its recommendations are.
+            let body = serde_json::to_value(MeetingDto::of(&m, ctx.today()))
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let location = format!("/v1/meetings/{}", m.meeting.id);
+            Ok(JsonReply::new(StatusCode::CREATED, body).header("location", location))
+        })
+        .await
 }
 
 /// Meetings you can see: central ones, and your region's (a province: with its regencies').
@@ -619,27 +550,25 @@ pub struct MeetingQuery {
     path = "/v1/meetings",
     operation_id = "listMeetings",
     tag = "coordination",
-    params(MeetingQuery),
+    params(Paging),
     responses(
         (status = 200, description = "A page of meetings.", body = MeetingPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list_meetings(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    query: ApiQuery<MeetingQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let page = PageRequest::new("meetings", query.0.limit, query.0.cursor.as_deref())?;
-    let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = state
-        .db(move |c| meetings::list(c, &vis, after.as_deref(), fetch))
+pub async fn list_meetings(caller: Caller, paging: Paging) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let page = paging.of("meetings")?;
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| meetings::list(c, &vis, after, n),
+            |m| m.meeting.id.clone(),
+        )
         .await?;
-    let (rows, next_cursor) = page.page(rows, |m| m.meeting.id.clone());
-    let today = state.clock.today();
-    let items = rows.iter().map(|m| MeetingDto::of(m, today)).collect();
-    Ok(reply::ok(MeetingPage { items, next_cursor }))
+    let today = caller.ctx.today();
+    let items = rows.iter().map(|m| MeetingDto::of(m, today));
+    Ok(reply::ok(MeetingPage::of(items, next)))
 }
 
 /// A meeting with its recommendations and their follow-up.
@@ -648,20 +577,16 @@ pub async fn list_meetings(
     path = "/v1/meetings/{id}",
     operation_id = "getMeeting",
     tag = "coordination",
-    params(("id" = String, Path, description = "Meeting id.")),
+    params(MeetingId),
     responses(
         (status = 200, description = "The meeting.", body = MeetingDto),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get_meeting(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let m = state.db(move |c| meetings::get(c, &vis, &path)).await?;
-    Ok(reply::ok(MeetingDto::of(&m, state.clock.today())))
+pub async fn get_meeting(caller: Caller, id: MeetingId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let m = caller.db(move |c| meetings::get(c, &vis, &id)).await?;
+    Ok(reply::ok(MeetingDto::of(&m, caller.ctx.today())))
 }
 
 /// Record a recommendation's follow-up (by its owner region or the meeting's organiser); a done
@@ -672,7 +597,7 @@ pub async fn get_meeting(
     operation_id = "followUpRecommendation",
     tag = "coordination",
     request_body = FollowUpInput,
-    params(("id" = String, Path, description = "Recommendation id."), ("If-Match" = String, Header, description = "The ETag you read.")),
+    params(RecommendationId, IfMatch),
     responses(
         (status = 200, description = "Recorded.", body = RecommendationDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -680,79 +605,53 @@ pub async fn get_meeting(
     security(("bearer" = []), ("client_credentials" = ["agreements:write", "meetings:write"]))
 )]
 pub async fn follow_up(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: RecommendationId,
     body: ApiJson<FollowUpInput>,
 ) -> Result<HttpResponse, ApiError> {
     let access = FollowUpAccess {
-        read: auth.may(Action::ReadAgreements)?,
-        as_owner: auth.0.visibility(Action::WriteAgreements),
-        as_organiser: auth.0.visibility(Action::WriteMeetings),
+        read: caller.may(Action::ReadAgreements)?,
+        as_owner: caller.auth.0.visibility(Action::WriteAgreements),
+        as_organiser: caller.auth.0.visibility(Action::WriteMeetings),
     };
     if access.as_owner.is_none() && access.as_organiser.is_none() {
         return Err(ApiError::Forbidden);
     }
-    let ctx = Ctx::of(&auth, &state);
-    let r = state
-        .write(move |c| {
-            meetings::follow_up(c, &ctx, &access, &path, body.value, |r| {
-                if_match.check(&r.etag())
-            })
+    let r = caller
+        .write(move |c, ctx| {
+            meetings::follow_up(c, ctx, &access, &id, body.value, if_match.expected())
         })
         .await?;
     Ok(reply::ok_versioned(
         &r,
-        RecommendationDto::of(&r, state.clock.today()),
+        RecommendationDto::of(&r, caller.ctx.today()),
     ))
 }
 
 // ---------------------------------------------------------------- good practices
 
-#[derive(Serialize, ToSchema)]
-#[schema(as = GoodPractice)]
-pub struct PracticeDto {
-    pub id: String,
-    pub region_code: String,
-    pub title: String,
-    pub context: String,
-    pub actions: String,
-    pub results: String,
-    pub figures: Vec<Figure>,
-    pub lessons: String,
-    pub agreement_ids: Vec<String>,
-    pub activity_ids: Vec<String>,
-    pub status: PracticeStatus,
-    pub review_note: Option<String>,
-    pub reviewed_by: Option<String>,
-    pub published_at: Option<DateTime<Utc>>,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<&GoodPractice> for PracticeDto {
-    fn from(g: &GoodPractice) -> Self {
-        Self {
-            id: g.id.clone(),
-            region_code: g.region_code.to_string(),
-            title: g.title.clone(),
-            context: g.context.clone(),
-            actions: g.actions.clone(),
-            results: g.results.clone(),
-            figures: g.figures.clone(),
-            lessons: g.lessons.clone(),
-            agreement_ids: g.agreement_ids.clone(),
-            activity_ids: g.activity_ids.clone(),
-            status: g.status,
-            review_note: g.review_note.clone(),
-            reviewed_by: g.reviewed_by.clone(),
-            published_at: g.published_at.map(|t| t.and_utc()),
-            created_by: g.created_by.clone(),
-            created_at: g.created_at.and_utc(),
-            updated_at: g.updated_at.and_utc(),
-        }
+crate::mirror! {
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = GoodPractice)]
+    pub struct PracticeDto from GoodPractice {
+        pub id: String,
+        pub region_code: String,
+        pub title: String,
+        pub context: String,
+        pub actions: String,
+        pub results: String,
+        pub figures: Vec<Figure>,
+        pub lessons: String,
+        pub agreement_ids: Vec<String>,
+        pub activity_ids: Vec<String>,
+        pub status: PracticeStatus,
+        pub review_note: Option<String>,
+        pub reviewed_by: Option<String>,
+        pub published_at: Option<DateTime<Utc>>,
+        pub created_by: String,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
     }
 }
 
@@ -765,31 +664,29 @@ crate::page_of!(PracticePage, PracticeDto);
     operation_id = "createGoodPractice",
     tag = "coordination",
     request_body = PracticeInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Drafted.", body = PracticeDto, headers(("ETag" = String), ("Location" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn create_practice(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<PracticeInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let write = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
+    let write = caller.may(Action::WriteAgreements)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let g = practices::create(c, &ctx, &write, input)?;
-        reply::created(
-            format!("/v1/good-practices/{}", g.id),
-            &g,
-            PracticeDto::from(&g),
-        )
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let g = practices::create(c, ctx, &write, input)?;
+            reply::created(
+                format!("/v1/good-practices/{}", g.id),
+                &g,
+                PracticeDto::from(&g),
+            )
+        })
+        .await
 }
 
 /// Good practices in your scope (every status), by id.
@@ -798,26 +695,23 @@ pub async fn create_practice(
     path = "/v1/good-practices",
     operation_id = "listGoodPractices",
     tag = "coordination",
-    params(MeetingQuery),
+    params(Paging),
     responses(
         (status = 200, description = "A page of good practices.", body = PracticePage),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list_practices(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    query: ApiQuery<MeetingQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let page = PageRequest::new("good-practices", query.0.limit, query.0.cursor.as_deref())?;
-    let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = state
-        .db(move |c| practices::list(c, &vis, after.as_deref(), fetch))
+pub async fn list_practices(caller: Caller, paging: Paging) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let page = paging.of("good-practices")?;
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| practices::list(c, &vis, after, n),
+            |g| g.id.clone(),
+        )
         .await?;
-    let (rows, next_cursor) = page.page(rows, |g| g.id.clone());
-    let items = rows.iter().map(PracticeDto::from).collect();
-    Ok(reply::ok(PracticePage { items, next_cursor }))
+    Ok(reply::ok(PracticePage::of(&rows, next)))
 }
 
 /// A good practice.
@@ -826,19 +720,15 @@ pub async fn list_practices(
     path = "/v1/good-practices/{id}",
     operation_id = "getGoodPractice",
     tag = "coordination",
-    params(("id" = String, Path, description = "Good practice id.")),
+    params(PracticeId),
     responses(
         (status = 200, description = "The good practice.", body = PracticeDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get_practice(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let g = state.db(move |c| practices::get(c, &vis, &path)).await?;
+pub async fn get_practice(caller: Caller, id: PracticeId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let g = caller.db(move |c| practices::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(&g, PracticeDto::from(&g)))
 }
 
@@ -849,7 +739,7 @@ pub async fn get_practice(
     operation_id = "updateGoodPractice",
     tag = "coordination",
     request_body = PracticeInput,
-    params(("id" = String, Path, description = "Good practice id."), ("If-Match" = String, Header, description = "The ETag you read.")),
+    params(PracticeId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = PracticeDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -857,19 +747,23 @@ pub async fn get_practice(
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn update_practice(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: PracticeId,
     body: ApiJson<PracticeInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let write = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    let g = state
-        .write(move |c| {
-            let check = |g: &GoodPractice| if_match.check(&g.etag());
-            practices::update(c, &ctx, (&read, &write), &path, body.value, check)
+    let read = caller.may(Action::ReadAgreements)?;
+    let write = caller.may(Action::WriteAgreements)?;
+    let g = caller
+        .write(move |c, ctx| {
+            practices::update(
+                c,
+                ctx,
+                (&read, &write),
+                &id,
+                body.value,
+                if_match.expected(),
+            )
         })
         .await?;
     Ok(reply::ok_versioned(&g, PracticeDto::from(&g)))
@@ -883,7 +777,7 @@ pub async fn update_practice(
     operation_id = "actOnGoodPractice",
     tag = "coordination",
     request_body = PracticeActionInput,
-    params(("id" = String, Path, description = "Good practice id."), ("If-Match" = String, Header, description = "The ETag you read.")),
+    params(PracticeId, IfMatch),
     responses(
         (status = 200, description = "Done.", body = PracticeDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -891,23 +785,27 @@ pub async fn update_practice(
     security(("bearer" = []), ("client_credentials" = ["agreements:write", "practices:publish"]))
 )]
 pub async fn act_on_practice(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: PracticeId,
     body: ApiJson<PracticeActionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
+    let read = caller.may(Action::ReadAgreements)?;
     // The author submits; the reviewer publishes, returns and withdraws.
     let allowed = match body.value.action {
-        PracticeAction::Submit => auth.may(Action::WriteAgreements)?,
-        _ => auth.may(Action::PublishPractices)?,
+        PracticeAction::Submit => caller.may(Action::WriteAgreements)?,
+        _ => caller.may(Action::PublishPractices)?,
     };
-    let ctx = Ctx::of(&auth, &state);
-    let g = state
-        .write(move |c| {
-            let check = |g: &GoodPractice| if_match.check(&g.etag());
-            practices::act(c, &ctx, (&read, &allowed), &path, body.value, check)
+    let g = caller
+        .write(move |c, ctx| {
+            practices::act(
+                c,
+                ctx,
+                (&read, &allowed),
+                &id,
+                body.value,
+                if_match.expected(),
+            )
         })
         .await?;
     Ok(reply::ok_versioned(&g, PracticeDto::from(&g)))

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use actix_multipart::{Field, Multipart};
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
@@ -16,52 +16,36 @@ use jalin_persistence::documents::Document;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::openapi::responses::BadRequest;
+use crate::routes::ids::{AgreementId, DocumentId};
 use crate::service::documents::{self, DocumentInput, Upload};
-use crate::service::Ctx;
-use crate::state::AppState;
 
-#[derive(Serialize, ToSchema)]
-#[schema(as = Document, example = json!({
-    "id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a00", "agreement_id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a01",
-    "name": "MoU Jateng-Queensland 2019 (signed).pdf", "media_type": "application/pdf", "size_bytes": 482113,
-    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "role": "signed_text",
-    "language": "id", "uploaded_by": "siti.rahayu", "uploaded_at": "2026-11-24T07:00:00Z"
-}))]
-pub struct DocumentDto {
-    pub id: String,
-    pub agreement_id: String,
-    /// The uploaded file's name (metadata only: the file is stored under a generated key).
-    pub name: String,
-    /// Detected from the content: pdf, docx, odt, jpeg or png.
-    pub media_type: String,
-    pub size_bytes: i64,
-    /// Hex SHA-256 of the content.
-    pub sha256: String,
-    /// draft_text, signed_text, letter, evidence, report or other.
-    pub role: String,
-    /// ISO 639-1 language of the text, if any.
-    pub language: Option<String>,
-    pub uploaded_by: String,
-    pub uploaded_at: DateTime<Utc>,
-}
-
-impl From<&Document> for DocumentDto {
-    fn from(d: &Document) -> Self {
-        Self {
-            id: d.id.clone(),
-            agreement_id: d.agreement_id.clone(),
-            name: d.name.clone(),
-            media_type: d.media_type.clone(),
-            size_bytes: d.size_bytes,
-            sha256: d.sha256.clone(),
-            role: d.role.as_str().into(),
-            language: d.language.clone(),
-            uploaded_by: d.uploaded_by.clone(),
-            uploaded_at: d.uploaded_at.and_utc(),
-        }
+crate::mirror! {
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = Document, example = json!({
+        "id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a00", "agreement_id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a01",
+        "name": "MoU Jateng-Queensland 2019 (signed).pdf", "media_type": "application/pdf", "size_bytes": 482113,
+        "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "role": "signed_text",
+        "language": "id", "uploaded_by": "siti.rahayu", "uploaded_at": "2026-11-24T07:00:00Z"
+    }))]
+    pub struct DocumentDto from Document {
+        pub id: String,
+        pub agreement_id: String,
+        /// The uploaded file's name (metadata only: the file is stored under a generated key).
+        pub name: String,
+        /// Detected from the content: pdf, docx, odt, jpeg or png.
+        pub media_type: String,
+        pub size_bytes: i64,
+        /// Hex SHA-256 of the content.
+        pub sha256: String,
+        /// draft_text, signed_text, letter, evidence, report or other.
+        pub role: String,
+        /// ISO 639-1 language of the text, if any.
+        pub language: Option<String>,
+        pub uploaded_by: String,
+        pub uploaded_at: DateTime<Utc>,
     }
 }
 
@@ -174,7 +158,7 @@ pub async fn receive(
     path = "/v1/agreements/{id}/documents",
     operation_id = "uploadDocument",
     tag = "documents",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored.", body = DocumentDto, headers(("Location" = String))),
@@ -183,25 +167,23 @@ pub async fn receive(
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn upload(
-    state: web::Data<AppState>,
     req: HttpRequest,
-    auth: Authenticated,
-    path: web::Path<String>,
+    caller: Caller,
+    id: AgreementId,
     payload: Option<Multipart>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    let id = path.into_inner();
+    let scope = caller.may(Action::WriteAgreements)?;
+    let (id, ctx) = (id.0, caller.ctx.clone());
     // An agreement the caller cannot see is a 404 before its body is read.
     let (lookup, visible) = (id.clone(), scope.clone());
-    state
+    caller
         .db(move |c| crate::service::agreements::find(c, &visible, &lookup))
         .await?;
-    let limit = state.config.document_max_bytes;
+    let limit = caller.state.config.document_max_bytes;
     let upload = receive(&req, payload, limit, &["role", "language"]).await?;
     let input = DocumentInput::of(&upload)?;
     let folder = format!("documents/{id}");
-    let d = documents::store(&state, &folder, &upload, move |c, file| {
+    let d = documents::store(&caller.state, &folder, &upload, move |c, file| {
         documents::attach(c, &ctx, &scope, &id, input, file)
     })
     .await?;
@@ -216,28 +198,24 @@ pub async fn upload(
     path = "/v1/agreements/{id}/documents",
     operation_id = "listDocuments",
     tag = "documents",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The documents.", body = DocumentList),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::ReadAgreements)?;
-    let docs = state.db(move |c| documents::list(c, &scope, &path)).await?;
+pub async fn list(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+    let scope = caller.may(Action::ReadAgreements)?;
+    let docs = caller.db(move |c| documents::list(c, &scope, &id)).await?;
     Ok(HttpResponse::Ok().json(DocumentList {
         items: docs.iter().map(DocumentDto::from).collect(),
     }))
 }
 
 /// A document whose agreement the caller sees.
-async fn visible(state: &AppState, auth: &Authenticated, id: String) -> Result<Document, ApiError> {
-    let scope = auth.may(Action::ReadAgreements)?;
-    state.db(move |c| documents::get(c, &scope, &id)).await
+async fn visible(caller: &Caller, id: DocumentId) -> Result<Document, ApiError> {
+    let scope = caller.may(Action::ReadAgreements)?;
+    caller.db(move |c| documents::get(c, &scope, &id)).await
 }
 
 /// A document's metadata.
@@ -246,18 +224,14 @@ async fn visible(state: &AppState, auth: &Authenticated, id: String) -> Result<D
     path = "/v1/documents/{id}",
     operation_id = "getDocument",
     tag = "documents",
-    params(("id" = String, Path, description = "Document id.")),
+    params(DocumentId),
     responses(
         (status = 200, description = "The document's metadata.", body = DocumentDto),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let d = visible(&state, &auth, path.into_inner()).await?;
+pub async fn get(caller: Caller, id: DocumentId) -> Result<HttpResponse, ApiError> {
+    let d = visible(&caller, id).await?;
     Ok(HttpResponse::Ok().json(DocumentDto::from(&d)))
 }
 
@@ -292,7 +266,7 @@ fn disposition(name: &str) -> String {
     path = "/v1/documents/{id}/content",
     operation_id = "getDocumentContent",
     tag = "documents",
-    params(("id" = String, Path, description = "Document id.")),
+    params(DocumentId),
     responses(
         (status = 200, description = "The file, with its media type, length and a safe Content-Disposition.",
          content(
@@ -306,13 +280,9 @@ fn disposition(name: &str) -> String {
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn content(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let d = visible(&state, &auth, path.into_inner()).await?;
-    let stream = state.storage.stream(&d.storage_key).await?;
+pub async fn content(caller: Caller, id: DocumentId) -> Result<HttpResponse, ApiError> {
+    let d = visible(&caller, id).await?;
+    let stream = caller.state.storage.stream(&d.storage_key).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, d.media_type.clone()))
         .insert_header((header::CONTENT_DISPOSITION, disposition(&d.name)))

@@ -5,25 +5,24 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use jalin_domain::access::Action;
 use jalin_domain::evaluation::{EvaluationStatus, Recommendation, ScoreSheet};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::{Conflict, ValidationFailed};
-use crate::reply::{self, Versioned};
+use crate::reply;
+use crate::routes::ids::{AgreementId, EvaluationId};
 use crate::service::evaluations::{
     self, CriterionAnswer, EvaluationInput, EvaluationView, IndicatorAnswer, ReviewInput, Step,
 };
-use crate::service::Ctx;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct IndicatorValue {
@@ -164,33 +163,28 @@ impl From<&EvaluationView> for EvaluationDto {
     operation_id = "createEvaluation",
     tag = "evaluation",
     request_body = EvaluationInput,
-    params(
-        ("id" = String, Path, description = "Agreement id."),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe."),
-    ),
+    params(AgreementId, IdempotencyKey),
     responses(
         (status = 201, description = "Created as a draft.", body = EvaluationDto, headers(("ETag" = String), ("Location" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["evaluations:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
-    path: web::Path<String>,
+    id: AgreementId,
     body: ApiJson<EvaluationInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let write = auth.may(Action::WriteEvaluations)?;
-    let ctx = Ctx::of(&auth, &state);
+    let read = caller.may(Action::ReadAgreements)?;
+    let write = caller.may(Action::WriteEvaluations)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let v = evaluations::create(c, &ctx, (&read, &write), &path, input)?;
-        let location = format!("/v1/evaluations/{}", v.row.id);
-        reply::created(location, &v.row, EvaluationDto::from(&v))
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let v = evaluations::create(c, ctx, (&read, &write), &id, input)?;
+            let location = format!("/v1/evaluations/{}", v.row.id);
+            reply::created(location, &v.row, EvaluationDto::from(&v))
+        })
+        .await
 }
 
 /// The evaluations of an agreement, newest period first.
@@ -199,19 +193,15 @@ pub async fn create(
     path = "/v1/agreements/{id}/evaluations",
     operation_id = "listEvaluations",
     tag = "evaluation",
-    params(("id" = String, Path, description = "Agreement id.")),
+    params(AgreementId),
     responses(
         (status = 200, description = "The evaluations.", body = EvaluationList),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let views = state.db(move |c| evaluations::list(c, &vis, &path)).await?;
+pub async fn list(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let views = caller.db(move |c| evaluations::list(c, &vis, &id)).await?;
     let items = views.iter().map(EvaluationDto::from).collect();
     Ok(reply::ok(EvaluationList { items }))
 }
@@ -222,19 +212,15 @@ pub async fn list(
     path = "/v1/evaluations/{id}",
     operation_id = "getEvaluation",
     tag = "evaluation",
-    params(("id" = String, Path, description = "Evaluation id.")),
+    params(EvaluationId),
     responses(
         (status = 200, description = "The evaluation.", body = EvaluationDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let v = state.db(move |c| evaluations::get(c, &vis, &path)).await?;
+pub async fn get(caller: Caller, id: EvaluationId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let v = caller.db(move |c| evaluations::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(&v.row, EvaluationDto::from(&v)))
 }
 
@@ -245,10 +231,7 @@ pub async fn get(
     operation_id = "updateEvaluation",
     tag = "evaluation",
     request_body = EvaluationInput,
-    params(
-        ("id" = String, Path, description = "Evaluation id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(EvaluationId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = EvaluationDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -256,20 +239,23 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["evaluations:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: EvaluationId,
     body: ApiJson<EvaluationInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let write = auth.may(Action::WriteEvaluations)?;
-    let ctx = Ctx::of(&auth, &state);
-    let v = state
-        .write(move |c| {
-            evaluations::update(c, &ctx, (&read, &write), &path, body.value, |e| {
-                if_match.check(&e.etag())
-            })
+    let read = caller.may(Action::ReadAgreements)?;
+    let write = caller.may(Action::WriteEvaluations)?;
+    let v = caller
+        .write(move |c, ctx| {
+            evaluations::update(
+                c,
+                ctx,
+                (&read, &write),
+                &id,
+                body.value,
+                if_match.expected(),
+            )
         })
         .await?;
     Ok(reply::ok_versioned(&v.row, EvaluationDto::from(&v)))
@@ -281,10 +267,7 @@ pub async fn update(
     path = "/v1/evaluations/{id}",
     operation_id = "deleteEvaluation",
     tag = "evaluation",
-    params(
-        ("id" = String, Path, description = "Evaluation id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(EvaluationId, IfMatch),
     responses(
         (status = 204, description = "Deleted."),
         (status = 409, response = Conflict),
@@ -292,40 +275,30 @@ pub async fn update(
     security(("bearer" = []), ("client_credentials" = ["evaluations:write"]))
 )]
 pub async fn delete(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: EvaluationId,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let write = auth.may(Action::WriteEvaluations)?;
-    let ctx = Ctx::of(&auth, &state);
-    state
-        .write(move |c| {
-            evaluations::delete(c, &ctx, (&read, &write), &path, |e| {
-                if_match.check(&e.etag())
-            })
-        })
+    let read = caller.may(Action::ReadAgreements)?;
+    let write = caller.may(Action::WriteEvaluations)?;
+    caller
+        .write(move |c, ctx| evaluations::delete(c, ctx, (&read, &write), &id, if_match.expected()))
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(reply::no_content())
 }
 
 /// Takes `step` on an evaluation for a caller allowed `action` on it.
 async fn act(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     (action, step): (Action, Step),
     if_match: IfMatch,
     id: String,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let allowed = auth.may(action)?;
-    let ctx = Ctx::of(&auth, &state);
-    let v = state
-        .write(move |c| {
-            evaluations::act(c, &ctx, (&read, &allowed), &id, step, |e| {
-                if_match.check(&e.etag())
-            })
+    let read = caller.may(Action::ReadAgreements)?;
+    let allowed = caller.may(action)?;
+    let v = caller
+        .write(move |c, ctx| {
+            evaluations::act(c, ctx, (&read, &allowed), &id, step, if_match.expected())
         })
         .await?;
     Ok(reply::ok_versioned(&v.row, EvaluationDto::from(&v)))
@@ -338,10 +311,7 @@ async fn act(
     path = "/v1/evaluations/{id}/submit",
     operation_id = "submitEvaluation",
     tag = "evaluation",
-    params(
-        ("id" = String, Path, description = "Evaluation id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(EvaluationId, IfMatch),
     responses(
         (status = 200, description = "Submitted.", body = EvaluationDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -350,13 +320,12 @@ async fn act(
     security(("bearer" = []), ("client_credentials" = ["evaluations:write"]))
 )]
 pub async fn submit(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: EvaluationId,
 ) -> Result<HttpResponse, ApiError> {
     let step = (Action::WriteEvaluations, Step::Submit);
-    act(state, auth, step, if_match, path.into_inner()).await
+    act(caller, step, if_match, id.0).await
 }
 
 /// Verify a submitted evaluation (province for its regencies/cities, or central). Requires
@@ -367,10 +336,7 @@ pub async fn submit(
     operation_id = "verifyEvaluation",
     tag = "evaluation",
     request_body = ReviewInput,
-    params(
-        ("id" = String, Path, description = "Evaluation id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(EvaluationId, IfMatch),
     responses(
         (status = 200, description = "Verified.", body = EvaluationDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -378,19 +344,17 @@ pub async fn submit(
     security(("bearer" = []), ("client_credentials" = ["evaluations:verify"]))
 )]
 pub async fn verify(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: EvaluationId,
     body: ApiJson<ReviewInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let by = auth.0.region.clone();
+    let by = caller.auth.0.region.clone();
     let step = Step::Verify {
         by,
         note: body.value.note,
     };
-    let step = (Action::VerifyEvaluations, step);
-    act(state, auth, step, if_match, path.into_inner()).await
+    act(caller, (Action::VerifyEvaluations, step), if_match, id.0).await
 }
 
 /// Return a submitted evaluation to draft with a note. Requires `If-Match`.
@@ -400,10 +364,7 @@ pub async fn verify(
     operation_id = "returnEvaluation",
     tag = "evaluation",
     request_body = ReviewInput,
-    params(
-        ("id" = String, Path, description = "Evaluation id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(EvaluationId, IfMatch),
     responses(
         (status = 200, description = "Returned to draft.", body = EvaluationDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -411,19 +372,17 @@ pub async fn verify(
     security(("bearer" = []), ("client_credentials" = ["evaluations:verify"]))
 )]
 pub async fn return_to_draft(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: EvaluationId,
     body: ApiJson<ReviewInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let by = auth.0.region.clone();
+    let by = caller.auth.0.region.clone();
     let step = Step::Return {
         by,
         note: body.value.note,
     };
-    let step = (Action::VerifyEvaluations, step);
-    act(state, auth, step, if_match, path.into_inner()).await
+    act(caller, (Action::VerifyEvaluations, step), if_match, id.0).await
 }
 
 super::operations! {

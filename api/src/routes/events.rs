@@ -2,7 +2,7 @@
 //! subscriptions delivered through the outbox with Standard Webhooks signatures, retried,
 //! disabled after repeated failure, and replayable.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
 use jalin_persistence::audit::AuditEvent;
@@ -11,16 +11,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey};
-use crate::pagination::PageRequest;
-use crate::reply::{self, Versioned};
+use crate::idempotency::IdempotencyKey;
+use crate::pagination::{PageRequest, Paging};
+use crate::reply;
+use crate::routes::ids::EndpointId;
 use crate::service::events::{self, EndpointInput, EndpointPatch, ReplayInput};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 /// Something that happened to an agreement, a travel request or an annual report. Thin: read
 /// the record through the API for its content.
@@ -45,15 +44,18 @@ pub struct DomainEvent {
 
 impl From<&AuditEvent> for DomainEvent {
     fn from(e: &AuditEvent) -> Self {
-        Self {
-            seq: e.seq,
-            id: e.id.clone(),
-            kind: e.action.clone(),
-            record_type: e.record_type.clone(),
-            record_id: e.record_id.clone(),
-            region_code: e.region_code.clone(),
-            occurred_at: e.occurred_at.and_utc(),
-        }
+        crate::shown!(
+            e,
+            Self {
+                seq,
+                id,
+                kind: e.action.clone(),
+                record_type,
+                record_id,
+                region_code,
+                occurred_at
+            }
+        )
     }
 }
 
@@ -83,12 +85,8 @@ pub struct EventQuery {
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    query: ApiQuery<EventQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
+pub async fn list(caller: Caller, query: ApiQuery<EventQuery>) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
     let q = query.0;
     let page = PageRequest::new("events", q.limit, q.cursor.as_deref())?;
     let after = match page.after.as_deref() {
@@ -96,7 +94,7 @@ pub async fn list(
         Some(a) => Some(a.parse::<i64>().map_err(|_| ApiError::InvalidCursor)?),
     };
     let fetch = page.fetch();
-    let rows = state
+    let rows = caller
         .db(move |c| {
             let of = (q.record_type.as_deref(), q.record_id.as_deref());
             events::feed(c, &vis, of, after, fetch)
@@ -135,20 +133,23 @@ pub struct EndpointDto {
 impl From<&Endpoint> for EndpointDto {
     /// The endpoint as shown: without its secret.
     fn from(e: &Endpoint) -> Self {
-        Self {
-            id: e.id.clone(),
-            url: e.url.clone(),
-            description: e.description.clone(),
-            event_types: e.event_types.split(',').map(str::to_owned).collect(),
-            region_code: e.region_code.clone(),
-            active: e.active,
-            consecutive_failures: e.consecutive_failures,
-            disabled_reason: e.disabled_reason.clone(),
-            secret: None,
-            created_by: e.created_by.clone(),
-            created_at: e.created_at.and_utc(),
-            updated_at: e.updated_at.and_utc(),
-        }
+        crate::shown!(
+            e,
+            Self {
+                id,
+                url,
+                description,
+                event_types: e.event_types.split(',').map(str::to_owned).collect(),
+                region_code,
+                active,
+                consecutive_failures,
+                disabled_reason,
+                secret: None,
+                created_by,
+                created_at,
+                updated_at
+            }
+        )
     }
 }
 
@@ -161,45 +162,35 @@ crate::page_of!(EndpointPage, EndpointDto);
     operation_id = "createWebhookEndpoint",
     tag = "events",
     request_body = EndpointInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Subscribed.", body = EndpointDto, headers(("ETag" = String), ("Location" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<EndpointInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageIntegrations)?;
-    let ctx = Ctx::of(&auth, &state);
+    caller.may(Action::ManageIntegrations)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let e = events::create(c, &ctx, input)?;
-        let location = format!("/v1/webhook-endpoints/{}", e.id);
-        // The secret is shown once: a replay of this response does not carry it.
-        Ok(reply::created(
-            location,
-            &e,
-            EndpointDto {
-                secret: Some(e.secret.clone()),
-                ..EndpointDto::from(&e)
-            },
-        )?
-        .secret_field("secret"))
-    })
-    .await
-}
-
-#[derive(Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct EndpointQuery {
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let e = events::create(c, ctx, input)?;
+            let location = format!("/v1/webhook-endpoints/{}", e.id);
+            // The secret is shown once: a replay of this response does not carry it.
+            Ok(reply::created(
+                location,
+                &e,
+                EndpointDto {
+                    secret: Some(e.secret.clone()),
+                    ..EndpointDto::from(&e)
+                },
+            )?
+            .secret_field("secret"))
+        })
+        .await
 }
 
 /// Webhook endpoints, by id (secrets are never listed).
@@ -208,27 +199,19 @@ pub struct EndpointQuery {
     path = "/v1/webhook-endpoints",
     operation_id = "listWebhookEndpoints",
     tag = "events",
-    params(EndpointQuery),
+    params(Paging),
     responses(
         (status = 200, description = "A page of endpoints.", body = EndpointPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
-pub async fn list_endpoints(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    query: ApiQuery<EndpointQuery>,
-) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageIntegrations)?;
-    let q = query.0;
-    let page = PageRequest::new("webhook-endpoints", q.limit, q.cursor.as_deref())?;
-    let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = state
-        .db(move |c| events::list(c, after.as_deref(), fetch))
+pub async fn list_endpoints(caller: Caller, paging: Paging) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::ManageIntegrations)?;
+    let page = paging.of("webhook-endpoints")?;
+    let (rows, next) = page
+        .read(&caller.state, events::list, |e| e.id.clone())
         .await?;
-    let (rows, next_cursor) = page.page(rows, |e| e.id.clone());
-    let items = rows.iter().map(EndpointDto::from).collect();
-    Ok(reply::ok(EndpointPage { items, next_cursor }))
+    Ok(reply::ok(EndpointPage::of(&rows, next)))
 }
 
 /// A webhook endpoint.
@@ -237,19 +220,15 @@ pub async fn list_endpoints(
     path = "/v1/webhook-endpoints/{id}",
     operation_id = "getWebhookEndpoint",
     tag = "events",
-    params(("id" = String, Path, description = "Endpoint id.")),
+    params(EndpointId),
     responses(
         (status = 200, description = "The endpoint.", body = EndpointDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageIntegrations)?;
-    let e = state.db(move |c| events::get(c, &path)).await?;
+pub async fn get(caller: Caller, id: EndpointId) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::ManageIntegrations)?;
+    let e = caller.db(move |c| events::get(c, &id)).await?;
     Ok(reply::ok_versioned(&e, EndpointDto::from(&e)))
 }
 
@@ -261,30 +240,25 @@ pub async fn get(
     operation_id = "updateWebhookEndpoint",
     tag = "events",
     request_body = EndpointPatch,
-    params(
-        ("id" = String, Path, description = "Endpoint id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(EndpointId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = EndpointDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: EndpointId,
     body: ApiJson<EndpointPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageIntegrations)?;
+    caller.may(Action::ManageIntegrations)?;
     // Without If-Match there is nothing to check the change against.
     if !if_match.is_present() {
         return Err(ApiError::PreconditionRequired);
     }
-    let ctx = Ctx::of(&auth, &state);
-    let e = state
-        .write(move |c| events::update(c, &ctx, &path, body.value, |e| if_match.check(&e.etag())))
+    let e = caller
+        .write(move |c, ctx| events::update(c, ctx, &id, body.value, if_match.expected()))
         .await?;
     Ok(reply::ok_versioned(&e, EndpointDto::from(&e)))
 }
@@ -295,27 +269,22 @@ pub async fn update(
     path = "/v1/webhook-endpoints/{id}",
     operation_id = "deleteWebhookEndpoint",
     tag = "events",
-    params(
-        ("id" = String, Path, description = "Endpoint id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(EndpointId, IfMatch),
     responses(
         (status = 204, description = "Removed."),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn delete(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: EndpointId,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageIntegrations)?;
-    let ctx = Ctx::of(&auth, &state);
-    state
-        .write(move |c| events::delete(c, &ctx, &path, |e| if_match.check(&e.etag())))
+    caller.may(Action::ManageIntegrations)?;
+    caller
+        .write(move |c, ctx| events::delete(c, ctx, &id, if_match.expected()))
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(reply::no_content())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -332,22 +301,20 @@ pub struct ReplayResult {
     operation_id = "replayWebhookEndpoint",
     tag = "events",
     request_body = ReplayInput,
-    params(("id" = String, Path, description = "Endpoint id.")),
+    params(EndpointId),
     responses(
         (status = 200, description = "Queued.", body = ReplayResult),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn replay(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
+    caller: Caller,
+    id: EndpointId,
     body: ApiJson<ReplayInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageIntegrations)?;
-    let ctx = Ctx::of(&auth, &state);
-    let queued = state
-        .write(move |c| events::replay(c, &ctx, &path, body.value))
+    caller.may(Action::ManageIntegrations)?;
+    let queued = caller
+        .write(move |c, ctx| events::replay(c, ctx, &id, body.value))
         .await?;
     Ok(reply::ok(ReplayResult { queued }))
 }

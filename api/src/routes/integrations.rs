@@ -13,59 +13,41 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::openapi::responses::Conflict;
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply;
+use crate::routes::ids::DeliveryId;
 use crate::service::integrations::{self, PermitCallback, Received};
-use crate::service::Ctx;
 use crate::signature;
 use crate::state::AppState;
 
-/// One message in the outbox (its payload, which carries personal data, is not shown).
-#[derive(Serialize, ToSchema)]
-pub struct Delivery {
-    /// Also the `Idempotency-Key` and `webhook-id` the receiver sees.
-    pub id: String,
-    /// `siola`, `simpel` or `exit_permit`.
-    pub target: String,
-    #[schema(example = "permit.requested")]
-    pub kind: String,
-    /// The travel request it is about.
-    pub record_id: String,
-    pub region_code: Option<String>,
-    /// `pending`, `delivering`, `delivered`, `dead` (gave up; retry by hand) or `superseded`
-    /// (the decision arrived another way).
-    pub status: String,
-    pub attempts: i32,
-    pub next_attempt_at: DateTime<Utc>,
-    pub last_status: Option<i32>,
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub delivered_at: Option<DateTime<Utc>>,
-}
-
-impl From<&Message> for Delivery {
-    fn from(m: &Message) -> Self {
-        Self {
-            id: m.id.clone(),
-            target: m.target.clone(),
-            kind: m.kind.clone(),
-            record_id: m.record_id.clone(),
-            region_code: m.region_code.clone(),
-            status: m.status.clone(),
-            attempts: m.attempts,
-            next_attempt_at: m.next_attempt_at.and_utc(),
-            last_status: m.last_status,
-            last_error: m.last_error.clone(),
-            created_at: m.created_at.and_utc(),
-            updated_at: m.updated_at.and_utc(),
-            delivered_at: m.delivered_at.map(|t| t.and_utc()),
-        }
+crate::mirror! {
+    /// One message in the outbox (its payload, which carries personal data, is not shown).
+    #[derive(Serialize, ToSchema)]
+    pub struct Delivery from Message {
+        /// Also the `Idempotency-Key` and `webhook-id` the receiver sees.
+        pub id: String,
+        /// `siola`, `simpel` or `exit_permit`.
+        pub target: String,
+        #[schema(example = "permit.requested")]
+        pub kind: String,
+        /// The travel request it is about.
+        pub record_id: String,
+        pub region_code: Option<String>,
+        /// `pending`, `delivering`, `delivered`, `dead` (gave up; retry by hand) or `superseded`
+        /// (the decision arrived another way).
+        pub status: String,
+        pub attempts: i32,
+        pub next_attempt_at: DateTime<Utc>,
+        pub last_status: Option<i32>,
+        pub last_error: Option<String>,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+        pub delivered_at: Option<DateTime<Utc>>,
     }
 }
 
@@ -80,9 +62,6 @@ pub struct DeliveryQuery {
     pub target: Option<String>,
     /// Only messages about this travel request.
     pub record_id: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// `name`'s value, one of `allowed`.
@@ -119,18 +98,18 @@ fn one_of<T: Copy>(
     path = "/v1/integrations/deliveries",
     operation_id = "listDeliveries",
     tag = "integrations",
-    params(DeliveryQuery),
+    params(DeliveryQuery, Paging),
     responses(
         (status = 200, description = "A page of deliveries.", body = DeliveryPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<DeliveryQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ManageIntegrations)?;
+    let vis = caller.may(Action::ManageIntegrations)?;
     let status = one_of(
         "status",
         q.status.as_deref(),
@@ -143,21 +122,20 @@ pub async fn list(
         &ExternalSystem::ALL,
         ExternalSystem::as_str,
     )?;
-    let page = PageRequest::new("deliveries", q.limit, q.cursor.as_deref())?;
+    let page = paging.of("deliveries")?;
     let filter = DeliveryFilter {
         status,
         target: target.map(|t| t.as_str().to_owned()),
         record_id: q.record_id,
     };
-    let (fetch, before) = (page.fetch(), page.after.clone());
-    let rows = state
-        .db(move |c| integrations::list(c, &vis, &filter, before.as_deref(), fetch))
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| integrations::list(c, &vis, &filter, after, n),
+            |m| m.id.clone(),
+        )
         .await?;
-    let (rows, next_cursor) = page.page(rows, |m| m.id.clone());
-    Ok(reply::ok(DeliveryPage {
-        items: rows.iter().map(Delivery::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(DeliveryPage::of(&rows, next)))
 }
 
 /// Send a message again: a dead one gets a fresh attempt budget; a delivered one is sent again
@@ -167,22 +145,17 @@ pub async fn list(
     path = "/v1/integrations/deliveries/{id}/retry",
     operation_id = "retryDelivery",
     tag = "integrations",
-    params(("id" = String, Path, description = "Delivery id.")),
+    params(DeliveryId),
     responses(
         (status = 200, description = "Queued again.", body = Delivery),
         (status = 409, response = Conflict),
     ),
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
-pub async fn retry(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ManageIntegrations)?;
-    let ctx = Ctx::of(&auth, &state);
-    let m = state
-        .write(move |c| integrations::retry(c, &ctx, &vis, &path))
+pub async fn retry(caller: Caller, id: DeliveryId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ManageIntegrations)?;
+    let m = caller
+        .write(move |c, ctx| integrations::retry(c, ctx, &vis, &id))
         .await?;
     Ok(reply::ok(Delivery::from(&m)))
 }
@@ -295,22 +268,23 @@ fn bad_body(e: serde_json::Error) -> ApiError {
     security(("client_credentials" = ["integrations:siola", "integrations:simpel", "integrations:exit_permit"]))
 )]
 pub async fn callback(
-    state: web::Data<AppState>,
     req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path.into_inner();
     let system = ExternalSystem::from_slug(&slug)
         .ok_or_else(|| ApiError::not_found(RecordKind::ExternalSystem, slug))?;
-    auth.may(system.callback_permission())?;
-    let message_id = verified(&state, &req, system, &body)?;
+    caller.may(system.callback_permission())?;
+    let message_id = verified(&caller.state, &req, system, &body)?;
     let callback: PermitCallback = serde_json::from_slice(&body).map_err(bad_body)?;
     let raw: Value = serde_json::from_slice(&body).map_err(bad_body)?;
-    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
-    let received = state
-        .write(move |c| integrations::receive(c, &ctx, &config, system, &message_id, callback, raw))
+    let config = caller.state.config.clone();
+    let received = caller
+        .write(move |c, ctx| {
+            integrations::receive(c, ctx, &config, system, &message_id, callback, raw)
+        })
         .await?;
     Ok(reply::ok(CallbackResult::from(received)))
 }

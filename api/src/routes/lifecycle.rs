@@ -1,20 +1,19 @@
 //! After signing: termination with a reason (R19) and renewal, which re-runs the workflow for a
 //! successor linked to its predecessor (R18). The lifecycle decides (`service::lifecycle`).
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use jalin_domain::access::Action;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::Conflict;
-use crate::reply::{self, Versioned};
+use crate::reply;
 use crate::routes::agreements::AgreementDto;
+use crate::routes::ids::AgreementId;
 use crate::service::lifecycle::{self, TerminationRequest};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 /// End an active agreement before its term, with a reason (R19); requires `If-Match`.
 #[utoipa::path(
@@ -23,10 +22,7 @@ use crate::state::AppState;
     operation_id = "terminateAgreement",
     tag = "agreements",
     request_body = TerminationRequest,
-    params(
-        ("id" = String, Path, description = "Agreement id."),
-        ("If-Match" = String, Header, description = "The agreement's ETag."),
-    ),
+    params(AgreementId, ("If-Match" = String, Header, description = "The agreement's ETag.")),
     responses(
         (status = 200, description = "Terminated.", body = AgreementDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -34,24 +30,20 @@ use crate::state::AppState;
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn terminate(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: AgreementId,
     body: ApiJson<TerminationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    let r = state
-        .write(move |c| {
-            lifecycle::terminate(c, &ctx, &scope, &path, body.value, |a| {
-                if_match.check(&a.etag())
-            })
+    let scope = caller.may(Action::WriteAgreements)?;
+    let r = caller
+        .write(move |c, ctx| {
+            lifecycle::terminate(c, ctx, &scope, &id, body.value, if_match.expected())
         })
         .await?;
     Ok(reply::ok_versioned(
         &r,
-        AgreementDto::record(&r, state.clock.today()),
+        AgreementDto::record(&r, caller.ctx.today()),
     ))
 }
 
@@ -62,33 +54,28 @@ pub async fn terminate(
     path = "/v1/agreements/{id}/renewals",
     operation_id = "renewAgreement",
     tag = "agreements",
-    params(
-        ("id" = String, Path, description = "The agreement to renew."),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe."),
-    ),
+    params(("id" = String, Path, description = "The agreement to renew."), IdempotencyKey),
     responses(
         (status = 201, description = "The successor, in approval.", body = AgreementDto, headers(("ETag" = String), ("Location" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn renew(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::WriteAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
+    let scope = caller.may(Action::WriteAgreements)?;
     let id = path.into_inner();
     let fingerprint = format!("{{\"renew\":\"{id}\"}}");
-    let cal = state.calendar.clone();
-    idempotency::run(&state, &req, key, &auth.0.id, &fingerprint, move |c| {
-        let r = lifecycle::renew(c, &ctx, &cal, &scope, &id)?;
-        let location = format!("/v1/agreements/{}", r.agreement.id);
-        reply::created(location, &r, AgreementDto::record(&r, ctx.today()))
-    })
-    .await
+    let cal = caller.state.calendar.clone();
+    caller
+        .idempotent(key, &fingerprint, move |c, ctx| {
+            let r = lifecycle::renew(c, ctx, &cal, &scope, &id)?;
+            let location = format!("/v1/agreements/{}", r.agreement.id);
+            reply::created(location, &r, AgreementDto::record(&r, ctx.today()))
+        })
+        .await
 }
 
 super::operations! {

@@ -21,6 +21,7 @@ pub mod evaluation;
 pub mod evaluations;
 pub mod events;
 pub mod health;
+pub mod ids;
 pub mod integrations;
 pub mod lifecycle;
 pub mod monitoring;
@@ -198,6 +199,24 @@ fn only(path: &str, allow: String) -> actix_web::Resource {
         async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow }) }
     }))
 }
+
+/// `?region=`, the filter most lists share.
+#[derive(serde::Deserialize, utoipa::IntoParams, validator::Validate)]
+#[into_params(parameter_in = Query)]
+pub struct InRegion {
+    /// Only this region (a province includes its regencies/cities).
+    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
+    pub region: Option<String>,
+}
+
+impl InRegion {
+    /// The region asked for, if any (422 naming `region` when malformed).
+    pub fn code(&self) -> Result<Option<jalin_domain::RegionCode>, ApiError> {
+        region_param("region", self.region.as_deref())
+    }
+}
+
+crate::query_params!(InRegion);
 
 /// A region-code query parameter: absent, or a well-formed code (422 naming `name` otherwise).
 pub fn region_param(

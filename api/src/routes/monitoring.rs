@@ -3,7 +3,7 @@
 //! (configuration), and reused per scope for a few seconds while nothing is written through this
 //! server (summaries.rs): a write here shows at once.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::NaiveDate;
 use jalin_domain::access::Action;
 use jalin_domain::monitoring::{Reminder, ReminderKind};
@@ -12,16 +12,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::openapi::responses::BadRequest;
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply;
-use crate::routes::region_param;
+use crate::routes::InRegion;
 use crate::service::monitoring::{self, Overview};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 /// Something that needs attention.
 #[derive(Serialize, ToSchema)]
@@ -57,24 +55,27 @@ pub struct ReminderDto {
 
 impl From<&Reminder> for ReminderDto {
     fn from(r: &Reminder) -> Self {
-        Self {
-            kind: r.kind,
-            due_on: r.due_on,
-            days: r.days,
-            window_days: r.window_days,
-            region_code: r
-                .region
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            record_type: r.record.as_str().into(),
-            record_id: r.record_id.clone(),
-            reference_number: r.reference_number.clone(),
-            title: r.title.clone(),
-            rule: r.kind.rule(),
-            message: r.text.en.clone(),
-            message_id: r.text.id.clone(),
-        }
+        crate::shown!(
+            r,
+            Self {
+                kind,
+                due_on,
+                days,
+                window_days,
+                region_code: r
+                    .region
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                record_type: r.record.as_str().into(),
+                record_id,
+                reference_number,
+                title,
+                rule: r.kind.rule(),
+                message: r.text.en.clone(),
+                message_id: r.text.id.clone()
+            }
+        )
     }
 }
 
@@ -85,12 +86,6 @@ crate::page_of!(ReminderPage, ReminderDto);
 pub struct ReminderQuery {
     /// Only this kind.
     pub kind: Option<ReminderKind>,
-    /// Only this region (a province includes its regencies/cities).
-    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
-    pub region: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// What needs attention in your scope: agreements expiring, letters of intent not followed up,
@@ -101,33 +96,30 @@ pub struct ReminderQuery {
     path = "/v1/reminders",
     operation_id = "listReminders",
     tag = "reporting",
-    params(ReminderQuery),
+    params(ReminderQuery, InRegion, Paging),
     responses(
         (status = 200, description = "A page of reminders.", body = ReminderPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<ReminderQuery>,
+    in_region: InRegion,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let region = region_param("region", q.region.as_deref())?;
-    let page = PageRequest::new("reminders", q.limit, q.cursor.as_deref())?;
-    let ctx = Ctx::of(&auth, &state);
+    let vis = caller.may(Action::ReadAgreements)?;
+    let region = in_region.code()?;
+    let page = paging.of("reminders")?;
     // Every reminder of the scope, computed once per scope and reused briefly (summaries.rs);
     // the kind filter and the page are cut from it per request.
+    let ctx = caller.ctx.clone();
     let key = format!("reminders|{vis:?}|{region:?}|{}", ctx.today());
-    let db = state.clone();
+    let state = &caller.state;
+    let (policy, calendar) = (state.config.monitoring.clone(), state.calendar.clone());
     let all = state
-        .summaries
-        .get_or_compute(key, || async move {
-            let (policy, calendar) = (db.config.monitoring.clone(), db.calendar.clone());
-            db.db(move |c| {
-                monitoring::reminders(c, &ctx, &vis, region.as_ref(), &policy, &calendar)
-            })
-            .await
+        .summary(key, move |c| {
+            monitoring::reminders(c, &ctx, &vis, region.as_ref(), &policy, &calendar)
         })
         .await?;
     let after = page.after.as_deref();
@@ -142,14 +134,6 @@ pub async fn list(
     Ok(reply::ok(ReminderPage { items, next_cursor }))
 }
 
-#[derive(Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct OverviewQuery {
-    /// Only this region (a province includes its regencies/cities).
-    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
-    pub region: Option<String>,
-}
-
 /// The dashboard: counts by status, kind, country and region; agreements expiring; stages
 /// overdue; dormant agreements.
 #[utoipa::path(
@@ -157,30 +141,24 @@ pub struct OverviewQuery {
     path = "/v1/stats/overview",
     operation_id = "getOverview",
     tag = "reporting",
-    params(OverviewQuery),
+    params(InRegion),
     responses(
         (status = 200, description = "Counts in your scope.", body = Overview),
         (status = 400, response = BadRequest),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn overview(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    ApiQuery(q): ApiQuery<OverviewQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let region = region_param("region", q.region.as_deref())?;
-    let ctx = Ctx::of(&auth, &state);
-    let windows = state.config.monitoring.expiry_reminder_days.clone();
+pub async fn overview(caller: Caller, in_region: InRegion) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let region = in_region.code()?;
+    let windows = caller.state.config.monitoring.expiry_reminder_days.clone();
     // Computed once per scope and reused briefly (summaries.rs).
+    let ctx = caller.ctx.clone();
     let key = format!("overview|{vis:?}|{region:?}|{}|{windows:?}", ctx.today());
-    let db = state.clone();
-    let body = state
-        .summaries
-        .get_or_compute(key, || async move {
-            db.db(move |c| monitoring::overview(c, &ctx, &vis, region.as_ref(), &windows))
-                .await
+    let body = caller
+        .state
+        .summary(key, move |c| {
+            monitoring::overview(c, &ctx, &vis, region.as_ref(), &windows)
         })
         .await?;
     Ok(reply::ok(&*body))

@@ -1,7 +1,7 @@
 //! Foreign partners: the other side of an agreement. Partners are shared by every region (one
 //! Queensland for all), so they are not region-scoped; reading them needs `agreements:read`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
 use jalin_domain::agreement::{PartnerKind, PartnerLevel};
@@ -12,65 +12,46 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::Conflict;
 use crate::page_of;
-use crate::pagination::PageRequest;
-use crate::reply::{self, Versioned};
+use crate::pagination::Paging;
+use crate::reply;
+use crate::routes::ids::PartnerId;
 use crate::service::partners::{self, Contact, PartnerInput};
-use crate::service::Ctx;
-use crate::state::AppState;
 
-#[derive(Serialize, ToSchema)]
-#[schema(as = Partner, example = json!({
-    "id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a00", "name": "State of Queensland", "native_name": null,
-    "kind": "foreign_local_government", "level": "state", "legal_personality": null, "political_party": false,
-    "country": "AU", "subdivision": "Queensland", "website": "https://www.qld.gov.au",
-    "contacts": [], "created_at": "2026-11-24T07:00:00Z", "updated_at": "2026-11-24T07:00:00Z"
-}))]
-pub struct PartnerDto {
-    pub id: String,
-    pub name: String,
-    /// The name in its own script (e.g. 충청북도).
-    pub native_name: Option<String>,
-    pub kind: PartnerKind,
-    /// For a foreign local government: state, province, prefecture, city…
-    pub level: Option<PartnerLevel>,
-    /// For a foreign non-profit: whether it has legal personality (R2).
-    pub legal_personality: Option<bool>,
-    /// A political party can never be a partner (R2).
-    pub political_party: bool,
-    /// ISO 3166-1 alpha-2.
-    pub country: String,
-    pub subdivision: Option<String>,
-    pub website: Option<String>,
-    #[schema(value_type = Vec<Contact>)]
-    pub contacts: Value,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<&Partner> for PartnerDto {
-    fn from(p: &Partner) -> Self {
-        Self {
-            id: p.id.clone(),
-            name: p.name.clone(),
-            native_name: p.native_name.clone(),
-            kind: p.kind,
-            level: p.level,
-            legal_personality: p.legal_personality,
-            political_party: p.political_party,
-            country: p.country.clone(),
-            subdivision: p.subdivision.clone(),
-            website: p.website.clone(),
-            contacts: p.contacts.clone(),
-            created_at: p.created_at.and_utc(),
-            updated_at: p.updated_at.and_utc(),
-        }
+crate::mirror! {
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = Partner, example = json!({
+        "id": "0193a5d2-7c1e-7b3a-9f10-2d4c8e6b1a00", "name": "State of Queensland", "native_name": null,
+        "kind": "foreign_local_government", "level": "state", "legal_personality": null, "political_party": false,
+        "country": "AU", "subdivision": "Queensland", "website": "https://www.qld.gov.au",
+        "contacts": [], "created_at": "2026-11-24T07:00:00Z", "updated_at": "2026-11-24T07:00:00Z"
+    }))]
+    pub struct PartnerDto from Partner {
+        pub id: String,
+        pub name: String,
+        /// The name in its own script (e.g. 충청북도).
+        pub native_name: Option<String>,
+        pub kind: PartnerKind,
+        /// For a foreign local government: state, province, prefecture, city…
+        pub level: Option<PartnerLevel>,
+        /// For a foreign non-profit: whether it has legal personality (R2).
+        pub legal_personality: Option<bool>,
+        /// A political party can never be a partner (R2).
+        pub political_party: bool,
+        /// ISO 3166-1 alpha-2.
+        pub country: String,
+        pub subdivision: Option<String>,
+        pub website: Option<String>,
+        #[schema(value_type = Vec<Contact>)]
+        pub contacts: Value,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
     }
 }
 
@@ -87,9 +68,6 @@ pub struct PartnerListQuery {
     #[param(max_length = 200)]
     #[validate(length(max = 200))]
     pub q: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// List foreign partners.
@@ -98,34 +76,33 @@ pub struct PartnerListQuery {
     path = "/v1/partners",
     operation_id = "listPartners",
     tag = "partners",
-    params(PartnerListQuery),
+    params(PartnerListQuery, Paging),
     responses(
         (status = 200, description = "A page of partners, oldest first.", body = PartnerPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<PartnerListQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadAgreements)?;
-    let page = PageRequest::new("partners", q.limit, q.cursor.as_deref())?;
+    caller.may(Action::ReadAgreements)?;
+    let page = paging.of("partners")?;
     country_param(q.country.as_deref())?;
     let filter = PartnerFilter {
         country: q.country.map(|c| c.to_ascii_uppercase()),
         kind: q.kind,
         q: q.q,
     };
-    let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = state
-        .db(move |c| partners::list(c, &filter, after.as_deref(), fetch))
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| partners::list(c, &filter, after, n),
+            |p| p.id.clone(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(rows, |p| p.id.clone());
-    Ok(reply::ok(PartnerPage {
-        items: items.iter().map(PartnerDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(PartnerPage::of(&rows, next)))
 }
 
 /// A `country` query parameter: two letters.
@@ -151,27 +128,25 @@ pub fn country_param(country: Option<&str>) -> Result<(), ApiError> {
     operation_id = "createPartner",
     tag = "partners",
     request_body = PartnerInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Registered.", body = PartnerDto, headers(("ETag" = String), ("Location" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["partners:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<PartnerInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::WritePartners)?;
-    let ctx = Ctx::of(&auth, &state);
+    caller.may(Action::WritePartners)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let p = partners::create(c, &ctx, input)?;
-        reply::created(format!("/v1/partners/{}", p.id), &p, PartnerDto::from(&p))
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let p = partners::create(c, ctx, input)?;
+            reply::created(format!("/v1/partners/{}", p.id), &p, PartnerDto::from(&p))
+        })
+        .await
 }
 
 /// Get a partner.
@@ -180,19 +155,15 @@ pub async fn create(
     path = "/v1/partners/{id}",
     operation_id = "getPartner",
     tag = "partners",
-    params(("id" = String, Path, description = "Partner id.")),
+    params(PartnerId),
     responses(
         (status = 200, description = "The partner.", body = PartnerDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadAgreements)?;
-    let p = state.db(move |c| partners::get(c, &path)).await?;
+pub async fn get(caller: Caller, id: PartnerId) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::ReadAgreements)?;
+    let p = caller.db(move |c| partners::get(c, &id)).await?;
     Ok(reply::ok_versioned(&p, PartnerDto::from(&p)))
 }
 
@@ -203,10 +174,7 @@ pub async fn get(
     operation_id = "updatePartner",
     tag = "partners",
     request_body = PartnerInput,
-    params(
-        ("id" = String, Path, description = "Partner id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(PartnerId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = PartnerDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -214,16 +182,14 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["partners:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: PartnerId,
     body: ApiJson<PartnerInput>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::WritePartners)?;
-    let ctx = Ctx::of(&auth, &state);
-    let p = state
-        .write(move |c| partners::update(c, &ctx, &path, body.value, |p| if_match.check(&p.etag())))
+    caller.may(Action::WritePartners)?;
+    let p = caller
+        .write(move |c, ctx| partners::update(c, ctx, &id, body.value, if_match.expected()))
         .await?;
     Ok(reply::ok_versioned(&p, PartnerDto::from(&p)))
 }

@@ -22,8 +22,8 @@ use validator::Validate;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::openapi::responses::TooManyRequests;
-use crate::pagination::PageRequest;
-use crate::routes::region_param;
+use crate::pagination::{PageRequest, Paging};
+use crate::routes::InRegion;
 use crate::service::coordination::public;
 use crate::state::AppState;
 
@@ -132,35 +132,20 @@ impl From<co::PublicAgreement> for PublicAgreement {
 
 crate::page_of!(PublicAgreementPage, PublicAgreement);
 
-/// A published good practice as the public sees it.
-#[derive(Serialize, ToSchema)]
-pub struct PublicPractice {
-    pub id: String,
-    pub region_code: String,
-    pub title: String,
-    pub context: String,
-    pub actions: String,
-    pub results: String,
-    pub figures: Vec<Figure>,
-    pub lessons: String,
-    pub agreement_ids: Vec<String>,
-    pub published_at: Option<DateTime<Utc>>,
-}
-
-impl From<GoodPractice> for PublicPractice {
-    fn from(g: GoodPractice) -> Self {
-        Self {
-            id: g.id,
-            region_code: g.region_code.to_string(),
-            title: g.title,
-            context: g.context,
-            actions: g.actions,
-            results: g.results,
-            figures: g.figures,
-            lessons: g.lessons,
-            agreement_ids: g.agreement_ids,
-            published_at: g.published_at.map(|t| t.and_utc()),
-        }
+crate::mirror! {
+    /// A published good practice as the public sees it.
+    #[derive(Serialize, ToSchema)]
+    pub struct PublicPractice from GoodPractice {
+        pub id: String,
+        pub region_code: String,
+        pub title: String,
+        pub context: String,
+        pub actions: String,
+        pub results: String,
+        pub figures: Vec<Figure>,
+        pub lessons: String,
+        pub agreement_ids: Vec<String>,
+        pub published_at: Option<DateTime<Utc>>,
     }
 }
 
@@ -239,15 +224,9 @@ pub enum FeedFormat {
 #[derive(Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct PublicQuery {
-    /// Only this region (a province includes its regencies/cities).
-    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
-    pub region: Option<String>,
     /// `json` (default) or `csv`.
     #[param(inline)]
     pub format: Option<FeedFormat>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// A feed request past the rate limit: its region and its page.
@@ -255,7 +234,7 @@ fn request(
     state: &AppState,
     req: &HttpRequest,
     list: &'static str,
-    q: &PublicQuery,
+    (in_region, paging): (&InRegion, &Paging),
 ) -> Result<(Option<RegionCode>, PageRequest), ApiError> {
     state
         .public_limiter
@@ -263,8 +242,8 @@ fn request(
         .map_err(|wait| ApiError::RateLimited {
             retry_after_secs: wait,
         })?;
-    let region = region_param("region", q.region.as_deref())?;
-    let page = PageRequest::new(list, q.limit, q.cursor.as_deref())?;
+    let region = in_region.code()?;
+    let page = paging.of(list)?;
     Ok((region, page))
 }
 
@@ -333,7 +312,7 @@ fn answer<T: CsvRow>(
     path = "/v1/public/agreements",
     operation_id = "listPublicAgreements",
     tag = "public",
-    params(PublicQuery),
+    params(InRegion, PublicQuery, Paging),
     responses(
         (status = 200, description = "A page of agreements (JSON), or CSV.", body = PublicAgreementPage,
             content((PublicAgreementPage = "application/json"), (String = "text/csv")),
@@ -347,18 +326,21 @@ pub async fn agreements(
     state: web::Data<AppState>,
     req: HttpRequest,
     query: ApiQuery<PublicQuery>,
+    in_region: InRegion,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let (region, page) = request(&state, &req, "public-agreements", &query.0)?;
-    let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = state
-        .db(move |c| public::agreements(c, region.as_ref(), after.as_deref(), fetch))
+    let (region, page) = request(&state, &req, "public-agreements", (&in_region, &paging))?;
+    let (rows, next_cursor) = page
+        .read(
+            &state,
+            move |c, after, n| public::agreements(c, region.as_ref(), after, n),
+            |a| a.agreement.id.clone(),
+        )
         .await?;
-    let (rows, next_cursor) = page.page(rows, |a| a.agreement.id.clone());
-    let items: Vec<PublicAgreement> = rows.into_iter().map(PublicAgreement::from).collect();
     let next = next_cursor
         .as_ref()
         .map(|c| format!("</v1/public/agreements?format=csv&cursor={c}>; rel=\"next\""));
-    let page = PublicAgreementPage { items, next_cursor };
+    let page = PublicAgreementPage::of(rows, next_cursor);
     answer(&req, query.0.format, &page, &page.items, next)
 }
 
@@ -368,7 +350,7 @@ pub async fn agreements(
     path = "/v1/public/good-practices",
     operation_id = "listPublicGoodPractices",
     tag = "public",
-    params(PublicQuery),
+    params(InRegion, PublicQuery, Paging),
     responses(
         (status = 200, description = "A page of good practices (JSON), or CSV.", body = PublicPracticePage,
             content((PublicPracticePage = "application/json"), (String = "text/csv")),
@@ -382,15 +364,18 @@ pub async fn good_practices(
     state: web::Data<AppState>,
     req: HttpRequest,
     query: ApiQuery<PublicQuery>,
+    in_region: InRegion,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let (region, page) = request(&state, &req, "public-good-practices", &query.0)?;
-    let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = state
-        .db(move |c| public::practices(c, region.as_ref(), after.as_deref(), fetch))
+    let (region, page) = request(&state, &req, "public-good-practices", (&in_region, &paging))?;
+    let (rows, next_cursor) = page
+        .read(
+            &state,
+            move |c, after, n| public::practices(c, region.as_ref(), after, n),
+            |g| g.id.clone(),
+        )
         .await?;
-    let (rows, next_cursor) = page.page(rows, |g| g.id.clone());
-    let items: Vec<PublicPractice> = rows.into_iter().map(PublicPractice::from).collect();
-    let page = PublicPracticePage { items, next_cursor };
+    let page = PublicPracticePage::of(&rows, next_cursor);
     answer(&req, query.0.format, &page, &page.items, None)
 }
 

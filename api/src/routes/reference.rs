@@ -8,40 +8,30 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::page_of;
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply;
 use crate::service::reference;
-use crate::state::AppState;
 
-/// A province, regency (*kabupaten*) or city (*kota*).
-#[derive(Serialize, ToSchema)]
-#[schema(as = Region, example = json!({
-    "code": "33.74", "name": "Kota Semarang", "kind": "city", "parent_code": "33"
-}))]
-pub struct RegionDto {
-    /// Kemendagri code: `NN` for a province, `NN.NN` for a regency/city.
-    #[schema(example = "33.74", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
-    pub code: String,
-    #[schema(example = "Kota Semarang")]
-    pub name: String,
-    pub kind: RegionKind,
-    /// The province of a regency/city; `null` for a province.
-    #[schema(example = "33")]
-    pub parent_code: Option<String>,
-}
-
-impl From<Region> for RegionDto {
-    fn from(r: Region) -> Self {
-        Self {
-            code: r.code.to_string(),
-            name: r.name,
-            kind: r.kind,
-            parent_code: r.parent_code.map(|p| p.to_string()),
-        }
+crate::mirror! {
+    /// A province, regency (*kabupaten*) or city (*kota*).
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = Region, example = json!({
+        "code": "33.74", "name": "Kota Semarang", "kind": "city", "parent_code": "33"
+    }))]
+    pub struct RegionDto from Region {
+        /// Kemendagri code: `NN` for a province, `NN.NN` for a regency/city.
+        #[schema(example = "33.74", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
+        pub code: String,
+        #[schema(example = "Kota Semarang")]
+        pub name: String,
+        pub kind: RegionKind,
+        /// The province of a regency/city; `null` for a province.
+        #[schema(example = "33")]
+        pub parent_code: Option<String>,
     }
 }
 
@@ -55,11 +45,6 @@ pub struct RegionListQuery {
     /// Only the regencies/cities of this province, e.g. `33`.
     #[param(example = "33", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
     pub parent_code: Option<String>,
-    /// Page size, 1–100.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List regions in code order.
@@ -68,7 +53,7 @@ pub struct RegionListQuery {
     path = "/v1/regions",
     operation_id = "listRegions",
     tag = "reference",
-    params(RegionListQuery),
+    params(RegionListQuery, Paging),
     responses(
         (status = 200, description = "A page of regions, ordered by code.", body = RegionPage,
          example = json!({"items": [{"code": "33.01", "name": "Kabupaten Cilacap", "kind": "regency", "parent_code": "33"}], "next_cursor": "eyJsIjoicmVnaW9ucyIsImsiOiIzMy4wMSJ9"})),
@@ -76,25 +61,24 @@ pub struct RegionListQuery {
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn list_regions(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<RegionListQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
-    let page = PageRequest::new("regions", q.limit, q.cursor.as_deref())?;
+    caller.may(Action::ReadReference)?;
+    let page = paging.of("regions")?;
     let filter = RegionFilter {
         kind: q.kind,
         parent_code: super::region_param("parent_code", q.parent_code.as_deref())?,
     };
-    let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = state
-        .db(move |c| reference::regions(c, &filter, after.as_deref(), fetch))
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| reference::regions(c, &filter, after, n),
+            |r| r.code.to_string(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(rows, |r| r.code.to_string());
-    Ok(reply::ok(RegionPage {
-        items: items.into_iter().map(RegionDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(RegionPage::of(&rows, next)))
 }
 
 /// Get one region by its code.
@@ -109,45 +93,31 @@ pub async fn list_regions(
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
-pub async fn get_region(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
-    let region = state.db(move |c| reference::region(c, &path)).await?;
-    Ok(reply::ok(RegionDto::from(region)))
+pub async fn get_region(caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::ReadReference)?;
+    let region = caller.db(move |c| reference::region(c, &path)).await?;
+    Ok(reply::ok(RegionDto::from(&region)))
 }
 
-/// A state, with Indonesia's diplomatic-relations status.
-#[derive(Serialize, ToSchema)]
-#[schema(as = Country, example = json!({
-    "iso2": "AU", "iso3": "AUS", "name_en": "Australia", "name_id": "Australia", "diplomatic_relations": true
-}))]
-pub struct CountryDto {
-    /// ISO 3166-1 alpha-2 (`XK` for Kosovo).
-    #[schema(example = "AU", pattern = "^[A-Z]{2}$")]
-    pub iso2: String,
-    #[schema(example = "AUS")]
-    pub iso3: String,
-    #[schema(example = "Australia")]
-    pub name_en: String,
-    #[schema(example = "Australia")]
-    pub name_id: String,
-    /// Whether Indonesia has diplomatic relations with it. Rule R4 (PP 28/2018 art. 27(1)a):
-    /// no cooperation with a partner in a country without them (Israel, Taiwan, Kosovo).
-    pub diplomatic_relations: bool,
-}
-
-impl From<Country> for CountryDto {
-    fn from(c: Country) -> Self {
-        Self {
-            iso2: c.iso2.to_string(),
-            iso3: c.iso3,
-            name_en: c.name_en,
-            name_id: c.name_id,
-            diplomatic_relations: c.diplomatic_relations,
-        }
+crate::mirror! {
+    /// A state, with Indonesia's diplomatic-relations status.
+    #[derive(Serialize, ToSchema)]
+    #[schema(as = Country, example = json!({
+        "iso2": "AU", "iso3": "AUS", "name_en": "Australia", "name_id": "Australia", "diplomatic_relations": true
+    }))]
+    pub struct CountryDto from Country {
+        /// ISO 3166-1 alpha-2 (`XK` for Kosovo).
+        #[schema(example = "AU", pattern = "^[A-Z]{2}$")]
+        pub iso2: String,
+        #[schema(example = "AUS")]
+        pub iso3: String,
+        #[schema(example = "Australia")]
+        pub name_en: String,
+        #[schema(example = "Australia")]
+        pub name_id: String,
+        /// Whether Indonesia has diplomatic relations with it. Rule R4 (PP 28/2018 art. 27(1)a):
+        /// no cooperation with a partner in a country without them (Israel, Taiwan, Kosovo).
+        pub diplomatic_relations: bool,
     }
 }
 
@@ -158,11 +128,6 @@ page_of!(CountryPage, CountryDto);
 pub struct CountryListQuery {
     /// Only countries with (`true`) or without (`false`) diplomatic relations with Indonesia.
     pub diplomatic_relations: Option<bool>,
-    /// Page size, 1–100.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List countries in ISO code order.
@@ -171,7 +136,7 @@ pub struct CountryListQuery {
     path = "/v1/countries",
     operation_id = "listCountries",
     tag = "reference",
-    params(CountryListQuery),
+    params(CountryListQuery, Paging),
     responses(
         (status = 200, description = "A page of countries, ordered by `iso2`.", body = CountryPage,
          example = json!({"items": [{"iso2": "IL", "iso3": "ISR", "name_en": "Israel", "name_id": "Israel", "diplomatic_relations": false}], "next_cursor": null})),
@@ -179,24 +144,23 @@ pub struct CountryListQuery {
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn list_countries(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<CountryListQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
-    let page = PageRequest::new("countries", q.limit, q.cursor.as_deref())?;
+    caller.may(Action::ReadReference)?;
+    let page = paging.of("countries")?;
     let filter = CountryFilter {
         diplomatic_relations: q.diplomatic_relations,
     };
-    let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = state
-        .db(move |c| reference::countries(c, &filter, after.as_deref(), fetch))
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| reference::countries(c, &filter, after, n),
+            |c| c.iso2.to_string(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(rows, |c| c.iso2.to_string());
-    Ok(reply::ok(CountryPage {
-        items: items.into_iter().map(CountryDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(CountryPage::of(&rows, next)))
 }
 
 /// Get one country by its ISO 3166-1 alpha-2 code (either case).
@@ -212,13 +176,12 @@ pub async fn list_countries(
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn get_country(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
-    let country = state.db(move |c| reference::country(c, &path)).await?;
-    Ok(reply::ok(CountryDto::from(country)))
+    caller.may(Action::ReadReference)?;
+    let country = caller.db(move |c| reference::country(c, &path)).await?;
+    Ok(reply::ok(CountryDto::from(&country)))
 }
 
 super::operations! {

@@ -3,7 +3,7 @@
 //! whether it was on time. A province sees its regencies'/cities' reports and which are missing
 //! or late; central government sees all. The use cases are in `service::reports`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use jalin_domain::access::Action;
 use jalin_domain::monitoring::ReportState;
@@ -11,20 +11,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::{BadRequest, Conflict, NotFound};
-use crate::pagination::PageRequest;
-use crate::reply::{self, Versioned};
-use crate::routes::region_param;
+use crate::pagination::Paging;
+use crate::reply;
+use crate::routes::ids::ReportId;
+use crate::routes::InRegion;
 use crate::service::reports::{
     self, AnnualReportInput, ReportCompliance, ReportContent, ReportView,
 };
-use crate::service::Ctx;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 #[schema(as = AnnualReport)]
@@ -82,12 +81,6 @@ pub struct ReportQuery {
     /// Only this fiscal year.
     #[param(minimum = 2000, maximum = 2100)]
     pub fiscal_year: Option<i32>,
-    /// Only this region (a province includes its regencies/cities).
-    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
-    pub region: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams, Validate)]
@@ -96,9 +89,6 @@ pub struct ComplianceQuery {
     /// The fiscal year; default: the last one ended.
     #[param(minimum = 2000, maximum = 2100)]
     pub fiscal_year: Option<i32>,
-    /// Only this region (a province includes its regencies/cities).
-    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
-    pub region: Option<String>,
 }
 
 /// A `fiscal_year` query parameter: 2000 to 2100.
@@ -122,7 +112,7 @@ fn fiscal_year_param(year: Option<i32>) -> Result<(), ApiError> {
     operation_id = "createAnnualReport",
     tag = "reporting",
     request_body = AnnualReportInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Created as a draft.", body = AnnualReportDto, headers(("ETag" = String), ("Location" = String))),
         (status = 404, response = NotFound),
@@ -130,21 +120,19 @@ fn fiscal_year_param(year: Option<i32>) -> Result<(), ApiError> {
     security(("bearer" = []), ("client_credentials" = ["reports:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<AnnualReportInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let write = auth.may(Action::WriteReports)?;
-    let ctx = Ctx::of(&auth, &state);
-    let (input, calendar) = (body.value, state.calendar.clone());
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let v = reports::create(c, &ctx, &write, &calendar, input)?;
-        let location = format!("/v1/annual-reports/{}", v.report.id);
-        reply::created(location, &v.report, AnnualReportDto::from(&v))
-    })
-    .await
+    let write = caller.may(Action::WriteReports)?;
+    let (input, calendar) = (body.value, caller.state.calendar.clone());
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let v = reports::create(c, ctx, &write, &calendar, input)?;
+            let location = format!("/v1/annual-reports/{}", v.report.id);
+            reply::created(location, &v.report, AnnualReportDto::from(&v))
+        })
+        .await
 }
 
 /// Annual reports in your scope, by id.
@@ -153,32 +141,34 @@ pub async fn create(
     path = "/v1/annual-reports",
     operation_id = "listAnnualReports",
     tag = "reporting",
-    params(ReportQuery),
+    params(ReportQuery, InRegion, Paging),
     responses(
         (status = 200, description = "A page of reports.", body = AnnualReportPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
+    in_region: InRegion,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let region = region_param("region", q.region.as_deref())?;
-    let page = PageRequest::new("annual-reports", q.limit, q.cursor.as_deref())?;
+    let vis = caller.may(Action::ReadAgreements)?;
+    let region = in_region.code()?;
+    let page = paging.of("annual-reports")?;
     fiscal_year_param(q.fiscal_year)?;
-    let ctx = Ctx::of(&auth, &state);
-    let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = state
-        .db(move |c| {
-            let filter = (q.fiscal_year, region.as_ref());
-            reports::list(c, &ctx, &vis, filter, after.as_deref(), fetch)
-        })
+    let ctx = caller.ctx.clone();
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| {
+                let filter = (q.fiscal_year, region.as_ref());
+                reports::list(c, &ctx, &vis, filter, after, n)
+            },
+            |v| v.report.id.clone(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(rows, |v| v.report.id.clone());
-    let items = items.iter().map(AnnualReportDto::from).collect();
-    Ok(reply::ok(AnnualReportPage { items, next_cursor }))
+    Ok(reply::ok(AnnualReportPage::of(&rows, next)))
 }
 
 /// An annual report with its content.
@@ -187,22 +177,16 @@ pub async fn list(
     path = "/v1/annual-reports/{id}",
     operation_id = "getAnnualReport",
     tag = "reporting",
-    params(("id" = String, Path, description = "Report id.")),
+    params(ReportId),
     responses(
         (status = 200, description = "The report.", body = AnnualReportDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let ctx = Ctx::of(&auth, &state);
-    let v = state
-        .db(move |c| reports::get(c, &ctx, &vis, &path))
-        .await?;
+pub async fn get(caller: Caller, id: ReportId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let ctx = caller.ctx.clone();
+    let v = caller.db(move |c| reports::get(c, &ctx, &vis, &id)).await?;
     Ok(reply::ok_versioned(&v.report, AnnualReportDto::from(&v)))
 }
 
@@ -213,10 +197,7 @@ pub async fn get(
     path = "/v1/annual-reports/{id}/submit",
     operation_id = "submitAnnualReport",
     tag = "reporting",
-    params(
-        ("id" = String, Path, description = "Report id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(ReportId, IfMatch),
     responses(
         (status = 200, description = "Submitted; `on_time` says whether by the due date.", body = AnnualReportDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -224,20 +205,14 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["reports:write"]))
 )]
 pub async fn submit(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: ReportId,
 ) -> Result<HttpResponse, ApiError> {
-    let read = auth.may(Action::ReadAgreements)?;
-    let write = auth.may(Action::WriteReports)?;
-    let ctx = Ctx::of(&auth, &state);
-    let v = state
-        .write(move |c| {
-            reports::submit(c, &ctx, (&read, &write), &path, |r| {
-                if_match.check(&r.etag())
-            })
-        })
+    let read = caller.may(Action::ReadAgreements)?;
+    let write = caller.may(Action::WriteReports)?;
+    let v = caller
+        .write(move |c, ctx| reports::submit(c, ctx, (&read, &write), &id, if_match.expected()))
         .await?;
     Ok(reply::ok_versioned(&v.report, AnnualReportDto::from(&v)))
 }
@@ -249,7 +224,7 @@ pub async fn submit(
     path = "/v1/annual-reports/compliance",
     operation_id = "getAnnualReportCompliance",
     tag = "reporting",
-    params(ComplianceQuery),
+    params(ComplianceQuery, InRegion),
     responses(
         (status = 200, description = "Every region expected to report, with its state.", body = ReportCompliance),
         (status = 400, response = BadRequest),
@@ -257,17 +232,16 @@ pub async fn submit(
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn compliance(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<ComplianceQuery>,
+    in_region: InRegion,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let region = region_param("region", q.region.as_deref())?;
-    let ctx = Ctx::of(&auth, &state);
-    let year = q.fiscal_year.unwrap_or(ctx.today().year() - 1);
+    let vis = caller.may(Action::ReadAgreements)?;
+    let region = in_region.code()?;
+    let year = q.fiscal_year.unwrap_or(caller.ctx.today().year() - 1);
     fiscal_year_param(Some(year))?;
-    let calendar = state.calendar.clone();
-    let body = state
+    let (ctx, calendar) = (caller.ctx.clone(), caller.state.calendar.clone());
+    let body = caller
         .db(move |c| reports::compliance(c, &ctx, (&vis, region.as_ref()), year, &calendar))
         .await?;
     Ok(reply::ok(body))

@@ -1,25 +1,23 @@
 //! Service accounts for integration partners (SIOLA, SIMPEL, Exit Permit) and scripts: a client
 //! id and a secret shown once, exchanged at `POST /v1/auth/token` for scoped tokens.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
 use jalin_persistence::identity::ServiceAccount;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::extract::ApiJson;
+use crate::idempotency::IdempotencyKey;
 use crate::page_of;
-use crate::pagination::PageRequest;
-use crate::reply::{self, Versioned};
+use crate::pagination::Paging;
+use crate::reply;
+use crate::routes::ids::ServiceAccountId;
 use crate::service::service_accounts::{self, CreateServiceAccount, PatchServiceAccount};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 #[schema(as = ServiceAccount, example = json!({
@@ -41,16 +39,19 @@ pub struct ServiceAccountDto {
 
 impl From<&ServiceAccount> for ServiceAccountDto {
     fn from(a: &ServiceAccount) -> Self {
-        Self {
-            id: a.id.clone(),
-            client_id: a.client_id.clone(),
-            name: a.name.clone(),
-            scopes: a.scopes.clone(),
-            region_code: a.region.as_ref().map(|r| r.to_string()),
-            active: a.active,
-            created_at: a.created_at.and_utc(),
-            updated_at: a.updated_at.and_utc(),
-        }
+        crate::shown!(
+            a,
+            Self {
+                id,
+                client_id,
+                name,
+                scopes,
+                region_code: a.region.as_ref().map(|r| r.to_string()),
+                active,
+                created_at,
+                updated_at
+            }
+        )
     }
 }
 
@@ -65,42 +66,29 @@ pub struct CreatedServiceAccount {
 
 page_of!(ServiceAccountPage, ServiceAccountDto);
 
-#[derive(Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct ServiceAccountListQuery {
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-}
-
 /// List service accounts (admins).
 #[utoipa::path(
     get,
     path = "/v1/service-accounts",
     operation_id = "listServiceAccounts",
     tag = "service-accounts",
-    params(ServiceAccountListQuery),
+    params(Paging),
     responses(
         (status = 200, description = "A page of service accounts.", body = ServiceAccountPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
-pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    ApiQuery(q): ApiQuery<ServiceAccountListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ManageServiceAccounts)?;
-    let page = PageRequest::new("service_accounts", q.limit, q.cursor.as_deref())?;
-    let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = state
-        .db(move |c| service_accounts::list(c, &vis, after.as_deref(), fetch))
+pub async fn list(caller: Caller, paging: Paging) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ManageServiceAccounts)?;
+    let page = paging.of("service_accounts")?;
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| service_accounts::list(c, &vis, after, n),
+            |a| a.id.clone(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(rows, |a| a.id.clone());
-    Ok(reply::ok(ServiceAccountPage {
-        items: items.iter().map(ServiceAccountDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(ServiceAccountPage::of(&rows, next)))
 }
 
 /// Create a service account (admins); the response carries its secret, once.
@@ -118,28 +106,26 @@ pub async fn list(
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<CreateServiceAccount>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ManageServiceAccounts)?;
-    let ctx = Ctx::of(&auth, &state);
+    caller.may(Action::ManageServiceAccounts)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let (a, secret) = service_accounts::create(c, &ctx, input)?;
-        let body = CreatedServiceAccount {
-            account: ServiceAccountDto::from(&a),
-            client_secret: Some(secret),
-        };
-        // A replay must not show the secret again.
-        Ok(
-            reply::created(format!("/v1/service-accounts/{}", a.id), &a, body)?
-                .secret_field("client_secret"),
-        )
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let (a, secret) = service_accounts::create(c, ctx, input)?;
+            let body = CreatedServiceAccount {
+                account: ServiceAccountDto::from(&a),
+                client_secret: Some(secret),
+            };
+            // A replay must not show the secret again.
+            Ok(
+                reply::created(format!("/v1/service-accounts/{}", a.id), &a, body)?
+                    .secret_field("client_secret"),
+            )
+        })
+        .await
 }
 
 /// Get a service account (admins).
@@ -148,20 +134,16 @@ pub async fn create(
     path = "/v1/service-accounts/{id}",
     operation_id = "getServiceAccount",
     tag = "service-accounts",
-    params(("id" = String, Path, description = "Service account id.")),
+    params(ServiceAccountId),
     responses(
         (status = 200, description = "The account.", body = ServiceAccountDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ManageServiceAccounts)?;
-    let a = state
-        .db(move |c| service_accounts::get(c, &vis, &path))
+pub async fn get(caller: Caller, id: ServiceAccountId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ManageServiceAccounts)?;
+    let a = caller
+        .db(move |c| service_accounts::get(c, &vis, &id))
         .await?;
     Ok(reply::ok_versioned(&a, ServiceAccountDto::from(&a)))
 }
@@ -173,33 +155,26 @@ pub async fn get(
     operation_id = "updateServiceAccount",
     tag = "service-accounts",
     request_body = PatchServiceAccount,
-    params(
-        ("id" = String, Path, description = "Service account id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(ServiceAccountId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = ServiceAccountDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: ServiceAccountId,
     body: ApiJson<PatchServiceAccount>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ManageServiceAccounts)?;
-    let ctx = Ctx::of(&auth, &state);
-    let a = state
-        .write(move |c| {
-            service_accounts::update(c, &ctx, &vis, &path, body.value, |a| {
-                if_match.check(&a.etag())
-            })
+    let vis = caller.may(Action::ManageServiceAccounts)?;
+    let a = caller
+        .write(move |c, ctx| {
+            service_accounts::update(c, ctx, &vis, &id, body.value, if_match.expected())
         })
         .await?;
     // The account's scopes or state may have changed: no stale principal.
-    state.accounts.clear();
+    caller.state.accounts.clear();
     Ok(reply::ok_versioned(&a, ServiceAccountDto::from(&a)))
 }
 
@@ -209,30 +184,23 @@ pub async fn update(
     path = "/v1/service-accounts/{id}",
     operation_id = "deleteServiceAccount",
     tag = "service-accounts",
-    params(
-        ("id" = String, Path, description = "Service account id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(ServiceAccountId, IfMatch),
     responses(
         (status = 204, description = "Deleted."),
     ),
     security(("bearer" = []), ("client_credentials" = ["service_accounts:write"]))
 )]
 pub async fn delete(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: ServiceAccountId,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ManageServiceAccounts)?;
-    let ctx = Ctx::of(&auth, &state);
-    state
-        .write(move |c| {
-            service_accounts::delete(c, &ctx, &vis, &path, |a| if_match.check(&a.etag()))
-        })
+    let vis = caller.may(Action::ManageServiceAccounts)?;
+    caller
+        .write(move |c, ctx| service_accounts::delete(c, ctx, &vis, &id, if_match.expected()))
         .await?;
-    state.accounts.clear();
-    Ok(HttpResponse::NoContent().finish())
+    caller.state.accounts.clear();
+    Ok(reply::no_content())
 }
 
 super::operations! {

@@ -1,16 +1,15 @@
 //! The product decisions that are configuration (DOMAIN.md: DEFAULT), with their values: the
 //! table of `crate::config::settings`, each with its value in force.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use jalin_domain::access::Action;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::config::settings::in_force;
 use crate::error::ApiError;
 use crate::reply;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({
@@ -53,12 +52,9 @@ pub struct SettingList {
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
-pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
-    let items = in_force(&state.config)
+pub async fn list(caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::ReadReference)?;
+    let items = in_force(&caller.state.config)
         .into_iter()
         .map(|(s, value, default)| Setting {
             key: s.key.into(),
@@ -71,7 +67,7 @@ pub async fn list(
         });
     Ok(reply::ok(SettingList {
         items: items.collect(),
-        calendar_covered_years: state.calendar.covered_years(),
+        calendar_covered_years: caller.state.calendar.covered_years(),
     }))
 }
 

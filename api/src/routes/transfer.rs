@@ -11,14 +11,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::openapi::responses::BadRequest;
 use crate::routes::documents::require_media_type;
 use crate::service::transfer::{self, ExportFormat};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"imported": 2, "reference_numbers": ["KSLN-33-1991-0001", "KSLN-33-2019-0001"]}))]
@@ -47,18 +45,16 @@ pub struct ImportResult {
     security(("bearer" = []), ("client_credentials" = ["agreements:write"]))
 )]
 pub async fn import_csv(
-    state: web::Data<AppState>,
     req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::WriteAgreements)?;
+    let scope = caller.may(Action::WriteAgreements)?;
     require_media_type(&req, "text/csv")?;
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::MalformedMultipart("the CSV is not UTF-8".into()))?;
-    let ctx = Ctx::of(&auth, &state);
-    let numbers = state
-        .write(move |c| Ok(transfer::import(c, &ctx, &scope, &text, |_, _| {})?))
+    let numbers = caller
+        .write(move |c, ctx| Ok(transfer::import(c, ctx, &scope, &text, |_, _| {})?))
         .await?;
     Ok(HttpResponse::Created().json(ImportResult {
         imported: numbers.len(),
@@ -105,11 +101,10 @@ pub struct ExportQuery {
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn export(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::ReadAgreements)?;
+    let scope = caller.may(Action::ReadAgreements)?;
     let format = ExportFormat::parse(q.format.as_deref()).ok_or_else(|| {
         ApiError::invalid_parameter("format", "invalid_value", "csv or xlsx", "csv atau xlsx")
     })?;
@@ -124,8 +119,8 @@ pub async fn export(
         q: q.q,
         ..Default::default()
     };
-    let ctx = Ctx::of(&auth, &state);
-    let file = state
+    let ctx = caller.ctx.clone();
+    let file = caller
         .db(move |c| transfer::export(c, &ctx, &scope, &filter, format))
         .await?;
     let disposition = format!("attachment; filename=\"{}\"", file.file_name);

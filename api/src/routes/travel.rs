@@ -4,58 +4,43 @@
 //! return and the trip report, which becomes an activity of the linked agreement.
 
 use actix_multipart::Multipart;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use jalin_domain::access::Action;
 use jalin_domain::travel::{self as dt, TravelDocumentKind, TravelStage, TripType};
-use jalin_persistence::travel::{TravelDocument, TravelRequest};
+use jalin_persistence::travel::TravelDocument;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::{BadRequest, Conflict};
-use crate::pagination::PageRequest;
+use crate::pagination::Paging;
 use crate::reply::{self, Versioned};
-use crate::routes::region_param;
+use crate::routes::documents::receive;
+use crate::routes::ids::TravelRequestId;
+use crate::routes::InRegion;
+use crate::service::documents;
 use crate::service::travel::{
     self, Destination, Funding, Reach, TravelActionInput, TravelFilter, TravelRecords,
     TravelRequestInput, Traveller, TripReportInput, TripView,
 };
-use crate::service::Ctx;
-use crate::state::AppState;
 
-/// The outbound contract's message, named here by the OpenAPI document.
-pub use crate::service::integrations::PermitRequest;
-
-#[derive(Serialize, ToSchema)]
-pub struct TravelDocumentDto {
-    pub id: String,
-    pub kind: TravelDocumentKind,
-    pub name: String,
-    pub media_type: String,
-    pub size_bytes: i64,
-    pub sha256: String,
-    pub uploaded_by: String,
-    pub uploaded_at: DateTime<Utc>,
-}
-
-impl From<&TravelDocument> for TravelDocumentDto {
-    fn from(d: &TravelDocument) -> Self {
-        Self {
-            id: d.id.clone(),
-            kind: d.kind,
-            name: d.name.clone(),
-            media_type: d.media_type.clone(),
-            size_bytes: d.size_bytes,
-            sha256: d.sha256.clone(),
-            uploaded_by: d.uploaded_by.clone(),
-            uploaded_at: d.uploaded_at.and_utc(),
-        }
+crate::mirror! {
+    #[derive(Serialize, ToSchema)]
+    pub struct TravelDocumentDto from TravelDocument {
+        pub id: String,
+        pub kind: TravelDocumentKind,
+        pub name: String,
+        pub media_type: String,
+        pub size_bytes: i64,
+        pub sha256: String,
+        pub uploaded_by: String,
+        pub uploaded_at: DateTime<Utc>,
     }
 }
 
@@ -162,12 +147,6 @@ crate::page_of!(TravelRequestPage, TravelRequestDto);
 #[into_params(parameter_in = Query)]
 pub struct TravelQuery {
     pub stage: Option<TravelStage>,
-    /// Only this region (a province includes its regencies/cities).
-    #[param(pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$", example = "33")]
-    pub region: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// Draft a travel request.
@@ -177,28 +156,27 @@ pub struct TravelQuery {
     operation_id = "createTravelRequest",
     tag = "travel",
     request_body = TravelRequestInput,
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Makes a retry safe.")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Drafted.", body = TravelRequestDto, headers(("ETag" = String), ("Location" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["travel:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<TravelRequestInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let reach = Reach::acting(&auth, Action::WriteTravel)?;
-    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
+    let reach = Reach::acting(&caller.auth, Action::WriteTravel)?;
+    let config = caller.state.config.clone();
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let t = travel::create(c, &ctx, &reach, &config, input)?;
-        let location = format!("/v1/travel-requests/{}", t.id());
-        reply::created(location, &t, TravelRequestDto::from(&t))
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let t = travel::create(c, ctx, &reach, &config, input)?;
+            let location = format!("/v1/travel-requests/{}", t.id());
+            reply::created(location, &t, TravelRequestDto::from(&t))
+        })
+        .await
 }
 
 /// Travel requests in your scope, by id; personal data is never in lists.
@@ -207,34 +185,34 @@ pub async fn create(
     path = "/v1/travel-requests",
     operation_id = "listTravelRequests",
     tag = "travel",
-    params(TravelQuery),
+    params(TravelQuery, InRegion, Paging),
     responses(
         (status = 200, description = "A page of requests.", body = TravelRequestPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<TravelQuery>,
+    in_region: InRegion,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadAgreements)?;
-    let region = region_param("region", q.region.as_deref())?;
-    let page = PageRequest::new("travel-requests", q.limit, q.cursor.as_deref())?;
+    let vis = caller.may(Action::ReadAgreements)?;
+    let region = in_region.code()?;
+    let page = paging.of("travel-requests")?;
     let filter = TravelFilter {
         stage: q.stage,
         region: region.map(|r| r.to_string()),
     };
-    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
-    let (fetch, after) = (page.fetch(), page.after.clone());
-    let views = state
-        .db(move |c| travel::list(c, &ctx, &vis, &config, &filter, after.as_deref(), fetch))
+    let (ctx, config) = (caller.ctx.clone(), caller.state.config.clone());
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| travel::list(c, &ctx, &vis, &config, &filter, after, n),
+            |v| v.id().to_owned(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(views, |v| v.id().to_owned());
-    Ok(reply::ok(TravelRequestPage {
-        items: items.iter().map(TravelRequestDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(TravelRequestPage::of(&rows, next)))
 }
 
 /// A travel request. With `travel:personal_data` the travellers' NIP and passport numbers are
@@ -244,21 +222,17 @@ pub async fn list(
     path = "/v1/travel-requests/{id}",
     operation_id = "getTravelRequest",
     tag = "travel",
-    params(("id" = String, Path, description = "Travel request id.")),
+    params(TravelRequestId),
     responses(
         (status = 200, description = "The request.", body = TravelRequestDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let reach = Reach::reading(&auth)?;
-    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
-    let t = state
-        .write(move |c| travel::get(c, &ctx, &reach, &config, &path))
+pub async fn get(caller: Caller, id: TravelRequestId) -> Result<HttpResponse, ApiError> {
+    let reach = Reach::reading(&caller.auth)?;
+    let config = caller.state.config.clone();
+    let t = caller
+        .write(move |c, ctx| travel::get(c, ctx, &reach, &config, &id))
         .await?;
     Ok(reply::ok_versioned(&t, TravelRequestDto::from(&t)))
 }
@@ -270,10 +244,7 @@ pub async fn get(
     operation_id = "updateTravelRequest",
     tag = "travel",
     request_body = TravelRequestInput,
-    params(
-        ("id" = String, Path, description = "Travel request id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(TravelRequestId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = TravelRequestDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -281,19 +252,17 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["travel:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: TravelRequestId,
     body: ApiJson<TravelRequestInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let reach = Reach::acting(&auth, Action::WriteTravel)?;
-    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
+    let reach = Reach::acting(&caller.auth, Action::WriteTravel)?;
+    let config = caller.state.config.clone();
     let input = body.value;
-    let t = state
-        .write(move |c| {
-            let expected = |r: &TravelRequest| if_match.check(&r.etag());
-            travel::update(c, &ctx, &reach, &config, &path, input, expected)
+    let t = caller
+        .write(move |c, ctx| {
+            travel::update(c, ctx, &reach, &config, &id, input, if_match.expected())
         })
         .await?;
     Ok(reply::ok_versioned(&t, TravelRequestDto::from(&t)))
@@ -315,7 +284,7 @@ pub struct TravelUploadForm {
     path = "/v1/travel-requests/{id}/documents",
     operation_id = "uploadTravelDocument",
     tag = "travel",
-    params(("id" = String, Path, description = "Travel request id.")),
+    params(TravelRequestId),
     request_body(content = TravelUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored.", body = TravelDocumentDto),
@@ -325,58 +294,31 @@ pub struct TravelUploadForm {
     security(("bearer" = []), ("client_credentials" = ["travel:write"]))
 )]
 pub async fn upload(
-    state: web::Data<AppState>,
     req: HttpRequest,
-    auth: Authenticated,
-    path: web::Path<String>,
+    caller: Caller,
+    id: TravelRequestId,
     payload: Option<Multipart>,
 ) -> Result<HttpResponse, ApiError> {
     // Writers attach drafting documents; officers who record decisions attach their letters.
-    let act = auth
+    let act = caller
         .may(Action::WriteTravel)
-        .or_else(|_| auth.may(Action::RecordTravelDecisions))?;
+        .or_else(|_| caller.may(Action::RecordTravelDecisions))?;
     let reach = Reach {
         act: Some(act),
-        ..Reach::reading(&auth)?
+        ..Reach::reading(&caller.auth)?
     };
-    let (ctx, id) = (Ctx::of(&auth, &state), path.into_inner());
-    let (r, i) = (reach.clone(), id.clone());
-    state.db(move |c| travel::load_acting(c, &r, &i)).await?;
-    let limit = state.config.document_max_bytes;
-    let mut up = crate::routes::documents::receive(&req, payload, limit, &["kind"]).await?;
-    let kind = up.fields.remove("kind").unwrap_or_default();
-    let kind = TravelDocumentKind::parse(&kind).ok_or_else(|| {
-        ApiError::invalid(
-            "/kind",
-            "invalid_value",
-            "a travel document kind (see TravelDocumentKind)",
-            "jenis dokumen perjalanan",
-        )
-    })?;
-    let doc_id = uuid::Uuid::now_v7().to_string();
-    let key = format!("travel/{id}/{doc_id}");
-    state.storage.put_new(&key, up.file.clone()).await?;
-    let doc = TravelDocument {
-        id: doc_id,
-        travel_request_id: id,
-        kind,
-        name: up.name,
-        media_type: up.media_type.into(),
-        size_bytes: up.file.len() as i64,
-        sha256: up.sha256,
-        storage_key: key.clone(),
-        uploaded_by: auth.0.name.clone(),
-        uploaded_at: ctx.now(),
-    };
-    let body = TravelDocumentDto::from(&doc);
-    if let Err(e) = state
-        .write(move |c| travel::attach(c, &ctx, &reach, &doc))
-        .await
-    {
-        state.storage.delete(&key).await;
-        return Err(e);
-    }
-    Ok(HttpResponse::Created().json(body))
+    // A request the caller cannot act on is refused before its body is read.
+    let (r, i) = (reach.clone(), id.0.clone());
+    caller.db(move |c| travel::load_acting(c, &r, &i)).await?;
+    let limit = caller.state.config.document_max_bytes;
+    let upload = receive(&req, payload, limit, &["kind"]).await?;
+    let kind = travel::document_kind(&upload)?;
+    let (ctx, folder) = (caller.ctx.clone(), format!("travel/{}", *id));
+    let doc = documents::store(&caller.state, &folder, &upload, move |c, file| {
+        travel::attach(c, &ctx, &reach, &id, kind, file)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(TravelDocumentDto::from(&doc)))
 }
 
 /// Take a step: submit, recommend (province), reject, cancel, record an external decision by
@@ -387,10 +329,7 @@ pub async fn upload(
     operation_id = "actOnTravelRequest",
     tag = "travel",
     request_body = TravelActionInput,
-    params(
-        ("id" = String, Path, description = "Travel request id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(TravelRequestId, IfMatch),
     responses(
         (status = 200, description = "The request after the step.", body = TravelRequestDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -398,20 +337,16 @@ pub async fn upload(
     security(("bearer" = []), ("client_credentials" = ["travel:write", "travel:recommend", "travel:decide"]))
 )]
 pub async fn act(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: TravelRequestId,
     body: ApiJson<TravelActionInput>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.value;
-    let reach = Reach::acting(&auth, input.action.permission())?;
-    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
-    let t = state
-        .write(move |c| {
-            let expected = |r: &TravelRequest| if_match.check(&r.etag());
-            travel::act(c, &ctx, &reach, &config, &path, input, expected)
-        })
+    let reach = Reach::acting(&caller.auth, input.action.permission())?;
+    let config = caller.state.config.clone();
+    let t = caller
+        .write(move |c, ctx| travel::act(c, ctx, &reach, &config, &id, input, if_match.expected()))
         .await?;
     Ok(reply::ok_versioned(&t, TravelRequestDto::from(&t)))
 }
@@ -425,10 +360,7 @@ pub async fn act(
     operation_id = "putTripReport",
     tag = "travel",
     request_body = TripReportInput,
-    params(
-        ("id" = String, Path, description = "Travel request id."),
-        ("If-Match" = String, Header, description = "The request's ETag."),
-    ),
+    params(TravelRequestId, ("If-Match" = String, Header, description = "The request's ETag.")),
     responses(
         (status = 200, description = "Filed; the request is closed.", body = TravelRequestDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -436,19 +368,17 @@ pub async fn act(
     security(("bearer" = []), ("client_credentials" = ["travel:write"]))
 )]
 pub async fn trip_report(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: TravelRequestId,
     body: ApiJson<TripReportInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let reach = Reach::acting(&auth, Action::WriteTravel)?;
-    let (ctx, config) = (Ctx::of(&auth, &state), state.config.clone());
+    let reach = Reach::acting(&caller.auth, Action::WriteTravel)?;
+    let config = caller.state.config.clone();
     let report = body.value;
-    let t = state
-        .write(move |c| {
-            let expected = |r: &TravelRequest| if_match.check(&r.etag());
-            travel::file_report(c, &ctx, &reach, &config, &path, report, expected)
+    let t = caller
+        .write(move |c, ctx| {
+            travel::file_report(c, ctx, &reach, &config, &id, report, if_match.expected())
         })
         .await?;
     Ok(reply::ok_versioned(&t, TravelRequestDto::from(&t)))
@@ -479,12 +409,9 @@ pub struct TravelDefinition {
     ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
-pub async fn definition(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-) -> Result<HttpResponse, ApiError> {
-    auth.may(Action::ReadReference)?;
-    let p = &state.config.travel;
+pub async fn definition(caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.may(Action::ReadReference)?;
+    let p = &caller.state.config.travel;
     Ok(reply::ok(TravelDefinition {
         id: "pdln-v1".into(),
         stages: dt::definition(),

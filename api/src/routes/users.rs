@@ -1,7 +1,7 @@
 //! User management: admins create and change users; central reviewers and province officers
 //! may read the users in their scope.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use jalin_domain::access::{Action, Role};
 use jalin_persistence::identity::{User, UserFilter};
@@ -9,18 +9,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::Authenticated;
+use crate::caller::Caller;
 use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::{BadRequest, Conflict};
 use crate::page_of;
-use crate::pagination::PageRequest;
-use crate::reply::{self, Versioned};
+use crate::pagination::Paging;
+use crate::reply;
+use crate::routes::ids::UserId;
 use crate::service::users::{self, CreateUser, PatchUser};
-use crate::service::Ctx;
-use crate::state::AppState;
 
 /// A user. Never includes the password or its hash.
 #[derive(Serialize, ToSchema)]
@@ -43,16 +42,19 @@ pub struct UserDto {
 
 impl From<&User> for UserDto {
     fn from(u: &User) -> Self {
-        Self {
-            id: u.id.clone(),
-            username: u.username.clone(),
-            display_name: u.display_name.clone(),
-            role: u.role,
-            region_code: u.region.as_ref().map(|r| r.to_string()),
-            active: u.active,
-            created_at: u.created_at.and_utc(),
-            updated_at: u.updated_at.and_utc(),
-        }
+        crate::shown!(
+            u,
+            Self {
+                id,
+                username,
+                display_name,
+                role,
+                region_code: u.region.as_ref().map(|r| r.to_string()),
+                active,
+                created_at,
+                updated_at
+            }
+        )
     }
 }
 
@@ -66,9 +68,6 @@ pub struct UserListQuery {
     #[param(example = "33", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
     pub region_code: Option<String>,
     pub active: Option<bool>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
 }
 
 /// List the users in your scope, by username.
@@ -77,33 +76,32 @@ pub struct UserListQuery {
     path = "/v1/users",
     operation_id = "listUsers",
     tag = "users",
-    params(UserListQuery),
+    params(UserListQuery, Paging),
     responses(
         (status = 200, description = "A page of users.", body = UserPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["users:read"]))
 )]
 pub async fn list(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     ApiQuery(q): ApiQuery<UserListQuery>,
+    paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadUsers)?;
-    let page = PageRequest::new("users", q.limit, q.cursor.as_deref())?;
+    let vis = caller.may(Action::ReadUsers)?;
+    let page = paging.of("users")?;
     let filter = UserFilter {
         role: q.role,
         region: super::region_param("region_code", q.region_code.as_deref())?,
         active: q.active,
     };
-    let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = state
-        .db(move |c| users::list(c, &vis, &filter, after.as_deref(), fetch))
+    let (rows, next) = page
+        .read(
+            &caller.state,
+            move |c, after, n| users::list(c, &vis, &filter, after, n),
+            |u| u.username.clone(),
+        )
         .await?;
-    let (items, next_cursor) = page.page(rows, |u| u.username.clone());
-    Ok(reply::ok(UserPage {
-        items: items.iter().map(UserDto::from).collect(),
-        next_cursor,
-    }))
+    Ok(reply::ok(UserPage::of(&rows, next)))
 }
 
 /// Create a user (admins).
@@ -122,20 +120,18 @@ pub async fn list(
     security(("bearer" = []), ("client_credentials" = ["users:write"]))
 )]
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    auth: Authenticated,
+    caller: Caller,
     key: IdempotencyKey,
     body: ApiJson<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::ManageUsers)?;
-    let ctx = Ctx::of(&auth, &state);
+    let scope = caller.may(Action::ManageUsers)?;
     let input = body.value;
-    idempotency::run(&state, &req, key, &auth.0.id, &body.canonical, move |c| {
-        let u = users::create(c, &ctx, &scope, input)?;
-        reply::created(format!("/v1/users/{}", u.id), &u, UserDto::from(&u))
-    })
-    .await
+    caller
+        .idempotent(key, &body.canonical, move |c, ctx| {
+            let u = users::create(c, ctx, &scope, input)?;
+            reply::created(format!("/v1/users/{}", u.id), &u, UserDto::from(&u))
+        })
+        .await
 }
 
 /// Get a user in your scope.
@@ -144,19 +140,15 @@ pub async fn create(
     path = "/v1/users/{id}",
     operation_id = "getUser",
     tag = "users",
-    params(("id" = String, Path, description = "User id.")),
+    params(UserId),
     responses(
         (status = 200, description = "The user.", body = UserDto, headers(("ETag" = String))),
     ),
     security(("bearer" = []), ("client_credentials" = ["users:read"]))
 )]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let vis = auth.may(Action::ReadUsers)?;
-    let u = state.db(move |c| users::get(c, &vis, &path)).await?;
+pub async fn get(caller: Caller, id: UserId) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadUsers)?;
+    let u = caller.db(move |c| users::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(&u, UserDto::from(&u)))
 }
 
@@ -167,10 +159,7 @@ pub async fn get(
     operation_id = "updateUser",
     tag = "users",
     request_body = PatchUser,
-    params(
-        ("id" = String, Path, description = "User id."),
-        ("If-Match" = String, Header, description = "The ETag you read."),
-    ),
+    params(UserId, IfMatch),
     responses(
         (status = 200, description = "Changed.", body = UserDto, headers(("ETag" = String))),
         (status = 409, response = Conflict),
@@ -178,23 +167,17 @@ pub async fn get(
     security(("bearer" = []), ("client_credentials" = ["users:write"]))
 )]
 pub async fn update(
-    state: web::Data<AppState>,
-    auth: Authenticated,
+    caller: Caller,
     if_match: IfMatch,
-    path: web::Path<String>,
+    id: UserId,
     body: ApiJson<PatchUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = auth.may(Action::ManageUsers)?;
-    let ctx = Ctx::of(&auth, &state);
-    let u = state
-        .write(move |c| {
-            users::update(c, &ctx, &scope, &path, body.value, |u| {
-                if_match.check(&u.etag())
-            })
-        })
+    let scope = caller.may(Action::ManageUsers)?;
+    let u = caller
+        .write(move |c, ctx| users::update(c, ctx, &scope, &id, body.value, if_match.expected()))
         .await?;
     // The account's role, region or state may have changed: no stale principal.
-    state.accounts.clear();
+    caller.state.accounts.clear();
     Ok(reply::ok_versioned(&u, UserDto::from(&u)))
 }
 

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::{changes, Ctx};
+use super::{changes, Conditional, Ctx};
 use crate::concurrency::Etag;
 use crate::error::ApiError;
 use crate::reply::{OrNotFound, Versioned};
@@ -262,9 +262,7 @@ pub fn put(
     };
     let action = match &old {
         Some(o) => {
-            if !action_plans::save(c, &new, o.version)? {
-                return Err(ApiError::PreconditionFailed);
-            }
+            action_plans::save(c, &new, o.version).or_precondition_failed()?;
             AuditAction::ActionPlanUpdated
         }
         None => {
@@ -277,13 +275,7 @@ pub fn put(
         &json!({"action_plan": old.as_ref().map(fields)}),
         &json!({"action_plan": fields(&new)}),
     );
-    ctx.audit(
-        c,
-        action,
-        (RecordKind::Agreement, &a.id),
-        Some(a.region.as_str()),
-        diff,
-    )?;
+    ctx.audit_change(c, action, &a, diff)?;
     Ok((old.is_none(), view(new, &done)?))
 }
 

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::agreements::find as agreement;
-use super::{changes, Ctx};
+use super::{changes, Conditional, Ctx};
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::reply::OrNotFound;
@@ -156,9 +156,7 @@ fn audit(
     after: Option<&Activity>,
 ) -> Result<(), ApiError> {
     let of = |x: Option<&Activity>| x.map_or(json!({}), |x| json!({"activity": fields(x)}));
-    let record = (RecordKind::Agreement, a.id.as_str());
-    let region = Some(a.region.as_str());
-    ctx.audit(c, action, record, region, changes(&of(before), &of(after)))
+    ctx.audit_change(c, action, a, changes(&of(before), &of(after)))
 }
 
 fn json_text<T: Serialize>(v: &T) -> String {
@@ -289,9 +287,7 @@ pub fn update(
     let new = build(c, ctx, &a, input, Some(&old))?;
     expected(&old)?;
     revive(c, ctx, policy, &a, &new)?;
-    if !activities::save(c, &new, old.version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    activities::save(c, &new, old.version).or_precondition_failed()?;
     audit(
         c,
         ctx,
@@ -314,9 +310,7 @@ pub fn delete(
     let (old, a) = find(c, &scopes.read, id)?;
     scopes.may_write(&a)?;
     expected(&old)?;
-    if !activities::delete(c, &old.id, old.version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    activities::delete(c, &old.id, old.version).or_precondition_failed()?;
     audit(c, ctx, AuditAction::ActivityDeleted, &a, Some(&old), None)
 }
 

@@ -20,11 +20,13 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::{changes, Ctx};
+use super::{changes, Conditional, Ctx};
 use crate::error::ApiError;
 use crate::reply::{OrNotFound, Versioned};
 
 crate::versioned!(Agreement);
+
+crate::filed!(Agreement => Agreement(id), region);
 
 /// An agreement with its partners, as it is shown.
 #[derive(Debug, Clone)]
@@ -225,14 +227,7 @@ fn region_of(
     code: &str,
     existing: Option<&Agreement>,
 ) -> Result<(RegionCode, jalin_domain::RegionKind), ApiError> {
-    let region = RegionCode::parse(code).map_err(|e| {
-        ApiError::invalid(
-            "/region_code",
-            "invalid_format",
-            e.to_string(),
-            "kode daerah tidak valid",
-        )
-    })?;
+    let region = super::region_code(code)?;
     let row = reference::get_region(c, &region)?.ok_or_else(|| {
         ApiError::invalid(
             "/region_code",
@@ -524,11 +519,10 @@ pub fn create(
         .unwrap_or_else(|| a.created_at.year());
     a.reference_number = registry::next_reference_number(c, &a.region, year)?;
     registry::insert_agreement(c, &a)?;
-    ctx.audit(
+    ctx.audit_change(
         c,
         AuditAction::AgreementCreated,
-        (RecordKind::Agreement, &a.id),
-        Some(a.region.as_str()),
+        &a,
         changes(&json!({}), &fields(&a)),
     )?;
     with_partners(c, a)
@@ -550,16 +544,11 @@ pub fn update(
     expected(&old)?;
     let mut new = old.clone();
     input.apply_to(&mut new, value);
-    new.version += 1;
-    new.updated_at = ctx.now();
-    if !registry::save_agreement(c, &new, old.version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
-    ctx.audit(
+    ctx.save_revision(c, &mut new, registry::save_agreement)?;
+    ctx.audit_change(
         c,
         AuditAction::AgreementUpdated,
-        (RecordKind::Agreement, &new.id),
-        Some(new.region.as_str()),
+        &new,
         changes(&fields(&old), &fields(&new)),
     )?;
     with_partners(c, new)
@@ -578,14 +567,11 @@ pub fn delete(
     let has_records = !documents::for_agreement(c, &a.id)?.is_empty()
         || !activities::for_agreement(c, &a.id)?.is_empty();
     lifecycle::deletable(a.status, a.legacy, has_records)?;
-    if !registry::delete_agreement(c, &a.id, a.version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
-    ctx.audit(
+    registry::delete_agreement(c, &a.id, a.version).or_precondition_failed()?;
+    ctx.audit_change(
         c,
         AuditAction::AgreementDeleted,
-        (RecordKind::Agreement, &a.id),
-        Some(a.region.as_str()),
+        &a,
         changes(&fields(&a), &json!({})),
     )
 }

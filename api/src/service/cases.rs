@@ -18,7 +18,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::{agreements, lifecycle as transitions, Ctx};
+use super::{agreements, lifecycle as transitions, Conditional, Ctx};
 use crate::concurrency::Etag;
 use crate::error::ApiError;
 use crate::reply::{OrNotFound, Versioned};
@@ -177,11 +177,10 @@ pub fn act(
             advance(c, ctx, cal, &a, r, action, acting)?
         }
     };
-    ctx.audit(
+    ctx.audit_change(
         c,
         req.action.audited_as(),
-        (RecordKind::Agreement, &a.id),
-        Some(a.region.as_str()),
+        &a,
         json!({"workflow": {"before": null, "after": {
             "status": stored.status.as_str(), "stage": stored.current_stage.map(StageKey::as_str),
             "action": req.action.as_str(), "note": req.note,
@@ -208,9 +207,7 @@ fn advance(
     }
     let due = next.due_on(cal, def, today);
     let new = row(&a.id, next, due, Revision::after(old, ctx.now()));
-    if !cases::save(c, &new, old.version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    cases::save(c, &new, old.version).or_precondition_failed()?;
     Ok(new)
 }
 

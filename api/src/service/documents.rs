@@ -69,6 +69,11 @@ impl Upload {
             fields,
         })
     }
+
+    /// A text field of the form, if sent.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
 }
 
 /// A file in storage, to be recorded: its generated id and key, and what it is.
@@ -121,8 +126,7 @@ pub struct DocumentInput {
 impl DocumentInput {
     /// The `role` and `language` fields of an upload.
     pub fn of(upload: &Upload) -> Result<Self, ApiError> {
-        let field = |name: &str| upload.fields.get(name).map(String::as_str);
-        let (role, language) = check_upload(field("role"), field("language"))?;
+        let (role, language) = check_upload(upload.field("role"), upload.field("language"))?;
         Ok(Self { role, language })
     }
 }
@@ -154,11 +158,10 @@ pub fn attach(
     documents::insert(c, &d)?;
     let after = json!({"document": {"id": d.id, "name": d.name, "sha256": d.sha256,
         "size_bytes": d.size_bytes, "role": d.role.as_str()}});
-    ctx.audit(
+    ctx.audit_change(
         c,
         AuditAction::DocumentUploaded,
-        (RecordKind::Agreement, &a.id),
-        Some(a.region.as_str()),
+        &a,
         changes(&json!({}), &after),
     )?;
     Ok(d)

@@ -19,11 +19,13 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::{changes, Ctx};
+use super::{changes, Conditional, Ctx};
 use crate::error::ApiError;
 use crate::reply::OrNotFound;
 
 crate::versioned!(Evaluation);
+
+crate::filed!(Evaluation => Agreement(agreement_id), region_code);
 
 #[derive(Serialize, Deserialize, ToSchema, Validate, Clone, Debug)]
 pub struct IndicatorAnswer {
@@ -260,8 +262,7 @@ fn audit(
         &before.map_or(json!({}), fields),
         &after.map_or(json!({}), fields),
     );
-    let record = (RecordKind::Agreement, e.agreement_id.as_str());
-    ctx.audit(c, action, record, Some(e.region_code.as_str()), diff)
+    ctx.audit_change(c, action, e, diff)
 }
 
 /// Starts an evaluation of a visible agreement (a draft), in the caller's write scope.
@@ -361,11 +362,7 @@ pub fn update(
         .after(EvaluationEvent::Change, &old.region_code)?;
     let mut new = old.clone();
     apply(&mut new, &i, input);
-    new.version += 1;
-    new.updated_at = ctx.now();
-    if !evaluations::save(c, &new, old.version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    ctx.save_revision(c, &mut new, evaluations::save)?;
     audit(
         c,
         ctx,
@@ -388,9 +385,7 @@ pub fn delete(
     expected(&old)?;
     old.status
         .after(EvaluationEvent::Change, &old.region_code)?;
-    if !evaluations::delete(c, &old.id, old.version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    evaluations::delete(c, &old.id, old.version).or_precondition_failed()?;
     audit(c, ctx, AuditAction::EvaluationDeleted, Some(&old), None)
 }
 
@@ -442,9 +437,7 @@ pub fn act(
             AuditAction::EvaluationReturned
         }
     };
-    if !evaluations::save(c, &new, old.version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    evaluations::save(c, &new, old.version).or_precondition_failed()?;
     audit(c, ctx, action, Some(&old), Some(&new))?;
     view(new)
 }

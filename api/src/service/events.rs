@@ -16,10 +16,12 @@ use validator::Validate;
 
 use crate::error::ApiError;
 use crate::reply::OrNotFound;
-use crate::service::{changes, Ctx};
+use crate::service::{changes, Conditional, Ctx};
 use crate::signature::Secret;
 
 crate::versioned!(Endpoint);
+
+crate::filed!(Endpoint => WebhookEndpoint(id), region_code);
 
 /// At most this many events are queued by one replay.
 const REPLAY_AT_MOST: i64 = 10_000;
@@ -142,17 +144,6 @@ fn fields(e: &Endpoint) -> Value {
     json!({"url": e.url, "event_types": e.event_types, "active": e.active})
 }
 
-fn audit_change(
-    c: &mut DbConnection,
-    ctx: &Ctx,
-    action: AuditAction,
-    e: &Endpoint,
-    changes: Value,
-) -> Result<(), ApiError> {
-    let record = (RecordKind::WebhookEndpoint, e.id.as_str());
-    ctx.audit(c, action, record, e.region_code.as_deref(), changes)
-}
-
 /// Subscribes a URL; the new endpoint carries its signing secret.
 pub fn create(c: &mut DbConnection, ctx: &Ctx, input: EndpointInput) -> Result<Endpoint, ApiError> {
     check(
@@ -177,9 +168,8 @@ pub fn create(c: &mut DbConnection, ctx: &Ctx, input: EndpointInput) -> Result<E
         updated_at: now,
     };
     webhooks::insert(c, &e)?;
-    audit_change(
+    ctx.audit_change(
         c,
-        ctx,
         AuditAction::WebhookEndpointCreated,
         &e,
         changes(&json!({}), &fields(&e)),
@@ -211,7 +201,7 @@ pub fn update(
     check(patch.url.as_deref(), patch.event_types.as_deref(), None)?;
     let mut e = get(c, id)?;
     expected(&e)?;
-    let (before, version) = (fields(&e), e.version);
+    let before = fields(&e);
     e.url = patch.url.unwrap_or(e.url);
     e.description = patch.description.or(e.description);
     e.event_types = patch
@@ -224,14 +214,9 @@ pub fn update(
             (e.consecutive_failures, e.disabled_reason) = (0, None);
         }
     }
-    e.version += 1;
-    e.updated_at = ctx.now();
-    if !webhooks::save(c, &e, version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
-    audit_change(
+    ctx.save_revision(c, &mut e, webhooks::save)?;
+    ctx.audit_change(
         c,
-        ctx,
         AuditAction::WebhookEndpointUpdated,
         &e,
         changes(&before, &fields(&e)),
@@ -248,11 +233,9 @@ pub fn delete(
 ) -> Result<(), ApiError> {
     let e = get(c, id)?;
     expected(&e)?;
-    if !webhooks::delete(c, &e.id, e.version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    webhooks::delete(c, &e.id, e.version).or_precondition_failed()?;
     let changes = json!({"url": {"before": e.url, "after": null}});
-    audit_change(c, ctx, AuditAction::WebhookEndpointDeleted, &e, changes)
+    ctx.audit_change(c, AuditAction::WebhookEndpointDeleted, &e, changes)
 }
 
 /// Queues past events the endpoint subscribes to for delivery again, from `after_seq` or
@@ -288,6 +271,6 @@ pub fn replay(
     }
     let after = json!({"after_seq": input.after_seq, "since": input.since, "queued": queued});
     let changes = json!({"replay": {"before": null, "after": after}});
-    audit_change(c, ctx, AuditAction::WebhookEndpointReplayed, &e, changes)?;
+    ctx.audit_change(c, AuditAction::WebhookEndpointReplayed, &e, changes)?;
     Ok(queued)
 }

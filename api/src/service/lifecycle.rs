@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::agreements::{self, AgreementInput, AgreementRecord};
-use super::Ctx;
+use super::{Conditional, Ctx};
 use crate::error::ApiError;
 
 /// Moves `a` along its lifecycle: the domain decides the new status, which is written with
@@ -57,9 +57,7 @@ pub fn transition(
         }
         _ => {}
     }
-    if !registry::set_status(c, &a.id, a.version, &change)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    registry::set_status(c, &a.id, a.version, &change).or_precondition_failed()?;
     Ok(status)
 }
 
@@ -96,11 +94,10 @@ pub fn terminate(
     };
     transition(c, ctx, &a, event)?;
     let after = agreements::get(c, scope, id)?;
-    ctx.audit(
+    ctx.audit_change(
         c,
         AuditAction::AgreementTerminated,
-        (RecordKind::Agreement, &a.id),
-        Some(a.region.as_str()),
+        &a,
         json!({
             "status": {"before": a.status.as_str(), "after": after.agreement.status.as_str()},
             "termination": {"before": null, "after": after.agreement.details["termination"]},
@@ -122,11 +119,10 @@ pub fn renew(
     lifecycle::renewable(a.status)?;
     let successor = agreements::create(c, ctx, scope, AgreementInput::renewal_of(&a))?;
     let case = super::cases::start(c, ctx, cal, &successor.agreement)?;
-    ctx.audit(
+    ctx.audit_change(
         c,
         AuditAction::AgreementRenewalStarted,
-        (RecordKind::Agreement, &successor.agreement.id),
-        Some(successor.agreement.region.as_str()),
+        &successor.agreement,
         json!({
             "predecessor_id": {"before": null, "after": a.id},
             "workflow": {"before": null, "after": case.definition_key},
@@ -205,11 +201,10 @@ pub fn revive(
         return Ok(());
     }
     monitoring::set_dormant(c, &a.id, None)?;
-    ctx.audit(
+    ctx.audit_change(
         c,
         AuditAction::AgreementRevived,
-        (RecordKind::Agreement, &a.id),
-        Some(a.region.as_str()),
+        a,
         json!({"dormant_since": {"before": a.dormant_since, "after": null}}),
     )
 }

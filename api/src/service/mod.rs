@@ -4,7 +4,7 @@
 //! connection; it never sees HTTP.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use jalin_domain::{AuditAction, RecordKind};
+use jalin_domain::{AuditAction, RecordKind, RegionCode};
 use jalin_persistence::audit::{self, Actor, NewEvent};
 use jalin_persistence::DbConnection;
 use serde_json::Value;
@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::auth::Authenticated;
 use crate::clock::Clock;
 use crate::error::ApiError;
+use crate::reply::Versioned;
 use crate::state::AppState;
 
 pub mod action_plans;
@@ -94,6 +95,118 @@ impl Ctx {
             },
         )?;
         Ok(())
+    }
+}
+
+/// The `region_code` a body gives: well-formed, else 422 `invalid_format` at `/region_code`.
+pub fn region_code(code: &str) -> Result<RegionCode, ApiError> {
+    RegionCode::parse(code).map_err(|e| {
+        ApiError::invalid(
+            "/region_code",
+            "invalid_format",
+            e.to_string(),
+            "kode daerah tidak sah",
+        )
+    })
+}
+
+/// Where the audit events about a record are filed: under which record (an evaluation's under
+/// its agreement, a recommendation's under its meeting) and region. Declared with
+/// [`crate::filed!`].
+pub trait Filed {
+    fn filed(&self) -> (RecordKind, &str, Option<&str>);
+}
+
+/// A stored region code, in whichever form a record keeps it.
+pub trait RegionField {
+    fn region(&self) -> Option<&str>;
+}
+
+impl RegionField for String {
+    fn region(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl RegionField for RegionCode {
+    fn region(&self) -> Option<&str> {
+        Some(self.as_str())
+    }
+}
+
+impl<T: RegionField> RegionField for Option<T> {
+    fn region(&self) -> Option<&str> {
+        self.as_ref().and_then(T::region)
+    }
+}
+
+/// `filed!(Type => Kind(id_field), region_field)`: the audit events about a `Type` are filed
+/// under `RecordKind::Kind` with the id in `id_field`, in the region in `region_field` (none
+/// when omitted).
+#[macro_export]
+macro_rules! filed {
+    ($ty:ty => $kind:ident($id:ident) $(, $region:ident)?) => {
+        impl $crate::service::Filed for $ty {
+            fn filed(&self) -> (jalin_domain::RecordKind, &str, Option<&str>) {
+                let region = $crate::filed!(@region self $(, $region)?);
+                (jalin_domain::RecordKind::$kind, &self.$id, region)
+            }
+        }
+    };
+    (@region $record:ident) => {
+        None
+    };
+    (@region $record:ident, $region:ident) => {
+        $crate::service::RegionField::region(&$record.$region)
+    };
+}
+
+/// A stored record that changes in versions, each stamped with its time (declared with
+/// [`crate::versioned!`]).
+pub trait Revisable: Versioned {
+    /// Makes this the next version, changed at `now`; the version it follows.
+    fn revise(&mut self, now: NaiveDateTime) -> i64;
+}
+
+/// The outcome of a write made on condition that the version read still holds.
+pub trait Conditional {
+    /// `false` — another write came first — is a 412, as a stale `If-Match` would be.
+    fn or_precondition_failed(self) -> Result<(), ApiError>;
+}
+
+impl<E: Into<ApiError>> Conditional for Result<bool, E> {
+    fn or_precondition_failed(self) -> Result<(), ApiError> {
+        match self.map_err(Into::into)? {
+            true => Ok(()),
+            false => Err(ApiError::PreconditionFailed),
+        }
+    }
+}
+
+impl Ctx {
+    /// Appends the audit event of a change (`changes`) to `record`, filed where it belongs, in
+    /// the caller's transaction.
+    pub fn audit_change(
+        &self,
+        c: &mut DbConnection,
+        action: AuditAction,
+        record: &impl Filed,
+        changes: Value,
+    ) -> Result<(), ApiError> {
+        let (kind, id, region) = record.filed();
+        self.audit(c, action, (kind, id), region, changes)
+    }
+
+    /// Saves `record` as the next version of the one read, stamped now, with `save(c, record,
+    /// version read)`: 412 when another write came first.
+    pub fn save_revision<R: Revisable, E: Into<ApiError>>(
+        &self,
+        c: &mut DbConnection,
+        record: &mut R,
+        save: impl FnOnce(&mut DbConnection, &R, i64) -> Result<bool, E>,
+    ) -> Result<(), ApiError> {
+        let read = record.revise(self.now());
+        save(c, record, read).or_precondition_failed()
     }
 }
 

@@ -16,6 +16,8 @@ use crate::reply::OrNotFound;
 
 crate::versioned!(Partner);
 
+crate::filed!(Partner => Partner(id));
+
 #[derive(Serialize, Deserialize, ToSchema, Validate, Clone)]
 pub struct Contact {
     #[validate(length(min = 1, max = 200))]
@@ -162,11 +164,10 @@ pub fn create(c: &mut DbConnection, ctx: &Ctx, input: PartnerInput) -> Result<Pa
     };
     apply(&mut p, input);
     registry::insert_partner(c, &p)?.map_err(|existing| duplicate(&existing))?;
-    ctx.audit(
+    ctx.audit_change(
         c,
         AuditAction::PartnerCreated,
-        (RecordKind::Partner, &p.id),
-        None,
+        &p,
         changes(&json!({}), &fields(&p)),
     )?;
     Ok(p)
@@ -198,19 +199,13 @@ pub fn update(
         ));
     }
     let before = fields(&p);
-    let version = p.version;
     apply(&mut p, input);
-    p.version += 1;
-    p.updated_at = ctx.now();
-    if !registry::save_partner(c, &p, version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    ctx.save_revision(c, &mut p, registry::save_partner)?;
     registry::refresh_search_text(c, &p.id)?;
-    ctx.audit(
+    ctx.audit_change(
         c,
         AuditAction::PartnerUpdated,
-        (RecordKind::Partner, &p.id),
-        None,
+        &p,
         changes(&before, &fields(&p)),
     )?;
     Ok(p)

@@ -24,11 +24,13 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::{changes, Ctx};
+use super::{changes, Conditional, Ctx};
 use crate::error::ApiError;
 use crate::reply::OrNotFound;
 
 crate::versioned!(AnnualReport);
+
+crate::filed!(AnnualReport => AnnualReport(id), region_code);
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"region_code": "33", "fiscal_year": 2025, "notes": "Laporan penyelenggaraan kerja sama luar negeri Provinsi Jawa Tengah"}))]
@@ -235,14 +237,7 @@ pub fn create(
     calendar: &Calendar,
     input: AnnualReportInput,
 ) -> Result<ReportView, ApiError> {
-    let region = RegionCode::parse(&input.region_code).map_err(|e| {
-        ApiError::invalid(
-            "/region_code",
-            "invalid_format",
-            e.to_string(),
-            "kode daerah tidak sah",
-        )
-    })?;
+    let region = super::region_code(&input.region_code)?;
     // Regions are public reference data: writing for one outside your scope is forbidden.
     if !write.includes(Some(&region)) {
         return Err(ApiError::Forbidden);
@@ -287,8 +282,7 @@ fn audit(
     after: &AnnualReport,
 ) -> Result<(), ApiError> {
     let diff = changes(&before.map_or(json!({}), fields), &fields(after));
-    let record = (RecordKind::AnnualReport, after.id.as_str());
-    ctx.audit(c, action, record, Some(after.region_code.as_str()), diff)
+    ctx.audit_change(c, action, after, diff)
 }
 
 /// Reports within `vis`, of one fiscal year and one region (a province with its regencies) when
@@ -347,9 +341,7 @@ pub fn submit(
         updated_at: now,
         ..old.clone()
     };
-    if !reports::save(c, &new, old.version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    reports::save(c, &new, old.version).or_precondition_failed()?;
     audit(c, ctx, AuditAction::AnnualReportSubmitted, Some(&old), &new)?;
     view(c, ctx, new)
 }

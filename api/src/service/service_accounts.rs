@@ -13,13 +13,15 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::users::existing_region;
-use super::{changes, Ctx};
+use super::{changes, Conditional, Ctx};
 use crate::auth::{hash_secret, random_secret};
 use crate::error::ApiError;
 use crate::problem::FieldIssue;
 use crate::reply::OrNotFound;
 
 crate::versioned!(ServiceAccount);
+
+crate::filed!(ServiceAccount => ServiceAccount(id), region);
 
 #[derive(Deserialize, Validate, ToSchema)]
 #[schema(example = json!({"name": "SIOLA (Kemendagri)", "scopes": ["reference:read"]}))]
@@ -80,23 +82,6 @@ fn fields(a: &ServiceAccount) -> Value {
     })
 }
 
-fn audit(
-    c: &mut DbConnection,
-    ctx: &Ctx,
-    action: AuditAction,
-    a: &ServiceAccount,
-    change: Value,
-) -> Result<(), ApiError> {
-    let region = a.region.as_ref().map(|r| r.as_str());
-    ctx.audit(
-        c,
-        action,
-        (RecordKind::ServiceAccount, &a.id),
-        region,
-        change,
-    )
-}
-
 /// Creates a service account; returns it with its secret, which is stored only as a hash.
 pub fn create(
     c: &mut DbConnection,
@@ -119,9 +104,8 @@ pub fn create(
         updated_at: now,
     };
     identity::insert_service_account(c, &acc)?;
-    audit(
+    ctx.audit_change(
         c,
-        ctx,
         AuditAction::ServiceAccountCreated,
         &acc,
         changes(&json!({}), &fields(&acc)),
@@ -141,7 +125,7 @@ pub fn update(
 ) -> Result<ServiceAccount, ApiError> {
     let mut acc = get(c, vis, id)?;
     expected(&acc)?;
-    let (before, version) = (fields(&acc), acc.version);
+    let before = fields(&acc);
     if let Some(n) = patch.name {
         acc.name = n.trim().to_owned();
     }
@@ -149,14 +133,9 @@ pub fn update(
         acc.scopes = scope_set(s);
     }
     acc.active = patch.active.unwrap_or(acc.active);
-    acc.version += 1;
-    acc.updated_at = ctx.now();
-    if !identity::save_service_account(c, &acc, version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
-    audit(
+    ctx.save_revision(c, &mut acc, identity::save_service_account)?;
+    ctx.audit_change(
         c,
-        ctx,
         AuditAction::ServiceAccountUpdated,
         &acc,
         changes(&before, &fields(&acc)),
@@ -174,12 +153,9 @@ pub fn delete(
 ) -> Result<(), ApiError> {
     let acc = get(c, vis, id)?;
     expected(&acc)?;
-    if !identity::delete_service_account(c, &acc.id, acc.version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
-    audit(
+    identity::delete_service_account(c, &acc.id, acc.version).or_precondition_failed()?;
+    ctx.audit_change(
         c,
-        ctx,
         AuditAction::ServiceAccountDeleted,
         &acc,
         changes(&fields(&acc), &json!({})),

@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::documents::{StoredFile, Upload};
 use super::{changes, integrations, Ctx};
 use crate::auth::Authenticated;
 use crate::config::Config;
@@ -29,6 +30,8 @@ use crate::error::ApiError;
 use crate::reply::{OrNotFound, Versioned};
 
 crate::versioned!(TravelRequest);
+
+crate::filed!(TravelRequest => TravelRequest(id), region_code);
 
 #[derive(Serialize, Deserialize, ToSchema, Validate, Clone, Debug)]
 pub struct Traveller {
@@ -439,11 +442,7 @@ pub(crate) fn load_any(c: &mut DbConnection, id: &str) -> Result<Trip, ApiError>
 /// Writes the trip's records and a new version, if no one changed it meanwhile.
 pub(crate) fn store(c: &mut DbConnection, ctx: &Ctx, t: &mut Trip) -> Result<(), ApiError> {
     t.row.records = to_value(&t.records);
-    t.row.version += 1;
-    t.row.updated_at = ctx.now();
-    if !travel::save(c, &t.row, t.row.version - 1)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    ctx.save_revision(c, &mut t.row, travel::save)?;
     Ok(())
 }
 
@@ -456,25 +455,12 @@ fn save(
     changes: Value,
 ) -> Result<(), ApiError> {
     store(c, ctx, t)?;
-    ctx.audit(
-        c,
-        action,
-        (RecordKind::TravelRequest, &t.row.id),
-        Some(&t.row.region_code),
-        changes,
-    )
+    ctx.audit_change(c, action, &t.row, changes)
 }
 
 /// The region of a new request: well-formed and known.
 fn region_of(c: &mut DbConnection, code: &str) -> Result<RegionCode, ApiError> {
-    let region = RegionCode::parse(code).map_err(|e| {
-        ApiError::invalid(
-            "/region_code",
-            "invalid_format",
-            e.to_string(),
-            "kode daerah tidak sah",
-        )
-    })?;
+    let region = super::region_code(code)?;
     if reference::get_region(c, &region)?.is_none() {
         return Err(ApiError::invalid(
             "/region_code",
@@ -645,11 +631,10 @@ pub fn create(
     let t = draft(c, ctx, &reach.read, input)?;
     refuse_structural(c, &t, &config.travel)?;
     travel::insert(c, &t.row)?;
-    ctx.audit(
+    ctx.audit_change(
         c,
         AuditAction::TravelRequestCreated,
-        (RecordKind::TravelRequest, &t.row.id),
-        Some(&t.row.region_code),
+        &t.row,
         changes(&json!({}), &fields(&t)),
     )?;
     show(c, ctx, reach, config, t)
@@ -701,11 +686,10 @@ pub fn get(
     let t = load(c, &reach.read, id)?;
     let personal = reach.sees_personal_data(&t.region);
     if personal {
-        ctx.audit(
+        ctx.audit_change(
             c,
             AuditAction::TravelRequestPersonalDataRead,
-            (RecordKind::TravelRequest, &t.row.id),
-            Some(&t.row.region_code),
+            &t.row,
             json!({}),
         )?;
     }
@@ -736,23 +720,45 @@ pub fn list(
         .collect()
 }
 
-/// Attaches a stored document to a request that is not closed.
+/// The kind of document the form names: 422 unless a known one (checked before the file is
+/// stored).
+pub fn document_kind(upload: &Upload) -> Result<TravelDocumentKind, ApiError> {
+    TravelDocumentKind::parse(upload.field("kind").unwrap_or_default()).ok_or_else(|| {
+        ApiError::invalid(
+            "/kind",
+            "invalid_value",
+            "a travel document kind (see TravelDocumentKind)",
+            "jenis dokumen perjalanan",
+        )
+    })
+}
+
+/// Records a stored file as a document of a request that is not closed.
 pub fn attach(
     c: &mut DbConnection,
     ctx: &Ctx,
     reach: &Reach,
-    doc: &TravelDocument,
-) -> Result<(), ApiError> {
-    let t = load_acting(c, reach, &doc.travel_request_id)?;
+    id: &str,
+    kind: TravelDocumentKind,
+    file: StoredFile,
+) -> Result<TravelDocument, ApiError> {
+    let t = load_acting(c, reach, id)?;
     dt::check_attachable(t.row.stage)?;
-    travel::insert_document(c, doc)?;
-    ctx.audit(
-        c,
-        AuditAction::TravelRequestDocumentUploaded,
-        (RecordKind::TravelRequest, &t.row.id),
-        Some(&t.row.region_code),
-        json!({"document": {"before": null, "after": {"id": doc.id, "kind": doc.kind.as_str(), "sha256": doc.sha256}}}),
-    )
+    let doc = TravelDocument {
+        id: file.id,
+        travel_request_id: t.row.id.clone(),
+        kind,
+        name: file.name,
+        media_type: file.media_type,
+        size_bytes: file.size_bytes,
+        sha256: file.sha256,
+        storage_key: file.storage_key,
+        uploaded_by: ctx.actor.name.clone(),
+        uploaded_at: ctx.now(),
+    };
+    travel::insert_document(c, &doc)?;
+    ctx.audit_change(c, AuditAction::TravelRequestDocumentUploaded, &t.row, json!({"document": {"before": null, "after": {"id": doc.id, "kind": doc.kind.as_str(), "sha256": doc.sha256}}}))?;
+    Ok(doc)
 }
 
 /// Applies a step's effects to the trip, in the caller's transaction: the permit `record` (for a
@@ -1076,11 +1082,10 @@ fn record_activity(
         rid,
     )?;
     let after = json!({"id": act.id, "kind": act.kind, "from_travel_request": t.row.id});
-    ctx.audit(
+    ctx.audit_change(
         c,
         AuditAction::ActivityCreated,
-        (RecordKind::Agreement, &a.id),
-        Some(a.region.as_str()),
+        &a,
         json!({"activity": {"before": null, "after": after}}),
     )?;
     Ok(Some(act.id))

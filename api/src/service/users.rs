@@ -22,6 +22,8 @@ use crate::reply::OrNotFound;
 
 crate::versioned!(User);
 
+crate::filed!(User => User(id), region);
+
 #[derive(Deserialize, Validate, ToSchema)]
 #[schema(example = json!({
     "username": "siti.rahayu", "display_name": "Siti Rahayu", "password": "a long passphrase of hers",
@@ -156,15 +158,8 @@ pub fn create(
             format!("Nama pengguna `{name}` sudah dipakai."),
         ));
     }
-    let region = user.region.as_ref().map(|r| r.as_str());
     let created = changes(&json!({}), &fields(&user));
-    ctx.audit(
-        c,
-        AuditAction::UserCreated,
-        (RecordKind::User, &user.id),
-        region,
-        created,
-    )?;
+    ctx.audit_change(c, AuditAction::UserCreated, &user, created)?;
     // The row as stored (timestamps at the database's precision).
     get(c, &Visibility::All, &user.id)
 }
@@ -191,7 +186,7 @@ pub fn update(
     }
     let mut user = get(c, scope, id)?;
     expected(&user)?;
-    let (before, version) = (fields(&user), user.version);
+    let before = fields(&user);
     if let Some(d) = patch.display_name {
         user.display_name = d.trim().to_owned();
     }
@@ -210,19 +205,8 @@ pub fn update(
         // The fact, never the value.
         change["password"] = json!({"changed": true});
     }
-    user.version += 1;
-    user.updated_at = ctx.now();
-    if !identity::save_user(c, &user, version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
-    let region = user.region.as_ref().map(|r| r.as_str());
-    ctx.audit(
-        c,
-        AuditAction::UserUpdated,
-        (RecordKind::User, &user.id),
-        region,
-        change,
-    )?;
+    ctx.save_revision(c, &mut user, identity::save_user)?;
+    ctx.audit_change(c, AuditAction::UserUpdated, &user, change)?;
     Ok(user)
 }
 

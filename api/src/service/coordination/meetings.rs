@@ -20,9 +20,14 @@ use validator::Validate;
 use super::{known_regions, region_at};
 use crate::error::ApiError;
 use crate::reply::OrNotFound;
+use crate::service::documents::{StoredFile, Upload};
 use crate::service::Ctx;
 
 crate::versioned!(Recommendation);
+
+crate::filed!(Meeting => Meeting(id), region_code);
+// A recommendation's history is its meeting's, in its owner's region.
+crate::filed!(Recommendation => Meeting(meeting_id), owner_region_code);
 
 #[derive(Serialize, Deserialize, ToSchema, Validate, Clone)]
 pub struct Participant {
@@ -254,14 +259,7 @@ pub fn create(
     }
     let changes = json!({"title": {"before": null, "after": m.title},
         "recommendations": {"before": null, "after": input.recommendations.len()}});
-    let region = m.region_code.as_ref().map(RegionCode::as_str);
-    ctx.audit(
-        c,
-        AuditAction::MeetingCreated,
-        (RecordKind::Meeting, &m.id),
-        region,
-        changes,
-    )?;
+    ctx.audit_change(c, AuditAction::MeetingCreated, &m, changes)?;
     record_of(c, m)
 }
 
@@ -318,10 +316,7 @@ pub fn follow_up(
     may_follow_up(owner.as_ref(), organiser, as_owner, as_organiser)?;
     expected(&r)?;
     let status = r.status.after(input.status)?;
-    let (before, version) = (
-        json!({"number": r.number, "status": r.status.as_str()}),
-        r.version,
-    );
+    let before = json!({"number": r.number, "status": r.status.as_str()});
     r.notes.push(FollowUpNote {
         at: ctx.clock.now(),
         by: ctx.actor.name.clone(),
@@ -330,32 +325,12 @@ pub fn follow_up(
     });
     r.status = status;
     r.due_on = input.due_on.or(r.due_on);
-    r.version += 1;
-    r.updated_at = ctx.now();
-    if !co::save_recommendation(c, &r, version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    ctx.save_revision(c, &mut r, co::save_recommendation)?;
     // The follow-up is part of the meeting's history.
     let after = json!({"number": r.number, "status": status.as_str(), "note": input.note});
     let changes = json!({"recommendation": {"before": before, "after": after}});
-    let record = (RecordKind::Meeting, r.meeting_id.as_str());
-    ctx.audit(
-        c,
-        AuditAction::RecommendationFollowedUp,
-        record,
-        r.owner_region_code.as_deref(),
-        changes,
-    )?;
+    ctx.audit_change(c, AuditAction::RecommendationFollowedUp, &r, changes)?;
     Ok(r)
-}
-
-/// Pending recommendations past their due date on `today`, owned within `vis` (the reminders).
-pub fn overdue(
-    c: &mut DbConnection,
-    vis: &Visibility,
-    today: NaiveDate,
-) -> Result<Vec<Recommendation>, ApiError> {
-    Ok(co::overdue_recommendations(c, vis, today)?)
 }
 
 /// A meeting the caller may add files to: seen within `read`, organised within `write`.
@@ -386,42 +361,15 @@ pub struct MeetingUploadForm {
     role: String,
 }
 
-/// A file received for a meeting, before it is stored.
-pub struct MeetingFile {
-    pub name: String,
-    pub media_type: String,
-    pub sha256: String,
-    pub size_bytes: i64,
-}
-
-/// The document a file becomes, with `role` as the form names it (422 unless a known role) and
-/// the key it is stored under.
-pub fn document(
-    ctx: &Ctx,
-    meeting: &Meeting,
-    role: &str,
-    file: MeetingFile,
-) -> Result<MeetingDocument, ApiError> {
-    let role = MeetingDocumentRole::parse(role).ok_or_else(|| {
+/// The role the form names: 422 unless a known one (checked before the file is stored).
+pub fn document_role(upload: &Upload) -> Result<MeetingDocumentRole, ApiError> {
+    MeetingDocumentRole::parse(upload.field("role").unwrap_or_default()).ok_or_else(|| {
         ApiError::invalid(
             "/role",
             "invalid_value",
             "minutes, attendance, presentation, photo or other",
             "minutes, attendance, presentation, photo atau other",
         )
-    })?;
-    let id = uuid::Uuid::now_v7().to_string();
-    Ok(MeetingDocument {
-        storage_key: format!("meetings/{}/{id}", meeting.id),
-        id,
-        meeting_id: meeting.id.clone(),
-        role,
-        name: file.name,
-        media_type: file.media_type,
-        size_bytes: file.size_bytes,
-        sha256: file.sha256,
-        uploaded_by: ctx.actor.name.clone(),
-        uploaded_at: ctx.now(),
     })
 }
 
@@ -430,18 +378,24 @@ pub fn attach(
     c: &mut DbConnection,
     ctx: &Ctx,
     meeting: &Meeting,
-    doc: &MeetingDocument,
-) -> Result<(), ApiError> {
-    co::insert_meeting_document(c, doc)?;
+    role: MeetingDocumentRole,
+    file: StoredFile,
+) -> Result<MeetingDocument, ApiError> {
+    let doc = MeetingDocument {
+        id: file.id,
+        meeting_id: meeting.id.clone(),
+        role,
+        name: file.name,
+        media_type: file.media_type,
+        size_bytes: file.size_bytes,
+        sha256: file.sha256,
+        storage_key: file.storage_key,
+        uploaded_by: ctx.actor.name.clone(),
+        uploaded_at: ctx.now(),
+    };
+    co::insert_meeting_document(c, &doc)?;
     let after = json!({"id": doc.id, "role": doc.role.as_str(), "sha256": doc.sha256});
     let changes = json!({"document": {"before": null, "after": after}});
-    let region = meeting.region_code.as_ref().map(RegionCode::as_str);
-    let record = (RecordKind::Meeting, meeting.id.as_str());
-    ctx.audit(
-        c,
-        AuditAction::MeetingDocumentUploaded,
-        record,
-        region,
-        changes,
-    )
+    ctx.audit_change(c, AuditAction::MeetingDocumentUploaded, meeting, changes)?;
+    Ok(doc)
 }

@@ -18,6 +18,8 @@ use crate::service::{changes, Ctx};
 
 crate::versioned!(Potential);
 
+crate::filed!(Potential => Potential(id), region_code);
+
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"sector": "pariwisata", "kind": "tourism", "title": "Candi Borobudur dan kawasan Kota Lama Semarang",
     "description": "Destinasi super prioritas dan warisan kolonial yang direvitalisasi.",
@@ -92,10 +94,12 @@ pub fn create(
     };
     apply(&mut p, input);
     co::insert_potential(c, &p)?;
-    let region = Some(p.region_code.as_str());
-    let record = (RecordKind::Potential, p.id.as_str());
-    let diff = changes(&json!({}), &fields(&p));
-    ctx.audit(c, AuditAction::PotentialCreated, record, region, diff)?;
+    ctx.audit_change(
+        c,
+        AuditAction::PotentialCreated,
+        &p,
+        changes(&json!({}), &fields(&p)),
+    )?;
     Ok(p)
 }
 
@@ -114,17 +118,15 @@ pub fn update(
         return Err(ApiError::Forbidden);
     }
     expected(&p)?;
-    let (before, version) = (fields(&p), p.version);
+    let before = fields(&p);
     apply(&mut p, input);
-    p.version += 1;
-    p.updated_at = ctx.now();
-    if !co::save_potential(c, &p, version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
-    let region = Some(p.region_code.as_str());
-    let record = (RecordKind::Potential, p.id.as_str());
-    let diff = changes(&before, &fields(&p));
-    ctx.audit(c, AuditAction::PotentialUpdated, record, region, diff)?;
+    ctx.save_revision(c, &mut p, co::save_potential)?;
+    ctx.audit_change(
+        c,
+        AuditAction::PotentialUpdated,
+        &p,
+        changes(&before, &fields(&p)),
+    )?;
     Ok(p)
 }
 

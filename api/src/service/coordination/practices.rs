@@ -1,7 +1,6 @@
 //! Good practices (seed 002 rec. 1c): a region writes up a story other regions can replicate;
 //! the province (or central government) reviews it before the public sees it.
 
-use chrono::NaiveDateTime;
 use jalin_domain::access::Visibility;
 use jalin_domain::coordination::{Figure, PracticeAction, PracticeStatus};
 use jalin_domain::violation::verdict;
@@ -16,9 +15,11 @@ use validator::Validate;
 use super::{known_regions, region_at};
 use crate::error::ApiError;
 use crate::reply::OrNotFound;
-use crate::service::{changes, Ctx};
+use crate::service::{changes, Conditional, Ctx, Revisable};
 
 crate::versioned!(GoodPractice);
+
+crate::filed!(GoodPractice => GoodPractice(id), region_code);
 
 #[derive(Deserialize, ToSchema, Validate)]
 #[schema(example = json!({"region_code": "33", "title": "Pertukaran guru SMK Jawa Tengah–Queensland",
@@ -112,17 +113,6 @@ fn apply(g: &mut GoodPractice, input: PracticeInput) {
     g.activity_ids = input.activity_ids;
 }
 
-/// Saves the next version of `g`, changed `now`.
-fn save(c: &mut DbConnection, g: &mut GoodPractice, now: NaiveDateTime) -> Result<(), ApiError> {
-    let version = g.version;
-    g.version += 1;
-    g.updated_at = now;
-    if !co::save_practice(c, g, version)? {
-        return Err(ApiError::PreconditionFailed);
-    }
-    Ok(())
-}
-
 /// Drafts a good practice of a region `write` reaches.
 pub fn create(
     c: &mut DbConnection,
@@ -161,14 +151,7 @@ pub fn create(
     apply(&mut g, input);
     co::insert_practice(c, &g)?;
     let changes = json!({"title": {"before": null, "after": g.title}});
-    let record = (RecordKind::GoodPractice, g.id.as_str());
-    ctx.audit(
-        c,
-        AuditAction::GoodPracticeCreated,
-        record,
-        Some(g.region_code.as_str()),
-        changes,
-    )?;
+    ctx.audit_change(c, AuditAction::GoodPracticeCreated, &g, changes)?;
     Ok(g)
 }
 
@@ -213,16 +196,9 @@ pub fn update(
     g.status.check_editable()?;
     let before = json!({"title": g.title});
     apply(&mut g, input);
-    save(c, &mut g, ctx.now())?;
+    ctx.save_revision(c, &mut g, co::save_practice)?;
     let diff = changes(&before, &json!({"title": g.title}));
-    let record = (RecordKind::GoodPractice, g.id.as_str());
-    ctx.audit(
-        c,
-        AuditAction::GoodPracticeUpdated,
-        record,
-        Some(g.region_code.as_str()),
-        diff,
-    )?;
+    ctx.audit_change(c, AuditAction::GoodPracticeUpdated, &g, diff)?;
     Ok(g)
 }
 
@@ -253,7 +229,9 @@ pub fn act(
         PracticeAction::Return => (g.reviewed_by, g.review_note) = (reviewer, input.note),
         PracticeAction::Withdraw => g.published_at = None,
     }
-    save(c, &mut g, now)?;
+    // Published and changed at the same instant.
+    let read = g.revise(now);
+    co::save_practice(c, &g, read).or_precondition_failed()?;
     let action = match input.action {
         PracticeAction::Submit => AuditAction::GoodPracticeSubmitted,
         PracticeAction::Publish => AuditAction::GoodPracticePublished,
@@ -261,7 +239,6 @@ pub fn act(
         PracticeAction::Withdraw => AuditAction::GoodPracticeWithdrawn,
     };
     let changes = json!({"status": {"before": before.as_str(), "after": after.as_str()}});
-    let record = (RecordKind::GoodPractice, g.id.as_str());
-    ctx.audit(c, action, record, Some(g.region_code.as_str()), changes)?;
+    ctx.audit_change(c, action, &g, changes)?;
     Ok(g)
 }
