@@ -1,4 +1,4 @@
-//! Demo data: the seed scenarios of DOMAIN.md §8 (Jawa Tengah with Queensland, Chungcheongbuk-do,
+//! Demo data: the seed scenarios (Jawa Tengah with Queensland, Chungcheongbuk-do,
 //! Fujian and Siem Reap; the teacher exchange under the Queensland MoU; Banten), with one user per
 //! role. Loaded by `jalin demo` or `JALIN_DEMO=1 jalin serve`; loading twice changes nothing.
 //! Dates the seeds do not give are illustrative and marked so in the titles' references.

@@ -107,6 +107,13 @@ impl<T: Clone> Shown<T> for T {
     }
 }
 
+/// A stored code is shown as its text.
+impl Shown<String> for jalin_domain::events::DeliveryStatus {
+    fn shown(&self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
 impl Shown<DateTime<Utc>> for NaiveDateTime {
     fn shown(&self) -> DateTime<Utc> {
         self.and_utc()

@@ -1,6 +1,6 @@
 //! Who may do what, where. One permission table ([`PERMISSIONS`]) decides, for every role and
 //! action, the scope of regions in which the role may perform it; the API and the tests both read
-//! it. Region isolation (DOMAIN.md §1): a user sees their own region, a province user also the
+//! it. Region isolation: a user sees their own region, a province user also the
 //! regencies/cities under it (R21: the governor sees regency/city reports), central users all.
 
 use std::fmt;
@@ -55,7 +55,7 @@ macro_rules! string_enum {
 }
 
 string_enum! {
-    /// A user's role (DOMAIN.md §1).
+    /// A user's role.
     Role {
         Admin => "admin",
         CentralReviewer => "central_reviewer",

@@ -1,4 +1,4 @@
-//! Implementation activities (DOMAIN.md §3): what kind each is, when it happened, the money it
+//! Implementation activities: what kind each is, when it happened, the money it
 //! moved — exact decimals, with the rate that gives its rupiah equivalent (seed 000: AUD
 //! 2,000,000 at Rp 10,400) — and what of its own agreement it cites: documents as evidence,
 //! planned items and success indicators of the action plan (seed 000 §D.5).
@@ -14,7 +14,7 @@ use crate::money::idr_equivalent;
 use crate::violation::{Verdict, Violation};
 
 code_enum! {
-    /// What an activity was (DOMAIN.md §3).
+    /// What an activity was.
     ActivityKind {
         OutgoingVisit => "outgoing_visit",
         /// *Penerimaan delegasi*.

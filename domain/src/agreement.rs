@@ -1,5 +1,5 @@
-//! Agreements (cooperation cases) and their partners: the kinds, forms and statuses of
-//! DOMAIN.md §3, and the registry rules of §5 that can be checked from the record alone
+//! Agreements (cooperation cases) and their partners: their kinds, forms and statuses, and the
+//! registry rules (docs/rules.md) that can be checked from the record alone
 //! (R1–R4, R6, R16, R20, R23, R24). Each check names its rule and returns every violation, not
 //! only the first.
 
@@ -78,7 +78,7 @@ code_enum! {
 }
 
 code_enum! {
-    /// The foreign side (DOMAIN.md §3).
+    /// The foreign side.
     PartnerKind {
         ForeignLocalGovernment => "foreign_local_government",
         /// JICA, KOICA, DFAT…

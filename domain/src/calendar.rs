@@ -31,7 +31,7 @@ pub struct DayOff {
 /// How the calendar treats *cuti bersama*.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CalendarPolicy {
-    /// DEFAULT (DOMAIN.md §5) `false`: *cuti bersama* are days off. Configurable.
+    /// DEFAULT `false`: *cuti bersama* are days off (no rule found). Configurable.
     pub cuti_bersama_is_working_day: bool,
 }
 

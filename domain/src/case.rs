@@ -1,4 +1,4 @@
-//! A workflow case: one agreement's walk through its pinned definition (DOMAIN.md §4). Pure:
+//! A workflow case: one agreement's walk through its pinned definition. Pure:
 //! `Case::apply` takes an action and returns the new case or every reason it is refused (as
 //! [`Violation`]s), so the API, the tests and later the simulator share one state machine.
 
@@ -367,7 +367,7 @@ impl Requirement {
     }
 }
 
-/// A condition of the signing guard (DOMAIN.md §4) that does not hold.
+/// A condition of the signing guard that does not hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SigningGap {
     DprdNotApproved,
@@ -781,7 +781,7 @@ impl Case {
         out
     }
 
-    /// The signing guard (DOMAIN.md §4): every unmet condition of signing with `signing`. For a
+    /// The signing guard: every unmet condition of signing with `signing`. For a
     /// record that is not a signing, only what the case itself lacks.
     pub fn signing_gaps(&self, signing: &StageRecord) -> Vec<SigningGap> {
         let mut out = self.signing_preconditions();

@@ -1,4 +1,4 @@
-//! Coordination and promotion (DOMAIN.md §9): regional potentials and partner matchmaking,
+//! Coordination and promotion: regional potentials and partner matchmaking,
 //! coordination meetings whose numbered recommendations are followed up, good practices that
 //! are reviewed before they are published, and what the public may see.
 

@@ -1,4 +1,4 @@
-//! Documents (DOMAIN.md §3): the role a stored file plays for its agreement, and what a file is —
+//! Documents: the role a stored file plays for its agreement, and what a file is —
 //! decided by its content, never by its name or declared type — under a name safe to show.
 
 use crate::code::code_enum;

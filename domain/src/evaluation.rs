@@ -1,4 +1,4 @@
-//! Evaluation of an agreement with a versioned instrument (DOMAIN.md §6). The content (four
+//! Evaluation of an agreement with a versioned instrument. The content (four
 //! aspects from seed 000 §E.2, seven compliance criteria from seed 002 item 5) is from the seeds;
 //! the scale, weights, thresholds and recommendation rules are DEFAULT product decisions, kept as
 //! data in the instrument so a new version can change them while old evaluations keep theirs.
@@ -491,7 +491,7 @@ fn not_the_verifier() -> Violation {
     .citing(RuleId::R21)
 }
 
-/// Who verifies an evaluation (DOMAIN.md §1, R21): central government for every region, a
+/// Who verifies an evaluation (R21): central government for every region, a
 /// province for its regencies/cities — never the region that evaluated its own agreement.
 /// `verifier_region` is `None` for a central verifier.
 pub fn may_verify(verifier_region: Option<&RegionCode>, agreement_region: &RegionCode) -> bool {

@@ -1,4 +1,4 @@
-//! The agreement status lifecycle (DOMAIN.md §3): draft → in approval → approved for signing →
+//! The agreement status lifecycle: draft → in approval → approved for signing →
 //! active → expired or terminated; rejected or withdrawn when its approval case ends so. A
 //! renewal is a successor that goes through approval again, linked to its predecessor (R18).
 //! Which event moves an agreement where, and what may be deleted. Legacy agreements (R23) are

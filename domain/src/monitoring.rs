@@ -1,4 +1,4 @@
-//! Monitoring an agreement after signing (DOMAIN.md §6): its action plan against what was
+//! Monitoring an agreement after signing: its action plan against what was
 //! realised, dormancy, annual reports ([`annual_report`], R21, R22) and the reminders derived
 //! from them ([`reminders`]). The periods that are product decisions (DEFAULT) live in
 //! [`MonitoringPolicy`], which is configuration.
@@ -68,7 +68,7 @@ pub fn expiry_window(expires_on: NaiveDate, today: NaiveDate, windows: &[u32]) -
         .min()
 }
 
-/// **Dormancy** (DOMAIN.md §6, DEFAULT period): an active agreement is dormant when neither its
+/// **Dormancy** (DEFAULT period): an active agreement is dormant when neither its
 /// start (effective date, else signing date) nor any activity falls within the last
 /// `policy.dormancy_months` months.
 pub fn is_dormant(

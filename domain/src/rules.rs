@@ -1,4 +1,4 @@
-//! The rules the software enforces (DOMAIN.md §5), each with its legal source. Problems that
+//! The rules the software enforces (docs/rules.md), each with its legal source. Problems that
 //! report a rule violation cite the id, so a civil servant can look the rule up.
 
 use serde::{Deserialize, Serialize};

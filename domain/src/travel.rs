@@ -1,4 +1,4 @@
-//! Official travel abroad (PDLN, DOMAIN.md §7): who travels, why, the permits each trip needs
+//! Official travel abroad (PDLN): who travels, why, the permits each trip needs
 //! from three central systems, the checks made before a request leaves the region, and the
 //! permit workflow as a state machine ([`TravelStage::after`]). Every limit is DEFAULT
 //! configuration ([`TravelPolicy`]).
@@ -11,7 +11,7 @@ use crate::code::code_enum;
 use crate::violation::{Verdict, Violation};
 
 code_enum! {
-    /// Who travels (DOMAIN.md §7).
+    /// Who travels.
     TravellerCategory {
         /// Governor, regent or mayor: needs the Home Affairs Minister's permit (UU 23/2014
         /// art. 76(1)i).
@@ -58,7 +58,7 @@ code_enum! {
 }
 
 code_enum! {
-    /// The documents a request carries (DOMAIN.md §7 stage 1).
+    /// The documents a request carries.
     TravelDocumentKind {
         /// Invitation or the embassy's confirmation.
         Invitation => "invitation",
@@ -83,7 +83,7 @@ code_enum! {
 }
 
 code_enum! {
-    /// The three central systems (DOMAIN.md §7).
+    /// The three central systems.
     ExternalSystem {
         /// Kemendagri: the Home Affairs permit.
         Siola => "siola",
@@ -274,7 +274,7 @@ pub struct TravelStageDefinition {
     pub source: &'static str,
 }
 
-/// The PDLN workflow, version 1 (DOMAIN.md §7).
+/// The PDLN workflow, version 1.
 pub fn definition() -> Vec<TravelStageDefinition> {
     use ExternalSystem as X;
     use TravelStage as T;
@@ -326,7 +326,7 @@ pub fn definition() -> Vec<TravelStageDefinition> {
     ]
 }
 
-/// The DEFAULT limits (DOMAIN.md §7); configuration, shown by the API.
+/// The DEFAULT limits; configuration, shown by the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TravelPolicy {
     /// Calendar days between submission to Kemendagri and departure (DEFAULT 10).

@@ -1,4 +1,4 @@
-//! The PP 28/2018 approval workflow (DOMAIN.md §4) as data: versioned definitions whose stages
+//! The PP 28/2018 approval workflow as data: versioned definitions whose stages
 //! carry their actor, the record that completes them, their time limit and their legal citation;
 //! and the state machine that walks a case through them. A case keeps the definition version it
 //! started with when a newer version is published.
@@ -141,7 +141,7 @@ fn stage(
     }
 }
 
-/// The twelve stages of DOMAIN.md §4.
+/// The twelve stages of PP 28/2018 arts. 28–33, 38–40.
 fn full_path() -> Vec<StageDef> {
     use DecisionKind::*;
     use StageActor::*;

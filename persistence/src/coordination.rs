@@ -219,30 +219,6 @@ crate::crud::crud! {
     all_by(meeting_id, rc::number) as recommendations_of,
 }
 
-/// Pending recommendations past their due date on `today`, owned within `vis`
-/// (recommendations without an owning region count for central principals only).
-pub fn overdue_recommendations(
-    conn: &mut DbConnection,
-    vis: &Visibility,
-    today: NaiveDate,
-) -> Result<Vec<Recommendation>, DbError> {
-    let pending: Vec<&str> = FollowUp::ALL
-        .iter()
-        .filter(|s| s.is_pending())
-        .map(|s| s.as_str())
-        .collect();
-    let q = rc::table
-        .select(Recommendation::as_select())
-        .filter(rc::status.eq_any(pending))
-        .filter(rc::due_on.lt(today))
-        .order(rc::due_on)
-        .into_boxed();
-    Ok(
-        q.visible_to(vis, rc::owner_province_code, rc::owner_region_code)
-            .load(conn)?,
-    )
-}
-
 /// A file of a meeting: minutes, attendance list, presentation, photo.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = md)]

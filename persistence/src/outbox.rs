@@ -20,6 +20,7 @@ pub use jalin_domain::events::DeliveryStatus;
 crate::text::stored_by_code! {
     ExternalSystem => "external system",
     CallbackOutcome => "callback outcome",
+    DeliveryStatus => "delivery status",
 }
 
 /// A message to deliver, as stored.
@@ -35,9 +36,8 @@ pub struct Message {
     pub region_code: Option<String>,
     /// The JSON body exactly as signed and sent (its bytes are what the signature covers).
     pub payload: String,
-    /// A [`DeliveryStatus`] code, read with [`Message::status`]. Still text because the API's
-    /// `Delivery` view copies it as a string (`routes/integrations.rs`).
-    pub status: String,
+    #[diesel(deserialize_as = Stored<DeliveryStatus>, serialize_as = Stored<DeliveryStatus>)]
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,
@@ -65,7 +65,7 @@ impl Message {
             record_id,
             region_code,
             payload,
-            status: DeliveryStatus::Pending.as_str().into(),
+            status: DeliveryStatus::Pending,
             attempts: 0,
             next_attempt_at: now,
             last_error: None,
@@ -74,16 +74,6 @@ impl Message {
             updated_at: now,
             delivered_at: None,
         }
-    }
-
-    /// Where it stands; a stored status that does not read back is an error.
-    pub fn status(&self) -> Result<DeliveryStatus, DbError> {
-        DeliveryStatus::parse(&self.status).ok_or_else(|| {
-            DbError::Reference(format!(
-                "stored delivery status `{}` of {} is not valid",
-                self.status, self.id
-            ))
-        })
     }
 }
 

@@ -1,4 +1,4 @@
-//! The product decisions that are configuration (DOMAIN.md: DEFAULT), and the fixed values beside
+//! The product decisions that are configuration (DEFAULTs), and the fixed values beside
 //! them, described once: each with its key, the variable that sets it, what it means, where its
 //! default comes from, and how to read its value from a [`Config`]. `GET /v1/settings` serves this
 //! table in this order.

@@ -1,6 +1,6 @@
-//! The agreement registry: KSDPL and KSDLL agreements, checked against the rules of
-//! DOMAIN.md §5 on every write (`service::agreements`), isolated by region, with their history
-//! from the audit log.
+//! The agreement registry: KSDPL and KSDLL agreements, checked against the rules
+//! (docs/rules.md) on every write (`service::agreements`), isolated by region, with their
+//! history from the audit log.
 
 use actix_web::HttpResponse;
 use chrono::{DateTime, NaiveDate, Utc};

@@ -1,4 +1,4 @@
-//! Coordination and promotion (DOMAIN.md §9): regional potentials and matchmaking,
+//! Coordination and promotion: regional potentials and matchmaking,
 //! coordination meetings with numbered recommendations and their follow-up, good practices
 //! reviewed by the province before publication.
 

@@ -1,4 +1,4 @@
-//! Evaluation instruments: versioned configuration (DOMAIN.md §6 DEFAULTs).
+//! Evaluation instruments: versioned configuration (DEFAULTs).
 
 use actix_web::{web, HttpResponse};
 use jalin_domain::access::Action;

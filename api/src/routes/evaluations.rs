@@ -1,4 +1,4 @@
-//! Evaluations of agreements (DOMAIN.md §6): answers with evidence, scored by the domain's
+//! Evaluations of agreements: answers with evidence, scored by the domain's
 //! table-driven scoring with the instrument version the evaluation keeps; `draft` → `submitted`
 //! → `verified` by the province (for its regencies/cities) or central government. The use cases
 //! are in `service::evaluations`.

@@ -1,4 +1,4 @@
-//! The public open-data feed (DOMAIN.md §9): what anyone may see of agreements and published
+//! The public open-data feed: what anyone may see of agreements and published
 //! good practices, without authentication — only the fields the data model marks public
 //! (`jalin_domain::coordination::PUBLIC_*`), cursor-paginated, cacheable, as JSON or CSV, and
 //! rate-limited per client address.

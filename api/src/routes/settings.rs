@@ -1,4 +1,4 @@
-//! The product decisions that are configuration (DOMAIN.md: DEFAULT), with their values: the
+//! The product decisions that are configuration (DEFAULTs), with their values: the
 //! table of `crate::config::settings`, each with its value in force.
 
 use actix_web::HttpResponse;

@@ -1,4 +1,4 @@
-//! Official travel abroad (PDLN, DOMAIN.md §7): requests with their travellers and documents,
+//! Official travel abroad (PDLN): requests with their travellers and documents,
 //! checked against the configured limits, walked through the province's recommendation and the
 //! permits of SIOLA, SIMPEL and Exit Permit (through the outbox, or recorded by hand), the
 //! return and the trip report, which becomes an activity of the linked agreement.

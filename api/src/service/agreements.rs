@@ -1,5 +1,5 @@
 //! The agreement registry's use cases: register, replace, delete a draft, read and list
-//! agreements, each checked against the rules of DOMAIN.md §5 (the domain decides) and isolated
+//! agreements, each checked against the rules of docs/rules.md (the domain decides) and isolated
 //! by region: another region's agreement is a 404.
 
 use chrono::{Datelike, NaiveDate};

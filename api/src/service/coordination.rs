@@ -1,4 +1,4 @@
-//! Coordination and promotion (DOMAIN.md §9): potentials, matchmaking, meetings with their
+//! Coordination and promotion: potentials, matchmaking, meetings with their
 //! recommendations, good practices, and the public feed. One module per resource.
 
 use jalin_domain::{RegionCode, Violation};

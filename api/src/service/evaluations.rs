@@ -1,4 +1,4 @@
-//! Evaluations of agreements (DOMAIN.md §6): answers with evidence, scored by the domain with the
+//! Evaluations of agreements: answers with evidence, scored by the domain with the
 //! instrument version the evaluation keeps; `draft` → `submitted` → `verified` by the province
 //! (for its regencies/cities) or central government, or returned to draft with a note — the
 //! domain's state machine (`EvaluationStatus::after`).

@@ -258,7 +258,7 @@ pub fn retry(
     if !vis.includes(region.as_ref()) {
         return Err(ApiError::not_found(RecordKind::Delivery, id));
     }
-    let status = m.status()?;
+    let status = m.status;
     if status == DeliveryStatus::Superseded || !outbox::requeue(c, &m.id, ctx.now())? {
         let s = status.as_str();
         return Err(ApiError::conflict(

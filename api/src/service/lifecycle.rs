@@ -149,7 +149,7 @@ pub fn expire_due(c: &mut DbConnection, ctx: &Ctx, limit: i64) -> Result<usize, 
     Ok(due.len())
 }
 
-/// **Dormancy** (DOMAIN.md §6, DEFAULT period in `policy`): flags (or, with `flag` false,
+/// **Dormancy** (DEFAULT period in `policy`): flags (or, with `flag` false,
 /// clears) up to `limit` agreements whose flag no longer matches their activity, each audited
 /// with the system as actor; returns how many.
 pub fn mark_dormancy(

@@ -1,4 +1,4 @@
-//! Reminders (DOMAIN.md §6): what needs attention in a scope on a given day, decided from the
+//! Reminders: what needs attention in a scope on a given day, decided from the
 //! facts of the records, the monitoring policy and today. Nothing is stored: a reminder is as
 //! current as the records it is computed from.
 

@@ -89,7 +89,7 @@ on_both_databases! {
 }
 
 on_both_databases! {
-    /// DOMAIN.md §6: four aspects, seven criteria, DEFAULT scale, weights and thresholds.
+    /// four aspects, seven criteria, DEFAULT scale, weights and thresholds.
     fn the_default_evaluation_instrument_is_readable_with_its_basis(app) {
         let list = app.get_ok("/v1/evaluation-instruments");
         assert_eq!(list["items"][0]["id"], "default-v1");

@@ -1,5 +1,5 @@
-//! API conventions every endpoint shares (API.md): problems, request ids, languages, CORS,
-//! health.
+//! The conventions every endpoint shares (README: API conventions): problems, request ids,
+//! languages, CORS, health.
 
 use jalin_tests::on_both_databases;
 use serde_json::json;

@@ -1,4 +1,4 @@
-//! Coordination and promotion (DOMAIN.md §9): potentials and their search, matchmaking in both
+//! Coordination and promotion: potentials and their search, matchmaking in both
 //! directions, meetings' recommendations through to overdue reminders, good practices published
 //! after review, and the public feed that carries only public fields.
 
@@ -216,7 +216,7 @@ on_both_databases! {
         }
     }
 
-    /// DOMAIN.md §9: the public feed carries only public fields, never drafts, amounts, people or
+    /// the public feed carries only public fields, never drafts, amounts, people or
     /// letters; it is cacheable, comes as CSV too, and is rate-limited.
     fn the_public_feed_carries_only_public_fields(app) {
         let qld = partner(app, "Queensland PUB", "AU", "state");

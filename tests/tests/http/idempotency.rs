@@ -1,4 +1,4 @@
-//! `Idempotency-Key` on POST (API.md): retries are safe.
+//! `Idempotency-Key` on POST (the API conventions): retries are safe.
 
 use std::time::Duration;
 

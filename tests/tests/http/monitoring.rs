@@ -1,4 +1,4 @@
-//! Monitoring (DOMAIN.md §6): action plans against realisation, evaluations with their
+//! Monitoring: action plans against realisation, evaluations with their
 //! arithmetic, dormancy, annual reports (R21, R22), reminders and the overview, per scope.
 
 use chrono::Duration;
@@ -146,7 +146,7 @@ on_both_databases! {
         assert!(actions.contains(&"action_plan.created") && actions.contains(&"action_plan.updated"), "{actions:?}");
     }
 
-    /// DOMAIN.md §6: the response shows the arithmetic; the evaluation keeps its instrument
+    /// the response shows the arithmetic; the evaluation keeps its instrument
     /// version; draft → submitted → verified by the province for its regencies/cities.
     fn an_evaluation_shows_its_arithmetic_and_is_verified_by_the_province(app) {
         let a = active(app, "33.74", "Sister city Semarang–Brisbane", "mou", "2019-01-10", Some("2029-01-09"));
@@ -269,7 +269,7 @@ on_both_databases! {
         assert_eq!(list["items"][0]["status"], "verified");
     }
 
-    /// DOMAIN.md §6: an active agreement without activity for 24 months (configuration) is
+    /// an active agreement without activity for 24 months (configuration) is
     /// flagged by the job, audited with the system as actor; a new activity clears the flag.
     fn dormant_agreements_are_flagged_and_revived_by_an_activity(app) {
         let sleeping = active(app, "33", "Sister province yang tertidur", "mou", "2019-08-06", Some("2029-08-05"));

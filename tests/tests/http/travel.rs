@@ -1,4 +1,4 @@
-//! Official travel abroad (PDLN, DOMAIN.md §7): validations, personal data, the permits through
+//! Official travel abroad (PDLN): validations, personal data, the permits through
 //! the outbox and the simulated SIOLA, SIMPEL and Exit Permit (with an outage), signed callbacks
 //! (duplicates, out of order, bad signatures), the manual path, the trip report.
 
@@ -326,7 +326,7 @@ fn a_whole_trip_through_the_simulated_systems_survives_an_outage() {
 }
 
 on_both_databases! {
-    /// DOMAIN.md §7: each limit refuses with its code; every limit is configuration.
+    /// each limit refuses with its code; every limit is configuration.
     fn each_travel_rule_refuses_with_its_code(app) {
         let six: Vec<Value> = (0..6).map(|_| civil_servant()).collect();
         let head = json!({"category": "head_of_region", "name": "Gubernur", "position": "Gubernur Jawa Tengah"});
@@ -452,7 +452,7 @@ on_both_databases! {
         assert!(!reads.iter().any(|e| e["actor_name"] == "pemantau-jateng"), "the viewer saw none");
     }
 
-    /// DOMAIN.md §7 manual path: with a system down (here: none configured), an officer records
+    /// The manual path: with a system down (here: none configured), an officer records
     /// each decision from its letter; the trip report closes the request and becomes an activity.
     fn the_manual_path_records_each_permit_and_the_report_becomes_an_activity(app) {
         let p = app.req("POST", "/v1/partners").json(&json!({"name": "Queensland", "kind": "foreign_local_government", "level": "state", "country": "AU"})).send();

@@ -1,4 +1,4 @@
-//! The public open-data feed (DOMAIN.md §9): what anyone may see, without authentication, of
+//! The public open-data feed: what anyone may see, without authentication, of
 //! agreements in force or ended and of published good practices — public fields only.
 
 use jalin_domain::RegionCode;
