@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use jalin_domain::calendar::CalendarPolicy;
+use jalin_domain::case::{ActingHeadRule, SigningPolicy};
 use jalin_domain::monitoring::MonitoringPolicy;
 use jalin_domain::travel::{ExternalSystem, TravelPolicy};
 use std::collections::BTreeMap;
@@ -97,6 +98,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "JALIN_REPORT_REMINDER_DAYS",
         "30",
         "DEFAULT: days before an annual report's due date from which it is reminded",
+    ),
+    (
+        "JALIN_SIGNING_PENJABAT",
+        "with_minister_approval",
+        "DEFAULT (R15): whether a *Penjabat* (Pj.) head of region signs: `with_minister_approval` (the Minister of Home Affairs' written approval recorded on the signing), `allowed` or `refused`",
+    ),
+    (
+        "JALIN_SIGNING_PLT_PLH",
+        "refused",
+        "DEFAULT (R15): whether a *Plt.* or *Plh.* head of region signs: `refused`, `with_minister_approval` or `allowed`; a deputy never signs",
     ),
     (
         "JALIN_TRAVEL_LEAD_DAYS",
@@ -199,6 +210,8 @@ pub struct Config {
     pub storage_url: Option<String>,
     pub document_max_bytes: usize,
     pub monitoring: MonitoringPolicy,
+    /// Who besides the definitive head of region may sign (R15).
+    pub signing: SigningPolicy,
     pub travel: TravelPolicy,
     pub integrations: Integrations,
     /// Requests per minute per client address to `/v1/public/*`.
@@ -465,6 +478,17 @@ impl Config {
             )
             .map_err(|v| bad("JALIN_REPORT_REMINDER_DAYS", &v, "days from 1 to 365"))?,
         };
+        let acting = |var: &'static str, default: ActingHeadRule| match get(var) {
+            None => Ok(default),
+            Some(v) => ActingHeadRule::parse(v.trim()).ok_or_else(|| {
+                bad(var, &v, "refused, with_minister_approval or allowed")
+            }),
+        };
+        let sd = SigningPolicy::default();
+        let signing = SigningPolicy {
+            penjabat: acting("JALIN_SIGNING_PENJABAT", sd.penjabat)?,
+            plt_plh: acting("JALIN_SIGNING_PLT_PLH", sd.plt_plh)?,
+        };
         let td = TravelPolicy::default();
         let mut travel = td.clone();
         if let Some(v) = get("JALIN_TRAVEL_LEAD_DAYS") {
@@ -614,6 +638,7 @@ impl Config {
             travel,
             integrations,
             monitoring,
+            signing,
             storage_url,
             document_max_bytes,
             jwt_secret,
@@ -692,6 +717,8 @@ mod tests {
             ("JALIN_LOI_FOLLOW_UP_MONTHS", "999"),
             ("JALIN_EVALUATION_INTERVAL_MONTHS", "x"),
             ("JALIN_REPORT_REMINDER_DAYS", "0"),
+            ("JALIN_SIGNING_PENJABAT", "sometimes"),
+            ("JALIN_SIGNING_PLT_PLH", "yes"),
         ] {
             if value.is_empty() {
                 // An empty variable is the default, like an absent one.
@@ -702,6 +729,21 @@ mod tests {
             assert_eq!(e.var, var);
             assert!(e.to_string().starts_with(var), "{e}");
         }
+    }
+
+    /// R15: a Penjabat signs with the Minister's approval, a Plt./Plh. not, by default.
+    #[test]
+    fn acting_heads_signing_is_configuration_with_its_defaults() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.signing.penjabat, ActingHeadRule::WithMinisterApproval);
+        assert_eq!(c.signing.plt_plh, ActingHeadRule::Refused);
+        let c = cfg(&[
+            ("JALIN_SIGNING_PENJABAT", "refused"),
+            ("JALIN_SIGNING_PLT_PLH", "with_minister_approval"),
+        ])
+        .unwrap();
+        assert_eq!(c.signing.penjabat, ActingHeadRule::Refused);
+        assert_eq!(c.signing.plt_plh, ActingHeadRule::WithMinisterApproval);
     }
 
     #[test]

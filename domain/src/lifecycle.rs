@@ -458,6 +458,8 @@ mod tests {
                         position: "Governor of Chungcheongbuk-do".into(),
                     },
                     signed_text_languages: vec!["id".into(), "ko".into()],
+                    capacity: None,
+                    minister_approval: None,
                 }),
                 crate::workflow::StageActor::Region,
                 d("2025-07-10"),

@@ -73,6 +73,7 @@ named! {
         DocumentUploaded => ("document.uploaded", "document uploaded", "dokumen diunggah"),
         WorkflowStarted => ("workflow.started", "approval started", "persetujuan dimulai"),
         WorkflowStageCompleted => ("workflow.stage_completed", "stage completed", "tahap diselesaikan"),
+        WorkflowReceiptRecorded => ("workflow.receipt_recorded", "receipt by DPRD recorded", "penerimaan oleh DPRD dicatat"),
         WorkflowApproved => ("workflow.approved", "stage approved", "tahap disetujui"),
         WorkflowRejected => ("workflow.rejected", "stage rejected", "tahap ditolak"),
         WorkflowReturned => ("workflow.returned", "case returned", "kasus dikembalikan"),

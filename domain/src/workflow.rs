@@ -7,9 +7,11 @@
 //! under an umbrella MoU in force needs no full powers (UU 24/2000 art. 7(5)) and uses a shorter
 //! path (DEFAULT: plan → draft → Kemendagri consultation → signing).
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::agreement::{AgreementKind, Instrument};
+use crate::agreement::{AgreementKind, AgreementStatus, CooperationObject, Instrument};
+use crate::violation::Violation;
 use crate::code::code_enum;
 use crate::rules::RuleId;
 
@@ -47,13 +49,17 @@ code_enum! {
     }
 }
 
-/// A time limit in working days, counted from the stage's start (for DPRD: its receipt).
+/// A time limit in working days, counted from the stage's start, or from DPRD's receipt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimeLimit {
     pub working_days: u32,
     /// Overdue is flagged, never approved by silence (R10).
     pub flag_only: bool,
+    /// The days count from the receipt recorded by the stage's actor (action `record_receipt`),
+    /// not from the day the stage opened: before it the clock has not started (R10).
+    #[serde(default)]
+    pub from_receipt: bool,
 }
 
 /// The outcomes a decision stage can record.
@@ -208,6 +214,7 @@ fn full_path() -> Vec<StageDef> {
             Some(TimeLimit {
                 working_days: 45,
                 flag_only: true,
+                from_receipt: true,
             }),
             Some(ApproveReject),
             None,
@@ -373,7 +380,8 @@ pub fn latest(key: &str) -> Option<Definition> {
 }
 
 /// The definition a new case of an agreement starts on: the shorter path for an implementing
-/// arrangement under an umbrella agreement (UU 24/2000 art. 7(5)), else its kind's.
+/// arrangement under an umbrella agreement that carries it (`has_umbrella`: no
+/// [`umbrella_gaps`]; UU 24/2000 art. 7(5)), else its kind's.
 pub fn definition_for(
     kind: AgreementKind,
     instrument: Instrument,
@@ -384,6 +392,91 @@ pub fn definition_for(
     } else {
         latest(kind.as_str())
     }
+}
+
+/// Whether `def` is the shorter path of an implementing arrangement under an umbrella in force.
+pub fn is_short_path(def: &Definition) -> bool {
+    def.key == "implementing_arrangement"
+}
+
+/// The umbrella agreement (the arrangement's parent) as the shorter path needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Umbrella {
+    pub status: AgreementStatus,
+    /// In force from (its effective date, else its signing date).
+    pub in_force_from: Option<NaiveDate>,
+    pub expires_on: Option<NaiveDate>,
+    pub partner_ids: Vec<String>,
+    pub objects: Vec<CooperationObject>,
+}
+
+/// An implementing arrangement and its umbrella, if it names one that exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrangement {
+    pub partner_ids: Vec<String>,
+    pub objects: Vec<CooperationObject>,
+    pub umbrella: Option<Umbrella>,
+}
+
+/// **R14** (UU 24/2000 art. 7(5)) — why an implementing arrangement cannot take the shorter
+/// path (no DPRD approval, confirmation letter or full powers) on `on`: its umbrella must be
+/// `active` and in force that day, have the same partner(s), and cover every object of the
+/// arrangement. Empty when it can.
+pub fn umbrella_gaps(a: &Arrangement, on: NaiveDate) -> Vec<Violation> {
+    let gap = |code: &str, en: String, id: String| {
+        Violation::rule(
+            RuleId::R14,
+            "/parent_id",
+            format!("{en}: the full path applies (DPRD approval R9, confirmation letter R13, full powers R14) ({code})"),
+            format!("{id}: berlaku alur lengkap (persetujuan DPRD R9, surat konfirmasi R13, surat kuasa R14) ({code})"),
+        )
+    };
+    let Some(u) = &a.umbrella else {
+        return vec![gap(
+            "no_umbrella",
+            "the implementing arrangement names no umbrella agreement".into(),
+            "pengaturan pelaksanaan tidak merujuk naskah induk".into(),
+        )];
+    };
+    let mut out = Vec::new();
+    let in_force = u.status == AgreementStatus::Active
+        && u.in_force_from.is_none_or(|from| from <= on)
+        && u.expires_on.is_none_or(|end| on <= end);
+    if !in_force {
+        out.push(gap(
+            "umbrella_not_in_force",
+            format!("the umbrella agreement is not active on {on} (it is {})", u.status.as_str()),
+            format!("naskah induk tidak berlaku pada {on} (statusnya {})", u.status.as_str()),
+        ));
+    }
+    let mut mine = a.partner_ids.clone();
+    let mut theirs = u.partner_ids.clone();
+    mine.sort();
+    mine.dedup();
+    theirs.sort();
+    theirs.dedup();
+    if mine != theirs {
+        out.push(gap(
+            "umbrella_other_partners",
+            "the umbrella agreement has other partners".into(),
+            "naskah induk memiliki mitra yang berbeda".into(),
+        ));
+    }
+    let outside: Vec<&str> = a
+        .objects
+        .iter()
+        .filter(|o| !u.objects.contains(o))
+        .map(|o| o.as_str())
+        .collect();
+    if !outside.is_empty() {
+        let list = outside.join(", ");
+        out.push(gap(
+            "umbrella_objects_outside",
+            format!("objects outside the umbrella agreement's: {list}"),
+            format!("objek di luar objek naskah induk: {list}"),
+        ));
+    }
+    out
 }
 
 /// The stages on which one of `actors` acts, in any published definition.
@@ -469,7 +562,8 @@ mod tests {
             dprd.time_limit,
             Some(TimeLimit {
                 working_days: 45,
-                flag_only: true
+                flag_only: true,
+                from_receipt: true,
             })
         );
         assert_eq!(dprd.decision, Some(DecisionKind::ApproveReject));

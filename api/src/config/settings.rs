@@ -89,6 +89,20 @@ pub const SETTINGS: &[Setting] = &[
         "R22: seed 002 (coordination meeting).",
     ),
     Setting::new(
+        "signing.penjabat",
+        Some("JALIN_SIGNING_PENJABAT"),
+        |c| json!(c.signing.penjabat),
+        "Whether a Penjabat (Pj.) head of region signs an agreement: with_minister_approval (the Minister of Home Affairs' written approval, number and date, recorded on the signing), allowed or refused.",
+        "DEFAULT (R15: PP 49/2008 art. 132A, MEDIUM): with the Minister's written approval.",
+    ),
+    Setting::new(
+        "signing.plt_plh",
+        Some("JALIN_SIGNING_PLT_PLH"),
+        |c| json!(c.signing.plt_plh),
+        "Whether a Plt. or Plh. head of region signs an agreement: refused, with_minister_approval or allowed. A deputy head never signs.",
+        "DEFAULT (R15: UU 30/2014 art. 14(7), MEDIUM): refused, strategic decisions are outside their authority.",
+    ),
+    Setting::new(
         "monitoring.dormancy_months",
         Some("JALIN_DORMANCY_MONTHS"),
         |c| json!(c.monitoring.dormancy_months),

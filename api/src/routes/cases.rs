@@ -5,7 +5,7 @@
 use actix_web::HttpResponse;
 use chrono::NaiveDate;
 use jalin_domain::access::Action;
-use jalin_domain::case::{CaseStatus, StageRecord, StageStatus};
+use jalin_domain::case::{CaseStatus, Receipt, StageRecord, StageStatus};
 use jalin_domain::workflow::{StageActor, StageKey};
 use jalin_domain::Calendar;
 use serde::Serialize;
@@ -31,12 +31,17 @@ pub struct StageView {
     pub status: StageStatus,
     pub started_on: Option<NaiveDate>,
     pub completed_on: Option<NaiveDate>,
-    /// For a stage with a time limit (DPRD: 45 working days, R10).
+    /// For a stage with a time limit (DPRD: 45 working days from its receipt, R10).
     pub due_on: Option<NaiveDate>,
     pub working_days_elapsed: Option<u32>,
     pub working_days_remaining: Option<i64>,
     /// Past its due date and still open. Flagged only: silence is never approval (R10).
     pub overdue: bool,
+    /// The DPRD stage is open and its receipt of the plan is not recorded: its clock has not
+    /// started, so there is no due date yet (R10).
+    pub awaiting_receipt: bool,
+    /// DPRD's receipt of the plan (action `record_receipt`, or the decision's date of receipt).
+    pub receipt: Option<Receipt>,
     pub citation: String,
     pub record: Option<StageRecord>,
 }
@@ -75,6 +80,8 @@ impl WorkflowView {
                     working_days_elapsed: clock.working_days_elapsed,
                     working_days_remaining: clock.working_days_remaining,
                     overdue: clock.overdue,
+                    awaiting_receipt: clock.awaiting_receipt,
+                    receipt: s.receipt.clone(),
                     citation: d.citation.clone(),
                     record: s.record.clone(),
                 }
@@ -117,9 +124,11 @@ pub async fn get(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiErr
 
 /// Act on an agreement's approval case; requires `If-Match`.
 ///
-/// DPRD decisions only by that region's `dprd_secretariat` (or an admin); Kemendagri and Kemlu
-/// stages only by a `central_reviewer`; the region's stages by its province or region officer.
-/// A refused record lists every unmet condition with its rule id (the signing guard: R9, R12–R16).
+/// DPRD receipts (`record_receipt`) and decisions only by that region's `dprd_secretariat` (or
+/// an admin); Kemendagri and Kemlu stages only by a `central_reviewer`; the region's stages by
+/// its province or region officer. A refused record lists every unmet condition with its rule
+/// id (the signing guard: R9, R12–R16); a record of a later stage, by that stage's actor, is
+/// refused with the rules that gate it (R5, R7, R8, R9, R11–R14), not as a wrong record.
 #[utoipa::path(
     post,
     path = "/v1/agreements/{id}/workflow/actions",
@@ -144,10 +153,11 @@ pub async fn act(
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReadAgreements)?;
     let (principal, cal) = (caller.auth.0.clone(), caller.state.calendar.clone());
+    let signing = caller.state.config.signing;
     let r = caller
         .write(move |c, ctx| {
             let check = |etag: &_| if_match.check(etag);
-            cases::act(c, ctx, &cal, &principal, &id, body.value, check)
+            cases::act(c, ctx, &cal, signing, &principal, &id, body.value, check)
         })
         .await?;
     Ok(view(&caller.state, &r))
@@ -188,8 +198,9 @@ impl From<Blocking> for Requirements {
 )]
 pub async fn requirements(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
+    let today = caller.ctx.today();
     let b = caller
-        .db(move |c| cases::requirements(c, &vis, &id))
+        .db(move |c| cases::requirements(c, &vis, &id, today))
         .await?;
     Ok(reply::ok(Requirements::from(b)))
 }
@@ -200,8 +211,13 @@ pub struct Task {
     pub reference_number: String,
     pub region_code: String,
     pub stage: String,
+    /// The open stage's due date (DPRD: 45 working days after its receipt, R10).
     pub due_on: Option<NaiveDate>,
     pub overdue: bool,
+    /// The DPRD stage waits for its receipt to be recorded: no clock, no due date yet (R10).
+    pub awaiting_receipt: bool,
+    /// DPRD's receipt of the plan, while the DPRD stage is open.
+    pub received_on: Option<NaiveDate>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -230,6 +246,13 @@ pub async fn tasks(caller: Caller) -> Result<HttpResponse, ApiError> {
             .into_iter()
             .map(|w| Task {
                 overdue: w.case.stage_due_on.is_some_and(|d| today > d),
+                awaiting_receipt: awaiting_receipt(&w.case.state),
+                received_on: w
+                    .case
+                    .state
+                    .current()
+                    .and_then(|i| w.case.state.stages[i].receipt.as_ref())
+                    .map(|r| r.received_on),
                 agreement_id: w.case.agreement_id,
                 reference_number: w.reference_number,
                 region_code: w.region_code,
@@ -243,6 +266,12 @@ pub async fn tasks(caller: Caller) -> Result<HttpResponse, ApiError> {
             })
             .collect(),
     }))
+}
+
+/// Whether a case's open stage waits for DPRD's receipt (R10).
+fn awaiting_receipt(case: &jalin_domain::case::Case) -> bool {
+    jalin_domain::workflow::definition(&case.definition_key, case.definition_version)
+        .is_some_and(|def| case.awaiting_receipt(&def))
 }
 
 super::operations! {

@@ -4,14 +4,16 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use jalin_domain::access::{Action, Principal, Role, Visibility};
+use jalin_domain::agreement::Instrument;
 use jalin_domain::case::{
-    acting_as, stage_actors_of, Case, CaseAction, Requirement, StageRecord, WorkflowActionKind,
+    acting_as, stage_actors_of, Case, CaseAction, Circumstances, Requirement, SigningPolicy,
+    StageRecord, WorkflowActionKind,
 };
 use jalin_domain::lifecycle::{self, Event};
-use jalin_domain::workflow::{self, Definition, StageActor, StageKey};
-use jalin_domain::{Calendar, RecordKind};
+use jalin_domain::workflow::{self, Arrangement, Definition, StageActor, StageKey, Umbrella};
+use jalin_domain::{Calendar, RecordKind, Violation};
 use jalin_persistence::cases::{self, StoredCase, Waiting};
-use jalin_persistence::registry::Agreement;
+use jalin_persistence::registry::{self, Agreement};
 use jalin_persistence::DbConnection;
 use serde::Deserialize;
 use serde_json::json;
@@ -121,8 +123,64 @@ pub fn get(c: &mut DbConnection, vis: &Visibility, id: &str) -> Result<CaseRecor
     CaseRecord::of(cases::find(c, id)?.or_not_found(RecordKind::Workflow, id)?)
 }
 
+/// An implementing arrangement with its umbrella (its parent, read whatever the caller's
+/// scope: only the facts the shorter path needs).
+fn arrangement(c: &mut DbConnection, a: &Agreement) -> Result<Arrangement, ApiError> {
+    let parent = match &a.parent_id {
+        Some(id) => registry::find_agreement(c, id, &Visibility::All)?,
+        None => None,
+    };
+    Ok(Arrangement {
+        partner_ids: a.partner_ids.clone(),
+        objects: a.objects.clone(),
+        umbrella: parent.map(|p| Umbrella {
+            status: p.status,
+            in_force_from: p.effective_from.or(p.signed_on),
+            expires_on: p.expires_on,
+            partner_ids: p.partner_ids,
+            objects: p.objects,
+        }),
+    })
+}
+
+/// Why an implementing arrangement cannot take the shorter path today (empty: it can; for
+/// another instrument there is nothing to say).
+fn umbrella_gaps(
+    c: &mut DbConnection,
+    a: &Agreement,
+    today: NaiveDate,
+) -> Result<Vec<Violation>, ApiError> {
+    if a.instrument != Instrument::ImplementingArrangement {
+        return Ok(Vec::new());
+    }
+    Ok(workflow::umbrella_gaps(&arrangement(c, a)?, today))
+}
+
+/// What a step on `a`'s case needs besides the case: today (WIB and in the region's zone), the
+/// signing settings, the agreement's objects and, on the shorter path, its umbrella.
+fn circumstances(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    a: &Agreement,
+    def: &Definition,
+    signing: SigningPolicy,
+) -> Result<Circumstances, ApiError> {
+    let umbrella = match workflow::is_short_path(def) {
+        true => Some(arrangement(c, a)?),
+        false => None,
+    };
+    Ok(Circumstances {
+        today: ctx.today(),
+        local_today: ctx.clock.today_in(&a.region),
+        signing,
+        objects: a.objects.clone(),
+        umbrella,
+    })
+}
+
 /// Starts `a`'s approval case on the newest definition, today: the agreement goes into
-/// approval (a renewal's successor too, R18).
+/// approval (a renewal's successor too, R18). An implementing arrangement takes the shorter
+/// path only when its umbrella carries it today (R14, UU 24/2000 art. 7(5)).
 pub fn start(
     c: &mut DbConnection,
     ctx: &Ctx,
@@ -130,7 +188,9 @@ pub fn start(
     a: &Agreement,
 ) -> Result<StoredCase, ApiError> {
     transitions::transition(c, ctx, a, Event::WorkflowStarted)?;
-    let def = workflow::definition_for(a.kind, a.instrument, a.parent_id.is_some())
+    let umbrella_holds = a.instrument == Instrument::ImplementingArrangement
+        && umbrella_gaps(c, a, ctx.today())?.is_empty();
+    let def = workflow::definition_for(a.kind, a.instrument, umbrella_holds)
         .ok_or_else(|| ApiError::internal("no workflow definition"))?;
     let case = Case::start(&def, ctx.today());
     let due = case.due_on(cal, &def, ctx.today());
@@ -141,11 +201,14 @@ pub fn start(
 
 /// Acts on the case of an agreement `principal` reads, as the stage actor it may act as:
 /// `start` checks the agreement's ETag, every other action the case's (`expected`, the
-/// caller's If-Match).
+/// caller's If-Match). `start` on a running case on the shorter path whose umbrella no longer
+/// carries it restarts the case on the full path.
+#[allow(clippy::too_many_arguments)]
 pub fn act(
     c: &mut DbConnection,
     ctx: &Ctx,
     cal: &Calendar,
+    signing: SigningPolicy,
     principal: &Principal,
     id: &str,
     req: WorkflowActionRequest,
@@ -168,13 +231,22 @@ pub fn act(
                 "Kasus belum dimulai.",
             ))
         }
+        (WorkflowActionKind::Start, Some(old))
+            if workflow::is_short_path(&CaseRecord::of(old.clone())?.definition)
+                && old.status == jalin_domain::case::CaseStatus::Running
+                && !umbrella_gaps(c, &a, ctx.today())?.is_empty() =>
+        {
+            acting_as(principal, &a.region, StageActor::Region).ok_or(ApiError::Forbidden)?;
+            expected(&old.etag())?;
+            onto_full_path(c, ctx, cal, &a, &old)?
+        }
         (kind, Some(old)) => {
             let action = kind.on_case(req.record.clone(), req.note.clone())?;
             expected(&old.etag())?;
             let r = CaseRecord::of(old)?;
-            let actor = r.stored.state.actor_for(&r.definition, kind);
-            let acting = acting_as(principal, &a.region, actor).ok_or(ApiError::Forbidden)?;
-            advance(c, ctx, cal, &a, r, action, acting)?
+            let acting = acting_on(principal, &a, &r, kind, req.record.as_ref())?;
+            let circumstances = circumstances(c, ctx, &a, &r.definition, signing)?;
+            advance(c, ctx, cal, &a, r, action, acting, &circumstances)?
         }
     };
     ctx.audit_change(
@@ -189,7 +261,56 @@ pub fn act(
     CaseRecord::of(stored)
 }
 
+/// The stage actor `principal` acts as: for a record, the actor of the stage that record
+/// completes, when it may act as that one (so a record ahead of its stage is refused with the
+/// rule that gates it); else the actor of the open stage (DPRD for a receipt). A principal
+/// that may act as neither is refused (403): nothing about the case is disclosed to it.
+fn acting_on(
+    principal: &Principal,
+    a: &Agreement,
+    r: &CaseRecord,
+    kind: WorkflowActionKind,
+    record: Option<&StageRecord>,
+) -> Result<StageActor, ApiError> {
+    use WorkflowActionKind::*;
+    let current = match kind {
+        RecordReceipt => StageActor::Dprd,
+        _ => r.stored.state.actor_for(&r.definition, kind),
+    };
+    let completes = matches!(kind, CompleteStage | Resubmit | Approve | Reject);
+    let target = record
+        .filter(|_| completes)
+        .and_then(|rec| r.definition.stages.iter().find(|s| s.requires == rec.kind()))
+        .map(|s| s.actor);
+    target
+        .and_then(|t| acting_as(principal, &a.region, t))
+        .or_else(|| acting_as(principal, &a.region, current))
+        .ok_or(ApiError::Forbidden)
+}
+
+/// Restarts a shorter-path case whose umbrella lapsed on the full path of its kind, today: the
+/// shorter path's records stay in the audit log; the agreement goes back into approval.
+fn onto_full_path(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    cal: &Calendar,
+    a: &Agreement,
+    old: &StoredCase,
+) -> Result<StoredCase, ApiError> {
+    let def = workflow::latest(a.kind.as_str())
+        .ok_or_else(|| ApiError::internal("no workflow definition"))?;
+    let case = Case::start(&def, ctx.today());
+    if let Some(event) = lifecycle::following(a.status, &case) {
+        transitions::transition(c, ctx, a, event)?;
+    }
+    let due = case.due_on(cal, &def, ctx.today());
+    let new = row(&a.id, case, due, Revision::after(old, ctx.now()));
+    cases::save(c, &new, old.version).or_precondition_failed()?;
+    Ok(new)
+}
+
 /// One action on a running case by `acting`; the agreement follows the case.
+#[allow(clippy::too_many_arguments)]
 fn advance(
     c: &mut DbConnection,
     ctx: &Ctx,
@@ -198,10 +319,11 @@ fn advance(
     r: CaseRecord,
     action: CaseAction,
     acting: StageActor,
+    circumstances: &Circumstances,
 ) -> Result<StoredCase, ApiError> {
     let (old, def) = (&r.stored, &r.definition);
     let today = ctx.today();
-    let next = old.state.apply(def, action, acting, today)?;
+    let next = old.state.apply_in(def, action, acting, circumstances)?;
     if let Some(event) = lifecycle::following(a.status, &next) {
         transitions::transition(c, ctx, a, event)?;
     }
@@ -225,26 +347,58 @@ pub fn requirements(
     c: &mut DbConnection,
     vis: &Visibility,
     id: &str,
+    today: NaiveDate,
 ) -> Result<Blocking, ApiError> {
     let a = agreements::find(c, vis, id)?;
+    // An implementing arrangement whose umbrella does not carry it: why the full path applies
+    // (or, on the shorter path, why it cannot go on).
+    let umbrella: Vec<Requirement> = umbrella_gaps(c, &a, today)?
+        .iter()
+        .map(|v| Requirement::from_violation(v, Some(StageActor::Region)))
+        .collect();
     let blocking = match cases::find(c, id)? {
-        None => Blocking {
-            agreement_id: a.id,
-            state: "not_started",
-            current_stage: None,
-            blocking: Requirement::before_start(a.status, a.legacy),
-        },
+        None => {
+            let mut blocking = Requirement::before_start(a.status, a.legacy);
+            if !blocking.is_empty() {
+                blocking.extend(umbrella);
+            }
+            Blocking {
+                agreement_id: a.id,
+                state: "not_started",
+                current_stage: None,
+                blocking,
+            }
+        }
         Some(stored) => {
             let CaseRecord { stored, definition } = CaseRecord::of(stored)?;
+            let mut blocking = stored.state.requirements(&definition);
+            if !blocking.is_empty() {
+                if workflow::is_short_path(&definition) && !umbrella.is_empty() {
+                    blocking.push(restart_on_full_path());
+                }
+                blocking.extend(umbrella);
+            }
             Blocking {
                 agreement_id: a.id,
                 state: stored.status.as_str(),
                 current_stage: stored.state.current_key(),
-                blocking: stored.state.requirements(&definition),
+                blocking,
             }
         }
     };
     Ok(blocking)
+}
+
+/// On a shorter path whose umbrella lapsed: the region restarts the case on the full path.
+fn restart_on_full_path() -> Requirement {
+    Requirement {
+        code: "restart_on_full_path".into(),
+        rule: Some(jalin_domain::RuleId::R14),
+        actor: Some(StageActor::Region),
+        message: "the umbrella no longer carries this arrangement: the region restarts the case on the full path (action `start`)".into(),
+        message_id: "naskah induk tidak lagi menaungi pengaturan ini: daerah memulai ulang kasus pada alur lengkap (tindakan `start`)".into(),
+        citation: Some(jalin_domain::RuleId::R14.source().into()),
+    }
 }
 
 /// The cases waiting for `principal` (at most 100), soonest due first: those whose open stage

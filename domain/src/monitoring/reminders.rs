@@ -27,6 +27,8 @@ code_enum! {
         LoiWithoutAgreement => "loi_without_agreement",
         /// A workflow stage is past its due date (R10: DPRD 45 working days).
         StageOverdue => "stage_overdue",
+        /// DPRD's decision is due: 45 working days after its receipt of the plan (R10).
+        DprdDecisionDue => "dprd_decision_due",
         /// An annual report is due soon (R22).
         ReportDue => "report_due",
         /// An annual report is past its due date (R22).
@@ -49,7 +51,7 @@ impl ReminderKind {
     pub fn rule(self) -> Option<RuleId> {
         match self {
             Self::Expiring => Some(RuleId::R18),
-            Self::StageOverdue => Some(RuleId::R10),
+            Self::StageOverdue | Self::DprdDecisionDue => Some(RuleId::R10),
             Self::ReportDue | Self::ReportOverdue => Some(RuleId::R22),
             _ => None,
         }
@@ -175,6 +177,7 @@ pub fn reminders(
             continue;
         };
         out.extend(stage_overdue(a, c, &workflows, today));
+        out.extend(dprd_decision_due(a, c, today));
         out.extend(loi_in_approval(a, &c.case, policy, today));
     }
     out.extend(reports_due(facts, policy, calendar, today));
@@ -368,6 +371,25 @@ fn stage_overdue(
             ),
         ),
         ..about(a, ReminderKind::StageOverdue, due, today)
+    })
+}
+
+/// **R10** — DPRD has received the plan and its decision is not yet overdue: its due date,
+/// 45 working days after the receipt (overdue it becomes `stage_overdue`).
+fn dprd_decision_due(a: &AgreementFacts, c: &RunningCase, today: NaiveDate) -> Option<Reminder> {
+    let due = c.stage_due_on.filter(|d| *d >= today)?;
+    let stage = &c.case.stages[c.case.current()?];
+    if stage.key != crate::workflow::StageKey::DprdApproval {
+        return None;
+    }
+    let received = stage.receipt.as_ref()?.received_on;
+    let (en, id) = when((due - today).num_days());
+    Some(Reminder {
+        text: Text::new(
+            format!("DPRD received the plan on {received}; its decision is due {due} ({en}). Silence is never approval (R10)."),
+            format!("DPRD menerima rencana pada {received}; keputusannya jatuh tempo {due} ({id}). Diam bukan persetujuan (R10)."),
+        ),
+        ..about(a, ReminderKind::DprdDecisionDue, due, today)
     })
 }
 
@@ -641,6 +663,36 @@ mod tests {
         );
     }
 
+    /// R10: from DPRD's receipt its decision's due date is reminded; past it, the stage is
+    /// overdue instead; before a receipt nothing is due.
+    #[test]
+    fn r10_the_dprd_decision_due_date_is_reminded_from_the_receipt() {
+        use crate::case::Receipt;
+        let mut c = case_of("a", "2026-03-20");
+        let dprd = c
+            .case
+            .stages
+            .iter()
+            .position(|s| s.key == StageKey::DprdApproval)
+            .unwrap();
+        c.case.stages[0].status = StageStatus::Completed;
+        c.case.stages[dprd].status = StageStatus::Active;
+        let mut facts = alone(active("a", "33", "2021-01-01", None));
+        facts.cases.push(c);
+        assert!(of(&facts, ReminderKind::DprdDecisionDue).is_empty(), "no receipt yet");
+        facts.cases[0].case.stages[dprd].receipt = Some(Receipt {
+            received_on: d("2026-01-12"),
+            letter_number: Some("005/1".into()),
+        });
+        let r = of(&facts, ReminderKind::DprdDecisionDue);
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].due_on, r[0].kind.rule()), (d("2026-03-20"), Some(RuleId::R10)));
+        assert!(r[0].text.en.contains("2026-01-12") && r[0].text.id.contains("bukan persetujuan"));
+        facts.cases[0].stage_due_on = Some(d("2026-01-05"));
+        assert!(of(&facts, ReminderKind::DprdDecisionDue).is_empty());
+        assert_eq!(of(&facts, ReminderKind::StageOverdue).len(), 1);
+    }
+
     #[test]
     fn a_case_of_an_agreement_outside_the_scope_is_not_reminded() {
         let mut facts = alone(active("a", "33", "2021-01-01", None));
@@ -831,6 +883,7 @@ mod tests {
             K::Expiring,
             K::LoiWithoutAgreement,
             K::StageOverdue,
+            K::DprdDecisionDue,
             K::ReportDue,
             K::ReportOverdue,
             K::Dormant,

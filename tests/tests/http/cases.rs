@@ -5,9 +5,9 @@ use jalin_tests::{on_both_databases, Resp, TestApp};
 use serde_json::{json, Value};
 
 pub(crate) struct People {
-    officer: String,
-    dprd: String,
-    kemendagri: String,
+    pub(crate) officer: String,
+    pub(crate) dprd: String,
+    pub(crate) kemendagri: String,
 }
 
 pub(crate) fn people(app: &TestApp) -> People {
@@ -42,11 +42,17 @@ pub(crate) fn draft(app: &TestApp, legacy: bool) -> (String, String) {
     )
 }
 
-fn letter(n: &str) -> Value {
+pub(crate) fn letter(n: &str) -> Value {
     json!({"number": n, "date": "2026-11-01"})
 }
 
-fn records() -> Vec<(&'static str, Value)> {
+/// The R5 checklist, every principle affirmed.
+pub(crate) fn safeguards() -> Value {
+    json!({"no_representative_office_abroad": true, "no_interference_in_domestic_affairs": true,
+        "consistent_with_development_plans": true, "science_technology_transferable": true})
+}
+
+pub(crate) fn records() -> Vec<(&'static str, Value)> {
     vec![
         (
             "officer",
@@ -62,11 +68,12 @@ fn records() -> Vec<(&'static str, Value)> {
         ),
         (
             "officer",
-            json!({"kind": "cooperation_plan", "subject": "kerja sama", "background": "sejak 2004", "aims": "revitalisasi", "object": "kapasitas", "scope": "e-gov", "financing_source": "APBD", "implementation_period": "5 tahun"}),
+            json!({"kind": "cooperation_plan", "subject": "kerja sama", "background": "sejak 2004", "aims": "revitalisasi", "object": "kapasitas", "scope": "e-gov", "financing_source": "APBD", "implementation_period": "5 tahun", "safeguards": safeguards()}),
         ),
         (
             "dprd",
-            json!({"kind": "dprd_decision", "received_on": "2026-11-03", "decision": "approved", "letter": letter("170/DPRD/1")}),
+            // `received_on`: the day the plan was sent (see `advance`).
+            json!({"kind": "dprd_decision", "received_on": null, "decision": "approved", "letter": letter("170/DPRD/1")}),
         ),
         (
             "kemendagri",
@@ -95,13 +102,13 @@ fn records() -> Vec<(&'static str, Value)> {
     ]
 }
 
-fn signing(name: &str, position: &str, head: bool, languages: &[&str]) -> Value {
+pub(crate) fn signing(name: &str, position: &str, head: bool, languages: &[&str]) -> Value {
     json!({"kind": "signing", "signed_on": "2026-11-20", "place": "Semarang",
         "indonesian": {"name": name, "position": position}, "indonesian_is_head_of_region": head,
         "partner": {"name": "Governor", "position": "Governor of Chungcheongbuk-do"}, "signed_text_languages": languages})
 }
 
-fn act(app: &TestApp, token: &str, id: &str, etag: &str, body: Value) -> Resp {
+pub(crate) fn act(app: &TestApp, token: &str, id: &str, etag: &str, body: Value) -> Resp {
     app.req("POST", &format!("/v1/agreements/{id}/workflow/actions"))
         .bearer(token)
         .header("If-Match", etag)
@@ -134,7 +141,10 @@ pub(crate) fn advance(
     );
     assert_eq!(r.status, 200, "start: {}", r.body);
     let mut etag = r.header("etag").unwrap().to_owned();
-    for (who, record) in records().into_iter().take(n) {
+    for (who, mut record) in records().into_iter().take(n) {
+        if record["kind"] == "dprd_decision" {
+            record["received_on"] = json!(sent_to_dprd_on(app, id));
+        }
         let r = act(
             app,
             token(p, who),
@@ -148,8 +158,23 @@ pub(crate) fn advance(
     etag
 }
 
-fn current(app: &TestApp, id: &str) -> Value {
+pub(crate) fn current(app: &TestApp, id: &str) -> Value {
     app.get_ok(&format!("/v1/agreements/{id}/workflow"))
+}
+
+/// The case's stage `key` in the workflow view `w`.
+pub(crate) fn stage(w: &Value, key: &str) -> Value {
+    w["stages"].as_array().unwrap().iter().find(|s| s["key"] == key).unwrap().clone()
+}
+
+/// The day the plan went to DPRD: the DPRD stage's start.
+pub(crate) fn sent_to_dprd_on(app: &TestApp, id: &str) -> String {
+    stage(&current(app, id), "dprd_approval")["started_on"].as_str().unwrap().to_owned()
+}
+
+/// A DPRD decision received on the day the plan was sent.
+pub(crate) fn dprd_decision(app: &TestApp, id: &str, decision: &str, n: &str) -> Value {
+    json!({"kind": "dprd_decision", "received_on": sent_to_dprd_on(app, id), "decision": decision, "letter": letter(n)})
 }
 
 on_both_databases! {
@@ -173,7 +198,7 @@ on_both_databases! {
         let p = people(app);
         let (id, etag) = draft(app, false);
         let e = advance(app, &p, &id, &etag, 4);
-        let r = act(app, &p.dprd, &id, &e, json!({"action": "complete_stage", "record": {"kind": "dprd_decision", "received_on": "2026-11-03", "decision": "rejected", "letter": letter("170/DPRD/2")}}));
+        let r = act(app, &p.dprd, &id, &e, json!({"action": "complete_stage", "record": dprd_decision(app, &id, "rejected", "170/DPRD/2")}));
         assert_eq!(r.json()["status"], "rejected");
         assert_eq!(app.get_ok(&format!("/v1/agreements/{id}"))["status"], "rejected");
         let again = r.header("etag").unwrap().to_owned();
@@ -245,20 +270,23 @@ on_both_databases! {
     }
 
     /// R10: an overdue DPRD stage stays pending and is flagged; it is never approved by silence.
-    /// The plan reaches DPRD on 3 August 2026 (WIB, this server's clock); 45 working days run out
-    /// in October, and on 24 November the stage is still waiting.
+    /// The plan reaches DPRD on 3 August 2026 (WIB, this server's clock), which records its
+    /// receipt that day; 45 working days run out in October, and on 24 November the stage is
+    /// still waiting.
     fn dprd_silence_is_not_approval(app) with [("JALIN_INSTANCE", "training"), ("JALIN_TEST_TODAY", "2026-08-03")] {
         let p = people(app);
         let (id, etag) = draft(app, false);
-        advance(app, &p, &id, &etag, 4);
+        let e = advance(app, &p, &id, &etag, 4);
         let state = current(app, &id);
         assert_eq!(state["current_stage"], "dprd_approval");
-        let dprd = state["stages"].as_array().unwrap().iter().find(|s| s["key"] == "dprd_approval").unwrap().clone();
+        let dprd = stage(&state, "dprd_approval");
         assert_eq!(dprd["started_on"], "2026-08-03", "the stage starts on the clock's day (WIB)");
-        assert_eq!(dprd["overdue"], false);
+        assert_eq!((dprd["overdue"].clone(), dprd["awaiting_receipt"].clone()), (json!(false), json!(true)));
+        let r = act(app, &p.dprd, &id, &e, json!({"action": "record_receipt", "record": {"kind": "dprd_receipt", "received_on": "2026-08-03", "letter_number": "005/331/Biro Pem"}}));
+        assert_eq!(r.status, 200, "{}", r.body);
         let later = app.on_day("2026-11-24");
         let w = current(&later, &id);
-        let dprd = w["stages"].as_array().unwrap().iter().find(|s| s["key"] == "dprd_approval").unwrap().clone();
+        let dprd = stage(&w, "dprd_approval");
         assert_eq!(dprd["started_on"], "2026-08-03", "{w}");
         assert_eq!(dprd["overdue"], true);
         assert_eq!(dprd["status"], "active", "still waiting for DPRD");
@@ -312,7 +340,7 @@ on_both_databases! {
         let approve_but_rejected = json!({"action": "approve", "record": {"kind": "dprd_decision", "received_on": "2026-11-03", "decision": "rejected", "letter": letter("x")}});
         let p422 = act(app, &p.dprd, &id, &e, approve_but_rejected).problem(422, "validation_failed");
         assert_eq!(p422["errors"][0]["code"], "outcome_mismatch");
-        let ok = act(app, &p.dprd, &id, &e, json!({"action": "approve", "record": records()[4].1}));
+        let ok = act(app, &p.dprd, &id, &e, json!({"action": "approve", "record": dprd_decision(app, &id, "approved", "170/DPRD/1")}));
         assert_eq!(ok.status, 200, "{}", ok.body);
         let (legacy, _) = draft(app, true);
         assert_eq!(app.get_ok(&format!("/v1/agreements/{legacy}/workflow/requirements"))["blocking"], json!([]));
