@@ -480,9 +480,8 @@ impl Config {
         };
         let acting = |var: &'static str, default: ActingHeadRule| match get(var) {
             None => Ok(default),
-            Some(v) => ActingHeadRule::parse(v.trim()).ok_or_else(|| {
-                bad(var, &v, "refused, with_minister_approval or allowed")
-            }),
+            Some(v) => ActingHeadRule::parse(v.trim())
+                .ok_or_else(|| bad(var, &v, "refused, with_minister_approval or allowed")),
         };
         let sd = SigningPolicy::default();
         let signing = SigningPolicy {

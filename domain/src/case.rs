@@ -708,9 +708,24 @@ fn check_safeguards(
     };
     let mut out = Vec::new();
     let items = [
-        (c.no_representative_office_abroad, "no_representative_office_abroad", "the region opens no representative office abroad", "daerah tidak membuka kantor perwakilan di luar negeri"),
-        (c.no_interference_in_domestic_affairs, "no_interference_in_domestic_affairs", "the cooperation does not lead to interference in domestic affairs", "kerja sama tidak mengarah pada campur tangan urusan dalam negeri"),
-        (c.consistent_with_development_plans, "consistent_with_development_plans", "the cooperation is consistent with the national and regional development plans", "kerja sama sesuai dengan rencana pembangunan nasional dan daerah"),
+        (
+            c.no_representative_office_abroad,
+            "no_representative_office_abroad",
+            "the region opens no representative office abroad",
+            "daerah tidak membuka kantor perwakilan di luar negeri",
+        ),
+        (
+            c.no_interference_in_domestic_affairs,
+            "no_interference_in_domestic_affairs",
+            "the cooperation does not lead to interference in domestic affairs",
+            "kerja sama tidak mengarah pada campur tangan urusan dalam negeri",
+        ),
+        (
+            c.consistent_with_development_plans,
+            "consistent_with_development_plans",
+            "the cooperation is consistent with the national and regional development plans",
+            "kerja sama sesuai dengan rencana pembangunan nasional dan daerah",
+        ),
     ];
     for (ok, field, en, id) in items {
         if !ok {
@@ -718,7 +733,9 @@ fn check_safeguards(
                 RuleId::R5,
                 format!("/record/safeguards/{field}"),
                 format!("{en}: not affirmed, the case cannot go to DPRD (safeguard_failed)"),
-                format!("{id}: tidak dipenuhi, kasus tidak dapat diajukan ke DPRD (safeguard_failed)"),
+                format!(
+                    "{id}: tidak dipenuhi, kasus tidak dapat diajukan ke DPRD (safeguard_failed)"
+                ),
             ));
         }
     }
@@ -955,7 +972,11 @@ impl Case {
 
     /// **R10** — a receipt lies between the day the plan was sent (the DPRD stage opened when
     /// the plan was completed) and today in the region's zone; it may be recorded late.
-    fn check_receipt(stage: &StageState, received_on: NaiveDate, local_today: NaiveDate) -> Vec<Violation> {
+    fn check_receipt(
+        stage: &StageState,
+        received_on: NaiveDate,
+        local_today: NaiveDate,
+    ) -> Vec<Violation> {
         let mut out = Vec::new();
         if let Some(sent) = stage.started_on.filter(|sent| received_on < *sent) {
             out.push(Violation::rule(
@@ -1203,7 +1224,11 @@ impl Case {
 
     /// The signing guard: every unmet condition of signing with `signing` under `policy`. For a
     /// record that is not a signing, only what the case itself lacks.
-    pub fn signing_gaps_under(&self, signing: &StageRecord, policy: &SigningPolicy) -> Vec<SigningGap> {
+    pub fn signing_gaps_under(
+        &self,
+        signing: &StageRecord,
+        policy: &SigningPolicy,
+    ) -> Vec<SigningGap> {
         let mut out = self.signing_preconditions();
         let StageRecord::Signing {
             signed_on,
@@ -1545,8 +1570,17 @@ impl Case {
 
     /// On the shorter path, whether its umbrella still carries the arrangement: on the signing
     /// date for a signing, else today (UU 24/2000 art. 7(5); R14).
-    fn umbrella_gaps(&self, def: &Definition, record: &StageRecord, ctx: &Circumstances) -> Vec<Violation> {
-        let Some(arrangement) = ctx.umbrella.as_ref().filter(|_| crate::workflow::is_short_path(def)) else {
+    fn umbrella_gaps(
+        &self,
+        def: &Definition,
+        record: &StageRecord,
+        ctx: &Circumstances,
+    ) -> Vec<Violation> {
+        let Some(arrangement) = ctx
+            .umbrella
+            .as_ref()
+            .filter(|_| crate::workflow::is_short_path(def))
+        else {
             return Vec::new();
         };
         let on = match record {
@@ -2133,7 +2167,12 @@ mod tests {
             letter_number: "005/123/Biro".into(),
         };
         case = case
-            .apply(&def, receipt("2025-08-04"), StageActor::Dprd, d("2025-08-06"))
+            .apply(
+                &def,
+                receipt("2025-08-04"),
+                StageActor::Dprd,
+                d("2025-08-06"),
+            )
             .unwrap();
         // 45 working days after Monday 4 August 2025, skipping 18 August: Tuesday 7 October.
         let on_time = case.clock(&cal, &def, i, d("2025-10-07"));
@@ -2152,7 +2191,12 @@ mod tests {
         assert_eq!((plan.due_on, plan.overdue), (None, false));
         // One receipt per plan.
         let again = case
-            .apply(&def, receipt("2025-08-05"), StageActor::Dprd, d("2025-08-06"))
+            .apply(
+                &def,
+                receipt("2025-08-05"),
+                StageActor::Dprd,
+                d("2025-08-06"),
+            )
             .unwrap_err();
         assert_eq!(again[0].code, "receipt_recorded");
     }
@@ -2162,7 +2206,10 @@ mod tests {
     #[test]
     fn r10_a_receipt_is_not_before_sending_nor_in_the_future() {
         let def = latest("ksdpl").unwrap();
-        let case = run(&def, path_to_signing("2025-12-31").into_iter().take(4).collect());
+        let case = run(
+            &def,
+            path_to_signing("2025-12-31").into_iter().take(4).collect(),
+        );
         let mut ctx = Circumstances::on(d("2025-07-10"));
         ctx.local_today = d("2025-07-11");
         let receipt = |on: &str, n: &str| CaseAction::RecordReceipt {
@@ -2172,7 +2219,10 @@ mod tests {
         let early = case
             .apply_in(&def, receipt("2025-06-30", "L/1"), StageActor::Dprd, &ctx)
             .unwrap_err();
-        assert_eq!((early[0].rule, early[0].pointer.as_ref()), (Some(RuleId::R10), "/record/received_on"));
+        assert_eq!(
+            (early[0].rule, early[0].pointer.as_ref()),
+            (Some(RuleId::R10), "/record/received_on")
+        );
         assert!(early[0].text.en.contains("receipt_before_sending"));
         let future = case
             .apply_in(&def, receipt("2025-07-12", " "), StageActor::Dprd, &ctx)
@@ -2188,11 +2238,21 @@ mod tests {
             .apply_in(&def, receipt("2025-07-02", "L/1"), StageActor::Region, &ctx)
             .unwrap_err();
         assert_eq!(region[0].refusal, Refusal::NotPermitted);
-        let at_plan = run(&def, path_to_signing("2025-12-31").into_iter().take(3).collect());
+        let at_plan = run(
+            &def,
+            path_to_signing("2025-12-31").into_iter().take(3).collect(),
+        );
         let not_yet = at_plan
             .apply_in(&def, receipt("2025-07-01", "L/1"), StageActor::Dprd, &ctx)
             .unwrap_err();
-        assert_eq!((not_yet[0].code.as_ref(), not_yet[0].refusal, not_yet[0].rule), ("not_with_dprd", Refusal::Conflict, Some(RuleId::R10)));
+        assert_eq!(
+            (
+                not_yet[0].code.as_ref(),
+                not_yet[0].refusal,
+                not_yet[0].rule
+            ),
+            ("not_with_dprd", Refusal::Conflict, Some(RuleId::R10))
+        );
         // A decision without a prior receipt: its received_on is checked and becomes the receipt.
         let decision = |on: &str| {
             CaseAction::Complete(StageRecord::DprdDecision {
@@ -2209,7 +2269,10 @@ mod tests {
             .apply_in(&def, decision("2025-07-03"), StageActor::Dprd, &ctx)
             .unwrap();
         let dprd = decided.stage(StageKey::DprdApproval).unwrap();
-        assert_eq!(dprd.receipt.as_ref().map(|r| r.received_on), Some(d("2025-07-03")));
+        assert_eq!(
+            dprd.receipt.as_ref().map(|r| r.received_on),
+            Some(d("2025-07-03"))
+        );
         // With a receipt recorded, the decision states the same date.
         let received = case
             .apply_in(&def, receipt("2025-07-02", "L/1"), StageActor::Dprd, &ctx)
@@ -2227,13 +2290,22 @@ mod tests {
     #[test]
     fn r7_the_loi_is_not_signed_before_both_consultation_letters() {
         let def = latest("ksdpl").unwrap();
-        let mut case = run(&def, path_to_signing("2025-12-31").into_iter().take(1).collect());
+        let mut case = run(
+            &def,
+            path_to_signing("2025-12-31").into_iter().take(1).collect(),
+        );
         case = case
             .apply(
                 &def,
                 CaseAction::Complete(StageRecord::Consultations {
-                    kemendagri: Letter { number: "KMD/1".into(), date: d("2025-01-15") },
-                    kemlu: Letter { number: "KML/1".into(), date: d("2025-02-10") },
+                    kemendagri: Letter {
+                        number: "KMD/1".into(),
+                        date: d("2025-01-15"),
+                    },
+                    kemlu: Letter {
+                        number: "KML/1".into(),
+                        date: d("2025-02-10"),
+                    },
                 }),
                 StageActor::Region,
                 d("2025-07-01"),
@@ -2248,8 +2320,14 @@ mod tests {
         let err = case
             .apply(&def, loi("2025-02-09"), StageActor::Region, d("2025-07-01"))
             .unwrap_err();
-        assert_eq!((err[0].rule, err[0].pointer.as_ref()), (Some(RuleId::R7), "/record/signed_on"));
-        assert!(err[0].text.en.contains("2025-02-10") && err[0].text.en.contains("loi_before_consultations"));
+        assert_eq!(
+            (err[0].rule, err[0].pointer.as_ref()),
+            (Some(RuleId::R7), "/record/signed_on")
+        );
+        assert!(
+            err[0].text.en.contains("2025-02-10")
+                && err[0].text.en.contains("loi_before_consultations")
+        );
         assert!(case
             .apply(&def, loi("2025-02-10"), StageActor::Region, d("2025-07-01"))
             .is_ok());
@@ -2260,7 +2338,10 @@ mod tests {
     #[test]
     fn r5_the_plan_goes_to_dprd_only_with_the_checklist_affirmed() {
         let def = latest("ksdpl").unwrap();
-        let case = run(&def, path_to_signing("2025-12-31").into_iter().take(3).collect());
+        let case = run(
+            &def,
+            path_to_signing("2025-12-31").into_iter().take(3).collect(),
+        );
         let plan = |safeguards: Option<SafeguardChecklist>| {
             CaseAction::Complete(StageRecord::CooperationPlan {
                 subject: "s".into(),
@@ -2275,14 +2356,24 @@ mod tests {
         };
         let mut ctx = Circumstances::on(d("2025-07-01"));
         ctx.objects = vec![CooperationObject::CulturalExchange];
-        let missing = case.apply_in(&def, plan(None), StageActor::Region, &ctx).unwrap_err();
-        assert_eq!((missing[0].rule, missing[0].pointer.as_ref()), (Some(RuleId::R5), "/record/safeguards"));
+        let missing = case
+            .apply_in(&def, plan(None), StageActor::Region, &ctx)
+            .unwrap_err();
+        assert_eq!(
+            (missing[0].rule, missing[0].pointer.as_ref()),
+            (Some(RuleId::R5), "/record/safeguards")
+        );
         let office = SafeguardChecklist {
             no_representative_office_abroad: false,
             ..illustrative_safeguards()
         };
-        let err = case.apply_in(&def, plan(Some(office)), StageActor::Region, &ctx).unwrap_err();
-        assert_eq!(err[0].pointer, "/record/safeguards/no_representative_office_abroad");
+        let err = case
+            .apply_in(&def, plan(Some(office)), StageActor::Region, &ctx)
+            .unwrap_err();
+        assert_eq!(
+            err[0].pointer,
+            "/record/safeguards/no_representative_office_abroad"
+        );
         assert_eq!(err[0].rule, Some(RuleId::R5));
         // Not relevant, with a reason, for a cultural exchange: accepted.
         let not_relevant = SafeguardChecklist {
@@ -2290,17 +2381,34 @@ mod tests {
             science_technology_not_relevant_reason: Some("pertukaran budaya, tanpa iptek".into()),
             ..illustrative_safeguards()
         };
-        assert!(case.apply_in(&def, plan(Some(not_relevant.clone())), StageActor::Region, &ctx).is_ok());
+        assert!(case
+            .apply_in(
+                &def,
+                plan(Some(not_relevant.clone())),
+                StageActor::Region,
+                &ctx
+            )
+            .is_ok());
         // Without a reason, or where science and technology is an object: refused.
         let bare = SafeguardChecklist {
             science_technology_not_relevant_reason: None,
             ..not_relevant.clone()
         };
-        assert_eq!(case.apply_in(&def, plan(Some(bare)), StageActor::Region, &ctx).unwrap_err()[0].rule, Some(RuleId::R5));
+        assert_eq!(
+            case.apply_in(&def, plan(Some(bare)), StageActor::Region, &ctx)
+                .unwrap_err()[0]
+                .rule,
+            Some(RuleId::R5)
+        );
         ctx.objects.push(CooperationObject::ScienceTechnology);
-        let err = case.apply_in(&def, plan(Some(not_relevant)), StageActor::Region, &ctx).unwrap_err();
+        let err = case
+            .apply_in(&def, plan(Some(not_relevant)), StageActor::Region, &ctx)
+            .unwrap_err();
         assert!(err[0].text.en.contains("object of this cooperation"));
-        assert!(case.stage(StageKey::DprdApproval).unwrap().status == StageStatus::Pending, "nothing went to DPRD");
+        assert!(
+            case.stage(StageKey::DprdApproval).unwrap().status == StageStatus::Pending,
+            "nothing went to DPRD"
+        );
     }
 
     /// Every gate names its rule: a record of a later stage by that stage's own actor gets the
@@ -2308,38 +2416,72 @@ mod tests {
     #[test]
     fn a_record_ahead_of_its_stage_is_refused_with_the_rule_that_gates_it() {
         let def = latest("ksdpl").unwrap();
-        let signing_record = signing("Ahmad Luthfi", "Gubernur Jawa Tengah", true, "2025-07-10", langs());
+        let signing_record = signing(
+            "Ahmad Luthfi",
+            "Gubernur Jawa Tengah",
+            true,
+            "2025-07-10",
+            langs(),
+        );
         // At the confirmation letter (Kemlu's stage), the region signs: R13 and R14.
-        let at_confirmation = run(&def, path_to_signing("2025-12-31").into_iter().take(9).collect());
-        assert_eq!(at_confirmation.current_key(), Some(StageKey::ConfirmationLetter));
+        let at_confirmation = run(
+            &def,
+            path_to_signing("2025-12-31").into_iter().take(9).collect(),
+        );
+        assert_eq!(
+            at_confirmation.current_key(),
+            Some(StageKey::ConfirmationLetter)
+        );
         let err = at_confirmation
-            .apply(&def, CaseAction::Complete(signing_record.clone()), StageActor::Region, d("2025-07-10"))
+            .apply(
+                &def,
+                CaseAction::Complete(signing_record.clone()),
+                StageActor::Region,
+                d("2025-07-10"),
+            )
             .unwrap_err();
         let rules: Vec<Option<RuleId>> = err.iter().map(|v| v.rule).collect();
         assert_eq!(rules, [Some(RuleId::R13), Some(RuleId::R14)]);
         assert!(err[0].text.id.contains("surat konfirmasi"));
         // Before the inter-ministerial meeting: R12 (and everything after it).
-        let at_draft_approval = run(&def, path_to_signing("2025-12-31").into_iter().take(7).collect());
+        let at_draft_approval = run(
+            &def,
+            path_to_signing("2025-12-31").into_iter().take(7).collect(),
+        );
         let err = at_draft_approval
-            .apply(&def, CaseAction::Complete(signing_record.clone()), StageActor::Region, d("2025-07-10"))
+            .apply(
+                &def,
+                CaseAction::Complete(signing_record.clone()),
+                StageActor::Region,
+                d("2025-07-10"),
+            )
             .unwrap_err();
         assert_eq!(err[0].rule, Some(RuleId::R12));
         // Kemlu's negotiation before the meeting: R12 too.
         let err = at_draft_approval
             .apply(
                 &def,
-                CaseAction::Complete(StageRecord::Negotiation { outcome: Review::Approved, note: "ok".into() }),
+                CaseAction::Complete(StageRecord::Negotiation {
+                    outcome: Review::Approved,
+                    note: "ok".into(),
+                }),
                 StageActor::Kemlu,
                 d("2025-07-10"),
             )
             .unwrap_err();
         assert_eq!((err[0].rule, err.len()), (Some(RuleId::R12), 1));
         // The LoI before the consultations: R7.
-        let at_consultations = run(&def, path_to_signing("2025-12-31").into_iter().take(1).collect());
+        let at_consultations = run(
+            &def,
+            path_to_signing("2025-12-31").into_iter().take(1).collect(),
+        );
         let err = at_consultations
             .apply(
                 &def,
-                CaseAction::Complete(StageRecord::LetterOfIntent { signed_on: d("2025-02-01"), languages: langs() }),
+                CaseAction::Complete(StageRecord::LetterOfIntent {
+                    signed_on: d("2025-02-01"),
+                    languages: langs(),
+                }),
                 StageActor::Region,
                 d("2025-07-10"),
             )
@@ -2348,13 +2490,21 @@ mod tests {
         assert!(err[0].text.en.contains("consultations_missing"));
         // Another actor's record is still not this actor's to make.
         let err = at_confirmation
-            .apply(&def, CaseAction::Complete(signing_record), StageActor::Dprd, d("2025-07-10"))
+            .apply(
+                &def,
+                CaseAction::Complete(signing_record),
+                StageActor::Dprd,
+                d("2025-07-10"),
+            )
             .unwrap_err();
         assert_eq!(err[0].code, "not_your_stage");
         // Requirements carry the rule, citation and both texts.
         let reqs = at_confirmation.requirements(&def);
         assert_eq!(reqs[0].rule, Some(RuleId::R13));
-        assert_eq!(reqs[0].citation.as_deref(), Some("PP 28/2018 art. 33(3)-(4)"));
+        assert_eq!(
+            reqs[0].citation.as_deref(),
+            Some("PP 28/2018 art. 33(3)-(4)")
+        );
         assert!(reqs[0].message_id.starts_with("tahap Surat konfirmasi"));
     }
 
@@ -2364,12 +2514,20 @@ mod tests {
     fn r15_acting_heads_sign_only_as_the_settings_allow() {
         let def = latest("ksdpl").unwrap();
         let case = run(&def, path_to_signing("2025-12-31"));
-        let sign = |position: &str, capacity: Option<SignatoryCapacity>, approval: Option<Letter>| StageRecord::Signing {
+        let sign = |position: &str,
+                    capacity: Option<SignatoryCapacity>,
+                    approval: Option<Letter>| StageRecord::Signing {
             signed_on: d("2025-07-10"),
             place: "Semarang".into(),
-            indonesian: Signatory { name: "Ahmad Luthfi".into(), position: position.into() },
+            indonesian: Signatory {
+                name: "Ahmad Luthfi".into(),
+                position: position.into(),
+            },
             indonesian_is_head_of_region: true,
-            partner: Signatory { name: "Governor".into(), position: "Governor".into() },
+            partner: Signatory {
+                name: "Governor".into(),
+                position: "Governor".into(),
+            },
             signed_text_languages: langs(),
             capacity,
             minister_approval: approval,
@@ -2380,30 +2538,91 @@ mod tests {
         // Penjabat: the Minister's approval, dated on or before the signing.
         let pj = sign("Pj. Gubernur Jawa Tengah", None, None);
         assert_eq!(gaps(&pj, &default), [SigningGap::MinisterApprovalMissing]);
-        let approved = sign("Gubernur", Some(SignatoryCapacity::Penjabat), Some(Letter { number: "100.2/1234/OTDA".into(), date: d("2025-07-01") }));
+        let approved = sign(
+            "Gubernur",
+            Some(SignatoryCapacity::Penjabat),
+            Some(Letter {
+                number: "100.2/1234/OTDA".into(),
+                date: d("2025-07-01"),
+            }),
+        );
         assert!(gaps(&approved, &default).is_empty());
-        let late = sign("Gubernur", Some(SignatoryCapacity::Penjabat), Some(Letter { number: "100.2/1234/OTDA".into(), date: d("2025-07-11") }));
+        let late = sign(
+            "Gubernur",
+            Some(SignatoryCapacity::Penjabat),
+            Some(Letter {
+                number: "100.2/1234/OTDA".into(),
+                date: d("2025-07-11"),
+            }),
+        );
         assert_eq!(gaps(&late, &default), [SigningGap::MinisterApprovalMissing]);
         // Plt. and Plh.: refused by default, from the capacity or from the position.
-        assert_eq!(gaps(&sign("Plt. Gubernur Jawa Tengah", None, None), &default), [SigningGap::ActingHeadRefused]);
-        assert_eq!(gaps(&sign("Gubernur", Some(SignatoryCapacity::Plh), None), &default), [SigningGap::ActingHeadRefused]);
+        assert_eq!(
+            gaps(&sign("Plt. Gubernur Jawa Tengah", None, None), &default),
+            [SigningGap::ActingHeadRefused]
+        );
+        assert_eq!(
+            gaps(
+                &sign("Gubernur", Some(SignatoryCapacity::Plh), None),
+                &default
+            ),
+            [SigningGap::ActingHeadRefused]
+        );
         // A position showing a stand-in outweighs a stated `definitive`.
-        assert_eq!(gaps(&sign("Pelaksana Tugas Gubernur", Some(SignatoryCapacity::Definitive), None), &default), [SigningGap::ActingHeadRefused]);
+        assert_eq!(
+            gaps(
+                &sign(
+                    "Pelaksana Tugas Gubernur",
+                    Some(SignatoryCapacity::Definitive),
+                    None
+                ),
+                &default
+            ),
+            [SigningGap::ActingHeadRefused]
+        );
         // Deputies never, whatever the settings.
-        let lenient = SigningPolicy { penjabat: ActingHeadRule::Allowed, plt_plh: ActingHeadRule::Allowed };
-        assert_eq!(gaps(&sign("Wakil Gubernur", Some(SignatoryCapacity::Definitive), None), &lenient), [SigningGap::SignatoryNotHeadOfRegion]);
-        assert_eq!(gaps(&sign("Gubernur", Some(SignatoryCapacity::Deputy), None), &lenient), [SigningGap::SignatoryNotHeadOfRegion]);
+        let lenient = SigningPolicy {
+            penjabat: ActingHeadRule::Allowed,
+            plt_plh: ActingHeadRule::Allowed,
+        };
+        assert_eq!(
+            gaps(
+                &sign("Wakil Gubernur", Some(SignatoryCapacity::Definitive), None),
+                &lenient
+            ),
+            [SigningGap::SignatoryNotHeadOfRegion]
+        );
+        assert_eq!(
+            gaps(
+                &sign("Gubernur", Some(SignatoryCapacity::Deputy), None),
+                &lenient
+            ),
+            [SigningGap::SignatoryNotHeadOfRegion]
+        );
         assert!(gaps(&sign("Plt. Gubernur", None, None), &lenient).is_empty());
         assert!(gaps(&pj, &lenient).is_empty());
-        let strict = SigningPolicy { penjabat: ActingHeadRule::Refused, plt_plh: ActingHeadRule::WithMinisterApproval };
+        let strict = SigningPolicy {
+            penjabat: ActingHeadRule::Refused,
+            plt_plh: ActingHeadRule::WithMinisterApproval,
+        };
         assert_eq!(gaps(&approved, &strict), [SigningGap::ActingHeadRefused]);
-        assert_eq!(gaps(&sign("Plh. Gubernur", None, None), &strict), [SigningGap::MinisterApprovalMissing]);
+        assert_eq!(
+            gaps(&sign("Plh. Gubernur", None, None), &strict),
+            [SigningGap::MinisterApprovalMissing]
+        );
         // An existing client's `indonesian_is_head_of_region: false` still refuses (R15).
         let mut not_head = sign("Sekretaris Daerah", None, None);
-        if let StageRecord::Signing { indonesian_is_head_of_region, .. } = &mut not_head {
+        if let StageRecord::Signing {
+            indonesian_is_head_of_region,
+            ..
+        } = &mut not_head
+        {
             *indonesian_is_head_of_region = false;
         }
-        assert_eq!(gaps(&not_head, &default), [SigningGap::SignatoryNotHeadOfRegion]);
+        assert_eq!(
+            gaps(&not_head, &default),
+            [SigningGap::SignatoryNotHeadOfRegion]
+        );
         let v = SigningGap::MinisterApprovalMissing.violation();
         assert_eq!((v.rule, v.code.as_ref()), (Some(RuleId::R15), "R15"));
         assert!(v.text.id.contains("Menteri Dalam Negeri"));
@@ -2429,8 +2648,17 @@ mod tests {
             &def,
             vec![
                 (StageActor::Region, plan),
-                (StageActor::Region, StageRecord::DraftText { languages: langs() }),
-                (StageActor::Kemendagri, StageRecord::KemendagriConsultation { outcome: Review::Approved, letter: letter("KMD/5") }),
+                (
+                    StageActor::Region,
+                    StageRecord::DraftText { languages: langs() },
+                ),
+                (
+                    StageActor::Kemendagri,
+                    StageRecord::KemendagriConsultation {
+                        outcome: Review::Approved,
+                        letter: letter("KMD/5"),
+                    },
+                ),
             ],
         );
         let mut ctx = Circumstances::on(d("2025-07-10"));
@@ -2442,14 +2670,35 @@ mod tests {
                 in_force_from: Some(d("2020-01-01")),
                 expires_on: Some(d("2025-07-31")),
                 partner_ids: vec!["p1".into()],
-                objects: vec![CooperationObject::CulturalExchange, CooperationObject::TechnicalCapacity],
+                objects: vec![
+                    CooperationObject::CulturalExchange,
+                    CooperationObject::TechnicalCapacity,
+                ],
             }),
         });
-        let sign_on = |on: &str| CaseAction::Complete(signing("Ahmad Luthfi", "Gubernur Jawa Tengah", true, on, langs()));
-        assert!(case.apply_in(&def, sign_on("2025-07-31"), StageActor::Region, &ctx).is_ok());
-        let err = case.apply_in(&def, sign_on("2025-08-01"), StageActor::Region, &ctx).unwrap_err();
-        assert_eq!((err[0].rule, err[0].pointer.as_ref()), (Some(RuleId::R14), "/parent_id"));
-        assert!(err[0].text.en.contains("umbrella_not_in_force") && err[0].text.en.contains("full path"));
+        let sign_on = |on: &str| {
+            CaseAction::Complete(signing(
+                "Ahmad Luthfi",
+                "Gubernur Jawa Tengah",
+                true,
+                on,
+                langs(),
+            ))
+        };
+        assert!(case
+            .apply_in(&def, sign_on("2025-07-31"), StageActor::Region, &ctx)
+            .is_ok());
+        let err = case
+            .apply_in(&def, sign_on("2025-08-01"), StageActor::Region, &ctx)
+            .unwrap_err();
+        assert_eq!(
+            (err[0].rule, err[0].pointer.as_ref()),
+            (Some(RuleId::R14), "/parent_id")
+        );
+        assert!(
+            err[0].text.en.contains("umbrella_not_in_force")
+                && err[0].text.en.contains("full path")
+        );
         assert!(err[0].text.id.contains("alur lengkap"));
     }
 
@@ -2599,7 +2848,10 @@ mod tests {
             (StageStatus::Active, Some(d("2025-09-01")))
         );
         assert_eq!(dprd.held.len(), 1, "the earlier period still counts");
-        assert!(dprd.receipt.is_none(), "the plan sent again needs a new receipt");
+        assert!(
+            dprd.receipt.is_none(),
+            "the plan sent again needs a new receipt"
+        );
     }
 
     #[test]

@@ -193,8 +193,14 @@ mod tests {
     fn r15_cites_each_acting_head_case_with_its_source_and_confidence() {
         let cases = RuleId::R15.cases();
         assert_eq!(cases.len(), 4);
-        let pj = cases.iter().find(|c| c.case.starts_with("Penjabat")).unwrap();
-        assert_eq!((pj.source, pj.confidence), ("PP 49/2008 art. 132A", Confidence::Medium));
+        let pj = cases
+            .iter()
+            .find(|c| c.case.starts_with("Penjabat"))
+            .unwrap();
+        assert_eq!(
+            (pj.source, pj.confidence),
+            ("PP 49/2008 art. 132A", Confidence::Medium)
+        );
         assert!(pj.setting.unwrap().contains("JALIN_SIGNING_PENJABAT"));
         let plt = cases.iter().find(|c| c.case.contains("Plt.")).unwrap();
         assert_eq!(plt.source, "UU 30/2014 art. 14(7)");

@@ -11,9 +11,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::agreement::{AgreementKind, AgreementStatus, CooperationObject, Instrument};
-use crate::violation::Violation;
 use crate::code::code_enum;
 use crate::rules::RuleId;
+use crate::violation::Violation;
 
 code_enum! {
     /// A stage of the approval path.
@@ -445,8 +445,14 @@ pub fn umbrella_gaps(a: &Arrangement, on: NaiveDate) -> Vec<Violation> {
     if !in_force {
         out.push(gap(
             "umbrella_not_in_force",
-            format!("the umbrella agreement is not active on {on} (it is {})", u.status.as_str()),
-            format!("naskah induk tidak berlaku pada {on} (statusnya {})", u.status.as_str()),
+            format!(
+                "the umbrella agreement is not active on {on} (it is {})",
+                u.status.as_str()
+            ),
+            format!(
+                "naskah induk tidak berlaku pada {on} (statusnya {})",
+                u.status.as_str()
+            ),
         ));
     }
     let mut mine = a.partner_ids.clone();

@@ -280,7 +280,12 @@ fn acting_on(
     let completes = matches!(kind, CompleteStage | Resubmit | Approve | Reject);
     let target = record
         .filter(|_| completes)
-        .and_then(|rec| r.definition.stages.iter().find(|s| s.requires == rec.kind()))
+        .and_then(|rec| {
+            r.definition
+                .stages
+                .iter()
+                .find(|s| s.requires == rec.kind())
+        })
         .map(|s| s.actor);
     target
         .and_then(|t| acting_as(principal, &a.region, t))

@@ -679,14 +679,20 @@ mod tests {
         c.case.stages[dprd].status = StageStatus::Active;
         let mut facts = alone(active("a", "33", "2021-01-01", None));
         facts.cases.push(c);
-        assert!(of(&facts, ReminderKind::DprdDecisionDue).is_empty(), "no receipt yet");
+        assert!(
+            of(&facts, ReminderKind::DprdDecisionDue).is_empty(),
+            "no receipt yet"
+        );
         facts.cases[0].case.stages[dprd].receipt = Some(Receipt {
             received_on: d("2026-01-12"),
             letter_number: Some("005/1".into()),
         });
         let r = of(&facts, ReminderKind::DprdDecisionDue);
         assert_eq!(r.len(), 1);
-        assert_eq!((r[0].due_on, r[0].kind.rule()), (d("2026-03-20"), Some(RuleId::R10)));
+        assert_eq!(
+            (r[0].due_on, r[0].kind.rule()),
+            (d("2026-03-20"), Some(RuleId::R10))
+        );
         assert!(r[0].text.en.contains("2026-01-12") && r[0].text.id.contains("bukan persetujuan"));
         facts.cases[0].stage_due_on = Some(d("2026-01-05"));
         assert!(of(&facts, ReminderKind::DprdDecisionDue).is_empty());

@@ -18,12 +18,15 @@ pub(crate) fn people(app: &TestApp) -> People {
     }
 }
 
+/// Numbers each draft's partner, so that one test can draft several.
+static DRAFTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A draft Jawa Tengah – Chungcheongbuk-do agreement; returns its id and ETag.
 pub(crate) fn draft(app: &TestApp, legacy: bool) -> (String, String) {
     let p = app
         .req("POST", "/v1/partners")
         .json(
-            &json!({"name": format!("Chungcheongbuk-do {legacy}"), "native_name": "충청북도",
+            &json!({"name": format!("Chungcheongbuk-do {legacy} {}", DRAFTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)), "native_name": "충청북도",
         "kind": "foreign_local_government", "level": "province", "country": "KR"}),
         )
         .send();
@@ -164,12 +167,21 @@ pub(crate) fn current(app: &TestApp, id: &str) -> Value {
 
 /// The case's stage `key` in the workflow view `w`.
 pub(crate) fn stage(w: &Value, key: &str) -> Value {
-    w["stages"].as_array().unwrap().iter().find(|s| s["key"] == key).unwrap().clone()
+    w["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == key)
+        .unwrap()
+        .clone()
 }
 
 /// The day the plan went to DPRD: the DPRD stage's start.
 pub(crate) fn sent_to_dprd_on(app: &TestApp, id: &str) -> String {
-    stage(&current(app, id), "dprd_approval")["started_on"].as_str().unwrap().to_owned()
+    stage(&current(app, id), "dprd_approval")["started_on"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// A DPRD decision received on the day the plan was sent.

@@ -438,12 +438,17 @@ on_both_databases! {
             "a submitted evaluation settles it");
 
         // An approval case whose stage is past its due date (R10: overdue is flagged, never approved):
-        // the plan reaches DPRD today, and by 30 June its 45 working days have run out.
+        // the plan reaches DPRD today, which records its receipt, and by 30 June its 45 working
+        // days have run out.
         let succ = app.req("POST", &format!("/v1/agreements/{expiring_later}/renewals")).send();
         assert_eq!(succ.status, 201, "{}", succ.body);
         let people = crate::cases::people(app);
         let (sid, etag) = crate::cases::draft(app, false);
-        crate::cases::advance(app, &people, &sid, &etag, 4);
+        let e = crate::cases::advance(app, &people, &sid, &etag, 4);
+        let sent = crate::cases::sent_to_dprd_on(app, &sid);
+        let receipt = json!({"action": "record_receipt", "record": {"kind": "dprd_receipt", "received_on": sent, "letter_number": "005/1"}});
+        let r = crate::cases::act(app, &people.dprd, &sid, &e, receipt);
+        assert_eq!(r.status, 200, "{}", r.body);
         assert!(reminders(app, Some(&province), "&kind=stage_overdue").is_empty(), "not yet due");
         let later = app.on_day("2026-06-30");
         let overdue = reminders(&later, Some(&province), "&kind=stage_overdue");

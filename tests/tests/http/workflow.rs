@@ -34,7 +34,12 @@ mod legal {
     use serde_json::{json, Value};
 
     fn codes(problem: &Value) -> Vec<String> {
-        problem["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap().to_owned()).collect()
+        problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["code"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     fn receipt(on: &str, number: &str) -> Value {
