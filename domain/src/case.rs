@@ -2488,6 +2488,25 @@ mod tests {
             .unwrap_err();
         assert_eq!(err[0].rule, Some(RuleId::R7));
         assert!(err[0].text.en.contains("consultations_missing"));
+        // DPRD deciding before the plan is recorded: R8.
+        let at_plan = run(
+            &def,
+            path_to_signing("2025-12-31").into_iter().take(3).collect(),
+        );
+        let err = at_plan
+            .apply(
+                &def,
+                CaseAction::Complete(StageRecord::DprdDecision {
+                    received_on: d("2025-07-01"),
+                    decision: Decision::Approved,
+                    letter: letter("DPRD/1"),
+                }),
+                StageActor::Dprd,
+                d("2025-07-10"),
+            )
+            .unwrap_err();
+        assert_eq!((err[0].rule, err.len()), (Some(RuleId::R8), 1));
+        assert!(err[0].text.en.contains("plan_missing"));
         // Another actor's record is still not this actor's to make.
         let err = at_confirmation
             .apply(

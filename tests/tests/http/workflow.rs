@@ -227,6 +227,13 @@ mod legal {
             let e3 = advance(app, &p, &id3, &etag3, 1);
             let loi = json!({"action": "complete_stage", "record": records()[2].1});
             assert_eq!(codes(&act(app, &p.officer, &id3, &e3, loi).problem(422, "validation_failed")), ["R7"]);
+            // DPRD deciding on a plan not yet recorded (R8).
+            let (id4, etag4) = draft(app, false);
+            let e4 = advance(app, &p, &id4, &etag4, 3);
+            let decision = json!({"action": "approve", "record": {"kind": "dprd_decision", "received_on": "2026-11-03", "decision": "approved", "letter": letter("170/DPRD/1")}});
+            let p8 = act(app, &p.dprd, &id4, &e4, decision).problem(422, "validation_failed");
+            assert_eq!(codes(&p8), ["R8"]);
+            assert!(p8["errors"][0]["message"].as_str().unwrap().contains("plan_missing"), "{p8}");
         }
 
         /// R7: the LoI is not dated before the later of the two consultation letters.
