@@ -611,6 +611,64 @@ mod tests {
         assert_eq!(key(Ksdll, Instrument::Mou, true), "ksdll");
     }
 
+    /// R14 (UU 24/2000 art. 7(5)): the shorter path needs an umbrella active on the day, with
+    /// the same partners, covering every object; each failure is named.
+    #[test]
+    fn the_short_path_needs_a_living_umbrella_with_the_same_partners_and_objects() {
+        use CooperationObject::*;
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let umbrella = Umbrella {
+            status: AgreementStatus::Active,
+            in_force_from: Some(d("2019-08-06")),
+            expires_on: Some(d("2024-08-05")),
+            partner_ids: vec!["qld".into()],
+            objects: vec![CulturalExchange, TechnicalCapacity],
+        };
+        let arrangement = Arrangement {
+            partner_ids: vec!["qld".into()],
+            objects: vec![TechnicalCapacity],
+            umbrella: Some(umbrella.clone()),
+        };
+        assert!(umbrella_gaps(&arrangement, d("2024-08-05")).is_empty());
+        let codes = |a: &Arrangement, on: &str| -> Vec<String> {
+            umbrella_gaps(a, d(on))
+                .iter()
+                .map(|v| {
+                    assert_eq!(
+                        (v.rule, v.pointer.as_ref()),
+                        (Some(RuleId::R14), "/parent_id")
+                    );
+                    v.text
+                        .en
+                        .rsplit_once(" (")
+                        .unwrap()
+                        .1
+                        .trim_end_matches(')')
+                        .to_owned()
+                })
+                .collect()
+        };
+        assert_eq!(codes(&arrangement, "2024-08-06"), ["umbrella_not_in_force"]);
+        assert_eq!(codes(&arrangement, "2019-08-05"), ["umbrella_not_in_force"]);
+        let mut other = arrangement.clone();
+        other.partner_ids.push("kemlu-au".into());
+        other.objects.push(ScienceTechnology);
+        assert_eq!(
+            codes(&other, "2024-01-01"),
+            ["umbrella_other_partners", "umbrella_objects_outside"]
+        );
+        let mut ended = arrangement.clone();
+        if let Some(u) = ended.umbrella.as_mut() {
+            u.status = AgreementStatus::Terminated;
+        }
+        assert_eq!(codes(&ended, "2024-01-01"), ["umbrella_not_in_force"]);
+        let orphan = Arrangement {
+            umbrella: None,
+            ..arrangement
+        };
+        assert_eq!(codes(&orphan, "2024-01-01"), ["no_umbrella"]);
+    }
+
     #[test]
     fn each_actor_has_its_stages() {
         let dprd = stages_of(&[StageActor::Dprd]);
