@@ -53,7 +53,7 @@ on_both_databases! {
     /// In a JSON body the problem points at the field, in English or Indonesian.
     fn body_dates_are_refused_with_a_pointer_in_both_languages(app) {
         for bad in NOT_DATES {
-            let e = body_issue(&app, "/v1/travel-requests", &travel(bad));
+            let e = body_issue(app, "/v1/travel-requests", &travel(bad));
             assert_eq!(e["pointer"], "/departs_on", "{bad:?}: {e}");
             assert_eq!(e["code"], "invalid_date", "{bad:?}: {e}");
         }
@@ -68,10 +68,10 @@ on_both_databases! {
 
     /// A hostile value (a megabyte of digits, control characters) is refused briefly, not echoed.
     fn a_hostile_date_is_a_short_422_not_a_500(app) {
-        let e = body_issue(&app, "/v1/travel-requests", &travel(&"9".repeat(100_000)));
+        let e = body_issue(app, "/v1/travel-requests", &travel(&"9".repeat(100_000)));
         assert_eq!(e["code"], "invalid_date");
         assert!(e.to_string().len() < 1_000, "{e}");
-        let e = body_issue(&app, "/v1/travel-requests", &travel("2024-01-01\u{0}\u{1f}x"));
+        let e = body_issue(app, "/v1/travel-requests", &travel("2024-01-01\u{0}\u{1f}x"));
         assert_eq!(e["code"], "invalid_date");
     }
 
@@ -89,9 +89,9 @@ on_both_databases! {
             "participants": ["Queensland", "Jawa Tengah"],
             "money": {"amount": "2000000", "currency": "AUD", "exchange_rate": "10400", "rate_date": rate, "rate_source": "kurs tengah BI"}});
         let path = format!("/v1/agreements/{id}/activities");
-        let e = body_issue(&app, &path, &activity("0024-03-04", "2022-03-04"));
+        let e = body_issue(app, &path, &activity("0024-03-04", "2022-03-04"));
         assert_eq!((e["pointer"].as_str(), e["code"].as_str()), (Some("/starts_on"), Some("invalid_date")), "{e}");
-        let e = body_issue(&app, &path, &activity("2022-03-04", "22-03-04"));
+        let e = body_issue(app, &path, &activity("2022-03-04", "22-03-04"));
         assert_eq!((e["pointer"].as_str(), e["code"].as_str()), (Some("/money/rate_date"), Some("invalid_date")), "{e}");
         let r = app.req("POST", &path).json(&activity("2022-03-04", "2022-03-04")).send();
         assert_eq!(r.status, 201, "{}", r.body);
