@@ -8,6 +8,7 @@ use jalin_domain::access::{Role, Visibility};
 use jalin_domain::agreement::{
     AgreementStatus, CooperationObject, Instrument, PartnerKind, PartnerLevel, Subtype,
 };
+use jalin_domain::Date;
 use jalin_persistence::audit::Actor;
 use jalin_persistence::registry::{self, Partner};
 use jalin_persistence::{identity, write_transaction};
@@ -45,7 +46,11 @@ pub struct DemoReport {
 }
 
 fn d(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    day(s).map(Date::naive)
+}
+
+fn day(s: &str) -> Option<Date> {
+    Date::parse(s).ok()
 }
 
 fn partner(
@@ -482,7 +487,7 @@ fn seed_meetings(
     ];
     let ctx = Ctx::system(&actor.name, clock);
     for (region, kind, title, starts, ends, place, organiser, (agency, count), recs) in meetings {
-        let seed_date = |s: &str| d(s).ok_or_else(|| ApiError::internal("seed date"));
+        let seed_date = |s: &str| day(s).ok_or_else(|| ApiError::internal("seed date"));
         let recommendations = recs
             .iter()
             .enumerate()
@@ -491,7 +496,7 @@ fn seed_meetings(
                 text: (*text).into(),
                 owner_region_code: region.map(str::to_owned),
                 owner_agency: None,
-                due_on: due.and_then(d),
+                due_on: due.and_then(day),
                 agreement_ids: Vec::new(),
                 region_codes: Vec::new(),
             })
@@ -500,7 +505,7 @@ fn seed_meetings(
             kind: MeetingKind::parse(kind).ok_or_else(|| ApiError::internal("seed kind"))?,
             title: title.into(),
             starts_on: seed_date(starts)?,
-            ends_on: ends.and_then(d),
+            ends_on: ends.and_then(day),
             place: place.into(),
             organiser: organiser.into(),
             region_code: region.map(str::to_owned),

@@ -76,20 +76,27 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<ApiJso
         serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     let canonical = raw.to_string();
     let value: T = serde_path_to_error::deserialize(raw).map_err(|e| {
-        let pointer = pointer_of(e.path(), &e.inner().to_string());
-        ApiError::Validation(vec![FieldIssue::pointer(
-            &pointer,
-            "invalid_value",
-            Text::new(
-                e.inner().to_string(),
-                format!("nilai tidak valid: {}", e.inner()),
-            ),
-        )])
+        let msg = e.inner().to_string();
+        let pointer = pointer_of(e.path(), &msg);
+        let (code, text) = value_issue(&msg);
+        ApiError::Validation(vec![FieldIssue::pointer(&pointer, code, text)])
     })?;
     value
         .validate()
         .map_err(|e| ApiError::Validation(issues_from(&e, Location::Body)))?;
     Ok(ApiJson { value, canonical })
+}
+
+/// The code and text of a value serde refused: a date that is not `YYYY-MM-DD` within
+/// 1900–2200 is `invalid_date` in both languages; anything else `invalid_value`.
+fn value_issue(msg: &str) -> (&'static str, Text) {
+    match jalin_domain::DateError::from_serde_message(msg) {
+        Some(text) => ("invalid_date", text),
+        None => (
+            "invalid_value",
+            Text::new(msg, format!("nilai tidak valid: {msg}")),
+        ),
+    }
 }
 
 /// JSON Pointer (RFC 6901) for a serde path; a missing field points at the field itself.
@@ -145,17 +152,12 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
         let name = missing_field(&msg)
             .map(str::to_owned)
             .unwrap_or_else(|| e.path().to_string());
-        let code = if missing_field(&msg).is_some() {
-            "required"
+        let (code, text) = if missing_field(&msg).is_some() {
+            ("required", Text::new("is required", "wajib diisi"))
         } else {
-            "invalid_value"
+            value_issue(&msg)
         };
-        let (en, id) = if code == "required" {
-            ("is required".to_owned(), "wajib diisi".to_owned())
-        } else {
-            (msg.clone(), format!("nilai tidak valid: {msg}"))
-        };
-        ApiError::Validation(vec![FieldIssue::parameter(&name, code, Text::new(en, id))])
+        ApiError::Validation(vec![FieldIssue::parameter(&name, code, text)])
     })?;
     value
         .validate()

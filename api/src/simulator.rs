@@ -5,6 +5,7 @@
 //! requests, or be down altogether, and it counts what it received by idempotency key so tests
 //! can show nothing was lost or duplicated.
 
+use jalin_domain::Date;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -195,7 +196,7 @@ fn answers(cfg: &SimulatorConfig, request: &PermitRequest, reference: &str) -> [
         PermitCallback {
             decision: Some(decision),
             letter_number: Some(format!("{reference}/IZIN")),
-            letter_date: Some(Clock::system().today()),
+            letter_date: Date::try_from(Clock::system().today()).ok(),
             ..answer(CallbackType::PermitDecided)
         },
     ]

@@ -10,6 +10,7 @@ pub mod case;
 mod code;
 pub mod coordination;
 pub mod country;
+pub mod date;
 pub mod deadlines;
 pub mod document;
 pub mod evaluation;
@@ -27,6 +28,7 @@ pub mod workflow;
 
 pub use calendar::{Calendar, CalendarError, DayOff, DayOffKind};
 pub use country::{Country, CountryCode};
+pub use date::{Date, DateError};
 pub use record::{AuditAction, RecordKind};
 pub use region::{Region, RegionCode, RegionKind};
 pub use rules::RuleId;

@@ -16,7 +16,8 @@ pub const COMMITTED: &str = include_str!("../openapi.json");
 const DESCRIPTION: &str = "\
 jalin keeps the registry of Indonesian regional governments' foreign cooperation (KSDPL, KSDLL), \
 walks agreements through the PP 28/2018 approval workflow, and tracks deadlines in working days.\n\n\
-Conventions: JSON in snake_case; dates `YYYY-MM-DD`; every failure is an RFC 9457 \
+Conventions: JSON in snake_case; dates `YYYY-MM-DD` with a year from 1900 to 2200 (anything \
+else is a 422 `invalid_date`); every failure is an RFC 9457 \
 `application/problem+json` with a stable `code` and the `request_id`; lists use cursor pagination \
 (`limit` 1–100, default 20; `cursor` = the previous page's `next_cursor`); `Accept-Language: id` \
 returns problem texts in Indonesian; every response carries `X-Request-Id`.";

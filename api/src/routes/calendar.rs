@@ -3,6 +3,7 @@
 use actix_web::HttpResponse;
 use chrono::{Datelike, NaiveDate, Weekday};
 use jalin_domain::access::Action;
+use jalin_domain::Date;
 use jalin_domain::{DayOff, DayOffKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -92,10 +93,10 @@ pub async fn holidays(
 pub struct WorkingDaysQuery {
     /// The start date; it is day 0 and never counted.
     #[param(value_type = String, format = Date, example = "2024-12-31")]
-    pub from: NaiveDate,
+    pub from: Date,
     /// Count the working days after `from` up to and including `to`. Give `to` or `add`.
     #[param(value_type = Option<String>, format = Date, example = "2025-01-10")]
-    pub to: Option<NaiveDate>,
+    pub to: Option<Date>,
     /// Find the date that is `add` working days after `from`. Give `to` or `add`.
     #[param(minimum = 0, maximum = 2600, example = 7)]
     #[validate(range(max = 2600))]
@@ -141,9 +142,9 @@ pub async fn working_days(
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReadReference)?;
     let cal = &caller.state.calendar;
-    let (to, working_days) = reference::working_days(cal, q.from, q.to, q.add)?;
+    let (to, working_days) = reference::working_days(cal, *q.from, q.to.map(Date::naive), q.add)?;
     Ok(reply::ok(WorkingDays {
-        from: q.from,
+        from: *q.from,
         to,
         working_days,
         cuti_bersama_is_working_day: cal.policy().cuti_bersama_is_working_day,

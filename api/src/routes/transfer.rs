@@ -3,9 +3,9 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
 use jalin_domain::access::Action;
 use jalin_domain::agreement::{AgreementStatus, CooperationObject};
+use jalin_domain::Date;
 use jalin_persistence::registry::AgreementFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -77,7 +77,7 @@ pub struct ExportQuery {
     pub object: Option<CooperationObject>,
     pub legacy: Option<bool>,
     #[param(value_type = Option<String>, format = Date)]
-    pub expiring_before: Option<NaiveDate>,
+    pub expiring_before: Option<Date>,
     #[param(max_length = 200)]
     #[validate(length(max = 200))]
     pub q: Option<String>,
@@ -115,7 +115,7 @@ pub async fn export(
         country: q.country.map(|c| c.to_ascii_uppercase()),
         object: q.object,
         legacy: q.legacy,
-        expiring_before: q.expiring_before,
+        expiring_before: q.expiring_before.map(Date::naive),
         q: q.q,
         ..Default::default()
     };

@@ -2,10 +2,10 @@
 //! with success indicators, and the plan against what activities realised (seed 000 §D.5:
 //! success is the match between plan and realisation, `jalin_domain::monitoring::realisation`).
 
+use jalin_domain::Date;
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
-use chrono::NaiveDate;
 use jalin_domain::access::Visibility;
 use jalin_domain::monitoring::{
     keys_in_use, realisation, IndicatorTarget, PlanKind, PlannedItem, Realisation, Realised,
@@ -76,8 +76,8 @@ pub struct PlannedItemInput {
         example = "Dinas Pendidikan dan Kebudayaan"
     )]
     pub who: String,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
+    pub starts_on: Option<Date>,
+    pub ends_on: Option<Date>,
     pub budget: Option<Budget>,
 }
 

@@ -1,9 +1,9 @@
 //! Implementation activities of an agreement: log, change and delete them in the agreement's
 //! region. An activity moved into the dormancy window revives its agreement.
 
+use jalin_domain::Date;
 use std::collections::BTreeSet;
 
-use chrono::NaiveDate;
 use jalin_domain::access::{Action, Visibility};
 use jalin_domain::activity::{check_activity, ActivityDraft, CheckedActivity, Citable, MoneyDraft};
 use jalin_domain::monitoring::MonitoringPolicy;
@@ -36,7 +36,7 @@ pub struct ActivityMoney {
     /// Rupiah per unit; required unless the currency is IDR.
     #[schema(pattern = r"^\d{1,12}(\.\d{1,6})?$", example = "10400")]
     pub exchange_rate: Option<String>,
-    pub rate_date: Option<NaiveDate>,
+    pub rate_date: Option<Date>,
     #[validate(length(max = 200))]
     #[schema(max_length = 200)]
     pub rate_source: Option<String>,
@@ -49,7 +49,7 @@ impl ActivityMoney {
             amount: a.amount.clone()?,
             currency: a.currency.clone()?,
             exchange_rate: a.exchange_rate.clone(),
-            rate_date: a.rate_date,
+            rate_date: a.rate_date.map(Date::from_stored),
             rate_source: a.rate_source.clone(),
         })
     }
@@ -74,8 +74,8 @@ pub struct ActivityInput {
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
     pub description: Option<String>,
-    pub starts_on: NaiveDate,
-    pub ends_on: Option<NaiveDate>,
+    pub starts_on: Date,
+    pub ends_on: Option<Date>,
     #[validate(length(max = 300))]
     #[schema(max_length = 300)]
     pub location: Option<String>,
@@ -182,13 +182,13 @@ fn check(
         .collect();
     let draft = ActivityDraft {
         kind: &input.kind,
-        starts_on: input.starts_on,
-        ends_on: input.ends_on,
+        starts_on: *input.starts_on,
+        ends_on: input.ends_on.map(Date::naive),
         money: input.money.as_ref().map(|m| MoneyDraft {
             amount: &m.amount,
             currency: &m.currency,
             exchange_rate: m.exchange_rate.as_deref(),
-            rate_date: m.rate_date,
+            rate_date: m.rate_date.map(Date::naive),
             rate_source: m.rate_source.as_deref(),
         }),
         documents: &input.documents,
@@ -220,15 +220,19 @@ fn build(
         kind: checked.kind.as_str().into(),
         title: input.title.trim().to_owned(),
         description: input.description,
-        starts_on: input.starts_on,
-        ends_on: input.ends_on,
+        starts_on: *input.starts_on,
+        ends_on: input.ends_on.map(Date::naive),
         location: input.location,
         participants: json_text(&input.participants),
         outputs: input.outputs,
         amount: converted.map(|m| m.amount.to_string()),
         currency: input.money.as_ref().map(|m| m.currency.clone()),
         exchange_rate: converted.map(|m| m.exchange_rate.to_string()),
-        rate_date: input.money.as_ref().and_then(|m| m.rate_date),
+        rate_date: input
+            .money
+            .as_ref()
+            .and_then(|m| m.rate_date)
+            .map(Date::naive),
         rate_source: input.money.as_ref().and_then(|m| m.rate_source.clone()),
         idr_equivalent: converted.map(|m| m.idr_equivalent.to_string()),
         document_ids: json_text(&input.documents),

@@ -3,9 +3,9 @@
 //! (for its regencies/cities) or central government, or returned to draft with a note — the
 //! domain's state machine (`EvaluationStatus::after`).
 
+use jalin_domain::Date;
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use jalin_domain::access::Visibility;
 use jalin_domain::evaluation::{
     self as ev, check_draft, current_instrument, find_instrument, instrument_by_id, Answers,
@@ -68,8 +68,8 @@ pub struct EvaluationInput {
     /// `{key}-v{version}` of the instrument; default: the newest version of `default`.
     #[schema(example = "default-v1")]
     pub instrument_id: Option<String>,
-    pub period_start: NaiveDate,
-    pub period_end: NaiveDate,
+    pub period_start: Date,
+    pub period_end: Date,
     #[serde(default)]
     #[validate(nested)]
     pub indicators: BTreeMap<String, IndicatorAnswer>,
@@ -206,7 +206,7 @@ fn checked(
         indicators: input.indicators.clone(),
         criteria: input.criteria.clone(),
     };
-    let period = (input.period_start, input.period_end);
+    let period = (*input.period_start, *input.period_end);
     let mut v = check_draft(&i, period, &answers.answers());
     for (k, a) in &input.indicators {
         for (n, e) in a.evidence.iter().enumerate() {
@@ -228,8 +228,8 @@ fn checked(
 fn apply(e: &mut Evaluation, i: &EvaluationInstrument, input: EvaluationInput) {
     e.instrument_key = i.key.clone();
     e.instrument_version = i.version as i32;
-    e.period_start = input.period_start;
-    e.period_end = input.period_end;
+    e.period_start = *input.period_start;
+    e.period_end = *input.period_end;
     let answers = StoredAnswers {
         indicators: input.indicators,
         criteria: input.criteria,
@@ -287,8 +287,8 @@ pub fn create(
         region_code: a.region,
         instrument_key: String::new(),
         instrument_version: 0,
-        period_start: input.period_start,
-        period_end: input.period_end,
+        period_start: *input.period_start,
+        period_end: *input.period_end,
         status: EvaluationStatus::Draft,
         answers: Value::Null,
         summary: None,

@@ -2,6 +2,7 @@
 //! queued in the transaction of the step that causes it; a callback is applied once (by its
 //! message id), whatever order it arrives in.
 
+use jalin_domain::Date;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -130,7 +131,7 @@ pub struct PermitCallback {
     /// `permit.decided`.
     pub decision: Option<PermitDecision>,
     pub letter_number: Option<String>,
-    pub letter_date: Option<NaiveDate>,
+    pub letter_date: Option<Date>,
     pub note: Option<String>,
 }
 

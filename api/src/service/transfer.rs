@@ -260,13 +260,14 @@ impl<'a> Cells<'a> {
 
     fn date(&mut self, column: &str) -> Option<NaiveDate> {
         let v = self.opt(column)?;
-        let parsed = NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
-        if parsed.is_none() {
-            let en = format!("`{v}` is not a date (YYYY-MM-DD)");
-            let id = format!("`{v}` bukan tanggal (YYYY-MM-DD)");
-            self.fail(column, "invalid_date", en, id);
+        match jalin_domain::Date::parse(&v) {
+            Ok(d) => Some(d.naive()),
+            Err(e) => {
+                let t = e.text();
+                self.fail(column, "invalid_date", t.en, t.id);
+                None
+            }
         }
-        parsed
     }
 
     /// The registered partner named by `partner_name` in `partner_country`.

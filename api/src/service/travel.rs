@@ -2,9 +2,10 @@
 //! stages are the domain's state machine ([`TravelStage::after`]); this module loads a request,
 //! gathers what a step needs to know, saves the step with its outbox messages and audits it.
 
+use jalin_domain::Date;
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use jalin_domain::access::{Action, Visibility};
 use jalin_domain::travel::{
     self as dt, arrival, Arrival, Effect, ExternalSystem, FundingSource, LetterScan, OtherTrip,
@@ -90,8 +91,8 @@ pub struct TravelRequestInput {
     #[validate(length(min = 1, max = 10), nested)]
     #[schema(min_items = 1, max_items = 10)]
     pub destinations: Vec<Destination>,
-    pub departs_on: NaiveDate,
-    pub returns_on: NaiveDate,
+    pub departs_on: Date,
+    pub returns_on: Date,
     #[validate(nested)]
     pub funding: Funding,
     /// Agreements the trip serves; its report becomes an activity of the first.
@@ -110,7 +111,7 @@ pub struct DecisionRecord {
     /// `granted` or `rejected` (a recommendation is always `granted`).
     pub decision: PermitDecision,
     pub letter_number: Option<String>,
-    pub letter_date: Option<NaiveDate>,
+    pub letter_date: Option<Date>,
     pub note: Option<String>,
     /// Recorded by an officer from a letter (the system was down), not received from it.
     pub manual: bool,
@@ -189,7 +190,7 @@ pub struct TravelActionInput {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub letter_number: Option<String>,
-    pub letter_date: Option<NaiveDate>,
+    pub letter_date: Option<Date>,
     /// `record_decision`: whose decision.
     pub system: Option<ExternalSystem>,
     /// `record_decision`.
@@ -197,7 +198,7 @@ pub struct TravelActionInput {
     /// `record_decision`: the scanned letter (a document of kind `decision_letter`).
     pub document_id: Option<String>,
     /// `record_return`.
-    pub returned_on: Option<NaiveDate>,
+    pub returned_on: Option<Date>,
     /// Required for `reject` and `cancel`.
     #[validate(length(min = 1, max = 2000))]
     #[schema(min_length = 1, max_length = 2000)]
@@ -580,8 +581,8 @@ fn draft(
         trip_type: input.trip_type,
         purpose: input.purpose.trim().to_owned(),
         destinations: to_value(&input.destinations),
-        departs_on: input.departs_on,
-        returns_on: input.returns_on,
+        departs_on: *input.departs_on,
+        returns_on: *input.returns_on,
         funding: to_value(&input.funding),
         agreement_ids: to_value(&input.agreement_ids),
         travellers: to_value(&input.travellers),
@@ -897,7 +898,7 @@ fn take_step(
         K::Cancel => stage.after(TravelEvent::Cancel { note }, &f),
         K::RecordReturn => stage.after(
             TravelEvent::RecordReturn {
-                on: input.returned_on,
+                on: input.returned_on.map(Date::naive),
             },
             &f,
         ),

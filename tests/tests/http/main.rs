@@ -9,6 +9,7 @@ mod cases;
 mod contract;
 mod conventions;
 mod coordination;
+mod dates;
 mod demo;
 mod documents;
 mod events;

@@ -1,9 +1,10 @@
 //! Coordination meetings (seeds 002–004): who met, the files of the meeting, and the numbered
 //! recommendations each with an owner, a due date and a follow-up.
 
+use jalin_domain::Date;
 use std::collections::BTreeSet;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use jalin_domain::access::Visibility;
 use jalin_domain::coordination::{
     check_meeting, may_follow_up, FollowUp, FollowUpNote, MeetingDocumentRole, MeetingKind,
@@ -60,7 +61,7 @@ pub struct RecommendationInput {
     #[validate(length(max = 300))]
     #[schema(max_length = 300)]
     pub owner_agency: Option<String>,
-    pub due_on: Option<NaiveDate>,
+    pub due_on: Option<Date>,
     #[serde(default)]
     #[validate(length(max = 20))]
     #[schema(max_items = 20)]
@@ -81,8 +82,8 @@ pub struct MeetingInput {
     #[validate(length(min = 1, max = 300))]
     #[schema(min_length = 1, max_length = 300)]
     pub title: String,
-    pub starts_on: NaiveDate,
-    pub ends_on: Option<NaiveDate>,
+    pub starts_on: Date,
+    pub ends_on: Option<Date>,
     #[validate(length(min = 1, max = 300))]
     #[schema(min_length = 1, max_length = 300)]
     pub place: String,
@@ -113,7 +114,7 @@ pub struct FollowUpInput {
     #[schema(min_length = 1, max_length = 2000)]
     pub note: String,
     /// A new due date, if agreed.
-    pub due_on: Option<NaiveDate>,
+    pub due_on: Option<Date>,
 }
 
 /// A meeting with its recommendations (by number) and its files.
@@ -188,7 +189,7 @@ fn recommendation(m: &Meeting, r: &RecommendationInput, now: NaiveDateTime) -> R
         owner_province_code: owner.as_ref().map(|o| o.province().to_string()),
         owner_region_code: owner.map(|o| o.to_string()),
         owner_agency: r.owner_agency.clone(),
-        due_on: r.due_on,
+        due_on: r.due_on.map(Date::naive),
         status: FollowUp::Open,
         notes: Vec::new(),
         agreement_ids: r.agreement_ids.clone(),
@@ -217,8 +218,8 @@ fn meeting(
         region_code: region,
         kind: input.kind,
         title: input.title.trim().to_owned(),
-        starts_on: input.starts_on,
-        ends_on: input.ends_on,
+        starts_on: *input.starts_on,
+        ends_on: input.ends_on.map(Date::naive),
         place: input.place.clone(),
         organiser: input.organiser.clone(),
         participants: serde_json::to_value(&input.participants)
@@ -249,7 +250,11 @@ pub fn create(
         return Err(ApiError::Forbidden);
     }
     let numbers: Vec<i32> = input.recommendations.iter().map(|r| r.number).collect();
-    verdict(check_meeting(input.starts_on, input.ends_on, &numbers))?;
+    verdict(check_meeting(
+        *input.starts_on,
+        input.ends_on.map(Date::naive),
+        &numbers,
+    ))?;
     known_regions(c, named_regions(&input))?;
     check_agreements(c, read, &input)?;
     let m = meeting(ctx, region, &input)?;
@@ -324,7 +329,7 @@ pub fn follow_up(
         note: input.note.clone(),
     });
     r.status = status;
-    r.due_on = input.due_on.or(r.due_on);
+    r.due_on = input.due_on.map(Date::naive).or(r.due_on);
     ctx.save_revision(c, &mut r, co::save_recommendation)?;
     // The follow-up is part of the meeting's history.
     let after = json!({"number": r.number, "status": status.as_str(), "note": input.note});
