@@ -294,7 +294,7 @@ fn seed_bench_cases(pool: &jalin_persistence::Pool, db: &DbArgs) -> Result<usize
     let ids = jalin_persistence::bench::in_approval_ids(&mut conn).map_err(|e| e.to_string())?;
     drop(conn);
     let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
-    let path = illustrative_path_to_signing(day(2030, 12, 31));
+    let path = illustrative_path_to_signing(jalin_domain::Date::ymd(2030, 12, 31));
     let (now, today) = (cfg.clock.now().naive_utc(), cfg.clock.today());
     for (chunk_no, chunk) in ids.chunks(1000).enumerate() {
         in_write(pool, |c| {

@@ -622,10 +622,9 @@ impl Config {
                     &v,
                     "unset: only a training instance (JALIN_INSTANCE=training) may set the date",
                 )),
-                Some(v) => chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+                Some(v) => jalin_domain::Date::parse(v.trim())
                     .ok()
-                    .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
-                    .map(crate::clock::Clock::on)
+                    .map(|d| crate::clock::Clock::on(d.naive()))
                     .ok_or_else(|| bad("JALIN_TEST_TODAY", &v, "a date YYYY-MM-DD"))?,
             };
         Ok(Config {

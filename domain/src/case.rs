@@ -2,6 +2,7 @@
 //! `Case::apply` takes an action and returns the new case or every reason it is refused (as
 //! [`Violation`]s), so the API, the tests and later the simulator share one state machine.
 
+use crate::date::Date;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +20,7 @@ use crate::workflow::{Definition, StageActor, StageKey};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Letter {
     pub number: String,
-    pub date: NaiveDate,
+    pub date: Date,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -175,7 +176,7 @@ pub enum StageRecord {
         kemlu: Letter,
     },
     LetterOfIntent {
-        signed_on: NaiveDate,
+        signed_on: Date,
         languages: Vec<String>,
     },
     /// The seven elements of art. 30(3) (R8), and the R5 checklist, required where the plan
@@ -194,12 +195,12 @@ pub enum StageRecord {
     /// DPRD's receipt of the plan (action `record_receipt`, R10): it completes no stage but
     /// starts the DPRD stage's clock.
     DprdReceipt {
-        received_on: NaiveDate,
+        received_on: Date,
         /// The number of the letter that sent the plan.
         letter_number: String,
     },
     DprdDecision {
-        received_on: NaiveDate,
+        received_on: Date,
         decision: Decision,
         letter: Letter,
     },
@@ -211,7 +212,7 @@ pub enum StageRecord {
         languages: Vec<String>,
     },
     InterministerialMeeting {
-        held_on: NaiveDate,
+        held_on: Date,
         participants: Vec<String>,
         outcome: Review,
     },
@@ -226,7 +227,7 @@ pub enum StageRecord {
         letter: Letter,
         holder_name: String,
         holder_position: String,
-        valid_until: NaiveDate,
+        valid_until: Date,
         scope: String,
     },
     KemendagriConsultation {
@@ -234,7 +235,7 @@ pub enum StageRecord {
         letter: Letter,
     },
     Signing {
-        signed_on: NaiveDate,
+        signed_on: Date,
         place: String,
         indonesian: Signatory,
         /// Whether the Indonesian signatory is the definitive head of region (R15: no deputy,
@@ -442,7 +443,7 @@ impl WorkflowActionKind {
                         received_on,
                         letter_number,
                     }) => Ok(CaseAction::RecordReceipt {
-                        received_on,
+                        received_on: received_on.naive(),
                         letter_number,
                     }),
                     _ => Err(vec![Violation::invalid(
@@ -904,7 +905,7 @@ impl Case {
             .as_ref()
             .map(|r| r.received_on)
             .or(match &s.record {
-                Some(StageRecord::DprdDecision { received_on, .. }) => Some(*received_on),
+                Some(StageRecord::DprdDecision { received_on, .. }) => Some(received_on.naive()),
                 _ => None,
             })
             .filter(|_| s.started_on.is_some())
@@ -1091,7 +1092,7 @@ impl Case {
                 // R10: the receipt recorded before the decision, or the decision's own date of
                 // receipt, which then counts as the receipt.
                 match &self.stages[i].receipt {
-                    Some(rc) if rc.received_on != *received_on => out.push(Violation::rule(
+                    Some(rc) if *received_on != rc.received_on => out.push(Violation::rule(
                         RuleId::R10,
                         "/record/received_on",
                         format!("DPRD's receipt is recorded as {}; the decision states the same date (receipt_mismatch)", rc.received_on),
@@ -1100,7 +1101,7 @@ impl Case {
                     Some(_) => {}
                     None => out.extend(Self::check_receipt(
                         &self.stages[i],
-                        *received_on,
+                        received_on.naive(),
                         ctx.local_today,
                     )),
                 }
@@ -1263,7 +1264,7 @@ impl Case {
             *indonesian_is_head_of_region,
             &indonesian.position,
             minister_approval.as_ref(),
-            *signed_on,
+            signed_on.naive(),
             policy,
         ));
         if !languages_ok(signed_text_languages) {
@@ -1584,7 +1585,7 @@ impl Case {
             return Vec::new();
         };
         let on = match record {
-            StageRecord::Signing { signed_on, .. } => *signed_on,
+            StageRecord::Signing { signed_on, .. } => signed_on.naive(),
             _ => ctx.today,
         };
         crate::workflow::umbrella_gaps(arrangement, on)
@@ -1602,7 +1603,7 @@ impl Case {
         let mut next = self.clone();
         if let StageRecord::DprdDecision { received_on, .. } = &record {
             next.stages[i].receipt.get_or_insert(Receipt {
-                received_on: *received_on,
+                received_on: received_on.naive(),
                 letter_number: None,
             });
         }
@@ -1682,7 +1683,7 @@ fn note_required(en: &str, id: &str) -> Violation {
 /// Valid records of every stage up to (not including) signing, in order, with their actors:
 /// the walk of the domain tests, and the stages `jalin seed-bench` advances its cases through.
 /// Illustrative values (letters, dates), never real ones.
-pub fn illustrative_path_to_signing(valid_until: NaiveDate) -> Vec<(StageActor, StageRecord)> {
+pub fn illustrative_path_to_signing(valid_until: Date) -> Vec<(StageActor, StageRecord)> {
     use StageActor::*;
     vec![
         (
@@ -1706,7 +1707,7 @@ pub fn illustrative_path_to_signing(valid_until: NaiveDate) -> Vec<(StageActor, 
         (
             Region,
             StageRecord::LetterOfIntent {
-                signed_on: NaiveDate::from_ymd_opt(2025, 2, 1).unwrap_or_default(),
+                signed_on: Date::ymd(2025, 2, 1),
                 languages: vec!["id".into(), "ko".into(), "en".into()],
             },
         ),
@@ -1728,7 +1729,7 @@ pub fn illustrative_path_to_signing(valid_until: NaiveDate) -> Vec<(StageActor, 
             StageRecord::DprdDecision {
                 // The day the walk's records are applied (and so the plan sent): `jalin seed-bench`
                 // and the domain tests apply them on 1 July 2025.
-                received_on: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap_or_default(),
+                received_on: Date::ymd(2025, 7, 1),
                 decision: Decision::Approved,
                 letter: illustrative_letter("DPRD/7"),
             },
@@ -1749,7 +1750,7 @@ pub fn illustrative_path_to_signing(valid_until: NaiveDate) -> Vec<(StageActor, 
         (
             Kemendagri,
             StageRecord::InterministerialMeeting {
-                held_on: NaiveDate::from_ymd_opt(2025, 6, 1).unwrap_or_default(),
+                held_on: Date::ymd(2025, 6, 1),
                 participants: vec!["Kemlu".into(), "Kemendagri".into(), "Pemprov Jateng".into()],
                 outcome: Review::Approved,
             },
@@ -1794,7 +1795,7 @@ pub fn illustrative_safeguards() -> SafeguardChecklist {
 fn illustrative_letter(number: &str) -> Letter {
     Letter {
         number: number.into(),
-        date: NaiveDate::from_ymd_opt(2025, 1, 15).unwrap_or_default(),
+        date: Date::ymd(2025, 1, 15),
     }
 }
 
@@ -1808,10 +1809,15 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
+    /// A date as a record carries it.
+    fn day(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
     fn letter(n: &str) -> Letter {
         Letter {
             number: n.into(),
-            date: d("2025-01-15"),
+            date: day("2025-01-15"),
         }
     }
 
@@ -1827,7 +1833,7 @@ mod tests {
         languages: Vec<String>,
     ) -> StageRecord {
         StageRecord::Signing {
-            signed_on: d(on),
+            signed_on: day(on),
             place: "Semarang".into(),
             indonesian: Signatory {
                 name: name.into(),
@@ -1845,7 +1851,7 @@ mod tests {
     }
 
     fn path_to_signing(valid_until: &str) -> Vec<(StageActor, StageRecord)> {
-        illustrative_path_to_signing(d(valid_until))
+        illustrative_path_to_signing(day(valid_until))
     }
 
     fn run(def: &Definition, steps: Vec<(StageActor, StageRecord)>) -> Case {
@@ -1890,7 +1896,7 @@ mod tests {
             .apply(
                 &def,
                 CaseAction::Complete(StageRecord::DprdDecision {
-                    received_on: d("2025-07-01"),
+                    received_on: day("2025-07-01"),
                     decision: Decision::Rejected,
                     letter: letter("DPRD/8"),
                 }),
@@ -1942,7 +1948,7 @@ mod tests {
             .apply(
                 &def,
                 CaseAction::Complete(StageRecord::DprdDecision {
-                    received_on: d("2025-03-03"),
+                    received_on: day("2025-03-03"),
                     decision: Decision::Approved,
                     letter: letter("x"),
                 }),
@@ -1965,7 +1971,7 @@ mod tests {
             .apply(
                 &def,
                 CaseAction::Complete(StageRecord::LetterOfIntent {
-                    signed_on: d("2025-02-01"),
+                    signed_on: day("2025-02-01"),
                     languages: langs(),
                 }),
                 StageActor::Region,
@@ -2087,7 +2093,7 @@ mod tests {
     fn a_request_becomes_its_case_action() {
         use WorkflowActionKind as K;
         let rejected = StageRecord::DprdDecision {
-            received_on: d("2025-03-03"),
+            received_on: day("2025-03-03"),
             decision: Decision::Rejected,
             letter: letter("x"),
         };
@@ -2256,7 +2262,7 @@ mod tests {
         // A decision without a prior receipt: its received_on is checked and becomes the receipt.
         let decision = |on: &str| {
             CaseAction::Complete(StageRecord::DprdDecision {
-                received_on: d(on),
+                received_on: day(on),
                 decision: Decision::Approved,
                 letter: letter("DPRD/9"),
             })
@@ -2300,11 +2306,11 @@ mod tests {
                 CaseAction::Complete(StageRecord::Consultations {
                     kemendagri: Letter {
                         number: "KMD/1".into(),
-                        date: d("2025-01-15"),
+                        date: day("2025-01-15"),
                     },
                     kemlu: Letter {
                         number: "KML/1".into(),
-                        date: d("2025-02-10"),
+                        date: day("2025-02-10"),
                     },
                 }),
                 StageActor::Region,
@@ -2313,7 +2319,7 @@ mod tests {
             .unwrap();
         let loi = |on: &str| {
             CaseAction::Complete(StageRecord::LetterOfIntent {
-                signed_on: d(on),
+                signed_on: day(on),
                 languages: langs(),
             })
         };
@@ -2479,7 +2485,7 @@ mod tests {
             .apply(
                 &def,
                 CaseAction::Complete(StageRecord::LetterOfIntent {
-                    signed_on: d("2025-02-01"),
+                    signed_on: day("2025-02-01"),
                     languages: langs(),
                 }),
                 StageActor::Region,
@@ -2497,7 +2503,7 @@ mod tests {
             .apply(
                 &def,
                 CaseAction::Complete(StageRecord::DprdDecision {
-                    received_on: d("2025-07-01"),
+                    received_on: day("2025-07-01"),
                     decision: Decision::Approved,
                     letter: letter("DPRD/1"),
                 }),
@@ -2536,7 +2542,7 @@ mod tests {
         let sign = |position: &str,
                     capacity: Option<SignatoryCapacity>,
                     approval: Option<Letter>| StageRecord::Signing {
-            signed_on: d("2025-07-10"),
+            signed_on: day("2025-07-10"),
             place: "Semarang".into(),
             indonesian: Signatory {
                 name: "Ahmad Luthfi".into(),
@@ -2562,7 +2568,7 @@ mod tests {
             Some(SignatoryCapacity::Penjabat),
             Some(Letter {
                 number: "100.2/1234/OTDA".into(),
-                date: d("2025-07-01"),
+                date: day("2025-07-01"),
             }),
         );
         assert!(gaps(&approved, &default).is_empty());
@@ -2571,7 +2577,7 @@ mod tests {
             Some(SignatoryCapacity::Penjabat),
             Some(Letter {
                 number: "100.2/1234/OTDA".into(),
-                date: d("2025-07-11"),
+                date: day("2025-07-11"),
             }),
         );
         assert_eq!(gaps(&late, &default), [SigningGap::MinisterApprovalMissing]);
@@ -2929,7 +2935,7 @@ mod tests {
             Some(StageActor::Kemlu)
         );
         let rejected = StageRecord::DprdDecision {
-            received_on: d("2025-03-03"),
+            received_on: day("2025-03-03"),
             decision: Decision::Rejected,
             letter: letter("x"),
         };

@@ -123,6 +123,14 @@ impl Date {
         Date::try_from(day)
     }
 
+    /// A fixed day written in the code (illustrations, seeds); panics on a day that does not
+    /// exist or lies outside the range, which a `const` use turns into a compile error.
+    pub const fn ymd(y: i32, m: u32, d: u32) -> Date {
+        let day = ymd(y, m, d);
+        assert!(y >= 1900 && y <= 2200, "a date from 1900 to 2200");
+        Date(day)
+    }
+
     pub fn naive(self) -> NaiveDate {
         self.0
     }

@@ -167,7 +167,7 @@ pub fn following(status: AgreementStatus, case: &Case) -> Option<Event> {
             Some(StageRecord::Signing {
                 signed_on, place, ..
             }) => Some(Event::Signed {
-                on: *signed_on,
+                on: signed_on.naive(),
                 place: place.clone(),
             }),
             _ => None,
@@ -418,7 +418,9 @@ mod tests {
         let def = latest("ksdpl").unwrap();
         let mut case = Case::start(&def, d("2025-01-02"));
         assert_eq!(following(InApproval, &case), None);
-        for (actor, record) in crate::case::illustrative_path_to_signing(d("2025-12-31")) {
+        for (actor, record) in
+            crate::case::illustrative_path_to_signing(crate::Date::ymd(2025, 12, 31))
+        {
             case = case
                 .apply(&def, CaseAction::Complete(record), actor, d("2025-07-01"))
                 .unwrap();
@@ -446,7 +448,7 @@ mod tests {
             .apply(
                 &def,
                 CaseAction::Complete(StageRecord::Signing {
-                    signed_on: d("2025-07-10"),
+                    signed_on: crate::Date::ymd(2025, 7, 10),
                     place: "Semarang".into(),
                     indonesian: Signatory {
                         name: "Ahmad Luthfi".into(),

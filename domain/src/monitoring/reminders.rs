@@ -402,7 +402,7 @@ fn loi_in_approval(
     today: NaiveDate,
 ) -> Option<Reminder> {
     let signed = case.stages.iter().find_map(|s| match &s.record {
-        Some(StageRecord::LetterOfIntent { signed_on, .. }) => Some(*signed_on),
+        Some(StageRecord::LetterOfIntent { signed_on, .. }) => Some(signed_on.naive()),
         _ => None,
     })?;
     loi_reminder(a, signed, true, policy, today)
@@ -616,7 +616,7 @@ mod tests {
         let signed = |on: &str| {
             let mut c = case_of("a", "2099-01-01");
             c.case.stages[2].record = Some(StageRecord::LetterOfIntent {
-                signed_on: d(on),
+                signed_on: crate::Date::parse(on).unwrap(),
                 languages: vec!["id".into()],
             });
             c

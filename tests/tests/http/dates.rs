@@ -98,3 +98,33 @@ on_both_databases! {
         assert_eq!(r.json()["starts_on"], "2022-03-04");
     }
 }
+
+on_both_databases! {
+    /// A workflow record's dates (a letter's date, a signing date) go through the same type: a
+    /// consultation letter dated `24-02-01` is refused before any rule is weighed.
+    fn workflow_record_dates_are_refused_with_their_pointer(app) {
+        let p = app.req("POST", "/v1/partners")
+            .json(&json!({"name": "Chungcheongbuk-do", "kind": "foreign_local_government", "level": "province", "country": "KR"})).send();
+        assert_eq!(p.status, 201, "{}", p.body);
+        let r = app.req("POST", "/v1/agreements").json(&json!({"region_code": "33", "subtype": "sister_province", "instrument": "mou",
+            "partner_ids": [p.json()["id"]], "title_id": "MoU", "objects": ["cultural_exchange"], "languages": ["id", "ko"]})).send();
+        assert_eq!(r.status, 201, "{}", r.body);
+        let (id, etag) = (r.json()["id"].as_str().unwrap().to_owned(), r.header("etag").unwrap().to_owned());
+        let path = format!("/v1/agreements/{id}/workflow/actions");
+        let bad = json!({"action": "complete_stage", "record": {"kind": "consultations",
+            "kemendagri": {"number": "100/1/2025", "date": "24-02-01"},
+            "kemlu": {"number": "200/2/2025", "date": "2025-01-15"}}});
+        let p = app.req("POST", &path).header("If-Match", &etag).json(&bad).send().problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["code"], "invalid_date", "{p}");
+        // serde reads a tagged record as a whole, so the pointer stops at the record; the
+        // message names the value.
+        assert_eq!(p["errors"][0]["pointer"], "/record", "{p}");
+        assert!(p["errors"][0]["message"].as_str().unwrap().contains("`24-02-01`"), "{p}");
+        let signing = json!({"action": "complete_stage", "record": {"kind": "signing", "signed_on": "+002025-07-10",
+            "place": "Semarang", "indonesian": {"name": "A", "position": "Gubernur"}, "indonesian_is_head_of_region": true,
+            "partner": {"name": "B", "position": "Governor"}, "signed_text_languages": ["id", "ko"]}});
+        let p = app.req("POST", &path).header("If-Match", &etag).json(&signing).send().problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["code"], "invalid_date", "{p}");
+        assert!(p["errors"][0]["message"].as_str().unwrap().contains("+002025-07-10"), "{p}");
+    }
+}
