@@ -356,6 +356,7 @@ fn parse_row(
         own_reference: r.opt("own_reference"),
         partner_reference: r.opt("partner_reference"),
         checklist: Checklist::default(),
+        approval_letters: None,
     })
 }
 
