@@ -276,22 +276,23 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
             },
             region: None,
         };
-        let mut add =
-            |c: &mut jalin_persistence::DbConnection, s: Spec<'_>| -> Result<String, ApiError> {
-                count += 1;
-                let a = agreements::create(c, &ctx, &Visibility::All, input(s))?.agreement;
-                if a.status == AgreementStatus::PendingVerification {
-                    // Verified by Kemendagri (the demo stands in for its reviewer).
-                    let verify = VerificationRequest {
-                        outcome: jalin_domain::lifecycle::VerificationOutcome::Verified,
-                        note: None,
-                    };
-                    transitions::verify(c, &ctx, &reviewer, &Visibility::All, &a.id, verify, |_| {
-                        Ok(())
-                    })?;
-                }
-                Ok(a.id)
-            };
+        let mut add = |c: &mut jalin_persistence::DbConnection,
+                       s: Spec<'_>|
+         -> Result<String, ApiError> {
+            count += 1;
+            let a = agreements::create(c, &ctx, &Visibility::All, input(s))?.agreement;
+            if a.status == AgreementStatus::PendingVerification {
+                // Verified by Kemendagri (the demo stands in for its reviewer).
+                let verify = VerificationRequest {
+                    outcome: jalin_domain::lifecycle::VerificationOutcome::Verified,
+                    note: None,
+                };
+                transitions::verify(c, &ctx, &reviewer, &Visibility::All, &a.id, verify, |_| {
+                    Ok(())
+                })?;
+            }
+            Ok(a.id)
+        };
         // Jawa Tengah – Queensland: the 1991 MoU, renewed in 2019 through every PP 28/2018
         // stage (seed 001), and the teacher exchange under it (seed 000).
         let mou_1991 = add(

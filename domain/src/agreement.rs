@@ -229,7 +229,14 @@ pub struct ApprovalFacts<'a> {
 
 impl<'a> ApprovalFacts<'a> {
     /// Each letter with its field name and its name in both languages.
-    fn letters(&self) -> [(&'static str, Option<LetterFacts<'a>>, &'static str, &'static str); 3] {
+    fn letters(
+        &self,
+    ) -> [(
+        &'static str,
+        Option<LetterFacts<'a>>,
+        &'static str,
+        &'static str,
+    ); 3] {
         [
             (
                 "dprd_approval",
@@ -646,7 +653,11 @@ pub fn check_signed_facts(
     let changed = [
         ("/region_code", RuleId::R9, before.region != after.region),
         ("/subtype", RuleId::R9, before.subtype != after.subtype),
-        ("/instrument", RuleId::R9, before.instrument != after.instrument),
+        (
+            "/instrument",
+            RuleId::R9,
+            before.instrument != after.instrument,
+        ),
         (
             "/partner_ids",
             RuleId::R9,
@@ -657,7 +668,11 @@ pub fn check_signed_facts(
             RuleId::R16,
             !same_set(before.languages, after.languages),
         ),
-        ("/signed_on", RuleId::R9, before.signed_on != after.signed_on),
+        (
+            "/signed_on",
+            RuleId::R9,
+            before.signed_on != after.signed_on,
+        ),
         (
             "/signed_place",
             RuleId::R9,
@@ -889,7 +904,11 @@ mod tests {
                 signed_2025(a);
                 a.status = status;
             });
-            assert_eq!(pointers(&v), [("/status".into(), Some(RuleId::R9))], "{status:?}");
+            assert_eq!(
+                pointers(&v),
+                [("/status".into(), Some(RuleId::R9))],
+                "{status:?}"
+            );
             assert!(v[0].text.en.contains("pending_verification"));
             assert!(v[0].text.id.contains("diverifikasi peninjau pusat"));
         }
@@ -908,7 +927,10 @@ mod tests {
                     "/approval_letters/kemendagri_consideration".into(),
                     Some(RuleId::R23)
                 ),
-                ("/approval_letters/kemlu_confirmation".into(), Some(RuleId::R23)),
+                (
+                    "/approval_letters/kemlu_confirmation".into(),
+                    Some(RuleId::R23)
+                ),
             ]
         );
     }
@@ -926,7 +948,10 @@ mod tests {
         });
         assert_eq!(
             pointers(&v),
-            [("/approval_letters/kemlu_confirmation".into(), Some(RuleId::R23))]
+            [(
+                "/approval_letters/kemlu_confirmation".into(),
+                Some(RuleId::R23)
+            )]
         );
         let v = violations(&qld, Subtype::SisterProvince, |a| {
             signed_2025(a);
@@ -939,8 +964,14 @@ mod tests {
         assert_eq!(
             pointers(&v),
             [
-                ("/approval_letters/dprd_approval/number".into(), Some(RuleId::R23)),
-                ("/approval_letters/dprd_approval/date".into(), Some(RuleId::R23)),
+                (
+                    "/approval_letters/dprd_approval/number".into(),
+                    Some(RuleId::R23)
+                ),
+                (
+                    "/approval_letters/dprd_approval/date".into(),
+                    Some(RuleId::R23)
+                ),
                 (
                     "/approval_letters/kemendagri_consideration/date".into(),
                     Some(RuleId::R23)
@@ -1027,7 +1058,9 @@ mod tests {
     #[test]
     fn approval_letters_belong_to_records_from_outside_the_system() {
         let qld = qld();
-        let v = violations(&qld, Subtype::SisterProvince, |a| a.approvals = Some(letters()));
+        let v = violations(&qld, Subtype::SisterProvince, |a| {
+            a.approvals = Some(letters())
+        });
         assert_eq!(v[0].code, "not_applicable");
         assert_eq!(v[0].pointer, "/approval_letters");
     }
@@ -1038,7 +1071,10 @@ mod tests {
         let v = violations(&qld, Subtype::SisterProvince, |a| {
             a.instrument = Instrument::Amendment
         });
-        assert_eq!((v[0].code.as_ref(), v[0].pointer.as_ref()), ("required", "/parent_id"));
+        assert_eq!(
+            (v[0].code.as_ref(), v[0].pointer.as_ref()),
+            ("required", "/parent_id")
+        );
         let ok = violations(&qld, Subtype::SisterProvince, |a| {
             a.instrument = Instrument::Amendment;
             a.has_parent = true;
@@ -1067,12 +1103,22 @@ mod tests {
         use AgreementStatus::*;
         let langs = langs(&["id", "en"]);
         let already = ["id".to_string()];
-        assert_eq!(check_signed_text(Draft, langs, Some("id"), &already), Ok(()));
-        assert_eq!(check_signed_text(Active, langs, Some("en"), &already), Ok(()));
+        assert_eq!(
+            check_signed_text(Draft, langs, Some("id"), &already),
+            Ok(())
+        );
+        assert_eq!(
+            check_signed_text(Active, langs, Some("en"), &already),
+            Ok(())
+        );
         for (status, language) in [(Active, "id"), (Expired, "ko"), (Terminated, "id")] {
             let refused = check_signed_text(status, langs, Some(language), &already).unwrap_err();
             assert_eq!(
-                (refused[0].code.as_ref(), refused[0].rule, refused[0].pointer.as_ref()),
+                (
+                    refused[0].code.as_ref(),
+                    refused[0].rule,
+                    refused[0].pointer.as_ref()
+                ),
                 ("signed_fact_locked", Some(RuleId::R16), "/language"),
                 "{status:?} {language}"
             );
@@ -1117,7 +1163,11 @@ mod tests {
             assert!(v[0].text.id.contains("amandemen"));
         }
         for status in [Draft, InApproval, ApprovedForSigning, PendingVerification] {
-            assert_eq!(check_signed_facts(status, &before, &after), [], "{status:?}");
+            assert_eq!(
+                check_signed_facts(status, &before, &after),
+                [],
+                "{status:?}"
+            );
         }
         // The same facts written again, in another order or with spaces, change nothing.
         let mut same = signed_facts(&region, &partners);

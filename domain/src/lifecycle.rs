@@ -345,7 +345,10 @@ mod tests {
     fn r23_only_central_government_verifies_approvals_recorded_from_outside() {
         use crate::access::{PrincipalKind, Role};
         let ok = |p: &Principal| verification(p, VerificationOutcome::Verified, None);
-        assert_eq!(ok(&user(Role::CentralReviewer, None)), Ok(Event::ApprovalsVerified));
+        assert_eq!(
+            ok(&user(Role::CentralReviewer, None)),
+            Ok(Event::ApprovalsVerified)
+        );
         assert_eq!(ok(&user(Role::Admin, None)), Ok(Event::ApprovalsVerified));
         for (role, region) in [
             (Role::ProvinceOfficer, Some("33")),
@@ -368,7 +371,10 @@ mod tests {
             },
             region: Some(crate::region::testing::code("33")),
         };
-        assert!(ok(&regional_account).is_err(), "a region never verifies itself");
+        assert!(
+            ok(&regional_account).is_err(),
+            "a region never verifies itself"
+        );
     }
 
     /// R23: verified, the agreement is in force — or expired when already past its end;
@@ -376,7 +382,10 @@ mod tests {
     #[test]
     fn r23_verification_puts_a_pending_agreement_in_force_once() {
         let f = facts(true);
-        assert_eq!(after(PendingVerification, &Event::ApprovalsVerified, &f), Ok(Active));
+        assert_eq!(
+            after(PendingVerification, &Event::ApprovalsVerified, &f),
+            Ok(Active)
+        );
         let past = Facts {
             expires_on: Some(d("2026-01-31")),
             ..f
@@ -388,17 +397,27 @@ mod tests {
         let refused = Event::ApprovalsRefused {
             note: "nomor surat DPRD tidak ditemukan".into(),
         };
-        assert_eq!(after(PendingVerification, &refused, &f), Ok(PendingVerification));
+        assert_eq!(
+            after(PendingVerification, &refused, &f),
+            Ok(PendingVerification)
+        );
         for status in [Active, Expired, Draft, Terminated] {
             let twice = after(status, &Event::ApprovalsVerified, &f).unwrap_err();
             assert_eq!(
                 (twice[0].code.as_ref(), twice[0].rule, twice[0].refusal),
-                ("not_pending_verification", Some(RuleId::R23), Refusal::Conflict),
+                (
+                    "not_pending_verification",
+                    Some(RuleId::R23),
+                    Refusal::Conflict
+                ),
                 "{status:?}"
             );
         }
         // Until verified it is not in force: not terminated, renewed, nor started as a workflow.
-        assert_eq!(code(after(PendingVerification, &terminated(), &f)), "not_active");
+        assert_eq!(
+            code(after(PendingVerification, &terminated(), &f)),
+            "not_active"
+        );
         assert!(renewable(PendingVerification).is_err());
         assert!(!PendingVerification.is_signed());
     }
@@ -407,9 +426,16 @@ mod tests {
     fn a_refused_verification_says_why() {
         let central = user(crate::access::Role::CentralReviewer, None);
         let no_note = verification(&central, VerificationOutcome::Refused, Some("  ")).unwrap_err();
-        assert_eq!((no_note[0].code.as_ref(), no_note[0].pointer.as_ref()), ("required", "/note"));
         assert_eq!(
-            verification(&central, VerificationOutcome::Refused, Some("surat tidak sah")),
+            (no_note[0].code.as_ref(), no_note[0].pointer.as_ref()),
+            ("required", "/note")
+        );
+        assert_eq!(
+            verification(
+                &central,
+                VerificationOutcome::Refused,
+                Some("surat tidak sah")
+            ),
             Ok(Event::ApprovalsRefused {
                 note: "surat tidak sah".into()
             })

@@ -106,7 +106,15 @@ pub async fn verify(
     let principal = caller.auth.0.clone();
     let r = caller
         .write(move |c, ctx| {
-            lifecycle::verify(c, ctx, &principal, &scope, &id, body.value, if_match.expected())
+            lifecycle::verify(
+                c,
+                ctx,
+                &principal,
+                &scope,
+                &id,
+                body.value,
+                if_match.expected(),
+            )
         })
         .await?;
     Ok(reply::ok_versioned(

@@ -60,7 +60,7 @@ pub struct Money {
 
 /// A signatory as recorded on the agreement (the workflow's signing record has its own
 /// `Signatory`).
-#[derive(Serialize, Deserialize, ToSchema, Validate, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, ToSchema, Validate, Clone, PartialEq, Debug)]
 #[schema(as = AgreementSignatory)]
 pub struct Signatory {
     #[validate(length(min = 1, max = 200))]
@@ -108,12 +108,12 @@ pub struct ApprovalLetters {
 
 impl ApprovalLetters {
     fn facts(&self) -> ApprovalFacts<'_> {
-        let f = |l: &Option<LetterRef>| {
+        fn f(l: &Option<LetterRef>) -> Option<LetterFacts<'_>> {
             l.as_ref().map(|l| LetterFacts {
                 number: &l.number,
                 date: l.date,
             })
-        };
+        }
         ApprovalFacts {
             dprd_approval: f(&self.dprd_approval),
             kemendagri_consideration: f(&self.kemendagri_consideration),

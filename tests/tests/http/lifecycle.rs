@@ -9,13 +9,42 @@ use serde_json::{json, Value};
 /// The agreement `a` (as shown) written back as a replacement, with `changes`.
 fn replacement(a: &Value, changes: Value) -> Value {
     let mut body = json!({});
-    for k in ["region_code", "subtype", "instrument", "parent_id", "predecessor_id", "title_id", "title_en", "objects",
-        "sectors", "languages", "implementing_agencies", "financing_source", "creates_foreign_loan", "value", "signatories",
-        "signed_on", "signed_place", "effective_from", "expires_on", "legacy", "status", "level_justification",
-        "own_reference", "partner_reference", "checklist", "approval_letters"] {
+    for k in [
+        "region_code",
+        "subtype",
+        "instrument",
+        "parent_id",
+        "predecessor_id",
+        "title_id",
+        "title_en",
+        "objects",
+        "sectors",
+        "languages",
+        "implementing_agencies",
+        "financing_source",
+        "creates_foreign_loan",
+        "value",
+        "signatories",
+        "signed_on",
+        "signed_place",
+        "effective_from",
+        "expires_on",
+        "legacy",
+        "status",
+        "level_justification",
+        "own_reference",
+        "partner_reference",
+        "checklist",
+        "approval_letters",
+    ] {
         body[k] = a[k].clone();
     }
-    body["partner_ids"] = json!(a["partners"].as_array().unwrap().iter().map(|p| p["id"].clone()).collect::<Vec<_>>());
+    body["partner_ids"] = json!(a["partners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].clone())
+        .collect::<Vec<_>>());
     for (k, v) in changes.as_object().unwrap() {
         body[k] = v.clone();
     }
@@ -24,15 +53,26 @@ fn replacement(a: &Value, changes: Value) -> Value {
 
 fn put(app: &TestApp, a: &Resp, body: &Value) -> Resp {
     let id = a.json()["id"].as_str().unwrap().to_owned();
-    app.req("PUT", &format!("/v1/agreements/{id}")).header("If-Match", a.header("etag").unwrap()).json(body).send()
+    app.req("PUT", &format!("/v1/agreements/{id}"))
+        .header("If-Match", a.header("etag").unwrap())
+        .json(body)
+        .send()
 }
 
 /// The pointers of a 409 `signed_fact_locked`, with their rules.
 fn locked(r: Resp) -> Vec<(String, String)> {
     let p = r.problem(409, "signed_fact_locked");
     assert!(p["detail"].as_str().unwrap().contains("amendment"), "{p}");
-    p["errors"].as_array().unwrap().iter()
-        .map(|e| (e["pointer"].as_str().unwrap().to_owned(), e["rule"].as_str().unwrap().to_owned()))
+    p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["pointer"].as_str().unwrap().to_owned(),
+                e["rule"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
