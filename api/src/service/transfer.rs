@@ -16,7 +16,17 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::ApiError;
 use crate::problem::{FieldIssue, Text};
-use crate::service::agreements::{self, AgreementInput, Checklist, Money, Signatories};
+use crate::service::agreements::{
+    self, AgreementInput, ApprovalLetters, Checklist, LetterRef, Money, Signatories,
+};
+
+/// R23: the optional columns of an import row's approval letters, `{letter}_number` and
+/// `{letter}_date` each (an agreement signed under PP 28/2018 outside the system needs them).
+pub const LETTERS: [&str; 3] = [
+    "dprd_approval",
+    "kemendagri_consideration",
+    "kemlu_confirmation",
+];
 
 /// The columns an import cannot do without.
 const REQUIRED: &[&str] = &[
@@ -281,6 +291,32 @@ impl<'a> Cells<'a> {
         Ok(found.map(|p| p.id))
     }
 
+    /// R23: the approval letters, when the row gives any.
+    fn letters(&mut self) -> Option<ApprovalLetters> {
+        let mut letters = LETTERS.map(|name| {
+            let (number, date) = (format!("{name}_number"), format!("{name}_date"));
+            let (n, d) = (self.opt(&number), self.date(&date));
+            if n.is_some() && self.opt(&date).is_none() {
+                let en = format!("the {name} letter needs its date (YYYY-MM-DD)");
+                let id = format!("surat {name} memerlukan tanggalnya (YYYY-MM-DD)");
+                self.fail(&date, "required", en, id);
+            }
+            d.map(|date| LetterRef {
+                number: n.unwrap_or_default(),
+                date,
+            })
+        });
+        if letters.iter().all(Option::is_none) {
+            return None;
+        }
+        let [dprd, kemendagri, kemlu] = &mut letters;
+        Some(ApprovalLetters {
+            dprd_approval: dprd.take(),
+            kemendagri_consideration: kemendagri.take(),
+            kemlu_confirmation: kemlu.take(),
+        })
+    }
+
     fn value(&mut self) -> Option<Money> {
         match (self.opt("value_amount"), self.opt("value_currency")) {
             (Some(amount), Some(currency)) => Some(Money { amount, currency }),
@@ -324,6 +360,7 @@ fn parse_row(
     );
     let partner = r.partner(c)?;
     let value = r.value();
+    let approval_letters = r.letters();
     let (Some(subtype), Some(instrument), Some(partner), true) =
         (subtype, instrument, partner, r.errors.is_empty())
     else {
@@ -356,7 +393,7 @@ fn parse_row(
         own_reference: r.opt("own_reference"),
         partner_reference: r.opt("partner_reference"),
         checklist: Checklist::default(),
-        approval_letters: None,
+        approval_letters,
     })
 }
 
@@ -376,8 +413,21 @@ fn row_errors(line: usize, e: ApiError) -> Vec<RowError> {
         .into_iter()
         .map(|i| {
             let at = i.pointer.or(i.parameter).unwrap_or_default();
-            let column = at.trim_start_matches('/').split('/').next().unwrap_or("");
-            RowError::new(line, column, &i.code, i.message.en, i.message.id)
+            // A letter's pointer (`/approval_letters/dprd_approval/date`) names its column.
+            let column = match at.strip_prefix("/approval_letters/") {
+                Some(letter) => {
+                    let mut parts = letter.split('/');
+                    let name = parts.next().unwrap_or("");
+                    format!("{name}_{}", parts.next().unwrap_or("number"))
+                }
+                None => at
+                    .trim_start_matches('/')
+                    .split('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned(),
+            };
+            RowError::new(line, &column, &i.code, i.message.en, i.message.id)
         })
         .collect()
 }

@@ -487,4 +487,43 @@ on_both_databases! {
             .header("If-Match", draft.header("etag").unwrap()).json(&json!({"outcome": "verified"})).send()
             .problem(409, "not_pending_verification");
     }
+
+    /// R23: an import carries the approval letters in columns of their own; a row signed under
+    /// PP 28/2018 without them names each missing letter's column and imports nothing; with
+    /// them it enters `pending_verification`.
+    fn r23_an_import_carries_the_approval_letters(app) {
+        queensland(app);
+        let header = "region_code,subtype,instrument,partner_name,partner_country,title_id,objects,languages,legacy,signed_on,\
+            dprd_approval_number,dprd_approval_date,kemendagri_consideration_number,kemendagri_consideration_date,\
+            kemlu_confirmation_number,kemlu_confirmation_date\n";
+        let import = |rows: &[&str]| {
+            let body = format!("{header}{}\n", rows.join("\n"));
+            app.req("POST", "/v1/agreements/import").body("text/csv", body.into_bytes()).send()
+        };
+        let row = "33,sister_province,mou,State of Queensland,AU,MoU 2019,cultural_exchange,id;en,true,2019-08-06";
+        let errors = |r: jalin_tests::Resp| -> Vec<(String, String)> {
+            r.problem(422, "validation_failed")["errors"].as_array().unwrap().iter()
+                .map(|e| (e["pointer"].as_str().unwrap().to_owned(), e["code"].as_str().unwrap().to_owned())).collect()
+        };
+        let bypass = format!("{row},,,,,,");
+        let late = format!("{row},170/45/DPRD,2019-05-10,120/880/PFK,2019-06-03,1234/KS,2019-08-07");
+        let undated = format!("{row},170/45/DPRD,,120/880/PFK,2019-06-03,1234/KS,2019-07-22");
+        let e = errors(import(&[&bypass, &late, &undated]));
+        for expected in [
+            ("/rows/2/dprd_approval_number", "R23"),
+            ("/rows/2/kemendagri_consideration_number", "R23"),
+            ("/rows/2/kemlu_confirmation_number", "R23"),
+            ("/rows/3/kemlu_confirmation_date", "R23"),
+            ("/rows/4/dprd_approval_date", "required"),
+        ] {
+            assert!(e.contains(&(expected.0.to_owned(), expected.1.to_owned())), "{expected:?} in {e:?}");
+        }
+        assert_eq!(app.get_all("/v1/agreements").len(), 0, "nothing was imported");
+        let good = format!("{row},170/45/DPRD,2019-05-10,120/880/PFK,2019-06-03,1234/KS,2019-07-22");
+        let r = import(&[&good]);
+        assert_eq!(r.status, 201, "{}", r.body);
+        let imported = app.get_all("/v1/agreements?status=pending_verification");
+        assert_eq!(imported.len(), 1);
+        assert_eq!(imported[0]["approval_letters"]["kemlu_confirmation"], json!({"number": "1234/KS", "date": "2019-07-22"}));
+    }
 }
