@@ -293,10 +293,13 @@ pub struct AgreementInput {
     pub effective_from: Option<NaiveDate>,
     #[schema(value_type = Option<String>, format = Date)]
     pub expires_on: Option<NaiveDate>,
-    /// Recorded from before the system (R23): then `status` is active, expired or terminated.
+    /// Recorded from before the system (R23): signed before 13 July 2018, `status` is active,
+    /// expired or terminated; signed later, it carries `approval_letters` and is
+    /// `pending_verification` until a central reviewer verifies it.
     #[serde(default)]
     pub legacy: bool,
-    /// Default `draft`; other values only for legacy agreements (the workflow sets the rest).
+    /// Default `draft`; for a legacy agreement `active`, or `pending_verification` when signed
+    /// on or after 13 July 2018 (the workflow and the verification set the rest).
     pub status: Option<AgreementStatus>,
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
