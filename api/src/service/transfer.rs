@@ -569,6 +569,12 @@ const EXPORT_COLUMNS: &[&str] = &[
     "own_reference",
     "partner_reference",
     "level_justification",
+    "dprd_approval_number",
+    "dprd_approval_date",
+    "kemendagri_consideration_number",
+    "kemendagri_consideration_date",
+    "kemlu_confirmation_number",
+    "kemlu_confirmation_date",
 ];
 
 /// One agreement as exported, in [`EXPORT_COLUMNS`] order.
@@ -597,6 +603,12 @@ struct ExportRow {
     own_reference: String,
     partner_reference: String,
     level_justification: String,
+    dprd_approval_number: String,
+    dprd_approval_date: Option<NaiveDate>,
+    kemendagri_consideration_number: String,
+    kemendagri_consideration_date: Option<NaiveDate>,
+    kemlu_confirmation_number: String,
+    kemlu_confirmation_date: Option<NaiveDate>,
 }
 
 impl ExportRow {
@@ -610,6 +622,13 @@ impl ExportRow {
             |f: fn(&Partner) -> &str| ps.iter().map(|p| f(p)).collect::<Vec<_>>().join("; ");
         let detail = |k: &str| a.details[k].as_str().unwrap_or("").to_owned();
         let objects: Vec<&str> = a.objects.iter().map(|o| o.as_str()).collect();
+        // R23: the approval letters of an agreement recorded from outside the system.
+        let letters = agreements::details_of(a)
+            .approval_letters
+            .unwrap_or_default();
+        let number =
+            |l: &Option<LetterRef>| l.as_ref().map(|l| l.number.clone()).unwrap_or_default();
+        let date = |l: &Option<LetterRef>| l.as_ref().map(|l| l.date);
         ExportRow {
             reference_number: a.reference_number.clone(),
             region_code: a.region.to_string(),
@@ -634,6 +653,12 @@ impl ExportRow {
             own_reference: detail("own_reference"),
             partner_reference: detail("partner_reference"),
             level_justification: a.level_justification.clone().unwrap_or_default(),
+            dprd_approval_number: number(&letters.dprd_approval),
+            dprd_approval_date: date(&letters.dprd_approval),
+            kemendagri_consideration_number: number(&letters.kemendagri_consideration),
+            kemendagri_consideration_date: date(&letters.kemendagri_consideration),
+            kemlu_confirmation_number: number(&letters.kemlu_confirmation),
+            kemlu_confirmation_date: date(&letters.kemlu_confirmation),
         }
     }
 
@@ -728,5 +753,20 @@ fn xlsx_row(
     sheet.write_string(row, 20, &r.own_reference)?;
     sheet.write_string(row, 21, &r.partner_reference)?;
     sheet.write_string(row, 22, &r.level_justification)?;
+    for (c, number, on) in [
+        (23u16, &r.dprd_approval_number, r.dprd_approval_date),
+        (
+            25,
+            &r.kemendagri_consideration_number,
+            r.kemendagri_consideration_date,
+        ),
+        (27, &r.kemlu_confirmation_number, r.kemlu_confirmation_date),
+    ] {
+        sheet.write_string(row, c, number)?;
+        if let Some(d) = on {
+            let x = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+            sheet.write_datetime_with_format(row, c + 1, &x, date)?;
+        }
+    }
     Ok(())
 }

@@ -525,5 +525,13 @@ on_both_databases! {
         let imported = app.get_all("/v1/agreements?status=pending_verification");
         assert_eq!(imported.len(), 1);
         assert_eq!(imported[0]["approval_letters"]["kemlu_confirmation"], json!({"number": "1234/KS", "date": "2019-07-22"}));
+        // The export carries them back in the same columns.
+        let csv = app.get("/v1/agreements/export?format=csv").body;
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        let record = reader.records().next().unwrap().unwrap();
+        let cell = |name: &str| record[headers.iter().position(|h| h == name).unwrap()].to_owned();
+        assert_eq!((cell("kemlu_confirmation_number"), cell("kemlu_confirmation_date")), ("1234/KS".to_owned(), "2019-07-22".to_owned()));
+        assert_eq!(cell("status"), "pending_verification");
     }
 }
