@@ -153,8 +153,9 @@ pub fn verify(
     req: VerificationRequest,
     expected: impl FnOnce(&Agreement) -> Result<(), ApiError>,
 ) -> Result<AgreementRecord, ApiError> {
-    let event = lifecycle::verification(principal, req.outcome, req.note.as_deref())?;
+    // Another region's agreement is a 404 before anything is decided about it.
     let a = agreements::find(c, scope, id)?;
+    let event = lifecycle::verification(principal, req.outcome, req.note.as_deref())?;
     expected(&a)?;
     let action = match event {
         Event::ApprovalsVerified => AuditAction::AgreementVerified,

@@ -402,6 +402,18 @@ on_both_databases! {
         app.req("POST", &verify).bearer(&officer).header("If-Match", &etag).json(&ok).send().problem(403, "forbidden");
         app.req("GET", &path).bearer(&banten).send().problem(404, "not_found");
         app.req("POST", &verify).bearer(&banten).header("If-Match", &etag).json(&ok).send().problem(403, "forbidden");
+        // A regional service account holding `agreements:verify` verifies nothing: in its own
+        // region it is refused (R23), another region's agreement is a 404.
+        for (region, status) in [("33", 403), ("36", 404)] {
+            let sa = app.req("POST", "/v1/service-accounts")
+                .json(&json!({"name": format!("script {region}"), "scopes": ["agreements:read", "agreements:verify"], "region_code": region})).send();
+            assert_eq!(sa.status, 201, "{}", sa.body);
+            let t = app.req("POST", "/v1/auth/token").anonymous()
+                .json(&json!({"grant_type": "client_credentials", "client_id": sa.json()["client_id"], "client_secret": sa.json()["client_secret"]})).send();
+            let token = t.json()["access_token"].as_str().unwrap().to_owned();
+            let p = app.req("POST", &verify).bearer(&token).header("If-Match", &etag).json(&ok).send();
+            assert_eq!(p.status, status, "{region}: {}", p.body);
+        }
         // Central review: If-Match required and current; a refusal needs its note.
         app.req("POST", &verify).bearer(&kemendagri).json(&ok).send().problem(428, "if_match_required");
         app.req("POST", &verify).bearer(&kemendagri).header("If-Match", "\"stale\"").json(&ok).send().problem(412, "etag_mismatch");
