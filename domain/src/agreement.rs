@@ -617,6 +617,9 @@ pub struct SignedFacts<'a> {
     pub languages: &'a [String],
     pub signed_on: Option<NaiveDate>,
     pub signed_place: Option<&'a str>,
+    /// The term: continuing past it takes a renewal (R18), changing it an amendment.
+    pub effective_from: Option<NaiveDate>,
+    pub expires_on: Option<NaiveDate>,
     /// The Indonesian signatory's name and position.
     pub indonesian_signatory: Option<(&'a str, &'a str)>,
     /// The partner's signatory's name and position.
@@ -634,9 +637,10 @@ fn same_set(a: &[String], b: &[String]) -> bool {
     a == b
 }
 
-/// **R9 / R16** — once an agreement is signed (`status` active, expired or terminated, which
-/// for one recorded from outside the system means verified), its signatories, signing date and
-/// place, partners, kind and form, region, languages and approvals' references change only
+/// **R9 / R16 / R18** — once an agreement is signed (`status` active, expired or terminated,
+/// which for one recorded from outside the system means verified), its signatories, signing
+/// date and place, term, partners, kind and form, region, languages and approvals' references
+/// change only
 /// through an amendment (an agreement with instrument `amendment` naming it as `parent_id`,
 /// approved through its own workflow). One conflict per changed field, with its pointer.
 pub fn check_signed_facts(
@@ -677,6 +681,16 @@ pub fn check_signed_facts(
             "/signed_place",
             RuleId::R9,
             place(before.signed_place) != place(after.signed_place),
+        ),
+        (
+            "/effective_from",
+            RuleId::R9,
+            before.effective_from != after.effective_from,
+        ),
+        (
+            "/expires_on",
+            RuleId::R18,
+            before.expires_on != after.expires_on,
         ),
         (
             "/signatories/indonesian",
@@ -1091,6 +1105,8 @@ mod tests {
             languages: langs(&["id", "en"]),
             signed_on: Some(d("2025-05-02")),
             signed_place: Some("Semarang"),
+            effective_from: Some(d("2025-05-02")),
+            expires_on: Some(d("2030-05-01")),
             indonesian_signatory: Some(("Ahmad Luthfi", "Gubernur Jawa Tengah")),
             partner_signatory: Some(("David Crisafulli", "Premier of Queensland")),
             approvals: None,
@@ -1144,6 +1160,7 @@ mod tests {
         after.signed_place = Some("Brisbane");
         after.indonesian_signatory = Some(("Taj Yasin", "Wakil Gubernur Jawa Tengah"));
         after.subtype = Subtype::OtherKsdpl;
+        after.expires_on = Some(d("2035-05-01"));
         for status in [Active, Expired, Terminated] {
             let v = check_signed_facts(status, &before, &after);
             assert!(v.iter().all(|v| v.code == "signed_fact_locked"
@@ -1156,6 +1173,7 @@ mod tests {
                     ("/languages".into(), Some(RuleId::R16)),
                     ("/signed_on".into(), Some(RuleId::R9)),
                     ("/signed_place".into(), Some(RuleId::R9)),
+                    ("/expires_on".into(), Some(RuleId::R18)),
                     ("/signatories/indonesian".into(), Some(RuleId::R9)),
                 ],
                 "{status:?}"

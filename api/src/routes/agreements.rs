@@ -345,9 +345,9 @@ pub async fn get(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiErr
 }
 
 /// Replace an agreement's record; requires `If-Match`. The rules are checked again. Once signed,
-/// its signatories, signing date and place, partners, kind and form, region, languages and
-/// approvals' letters change only through an amendment: a change is a 409 `signed_fact_locked`
-/// listing each field.
+/// its signatories, signing date and place, term, partners, kind and form, region, languages
+/// and approvals' letters change only through an amendment: a change is a 409
+/// `signed_fact_locked` listing each field.
 #[utoipa::path(
     put,
     path = "/v1/agreements/{id}",

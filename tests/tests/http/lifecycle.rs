@@ -179,7 +179,7 @@ on_both_databases! {
             "partner": {"name": "Annastacia Palaszczuk", "position": "Premier of Queensland"},
             "signed_text_languages": ["id", "en"], "source": "record"}));
         let changed = replacement(&shown, json!({
-            "signed_on": "2019-08-07", "signed_place": "Semarang", "languages": ["id"],
+            "signed_on": "2019-08-07", "signed_place": "Semarang", "languages": ["id"], "expires_on": "2039-08-05",
             "partner_ids": [qld.json()["id"], brisbane.json()["id"]], "subtype": "other_ksdpl",
             "signatories": {"indonesian": {"name": "Taj Yasin", "position": "Wakil Gubernur Jawa Tengah"}, "partner": shown["signatories"]["partner"]},
             "approval_letters": jalin_tests::approval_letters("2019-08-05"),
@@ -187,8 +187,8 @@ on_both_databases! {
         assert_eq!(locked(put(app, &a, &changed)), [
             ("/subtype".to_owned(), "R9".to_owned()), ("/partner_ids".to_owned(), "R9".to_owned()),
             ("/languages".to_owned(), "R16".to_owned()), ("/signed_on".to_owned(), "R9".to_owned()),
-            ("/signed_place".to_owned(), "R9".to_owned()), ("/signatories/indonesian".to_owned(), "R9".to_owned()),
-            ("/approval_letters".to_owned(), "R23".to_owned()),
+            ("/signed_place".to_owned(), "R9".to_owned()), ("/expires_on".to_owned(), "R18".to_owned()),
+            ("/signatories/indonesian".to_owned(), "R9".to_owned()), ("/approval_letters".to_owned(), "R23".to_owned()),
         ]);
         let only_place = replacement(&shown, json!({"signed_place": "Semarang"}));
         let p = app.req("PUT", &format!("/v1/agreements/{}", shown["id"].as_str().unwrap())).header("If-Match", a.header("etag").unwrap())
