@@ -15,7 +15,10 @@ use jalin_persistence::{identity, write_transaction};
 use serde_json::json;
 
 use crate::error::ApiError;
-use crate::service::agreements::{self, AgreementInput, Checklist, Signatories, Signatory};
+use crate::service::agreements::{
+    self, AgreementInput, ApprovalLetters, Checklist, LetterRef, Signatories, Signatory,
+};
+use crate::service::lifecycle::{self as transitions, VerificationRequest};
 use crate::service::users::{self, CreateUser};
 use crate::service::Ctx;
 use crate::state::AppState;
@@ -126,7 +129,28 @@ impl<'a> Spec<'a> {
     }
 }
 
+/// R23: the (illustrative) letters of a legacy agreement signed under PP 28/2018: DPRD 60,
+/// Kemendagri 40 and Kemlu 10 days before the signing.
+fn letters(signed_on: NaiveDate) -> ApprovalLetters {
+    let letter = |number: &str, days: i64| {
+        Date::try_from(signed_on - chrono::Duration::days(days))
+            .ok()
+            .map(|date| LetterRef {
+                number: format!("{number}/demo"),
+                date,
+            })
+    };
+    ApprovalLetters {
+        dprd_approval: letter("170/DPRD", 60),
+        kemendagri_consideration: letter("120/Kemendagri", 40),
+        kemlu_confirmation: letter("KS/Kemlu", 10),
+    }
+}
+
 fn input(s: Spec<'_>) -> AgreementInput {
+    let signed_on = s.signed_on.and_then(d);
+    // Signed under PP 28/2018 outside the system: it enters pending, with its letters (R23).
+    let under_pp28 = s.legacy && jalin_domain::agreement::signed_under_pp28(signed_on);
     AgreementInput {
         region_code: s.region.into(),
         subtype: s.subtype,
@@ -154,16 +178,21 @@ fn input(s: Spec<'_>) -> AgreementInput {
             }),
             partner: None,
         },
-        signed_on: s.signed_on.and_then(d),
+        signed_on: s.signed_on.and_then(day),
         signed_place: None,
-        effective_from: s.signed_on.and_then(d),
-        expires_on: s.expires_on.and_then(d),
+        effective_from: s.signed_on.and_then(day),
+        expires_on: s.expires_on.and_then(day),
         legacy: s.legacy,
-        status: Some(s.status),
+        status: Some(if under_pp28 {
+            AgreementStatus::PendingVerification
+        } else {
+            s.status
+        }),
         level_justification: None,
         own_reference: s.note.map(str::to_owned),
         partner_reference: None,
         checklist: Checklist::default(),
+        approval_letters: signed_on.filter(|_| under_pp28).map(letters),
     }
 }
 
@@ -246,13 +275,31 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
         }
         let [qld, chungbuk, fujian, siem_reap, jica] = partners.map(|p| p.id);
         let mut count = 0;
-        let mut add =
-            |c: &mut jalin_persistence::DbConnection, s: Spec<'_>| -> Result<String, ApiError> {
-                count += 1;
-                Ok(agreements::create(c, &ctx, &Visibility::All, input(s))?
-                    .agreement
-                    .id)
-            };
+        let reviewer = jalin_domain::access::Principal {
+            id: "demo".into(),
+            name: "demo".into(),
+            kind: jalin_domain::access::PrincipalKind::User {
+                role: Role::CentralReviewer,
+            },
+            region: None,
+        };
+        let mut add = |c: &mut jalin_persistence::DbConnection,
+                       s: Spec<'_>|
+         -> Result<String, ApiError> {
+            count += 1;
+            let a = agreements::create(c, &ctx, &Visibility::All, input(s))?.agreement;
+            if a.status == AgreementStatus::PendingVerification {
+                // Verified by Kemendagri (the demo stands in for its reviewer).
+                let verify = VerificationRequest {
+                    outcome: jalin_domain::lifecycle::VerificationOutcome::Verified,
+                    note: None,
+                };
+                transitions::verify(c, &ctx, &reviewer, &Visibility::All, &a.id, verify, |_| {
+                    Ok(())
+                })?;
+            }
+            Ok(a.id)
+        };
         // Jawa Tengah – Queensland: the 1991 MoU, renewed in 2019 through every PP 28/2018
         // stage (seed 001), and the teacher exchange under it (seed 000).
         let mou_1991 = add(

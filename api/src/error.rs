@@ -393,6 +393,12 @@ fn refused(violations: &[Violation]) -> Problem {
             c.text.clone(),
         );
         p.rule = c.rule;
+        // Each conflict that points into the input (a locked field) is listed with its pointer.
+        p.errors = violations
+            .iter()
+            .filter(|v| v.refusal == Refusal::Conflict && !v.pointer.is_empty())
+            .map(FieldIssue::from)
+            .collect();
         return p;
     }
     let mut p = ApiError::Validation(violations.iter().map(FieldIssue::from).collect()).problem();

@@ -178,6 +178,9 @@ impl utoipa::Modify for Security {
                 jalin_domain::access::Action::ReadAudit => "read and verify the audit log",
                 jalin_domain::access::Action::ReadAgreements => "read agreements and partners",
                 jalin_domain::access::Action::WriteAgreements => "create and change agreements",
+                jalin_domain::access::Action::VerifyAgreements => {
+                    "verify the approvals of agreements recorded from outside the system (R23; central only)"
+                }
                 jalin_domain::access::Action::WritePartners => "create and change foreign partners",
                 jalin_domain::access::Action::WriteActivities => "log implementation activities",
                 jalin_domain::access::Action::WriteEvaluations => {

@@ -74,6 +74,21 @@ code_enum! {
         Terminated => "terminated",
         Rejected => "rejected",
         Withdrawn => "withdrawn",
+        /// Signed on or after 13 July 2018 outside this system's workflow (R23): recorded with
+        /// the references of its DPRD approval, Kemendagri consideration and Kemlu confirmation,
+        /// and not in force until a central reviewer verifies them (R9).
+        PendingVerification => "pending_verification",
+    }
+}
+
+impl AgreementStatus {
+    /// Whether an agreement in this status has been signed (and its approvals verified, for an
+    /// agreement recorded from outside the system): its signed facts are then fixed.
+    pub fn is_signed(self) -> bool {
+        matches!(
+            self,
+            AgreementStatus::Active | AgreementStatus::Expired | AgreementStatus::Terminated
+        )
     }
 }
 
@@ -193,6 +208,64 @@ pub fn check_partner(
     out
 }
 
+/// A letter's reference: its number and date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LetterFacts<'a> {
+    pub number: &'a str,
+    pub date: NaiveDate,
+}
+
+/// **R23** — the references an agreement signed on or after 13 July 2018 outside this system
+/// carries of the approvals the workflow would have recorded (PP 28/2018 arts. 30–33).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ApprovalFacts<'a> {
+    /// DPRD's approval (art. 30, R9).
+    pub dprd_approval: Option<LetterFacts<'a>>,
+    /// Kemendagri's consideration (art. 31, R11).
+    pub kemendagri_consideration: Option<LetterFacts<'a>>,
+    /// Kemlu's confirmation letter (art. 33, R13).
+    pub kemlu_confirmation: Option<LetterFacts<'a>>,
+}
+
+impl<'a> ApprovalFacts<'a> {
+    /// Each letter with its field name and its name in both languages.
+    fn letters(
+        &self,
+    ) -> [(
+        &'static str,
+        Option<LetterFacts<'a>>,
+        &'static str,
+        &'static str,
+    ); 3] {
+        [
+            (
+                "dprd_approval",
+                self.dprd_approval,
+                "DPRD approval",
+                "persetujuan DPRD",
+            ),
+            (
+                "kemendagri_consideration",
+                self.kemendagri_consideration,
+                "Kemendagri consideration",
+                "pertimbangan Kemendagri",
+            ),
+            (
+                "kemlu_confirmation",
+                self.kemlu_confirmation,
+                "Kemlu confirmation",
+                "konfirmasi Kemlu",
+            ),
+        ]
+    }
+}
+
+/// Whether a legacy agreement signed on `signed_on` was signed under PP 28/2018 (on or after
+/// 13 July 2018): then it needs its approvals' references and their verification (R23).
+pub fn signed_under_pp28(signed_on: Option<NaiveDate>) -> bool {
+    signed_on.is_some_and(|d| d >= pp28_effective())
+}
+
 /// The agreement as recorded, when the input replaces it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Recorded {
@@ -206,6 +279,9 @@ pub struct AgreementFacts<'a> {
     pub region: RegionCode,
     pub region_kind: RegionKind,
     pub subtype: Subtype,
+    pub instrument: Instrument,
+    /// Whether it names an umbrella (`parent_id`): the agreement an amendment amends.
+    pub has_parent: bool,
     pub partners: &'a [PartnerFacts],
     pub objects: &'a [CooperationObject],
     /// ISO 639-1 codes of the text's language versions.
@@ -220,6 +296,8 @@ pub struct AgreementFacts<'a> {
     pub today: NaiveDate,
     /// The record this input replaces; `None` for a new agreement.
     pub recorded: Option<Recorded>,
+    /// The approvals' references (R23), when given.
+    pub approvals: Option<ApprovalFacts<'a>>,
 }
 
 /// Checks an agreement against the registry rules; returns every violation.
@@ -370,56 +448,27 @@ pub fn check_agreement(a: &AgreementFacts<'_>) -> Vec<Violation> {
             "kerja sama daerah tidak boleh menimbulkan kewajiban pinjaman luar negeri",
         ));
     }
-    // R23: a legacy agreement is recorded as signed, in force or ended, with its dates; any
-    // other agreement starts as a draft and goes through the workflow.
+    // An amendment amends a signed agreement: it names it (and goes through its own approval).
+    if a.instrument == Instrument::Amendment && !a.has_parent {
+        out.push(Violation::invalid(
+            "required",
+            "/parent_id",
+            "an amendment names the agreement it amends (parent_id)",
+            "amandemen menyebut perjanjian yang diubahnya (parent_id)",
+        ));
+    }
     if a.legacy {
-        if !matches!(
-            a.status,
-            AgreementStatus::Active | AgreementStatus::Expired | AgreementStatus::Terminated
-        ) {
-            out.push(v(
-                RuleId::R23,
-                "/status",
-                "a legacy agreement is active, expired or terminated",
-                "perjanjian lama berstatus aktif, berakhir atau diakhiri",
-            ));
-        }
-        match a.signed_on {
-            None => out.push(v(
-                RuleId::R23,
-                "/signed_on",
-                "a legacy agreement needs its signing date",
-                "perjanjian lama memerlukan tanggal penandatanganan",
-            )),
-            Some(d) if d > a.today => out.push(v(
-                RuleId::R23,
-                "/signed_on",
-                "the signing date is in the future",
-                "tanggal penandatanganan di masa depan",
-            )),
-            _ => {}
-        }
-        if let Some(exp) = a.expires_on {
-            let expired = exp < a.today;
-            if a.status == AgreementStatus::Active && expired {
-                out.push(v(
-                    RuleId::R23,
-                    "/status",
-                    "the agreement expired on its end date; record it as expired",
-                    "perjanjian telah berakhir; catat sebagai berakhir",
-                ));
-            }
-            if a.status == AgreementStatus::Expired && !expired {
-                out.push(v(
-                    RuleId::R23,
-                    "/status",
-                    "the agreement has not reached its end date",
-                    "perjanjian belum mencapai tanggal berakhirnya",
-                ));
-            }
-        }
+        check_legacy(a, &mut out);
     } else {
         out.extend(check_workflow_status(a.status, a.recorded));
+        if a.approvals.is_some() {
+            out.push(Violation::invalid(
+                "not_applicable",
+                "/approval_letters",
+                "an agreement approved through this system's workflow records its letters in the workflow",
+                "perjanjian yang disetujui melalui alur kerja sistem ini mencatat suratnya di alur kerja",
+            ));
+        }
     }
     if let (Some(from), Some(to)) = (a.effective_from, a.expires_on) {
         if to < from {
@@ -432,6 +481,284 @@ pub fn check_agreement(a: &AgreementFacts<'_>) -> Vec<Violation> {
         }
     }
     out
+}
+
+/// **R23** — a legacy agreement is recorded with its signing date, never a future one. Signed
+/// before 13 July 2018 it is recorded as it stands (active, expired or terminated: art. 48 keeps
+/// it valid until it ends). Signed later outside this system's workflow, it carries the
+/// references of its DPRD approval, Kemendagri consideration and Kemlu confirmation (each dated
+/// on or before the signing, none in the future) and enters as `pending_verification`: only a
+/// central reviewer's verification puts it in force (**R9**: no approval is bypassed).
+fn check_legacy(a: &AgreementFacts<'_>, out: &mut Vec<Violation>) {
+    match a.signed_on {
+        None => out.push(v(
+            RuleId::R23,
+            "/signed_on",
+            "a legacy agreement needs its signing date",
+            "perjanjian lama memerlukan tanggal penandatanganan",
+        )),
+        Some(d) if d > a.today => out.push(v(
+            RuleId::R23,
+            "/signed_on",
+            "the signing date is in the future",
+            "tanggal penandatanganan di masa depan",
+        )),
+        _ => {}
+    }
+    let recorded_pending = a
+        .recorded
+        .is_some_and(|r| r.status == AgreementStatus::PendingVerification);
+    if signed_under_pp28(a.signed_on) || recorded_pending {
+        // The status comes from the verification (and then the lifecycle), never the input.
+        let expected = match a.recorded {
+            Some(r) if r.legacy => r.status,
+            _ => AgreementStatus::PendingVerification,
+        };
+        if a.status != expected {
+            out.push(v(
+                RuleId::R9,
+                "/status",
+                format!(
+                    "an agreement signed on or after 13 July 2018 outside this system's workflow is recorded as pending_verification with the letters of its DPRD approval, Kemendagri consideration and Kemlu confirmation, and is in force only once a central reviewer verifies them (R9, R23); its status stays `{}`",
+                    expected.as_str()
+                ),
+                format!(
+                    "perjanjian yang ditandatangani pada atau setelah 13 Juli 2018 di luar alur kerja sistem ini dicatat sebagai pending_verification dengan surat persetujuan DPRD, pertimbangan Kemendagri dan konfirmasi Kemlu, dan baru berlaku setelah diverifikasi peninjau pusat (R9, R23); statusnya tetap `{}`",
+                    expected.as_str()
+                ),
+            ));
+        }
+        check_approvals(a, true, out);
+        return;
+    }
+    if !matches!(
+        a.status,
+        AgreementStatus::Active | AgreementStatus::Expired | AgreementStatus::Terminated
+    ) {
+        out.push(v(
+            RuleId::R23,
+            "/status",
+            "a legacy agreement signed before 13 July 2018 is active, expired or terminated",
+            "perjanjian lama yang ditandatangani sebelum 13 Juli 2018 berstatus aktif, berakhir atau diakhiri",
+        ));
+    }
+    if let Some(exp) = a.expires_on {
+        let expired = exp < a.today;
+        if a.status == AgreementStatus::Active && expired {
+            out.push(v(
+                RuleId::R23,
+                "/status",
+                "the agreement expired on its end date; record it as expired",
+                "perjanjian telah berakhir; catat sebagai berakhir",
+            ));
+        }
+        if a.status == AgreementStatus::Expired && !expired {
+            out.push(v(
+                RuleId::R23,
+                "/status",
+                "the agreement has not reached its end date",
+                "perjanjian belum mencapai tanggal berakhirnya",
+            ));
+        }
+    }
+    check_approvals(a, false, out);
+}
+
+/// **R23** — each approval letter (all `required` ones) has a number and a date neither in
+/// the future nor after the signing.
+fn check_approvals(a: &AgreementFacts<'_>, required: bool, out: &mut Vec<Violation>) {
+    let approvals = a.approvals.unwrap_or_default();
+    for (field, letter, en, id) in approvals.letters() {
+        let at = format!("/approval_letters/{field}");
+        let Some(l) = letter else {
+            if required {
+                out.push(v(
+                    RuleId::R23,
+                    at,
+                    format!("the {en} letter (number and date) is required: the agreement was signed on or after 13 July 2018 outside this system's workflow (R9, R23)"),
+                    format!("surat {id} (nomor dan tanggal) wajib: perjanjian ditandatangani pada atau setelah 13 Juli 2018 di luar alur kerja sistem ini (R9, R23)"),
+                ));
+            }
+            continue;
+        };
+        if l.number.trim().is_empty() {
+            out.push(v(
+                RuleId::R23,
+                format!("{at}/number"),
+                format!("the {en} letter needs its number"),
+                format!("surat {id} memerlukan nomornya"),
+            ));
+        }
+        if l.date > a.today {
+            out.push(v(
+                RuleId::R23,
+                format!("{at}/date"),
+                format!("the {en} letter is dated in the future"),
+                format!("surat {id} bertanggal di masa depan"),
+            ));
+        } else if a.signed_on.is_some_and(|s| l.date > s) {
+            out.push(v(
+                RuleId::R23,
+                format!("{at}/date"),
+                format!("the {en} letter is dated after the signing date: the approval comes before the signing"),
+                format!("surat {id} bertanggal setelah tanggal penandatanganan: persetujuan mendahului penandatanganan"),
+            ));
+        }
+    }
+}
+
+/// What signing fixes: after it, these change only through an amendment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedFacts<'a> {
+    pub region: &'a RegionCode,
+    pub subtype: Subtype,
+    pub instrument: Instrument,
+    pub partner_ids: &'a [String],
+    pub languages: &'a [String],
+    pub signed_on: Option<NaiveDate>,
+    pub signed_place: Option<&'a str>,
+    /// The term: continuing past it takes a renewal (R18), changing it an amendment.
+    pub effective_from: Option<NaiveDate>,
+    pub expires_on: Option<NaiveDate>,
+    /// The Indonesian signatory's name and position.
+    pub indonesian_signatory: Option<(&'a str, &'a str)>,
+    /// The partner's signatory's name and position.
+    pub partner_signatory: Option<(&'a str, &'a str)>,
+    pub approvals: Option<ApprovalFacts<'a>>,
+}
+
+fn same_set(a: &[String], b: &[String]) -> bool {
+    let mut a: Vec<&String> = a.iter().collect();
+    let mut b: Vec<&String> = b.iter().collect();
+    a.sort();
+    a.dedup();
+    b.sort();
+    b.dedup();
+    a == b
+}
+
+/// **R9 / R16 / R18** — once an agreement is signed (`status` active, expired or terminated,
+/// which for one recorded from outside the system means verified), its signatories, signing
+/// date and place, term, partners, kind and form, region, languages and approvals' references
+/// change only
+/// through an amendment (an agreement with instrument `amendment` naming it as `parent_id`,
+/// approved through its own workflow). One conflict per changed field, with its pointer.
+pub fn check_signed_facts(
+    status: AgreementStatus,
+    before: &SignedFacts<'_>,
+    after: &SignedFacts<'_>,
+) -> Vec<Violation> {
+    if !status.is_signed() {
+        return Vec::new();
+    }
+    fn place(p: Option<&str>) -> Option<&str> {
+        p.map(str::trim).filter(|p| !p.is_empty())
+    }
+    let changed = [
+        ("/region_code", RuleId::R9, before.region != after.region),
+        ("/subtype", RuleId::R9, before.subtype != after.subtype),
+        (
+            "/instrument",
+            RuleId::R9,
+            before.instrument != after.instrument,
+        ),
+        (
+            "/partner_ids",
+            RuleId::R9,
+            !same_set(before.partner_ids, after.partner_ids),
+        ),
+        (
+            "/languages",
+            RuleId::R16,
+            !same_set(before.languages, after.languages),
+        ),
+        (
+            "/signed_on",
+            RuleId::R9,
+            before.signed_on != after.signed_on,
+        ),
+        (
+            "/signed_place",
+            RuleId::R9,
+            place(before.signed_place) != place(after.signed_place),
+        ),
+        (
+            "/effective_from",
+            RuleId::R9,
+            before.effective_from != after.effective_from,
+        ),
+        (
+            "/expires_on",
+            RuleId::R18,
+            before.expires_on != after.expires_on,
+        ),
+        (
+            "/signatories/indonesian",
+            RuleId::R9,
+            before.indonesian_signatory != after.indonesian_signatory,
+        ),
+        (
+            "/signatories/partner",
+            RuleId::R9,
+            before.partner_signatory != after.partner_signatory,
+        ),
+        (
+            "/approval_letters",
+            RuleId::R23,
+            before.approvals.unwrap_or_default() != after.approvals.unwrap_or_default(),
+        ),
+    ];
+    changed
+        .into_iter()
+        .filter(|(_, _, changed)| *changed)
+        .map(|(pointer, rule, _)| {
+            let field = pointer.trim_start_matches('/');
+            Violation::conflict(
+                "signed_fact_locked",
+                format!("`{field}` was fixed by the signing: it changes only through an amendment (an agreement with instrument `amendment` and this agreement as parent_id, approved through its own workflow)"),
+                format!("`{field}` telah ditetapkan oleh penandatanganan: hanya dapat diubah melalui amandemen (perjanjian dengan instrumen `amendment` dan perjanjian ini sebagai parent_id, disetujui melalui alur kerjanya sendiri)"),
+            )
+            .citing(rule)
+            .at(pointer)
+        })
+        .collect()
+}
+
+/// **R16** — the signed texts of a signed agreement are fixed: its scan of the signed text in
+/// each of its languages is recorded once (`already`: the languages that have one); another
+/// signed text for a language, or for one it was not signed in, changes them, which only an
+/// amendment does. Before signing, texts come and go freely.
+pub fn check_signed_text(
+    status: AgreementStatus,
+    languages: &[String],
+    language: Option<&str>,
+    already: &[String],
+) -> Result<(), Vec<Violation>> {
+    if !status.is_signed() {
+        return Ok(());
+    }
+    let locked = |en: String, id: String| {
+        Err(vec![Violation::conflict("signed_fact_locked", en, id)
+            .citing(RuleId::R16)
+            .at("/language")])
+    };
+    match language {
+        None => Err(vec![Violation::rule(
+            RuleId::R16,
+            "/language",
+            "a signed text of a signed agreement names its language",
+            "naskah yang ditandatangani menyebut bahasanya",
+        )]),
+        Some(l) if !languages.iter().any(|x| x == l) => locked(
+            format!("the agreement was not signed in `{l}`: a text in another language comes only through an amendment"),
+            format!("perjanjian tidak ditandatangani dalam bahasa `{l}`: naskah dalam bahasa lain hanya melalui amandemen"),
+        ),
+        Some(l) if already.iter().any(|x| x == l) => locked(
+            format!("the signed text in `{l}` is recorded: it changes only through an amendment"),
+            format!("naskah yang ditandatangani dalam bahasa `{l}` telah dicatat: hanya dapat diubah melalui amandemen"),
+        ),
+        Some(_) => Ok(()),
+    }
 }
 
 /// **R9** — an agreement that is not legacy gets its status from the workflow only: a new one
@@ -495,10 +822,23 @@ mod tests {
         subtype: Subtype,
         f: impl FnOnce(&mut AgreementFacts<'a>),
     ) -> Vec<RuleId> {
+        violations(partners, subtype, f)
+            .into_iter()
+            .filter_map(|v| v.rule)
+            .collect()
+    }
+
+    fn violations<'a>(
+        partners: &'a [PartnerFacts],
+        subtype: Subtype,
+        f: impl FnOnce(&mut AgreementFacts<'a>),
+    ) -> Vec<Violation> {
         let mut a = AgreementFacts {
             region: RegionCode::parse("33").unwrap(),
             region_kind: RegionKind::Province,
             subtype,
+            instrument: Instrument::Mou,
+            has_parent: false,
             partners,
             objects: &[CooperationObject::CulturalExchange],
             languages: langs(&["id", "en"]),
@@ -511,12 +851,354 @@ mod tests {
             expires_on: None,
             today: d("2026-11-24"),
             recorded: None,
+            approvals: None,
         };
         f(&mut a);
         check_agreement(&a)
-            .into_iter()
-            .filter_map(|v| v.rule)
-            .collect()
+    }
+
+    fn qld() -> [PartnerFacts; 1] {
+        [partner(
+            PartnerKind::ForeignLocalGovernment,
+            Some(PartnerLevel::State),
+            "AU",
+        )]
+    }
+
+    fn letter(number: &'static str, date: &str) -> Option<LetterFacts<'static>> {
+        Some(LetterFacts {
+            number,
+            date: d(date),
+        })
+    }
+
+    /// The three letters of an agreement signed on 2 May 2025.
+    fn letters() -> ApprovalFacts<'static> {
+        ApprovalFacts {
+            dprd_approval: letter("170/45/DPRD", "2025-02-10"),
+            kemendagri_consideration: letter("120/880/Kemendagri", "2025-03-12"),
+            kemlu_confirmation: letter("1234/KS/04/2025", "2025-04-20"),
+        }
+    }
+
+    /// A legacy agreement signed on 2 May 2025, outside the system.
+    fn signed_2025(a: &mut AgreementFacts<'_>) {
+        a.legacy = true;
+        a.status = AgreementStatus::PendingVerification;
+        a.signed_on = Some(d("2025-05-02"));
+        a.expires_on = Some(d("2030-05-01"));
+        a.approvals = Some(letters());
+    }
+
+    fn pointers(v: &[Violation]) -> Vec<(String, Option<RuleId>)> {
+        v.iter().map(|v| (v.pointer.to_string(), v.rule)).collect()
+    }
+
+    /// R23: signed under PP 28/2018 outside the system, it enters pending with its letters.
+    #[test]
+    fn r23_an_agreement_signed_after_pp28_outside_the_system_enters_pending_with_its_letters() {
+        let qld = qld();
+        assert_eq!(violations(&qld, Subtype::SisterProvince, signed_2025), []);
+        // The day PP 28/2018 took effect is under it; the day before is not.
+        assert!(signed_under_pp28(Some(d("2018-07-13"))));
+        assert!(!signed_under_pp28(Some(d("2018-07-12"))));
+        assert!(!signed_under_pp28(None));
+    }
+
+    /// R9: recorded `active` it would be in force without any approval: refused.
+    #[test]
+    fn r9_an_agreement_signed_after_pp28_cannot_be_recorded_in_force() {
+        let qld = qld();
+        for status in [
+            AgreementStatus::Active,
+            AgreementStatus::Expired,
+            AgreementStatus::Terminated,
+        ] {
+            let v = violations(&qld, Subtype::SisterProvince, |a| {
+                signed_2025(a);
+                a.status = status;
+            });
+            assert_eq!(
+                pointers(&v),
+                [("/status".into(), Some(RuleId::R9))],
+                "{status:?}"
+            );
+            assert!(v[0].text.en.contains("pending_verification"));
+            assert!(v[0].text.id.contains("diverifikasi peninjau pusat"));
+        }
+        // Signed yesterday, active, no letters: every gap named.
+        let v = violations(&qld, Subtype::SisterProvince, |a| {
+            a.legacy = true;
+            a.status = AgreementStatus::Active;
+            a.signed_on = Some(d("2026-11-23"));
+        });
+        assert_eq!(
+            pointers(&v),
+            [
+                ("/status".into(), Some(RuleId::R9)),
+                ("/approval_letters/dprd_approval".into(), Some(RuleId::R23)),
+                (
+                    "/approval_letters/kemendagri_consideration".into(),
+                    Some(RuleId::R23)
+                ),
+                (
+                    "/approval_letters/kemlu_confirmation".into(),
+                    Some(RuleId::R23)
+                ),
+            ]
+        );
+    }
+
+    /// R23: each letter is required, numbered, dated neither after the signing nor in the future.
+    #[test]
+    fn r23_each_letter_is_numbered_and_dated_before_the_signing() {
+        let qld = qld();
+        let v = violations(&qld, Subtype::SisterProvince, |a| {
+            signed_2025(a);
+            a.approvals = Some(ApprovalFacts {
+                kemlu_confirmation: None,
+                ..letters()
+            });
+        });
+        assert_eq!(
+            pointers(&v),
+            [(
+                "/approval_letters/kemlu_confirmation".into(),
+                Some(RuleId::R23)
+            )]
+        );
+        let v = violations(&qld, Subtype::SisterProvince, |a| {
+            signed_2025(a);
+            a.approvals = Some(ApprovalFacts {
+                dprd_approval: letter(" ", "2025-05-03"),
+                kemendagri_consideration: letter("120/1", "2026-12-01"),
+                ..letters()
+            });
+        });
+        assert_eq!(
+            pointers(&v),
+            [
+                (
+                    "/approval_letters/dprd_approval/number".into(),
+                    Some(RuleId::R23)
+                ),
+                (
+                    "/approval_letters/dprd_approval/date".into(),
+                    Some(RuleId::R23)
+                ),
+                (
+                    "/approval_letters/kemendagri_consideration/date".into(),
+                    Some(RuleId::R23)
+                ),
+            ]
+        );
+        assert!(v[1].text.en.contains("after the signing date"));
+        assert!(v[2].text.en.contains("future"));
+        // A letter of the signing day itself is fine.
+        let same_day = violations(&qld, Subtype::SisterProvince, |a| {
+            signed_2025(a);
+            a.approvals = Some(ApprovalFacts {
+                kemlu_confirmation: letter("1234/KS", "2025-05-02"),
+                ..letters()
+            });
+        });
+        assert_eq!(same_day, []);
+    }
+
+    /// R23: a future signing date stays refused, pending or not.
+    #[test]
+    fn r23_a_future_signing_date_is_refused() {
+        let qld = qld();
+        let v = violations(&qld, Subtype::SisterProvince, |a| {
+            signed_2025(a);
+            a.signed_on = Some(d("2026-11-25"));
+        });
+        assert!(pointers(&v).contains(&("/signed_on".into(), Some(RuleId::R23))));
+    }
+
+    /// R23: before PP 28/2018 nothing changes: active as it stands, no letters needed; and
+    /// `pending_verification` is not a status for it.
+    #[test]
+    fn r23_an_agreement_signed_before_pp28_keeps_todays_behaviour() {
+        let qld = qld();
+        let before = |a: &mut AgreementFacts<'_>| {
+            a.legacy = true;
+            a.status = AgreementStatus::Active;
+            a.signed_on = Some(d("2018-07-12"));
+        };
+        assert_eq!(violations(&qld, Subtype::SisterProvince, before), []);
+        assert_eq!(
+            rules(&qld, Subtype::SisterProvince, |a| {
+                before(a);
+                a.status = AgreementStatus::PendingVerification;
+            }),
+            [RuleId::R23]
+        );
+    }
+
+    /// R23/R9: a pending record keeps its status when replaced (only verification moves it), even
+    /// with its date moved before PP 28/2018; a verified one keeps the status it was given.
+    #[test]
+    fn r23_a_pending_record_keeps_its_status_when_replaced() {
+        let qld = qld();
+        let pending = Some(Recorded {
+            status: AgreementStatus::PendingVerification,
+            legacy: true,
+        });
+        let v = violations(&qld, Subtype::SisterProvince, |a| {
+            signed_2025(a);
+            a.recorded = pending;
+            a.status = AgreementStatus::Active;
+        });
+        assert_eq!(pointers(&v), [("/status".into(), Some(RuleId::R9))]);
+        let moved = violations(&qld, Subtype::SisterProvince, |a| {
+            signed_2025(a);
+            a.recorded = pending;
+            a.signed_on = Some(d("2017-01-01"));
+            a.status = AgreementStatus::Active;
+        });
+        assert!(pointers(&moved).contains(&("/status".into(), Some(RuleId::R9))));
+        let verified = violations(&qld, Subtype::SisterProvince, |a| {
+            signed_2025(a);
+            a.recorded = Some(Recorded {
+                status: AgreementStatus::Active,
+                legacy: true,
+            });
+            a.status = AgreementStatus::Active;
+        });
+        assert_eq!(verified, []);
+    }
+
+    #[test]
+    fn approval_letters_belong_to_records_from_outside_the_system() {
+        let qld = qld();
+        let v = violations(&qld, Subtype::SisterProvince, |a| {
+            a.approvals = Some(letters())
+        });
+        assert_eq!(v[0].code, "not_applicable");
+        assert_eq!(v[0].pointer, "/approval_letters");
+    }
+
+    #[test]
+    fn an_amendment_names_the_agreement_it_amends() {
+        let qld = qld();
+        let v = violations(&qld, Subtype::SisterProvince, |a| {
+            a.instrument = Instrument::Amendment
+        });
+        assert_eq!(
+            (v[0].code.as_ref(), v[0].pointer.as_ref()),
+            ("required", "/parent_id")
+        );
+        let ok = violations(&qld, Subtype::SisterProvince, |a| {
+            a.instrument = Instrument::Amendment;
+            a.has_parent = true;
+        });
+        assert_eq!(ok, []);
+    }
+
+    fn signed_facts<'a>(region: &'a RegionCode, partners: &'a [String]) -> SignedFacts<'a> {
+        SignedFacts {
+            region,
+            subtype: Subtype::SisterProvince,
+            instrument: Instrument::Mou,
+            partner_ids: partners,
+            languages: langs(&["id", "en"]),
+            signed_on: Some(d("2025-05-02")),
+            signed_place: Some("Semarang"),
+            effective_from: Some(d("2025-05-02")),
+            expires_on: Some(d("2030-05-01")),
+            indonesian_signatory: Some(("Ahmad Luthfi", "Gubernur Jawa Tengah")),
+            partner_signatory: Some(("David Crisafulli", "Premier of Queensland")),
+            approvals: None,
+        }
+    }
+
+    /// R16: once signed, one signed text per signed language is recorded, and no other.
+    #[test]
+    fn r16_signed_texts_are_recorded_once_per_signed_language() {
+        use AgreementStatus::*;
+        let langs = langs(&["id", "en"]);
+        let already = ["id".to_string()];
+        assert_eq!(
+            check_signed_text(Draft, langs, Some("id"), &already),
+            Ok(())
+        );
+        assert_eq!(
+            check_signed_text(Active, langs, Some("en"), &already),
+            Ok(())
+        );
+        for (status, language) in [(Active, "id"), (Expired, "ko"), (Terminated, "id")] {
+            let refused = check_signed_text(status, langs, Some(language), &already).unwrap_err();
+            assert_eq!(
+                (
+                    refused[0].code.as_ref(),
+                    refused[0].rule,
+                    refused[0].pointer.as_ref()
+                ),
+                ("signed_fact_locked", Some(RuleId::R16), "/language"),
+                "{status:?} {language}"
+            );
+        }
+        assert_eq!(
+            check_signed_text(Active, langs, None, &already).unwrap_err()[0].code,
+            "R16"
+        );
+    }
+
+    /// R9/R16: after signing, each signed fact changes only through an amendment; a conflict
+    /// per field, with its pointer and rule. Before signing everything is open.
+    #[test]
+    fn r9_r16_signed_facts_change_only_through_an_amendment() {
+        use AgreementStatus::*;
+        let region = RegionCode::parse("33").unwrap();
+        let partners = ["qld".to_string()];
+        let before = signed_facts(&region, &partners);
+        let other_partners = ["qld".to_string(), "brisbane".to_string()];
+        let mut after = signed_facts(&region, &other_partners);
+        after.languages = langs(&["id"]);
+        after.signed_on = Some(d("2025-05-03"));
+        after.signed_place = Some("Brisbane");
+        after.indonesian_signatory = Some(("Taj Yasin", "Wakil Gubernur Jawa Tengah"));
+        after.subtype = Subtype::OtherKsdpl;
+        after.expires_on = Some(d("2035-05-01"));
+        for status in [Active, Expired, Terminated] {
+            let v = check_signed_facts(status, &before, &after);
+            assert!(v.iter().all(|v| v.code == "signed_fact_locked"
+                && v.refusal == crate::violation::Refusal::Conflict));
+            assert_eq!(
+                pointers(&v),
+                [
+                    ("/subtype".into(), Some(RuleId::R9)),
+                    ("/partner_ids".into(), Some(RuleId::R9)),
+                    ("/languages".into(), Some(RuleId::R16)),
+                    ("/signed_on".into(), Some(RuleId::R9)),
+                    ("/signed_place".into(), Some(RuleId::R9)),
+                    ("/expires_on".into(), Some(RuleId::R18)),
+                    ("/signatories/indonesian".into(), Some(RuleId::R9)),
+                ],
+                "{status:?}"
+            );
+            assert!(v[0].text.id.contains("amandemen"));
+        }
+        for status in [Draft, InApproval, ApprovedForSigning, PendingVerification] {
+            assert_eq!(
+                check_signed_facts(status, &before, &after),
+                [],
+                "{status:?}"
+            );
+        }
+        // The same facts written again, in another order or with spaces, change nothing.
+        let mut same = signed_facts(&region, &partners);
+        same.languages = langs(&["en", "id"]);
+        same.signed_place = Some(" Semarang ");
+        assert_eq!(check_signed_facts(Active, &before, &same), []);
+        // A verified record's letters are fixed too.
+        let mut lettered = signed_facts(&region, &partners);
+        lettered.approvals = Some(letters());
+        assert_eq!(
+            pointers(&check_signed_facts(Active, &before, &lettered)),
+            [("/approval_letters".into(), Some(RuleId::R23))]
+        );
     }
 
     #[test]

@@ -7,8 +7,9 @@
 
 use chrono::NaiveDate;
 
+use crate::access::{Action, Principal, Scope};
 use crate::agreement::AgreementStatus;
-use crate::case::{Case, CaseStatus, StageRecord};
+use crate::case::{Case, CaseStatus, Signatory, StageRecord};
 use crate::code::code_enum;
 use crate::rules::RuleId;
 use crate::violation::{Verdict, Violation};
@@ -70,8 +71,19 @@ pub enum Event {
     ApprovedForSigning,
     /// A return took its case back from the signing stage.
     ApprovalReopened,
-    /// Signed: active from the signing date.
-    Signed { on: NaiveDate, place: String },
+    /// Signed: active from the signing date, by these signatories.
+    Signed {
+        on: NaiveDate,
+        place: String,
+        indonesian: Signatory,
+        partner: Signatory,
+    },
+    /// R23: a central reviewer verified the approvals of an agreement signed outside the
+    /// system: it is in force (or already expired).
+    ApprovalsVerified,
+    /// R23: a central reviewer refused them, with a note: the agreement stays pending, back
+    /// with its region to correct its references.
+    ApprovalsRefused { note: String },
     /// Its case was rejected (DPRD).
     Rejected,
     /// The region withdrew its case.
@@ -118,6 +130,21 @@ pub fn after(status: AgreementStatus, event: &Event, facts: &Facts) -> Verdict<A
         (Event::ApprovedForSigning, InApproval) => Ok(ApprovedForSigning),
         (Event::ApprovalReopened, ApprovedForSigning) => Ok(InApproval),
         (Event::Signed { .. }, ApprovedForSigning) => Ok(Active),
+        (Event::ApprovalsVerified, PendingVerification)
+            if facts.expires_on.is_some_and(|end| end < facts.today) =>
+        {
+            Ok(Expired)
+        }
+        (Event::ApprovalsVerified, PendingVerification) => Ok(Active),
+        (Event::ApprovalsRefused { .. }, PendingVerification) => Ok(PendingVerification),
+        (Event::ApprovalsVerified | Event::ApprovalsRefused { .. }, _) => {
+            Err(vec![Violation::conflict(
+                "not_pending_verification",
+                "Only an agreement recorded from outside the system and pending verification of its approvals is verified (R23).",
+                "Hanya perjanjian yang dicatat dari luar sistem dan menunggu verifikasi persetujuannya yang diverifikasi (R23).",
+            )
+            .citing(RuleId::R23)])
+        }
         (Event::Signed { .. }, _) => Err(vec![Violation::conflict(
             "not_approved_for_signing",
             "Only an agreement approved through its workflow is signed (DPRD approval is mandatory).",
@@ -165,10 +192,16 @@ pub fn following(status: AgreementStatus, case: &Case) -> Option<Event> {
     match case.status {
         CaseStatus::Signed => match case.signing() {
             Some(StageRecord::Signing {
-                signed_on, place, ..
+                signed_on,
+                place,
+                indonesian,
+                partner,
+                ..
             }) => Some(Event::Signed {
                 on: signed_on.naive(),
                 place: place.clone(),
+                indonesian: indonesian.clone(),
+                partner: partner.clone(),
             }),
             _ => None,
         },
@@ -182,6 +215,46 @@ pub fn following(status: AgreementStatus, case: &Case) -> Option<Event> {
                 _ => None,
             }
         }
+    }
+}
+
+code_enum! {
+    /// A central reviewer's decision on the approvals of an agreement recorded from outside the
+    /// system (R23).
+    VerificationOutcome {
+        /// The letters check out: the agreement is in force (or expired, past its end).
+        Verified => "verified",
+        /// They do not: it stays pending, with a note for its region.
+        Refused => "refused",
+    }
+}
+
+/// **R23 / R9** — the event of a verification decision: only central government (a central
+/// reviewer or an admin, or a central service account holding `agreements:verify`) verifies,
+/// so the region that recorded an agreement never verifies it itself; a refusal needs a note.
+pub fn verification(
+    principal: &Principal,
+    outcome: VerificationOutcome,
+    note: Option<&str>,
+) -> Verdict<Event> {
+    if principal.scope(Action::VerifyAgreements) != Some(Scope::All) {
+        return Err(vec![Violation::not_permitted(
+            "forbidden",
+            "Only central government (Kemendagri, Kemlu) verifies the approvals of an agreement recorded from outside the system; its region cannot (R23).",
+            "Hanya pemerintah pusat (Kemendagri, Kemlu) yang memverifikasi persetujuan perjanjian yang dicatat dari luar sistem; daerahnya tidak dapat (R23).",
+        )
+        .citing(RuleId::R23)]);
+    }
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    match (outcome, note) {
+        (VerificationOutcome::Verified, _) => Ok(Event::ApprovalsVerified),
+        (VerificationOutcome::Refused, Some(n)) => Ok(Event::ApprovalsRefused { note: n.into() }),
+        (VerificationOutcome::Refused, None) => Err(vec![Violation::invalid(
+            "required",
+            "/note",
+            "a refusal says why, for the region to correct its record",
+            "penolakan menyebut alasannya, agar daerah dapat memperbaiki catatannya",
+        )]),
     }
 }
 
@@ -221,7 +294,7 @@ pub fn deletable(status: AgreementStatus, legacy: bool, has_records: bool) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::{CaseAction, Signatory};
+    use crate::case::CaseAction;
     use crate::violation::Refusal;
     use crate::workflow::latest;
     use AgreementStatus::*;
@@ -242,6 +315,133 @@ mod tests {
         v.unwrap_err()[0].code.to_string()
     }
 
+    fn signed_on(on: NaiveDate) -> Event {
+        Event::Signed {
+            on,
+            place: "Semarang".into(),
+            indonesian: Signatory {
+                name: "Ahmad Luthfi".into(),
+                position: "Gubernur Jawa Tengah".into(),
+            },
+            partner: Signatory {
+                name: "David Crisafulli".into(),
+                position: "Premier of Queensland".into(),
+            },
+        }
+    }
+
+    fn user(role: crate::access::Role, region: Option<&str>) -> Principal {
+        Principal {
+            id: "u".into(),
+            name: role.as_str().into(),
+            kind: crate::access::PrincipalKind::User { role },
+            region: region.map(crate::region::testing::code),
+        }
+    }
+
+    /// R23: only central government verifies; the region that recorded the agreement, its
+    /// province, or a regional service account holding the scope cannot.
+    #[test]
+    fn r23_only_central_government_verifies_approvals_recorded_from_outside() {
+        use crate::access::{PrincipalKind, Role};
+        let ok = |p: &Principal| verification(p, VerificationOutcome::Verified, None);
+        assert_eq!(
+            ok(&user(Role::CentralReviewer, None)),
+            Ok(Event::ApprovalsVerified)
+        );
+        assert_eq!(ok(&user(Role::Admin, None)), Ok(Event::ApprovalsVerified));
+        for (role, region) in [
+            (Role::ProvinceOfficer, Some("33")),
+            (Role::RegionOfficer, Some("33.74")),
+            (Role::DprdSecretariat, Some("33")),
+            (Role::Viewer, Some("33")),
+        ] {
+            let refused = ok(&user(role, region)).unwrap_err();
+            assert_eq!(
+                (refused[0].refusal, refused[0].rule),
+                (Refusal::NotPermitted, Some(RuleId::R23)),
+                "{role}"
+            );
+        }
+        let regional_account = Principal {
+            id: "sa".into(),
+            name: "jateng-script".into(),
+            kind: PrincipalKind::ServiceAccount {
+                scopes: vec![Action::VerifyAgreements],
+            },
+            region: Some(crate::region::testing::code("33")),
+        };
+        assert!(
+            ok(&regional_account).is_err(),
+            "a region never verifies itself"
+        );
+    }
+
+    /// R23: verified, the agreement is in force — or expired when already past its end;
+    /// refused (with a note) it stays pending; anything not pending is a conflict.
+    #[test]
+    fn r23_verification_puts_a_pending_agreement_in_force_once() {
+        let f = facts(true);
+        assert_eq!(
+            after(PendingVerification, &Event::ApprovalsVerified, &f),
+            Ok(Active)
+        );
+        let past = Facts {
+            expires_on: Some(d("2026-01-31")),
+            ..f
+        };
+        assert_eq!(
+            after(PendingVerification, &Event::ApprovalsVerified, &past),
+            Ok(Expired)
+        );
+        let refused = Event::ApprovalsRefused {
+            note: "nomor surat DPRD tidak ditemukan".into(),
+        };
+        assert_eq!(
+            after(PendingVerification, &refused, &f),
+            Ok(PendingVerification)
+        );
+        for status in [Active, Expired, Draft, Terminated] {
+            let twice = after(status, &Event::ApprovalsVerified, &f).unwrap_err();
+            assert_eq!(
+                (twice[0].code.as_ref(), twice[0].rule, twice[0].refusal),
+                (
+                    "not_pending_verification",
+                    Some(RuleId::R23),
+                    Refusal::Conflict
+                ),
+                "{status:?}"
+            );
+        }
+        // Until verified it is not in force: not terminated, renewed, nor started as a workflow.
+        assert_eq!(
+            code(after(PendingVerification, &terminated(), &f)),
+            "not_active"
+        );
+        assert!(renewable(PendingVerification).is_err());
+        assert!(!PendingVerification.is_signed());
+    }
+
+    #[test]
+    fn a_refused_verification_says_why() {
+        let central = user(crate::access::Role::CentralReviewer, None);
+        let no_note = verification(&central, VerificationOutcome::Refused, Some("  ")).unwrap_err();
+        assert_eq!(
+            (no_note[0].code.as_ref(), no_note[0].pointer.as_ref()),
+            ("required", "/note")
+        );
+        assert_eq!(
+            verification(
+                &central,
+                VerificationOutcome::Refused,
+                Some("surat tidak sah")
+            ),
+            Ok(Event::ApprovalsRefused {
+                note: "surat tidak sah".into()
+            })
+        );
+    }
+
     fn terminated() -> Event {
         Event::Terminated {
             reason: TerminationReason::MutualAgreement,
@@ -253,10 +453,7 @@ mod tests {
     #[test]
     fn a_draft_goes_through_approval_to_active() {
         let f = facts(false);
-        let signed = Event::Signed {
-            on: d("2026-11-20"),
-            place: "Semarang".into(),
-        };
+        let signed = signed_on(d("2026-11-20"));
         let mut s = Draft;
         for (event, expected) in [
             (Event::WorkflowStarted, InApproval),
@@ -287,10 +484,7 @@ mod tests {
     /// R9: nothing is signed before the workflow approved it.
     #[test]
     fn r9_an_agreement_in_approval_cannot_be_signed() {
-        let signed = Event::Signed {
-            on: d("2026-11-20"),
-            place: "Semarang".into(),
-        };
+        let signed = signed_on(d("2026-11-20"));
         let refused = after(InApproval, &signed, &facts(false)).unwrap_err();
         assert_eq!(refused[0].rule, Some(RuleId::R9));
     }
@@ -471,7 +665,15 @@ mod tests {
             following(ApprovedForSigning, &signed),
             Some(Event::Signed {
                 on: d("2025-07-10"),
-                place: "Semarang".into()
+                place: "Semarang".into(),
+                indonesian: Signatory {
+                    name: "Ahmad Luthfi".into(),
+                    position: "Gubernur Jawa Tengah".into(),
+                },
+                partner: Signatory {
+                    name: "Governor".into(),
+                    position: "Governor of Chungcheongbuk-do".into(),
+                },
             })
         );
         let mut withdrawn = case.clone();

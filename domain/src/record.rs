@@ -65,6 +65,8 @@ named! {
         AgreementDeleted => ("agreement.deleted", "draft agreement deleted", "draf perjanjian dihapus"),
         AgreementTerminated => ("agreement.terminated", "agreement terminated", "perjanjian diakhiri"),
         AgreementExpired => ("agreement.expired", "agreement expired", "perjanjian berakhir"),
+        AgreementVerified => ("agreement.verified", "approvals of an agreement recorded from outside the system verified", "persetujuan perjanjian yang dicatat dari luar sistem diverifikasi"),
+        AgreementVerificationRefused => ("agreement.verification_refused", "verification of an agreement's approvals refused", "verifikasi persetujuan perjanjian ditolak"),
         AgreementRevived => ("agreement.revived", "agreement back in force", "perjanjian berlaku kembali"),
         AgreementRenewalStarted => ("agreement.renewal_started", "renewal started", "perpanjangan dimulai"),
         AgreementDormant => ("agreement.dormant", "agreement flagged dormant", "perjanjian ditandai tidak aktif"),

@@ -385,6 +385,45 @@ impl TestApp {
         }
         panic!("pagination of {path} does not end");
     }
+
+    /// R23: records the legacy agreement `body` (`POST /v1/agreements`). One signed under
+    /// PP 28/2018 (on or after 13 July 2018) enters `pending_verification` with its three
+    /// approval letters ([`approval_letters`]) and is verified at once (as admin), so it stands
+    /// active or expired by its end date. Asserts each step succeeds; returns the last response
+    /// (the creation's 201 or the verification's 200), with the agreement and its ETag.
+    #[track_caller]
+    pub fn record_legacy(&self, body: &Value) -> Resp {
+        let signed = body["signed_on"].as_str().map(str::to_owned);
+        let Some(signed) = signed.filter(|s| s.as_str() >= "2018-07-13") else {
+            let r = self.req("POST", "/v1/agreements").json(body).send();
+            assert_eq!(r.status, 201, "{}", r.body);
+            return r;
+        };
+        let mut body = body.clone();
+        body["status"] = serde_json::json!("pending_verification");
+        body["approval_letters"] = approval_letters(&signed);
+        let r = self.req("POST", "/v1/agreements").json(&body).send();
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.json()["status"], "pending_verification");
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let v = self
+            .req("POST", &format!("/v1/agreements/{id}/verification"))
+            .header("If-Match", r.header("etag").unwrap())
+            .json(&serde_json::json!({"outcome": "verified"}))
+            .send();
+        assert_eq!(v.status, 200, "{}", v.body);
+        v
+    }
+}
+
+/// R23: the DPRD approval, Kemendagri consideration and Kemlu confirmation letters of an
+/// agreement signed on `signed_on` outside the system, all dated that day.
+pub fn approval_letters(signed_on: &str) -> Value {
+    serde_json::json!({
+        "dprd_approval": {"number": "170/45/DPRD", "date": signed_on},
+        "kemendagri_consideration": {"number": "120/880/PFK", "date": signed_on},
+        "kemlu_confirmation": {"number": "1234/KS/2025", "date": signed_on},
+    })
 }
 
 impl Drop for TestApp {

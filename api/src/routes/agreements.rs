@@ -8,6 +8,7 @@ use jalin_domain::access::Action;
 use jalin_domain::agreement::{
     expires_in_days, AgreementKind, AgreementStatus, CooperationObject, Instrument, Subtype,
 };
+use jalin_domain::Date;
 use jalin_persistence::registry::{
     Agreement, AgreementFilter, AgreementPaging, AgreementSort, Partner,
 };
@@ -26,8 +27,10 @@ use crate::pagination::Paging;
 use crate::reply;
 use crate::routes::audit::AuditEventPage;
 use crate::routes::ids::AgreementId;
-use crate::service::agreements::{self, details_of, AgreementRecord};
-pub use crate::service::agreements::{AgreementInput, Checklist, Money, Signatories};
+use crate::service::agreements::{self, details_of, signing_of, AgreementRecord};
+pub use crate::service::agreements::{
+    AgreementInput, ApprovalLetters, Checklist, Money, Signatories, Signing, Verification,
+};
 
 #[derive(Serialize, ToSchema)]
 pub struct PartnerSummary {
@@ -87,6 +90,15 @@ pub struct AgreementDto {
     pub own_reference: Option<String>,
     pub partner_reference: Option<String>,
     pub checklist: Checklist,
+    /// R23: the approvals' references of an agreement signed on or after 13 July 2018 outside
+    /// the system.
+    pub approval_letters: Option<ApprovalLetters>,
+    /// R23: the central reviewer's last decision on those approvals.
+    pub verification: Option<Verification>,
+    /// The signing (date, place, signatories), from the approval case's signing record or, for
+    /// an agreement signed outside the system, its own record; `null` before signing. Fixed
+    /// once signed: it changes only through an amendment.
+    pub signing: Option<Signing>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -94,6 +106,15 @@ pub struct AgreementDto {
 impl AgreementDto {
     /// `a` as shown on `today` (WIB), with the names of its partners among `partners`.
     pub fn of(a: &Agreement, partners: &[Partner], today: NaiveDate) -> Self {
+        Self::with_signing(a, partners, today, signing_of(a, None))
+    }
+
+    fn with_signing(
+        a: &Agreement,
+        partners: &[Partner],
+        today: NaiveDate,
+        signing: Option<Signing>,
+    ) -> Self {
         let d = details_of(a);
         AgreementDto {
             id: a.id.clone(),
@@ -140,13 +161,16 @@ impl AgreementDto {
             own_reference: d.own_reference,
             partner_reference: d.partner_reference,
             checklist: d.checklist,
+            approval_letters: d.approval_letters,
+            verification: d.verification,
+            signing,
             created_at: a.created_at.and_utc(),
             updated_at: a.updated_at.and_utc(),
         }
     }
 
     pub fn record(r: &AgreementRecord, today: NaiveDate) -> Self {
-        Self::of(&r.agreement, &r.partners, today)
+        Self::with_signing(&r.agreement, &r.partners, today, r.signing.clone())
     }
 }
 
@@ -155,9 +179,11 @@ page_of!(AgreementPage, AgreementDto);
 /// Register an agreement.
 ///
 /// Every rule is checked and every violation reported at once, with its rule id (R1–R4, R6, R9,
-/// R16, R20, R23, R24). A new agreement starts as a `draft`; a legacy one (R23) is recorded as
-/// `active`, `expired` or `terminated` with its dates. The reference number is allocated per
-/// region and year, without gaps.
+/// R16, R20, R23, R24). A new agreement starts as a `draft`; a legacy one (R23) signed before
+/// 13 July 2018 is recorded as `active`, `expired` or `terminated` with its dates; one signed
+/// later outside the system carries its `approval_letters` and enters as `pending_verification`
+/// until a central reviewer verifies it. The reference number is allocated per region and year,
+/// without gaps.
 #[utoipa::path(
     post,
     path = "/v1/agreements",
@@ -205,11 +231,11 @@ pub struct AgreementListQuery {
     pub legacy: Option<bool>,
     /// Agreements whose `expires_on` is before this date.
     #[param(value_type = Option<String>, format = Date)]
-    pub expiring_before: Option<NaiveDate>,
+    pub expiring_before: Option<Date>,
     #[param(value_type = Option<String>, format = Date)]
-    pub signed_from: Option<NaiveDate>,
+    pub signed_from: Option<Date>,
     #[param(value_type = Option<String>, format = Date)]
-    pub signed_to: Option<NaiveDate>,
+    pub signed_to: Option<Date>,
     /// Words in the titles, the reference number or the partners' names.
     #[param(max_length = 200)]
     #[validate(length(max = 200))]
@@ -231,9 +257,9 @@ impl AgreementListQuery {
             country: self.country.map(|c| c.to_ascii_uppercase()),
             object: self.object,
             sector: self.sector,
-            expiring_before: self.expiring_before,
-            signed_from: self.signed_from,
-            signed_to: self.signed_to,
+            expiring_before: self.expiring_before.map(Date::naive),
+            signed_from: self.signed_from.map(Date::naive),
+            signed_to: self.signed_to.map(Date::naive),
             q: self.q,
             legacy: self.legacy,
         })
@@ -319,7 +345,10 @@ pub async fn get(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiErr
     ))
 }
 
-/// Replace an agreement's record; requires `If-Match`. The rules are checked again.
+/// Replace an agreement's record; requires `If-Match`. The rules are checked again. Once signed,
+/// its signatories, signing date and place, term, partners, kind and form, region, languages
+/// and approvals' letters change only through an amendment: a change is a 409
+/// `signed_fact_locked` listing each field.
 #[utoipa::path(
     put,
     path = "/v1/agreements/{id}",

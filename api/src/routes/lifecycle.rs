@@ -1,5 +1,6 @@
 //! After signing: termination with a reason (R19) and renewal, which re-runs the workflow for a
-//! successor linked to its predecessor (R18). The lifecycle decides (`service::lifecycle`).
+//! successor linked to its predecessor (R18); and the verification of an agreement signed
+//! outside the system (R23). The lifecycle decides (`service::lifecycle`).
 
 use actix_web::{web, HttpResponse};
 use jalin_domain::access::Action;
@@ -13,7 +14,7 @@ use crate::openapi::responses::Conflict;
 use crate::reply;
 use crate::routes::agreements::AgreementDto;
 use crate::routes::ids::AgreementId;
-use crate::service::lifecycle::{self, TerminationRequest};
+use crate::service::lifecycle::{self, TerminationRequest, VerificationRequest};
 
 /// End an active agreement before its term, with a reason (R19); requires `If-Match`.
 #[utoipa::path(
@@ -78,7 +79,52 @@ pub async fn renew(
         .await
 }
 
+/// Verify (or refuse, with a note) the approvals of an agreement signed on or after 13 July 2018
+/// outside the system (R23, R9); requires `If-Match`. Central government only (a central
+/// reviewer or an admin): the region that recorded it cannot. Verified, it is `active` (or
+/// `expired`, past its end); refused, it stays `pending_verification` for its region to correct.
+#[utoipa::path(
+    post,
+    path = "/v1/agreements/{id}/verification",
+    operation_id = "verifyAgreement",
+    tag = "agreements",
+    request_body = VerificationRequest,
+    params(AgreementId, ("If-Match" = String, Header, description = "The agreement's ETag.")),
+    responses(
+        (status = 200, description = "Decided.", body = AgreementDto, headers(("ETag" = String))),
+        (status = 409, response = Conflict),
+    ),
+    security(("bearer" = []), ("client_credentials" = ["agreements:verify"]))
+)]
+pub async fn verify(
+    caller: Caller,
+    if_match: IfMatch,
+    id: AgreementId,
+    body: ApiJson<VerificationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = caller.may(Action::VerifyAgreements)?;
+    let principal = caller.auth.0.clone();
+    let r = caller
+        .write(move |c, ctx| {
+            lifecycle::verify(
+                c,
+                ctx,
+                &principal,
+                &scope,
+                &id,
+                body.value,
+                if_match.expected(),
+            )
+        })
+        .await?;
+    Ok(reply::ok_versioned(
+        &r,
+        AgreementDto::record(&r, caller.ctx.today()),
+    ))
+}
+
 super::operations! {
     terminate,
     renew,
+    verify,
 }

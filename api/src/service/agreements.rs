@@ -5,15 +5,18 @@
 use chrono::{Datelike, NaiveDate};
 use jalin_domain::access::Visibility;
 use jalin_domain::agreement::{
-    check_agreement, AgreementFacts, AgreementStatus, CooperationObject, Instrument, PartnerFacts,
-    Recorded, Subtype,
+    check_agreement, check_signed_facts, AgreementFacts, AgreementStatus, ApprovalFacts,
+    CooperationObject, Instrument, LetterFacts, PartnerFacts, Recorded, SignedFacts, Subtype,
 };
+use jalin_domain::case::StageRecord;
+use jalin_domain::lifecycle::VerificationOutcome;
+use jalin_domain::Date;
 use jalin_domain::{lifecycle, AuditAction, CountryCode, RecordKind, RegionCode};
 use jalin_persistence::audit::{self, AuditEvent};
 use jalin_persistence::registry::{
     self, Agreement, AgreementFilter, AgreementPaging, AgreementSort, Partner,
 };
-use jalin_persistence::{activities, documents, reference, DbConnection};
+use jalin_persistence::{activities, cases, documents, reference, DbConnection};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -33,6 +36,8 @@ crate::filed!(Agreement => Agreement(id), region);
 pub struct AgreementRecord {
     pub agreement: Agreement,
     pub partners: Vec<Partner>,
+    /// The signing, from its approval case's signing record when it has one.
+    pub signing: Option<Signing>,
 }
 
 impl Versioned for AgreementRecord {
@@ -56,7 +61,7 @@ pub struct Money {
 
 /// A signatory as recorded on the agreement (the workflow's signing record has its own
 /// `Signatory`).
-#[derive(Serialize, Deserialize, ToSchema, Validate, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, ToSchema, Validate, Clone, PartialEq, Debug)]
 #[schema(as = AgreementSignatory)]
 pub struct Signatory {
     #[validate(length(min = 1, max = 200))]
@@ -74,6 +79,128 @@ pub struct Signatories {
     pub indonesian: Option<Signatory>,
     #[validate(nested)]
     pub partner: Option<Signatory>,
+}
+
+/// A letter's reference: its number and date.
+#[derive(Serialize, Deserialize, ToSchema, Validate, Clone, PartialEq, Debug)]
+#[schema(as = LetterReference)]
+pub struct LetterRef {
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200, example = "170/1234/DPRD")]
+    pub number: String,
+    pub date: Date,
+}
+
+/// R23: the approvals of an agreement signed on or after 13 July 2018 outside this system's
+/// workflow — each letter's number and date, none after the signing nor in the future.
+#[derive(Serialize, Deserialize, ToSchema, Validate, Clone, PartialEq, Default, Debug)]
+pub struct ApprovalLetters {
+    /// DPRD's approval (PP 28/2018 art. 30; R9).
+    #[validate(nested)]
+    pub dprd_approval: Option<LetterRef>,
+    /// Kemendagri's consideration (art. 31; R11).
+    #[validate(nested)]
+    pub kemendagri_consideration: Option<LetterRef>,
+    /// Kemlu's confirmation letter (art. 33; R13).
+    #[validate(nested)]
+    pub kemlu_confirmation: Option<LetterRef>,
+}
+
+impl ApprovalLetters {
+    fn facts(&self) -> ApprovalFacts<'_> {
+        fn f(l: &Option<LetterRef>) -> Option<LetterFacts<'_>> {
+            l.as_ref().map(|l| LetterFacts {
+                number: &l.number,
+                date: l.date.naive(),
+            })
+        }
+        ApprovalFacts {
+            dprd_approval: f(&self.dprd_approval),
+            kemendagri_consideration: f(&self.kemendagri_consideration),
+            kemlu_confirmation: f(&self.kemlu_confirmation),
+        }
+    }
+}
+
+/// R23: a central reviewer's last decision on the approvals of an agreement recorded from
+/// outside the system.
+#[derive(Serialize, Deserialize, ToSchema, Clone, PartialEq, Debug)]
+#[schema(as = AgreementVerification)]
+pub struct Verification {
+    pub outcome: VerificationOutcome,
+    /// Why it was refused (what the region is to correct).
+    pub note: Option<String>,
+    /// Who decided.
+    pub by: String,
+    #[schema(value_type = String, format = Date)]
+    pub on: NaiveDate,
+}
+
+/// Where an agreement's signing facts come from.
+#[derive(Serialize, ToSchema, Clone, Copy, PartialEq, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum SigningSource {
+    /// The signing record of its approval case in this system.
+    Workflow,
+    /// The agreement's own record (legacy, signed outside the system).
+    Record,
+}
+
+/// The signing: date, place and signatories. Fixed once signed: they change only through an
+/// amendment.
+#[derive(Serialize, ToSchema, Clone, PartialEq, Debug)]
+#[schema(as = AgreementSigning)]
+pub struct Signing {
+    #[schema(value_type = String, format = Date)]
+    pub signed_on: NaiveDate,
+    pub place: Option<String>,
+    pub indonesian: Option<Signatory>,
+    pub partner: Option<Signatory>,
+    /// ISO 639-1 codes of the signed texts (R16).
+    pub signed_text_languages: Vec<String>,
+    pub source: SigningSource,
+}
+
+/// The signing of `a`, from `record` (its case's signing record) when there is one, else from
+/// the agreement itself once it was signed outside the system; `None` before signing.
+pub fn signing_of(a: &Agreement, record: Option<&StageRecord>) -> Option<Signing> {
+    if let Some(StageRecord::Signing {
+        signed_on,
+        place,
+        indonesian,
+        partner,
+        signed_text_languages,
+        ..
+    }) = record
+    {
+        let person = |s: &jalin_domain::case::Signatory| Signatory {
+            name: s.name.clone(),
+            position: s.position.clone(),
+        };
+        return Some(Signing {
+            signed_on: signed_on.naive(),
+            place: Some(place.clone()),
+            indonesian: Some(person(indonesian)),
+            partner: Some(person(partner)),
+            signed_text_languages: signed_text_languages.clone(),
+            source: SigningSource::Workflow,
+        });
+    }
+    let signed = a.status.is_signed() || a.status == AgreementStatus::PendingVerification;
+    let on = a.signed_on.filter(|_| signed)?;
+    let d = details_of(a);
+    Some(Signing {
+        signed_on: on,
+        place: a.signed_place.clone(),
+        indonesian: d.signatories.indonesian,
+        partner: d.signatories.partner,
+        signed_text_languages: a.languages.clone(),
+        source: if a.legacy {
+            SigningSource::Record
+        } else {
+            SigningSource::Workflow
+        },
+    })
 }
 
 /// R5 (PP 28/2018 art. 27(1)c–e, (2)): the checklist recorded for the agreement.
@@ -94,6 +221,13 @@ pub struct Details {
     pub own_reference: Option<String>,
     pub partner_reference: Option<String>,
     pub checklist: Checklist,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_letters: Option<ApprovalLetters>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
+    /// Written by the termination (R19); kept by every replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub termination: Option<Value>,
 }
 
 /// An agreement as written by a client (create and replace).
@@ -151,18 +285,21 @@ pub struct AgreementInput {
     #[validate(nested)]
     pub signatories: Signatories,
     #[schema(value_type = Option<String>, format = Date)]
-    pub signed_on: Option<NaiveDate>,
+    pub signed_on: Option<Date>,
     #[validate(length(max = 200))]
     #[schema(max_length = 200)]
     pub signed_place: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
-    pub effective_from: Option<NaiveDate>,
+    pub effective_from: Option<Date>,
     #[schema(value_type = Option<String>, format = Date)]
-    pub expires_on: Option<NaiveDate>,
-    /// Recorded from before the system (R23): then `status` is active, expired or terminated.
+    pub expires_on: Option<Date>,
+    /// Recorded from before the system (R23): signed before 13 July 2018, `status` is active,
+    /// expired or terminated; signed later, it carries `approval_letters` and is
+    /// `pending_verification` until a central reviewer verifies it.
     #[serde(default)]
     pub legacy: bool,
-    /// Default `draft`; other values only for legacy agreements (the workflow sets the rest).
+    /// Default `draft`; for a legacy agreement `active`, or `pending_verification` when signed
+    /// on or after 13 July 2018 (the workflow and the verification set the rest).
     pub status: Option<AgreementStatus>,
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
@@ -175,6 +312,13 @@ pub struct AgreementInput {
     pub partner_reference: Option<String>,
     #[serde(default)]
     pub checklist: Checklist,
+    /// R23: required when `legacy` and signed on or after 13 July 2018 (PP 28/2018 in force):
+    /// the references of the DPRD approval, Kemendagri consideration and Kemlu confirmation.
+    /// The agreement then enters as `pending_verification` until a central reviewer verifies it
+    /// (`POST /v1/agreements/{id}/verification`).
+    #[serde(default)]
+    #[validate(nested)]
+    pub approval_letters: Option<ApprovalLetters>,
 }
 
 /// The details an agreement keeps as JSON.
@@ -310,12 +454,20 @@ fn check_lineage(
         ("/predecessor_id", &input.predecessor_id, true),
     ] {
         let Some(t) = target else { continue };
-        if registry::find_agreement(c, t, scope)?.is_none() {
+        let Some(linked) = registry::find_agreement(c, t, scope)? else {
             return Err(ApiError::invalid(
                 field,
                 "unknown_agreement",
                 format!("no agreement `{t}` visible to you"),
                 format!("tidak ada perjanjian `{t}`"),
+            ));
+        };
+        if !predecessor && input.instrument == Instrument::Amendment && !linked.status.is_signed() {
+            return Err(ApiError::invalid(
+                field,
+                "not_signed",
+                "an amendment amends a signed agreement (active, expired or terminated)",
+                "amandemen mengubah perjanjian yang telah ditandatangani (aktif, berakhir atau diakhiri)",
             ));
         }
         if let Some(me) = self_id {
@@ -348,6 +500,18 @@ fn check(
     check_languages(&input.languages)?;
     let value = input.value.as_ref().map(normalise_money).transpose()?;
     let partners = partner_facts(c, &input.partner_ids)?;
+    if let Some(e) = existing {
+        // R9/R16: what the signing fixed changes only through an amendment (409 per field).
+        let before = details_of(e);
+        let locked = check_signed_facts(
+            e.status,
+            &signed_facts(e, &before),
+            &input.signed_facts(&region),
+        );
+        if !locked.is_empty() {
+            return Err(ApiError::Refused(locked));
+        }
+    }
     if existing.is_some_and(|e| e.legacy != input.legacy) {
         return Err(ApiError::invalid(
             "/legacy",
@@ -360,6 +524,8 @@ fn check(
         region: region.clone(),
         region_kind,
         subtype: input.subtype,
+        instrument: input.instrument,
+        has_parent: input.parent_id.is_some(),
         partners: &partners,
         objects: &input.objects,
         languages: &input.languages,
@@ -367,30 +533,77 @@ fn check(
         creates_foreign_loan: input.creates_foreign_loan,
         legacy: input.legacy,
         status: input.status_or_default(),
-        signed_on: input.signed_on,
-        effective_from: input.effective_from,
-        expires_on: input.expires_on,
+        signed_on: input.signed_on.map(Date::naive),
+        effective_from: input.effective_from.map(Date::naive),
+        expires_on: input.expires_on.map(Date::naive),
         today: ctx.today(),
         recorded: existing.map(|e| Recorded {
             status: e.status,
             legacy: e.legacy,
         }),
+        approvals: input.approval_letters.as_ref().map(ApprovalLetters::facts),
     });
-    if !violations.is_empty() {
+    if violations.iter().any(|v| v.rule.is_some()) {
         return Err(ApiError::Rules(violations));
+    }
+    if !violations.is_empty() {
+        return Err(ApiError::Refused(violations));
     }
     check_lineage(c, scope, input, existing.map(|e| e.id.as_str()))?;
     Ok((region, value))
 }
 
+fn person(s: &Option<Signatory>) -> Option<(&str, &str)> {
+    s.as_ref().map(|s| (s.name.trim(), s.position.trim()))
+}
+
+/// The facts the signing of `a` fixed (R9, R16).
+fn signed_facts<'a>(a: &'a Agreement, d: &'a Details) -> SignedFacts<'a> {
+    SignedFacts {
+        region: &a.region,
+        subtype: a.subtype,
+        instrument: a.instrument,
+        partner_ids: &a.partner_ids,
+        languages: &a.languages,
+        signed_on: a.signed_on,
+        signed_place: a.signed_place.as_deref(),
+        effective_from: a.effective_from,
+        expires_on: a.expires_on,
+        indonesian_signatory: person(&d.signatories.indonesian),
+        partner_signatory: person(&d.signatories.partner),
+        approvals: d.approval_letters.as_ref().map(ApprovalLetters::facts),
+    }
+}
+
 impl AgreementInput {
-    /// Default `draft`; a legacy agreement is `active` unless it says otherwise.
+    /// Default `draft`; a legacy agreement is `active` unless it says otherwise — or, signed
+    /// under PP 28/2018 (R23), `pending_verification`.
     fn status_or_default(&self) -> AgreementStatus {
-        self.status.unwrap_or(if self.legacy {
-            AgreementStatus::Active
-        } else {
+        self.status.unwrap_or(if !self.legacy {
             AgreementStatus::Draft
+        } else if jalin_domain::agreement::signed_under_pp28(self.signed_on.map(Date::naive)) {
+            AgreementStatus::PendingVerification
+        } else {
+            AgreementStatus::Active
         })
+    }
+
+    /// The signed facts this input would write (R9, R16).
+    fn signed_facts<'a>(&'a self, region: &'a RegionCode) -> SignedFacts<'a> {
+        SignedFacts {
+            region,
+            subtype: self.subtype,
+            instrument: self.instrument,
+            partner_ids: &self.partner_ids,
+            languages: &self.languages,
+            signed_on: self.signed_on.map(Date::naive),
+            signed_place: self.signed_place.as_deref(),
+            effective_from: self.effective_from.map(Date::naive),
+            expires_on: self.expires_on.map(Date::naive),
+            indonesian_signatory: person(&self.signatories.indonesian),
+            partner_signatory: person(&self.signatories.partner),
+            approvals: self.approval_letters.as_ref().map(ApprovalLetters::facts),
+        }
     }
 
     /// R18: the input of `a`'s successor — a new draft linked to it, with its parties, objects
@@ -424,13 +637,19 @@ impl AgreementInput {
             own_reference: None,
             partner_reference: None,
             checklist: Checklist::default(),
+            approval_letters: None,
         }
     }
 
     /// Writes the input into `a` (not its identity, lineage checks or timestamps).
     fn apply_to(self, a: &mut Agreement, value: Option<Money>) {
         a.status = self.status_or_default();
+        // What the lifecycle recorded (verification, termination) is not the client's to write.
+        let recorded = details_of(a);
         let details = Details {
+            approval_letters: self.approval_letters,
+            verification: recorded.verification,
+            termination: recorded.termination,
             implementing_agencies: self.implementing_agencies,
             financing_source: self.financing_source,
             signatories: self.signatories,
@@ -452,10 +671,10 @@ impl AgreementInput {
         a.creates_foreign_loan = self.creates_foreign_loan;
         a.value_amount = value.as_ref().map(|v| v.amount.clone());
         a.value_currency = value.map(|v| v.currency);
-        a.signed_on = self.signed_on;
+        a.signed_on = self.signed_on.map(Date::naive);
         a.signed_place = self.signed_place;
-        a.effective_from = self.effective_from;
-        a.expires_on = self.expires_on;
+        a.effective_from = self.effective_from.map(Date::naive);
+        a.expires_on = self.expires_on.map(Date::naive);
         a.legacy = self.legacy;
         a.level_justification = self.level_justification;
         a.partner_ids = self.partner_ids;
@@ -464,9 +683,16 @@ impl AgreementInput {
 
 fn with_partners(c: &mut DbConnection, agreement: Agreement) -> Result<AgreementRecord, ApiError> {
     let partners = registry::partners_by_id(c, &agreement.partner_ids)?;
+    // Read-only: a signed workflow agreement's signing record, from its case.
+    let case = match agreement.legacy || !agreement.status.is_signed() {
+        true => None,
+        false => cases::find(c, &agreement.id)?,
+    };
+    let signing = signing_of(&agreement, case.as_ref().and_then(|k| k.state.signing()));
     Ok(AgreementRecord {
         agreement,
         partners,
+        signing,
     })
 }
 

@@ -142,6 +142,20 @@ pub fn attach(
     file: StoredFile,
 ) -> Result<Document, ApiError> {
     let a = agreements::find(c, scope, agreement_id)?;
+    if input.role == DocumentRole::SignedText {
+        // R16: a signed agreement's signed texts are recorded once per signed language.
+        let already: Vec<String> = documents::for_agreement(c, &a.id)?
+            .into_iter()
+            .filter(|d| d.role == DocumentRole::SignedText)
+            .filter_map(|d| d.language)
+            .collect();
+        jalin_domain::agreement::check_signed_text(
+            a.status,
+            &a.languages,
+            input.language.as_deref(),
+            &already,
+        )?;
+    }
     let d = Document {
         id: file.id,
         agreement_id: a.id.clone(),

@@ -3,10 +3,11 @@
 //! it. Termination (R19), renewal (R18), expiry and the dormancy flag are its use cases.
 
 use chrono::NaiveDate;
-use jalin_domain::access::Visibility;
+use jalin_domain::access::{Principal, Visibility};
 use jalin_domain::agreement::AgreementStatus;
-use jalin_domain::lifecycle::{self, Event, Facts, TerminationReason};
+use jalin_domain::lifecycle::{self, Event, Facts, TerminationReason, VerificationOutcome};
 use jalin_domain::monitoring::{months_before, MonitoringPolicy};
+use jalin_domain::Date;
 use jalin_domain::{AuditAction, Calendar, RecordKind};
 use jalin_persistence::registry::{self, Agreement, StatusChange};
 use jalin_persistence::text::JsonText;
@@ -44,10 +45,33 @@ pub fn transition(
         updated_at: ctx.now(),
     };
     match event {
-        Event::Signed { on, place } => {
+        Event::Signed {
+            on,
+            place,
+            indonesian,
+            partner,
+        } => {
             change.signed_on = Some(on);
             change.signed_place = Some(place);
             change.effective_from = Some(on);
+            // The signatories of the signing record become the agreement's (fixed from now on).
+            let mut details = a.details.clone();
+            details["signatories"] = json!({
+                "indonesian": {"name": indonesian.name, "position": indonesian.position},
+                "partner": {"name": partner.name, "position": partner.position},
+            });
+            change.details = Some(JsonText::from(details));
+        }
+        Event::ApprovalsVerified | Event::ApprovalsRefused { .. } => {
+            let (outcome, note) = match &event {
+                Event::ApprovalsRefused { note } => (VerificationOutcome::Refused, Some(note)),
+                _ => (VerificationOutcome::Verified, None),
+            };
+            let mut details = a.details.clone();
+            details["verification"] = json!({
+                "outcome": outcome.as_str(), "note": note, "by": ctx.actor.name, "on": ctx.today(),
+            });
+            change.details = Some(JsonText::from(details));
         }
         Event::Terminated { reason, on, note } => {
             let mut details = a.details.clone();
@@ -68,7 +92,7 @@ pub struct TerminationRequest {
     // Read as text so that the domain refuses it (with its rule), not the JSON reader.
     #[schema(value_type = TerminationReason)]
     pub reason: String,
-    pub terminated_on: NaiveDate,
+    pub terminated_on: Date,
     #[validate(length(min = 1, max = 2000))]
     #[schema(min_length = 1, max_length = 2000)]
     pub note: String,
@@ -89,7 +113,7 @@ pub fn terminate(
     expected(&a)?;
     let event = Event::Terminated {
         reason,
-        on: req.terminated_on,
+        on: *req.terminated_on,
         note: req.note,
     };
     transition(c, ctx, &a, event)?;
@@ -101,6 +125,52 @@ pub fn terminate(
         json!({
             "status": {"before": a.status.as_str(), "after": after.agreement.status.as_str()},
             "termination": {"before": null, "after": after.agreement.details["termination"]},
+        }),
+    )?;
+    Ok(after)
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[schema(example = json!({"outcome": "refused", "note": "Nomor surat persetujuan DPRD tidak sesuai dengan arsip Setwan"}))]
+pub struct VerificationRequest {
+    /// `verified`: the letters check out and the agreement is in force (or `expired`, past its
+    /// end); `refused` (with a `note`): it stays `pending_verification` for its region to correct.
+    pub outcome: VerificationOutcome,
+    /// Required when refused.
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+/// R23 / R9: a central reviewer's decision on the approvals of an agreement signed on or after
+/// 13 July 2018 outside the system, if `expected` still holds: verified, it is in force;
+/// refused, it stays pending with the note. Never by the region that recorded it.
+pub fn verify(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    principal: &Principal,
+    scope: &Visibility,
+    id: &str,
+    req: VerificationRequest,
+    expected: impl FnOnce(&Agreement) -> Result<(), ApiError>,
+) -> Result<AgreementRecord, ApiError> {
+    // Another region's agreement is a 404 before anything is decided about it.
+    let a = agreements::find(c, scope, id)?;
+    let event = lifecycle::verification(principal, req.outcome, req.note.as_deref())?;
+    expected(&a)?;
+    let action = match event {
+        Event::ApprovalsVerified => AuditAction::AgreementVerified,
+        _ => AuditAction::AgreementVerificationRefused,
+    };
+    transition(c, ctx, &a, event)?;
+    let after = agreements::get(c, scope, id)?;
+    ctx.audit_change(
+        c,
+        action,
+        &a,
+        json!({
+            "status": {"before": a.status.as_str(), "after": after.agreement.status.as_str()},
+            "verification": {"before": a.details.get("verification"), "after": after.agreement.details["verification"]},
         }),
     )?;
     Ok(after)

@@ -16,7 +16,17 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::ApiError;
 use crate::problem::{FieldIssue, Text};
-use crate::service::agreements::{self, AgreementInput, Checklist, Money, Signatories};
+use crate::service::agreements::{
+    self, AgreementInput, ApprovalLetters, Checklist, LetterRef, Money, Signatories,
+};
+
+/// R23: the optional columns of an import row's approval letters, `{letter}_number` and
+/// `{letter}_date` each (an agreement signed under PP 28/2018 outside the system needs them).
+pub const LETTERS: [&str; 3] = [
+    "dprd_approval",
+    "kemendagri_consideration",
+    "kemlu_confirmation",
+];
 
 /// The columns an import cannot do without.
 const REQUIRED: &[&str] = &[
@@ -258,10 +268,10 @@ impl<'a> Cells<'a> {
         }
     }
 
-    fn date(&mut self, column: &str) -> Option<NaiveDate> {
+    fn date(&mut self, column: &str) -> Option<jalin_domain::Date> {
         let v = self.opt(column)?;
         match jalin_domain::Date::parse(&v) {
-            Ok(d) => Some(d.naive()),
+            Ok(d) => Some(d),
             Err(e) => {
                 let t = e.text();
                 self.fail(column, "invalid_date", t.en, t.id);
@@ -280,6 +290,32 @@ impl<'a> Cells<'a> {
             self.fail("partner_name", "unknown_partner", en, id);
         }
         Ok(found.map(|p| p.id))
+    }
+
+    /// R23: the approval letters, when the row gives any.
+    fn letters(&mut self) -> Option<ApprovalLetters> {
+        let mut letters = LETTERS.map(|name| {
+            let (number, date) = (format!("{name}_number"), format!("{name}_date"));
+            let (n, d) = (self.opt(&number), self.date(&date));
+            if n.is_some() && self.opt(&date).is_none() {
+                let en = format!("the {name} letter needs its date (YYYY-MM-DD)");
+                let id = format!("surat {name} memerlukan tanggalnya (YYYY-MM-DD)");
+                self.fail(&date, "required", en, id);
+            }
+            d.map(|date| LetterRef {
+                number: n.unwrap_or_default(),
+                date,
+            })
+        });
+        if letters.iter().all(Option::is_none) {
+            return None;
+        }
+        let [dprd, kemendagri, kemlu] = &mut letters;
+        Some(ApprovalLetters {
+            dprd_approval: dprd.take(),
+            kemendagri_consideration: kemendagri.take(),
+            kemlu_confirmation: kemlu.take(),
+        })
     }
 
     fn value(&mut self) -> Option<Money> {
@@ -325,6 +361,7 @@ fn parse_row(
     );
     let partner = r.partner(c)?;
     let value = r.value();
+    let approval_letters = r.letters();
     let (Some(subtype), Some(instrument), Some(partner), true) =
         (subtype, instrument, partner, r.errors.is_empty())
     else {
@@ -357,6 +394,7 @@ fn parse_row(
         own_reference: r.opt("own_reference"),
         partner_reference: r.opt("partner_reference"),
         checklist: Checklist::default(),
+        approval_letters,
     })
 }
 
@@ -376,8 +414,21 @@ fn row_errors(line: usize, e: ApiError) -> Vec<RowError> {
         .into_iter()
         .map(|i| {
             let at = i.pointer.or(i.parameter).unwrap_or_default();
-            let column = at.trim_start_matches('/').split('/').next().unwrap_or("");
-            RowError::new(line, column, &i.code, i.message.en, i.message.id)
+            // A letter's pointer (`/approval_letters/dprd_approval/date`) names its column.
+            let column = match at.strip_prefix("/approval_letters/") {
+                Some(letter) => {
+                    let mut parts = letter.split('/');
+                    let name = parts.next().unwrap_or("");
+                    format!("{name}_{}", parts.next().unwrap_or("number"))
+                }
+                None => at
+                    .trim_start_matches('/')
+                    .split('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned(),
+            };
+            RowError::new(line, &column, &i.code, i.message.en, i.message.id)
         })
         .collect()
 }
@@ -519,6 +570,12 @@ const EXPORT_COLUMNS: &[&str] = &[
     "own_reference",
     "partner_reference",
     "level_justification",
+    "dprd_approval_number",
+    "dprd_approval_date",
+    "kemendagri_consideration_number",
+    "kemendagri_consideration_date",
+    "kemlu_confirmation_number",
+    "kemlu_confirmation_date",
 ];
 
 /// One agreement as exported, in [`EXPORT_COLUMNS`] order.
@@ -547,6 +604,12 @@ struct ExportRow {
     own_reference: String,
     partner_reference: String,
     level_justification: String,
+    dprd_approval_number: String,
+    dprd_approval_date: Option<NaiveDate>,
+    kemendagri_consideration_number: String,
+    kemendagri_consideration_date: Option<NaiveDate>,
+    kemlu_confirmation_number: String,
+    kemlu_confirmation_date: Option<NaiveDate>,
 }
 
 impl ExportRow {
@@ -560,6 +623,13 @@ impl ExportRow {
             |f: fn(&Partner) -> &str| ps.iter().map(|p| f(p)).collect::<Vec<_>>().join("; ");
         let detail = |k: &str| a.details[k].as_str().unwrap_or("").to_owned();
         let objects: Vec<&str> = a.objects.iter().map(|o| o.as_str()).collect();
+        // R23: the approval letters of an agreement recorded from outside the system.
+        let letters = agreements::details_of(a)
+            .approval_letters
+            .unwrap_or_default();
+        let number =
+            |l: &Option<LetterRef>| l.as_ref().map(|l| l.number.clone()).unwrap_or_default();
+        let date = |l: &Option<LetterRef>| l.as_ref().map(|l| l.date.naive());
         ExportRow {
             reference_number: a.reference_number.clone(),
             region_code: a.region.to_string(),
@@ -584,6 +654,12 @@ impl ExportRow {
             own_reference: detail("own_reference"),
             partner_reference: detail("partner_reference"),
             level_justification: a.level_justification.clone().unwrap_or_default(),
+            dprd_approval_number: number(&letters.dprd_approval),
+            dprd_approval_date: date(&letters.dprd_approval),
+            kemendagri_consideration_number: number(&letters.kemendagri_consideration),
+            kemendagri_consideration_date: date(&letters.kemendagri_consideration),
+            kemlu_confirmation_number: number(&letters.kemlu_confirmation),
+            kemlu_confirmation_date: date(&letters.kemlu_confirmation),
         }
     }
 
@@ -678,5 +754,20 @@ fn xlsx_row(
     sheet.write_string(row, 20, &r.own_reference)?;
     sheet.write_string(row, 21, &r.partner_reference)?;
     sheet.write_string(row, 22, &r.level_justification)?;
+    for (c, number, on) in [
+        (23u16, &r.dprd_approval_number, r.dprd_approval_date),
+        (
+            25,
+            &r.kemendagri_consideration_number,
+            r.kemendagri_consideration_date,
+        ),
+        (27, &r.kemlu_confirmation_number, r.kemlu_confirmation_date),
+    ] {
+        sheet.write_string(row, c, number)?;
+        if let Some(d) = on {
+            let x = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+            sheet.write_datetime_with_format(row, c + 1, &x, date)?;
+        }
+    }
     Ok(())
 }

@@ -412,6 +412,32 @@ fn check(
                     );
                 }
             }
+            Action::VerifyAgreements => {
+                // R23: central only; the targets are drafts, so a permitted verifier meets the
+                // lifecycle's 409, anyone else the 403.
+                for t in agreements {
+                    let want = match expected(role, *action, Some(t.region)) {
+                        200 => 409,
+                        other => other,
+                    };
+                    let etag = app
+                        .get(&format!("/v1/agreements/{}", t.id))
+                        .header("etag")
+                        .unwrap()
+                        .to_owned();
+                    let got = app
+                        .req("POST", &format!("/v1/agreements/{}/verification", t.id))
+                        .bearer(token)
+                        .header("If-Match", &etag)
+                        .json(&json!({"outcome": "verified"}))
+                        .send();
+                    assert_eq!(
+                        got.status, want,
+                        "{role} verifies an agreement in {}: {}",
+                        t.region, got.body
+                    );
+                }
+            }
             Action::WriteActivities => {
                 for t in agreements {
                     let want = expected(role, *action, Some(t.region));

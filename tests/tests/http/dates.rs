@@ -128,3 +128,28 @@ on_both_databases! {
         assert!(p["errors"][0]["message"].as_str().unwrap().contains("+002025-07-10"), "{p}");
     }
 }
+
+on_both_databases! {
+    /// The registry's dates: a signing date of year −1 or 24, a list filter written `24-02-01`,
+    /// an approval letter of year 0 — each a 422 `invalid_date`, none stored.
+    fn registry_dates_are_refused_before_any_rule(app) {
+        let p = app.req("POST", "/v1/partners")
+            .json(&json!({"name": "Queensland", "kind": "foreign_local_government", "level": "state", "country": "AU"})).send();
+        assert_eq!(p.status, 201, "{}", p.body);
+        let body = |signed_on: &str, letter_date: &str| json!({"region_code": "33", "subtype": "sister_province", "instrument": "mou",
+            "partner_ids": [p.json()["id"]], "title_id": "MoU", "objects": ["cultural_exchange"], "languages": ["id", "en"],
+            "legacy": true, "status": "pending_verification", "signed_on": signed_on,
+            "approval_letters": {"dprd_approval": {"number": "170/1/DPRD", "date": letter_date},
+                "kemendagri_consideration": {"number": "100/2", "date": "2019-05-01"},
+                "kemlu_confirmation": {"number": "200/3", "date": "2019-06-01"}}});
+        for (signed_on, pointer) in [("-0001-08-06", "/signed_on"), ("24-08-06", "/signed_on"), ("0000-08-06", "/signed_on")] {
+            let e = body_issue(app, "/v1/agreements", &body(signed_on, "2019-04-01"));
+            assert_eq!((e["code"].as_str(), e["pointer"].as_str()), (Some("invalid_date"), Some(pointer)), "{signed_on}: {e}");
+        }
+        let e = body_issue(app, "/v1/agreements", &body("2019-08-06", "0000-04-01"));
+        assert_eq!((e["code"].as_str(), e["pointer"].as_str()), (Some("invalid_date"), Some("/approval_letters/dprd_approval/date")), "{e}");
+        let p = app.get("/v1/agreements?signed_from=24-02-01").problem(422, "validation_failed");
+        assert_eq!((p["errors"][0]["code"].as_str(), p["errors"][0]["parameter"].as_str()), (Some("invalid_date"), Some("signed_from")), "{p}");
+        assert_eq!(app.get_all("/v1/agreements").len(), 0, "nothing was stored");
+    }
+}

@@ -26,11 +26,10 @@ fn active(
         )
         .send();
     assert_eq!(p.status, 201, "{}", p.body);
-    let r = app.req("POST", "/v1/agreements").json(&json!({
+    let r = app.record_legacy(&json!({
         "region_code": region, "subtype": if city { "sister_city" } else { "sister_province" }, "instrument": instrument,
         "partner_ids": [p.json()["id"]], "title_id": title, "objects": ["cultural_exchange"], "languages": ["id", "en"],
-        "legacy": true, "status": "active", "signed_on": signed_on, "effective_from": signed_on, "expires_on": expires_on})).send();
-    assert_eq!(r.status, 201, "{}", r.body);
+        "legacy": true, "status": "active", "signed_on": signed_on, "effective_from": signed_on, "expires_on": expires_on}));
     r.json()["id"].as_str().unwrap().to_owned()
 }
 

@@ -1,7 +1,8 @@
 //! The agreement registry (partners, agreements): rules R1–R4, R6, R9, R16, R20, R23, R24,
-//! reference numbers, filters, lineage, history, isolation.
+//! reference numbers, filters, lineage, history, isolation; the verification of agreements
+//! signed outside the system under PP 28/2018 (R23, R9).
 
-use jalin_tests::{on_both_databases, TestApp};
+use jalin_tests::{approval_letters, on_both_databases, TestApp};
 use serde_json::{json, Value};
 
 fn partner(app: &TestApp, body: Value) -> String {
@@ -226,7 +227,7 @@ on_both_databases! {
         let qld = queensland(app);
         let fujian = partner(app, json!({"name": "Fujian Province", "native_name": "福建省", "kind": "foreign_local_government", "level": "province", "country": "CN"}));
         let brisbane = partner(app, json!({"name": "Brisbane City Council", "kind": "foreign_local_government", "level": "city", "country": "AU"}));
-        create(app, &agreement("33", "sister_province", &qld, json!({"legacy": true, "status": "active", "signed_on": "2019-08-06", "expires_on": "2030-08-05", "objects": ["technical_capacity"]})));
+        app.record_legacy(&agreement("33", "sister_province", &qld, json!({"legacy": true, "status": "active", "signed_on": "2019-08-06", "expires_on": "2030-08-05", "objects": ["technical_capacity"]})));
         create(app, &agreement("33", "sister_province", &fujian, json!({"legacy": true, "status": "active", "signed_on": "2016-05-10", "expires_on": "2027-01-31", "sectors": ["pariwisata"]})));
         create(app, &agreement("33.74", "sister_city", &brisbane, json!({"title_id": "Kerja Sama Kota Kembar Semarang", "title_en": "Semarang sister city"})));
         create(app, &agreement("36", "sister_province", &qld, json!({})));
@@ -306,7 +307,7 @@ on_both_databases! {
     fn only_drafts_can_be_deleted(app) {
         let qld = queensland(app);
         let draft = app.req("POST", "/v1/agreements").json(&agreement("33", "sister_province", &qld, json!({}))).send();
-        let legacy = app.req("POST", "/v1/agreements").json(&agreement("33", "sister_province", &qld, json!({"legacy": true, "status": "active", "signed_on": "2019-08-06"}))).send();
+        let legacy = app.record_legacy(&agreement("33", "sister_province", &qld, json!({"legacy": true, "status": "active", "signed_on": "2019-08-06"})));
         let (d, l) = (draft.json(), legacy.json());
         app.req("DELETE", &format!("/v1/agreements/{}", l["id"].as_str().unwrap())).header("If-Match", legacy.header("etag").unwrap()).send()
             .problem(409, "not_a_draft");
@@ -347,5 +348,202 @@ on_both_databases! {
         // Nor may they create one there.
         app.req("POST", "/v1/agreements").bearer(&banten_officer).json(&agreement("33", "sister_province", &qld, json!({}))).send()
             .problem(403, "forbidden");
+    }
+
+    /// R23/R9: a province officer records an agreement signed yesterday as active, without the
+    /// workflow: refused, naming the status (R9) and each missing letter (R23), in both
+    /// languages. With its letters it enters `pending_verification`, counts nowhere as active,
+    /// and only a central reviewer puts it in force — after a refusal and a correction.
+    fn r23_an_agreement_signed_after_pp28_outside_the_system_waits_for_central_verification(app) {
+        let qld = queensland(app);
+        let (_, officer) = app.user("biro-jateng-r23", "province_officer", Some("33"));
+        let (_, kemendagri) = app.user("pfk-r23", "central_reviewer", None);
+        let (_, banten) = app.user("biro-banten-r23", "province_officer", Some("36"));
+        let yesterday = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
+        let bypass = agreement("33", "sister_province", &qld, json!({"legacy": true, "status": "active", "signed_on": yesterday}));
+        let p = app.req("POST", "/v1/agreements").bearer(&officer).json(&bypass).send().problem(422, "rule_violation");
+        let errors: Vec<(String, String)> = p["errors"].as_array().unwrap().iter()
+            .map(|e| (e["pointer"].as_str().unwrap().to_owned(), e["rule"].as_str().unwrap().to_owned())).collect();
+        assert_eq!(errors, [
+            ("/status".to_owned(), "R9".to_owned()),
+            ("/approval_letters/dprd_approval".to_owned(), "R23".to_owned()),
+            ("/approval_letters/kemendagri_consideration".to_owned(), "R23".to_owned()),
+            ("/approval_letters/kemlu_confirmation".to_owned(), "R23".to_owned()),
+        ]);
+        assert_eq!(p["rule"], "R9");
+        let id_text = app.req("POST", "/v1/agreements").bearer(&officer).header("Accept-Language", "id").json(&bypass).send()
+            .problem(422, "rule_violation");
+        assert!(id_text["errors"][1]["message"].as_str().unwrap().contains("surat persetujuan DPRD"), "{id_text}");
+
+        // With its letters, it enters pending (the default status for it).
+        let mut lettered = agreement("33", "sister_province", &qld, json!({"legacy": true, "signed_on": yesterday,
+            "signed_place": "Brisbane", "approval_letters": approval_letters(&yesterday)}));
+        let r = app.req("POST", "/v1/agreements").bearer(&officer).json(&lettered).send();
+        assert_eq!(r.status, 201, "{}", r.body);
+        let a = r.json();
+        assert_eq!(a["status"], "pending_verification");
+        assert_eq!(a["approval_letters"]["kemlu_confirmation"]["number"], "1234/KS/2025");
+        assert_eq!(a["verification"], Value::Null);
+        assert_eq!(a["signing"]["source"], "record");
+        let id = a["id"].as_str().unwrap().to_owned();
+        let path = format!("/v1/agreements/{id}");
+        let verify = format!("{path}/verification");
+        // Not in force anywhere that counts.
+        assert_eq!(app.get_all("/v1/agreements?status=active").len(), 0);
+        assert_eq!(app.get_all("/v1/agreements?status=pending_verification").len(), 1);
+        assert_eq!(app.req("GET", "/v1/public/agreements").anonymous().send().json()["items"], json!([]));
+        let overview = app.get_ok("/v1/stats/overview");
+        assert_eq!(overview["by_status"]["active"].as_u64().unwrap_or(0), 0, "{overview}");
+        assert_eq!(overview["by_status"]["pending_verification"], 1, "{overview}");
+
+        // The region cannot verify its own record; another region does not see it.
+        let etag = r.header("etag").unwrap().to_owned();
+        let ok = json!({"outcome": "verified"});
+        app.req("POST", &verify).bearer(&officer).header("If-Match", &etag).json(&ok).send().problem(403, "forbidden");
+        app.req("GET", &path).bearer(&banten).send().problem(404, "not_found");
+        app.req("POST", &verify).bearer(&banten).header("If-Match", &etag).json(&ok).send().problem(403, "forbidden");
+        // A regional service account holding `agreements:verify` verifies nothing: in its own
+        // region it is refused (R23), another region's agreement is a 404.
+        for (region, status) in [("33", 403), ("36", 404)] {
+            let sa = app.req("POST", "/v1/service-accounts")
+                .json(&json!({"name": format!("script {region}"), "scopes": ["agreements:read", "agreements:verify"], "region_code": region})).send();
+            assert_eq!(sa.status, 201, "{}", sa.body);
+            let t = app.req("POST", "/v1/auth/token").anonymous()
+                .json(&json!({"grant_type": "client_credentials", "client_id": sa.json()["client_id"], "client_secret": sa.json()["client_secret"]})).send();
+            let token = t.json()["access_token"].as_str().unwrap().to_owned();
+            let p = app.req("POST", &verify).bearer(&token).header("If-Match", &etag).json(&ok).send();
+            assert_eq!(p.status, status, "{region}: {}", p.body);
+        }
+        // Central review: If-Match required and current; a refusal needs its note.
+        app.req("POST", &verify).bearer(&kemendagri).json(&ok).send().problem(428, "if_match_required");
+        app.req("POST", &verify).bearer(&kemendagri).header("If-Match", "\"stale\"").json(&ok).send().problem(412, "etag_mismatch");
+        let p = app.req("POST", &verify).bearer(&kemendagri).header("If-Match", &etag).json(&json!({"outcome": "refused"})).send()
+            .problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["pointer"], "/note");
+        let refused = app.req("POST", &verify).bearer(&kemendagri).header("If-Match", &etag)
+            .json(&json!({"outcome": "refused", "note": "Nomor surat DPRD tidak ada di arsip Setwan"})).send();
+        assert_eq!(refused.status, 200, "{}", refused.body);
+        assert_eq!(refused.json()["status"], "pending_verification");
+        assert_eq!(refused.json()["verification"]["outcome"], "refused");
+        assert_eq!(refused.json()["verification"]["by"], "pfk-r23");
+        // The region corrects its record while it is pending (signed facts are not fixed yet).
+        lettered["approval_letters"]["dprd_approval"]["number"] = json!("170/46/DPRD");
+        lettered["status"] = json!("pending_verification");
+        let corrected = app.req("PUT", &path).bearer(&officer).header("If-Match", refused.header("etag").unwrap()).json(&lettered).send();
+        assert_eq!(corrected.status, 200, "{}", corrected.body);
+        let mut activated = lettered.clone();
+        activated["status"] = json!("active");
+        let p = app.req("PUT", &path).bearer(&officer).header("If-Match", corrected.header("etag").unwrap()).json(&activated).send()
+            .problem(422, "rule_violation");
+        assert_eq!((p["errors"][0]["pointer"].as_str(), p["rule"].as_str()), (Some("/status"), Some("R9")));
+        app.req("POST", &verify).bearer(&kemendagri).header("If-Match", &etag).json(&ok).send().problem(412, "etag_mismatch");
+        let verified = app.req("POST", &verify).bearer(&kemendagri).header("If-Match", corrected.header("etag").unwrap()).json(&ok).send();
+        assert_eq!(verified.status, 200, "{}", verified.body);
+        assert_eq!(verified.json()["status"], "active");
+        assert_eq!(verified.json()["verification"]["outcome"], "verified");
+        assert_eq!(verified.json()["approval_letters"]["dprd_approval"]["number"], "170/46/DPRD");
+        // Verifying twice is a conflict naming R23.
+        let twice = app.req("POST", &verify).bearer(&kemendagri).header("If-Match", verified.header("etag").unwrap()).json(&ok).send()
+            .problem(409, "not_pending_verification");
+        assert_eq!(twice["rule"], "R23");
+        assert_eq!(app.get_all("/v1/agreements?status=active").len(), 1);
+        assert_eq!(app.req("GET", "/v1/public/agreements").anonymous().send().json()["items"].as_array().unwrap().len(), 1);
+        let history = app.get_ok(&format!("{path}/history"));
+        let actions: Vec<&str> = history["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["agreement.created", "agreement.verification_refused", "agreement.updated", "agreement.verified"]);
+        assert_eq!(app.get_ok("/v1/audit-events/verify")["intact"], true);
+    }
+
+    /// R23: each letter is dated on or before the signing and never in the future; the signing
+    /// itself is never in the future; before 13 July 2018 nothing of this applies.
+    fn r23_approval_letters_are_dated_before_the_signing(app) {
+        let qld = queensland(app);
+        let mut letters = approval_letters("2025-05-02");
+        letters["kemlu_confirmation"]["date"] = json!("2025-05-03");
+        letters["dprd_approval"]["date"] = json!("2999-01-01");
+        letters["kemendagri_consideration"]["number"] = json!("");
+        let p = app.req("POST", "/v1/agreements").json(&agreement("33", "sister_province", &qld, json!({
+            "legacy": true, "signed_on": "2025-05-02", "approval_letters": letters}))).send().problem(422, "rule_violation");
+        let pointers: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap()).collect();
+        assert_eq!(pointers, ["/approval_letters/dprd_approval/date", "/approval_letters/kemendagri_consideration/number",
+            "/approval_letters/kemlu_confirmation/date"]);
+        assert!(p["errors"][2]["message"].as_str().unwrap().contains("after the signing date"), "{p}");
+        let future = refused(app, &agreement("33", "sister_province", &qld, json!({
+            "legacy": true, "signed_on": "2999-01-01", "approval_letters": approval_letters("2025-05-02")})));
+        assert_eq!(future, ["R23"]);
+        // Letters belong to records from outside the system, not to a workflow draft.
+        let p = app.req("POST", "/v1/agreements").json(&agreement("33", "sister_province", &qld, json!({
+            "approval_letters": approval_letters("2025-05-02")}))).send().problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["code"], "not_applicable");
+        // The day before PP 28/2018 took effect: recorded as it stands.
+        let before = create(app, &agreement("33", "sister_province", &qld, json!({"legacy": true, "status": "active", "signed_on": "2018-07-12"})));
+        assert_eq!(before["status"], "active");
+    }
+
+    /// R23: verified after its end date, an agreement signed outside the system is expired.
+    fn r23_a_verified_agreement_past_its_end_is_expired(app) {
+        let qld = queensland(app);
+        let r = app.req("POST", "/v1/agreements").json(&agreement("33", "sister_province", &qld, json!({
+            "legacy": true, "status": "pending_verification", "signed_on": "2019-08-06", "expires_on": "2024-08-05",
+            "approval_letters": approval_letters("2019-08-01")}))).send();
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let (_, kemendagri) = app.user("pfk-expired", "central_reviewer", None);
+        let v = app.req("POST", &format!("/v1/agreements/{id}/verification")).bearer(&kemendagri)
+            .header("If-Match", r.header("etag").unwrap()).json(&json!({"outcome": "verified"})).send();
+        assert_eq!(v.status, 200, "{}", v.body);
+        assert_eq!(v.json()["status"], "expired");
+        // A draft is not pending: nothing to verify.
+        let draft = app.req("POST", "/v1/agreements").json(&agreement("33", "sister_province", &qld, json!({}))).send();
+        app.req("POST", &format!("/v1/agreements/{}/verification", draft.json()["id"].as_str().unwrap())).bearer(&kemendagri)
+            .header("If-Match", draft.header("etag").unwrap()).json(&json!({"outcome": "verified"})).send()
+            .problem(409, "not_pending_verification");
+    }
+
+    /// R23: an import carries the approval letters in columns of their own; a row signed under
+    /// PP 28/2018 without them names each missing letter's column and imports nothing; with
+    /// them it enters `pending_verification`.
+    fn r23_an_import_carries_the_approval_letters(app) {
+        queensland(app);
+        let header = "region_code,subtype,instrument,partner_name,partner_country,title_id,objects,languages,legacy,signed_on,\
+            dprd_approval_number,dprd_approval_date,kemendagri_consideration_number,kemendagri_consideration_date,\
+            kemlu_confirmation_number,kemlu_confirmation_date\n";
+        let import = |rows: &[&str]| {
+            let body = format!("{header}{}\n", rows.join("\n"));
+            app.req("POST", "/v1/agreements/import").body("text/csv", body.into_bytes()).send()
+        };
+        let row = "33,sister_province,mou,State of Queensland,AU,MoU 2019,cultural_exchange,id;en,true,2019-08-06";
+        let errors = |r: jalin_tests::Resp| -> Vec<(String, String)> {
+            r.problem(422, "validation_failed")["errors"].as_array().unwrap().iter()
+                .map(|e| (e["pointer"].as_str().unwrap().to_owned(), e["code"].as_str().unwrap().to_owned())).collect()
+        };
+        let bypass = format!("{row},,,,,,");
+        let late = format!("{row},170/45/DPRD,2019-05-10,120/880/PFK,2019-06-03,1234/KS,2019-08-07");
+        let undated = format!("{row},170/45/DPRD,,120/880/PFK,2019-06-03,1234/KS,2019-07-22");
+        let e = errors(import(&[&bypass, &late, &undated]));
+        for expected in [
+            ("/rows/2/dprd_approval_number", "R23"),
+            ("/rows/2/kemendagri_consideration_number", "R23"),
+            ("/rows/2/kemlu_confirmation_number", "R23"),
+            ("/rows/3/kemlu_confirmation_date", "R23"),
+            ("/rows/4/dprd_approval_date", "required"),
+        ] {
+            assert!(e.contains(&(expected.0.to_owned(), expected.1.to_owned())), "{expected:?} in {e:?}");
+        }
+        assert_eq!(app.get_all("/v1/agreements").len(), 0, "nothing was imported");
+        let good = format!("{row},170/45/DPRD,2019-05-10,120/880/PFK,2019-06-03,1234/KS,2019-07-22");
+        let r = import(&[&good]);
+        assert_eq!(r.status, 201, "{}", r.body);
+        let imported = app.get_all("/v1/agreements?status=pending_verification");
+        assert_eq!(imported.len(), 1);
+        assert_eq!(imported[0]["approval_letters"]["kemlu_confirmation"], json!({"number": "1234/KS", "date": "2019-07-22"}));
+        // The export carries them back in the same columns.
+        let csv = app.get("/v1/agreements/export?format=csv").body;
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        let record = reader.records().next().unwrap().unwrap();
+        let cell = |name: &str| record[headers.iter().position(|h| h == name).unwrap()].to_owned();
+        assert_eq!((cell("kemlu_confirmation_number"), cell("kemlu_confirmation_date")), ("1234/KS".to_owned(), "2019-07-22".to_owned()));
+        assert_eq!(cell("status"), "pending_verification");
     }
 }

@@ -456,9 +456,9 @@ on_both_databases! {
     /// each decision from its letter; the trip report closes the request and becomes an activity.
     fn the_manual_path_records_each_permit_and_the_report_becomes_an_activity(app) {
         let p = app.req("POST", "/v1/partners").json(&json!({"name": "Queensland", "kind": "foreign_local_government", "level": "state", "country": "AU"})).send();
-        let a = app.req("POST", "/v1/agreements").json(&json!({"region_code": "33", "subtype": "sister_province", "instrument": "mou",
+        let a = app.record_legacy(&json!({"region_code": "33", "subtype": "sister_province", "instrument": "mou",
             "partner_ids": [p.json()["id"]], "title_id": "Jateng–Queensland", "objects": ["cultural_exchange"], "languages": ["id", "en"],
-            "legacy": true, "status": "active", "signed_on": "2019-08-06", "expires_on": "2029-08-05"})).send();
+            "legacy": true, "status": "active", "signed_on": "2019-08-06", "expires_on": "2029-08-05"}));
         let agreement = a.json()["id"].as_str().unwrap().to_owned();
         let mut body = request_body("33", json!([civil_servant()]));
         body["agreement_ids"] = json!([agreement]);
