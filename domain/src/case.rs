@@ -521,6 +521,18 @@ impl Requirement {
     /// What blocks an agreement whose case has not started: a draft waits for the region to
     /// start it, since DPRD approval is mandatory (R9); a legacy or later agreement has no case.
     pub fn before_start(status: AgreementStatus, legacy: bool) -> Vec<Requirement> {
+        if status == AgreementStatus::PendingVerification {
+            // R23: recorded from outside the system; it waits for a central reviewer, not for a
+            // workflow.
+            return vec![Requirement {
+                code: "pending_verification".into(),
+                rule: Some(RuleId::R23),
+                actor: Some(StageActor::Kemendagri),
+                message: "a central reviewer verifies the recorded DPRD, Kemendagri and Kemlu letters (`POST …/verification`)".into(),
+                message_id: "peninjau pusat memverifikasi surat DPRD, Kemendagri dan Kemlu yang dicatat (`POST …/verification`)".into(),
+                citation: Some(RuleId::R23.source().into()),
+            }];
+        }
         if legacy || status != AgreementStatus::Draft {
             return Vec::new();
         }
@@ -2132,6 +2144,11 @@ mod tests {
             ("not_started", Some(RuleId::R9))
         );
         assert!(Requirement::before_start(AgreementStatus::Active, true).is_empty());
+        let pending = Requirement::before_start(AgreementStatus::PendingVerification, true);
+        assert_eq!(
+            (pending[0].code.as_str(), pending[0].rule),
+            ("pending_verification", Some(RuleId::R23))
+        );
         assert!(Requirement::before_start(AgreementStatus::Rejected, false).is_empty());
     }
 

@@ -68,7 +68,7 @@ rules! {
     R20 => ("PP 10/2011 art. 4", High, "No commitment that creates a foreign-loan obligation."),
     R21 => ("PP 28/2018 art. 43, 44; UU 23/2014 art. 368", High, "Every active agreement is reported to Kemendagri; regency/city reports are visible to the governor."),
     R22 => ("Seed 002 (coordination meeting, item on reporting)", Medium, "The annual report is due 7 working days after the fiscal year ends."),
-    R23 => ("PP 28/2018 art. 48", High, "Agreements signed before 13 July 2018 stay valid until they end."),
+    R23 => ("PP 28/2018 art. 48; art. 30-33", High, "Agreements signed before 13 July 2018 stay valid until they end; one signed later outside this system is recorded with its DPRD approval, Kemendagri consideration and Kemlu confirmation letters and counts as active only after a central reviewer verifies them."),
     R24 => ("Permenlu 3/2019 Bab X", Medium, "Nothing official with Israeli government entities."),
 }
 

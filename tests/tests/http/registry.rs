@@ -385,6 +385,8 @@ on_both_databases! {
         assert_eq!(a["approval_letters"]["kemlu_confirmation"]["number"], "1234/KS/2025");
         assert_eq!(a["verification"], Value::Null);
         assert_eq!(a["signing"]["source"], "record");
+        let blocking = app.req("GET", &format!("/v1/agreements/{}/workflow/requirements", a["id"].as_str().unwrap())).bearer(&officer).send().json();
+        assert_eq!((blocking["blocking"][0]["code"].as_str(), blocking["blocking"][0]["rule"].as_str()), (Some("pending_verification"), Some("R23")), "{blocking}");
         let id = a["id"].as_str().unwrap().to_owned();
         let path = format!("/v1/agreements/{id}");
         let verify = format!("{path}/verification");
