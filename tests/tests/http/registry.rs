@@ -462,7 +462,7 @@ on_both_databases! {
         let qld = queensland(app);
         let mut letters = approval_letters("2025-05-02");
         letters["kemlu_confirmation"]["date"] = json!("2025-05-03");
-        letters["dprd_approval"]["date"] = json!("2999-01-01");
+        letters["dprd_approval"]["date"] = json!("2199-01-01");
         letters["kemendagri_consideration"]["number"] = json!("");
         let p = app.req("POST", "/v1/agreements").json(&agreement("33", "sister_province", &qld, json!({
             "legacy": true, "signed_on": "2025-05-02", "approval_letters": letters}))).send().problem(422, "rule_violation");
@@ -471,7 +471,7 @@ on_both_databases! {
             "/approval_letters/kemlu_confirmation/date"]);
         assert!(p["errors"][2]["message"].as_str().unwrap().contains("after the signing date"), "{p}");
         let future = refused(app, &agreement("33", "sister_province", &qld, json!({
-            "legacy": true, "signed_on": "2999-01-01", "approval_letters": approval_letters("2025-05-02")})));
+            "legacy": true, "signed_on": "2199-01-01", "approval_letters": approval_letters("2025-05-02")})));
         assert_eq!(future, ["R23"]);
         // Letters belong to records from outside the system, not to a workflow draft.
         let p = app.req("POST", "/v1/agreements").json(&agreement("33", "sister_province", &qld, json!({
