@@ -84,6 +84,82 @@ pub fn assemble(mut doc: OpenApi) -> OpenApi {
             }
         }
     }
+    with_date_range(doc)
+}
+
+/// What every date the API reads must look like (`jalin_domain::Date`): `YYYY-MM-DD` with a
+/// year from 1900 to 2200.
+pub const DATE_PATTERN: &str =
+    r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
+
+/// Gives every `format: date` string of the document the accepted range as a `pattern`, so
+/// clients, validators and generated tests know it: the derive sees only a date string.
+fn with_date_range(mut doc: OpenApi) -> OpenApi {
+    use utoipa::openapi::path::Operation;
+    use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, KnownFormat, Schema};
+    use utoipa::openapi::{RefOr, SchemaFormat};
+
+    fn schema(s: &mut RefOr<Schema>) {
+        let RefOr::T(s) = s else { return };
+        match s {
+            Schema::Object(o) => {
+                if o.format == Some(SchemaFormat::KnownFormat(KnownFormat::Date))
+                    && o.pattern.is_none()
+                {
+                    o.pattern = Some(DATE_PATTERN.to_owned());
+                }
+                o.properties.values_mut().for_each(schema);
+                if let Some(AdditionalProperties::RefOr(a)) = o.additional_properties.as_deref_mut()
+                {
+                    schema(a);
+                }
+            }
+            Schema::Array(a) => {
+                if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                    schema(items);
+                }
+            }
+            Schema::OneOf(c) => c.items.iter_mut().for_each(schema),
+            Schema::AllOf(c) => c.items.iter_mut().for_each(schema),
+            Schema::AnyOf(c) => c.items.iter_mut().for_each(schema),
+            _ => {}
+        }
+    }
+    fn operation(op: &mut Operation) {
+        for p in op.parameters.iter_mut().flatten() {
+            if let RefOr::T(p) = p {
+                if let Some(s) = p.schema.as_mut() {
+                    schema(s);
+                }
+            }
+        }
+        if let Some(RefOr::T(body)) = op.request_body.as_mut() {
+            for c in body.content.values_mut() {
+                if let RefOr::T(c) = c {
+                    if let Some(s) = c.schema.as_mut() {
+                        schema(s);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(components) = doc.components.as_mut() {
+        components.schemas.values_mut().for_each(schema);
+    }
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            operation(op);
+        }
+    }
     doc
 }
 
