@@ -70,6 +70,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// The holiday calendar.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Background jobs.
     Jobs {
         #[command(subcommand)]
@@ -251,6 +256,110 @@ fn run_import(cmd: ImportCommand) -> ExitCode {
             ExitCode::from(2)
         }
         Err(ImportError::Failed(e)) => fail(format!("nothing imported: {}", describe(&e))),
+    }
+}
+
+#[derive(Subcommand)]
+pub enum CalendarCommand {
+    /// Load one year's national holidays and cuti bersama from a CSV file (`date,name_id,kind`,
+    /// kind `holiday` or `cuti_bersama`) as the year's next version, as
+    /// `PUT /v1/calendar/years/{year}` does; bad rows are reported by line and nothing is loaded.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The CSV file.
+        file: PathBuf,
+        /// The decree (SKB) number.
+        #[arg(long)]
+        decree_number: Option<String>,
+        /// The decree's date, YYYY-MM-DD.
+        #[arg(long)]
+        decree_date: Option<String>,
+        /// Where the days come from.
+        #[arg(long)]
+        source_note: String,
+    },
+}
+
+/// `jalin calendar import`: the same use case as the HTTP load, as the CLI.
+pub fn run_calendar(cmd: CalendarCommand) -> ExitCode {
+    use crate::service::calendar::{self, LoadError};
+    use chrono::Datelike;
+    let CalendarCommand::Import {
+        db,
+        file,
+        decree_number,
+        decree_date,
+        source_note,
+    } = cmd;
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
+    };
+    let days = match calendar::parse_csv(&text) {
+        Ok(d) => d,
+        Err(bad) => {
+            eprintln!("nothing loaded: {} bad row(s)", bad.len());
+            for b in &bad {
+                eprintln!("  line {}: {}", b.line, b.message);
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let decree_date = match decree_date
+        .as_deref()
+        .map(jalin_domain::Date::parse)
+        .transpose()
+    {
+        Ok(d) => d.map(jalin_domain::Date::naive),
+        Err(e) => return fail(format!("--decree-date: {e}")),
+    };
+    let Some(year) = days.first().map(|d| d.date.year()) else {
+        return fail("nothing loaded: the file lists no day");
+    };
+    let policy = match config(&db, None) {
+        Ok(c) => c.calendar,
+        Err(e) => return fail(format!("configuration error: {e}")),
+    };
+    let (pool, ctx) = match as_cli(&db) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let input = calendar::YearInput {
+        decree_number,
+        decree_date,
+        source_note,
+        days,
+    };
+    let mut conn = match pool.get() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let result = jalin_persistence::write_transaction(&mut conn, |c| {
+        // The CLI is the operator at the console: it replaces whatever version is in force.
+        calendar::load_year(c, &ctx, policy, year, input, |_| Ok(()))
+    });
+    match result {
+        Ok(loaded) => {
+            let v = &loaded.record.current;
+            println!(
+                "loaded {year} version {} ({} day(s)); {} running case(s) recomputed",
+                v.version, v.day_count, loaded.recomputed
+            );
+            ExitCode::SUCCESS
+        }
+        Err(LoadError::Days(problems)) => {
+            eprintln!("nothing loaded: {} problem(s)", problems.len());
+            for (i, code, text) in problems {
+                match i {
+                    // The header is line 1: day i is on line i + 2.
+                    Some(i) => eprintln!("  line {}: {} ({code})", i + 2, text.en),
+                    None => eprintln!("  {} ({code})", text.en),
+                }
+            }
+            ExitCode::from(2)
+        }
+        Err(LoadError::Failed(e)) => fail(format!("nothing loaded: {}", describe(&e))),
     }
 }
 
@@ -519,6 +628,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Users { command } => run_users(command),
         Command::Import { command } => run_import(command),
+        Command::Calendar { command } => run_calendar(command),
         Command::Jobs {
             command: JobsCommand::Run { db },
         } => {

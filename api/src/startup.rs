@@ -9,7 +9,6 @@ use actix_cors::Cors;
 use actix_web::middleware::{from_fn, Condition};
 use actix_web::{http, web, App, HttpServer};
 use jalin_domain::access::{Role, Visibility};
-use jalin_domain::Calendar;
 use jalin_persistence::identity;
 use jalin_persistence::reference::{self, DatasetOutcome};
 use jalin_persistence::{write_transaction, DbError, Pool, PoolOptions};
@@ -74,11 +73,10 @@ pub fn load_reference_data(pool: &Pool) -> Result<(), StartupError> {
 pub fn prepare(config: Config) -> Result<AppState, StartupError> {
     let pool = open_database(&config)?;
     load_reference_data(&pool)?;
-    let days_off = {
+    let calendars = {
         let mut conn = pool.get()?;
-        reference::all_days_off(&mut conn)?
+        crate::calendars::Calendars::load(&mut conn, config.calendar)?
     };
-    let calendar = Calendar::new(days_off, config.calendar);
     let secret = load_or_create_secret(config.jwt_secret.as_deref(), &config.data_dir)
         .map_err(StartupError::Secret)?;
     let keys = TokenKeys::new(
@@ -110,7 +108,8 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
     Ok(AppState {
         clock: config.clock,
         pool,
-        calendar: Arc::new(calendar),
+        calendar: calendars.current(),
+        calendars: Arc::new(calendars),
         config: Arc::new(config),
         keys: Arc::new(keys),
         throttle: Arc::new(throttle),

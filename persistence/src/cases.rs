@@ -82,6 +82,28 @@ pub fn waiting(
         .load(conn)?)
 }
 
+/// Every running case with its agreement's region (to recompute stored due dates).
+pub fn running(conn: &mut DbConnection) -> Result<Vec<(StoredCase, String)>, DbError> {
+    Ok(wc::table
+        .inner_join(ag::table)
+        .select((StoredCase::as_select(), ag::region_code))
+        .filter(wc::status.eq(CaseStatus::Running.as_str()))
+        .order(wc::agreement_id.asc())
+        .load(conn)?)
+}
+
+/// Sets a case's stored due date alone: the case itself (and its version) is unchanged.
+pub fn set_due_on(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    due: Option<NaiveDate>,
+) -> Result<(), DbError> {
+    diesel::update(wc::table.find(agreement_id))
+        .set(wc::stage_due_on.eq(due))
+        .execute(conn)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
