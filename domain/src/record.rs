@@ -129,6 +129,7 @@ named! {
         ServiceAccountUpdated => ("service_account.updated", "service account changed", "akun layanan diubah"),
         ServiceAccountDeleted => ("service_account.deleted", "service account deleted", "akun layanan dihapus"),
         CalendarYearLoaded => ("calendar_year.loaded", "holidays of a year loaded", "hari libur setahun dimuat"),
+        AnnualReportDueDateRecomputed => ("annual_report.due_date_recomputed", "report due date recomputed on the loaded calendar", "tanggal jatuh tempo laporan dihitung ulang dengan kalender yang dimuat"),
         WorkflowDueDateRecomputed => ("workflow.due_date_recomputed", "due date recomputed on the loaded calendar", "tanggal jatuh tempo dihitung ulang dengan kalender yang dimuat"),
     }
 }

@@ -324,7 +324,8 @@ pub struct LoadYear {
 pub struct YearLoaded {
     #[serde(flatten)]
     pub year: YearView,
-    /// Running cases whose stored due date the new calendar changed (each audited).
+    /// Stored due dates the new calendar changed: running cases' and the annual reports due in
+    /// the year (each audited).
     pub due_dates_recomputed: usize,
 }
 

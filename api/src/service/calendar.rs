@@ -75,7 +75,7 @@ pub struct Loaded {
     pub record: YearRecord,
     /// The calendar now in force, with the version counter it was built at.
     pub calendar: (i64, Calendar),
-    /// Running cases whose stored due date changed.
+    /// Running cases' and annual reports' stored due dates that changed.
     pub recomputed: usize,
 }
 
@@ -127,7 +127,8 @@ pub fn load_year(
         }),
     )?;
     let calendar = crate::calendars::build(c, policy)?;
-    let recomputed = recompute_due_dates(c, ctx, &calendar.1)?;
+    let recomputed = recompute_due_dates(c, ctx, &calendar.1)?
+        + recompute_report_due_dates(c, ctx, &calendar.1, year - 1)?;
     let record = self::year(c, year).map_err(LoadError::Failed)?;
     Ok(Loaded {
         record,
@@ -161,6 +162,42 @@ fn recompute_due_dates(c: &mut DbConnection, ctx: &Ctx, cal: &Calendar) -> Resul
             json!({
                 "stage_due_on": {"before": case.stage_due_on, "after": due},
                 "provisional": {"before": null, "after": due.is_some_and(|d| cal.is_estimate(d))},
+            }),
+        )?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
+/// **R22** — recomputes the stored due date of every annual report of `fiscal_year` (due in
+/// the year just loaded) on `cal`; a submitted one's on-time finding follows. Each change is
+/// audited (`annual_report.due_date_recomputed`).
+fn recompute_report_due_dates(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    cal: &Calendar,
+    fiscal_year: i32,
+) -> Result<usize, ApiError> {
+    let Ok(due) = jalin_domain::deadlines::annual_report_due_estimated(cal, fiscal_year) else {
+        return Ok(0);
+    };
+    let mut changed = 0;
+    for r in
+        jalin_persistence::reports::of_year(c, &jalin_domain::access::Visibility::All, fiscal_year)?
+    {
+        if r.due_on == due.value {
+            continue;
+        }
+        let on_time = r.submitted_on.map(|s| s <= due.value);
+        jalin_persistence::reports::set_due_on(c, &r.id, due.value, on_time)?;
+        ctx.audit(
+            c,
+            AuditAction::AnnualReportDueDateRecomputed,
+            (RecordKind::AnnualReport, &r.id),
+            Some(r.region_code.as_str()),
+            json!({
+                "due_on": {"before": r.due_on, "after": due.value},
+                "on_time": {"before": r.on_time, "after": on_time},
             }),
         )?;
         changed += 1;

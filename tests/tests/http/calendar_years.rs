@@ -49,6 +49,9 @@ on_both_databases! {
             .find(|t| t["agreement_id"] == id.as_str()).unwrap().clone();
         let task = task_of(app);
         assert_eq!((task["due_on"].clone(), task["provisional"].clone()), (estimate["to"].clone(), json!(true)));
+        let reminder = app.get_ok("/v1/reminders?kind=dprd_decision_due&limit=100")["items"].as_array().unwrap().iter()
+            .find(|r| r["record_id"] == id.as_str()).unwrap().clone();
+        assert_eq!((reminder["due_on"].clone(), reminder["provisional"].clone(), reminder["provisional_reason"].clone()), (estimate["to"].clone(), json!(true), json!("calendar_not_loaded")));
 
         let loaded = load(app, 2027, &test_2027(), None);
         assert_eq!(loaded.status, 200, "{}", loaded.body);
@@ -73,6 +76,59 @@ on_both_databases! {
         // Another server on the same database builds its calendar from the loaded years.
         let later = app.on_day("2026-12-02");
         assert_eq!(stage(&current(&later, &id), "dprd_approval")["due_on"], exact["to"]);
+        let reminder = later.get_ok("/v1/reminders?kind=dprd_decision_due&limit=100")["items"].as_array().unwrap().iter()
+            .find(|r| r["record_id"] == id.as_str()).unwrap().clone();
+        assert_eq!((reminder["due_on"].clone(), reminder["provisional"].clone()), (exact["to"].clone(), json!(false)));
+    }
+
+    /// R22: a report of fiscal year 2026 started before 2027 is loaded has a provisional due
+    /// date (7 weekdays after 31 Dec); loading 2027 recomputes it exactly, audited.
+    fn r22_a_provisional_annual_report_due_date_is_recomputed_when_2027_is_loaded(app) {
+        let jan = app.on_day("2027-01-04");
+        let r = jan.req("POST", "/v1/annual-reports").json(&json!({"region_code": "33", "fiscal_year": 2026})).send();
+        assert_eq!(r.status, 201, "{}", r.body);
+        let report = r.json();
+        assert_eq!((report["due_on"].clone(), report["provisional"].clone(), report["provisional_reason"].clone()), (json!("2027-01-11"), json!(true), json!("calendar_not_loaded")));
+        let compliance = jan.get_ok("/v1/annual-reports/compliance?fiscal_year=2026");
+        assert_eq!((compliance["due_on"].clone(), compliance["provisional"].clone()), (json!("2027-01-11"), json!(true)));
+        let loaded = load(&jan, 2027, &test_2027(), None);
+        assert_eq!(loaded.status, 200, "{}", loaded.body);
+        // 2027-01-01 (test holiday) is no longer counted: one working day later.
+        let id = report["id"].as_str().unwrap();
+        let after = jan.get_ok(&format!("/v1/annual-reports/{id}"));
+        assert_eq!((after["due_on"].clone(), after["provisional"].clone()), (json!("2027-01-12"), json!(false)));
+        let audit = jan.get_ok(&format!("/v1/audit-events?record_id={id}&limit=100"));
+        assert!(audit["items"].as_array().unwrap().iter().any(|e| e["action"] == "annual_report.due_date_recomputed"
+            && e["changes"]["due_on"] == json!({"before": "2027-01-11", "after": "2027-01-12"})), "{audit}");
+    }
+
+    /// Coverage is watched: settings and readiness show the last covered date; from 90 days
+    /// (DEFAULT) before it, readiness warns and admins and central reviewers are reminded.
+    fn the_end_of_the_calendar_is_shown_warned_and_reminded(app) {
+        let s = app.get_ok("/v1/settings");
+        assert_eq!(s["calendar_last_covered_date"], "2026-12-31");
+        let days = s["items"].as_array().unwrap().iter().find(|i| i["key"] == "calendar.coverage_reminder_days").unwrap().clone();
+        assert_eq!((days["value"].clone(), days["is_default"].clone(), days["variable"].clone()), (json!(90), json!(true), json!("JALIN_CALENDAR_COVERAGE_REMINDER_DAYS")));
+        let june = app.on_day("2026-06-01");
+        let ready = june.req("GET", "/health/ready").anonymous().send();
+        assert_eq!(ready.status, 200);
+        assert_eq!((ready.json()["calendar_last_covered_date"].clone(), ready.json()["warnings"].clone()), (json!("2026-12-31"), json!([])));
+        assert!(june.get_ok("/v1/reminders?kind=calendar_coverage_ending")["items"].as_array().unwrap().is_empty());
+        let december = app.on_day("2026-12-01");
+        let ready = december.req("GET", "/health/ready").anonymous().send();
+        assert_eq!((ready.status, ready.json()["warnings"].clone()), (200, json!(["calendar_coverage_ending"])));
+        let items = december.get_ok("/v1/reminders?kind=calendar_coverage_ending")["items"].clone();
+        assert_eq!((items[0]["due_on"].clone(), items[0]["days"].clone(), items[0]["record_id"].clone()), (json!("2026-12-31"), json!(30), json!("2027")));
+        let reviewer = december.user("pfk-kemendagri-cal", "central_reviewer", None).1;
+        let seen = december.req("GET", "/v1/reminders?kind=calendar_coverage_ending").bearer(&reviewer).send().json();
+        assert_eq!(seen["items"].as_array().unwrap().len(), 1, "{seen}");
+        let officer = december.user("biro-ks-jateng-cov", "province_officer", Some("33")).1;
+        let unseen = december.req("GET", "/v1/reminders?kind=calendar_coverage_ending").bearer(&officer).send().json();
+        assert!(unseen["items"].as_array().unwrap().is_empty(), "{unseen}");
+        // Loaded: the reminder and the warning end.
+        assert_eq!(load(&december, 2027, &test_2027(), None).status, 200);
+        assert!(december.get_ok("/v1/reminders?kind=calendar_coverage_ending")["items"].as_array().unwrap().is_empty());
+        assert_eq!(december.req("GET", "/health/ready").anonymous().send().json()["warnings"], json!([]));
     }
 
     /// A year is listed with its source and loader; an amendment is a new version with
