@@ -283,8 +283,7 @@ pub enum CalendarCommand {
 
 /// `jalin calendar import`: the same use case as the HTTP load, as the CLI.
 pub fn run_calendar(cmd: CalendarCommand) -> ExitCode {
-    use crate::service::calendar::{self, LoadError};
-    use chrono::Datelike;
+    use crate::service::calendar::{self, Decree, ImportError};
     let CalendarCommand::Import {
         db,
         file,
@@ -296,16 +295,6 @@ pub fn run_calendar(cmd: CalendarCommand) -> ExitCode {
         Ok(t) => t,
         Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
     };
-    let days = match calendar::parse_csv(&text) {
-        Ok(d) => d,
-        Err(bad) => {
-            eprintln!("nothing loaded: {} bad row(s)", bad.len());
-            for b in &bad {
-                eprintln!("  line {}: {}", b.line, b.message);
-            }
-            return ExitCode::from(2);
-        }
-    };
     let decree_date = match decree_date
         .as_deref()
         .map(jalin_domain::Date::parse)
@@ -313,9 +302,6 @@ pub fn run_calendar(cmd: CalendarCommand) -> ExitCode {
     {
         Ok(d) => d.map(jalin_domain::Date::naive),
         Err(e) => return fail(format!("--decree-date: {e}")),
-    };
-    let Some(year) = days.first().map(|d| d.date.year()) else {
-        return fail("nothing loaded: the file lists no day");
     };
     let policy = match config(&db, None) {
         Ok(c) => c.calendar,
@@ -325,41 +311,38 @@ pub fn run_calendar(cmd: CalendarCommand) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let input = calendar::YearInput {
-        decree_number,
-        decree_date,
-        source_note,
-        days,
-    };
     let mut conn = match pool.get() {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
+    let decree = Decree {
+        decree_number,
+        decree_date,
+        source_note,
+    };
     let result = jalin_persistence::write_transaction(&mut conn, |c| {
-        // The CLI is the operator at the console: it replaces whatever version is in force.
-        calendar::load_year(c, &ctx, policy, year, input, |_| Ok(()))
+        calendar::import_csv(c, &ctx, policy, &text, decree)
     });
     match result {
         Ok(loaded) => {
             let v = &loaded.record.current;
             println!(
-                "loaded {year} version {} ({} day(s)); {} running case(s) recomputed",
-                v.version, v.day_count, loaded.recomputed
+                "loaded {} version {} ({} day(s)); {} stored due date(s) recomputed",
+                v.year, v.version, v.day_count, loaded.recomputed
             );
             ExitCode::SUCCESS
         }
-        Err(LoadError::Days(problems)) => {
-            eprintln!("nothing loaded: {} problem(s)", problems.len());
-            for (i, code, text) in problems {
-                match i {
-                    // The header is line 1: day i is on line i + 2.
-                    Some(i) => eprintln!("  line {}: {} ({code})", i + 2, text.en),
-                    None => eprintln!("  {} ({code})", text.en),
+        Err(ImportError::Rows(bad)) => {
+            eprintln!("nothing loaded: {} bad row(s)", bad.len());
+            for b in &bad {
+                match b.line {
+                    0 => eprintln!("  {}", b.message),
+                    line => eprintln!("  line {line}: {}", b.message),
                 }
             }
             ExitCode::from(2)
         }
-        Err(LoadError::Failed(e)) => fail(format!("nothing loaded: {}", describe(&e))),
+        Err(ImportError::Failed(e)) => fail(format!("nothing loaded: {}", describe(&e))),
     }
 }
 

@@ -264,6 +264,66 @@ pub fn parse_csv(text: &str) -> Result<Vec<DayOff>, Vec<BadRow>> {
     }
 }
 
+/// Why a file import was refused.
+#[derive(Debug)]
+pub enum ImportError {
+    /// Rows that do not read or do not hold, by line (the header is line 1).
+    Rows(Vec<BadRow>),
+    Failed(ApiError),
+}
+
+impl From<jalin_persistence::db::DieselError> for ImportError {
+    fn from(e: jalin_persistence::db::DieselError) -> Self {
+        ImportError::Failed(e.into())
+    }
+}
+
+/// What a file gives besides its rows.
+pub struct Decree {
+    pub decree_number: Option<String>,
+    pub decree_date: Option<NaiveDate>,
+    pub source_note: String,
+}
+
+/// `jalin calendar import`: reads a CSV file of one year's days off (`date,name_id,kind`) and
+/// loads it as the year's next version (the operator at the console replaces whatever version
+/// is in force: no ETag). Every bad row is reported by its line; nothing is loaded then.
+pub fn import_csv(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    policy: CalendarPolicy,
+    text: &str,
+    decree: Decree,
+) -> Result<Loaded, ImportError> {
+    use chrono::Datelike;
+    let days = parse_csv(text).map_err(ImportError::Rows)?;
+    let Some(year) = days.first().map(|d| d.date.year()) else {
+        return Err(ImportError::Rows(vec![BadRow {
+            line: 2,
+            message: "the file lists no day".into(),
+        }]));
+    };
+    let input = YearInput {
+        decree_number: decree.decree_number,
+        decree_date: decree.decree_date,
+        source_note: decree.source_note,
+        days,
+    };
+    load_year(c, ctx, policy, year, input, |_| Ok(())).map_err(|e| match e {
+        // Day i of the file is on line i + 2 (after the header); the list as a whole on none.
+        LoadError::Days(problems) => ImportError::Rows(
+            problems
+                .into_iter()
+                .map(|(i, code, text)| BadRow {
+                    line: i.map_or(0, |i| i + 2),
+                    message: format!("{} ({code})", text.en),
+                })
+                .collect(),
+        ),
+        LoadError::Failed(e) => ImportError::Failed(e),
+    })
+}
+
 /// The problems of a load as field issues at `/days/{i}` (HTTP).
 pub fn issues(problems: Vec<(Option<usize>, &'static str, Text)>) -> ApiError {
     ApiError::Validation(
@@ -275,4 +335,20 @@ pub fn issues(problems: Vec<(Option<usize>, &'static str, Text)>) -> ApiError {
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_csv_file_reports_each_bad_row_by_its_line() {
+        let text = "date,name_id,kind\n2027-01-01,Tahun Baru,holiday\n2027-13-01,Salah,holiday\n2027-01-02,Cuti,libur\n";
+        let bad = parse_csv(text).unwrap_err();
+        let lines: Vec<usize> = bad.iter().map(|b| b.line).collect();
+        assert_eq!(lines, [3, 4]);
+        assert!(bad[1].message.contains("libur"), "{bad:?}");
+        let ok = parse_csv("date,name_id,kind\n2027-01-01,Tahun Baru,holiday\n").unwrap();
+        assert_eq!(ok[0].kind, DayOffKind::Holiday);
+    }
 }

@@ -181,3 +181,37 @@ on_both_databases! {
         app.get("/v1/calendar/working-days?from=2027-01-04&add=1").problem(422, "calendar_out_of_range");
     }
 }
+
+on_both_databases! {
+    /// `jalin calendar import FILE.csv` (the CLI's use case, run here on the app's database):
+    /// bad rows are reported by line and nothing is loaded; a good file is the year's next
+    /// version, which a server started afterwards builds its calendar from.
+    fn the_cli_import_reports_bad_rows_by_line_and_loads_a_good_file(app) {
+        use jalin_api::service::calendar::{import_csv, Decree, ImportError};
+        let pool = app.pool();
+        let mut conn = pool.get().unwrap();
+        let ctx = jalin_api::service::Ctx::system("cli", app.state().clock);
+        let import = |conn: &mut jalin_persistence::DbConnection, text: &str| {
+            let decree = Decree { decree_number: Some("TEST-2027/CLI".into()), decree_date: None, source_note: "TEST DATA".into() };
+            jalin_persistence::write_transaction(conn, |c| import_csv(c, &ctx, Default::default(), text, decree))
+        };
+        let lines = |r: Result<_, ImportError>| match r {
+            Err(ImportError::Rows(rows)) => rows.iter().map(|b| (b.line, b.message.clone())).collect::<Vec<_>>(),
+            Err(ImportError::Failed(e)) => panic!("failed: {e}"),
+            Ok(_) => panic!("loaded a bad file"),
+        };
+        let unreadable = lines(import(&mut conn, "date,name_id,kind\n2027-01-01,Tahun Baru (uji),holiday\n2027-02-30,Salah,holiday\n2027-03-01,Salah,libur\n"));
+        assert_eq!(unreadable.iter().map(|l| l.0).collect::<Vec<_>>(), [3, 4], "{unreadable:?}");
+        let wrong = lines(import(&mut conn, "date,name_id,kind\n2027-01-01,Tahun Baru (uji),holiday\n2028-01-01,Tahun lain,holiday\n"));
+        assert_eq!(wrong.len(), 1);
+        assert_eq!(wrong[0].0, 3);
+        assert!(wrong[0].1.contains("outside_year"), "{wrong:?}");
+        app.get("/v1/calendar/years/2027").problem(404, "not_found");
+        let loaded = import(&mut conn, "date,name_id,kind\n2027-01-01,Tahun Baru (uji),holiday\n").unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!((loaded.record.current.version, loaded.record.current.loaded_by.as_str()), (1, "cli"));
+        let year = app.get_ok("/v1/calendar/years/2027");
+        assert_eq!((year["source"].clone(), year["decree_number"].clone()), (json!("loaded"), json!("TEST-2027/CLI")));
+        let next = app.on_day("2027-01-04");
+        assert_eq!(next.get_ok("/v1/calendar/working-days?from=2026-12-31&add=1")["to"], "2027-01-04");
+    }
+}
