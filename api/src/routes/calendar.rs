@@ -221,15 +221,15 @@ pub struct YearView {
     pub history: Vec<YearVersionView>,
 }
 
-fn year_view(r: YearRecord) -> HttpResponse {
+/// The year as shown, with its ETag.
+fn year_view(r: YearRecord) -> (Etag, YearView) {
     let tag = calendar::etag(&r.current);
-    HttpResponse::Ok()
-        .insert_header(("etag", tag.as_str()))
-        .json(YearView {
-            current: r.current.into(),
-            days: r.days.into_iter().map(holiday).collect(),
-            history: r.history.into_iter().map(Into::into).collect(),
-        })
+    let view = YearView {
+        current: r.current.into(),
+        days: r.days.into_iter().map(holiday).collect(),
+        history: r.history.into_iter().map(Into::into).collect(),
+    };
+    (tag, view)
 }
 
 fn holiday(d: DayOff) -> Holiday {
@@ -287,8 +287,10 @@ pub async fn years(caller: Caller) -> Result<HttpResponse, ApiError> {
 pub async fn year(caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReadReference)?;
     let year = year_of(&path)?;
-    let r = caller.db(move |c| calendar::year(c, year)).await?;
-    Ok(year_view(r))
+    let (tag, view) = year_view(caller.db(move |c| calendar::year(c, year)).await?);
+    Ok(HttpResponse::Ok()
+        .insert_header(("etag", tag.as_str()))
+        .json(view))
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -388,16 +390,11 @@ pub async fn load_year(
         .await?;
     let (counter, cal) = loaded.calendar;
     caller.state.calendars.replace(counter, cal);
-    let tag = calendar::etag(&loaded.record.current);
-    let r = loaded.record;
+    let (tag, year) = year_view(loaded.record);
     Ok(HttpResponse::Ok()
         .insert_header(("etag", tag.as_str()))
         .json(YearLoaded {
-            year: YearView {
-                current: r.current.into(),
-                days: r.days.into_iter().map(holiday).collect(),
-                history: r.history.into_iter().map(Into::into).collect(),
-            },
+            year,
             due_dates_recomputed: loaded.recomputed,
         }))
 }
