@@ -82,12 +82,18 @@ pub fn waiting(
         .load(conn)?)
 }
 
-/// Every running case with its agreement's region (to recompute stored due dates).
-pub fn running(conn: &mut DbConnection) -> Result<Vec<(StoredCase, String)>, DbError> {
+/// Every running case whose current stage is one of `stages`, with its agreement's region (to
+/// recompute stored due dates).
+pub fn running(
+    conn: &mut DbConnection,
+    stages: &[StageKey],
+) -> Result<Vec<(StoredCase, String)>, DbError> {
+    let stages: Vec<&str> = stages.iter().map(|s| s.as_str()).collect();
     Ok(wc::table
         .inner_join(ag::table)
         .select((StoredCase::as_select(), ag::region_code))
         .filter(wc::status.eq(CaseStatus::Running.as_str()))
+        .filter(wc::current_stage.eq_any(stages))
         .order(wc::agreement_id.asc())
         .load(conn)?)
 }

@@ -137,11 +137,28 @@ pub fn load_year(
     })
 }
 
-/// Recomputes the stored due date of every running case on `cal` (a provisional one becomes
-/// exact once its year is loaded; an amendment may move any); each change is audited.
-fn recompute_due_dates(c: &mut DbConnection, ctx: &Ctx, cal: &Calendar) -> Result<usize, ApiError> {
+/// Recomputes the stored due date of every running case in a stage with a time limit on `cal`
+/// (a provisional one becomes exact once its year is loaded; an amendment may move any; a case
+/// stored by an earlier release without one gets one); each change is audited. Run after each
+/// load and at startup.
+pub fn recompute_due_dates(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    cal: &Calendar,
+) -> Result<usize, ApiError> {
+    let mut timed: Vec<jalin_domain::workflow::StageKey> = jalin_domain::workflow::definitions()
+        .iter()
+        .flat_map(|d| {
+            d.stages
+                .iter()
+                .filter(|s| s.time_limit.is_some())
+                .map(|s| s.key)
+        })
+        .collect();
+    timed.sort_by_key(|k| k.as_str());
+    timed.dedup();
     let mut changed = 0;
-    for (case, region) in cases::running(c)? {
+    for (case, region) in cases::running(c, &timed)? {
         let Some(def) = jalin_domain::workflow::definition(
             &case.definition_key,
             case.definition_version as u32,

@@ -215,3 +215,25 @@ on_both_databases! {
         assert_eq!(next.get_ok("/v1/calendar/working-days?from=2026-12-31&add=1")["to"], "2027-01-04");
     }
 }
+
+on_both_databases! {
+    /// A DPRD case stored without a due date (by a release that had none past the loaded years)
+    /// gets its provisional one when a server starts, audited; `/v1/tasks` is never null then.
+    fn a_server_starting_fills_a_due_date_stored_without_one(app) with [("JALIN_INSTANCE", "training"), ("JALIN_TEST_TODAY", "2026-12-01")] {
+        let p = people(app);
+        let (id, etag) = draft(app, false);
+        let e = advance(app, &p, &id, &etag, 4);
+        let receipt = json!({"action": "record_receipt", "record": {"kind": "dprd_receipt", "received_on": "2026-12-01", "letter_number": "005/13/DPRD"}});
+        assert_eq!(act(app, &p.dprd, &id, &e, receipt).status, 200);
+        let pool = app.pool();
+        jalin_persistence::cases::set_due_on(&mut pool.get().unwrap(), &id, None).unwrap();
+        let restarted = app.on_day("2026-12-01");
+        let task = restarted.req("GET", "/v1/tasks").bearer(&p.dprd).send().json()["items"].as_array().unwrap().iter()
+            .find(|t| t["agreement_id"] == id.as_str()).unwrap().clone();
+        let estimate = restarted.get_ok("/v1/calendar/working-days?from=2026-12-01&add=45&allow_provisional=true");
+        assert_eq!((task["due_on"].clone(), task["provisional"].clone()), (estimate["to"].clone(), json!(true)));
+        let audit = restarted.get_ok(&format!("/v1/audit-events?record_id={id}&limit=100"));
+        assert!(audit["items"].as_array().unwrap().iter().any(|e| e["action"] == "workflow.due_date_recomputed"
+            && e["changes"]["stage_due_on"]["before"].is_null()), "{audit}");
+    }
+}
