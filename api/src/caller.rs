@@ -72,7 +72,20 @@ impl FromRequest for Caller {
         let (state, req) = (req.app_data::<web::Data<AppState>>().cloned(), req.clone());
         Box::pin(async move {
             let auth = auth.await?;
-            let state = state.ok_or_else(|| ApiError::internal("no app state"))?;
+            let mut state = state.ok_or_else(|| ApiError::internal("no app state"))?;
+            if state.calendars.due_for_check() {
+                let calendars = state.calendars.clone();
+                // A failed check keeps the calendar in force; the next one comes soon.
+                if let Err(e) = state.db(move |c| Ok(calendars.refresh(c)?)).await {
+                    log::warn!("holiday calendar check failed: {e}");
+                }
+            }
+            let current = state.calendars.current();
+            if !std::sync::Arc::ptr_eq(&current, &state.calendar) {
+                let mut snapshot = AppState::clone(&state);
+                snapshot.calendar = current;
+                state = web::Data::from(std::sync::Arc::new(snapshot));
+            }
             let ctx = Ctx::of(&auth, &state);
             Ok(Caller {
                 auth,

@@ -70,6 +70,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// The holiday calendar.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Background jobs.
     Jobs {
         #[command(subcommand)]
@@ -251,6 +256,93 @@ fn run_import(cmd: ImportCommand) -> ExitCode {
             ExitCode::from(2)
         }
         Err(ImportError::Failed(e)) => fail(format!("nothing imported: {}", describe(&e))),
+    }
+}
+
+#[derive(Subcommand)]
+pub enum CalendarCommand {
+    /// Load one year's national holidays and cuti bersama from a CSV file (`date,name_id,kind`,
+    /// kind `holiday` or `cuti_bersama`) as the year's next version, as
+    /// `PUT /v1/calendar/years/{year}` does; bad rows are reported by line and nothing is loaded.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The CSV file.
+        file: PathBuf,
+        /// The decree (SKB) number.
+        #[arg(long)]
+        decree_number: Option<String>,
+        /// The decree's date, YYYY-MM-DD.
+        #[arg(long)]
+        decree_date: Option<String>,
+        /// Where the days come from.
+        #[arg(long)]
+        source_note: String,
+    },
+}
+
+/// `jalin calendar import`: the same use case as the HTTP load, as the CLI.
+pub fn run_calendar(cmd: CalendarCommand) -> ExitCode {
+    use crate::service::calendar::{self, Decree, ImportError};
+    let CalendarCommand::Import {
+        db,
+        file,
+        decree_number,
+        decree_date,
+        source_note,
+    } = cmd;
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
+    };
+    let decree_date = match decree_date
+        .as_deref()
+        .map(jalin_domain::Date::parse)
+        .transpose()
+    {
+        Ok(d) => d.map(jalin_domain::Date::naive),
+        Err(e) => return fail(format!("--decree-date: {e}")),
+    };
+    let policy = match config(&db, None) {
+        Ok(c) => c.calendar,
+        Err(e) => return fail(format!("configuration error: {e}")),
+    };
+    let (pool, ctx) = match as_cli(&db) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let mut conn = match pool.get() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let decree = Decree {
+        decree_number,
+        decree_date,
+        source_note,
+    };
+    let result = jalin_persistence::write_transaction(&mut conn, |c| {
+        calendar::import_csv(c, &ctx, policy, &text, decree)
+    });
+    match result {
+        Ok(loaded) => {
+            let v = &loaded.record.current;
+            println!(
+                "loaded {} version {} ({} day(s)); {} stored due date(s) recomputed",
+                v.year, v.version, v.day_count, loaded.recomputed
+            );
+            ExitCode::SUCCESS
+        }
+        Err(ImportError::Rows(bad)) => {
+            eprintln!("nothing loaded: {} bad row(s)", bad.len());
+            for b in &bad {
+                match b.line {
+                    0 => eprintln!("  {}", b.message),
+                    line => eprintln!("  line {line}: {}", b.message),
+                }
+            }
+            ExitCode::from(2)
+        }
+        Err(ImportError::Failed(e)) => fail(format!("nothing loaded: {}", describe(&e))),
     }
 }
 
@@ -519,6 +611,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Users { command } => run_users(command),
         Command::Import { command } => run_import(command),
+        Command::Calendar { command } => run_calendar(command),
         Command::Jobs {
             command: JobsCommand::Run { db },
         } => {

@@ -477,6 +477,18 @@ impl Config {
                 1..=365,
             )
             .map_err(|v| bad("JALIN_REPORT_REMINDER_DAYS", &v, "days from 1 to 365"))?,
+            calendar_coverage_reminder_days: parse_num(
+                get("JALIN_CALENDAR_COVERAGE_REMINDER_DAYS"),
+                defaults.calendar_coverage_reminder_days,
+                1..=365,
+            )
+            .map_err(|v| {
+                bad(
+                    "JALIN_CALENDAR_COVERAGE_REMINDER_DAYS",
+                    &v,
+                    "days from 1 to 365",
+                )
+            })?,
         };
         let acting = |var: &'static str, default: ActingHeadRule| match get(var) {
             None => Ok(default),

@@ -173,6 +173,9 @@ impl utoipa::Modify for Security {
                     "read regions, countries, the calendar and settings"
                 }
                 jalin_domain::access::Action::ReadUsers => "read users",
+                jalin_domain::access::Action::ManageCalendar => {
+                    "load a year's national holidays and cuti bersama"
+                }
                 jalin_domain::access::Action::ManageUsers => "create and change users",
                 jalin_domain::access::Action::ManageServiceAccounts => "manage service accounts",
                 jalin_domain::access::Action::ReadAudit => "read and verify the audit log",

@@ -9,7 +9,6 @@ use actix_cors::Cors;
 use actix_web::middleware::{from_fn, Condition};
 use actix_web::{http, web, App, HttpServer};
 use jalin_domain::access::{Role, Visibility};
-use jalin_domain::Calendar;
 use jalin_persistence::identity;
 use jalin_persistence::reference::{self, DatasetOutcome};
 use jalin_persistence::{write_transaction, DbError, Pool, PoolOptions};
@@ -37,6 +36,8 @@ pub enum StartupError {
     Storage(String),
     #[error("bootstrap admin: {0}")]
     Bootstrap(String),
+    #[error("holiday calendar: {0}")]
+    Calendar(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -74,11 +75,11 @@ pub fn load_reference_data(pool: &Pool) -> Result<(), StartupError> {
 pub fn prepare(config: Config) -> Result<AppState, StartupError> {
     let pool = open_database(&config)?;
     load_reference_data(&pool)?;
-    let days_off = {
+    let calendars = {
         let mut conn = pool.get()?;
-        reference::all_days_off(&mut conn)?
+        crate::calendars::Calendars::load(&mut conn, config.calendar)?
     };
-    let calendar = Calendar::new(days_off, config.calendar);
+    recompute_due_dates(&pool, &calendars, config.clock)?;
     let secret = load_or_create_secret(config.jwt_secret.as_deref(), &config.data_dir)
         .map_err(StartupError::Secret)?;
     let keys = TokenKeys::new(
@@ -110,7 +111,8 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
     Ok(AppState {
         clock: config.clock,
         pool,
-        calendar: Arc::new(calendar),
+        calendar: calendars.current(),
+        calendars: Arc::new(calendars),
         config: Arc::new(config),
         keys: Arc::new(keys),
         throttle: Arc::new(throttle),
@@ -124,6 +126,26 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
         ))),
         public_limiter: Arc::new(crate::routes::public::Limiter::new(public_rate)),
     })
+}
+
+/// Brings the stored due dates of running cases in line with the calendar in force (a case
+/// stored by an earlier release, or before a year was seeded, may hold none or an estimate).
+fn recompute_due_dates(
+    pool: &Pool,
+    calendars: &crate::calendars::Calendars,
+    clock: Clock,
+) -> Result<(), StartupError> {
+    let mut conn = pool.get()?;
+    let ctx = Ctx::system("calendar", clock);
+    let cal = calendars.current();
+    let changed = write_transaction(&mut conn, |c| {
+        crate::service::calendar::recompute_due_dates(c, &ctx, &cal)
+    })
+    .map_err(|e: ApiError| StartupError::Calendar(format!("recomputing due dates: {e}")))?;
+    if changed > 0 {
+        log::info!("{changed} stored due date(s) recomputed on the calendar in force");
+    }
+    Ok(())
 }
 
 /// Creates user `admin` when the database has no user at all: a first start needs no default

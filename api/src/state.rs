@@ -14,7 +14,11 @@ use crate::storage::Storage;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
+    /// The calendar in force when the request began (a snapshot of `calendars`, taken by
+    /// `Caller`); handlers without a `Caller` read `calendars.current()`.
     pub calendar: Arc<Calendar>,
+    /// The calendar in force, rebuilt from the database after each load (calendars.rs).
+    pub calendars: Arc<crate::calendars::Calendars>,
     pub config: Arc<Config>,
     pub keys: Arc<TokenKeys>,
     pub throttle: Arc<LoginThrottle>,

@@ -94,6 +94,7 @@ string_enum! {
         CallbackExitPermit => "integrations:exit_permit",
         WriteMeetings => "meetings:write",
         PublishPractices => "practices:publish",
+        ManageCalendar => "calendar:write",
     }
 }
 
@@ -139,6 +140,7 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::Admin, A::ManageIntegrations, S::All),
     (R::Admin, A::WriteMeetings, S::All),
     (R::Admin, A::PublishPractices, S::All),
+    (R::Admin, A::ManageCalendar, S::All),
     (R::CentralReviewer, A::ReadReference, S::All),
     (R::CentralReviewer, A::ReadUsers, S::All),
     (R::CentralReviewer, A::ReadAudit, S::All),

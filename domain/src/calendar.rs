@@ -1,7 +1,9 @@
 //! The working-day calendar (*hari kerja*): Monday–Friday minus national holidays and, by
 //! default, *cuti bersama* (collective leave). Deadlines in PP 28/2018 count in working days
 //! (R10, R22), so a wrong answer here is a missed legal deadline: a date outside the years the
-//! holiday data covers is an error, never a guess.
+//! holiday data covers is an error, never a silent guess. Where a deadline must still be shown
+//! (a case's due date), the `*_estimated` functions count the days past the loaded years on
+//! weekends alone and flag the answer [`Reckoned::provisional`] (reason `calendar_not_loaded`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,6 +11,7 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::code::code_enum;
+use crate::violation::Text;
 
 code_enum! {
     /// Why a day is not worked.
@@ -167,6 +170,149 @@ impl Calendar {
     }
 }
 
+/// Why a date is provisional: the holiday decree of a year it depends on is not loaded.
+pub const PROVISIONAL_REASON: &str = "calendar_not_loaded";
+
+/// A value computed on the calendar; `provisional` when part of it lies in a year after the
+/// first covered one whose holidays are not loaded, counted there on weekends alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reckoned<T> {
+    pub value: T,
+    pub provisional: bool,
+}
+
+impl Calendar {
+    /// The last day of the last covered year: past it, working days are estimates.
+    pub fn last_covered(&self) -> Option<NaiveDate> {
+        self.years
+            .last()
+            .and_then(|y| NaiveDate::from_ymd_opt(*y, 12, 31))
+    }
+
+    /// Whether a date computed with the `*_estimated` functions is an estimate: it lies past
+    /// the loaded years (a year after the first covered one, not loaded).
+    pub fn is_estimate(&self, date: NaiveDate) -> bool {
+        let year = date.year();
+        !self.covers(year) && self.years.first().is_some_and(|first| year > *first)
+    }
+
+    /// Whether `date` is worked, and whether that is an estimate (weekends alone, in a year
+    /// after the first covered one whose decree is not loaded). Before the data: an error.
+    fn is_working_day_estimated(&self, date: NaiveDate) -> Result<(bool, bool), CalendarError> {
+        let year = date.year();
+        match self.years.first() {
+            _ if self.covers(year) => Ok((self.is_working_day(date)?, false)),
+            Some(first) if year > *first => {
+                Ok((!matches!(date.weekday(), Weekday::Sat | Weekday::Sun), true))
+            }
+            _ => self.check_covered(date).map(|_| (false, false)),
+        }
+    }
+
+    /// [`Calendar::add_working_days`], estimated past the loaded years and flagged so.
+    pub fn add_working_days_estimated(
+        &self,
+        from: NaiveDate,
+        n: u32,
+    ) -> Result<Reckoned<NaiveDate>, CalendarError> {
+        let (mut date, mut left, mut provisional) = (from, n, false);
+        while left > 0 {
+            date = next_day(date)?;
+            let (worked, estimated) = self.is_working_day_estimated(date)?;
+            provisional |= estimated;
+            if worked {
+                left -= 1;
+            }
+        }
+        Ok(Reckoned {
+            value: date,
+            provisional,
+        })
+    }
+
+    /// [`Calendar::working_days_between`], estimated past the loaded years and flagged so.
+    pub fn working_days_between_estimated(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Reckoned<u32>, CalendarError> {
+        if to < from {
+            return Err(CalendarError::ToBeforeFrom { from, to });
+        }
+        let (mut date, mut count, mut provisional) = (from, 0, false);
+        while date < to {
+            date = next_day(date)?;
+            let (worked, estimated) = self.is_working_day_estimated(date)?;
+            provisional |= estimated;
+            count += u32::from(worked);
+        }
+        Ok(Reckoned {
+            value: count,
+            provisional,
+        })
+    }
+}
+
+/// A reminder that the holiday data runs out: due on the last covered day, shown from
+/// `lead_days` calendar days before it (DEFAULT 90) and after it has passed. Working-day
+/// deadlines (R10, R22) past that day can only be estimated until the next decree is loaded.
+pub fn coverage_ending(
+    last_covered: Option<NaiveDate>,
+    today: NaiveDate,
+    lead_days: u32,
+) -> Option<NaiveDate> {
+    let last = last_covered?;
+    let from = last.checked_sub_days(Days::new(u64::from(lead_days)))?;
+    (today >= from).then_some(last)
+}
+
+/// What is wrong with a year's list of days off, each with the index of its day (`None`: the
+/// list as a whole): a day outside `year`, listed twice, or without a name; a list without a
+/// single national holiday (every Indonesian year has them: it would read as "not loaded").
+pub fn year_problems(year: i32, days: &[DayOff]) -> Vec<(Option<usize>, &'static str, Text)> {
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, d) in days.iter().enumerate() {
+        if d.date.year() != year {
+            problems.push((
+                Some(i),
+                "outside_year",
+                Text::new(
+                    format!("{} is not in {year}", d.date),
+                    format!("{} tidak berada di tahun {year}", d.date),
+                ),
+            ));
+        } else if !seen.insert(d.date) {
+            problems.push((
+                Some(i),
+                "duplicate",
+                Text::new(
+                    format!("{} is listed twice", d.date),
+                    format!("{} tercantum dua kali", d.date),
+                ),
+            ));
+        }
+        if d.name_id.trim().is_empty() {
+            problems.push((
+                Some(i),
+                "required",
+                Text::new("the day has no name", "hari ini tidak bernama"),
+            ));
+        }
+    }
+    if !days.iter().any(|d| d.kind == DayOffKind::Holiday) {
+        problems.push((
+            None,
+            "no_holiday",
+            Text::new(
+                format!("{year} lists no national holiday: a year without one is a year not loaded"),
+                format!("{year} tidak mencantumkan hari libur nasional: tahun tanpa hari libur berarti belum dimuat"),
+            ),
+        ));
+    }
+    problems
+}
+
 fn next_day(date: NaiveDate) -> Result<NaiveDate, CalendarError> {
     date.checked_add_days(Days::new(1))
         .ok_or(CalendarError::OutOfRange {
@@ -289,6 +435,98 @@ mod tests {
         );
         assert!(c.is_working_day(d("2023-06-01")).is_err());
         assert_eq!(c.covered_years(), vec![2024, 2025]);
+    }
+
+    #[test]
+    fn r10_past_the_loaded_years_a_due_date_is_a_flagged_weekend_estimate() {
+        let c = calendar(CalendarPolicy::default());
+        // 2025-12-30 (Tue) + 5: 2025-12-31, then 2026 counted on weekends alone.
+        let r = c.add_working_days_estimated(d("2025-12-30"), 5).unwrap();
+        assert_eq!(
+            r,
+            Reckoned {
+                value: d("2026-01-06"),
+                provisional: true
+            }
+        );
+        // Inside the loaded years the answer is exact and not flagged.
+        let r = c.add_working_days_estimated(d("2024-03-01"), 45).unwrap();
+        assert_eq!(
+            r,
+            Reckoned {
+                value: d("2024-05-21"),
+                provisional: false
+            }
+        );
+        let n = c
+            .working_days_between_estimated(d("2025-12-30"), d("2026-01-06"))
+            .unwrap();
+        assert_eq!(
+            n,
+            Reckoned {
+                value: 5,
+                provisional: true
+            }
+        );
+        assert_eq!(c.last_covered(), Some(d("2025-12-31")));
+    }
+
+    #[test]
+    fn r10_before_the_loaded_years_even_an_estimate_is_refused() {
+        let c = calendar(CalendarPolicy::default());
+        assert!(c.add_working_days_estimated(d("2023-12-20"), 3).is_err());
+        assert!(c
+            .working_days_between_estimated(d("2024-05-01"), d("2024-04-01"))
+            .is_err());
+    }
+
+    #[test]
+    fn coverage_reminder_starts_90_days_before_the_data_runs_out() {
+        let last = Some(d("2026-12-31"));
+        assert_eq!(coverage_ending(last, d("2026-10-01"), 90), None);
+        assert_eq!(
+            coverage_ending(last, d("2026-10-02"), 90),
+            Some(d("2026-12-31"))
+        );
+        assert_eq!(
+            coverage_ending(last, d("2027-01-05"), 90),
+            Some(d("2026-12-31"))
+        );
+        assert_eq!(coverage_ending(None, d("2027-01-05"), 90), None);
+    }
+
+    #[test]
+    fn a_year_to_load_lists_its_own_named_days_once_and_a_holiday() {
+        use DayOffKind::*;
+        let ok = [off("2027-01-01", Holiday), off("2027-01-02", CutiBersama)];
+        let mut named = ok.to_vec();
+        for n in &mut named {
+            n.name_id = "Hari".into();
+        }
+        assert!(year_problems(2027, &named).is_empty());
+        let mut bad = named.clone();
+        bad.push(off("2026-12-31", Holiday));
+        bad.push(named[0].clone());
+        let codes: Vec<_> = year_problems(2027, &bad)
+            .into_iter()
+            .map(|(i, code, _)| (i, code))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                (Some(2), "outside_year"),
+                (Some(2), "required"),
+                (Some(3), "duplicate")
+            ]
+        );
+        let only_leave = [DayOff {
+            name_id: "Cuti".into(),
+            ..off("2027-01-02", CutiBersama)
+        }];
+        assert_eq!(year_problems(2027, &only_leave)[0].1, "no_holiday");
+        let c = calendar(CalendarPolicy::default());
+        assert!(c.is_estimate(d("2026-01-02")) && !c.is_estimate(d("2025-01-02")));
+        assert!(!c.is_estimate(d("2023-01-02")));
     }
 
     #[test]

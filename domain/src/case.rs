@@ -640,6 +640,9 @@ pub struct StageClock {
     /// An open stage whose clock starts at receipt (DPRD, R10) with no receipt yet: the clock
     /// has not started and there is no due date.
     pub awaiting_receipt: bool,
+    /// The due date or the day counts reach a year whose holidays are not loaded: counted there
+    /// on weekends alone (reason `calendar_not_loaded`), recomputed once the year is loaded.
+    pub provisional: bool,
 }
 
 /// What a step needs to know besides the case: the days, the signing settings and the
@@ -942,31 +945,37 @@ impl Case {
             };
         };
         let end = s.completed_on.unwrap_or(today);
-        let held: Option<u32> = s
-            .held
-            .iter()
-            .map(|(a, b)| cal.working_days_between(*a, (*b).max(*a)).ok())
-            .sum();
-        let elapsed = cal
-            .working_days_between(start, end.max(start))
-            .ok()
+        let mut provisional = false;
+        let mut count = |a: NaiveDate, b: NaiveDate| {
+            cal.working_days_between_estimated(a, b.max(a))
+                .ok()
+                .map(|r| {
+                    provisional |= r.provisional;
+                    r.value
+                })
+        };
+        let held: Option<u32> = s.held.iter().map(|(a, b)| count(*a, *b)).sum();
+        let elapsed = count(start, end)
             .zip(held)
             .map(|(now, before)| now + before);
         let Some(limit) = def.stages[i].time_limit else {
             return StageClock {
                 working_days_elapsed: elapsed,
+                provisional,
                 ..StageClock::default()
             };
         };
         // The clock resumes where it paused: the days already used are not given again.
         let left = limit.working_days.saturating_sub(held.unwrap_or(0));
-        let due_on = cal.add_working_days(start, left).ok();
+        let due = cal.add_working_days_estimated(start, left).ok();
+        let due_on = due.map(|r| r.value);
         StageClock {
             due_on,
             working_days_elapsed: elapsed,
             working_days_remaining: elapsed.map(|e| i64::from(limit.working_days) - i64::from(e)),
             overdue: s.status == StageStatus::Active && due_on.is_some_and(|d| today > d),
             awaiting_receipt: false,
+            provisional: provisional || due.is_some_and(|r| r.provisional),
         }
     }
 

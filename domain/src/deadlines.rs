@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::calendar::{Calendar, CalendarError};
+use crate::calendar::{Calendar, CalendarError, Reckoned};
 
 /// **R10** — DPRD decides within 45 working days of receiving the request
 /// (PP 28/2018 art. 30(4), HIGH). Silence is not approval: this is only the date from which
@@ -27,4 +27,19 @@ pub fn annual_report_due(cal: &Calendar, fiscal_year: i32) -> Result<NaiveDate, 
             covered: String::new(),
         })?;
     cal.add_working_days(year_end, ANNUAL_REPORT_WORKING_DAYS)
+}
+
+/// **R22** — the annual report due date for `fiscal_year`, estimated on weekends alone (and
+/// flagged provisional) when the next year's holidays are not loaded.
+pub fn annual_report_due_estimated(
+    cal: &Calendar,
+    fiscal_year: i32,
+) -> Result<Reckoned<NaiveDate>, CalendarError> {
+    let year_end =
+        NaiveDate::from_ymd_opt(fiscal_year, 12, 31).ok_or(CalendarError::OutOfRange {
+            date: NaiveDate::MIN,
+            year: fiscal_year,
+            covered: String::new(),
+        })?;
+    cal.add_working_days_estimated(year_end, ANNUAL_REPORT_WORKING_DAYS)
 }

@@ -26,7 +26,7 @@ pub mod travel;
 pub mod violation;
 pub mod workflow;
 
-pub use calendar::{Calendar, CalendarError, DayOff, DayOffKind};
+pub use calendar::{Calendar, CalendarError, DayOff, DayOffKind, Reckoned};
 pub use country::{Country, CountryCode};
 pub use date::{Date, DateError};
 pub use record::{AuditAction, RecordKind};

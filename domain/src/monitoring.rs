@@ -34,6 +34,9 @@ pub struct MonitoringPolicy {
     pub evaluation_interval_months: u32,
     /// Days before an annual report's due date from which it is reminded (DEFAULT 30).
     pub report_reminder_days: u32,
+    /// Days before the holiday calendar's last covered date from which admins and central
+    /// reviewers are reminded to load the next year (DEFAULT 90).
+    pub calendar_coverage_reminder_days: u32,
 }
 
 impl Default for MonitoringPolicy {
@@ -44,6 +47,7 @@ impl Default for MonitoringPolicy {
             loi_follow_up_months: 12,
             evaluation_interval_months: 12,
             report_reminder_days: 30,
+            calendar_coverage_reminder_days: 90,
         }
     }
 }

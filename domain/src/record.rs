@@ -54,6 +54,7 @@ named! {
         ServiceAccount => ("service_account", "service account", "akun layanan"),
         Region => ("region", "region", "daerah"),
         Country => ("country", "country", "negara"),
+        CalendarYear => ("calendar_year", "calendar year", "tahun kalender"),
     }
 }
 
@@ -129,6 +130,9 @@ named! {
         ServiceAccountCreated => ("service_account.created", "service account created", "akun layanan dibuat"),
         ServiceAccountUpdated => ("service_account.updated", "service account changed", "akun layanan diubah"),
         ServiceAccountDeleted => ("service_account.deleted", "service account deleted", "akun layanan dihapus"),
+        CalendarYearLoaded => ("calendar_year.loaded", "holidays of a year loaded", "hari libur setahun dimuat"),
+        AnnualReportDueDateRecomputed => ("annual_report.due_date_recomputed", "report due date recomputed on the loaded calendar", "tanggal jatuh tempo laporan dihitung ulang dengan kalender yang dimuat"),
+        WorkflowDueDateRecomputed => ("workflow.due_date_recomputed", "due date recomputed on the loaded calendar", "tanggal jatuh tempo dihitung ulang dengan kalender yang dimuat"),
     }
 }
 

@@ -82,6 +82,34 @@ pub fn waiting(
         .load(conn)?)
 }
 
+/// Every running case whose current stage is one of `stages`, with its agreement's region (to
+/// recompute stored due dates).
+pub fn running(
+    conn: &mut DbConnection,
+    stages: &[StageKey],
+) -> Result<Vec<(StoredCase, String)>, DbError> {
+    let stages: Vec<&str> = stages.iter().map(|s| s.as_str()).collect();
+    Ok(wc::table
+        .inner_join(ag::table)
+        .select((StoredCase::as_select(), ag::region_code))
+        .filter(wc::status.eq(CaseStatus::Running.as_str()))
+        .filter(wc::current_stage.eq_any(stages))
+        .order(wc::agreement_id.asc())
+        .load(conn)?)
+}
+
+/// Sets a case's stored due date alone: the case itself (and its version) is unchanged.
+pub fn set_due_on(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    due: Option<NaiveDate>,
+) -> Result<(), DbError> {
+    diesel::update(wc::table.find(agreement_id))
+        .set(wc::stage_due_on.eq(due))
+        .execute(conn)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

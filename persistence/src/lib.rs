@@ -9,6 +9,7 @@ pub mod activities;
 pub mod admin;
 pub mod audit;
 pub mod bench;
+pub mod calendar;
 pub mod canonical;
 pub mod cases;
 pub mod coordination;

@@ -176,6 +176,10 @@ pub fn load_all(conn: &mut DbConnection) -> Result<LoadReport, DbError> {
             upsert_holidays,
         )?,
     ];
+    // The calendar in force is built from the versioned years: the binary's data seeds the
+    // years that have none (crate::calendar).
+    let days = parse_holidays(HOLIDAYS_CSV)?;
+    crate::calendar::seed_built_in(conn, &days, Utc::now().naive_utc())?;
     Ok(LoadReport { datasets })
 }
 
@@ -502,32 +506,20 @@ pub fn get_country(
         .map(Country::from))
 }
 
-/// Every listed day off, for building the calendar.
+/// Every day off in force (the newest version of each year), for building the calendar.
 pub fn all_days_off(conn: &mut DbConnection) -> Result<Vec<DayOff>, DbError> {
-    days_off(conn, None)
+    crate::calendar::current_days(conn)
 }
 
-/// Days off between two dates inclusive, in date order.
+/// Days off in force between two dates inclusive, in date order.
 pub fn days_off_between(
     conn: &mut DbConnection,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<DayOff>, DbError> {
-    days_off(conn, Some((from, to)))
-}
-
-fn days_off(
-    conn: &mut DbConnection,
-    between: Option<(NaiveDate, NaiveDate)>,
-) -> Result<Vec<DayOff>, DbError> {
-    let mut q = holidays::table
-        .select(HolidayRow::as_select())
-        .order(holidays::day.asc())
-        .into_boxed();
-    if let Some((from, to)) = between {
-        q = q.filter(holidays::day.between(from, to));
-    }
-    Ok(q.load(conn)?.into_iter().map(DayOff::from).collect())
+    let mut days = crate::calendar::current_days(conn)?;
+    days.retain(|d| d.date >= from && d.date <= to);
+    Ok(days)
 }
 
 #[cfg(test)]

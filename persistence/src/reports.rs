@@ -86,6 +86,20 @@ pub fn list(
     Ok(q.load(conn)?)
 }
 
+/// Sets a report's stored due date and on-time finding alone (recomputed on a newly loaded
+/// calendar); the report's version is unchanged.
+pub fn set_due_on(
+    conn: &mut DbConnection,
+    id: &str,
+    due_on: NaiveDate,
+    on_time: Option<bool>,
+) -> Result<(), DbError> {
+    diesel::update(ar::table.find(id))
+        .set((ar::due_on.eq(due_on), ar::on_time.eq(on_time)))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Every report of `fiscal_year` within `vis` (for the compliance overview and reminders).
 pub fn of_year(
     conn: &mut DbConnection,

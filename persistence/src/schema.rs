@@ -499,3 +499,29 @@ diesel::table! {
         uploaded_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    calendar_year_versions (year, version) {
+        year -> Integer,
+        version -> Integer,
+        decree_number -> Nullable<Text>,
+        decree_date -> Nullable<Date>,
+        source_note -> Text,
+        source -> Text,
+        loaded_by -> Text,
+        loaded_at -> Timestamp,
+        day_count -> Integer,
+    }
+}
+
+diesel::table! {
+    calendar_days (year, version, day) {
+        year -> Integer,
+        version -> Integer,
+        day -> Date,
+        name_id -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(calendar_year_versions, calendar_days);

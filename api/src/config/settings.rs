@@ -138,6 +138,13 @@ pub const SETTINGS: &[Setting] = &[
         "DEFAULT.",
     ),
     Setting::new(
+        "calendar.coverage_reminder_days",
+        Some("JALIN_CALENDAR_COVERAGE_REMINDER_DAYS"),
+        |c| json!(c.monitoring.calendar_coverage_reminder_days),
+        "Days before the holiday calendar's last covered date from which admins and central reviewers are reminded to load the next year (reminder `calendar_coverage_ending`; `/health/ready` warns).",
+        "DEFAULT.",
+    ),
+    Setting::new(
         "travel.lead_days",
         Some("JALIN_TRAVEL_LEAD_DAYS"),
         |c| json!({"kemendagri": c.travel.kemendagri_lead_days, "simpel": c.travel.simpel_lead_days}),

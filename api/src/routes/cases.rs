@@ -44,6 +44,11 @@ pub struct StageView {
     pub receipt: Option<Receipt>,
     pub citation: String,
     pub record: Option<StageRecord>,
+    /// The due date or day counts reach a year whose holidays are not loaded: estimated there
+    /// on weekends alone, recomputed once the year is loaded.
+    pub provisional: bool,
+    /// `calendar_not_loaded` when `provisional`.
+    pub provisional_reason: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -84,6 +89,8 @@ impl WorkflowView {
                     receipt: s.receipt.clone(),
                     citation: d.citation.clone(),
                     record: s.record.clone(),
+                    provisional: clock.provisional,
+                    provisional_reason: provisional_reason(clock.provisional),
                 }
             });
         WorkflowView {
@@ -218,6 +225,10 @@ pub struct Task {
     pub awaiting_receipt: bool,
     /// DPRD's receipt of the plan, while the DPRD stage is open.
     pub received_on: Option<NaiveDate>,
+    /// `due_on` lies past the loaded holiday years: estimated on weekends alone.
+    pub provisional: bool,
+    /// `calendar_not_loaded` when `provisional`.
+    pub provisional_reason: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -241,10 +252,15 @@ pub async fn tasks(caller: Caller) -> Result<HttpResponse, ApiError> {
     let principal = caller.auth.0.clone();
     let waiting = caller.db(move |c| cases::tasks(c, &principal, vis)).await?;
     let today = caller.ctx.today();
+    let cal = &caller.state.calendar;
     Ok(reply::ok(TaskList {
         items: waiting
             .into_iter()
             .map(|w| Task {
+                provisional: w.case.stage_due_on.is_some_and(|d| cal.is_estimate(d)),
+                provisional_reason: provisional_reason(
+                    w.case.stage_due_on.is_some_and(|d| cal.is_estimate(d)),
+                ),
                 overdue: w.case.stage_due_on.is_some_and(|d| today > d),
                 awaiting_receipt: awaiting_receipt(&w.case.state),
                 received_on: w
@@ -266,6 +282,11 @@ pub async fn tasks(caller: Caller) -> Result<HttpResponse, ApiError> {
             })
             .collect(),
     }))
+}
+
+/// The reason a date is provisional (`calendar_not_loaded`), if it is.
+pub fn provisional_reason(provisional: bool) -> Option<String> {
+    provisional.then(|| jalin_domain::calendar::PROVISIONAL_REASON.to_owned())
 }
 
 /// Whether a case's open stage waits for DPRD's receipt (R10).

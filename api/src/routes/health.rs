@@ -23,6 +23,12 @@ pub struct Ready {
     pub status: String,
     /// The database backend in use: `sqlite` or `postgres`.
     pub database: String,
+    /// The last day the holiday calendar covers.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub calendar_last_covered_date: Option<chrono::NaiveDate>,
+    /// Warnings that do not make the server unready, e.g. `calendar_coverage_ending` within
+    /// the reminder period (DEFAULT 90 days) before the calendar runs out.
+    pub warnings: Vec<String>,
 }
 
 /// The process is up.
@@ -58,9 +64,18 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     state
         .db(|c| jalin_persistence::db::ping(c).map_err(|e| ApiError::Unavailable(e.to_string())))
         .await?;
+    let cal = state.calendars.current();
+    let lead = state.config.monitoring.calendar_coverage_reminder_days;
+    let ending =
+        jalin_domain::calendar::coverage_ending(cal.last_covered(), state.clock.today(), lead);
     Ok(reply::ok(Ready {
         status: "ready".into(),
         database: state.pool.backend().as_str().into(),
+        calendar_last_covered_date: cal.last_covered(),
+        warnings: ending
+            .map(|_| "calendar_coverage_ending".to_owned())
+            .into_iter()
+            .collect(),
     }))
 }
 

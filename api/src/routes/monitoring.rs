@@ -51,6 +51,22 @@ pub struct ReminderDto {
     pub message: String,
     /// The message in Indonesian.
     pub message_id: String,
+    /// A working-day due date past the loaded holiday years: estimated on weekends alone.
+    pub provisional: bool,
+    /// `calendar_not_loaded` when `provisional`.
+    pub provisional_reason: Option<String>,
+}
+
+impl ReminderDto {
+    /// The reminder, its due date flagged provisional when `cal` can only estimate it.
+    fn on(r: &Reminder, cal: &jalin_domain::Calendar) -> Self {
+        let provisional = r.kind.counts_working_days() && cal.is_estimate(r.due_on);
+        Self {
+            provisional,
+            provisional_reason: super::cases::provisional_reason(provisional),
+            ..Self::from(r)
+        }
+    }
 }
 
 impl From<&Reminder> for ReminderDto {
@@ -73,7 +89,9 @@ impl From<&Reminder> for ReminderDto {
                 title,
                 rule: r.kind.rule(),
                 message: r.text.en.clone(),
-                message_id: r.text.id.clone()
+                message_id: r.text.id.clone(),
+                provisional: false,
+                provisional_reason: None
             }
         )
     }
@@ -130,7 +148,8 @@ pub async fn list(
         .take(page.fetch() as usize)
         .collect();
     let (items, next_cursor) = page.page(rows, |r| r.sort_key());
-    let items = items.into_iter().map(ReminderDto::from).collect();
+    let cal = &caller.state.calendar;
+    let items = items.into_iter().map(|r| ReminderDto::on(r, cal)).collect();
     Ok(reply::ok(ReminderPage { items, next_cursor }))
 }
 

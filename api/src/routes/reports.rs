@@ -48,6 +48,23 @@ pub struct AnnualReportDto {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// `due_on` lies past the loaded holiday years: estimated on weekends alone, recomputed
+    /// when the year is loaded.
+    pub provisional: bool,
+    /// `calendar_not_loaded` when `provisional`.
+    pub provisional_reason: Option<String>,
+}
+
+impl AnnualReportDto {
+    /// The report, its due date flagged provisional when `cal` can only estimate it (R22).
+    fn on(v: &ReportView, cal: &jalin_domain::Calendar) -> Self {
+        let provisional = cal.is_estimate(v.report.due_on);
+        Self {
+            provisional,
+            provisional_reason: super::cases::provisional_reason(provisional),
+            ..Self::from(v)
+        }
+    }
 }
 
 impl From<&ReportView> for AnnualReportDto {
@@ -69,6 +86,8 @@ impl From<&ReportView> for AnnualReportDto {
             created_by: r.created_by.clone(),
             created_at: r.created_at.and_utc(),
             updated_at: r.updated_at.and_utc(),
+            provisional: false,
+            provisional_reason: None,
         }
     }
 }
@@ -130,7 +149,7 @@ pub async fn create(
         .idempotent(key, &body.canonical, move |c, ctx| {
             let v = reports::create(c, ctx, &write, &calendar, input)?;
             let location = format!("/v1/annual-reports/{}", v.report.id);
-            reply::created(location, &v.report, AnnualReportDto::from(&v))
+            reply::created(location, &v.report, AnnualReportDto::on(&v, &calendar))
         })
         .await
 }
@@ -168,7 +187,12 @@ pub async fn list(
             |v| v.report.id.clone(),
         )
         .await?;
-    Ok(reply::ok(AnnualReportPage::of(&rows, next)))
+    let mut page = AnnualReportPage::of(&rows, next);
+    for r in &mut page.items {
+        r.provisional = caller.state.calendar.is_estimate(r.due_on);
+        r.provisional_reason = super::cases::provisional_reason(r.provisional);
+    }
+    Ok(reply::ok(page))
 }
 
 /// An annual report with its content.
@@ -187,7 +211,10 @@ pub async fn get(caller: Caller, id: ReportId) -> Result<HttpResponse, ApiError>
     let vis = caller.may(Action::ReadAgreements)?;
     let ctx = caller.ctx.clone();
     let v = caller.db(move |c| reports::get(c, &ctx, &vis, &id)).await?;
-    Ok(reply::ok_versioned(&v.report, AnnualReportDto::from(&v)))
+    Ok(reply::ok_versioned(
+        &v.report,
+        AnnualReportDto::on(&v, &caller.state.calendar),
+    ))
 }
 
 /// Submit the report: its content is compiled and frozen, and the submission date in the
@@ -214,7 +241,10 @@ pub async fn submit(
     let v = caller
         .write(move |c, ctx| reports::submit(c, ctx, (&read, &write), &id, if_match.expected()))
         .await?;
-    Ok(reply::ok_versioned(&v.report, AnnualReportDto::from(&v)))
+    Ok(reply::ok_versioned(
+        &v.report,
+        AnnualReportDto::on(&v, &caller.state.calendar),
+    ))
 }
 
 /// Which regions in your scope have submitted their report for a fiscal year, on time or late,

@@ -39,6 +39,10 @@ pub struct SettingList {
     pub items: Vec<Setting>,
     /// The years the holiday calendar covers; working days outside them cannot be computed.
     pub calendar_covered_years: Vec<i32>,
+    /// The last day whose working days are known exactly (the end of the last loaded year);
+    /// past it, working-day due dates are provisional (`calendar_not_loaded`).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub calendar_last_covered_date: Option<chrono::NaiveDate>,
 }
 
 /// The configurable values in force and whether each is still its default.
@@ -68,6 +72,7 @@ pub async fn list(caller: Caller) -> Result<HttpResponse, ApiError> {
     Ok(reply::ok(SettingList {
         items: items.collect(),
         calendar_covered_years: caller.state.calendar.covered_years(),
+        calendar_last_covered_date: caller.state.calendar.last_covered(),
     }))
 }
 

@@ -19,6 +19,7 @@ pub mod action_plans;
 pub mod activities;
 pub mod agreements;
 pub mod audit_log;
+pub mod calendar;
 pub mod cases;
 pub mod coordination;
 pub mod documents;

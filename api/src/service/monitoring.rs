@@ -47,7 +47,18 @@ pub fn reminders(
         trips: monitoring::pending_trip_reports(c, vis, region, today)?,
         recommendations: monitoring::overdue_recommendations(c, vis, region, today)?,
     };
-    Ok(rules::reminders(&facts, policy, calendar, today))
+    let mut all = rules::reminders(&facts, policy, calendar, today);
+    // Those who maintain the calendar for the whole country (admins, central reviewers,
+    // national service accounts) are reminded to load the next year.
+    if matches!(vis, Visibility::All) && region.is_none() {
+        all.extend(jalin_domain::monitoring::reminders::calendar_coverage(
+            calendar.last_covered(),
+            today,
+            policy.calendar_coverage_reminder_days,
+        ));
+        all.sort_by_key(Reminder::sort_key);
+    }
+    Ok(all)
 }
 
 #[derive(Serialize, ToSchema)]

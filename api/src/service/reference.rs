@@ -1,5 +1,5 @@
 //! Reference data: regions (Kemendagri codes), countries (ISO 3166-1) and the working-day
-//! calendar. Read-only: the data ships with the binary.
+//! calendar (read; the holiday years are loaded through `service::calendar`).
 
 use chrono::NaiveDate;
 use jalin_domain::{Calendar, Country, CountryCode, DayOff, RecordKind, Region, RegionCode};
@@ -59,16 +59,26 @@ pub fn holidays(c: &mut DbConnection, cal: &Calendar, year: i32) -> Result<Vec<D
 }
 
 /// With `to`: the working days after `from` up to `to`; with `add`: the date `add` working days
-/// after `from`. Either gives `(to, working days)`.
+/// after `from`. Either gives `(to, working days, provisional)`; past the loaded years it is
+/// refused unless `allow_provisional`, then estimated on weekends alone and flagged.
 pub fn working_days(
     cal: &Calendar,
     from: NaiveDate,
     to: Option<NaiveDate>,
     add: Option<u32>,
-) -> Result<(NaiveDate, u32), ApiError> {
+    allow_provisional: bool,
+) -> Result<(NaiveDate, u32, bool), ApiError> {
     match (to, add) {
-        (Some(to), None) => Ok((to, cal.working_days_between(from, to)?)),
-        (None, Some(add)) => Ok((cal.add_working_days(from, add)?, add)),
+        (Some(to), None) if allow_provisional => {
+            let n = cal.working_days_between_estimated(from, to)?;
+            Ok((to, n.value, n.provisional))
+        }
+        (None, Some(add)) if allow_provisional => {
+            let d = cal.add_working_days_estimated(from, add)?;
+            Ok((d.value, add, d.provisional))
+        }
+        (Some(to), None) => Ok((to, cal.working_days_between(from, to)?, false)),
+        (None, Some(add)) => Ok((cal.add_working_days(from, add)?, add, false)),
         (Some(_), Some(_)) => Err(ApiError::invalid_parameter(
             "add",
             "exclusive",

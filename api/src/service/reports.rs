@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use jalin_domain::access::Visibility;
-use jalin_domain::deadlines::annual_report_due;
+use jalin_domain::deadlines::annual_report_due_estimated;
 use jalin_domain::evaluation::EvaluationStatus;
 use jalin_domain::monitoring::annual_report::{
     expected_reporters, fiscal_year_bounds, may_start, reported, ReportEvent, ReportStatus,
@@ -122,6 +122,9 @@ pub struct RegionReportStatus {
 pub struct ReportCompliance {
     pub fiscal_year: i32,
     pub due_on: NaiveDate,
+    /// `due_on` lies past the loaded holiday years: estimated on weekends alone
+    /// (`calendar_not_loaded`).
+    pub provisional: bool,
     /// Regions expected to report: every region with an agreement in force during the year,
     /// and every region that started a report.
     pub regions: Vec<RegionReportStatus>,
@@ -252,7 +255,8 @@ pub fn create(
         province_code: region.province(),
         region_code: region,
         fiscal_year: input.fiscal_year,
-        due_on: annual_report_due(calendar, input.fiscal_year)?,
+        // Past the loaded holiday years: estimated, shown provisional, recomputed on load.
+        due_on: annual_report_due_estimated(calendar, input.fiscal_year)?.value,
         status: ReportStatus::Draft,
         content: None,
         notes: input.notes,
@@ -357,7 +361,8 @@ pub fn compliance(
     fiscal_year: i32,
     calendar: &Calendar,
 ) -> Result<ReportCompliance, ApiError> {
-    let due_on = annual_report_due(calendar, fiscal_year)?;
+    let due = annual_report_due_estimated(calendar, fiscal_year)?;
+    let due_on = due.value;
     let (from, to) = fiscal_year_bounds(fiscal_year);
     let mut expected = expected_reporters(&monitoring::agreements(c, vis, region)?, from, to);
     let narrow = region.map(|r| match r.is_province() {
@@ -377,6 +382,7 @@ pub fn compliance(
     let mut out = ReportCompliance {
         fiscal_year,
         due_on,
+        provisional: due.provisional,
         regions: Vec::new(),
         submitted_on_time: 0,
         submitted_late: 0,

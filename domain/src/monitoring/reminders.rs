@@ -14,7 +14,7 @@ use super::{
 use crate::agreement::{AgreementStatus, Instrument};
 use crate::case::{Case, StageRecord};
 use crate::code::code_enum;
-use crate::deadlines::annual_report_due;
+use crate::deadlines::annual_report_due_estimated;
 use crate::workflow::Registry;
 use crate::{Calendar, RecordKind, RegionCode, RuleId, Text};
 
@@ -41,6 +41,10 @@ code_enum! {
         TripReportLate => "trip_report_late",
         /// A meeting's recommendation past its due date and not done.
         RecommendationOverdue => "recommendation_overdue",
+        /// The holiday calendar runs out (its last covered date) within the reminder period
+        /// (DEFAULT 90 days): load the next year's decree, or working-day deadlines (R10, R22)
+        /// past it are only provisional.
+        CalendarCoverageEnding => "calendar_coverage_ending",
     }
 }
 
@@ -56,6 +60,41 @@ impl ReminderKind {
             _ => None,
         }
     }
+
+    /// Whether its due date counts working days (and is provisional past the loaded years).
+    pub fn counts_working_days(self) -> bool {
+        matches!(
+            self,
+            Self::StageOverdue | Self::DprdDecisionDue | Self::ReportDue | Self::ReportOverdue
+        )
+    }
+}
+
+/// The reminder to load the next year's holidays: from `lead_days` before the calendar's last
+/// covered date (`calendar::coverage_ending`), for those who maintain the calendar.
+pub fn calendar_coverage(
+    last_covered: Option<NaiveDate>,
+    today: NaiveDate,
+    lead_days: u32,
+) -> Option<Reminder> {
+    let last = crate::calendar::coverage_ending(last_covered, today, lead_days)?;
+    let next = last.year() + 1;
+    let (en, id) = when((last - today).num_days());
+    Some(Reminder {
+        kind: ReminderKind::CalendarCoverageEnding,
+        due_on: last,
+        days: (last - today).num_days(),
+        window_days: Some(lead_days),
+        region: None,
+        record: RecordKind::CalendarYear,
+        record_id: Some(next.to_string()),
+        reference_number: None,
+        title: format!("Kalender hari libur {next}"),
+        text: Text::new(
+            format!("The holiday calendar ends on {last} ({en}): load {next}'s national holidays and cuti bersama (the SKB) with PUT /v1/calendar/years/{next}; until then working-day deadlines past {last} are provisional."),
+            format!("Kalender hari libur berakhir {last} ({id}): muat hari libur nasional dan cuti bersama {next} (SKB) dengan PUT /v1/calendar/years/{next}; sampai saat itu tenggat hari kerja setelah {last} bersifat sementara."),
+        ),
+    })
 }
 
 /// A running approval case: its current stage's due date, and its state (for the LoI).
@@ -418,8 +457,8 @@ fn reports_due(
 ) -> Vec<Reminder> {
     let mut out = Vec::new();
     for year in reminded_years(today) {
-        // A year past the holiday data has no known due date: nothing to remind yet.
-        let Ok(due) = annual_report_due(calendar, year) else {
+        // Past the holiday data the due date is estimated (and shown provisional).
+        let Ok(due) = annual_report_due_estimated(calendar, year).map(|r| r.value) else {
             continue;
         };
         let (from, to) = fiscal_year_bounds(year);
@@ -546,6 +585,21 @@ mod tests {
             agreements: vec![a],
             ..Facts::default()
         }
+    }
+
+    #[test]
+    fn coverage_reminder_names_the_next_year_from_90_days_before_the_end() {
+        assert_eq!(
+            calendar_coverage(Some(d("2026-12-31")), d("2026-10-01"), 90),
+            None
+        );
+        let r = calendar_coverage(Some(d("2026-12-31")), d("2026-12-01"), 90).unwrap();
+        assert_eq!(
+            (r.kind, r.due_on, r.days),
+            (ReminderKind::CalendarCoverageEnding, d("2026-12-31"), 30)
+        );
+        assert_eq!(r.record_id.as_deref(), Some("2027"));
+        assert!(r.text.id.contains("SKB"));
     }
 
     #[test]

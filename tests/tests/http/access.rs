@@ -245,6 +245,17 @@ fn check(
                     );
                 }
             }
+            Action::ManageCalendar => {
+                // An empty year: refused (422) for whoever may load one, 403 for the others.
+                let s = app
+                    .req("PUT", "/v1/calendar/years/2100")
+                    .bearer(token)
+                    .json(&serde_json::json!({"source_note": "test", "days": []}))
+                    .send()
+                    .status;
+                let allowed = expected(role, *action, None) != 403;
+                assert_eq!(s, if allowed { 422 } else { 403 }, "{role} {action}");
+            }
             Action::ManageServiceAccounts => {
                 let s = app
                     .req("GET", "/v1/service-accounts")

@@ -5,6 +5,7 @@ mod access;
 mod activities;
 mod audit;
 mod calendar;
+mod calendar_years;
 mod cases;
 mod contract;
 mod conventions;
