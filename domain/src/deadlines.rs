@@ -20,13 +20,16 @@ pub fn dprd_decision_due(cal: &Calendar, received: NaiveDate) -> Result<NaiveDat
 
 /// **R22** — the annual report due date for `fiscal_year`.
 pub fn annual_report_due(cal: &Calendar, fiscal_year: i32) -> Result<NaiveDate, CalendarError> {
-    let year_end =
-        NaiveDate::from_ymd_opt(fiscal_year, 12, 31).ok_or(CalendarError::OutOfRange {
-            date: NaiveDate::MIN,
-            year: fiscal_year,
-            covered: String::new(),
-        })?;
-    cal.add_working_days(year_end, ANNUAL_REPORT_WORKING_DAYS)
+    cal.add_working_days(year_end(fiscal_year)?, ANNUAL_REPORT_WORKING_DAYS)
+}
+
+/// 31 December of `fiscal_year`, from which the report's working days count.
+fn year_end(fiscal_year: i32) -> Result<NaiveDate, CalendarError> {
+    NaiveDate::from_ymd_opt(fiscal_year, 12, 31).ok_or(CalendarError::OutOfRange {
+        date: NaiveDate::MIN,
+        year: fiscal_year,
+        covered: String::new(),
+    })
 }
 
 /// **R22** — the annual report due date for `fiscal_year`, estimated on weekends alone (and
@@ -35,11 +38,5 @@ pub fn annual_report_due_estimated(
     cal: &Calendar,
     fiscal_year: i32,
 ) -> Result<Reckoned<NaiveDate>, CalendarError> {
-    let year_end =
-        NaiveDate::from_ymd_opt(fiscal_year, 12, 31).ok_or(CalendarError::OutOfRange {
-            date: NaiveDate::MIN,
-            year: fiscal_year,
-            covered: String::new(),
-        })?;
-    cal.add_working_days_estimated(year_end, ANNUAL_REPORT_WORKING_DAYS)
+    cal.add_working_days_estimated(year_end(fiscal_year)?, ANNUAL_REPORT_WORKING_DAYS)
 }

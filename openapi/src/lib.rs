@@ -64,16 +64,7 @@ pub fn assemble(mut doc: OpenApi) -> OpenApi {
     // The standard error responses follow from facts the document already has; handlers
     // declare only what is particular to them.
     for item in doc.paths.paths.values_mut() {
-        for op in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for op in operations_mut(item) {
             for (status, response) in standard_responses(op) {
                 op.responses
                     .responses
@@ -95,9 +86,8 @@ pub const DATE_PATTERN: &str =
 /// Gives every `format: date` string of the document the accepted range as a `pattern`, so
 /// clients, validators and generated tests know it: the derive sees only a date string.
 fn with_date_range(mut doc: OpenApi) -> OpenApi {
-    use utoipa::openapi::path::Operation;
     use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, KnownFormat, Schema};
-    use utoipa::openapi::{RefOr, SchemaFormat};
+    use utoipa::openapi::SchemaFormat;
 
     fn schema(s: &mut RefOr<Schema>) {
         let RefOr::T(s) = s else { return };
@@ -147,16 +137,7 @@ fn with_date_range(mut doc: OpenApi) -> OpenApi {
         components.schemas.values_mut().for_each(schema);
     }
     for item in doc.paths.paths.values_mut() {
-        for op in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for op in operations_mut(item) {
             operation(op);
         }
     }
@@ -214,6 +195,19 @@ pub fn standard_responses(op: &Operation) -> Vec<(&'static str, &'static str)> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The operations of a path item, to add to each.
+fn operations_mut(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Pretty JSON with a trailing newline, as committed.
