@@ -14,6 +14,7 @@ use crate::concurrency::{Etag, IfMatch};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::extract::ApiQuery;
+use crate::openapi::responses::ValidationFailed;
 use crate::reply;
 use crate::service::calendar::{self, LoadError, YearRecord};
 use crate::service::reference;
@@ -27,6 +28,7 @@ pub struct Holiday {
     #[schema(value_type = String, format = Date, example = "2025-01-01")]
     pub date: NaiveDate,
     /// The name in Indonesian.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name_id: String,
     pub kind: DayOffKind,
     /// Falls on a Saturday or Sunday (no working day is lost).
@@ -280,8 +282,11 @@ pub async fn years(caller: Caller) -> Result<HttpResponse, ApiError> {
     path = "/v1/calendar/years/{year}",
     operation_id = "getCalendarYear",
     tag = "calendar",
-    params(("year" = i32, Path, description = "The calendar year.")),
-    responses((status = 200, description = "The year.", body = YearView, headers(("ETag" = String)))),
+    params(("year" = i32, Path, minimum = 1900, maximum = 2200, description = "The calendar year.")),
+    responses(
+        (status = 200, description = "The year.", body = YearView, headers(("ETag" = String))),
+        (status = 422, response = ValidationFailed),
+    ),
     security(("bearer" = []), ("client_credentials" = ["reference:read"]))
 )]
 pub async fn year(caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -298,6 +303,7 @@ pub struct DayInput {
     #[schema(value_type = String, format = Date, example = "2027-01-01")]
     pub date: Date,
     /// The name in Indonesian.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name_id: String,
     pub kind: DayOffKind,
 }
@@ -311,13 +317,16 @@ pub struct DayInput {
 }))]
 pub struct LoadYear {
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     pub decree_number: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub decree_date: Option<Date>,
     /// Where the days come from (the decree's publication, a correction…).
     #[validate(length(min = 1, max = 1000))]
+    #[schema(min_length = 1, max_length = 1000)]
     pub source_note: String,
     #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
     pub days: Vec<DayInput>,
 }
 
@@ -345,7 +354,7 @@ pub struct YearLoaded {
     tag = "calendar",
     request_body = LoadYear,
     params(
-        ("year" = i32, Path, description = "The calendar year."),
+        ("year" = i32, Path, minimum = 1900, maximum = 2200, description = "The calendar year."),
         ("If-Match" = Option<String>, Header, description = "The year's ETag; required when the year is already loaded."),
     ),
     responses((status = 200, description = "The year as loaded.", body = YearLoaded, headers(("ETag" = String)))),
