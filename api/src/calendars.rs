@@ -1,7 +1,8 @@
 //! The calendar every deadline uses, rebuilt from the database: at startup, at once after a
 //! load through this server, and — for several server processes on one database — when the
 //! stored version counter (the number of stored year versions, which every load increases)
-//! differs from the one this server built from. The counter is read at most once every
+//! differs from the one this server built from (national and regional versions together).
+//! The counter is read at most once every
 //! [`CHECK_EVERY`] per server, on the first request after that (one cheap `COUNT`), so another
 //! server's load is seen within seconds. A request uses the calendar current when it began.
 
@@ -58,7 +59,7 @@ impl Calendars {
 
     /// Rebuilds the calendar when the stored counter differs from the one it was built at.
     pub fn refresh(&self, conn: &mut DbConnection) -> Result<(), DbError> {
-        let stored = jalin_persistence::calendar::counter(conn)?;
+        let stored = counter(conn)?;
         let built = self.current.read().map(|c| c.0).unwrap_or(-1);
         if stored != built {
             let (counter, cal) = build(conn, self.policy)?;
@@ -76,9 +77,21 @@ impl Calendars {
     }
 }
 
-/// The calendar in force in the database, with the version counter it was built at.
+/// The calendar in force in the database — the national days with every region's own days
+/// off (composed per region by `Calendar::for_region`) — with the version counter it was
+/// built at.
 pub fn build(conn: &mut DbConnection, policy: CalendarPolicy) -> Result<(i64, Calendar), DbError> {
-    let counter = jalin_persistence::calendar::counter(conn)?;
+    let counter = counter(conn)?;
     let days = jalin_persistence::calendar::current_days(conn)?;
-    Ok((counter, Calendar::new(days, policy)))
+    let regional = jalin_persistence::regional_calendar::current_days(conn)?;
+    Ok((
+        counter,
+        Calendar::new(days, policy).with_regional_days(regional),
+    ))
+}
+
+/// The stored version counter: national and regional versions (each load adds one).
+fn counter(conn: &mut DbConnection) -> Result<i64, DbError> {
+    Ok(jalin_persistence::calendar::counter(conn)?
+        + jalin_persistence::regional_calendar::counter(conn)?)
 }

@@ -264,11 +264,16 @@ pub enum CalendarCommand {
     /// Load one year's national holidays and cuti bersama from a CSV file (`date,name_id,kind`,
     /// kind `holiday` or `cuti_bersama`) as the year's next version, as
     /// `PUT /v1/calendar/years/{year}` does; bad rows are reported by line and nothing is loaded.
+    /// With `--region CODE`: one year of that region's own days off (`date,name_id`), as
+    /// `PUT /v1/calendar/regions/{region_code}/years/{year}` does.
     Import {
         #[command(flatten)]
         db: DbArgs,
         /// The CSV file.
         file: PathBuf,
+        /// Load the file as this region's own days off (`NN` province, `NN.NN` regency/city).
+        #[arg(long)]
+        region: Option<String>,
         /// The decree (SKB) number.
         #[arg(long)]
         decree_number: Option<String>,
@@ -287,6 +292,7 @@ pub fn run_calendar(cmd: CalendarCommand) -> ExitCode {
     let CalendarCommand::Import {
         db,
         file,
+        region,
         decree_number,
         decree_date,
         source_note,
@@ -320,16 +326,28 @@ pub fn run_calendar(cmd: CalendarCommand) -> ExitCode {
         decree_date,
         source_note,
     };
-    let result = jalin_persistence::write_transaction(&mut conn, |c| {
-        calendar::import_csv(c, &ctx, policy, &text, decree)
-    });
-    match result {
-        Ok(loaded) => {
+    let result = jalin_persistence::write_transaction(&mut conn, |c| match &region {
+        None => calendar::import_csv(c, &ctx, policy, &text, decree).map(|loaded| {
             let v = &loaded.record.current;
-            println!(
+            format!(
                 "loaded {} version {} ({} day(s)); {} stored due date(s) recomputed",
                 v.year, v.version, v.day_count, loaded.recomputed
-            );
+            )
+        }),
+        Some(region) => {
+            crate::service::regional_calendar::import_csv(c, &ctx, policy, region, &text, decree)
+                .map(|loaded| {
+                    let v = &loaded.record.current;
+                    format!(
+                        "loaded {} {} version {} ({} day(s)); {} stored due date(s) recomputed",
+                        v.region_code, v.year, v.version, v.day_count, loaded.recomputed
+                    )
+                })
+        }
+    });
+    match result {
+        Ok(summary) => {
+            println!("{summary}");
             ExitCode::SUCCESS
         }
         Err(ImportError::Rows(bad)) => {

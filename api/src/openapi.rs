@@ -176,6 +176,9 @@ impl utoipa::Modify for Security {
                 jalin_domain::access::Action::ManageCalendar => {
                     "load a year's national holidays and cuti bersama"
                 }
+                jalin_domain::access::Action::ManageRegionalCalendar => {
+                    "load a region's own days off of a year (in the account's region subtree)"
+                }
                 jalin_domain::access::Action::ManageUsers => "create and change users",
                 jalin_domain::access::Action::ManageServiceAccounts => "manage service accounts",
                 jalin_domain::access::Action::ReadAudit => "read and verify the audit log",

@@ -95,6 +95,7 @@ string_enum! {
         WriteMeetings => "meetings:write",
         PublishPractices => "practices:publish",
         ManageCalendar => "calendar:write",
+        ManageRegionalCalendar => "regional_calendar:write",
     }
 }
 
@@ -141,6 +142,9 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::Admin, A::WriteMeetings, S::All),
     (R::Admin, A::PublishPractices, S::All),
     (R::Admin, A::ManageCalendar, S::All),
+    // Issue #17: a region's own days off — central admins anywhere, a province officer in its
+    // province and its regencies/cities, a region officer in its own region.
+    (R::Admin, A::ManageRegionalCalendar, S::All),
     (R::CentralReviewer, A::ReadReference, S::All),
     (R::CentralReviewer, A::ReadUsers, S::All),
     (R::CentralReviewer, A::ReadAudit, S::All),
@@ -166,6 +170,7 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::ProvinceOfficer, A::ReadTravellers, S::Subtree),
     (R::ProvinceOfficer, A::WriteMeetings, S::Subtree),
     (R::ProvinceOfficer, A::PublishPractices, S::Subtree),
+    (R::ProvinceOfficer, A::ManageRegionalCalendar, S::Subtree),
     (R::RegionOfficer, A::ReadReference, S::All),
     (R::RegionOfficer, A::ReadAgreements, S::Own),
     (R::RegionOfficer, A::WriteAgreements, S::Own),
@@ -176,6 +181,7 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::RegionOfficer, A::WriteTravel, S::Own),
     (R::RegionOfficer, A::ReadTravellers, S::Own),
     (R::RegionOfficer, A::WriteMeetings, S::Own),
+    (R::RegionOfficer, A::ManageRegionalCalendar, S::Own),
     (R::AgencyOfficer, A::ReadReference, S::All),
     (R::AgencyOfficer, A::ReadAgreements, S::Own),
     (R::AgencyOfficer, A::WriteActivities, S::Own),

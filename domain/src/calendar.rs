@@ -4,13 +4,24 @@
 //! holiday data covers is an error, never a silent guess. Where a deadline must still be shown
 //! (a case's due date), the `*_estimated` functions count the days past the loaded years on
 //! weekends alone and flag the answer [`Reckoned::provisional`] (reason `calendar_not_loaded`).
+//!
+//! **Regional days off** (issue #17): a region may add its own non-working days (a province's
+//! or regency's/city's holiday decree, [`RegionalDayOff`]). *The region's calendar*
+//! ([`Calendar::for_region`]) is the national calendar plus the regional days that apply to
+//! the region: a province's days apply to the province and to every regency/city under it; a
+//! regency's/city's apply to itself only. A regional day is never worked (whatever the
+//! *cuti bersama* policy) and never extends the covered years: coverage is national. Every
+//! working-day deadline of a record placed in a region (R10, R22) is counted on that region's
+//! calendar.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::code::code_enum;
+use crate::region::RegionCode;
 use crate::violation::Text;
 
 code_enum! {
@@ -51,12 +62,36 @@ pub enum CalendarError {
     ToBeforeFrom { from: NaiveDate, to: NaiveDate },
 }
 
-/// The calendar: listed days off and the years they cover.
+/// One day a region does not work on its own decree (besides the national days off).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionalDayOff {
+    /// The region whose decree sets the day: a province (`NN`) or a regency/city (`NN.NN`).
+    pub region: RegionCode,
+    pub date: NaiveDate,
+    pub name_id: String,
+}
+
+impl RegionalDayOff {
+    /// A province's day applies to the province and to its regencies/cities; a
+    /// regency's/city's to itself only.
+    pub fn applies_to(&self, region: &RegionCode) -> bool {
+        self.region == *region || (self.region.is_province() && region.province() == self.region)
+    }
+}
+
+/// The calendar: listed days off and the years they cover; with the regional days off of
+/// every region, and (for a region's calendar) the days of the region it is composed for.
 #[derive(Debug, Clone)]
 pub struct Calendar {
-    days_off: BTreeMap<NaiveDate, DayOffKind>,
+    days_off: Arc<BTreeMap<NaiveDate, DayOffKind>>,
     years: BTreeSet<i32>,
     policy: CalendarPolicy,
+    /// Every region's own days off, as loaded.
+    regional: Arc<Vec<RegionalDayOff>>,
+    /// The region this calendar is composed for (`None`: the national calendar).
+    region: Option<RegionCode>,
+    /// The regional days that apply to `region`.
+    applied: BTreeSet<NaiveDate>,
 }
 
 impl Calendar {
@@ -77,10 +112,65 @@ impl Calendar {
                 .or_insert(d.kind);
         }
         Self {
-            days_off: map,
+            days_off: Arc::new(map),
             years,
             policy,
+            regional: Arc::new(Vec::new()),
+            region: None,
+            applied: BTreeSet::new(),
         }
+    }
+
+    /// This calendar with every region's own days off (for [`Calendar::for_region`]).
+    pub fn with_regional_days(mut self, days: Vec<RegionalDayOff>) -> Self {
+        self.regional = Arc::new(days);
+        self.applied = match &self.region {
+            Some(r) => applicable(&self.regional, r),
+            None => BTreeSet::new(),
+        };
+        self
+    }
+
+    /// *The region's calendar*: the national calendar plus the regional days off that apply
+    /// to `region` (its province's and its own). Composed afresh from the national days
+    /// whatever region this calendar was composed for.
+    pub fn for_region(&self, region: &RegionCode) -> Calendar {
+        Calendar {
+            days_off: self.days_off.clone(),
+            years: self.years.clone(),
+            policy: self.policy,
+            regional: self.regional.clone(),
+            region: Some(region.clone()),
+            applied: applicable(&self.regional, region),
+        }
+    }
+
+    /// The national calendar (without any region's days).
+    pub fn national(&self) -> Calendar {
+        Calendar {
+            region: None,
+            applied: BTreeSet::new(),
+            ..self.clone()
+        }
+    }
+
+    /// The region this calendar is composed for (`None`: national).
+    pub fn region(&self) -> Option<&RegionCode> {
+        self.region.as_ref()
+    }
+
+    /// The regional days off of `year` that apply to this calendar's region, in date order.
+    pub fn regional_days(&self, year: i32) -> Vec<&RegionalDayOff> {
+        let Some(region) = &self.region else {
+            return Vec::new();
+        };
+        let mut days: Vec<&RegionalDayOff> = self
+            .regional
+            .iter()
+            .filter(|d| d.date.year() == year && d.applies_to(region))
+            .collect();
+        days.sort_by(|a, b| (a.date, a.region.as_str()).cmp(&(b.date, b.region.as_str())));
+        days
     }
 
     pub fn policy(&self) -> CalendarPolicy {
@@ -124,7 +214,7 @@ impl Calendar {
     /// Whether `date` is a working day.
     pub fn is_working_day(&self, date: NaiveDate) -> Result<bool, CalendarError> {
         self.check_covered(date)?;
-        if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+        if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) || self.applied.contains(&date) {
             return Ok(false);
         }
         Ok(match self.days_off.get(&date) {
@@ -202,9 +292,11 @@ impl Calendar {
         let year = date.year();
         match self.years.first() {
             _ if self.covers(year) => Ok((self.is_working_day(date)?, false)),
-            Some(first) if year > *first => {
-                Ok((!matches!(date.weekday(), Weekday::Sat | Weekday::Sun), true))
-            }
+            Some(first) if year > *first => Ok((
+                !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+                    && !self.applied.contains(&date),
+                true,
+            )),
             _ => self.check_covered(date).map(|_| (false, false)),
         }
     }
@@ -311,6 +403,35 @@ pub fn year_problems(year: i32, days: &[DayOff]) -> Vec<(Option<usize>, &'static
         ));
     }
     problems
+}
+
+/// The dates of the regional days off that apply to `region`.
+fn applicable(days: &[RegionalDayOff], region: &RegionCode) -> BTreeSet<NaiveDate> {
+    days.iter()
+        .filter(|d| d.applies_to(region))
+        .map(|d| d.date)
+        .collect()
+}
+
+/// What is wrong with a region's list of days off for a year, each with the index of its day:
+/// a day outside `year`, listed twice, or without a name. An empty list is valid: the region
+/// then has no days of its own that year (a withdrawn decree).
+pub fn regional_year_problems(
+    year: i32,
+    days: &[RegionalDayOff],
+) -> Vec<(Option<usize>, &'static str, Text)> {
+    let as_national: Vec<DayOff> = days
+        .iter()
+        .map(|d| DayOff {
+            date: d.date,
+            name_id: d.name_id.clone(),
+            kind: DayOffKind::Holiday,
+        })
+        .collect();
+    year_problems(year, &as_national)
+        .into_iter()
+        .filter(|(_, code, _)| *code != "no_holiday")
+        .collect()
 }
 
 fn next_day(date: NaiveDate) -> Result<NaiveDate, CalendarError> {
@@ -527,6 +648,132 @@ mod tests {
         let c = calendar(CalendarPolicy::default());
         assert!(c.is_estimate(d("2026-01-02")) && !c.is_estimate(d("2025-01-02")));
         assert!(!c.is_estimate(d("2023-01-02")));
+    }
+
+    fn regional(region: &str, date: &str) -> RegionalDayOff {
+        RegionalDayOff {
+            region: RegionCode::parse(region).unwrap(),
+            date: d(date),
+            name_id: "Hari Jadi".into(),
+        }
+    }
+
+    #[test]
+    fn r10_a_province_day_off_applies_to_the_province_and_its_regencies_not_to_another_province() {
+        // 2024-03-13 (Wed): a day off in West Java (32) alone; Bandung (32.73) lies under it.
+        let c = calendar(CalendarPolicy::default())
+            .with_regional_days(vec![regional("32", "2024-03-13")]);
+        let code = |s: &str| RegionCode::parse(s).unwrap();
+        assert!(!c
+            .for_region(&code("32"))
+            .is_working_day(d("2024-03-13"))
+            .unwrap());
+        assert!(!c
+            .for_region(&code("32.73"))
+            .is_working_day(d("2024-03-13"))
+            .unwrap());
+        assert!(c
+            .for_region(&code("33"))
+            .is_working_day(d("2024-03-13"))
+            .unwrap());
+        assert!(c.is_working_day(d("2024-03-13")).unwrap(), "national");
+        // R10: 45 working days from 2024-03-01 end one working day later in West Java.
+        assert_eq!(
+            c.for_region(&code("32.73"))
+                .add_working_days(d("2024-03-01"), 45)
+                .unwrap(),
+            d("2024-05-22")
+        );
+        assert_eq!(
+            c.for_region(&code("33"))
+                .add_working_days(d("2024-03-01"), 45)
+                .unwrap(),
+            d("2024-05-21")
+        );
+    }
+
+    #[test]
+    fn a_regency_day_off_applies_to_itself_only() {
+        let c = calendar(CalendarPolicy::default())
+            .with_regional_days(vec![regional("32.73", "2024-03-13")]);
+        let code = |s: &str| RegionCode::parse(s).unwrap();
+        assert!(!c
+            .for_region(&code("32.73"))
+            .is_working_day(d("2024-03-13"))
+            .unwrap());
+        assert!(c
+            .for_region(&code("32"))
+            .is_working_day(d("2024-03-13"))
+            .unwrap());
+        assert!(c
+            .for_region(&code("32.01"))
+            .is_working_day(d("2024-03-13"))
+            .unwrap());
+        // Composing again starts from the national days, whatever region came before.
+        let other = c.for_region(&code("32.73")).for_region(&code("32.01"));
+        assert!(other.is_working_day(d("2024-03-13")).unwrap());
+        assert_eq!(other.region(), Some(&code("32.01")));
+        assert_eq!(c.for_region(&code("32.73")).regional_days(2024).len(), 1);
+        assert!(c.for_region(&code("32.01")).regional_days(2024).is_empty());
+        assert!(c
+            .for_region(&code("32.73"))
+            .national()
+            .is_working_day(d("2024-03-13"))
+            .unwrap());
+    }
+
+    #[test]
+    fn a_regional_day_off_is_never_worked_and_does_not_extend_the_covered_years() {
+        let cuti_worked = CalendarPolicy {
+            cuti_bersama_is_working_day: true,
+        };
+        let code = RegionCode::parse("32").unwrap();
+        // A province day on a cuti bersama day stays off when cuti bersama are worked.
+        let c = calendar(cuti_worked).with_regional_days(vec![
+            regional("32", "2024-03-12"),
+            regional("32", "2026-01-05"),
+        ]);
+        let west_java = c.for_region(&code);
+        assert!(!west_java.is_working_day(d("2024-03-12")).unwrap());
+        assert_eq!(west_java.covered_years(), vec![2024, 2025]);
+        assert!(west_java.is_working_day(d("2026-01-05")).is_err());
+        // Past the loaded years the estimate skips the regional day too, still provisional.
+        let r = west_java
+            .add_working_days_estimated(d("2026-01-02"), 1)
+            .unwrap();
+        assert_eq!(
+            r,
+            Reckoned {
+                value: d("2026-01-06"),
+                provisional: true
+            }
+        );
+    }
+
+    #[test]
+    fn a_regional_year_lists_its_own_named_days_once_and_may_be_empty() {
+        assert!(regional_year_problems(2024, &[]).is_empty());
+        let mut unnamed = regional("32", "2024-03-13");
+        unnamed.name_id = " ".into();
+        let days = [
+            regional("32", "2024-03-13"),
+            regional("32", "2024-03-13"),
+            regional("32", "2025-01-02"),
+            unnamed,
+        ];
+        let codes: Vec<_> = regional_year_problems(2024, &days)
+            .into_iter()
+            .map(|(i, code, _)| (i, code))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                (Some(1), "duplicate"),
+                (Some(2), "outside_year"),
+                (Some(3), "duplicate"),
+                (Some(3), "required")
+            ]
+        );
     }
 
     #[test]

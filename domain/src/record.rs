@@ -55,6 +55,7 @@ named! {
         Region => ("region", "region", "daerah"),
         Country => ("country", "country", "negara"),
         CalendarYear => ("calendar_year", "calendar year", "tahun kalender"),
+        RegionalCalendarYear => ("regional_calendar_year", "regional days off of a year", "hari libur daerah setahun"),
     }
 }
 
@@ -131,6 +132,7 @@ named! {
         ServiceAccountUpdated => ("service_account.updated", "service account changed", "akun layanan diubah"),
         ServiceAccountDeleted => ("service_account.deleted", "service account deleted", "akun layanan dihapus"),
         CalendarYearLoaded => ("calendar_year.loaded", "holidays of a year loaded", "hari libur setahun dimuat"),
+        RegionalCalendarYearLoaded => ("regional_calendar_year.loaded", "regional days off of a year loaded", "hari libur daerah setahun dimuat"),
         AnnualReportDueDateRecomputed => ("annual_report.due_date_recomputed", "report due date recomputed on the loaded calendar", "tanggal jatuh tempo laporan dihitung ulang dengan kalender yang dimuat"),
         WorkflowDueDateRecomputed => ("workflow.due_date_recomputed", "due date recomputed on the loaded calendar", "tanggal jatuh tempo dihitung ulang dengan kalender yang dimuat"),
     }

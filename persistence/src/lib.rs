@@ -22,6 +22,7 @@ pub mod identity;
 pub mod monitoring;
 pub mod outbox;
 pub mod reference;
+pub mod regional_calendar;
 pub mod registry;
 pub mod reports;
 pub mod schema;

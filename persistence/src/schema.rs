@@ -525,3 +525,29 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(calendar_year_versions, calendar_days);
+
+diesel::table! {
+    regional_calendar_versions (region_code, year, version) {
+        region_code -> Text,
+        year -> Integer,
+        version -> Integer,
+        decree_number -> Nullable<Text>,
+        decree_date -> Nullable<Date>,
+        source_note -> Text,
+        loaded_by -> Text,
+        loaded_at -> Timestamp,
+        day_count -> Integer,
+    }
+}
+
+diesel::table! {
+    regional_days_off (region_code, year, version, day) {
+        region_code -> Text,
+        year -> Integer,
+        version -> Integer,
+        day -> Date,
+        name_id -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(regional_calendar_versions, regional_days_off);

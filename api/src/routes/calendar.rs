@@ -33,11 +33,19 @@ pub struct Holiday {
     pub kind: DayOffKind,
     /// Falls on a Saturday or Sunday (no working day is lost).
     pub on_weekend: bool,
+    /// Only on a region's own day off (with `?region_code=`): the region whose decree sets it
+    /// (the province, or the regency/city itself). Such a day is never worked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region_code: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct HolidayList {
     pub year: i32,
+    /// The region whose calendar is listed (with `?region_code=`): the national days plus the
+    /// region's own (its province's and its own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region_code: Option<String>,
     /// Whether *cuti bersama* count as working days here (DEFAULT `false`; see `/v1/settings`).
     pub cuti_bersama_is_working_day: bool,
     /// The national holidays and *cuti bersama* of the year, in date order.
@@ -51,6 +59,33 @@ pub struct HolidayQuery {
     #[param(example = 2025, minimum = 1900, maximum = 2200)]
     #[validate(range(min = 1900, max = 2200))]
     pub year: i32,
+    /// List the region's calendar: the national days plus its own days off (a province's
+    /// apply to its regencies/cities too). An unknown region is 404.
+    #[param(example = "32", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
+    pub region_code: Option<String>,
+}
+
+/// The calendar of `region_code` (`None`: national): 422 for a malformed code, 404 for an
+/// unknown region.
+async fn calendar_of(
+    caller: &Caller,
+    region_code: Option<&str>,
+) -> Result<std::sync::Arc<jalin_domain::Calendar>, ApiError> {
+    let cal = caller.state.calendar.clone();
+    let Some(code) = region_code else {
+        return Ok(cal);
+    };
+    let region = jalin_domain::RegionCode::parse(code).map_err(|e| {
+        ApiError::invalid_parameter(
+            "region_code",
+            "invalid_format",
+            e.to_string(),
+            "kode daerah tidak sah",
+        )
+    })?;
+    let code = code.to_owned();
+    caller.db(move |c| reference::region(c, &code)).await?;
+    Ok(std::sync::Arc::new(cal.for_region(&region)))
 }
 
 /// National holidays and *cuti bersama* of a year.
@@ -77,14 +112,25 @@ pub async fn holidays(
     ApiQuery(q): ApiQuery<HolidayQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReadReference)?;
-    let cal = caller.state.calendar.clone();
+    let cal = calendar_of(&caller, q.region_code.as_deref()).await?;
+    let national = cal.clone();
     let days = caller
-        .db(move |c| reference::holidays(c, &cal, q.year))
+        .db(move |c| reference::holidays(c, &national, q.year))
         .await?;
+    let mut items: Vec<Holiday> = days.into_iter().map(holiday).collect();
+    items.extend(cal.regional_days(q.year).into_iter().map(|d| Holiday {
+        on_weekend: matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun),
+        date: d.date,
+        name_id: d.name_id.clone(),
+        kind: DayOffKind::Holiday,
+        region_code: Some(d.region.to_string()),
+    }));
+    items.sort_by_key(|h| h.date);
     Ok(reply::ok(HolidayList {
         year: q.year,
-        cuti_bersama_is_working_day: caller.state.calendar.policy().cuti_bersama_is_working_day,
-        items: days.into_iter().map(holiday).collect(),
+        region_code: q.region_code,
+        cuti_bersama_is_working_day: cal.policy().cuti_bersama_is_working_day,
+        items,
     }))
 }
 
@@ -105,6 +151,10 @@ pub struct WorkingDaysQuery {
     /// `provisional` instead of refusing with `calendar_out_of_range` (DEFAULT `false`).
     #[serde(default)]
     pub allow_provisional: bool,
+    /// Count on the region's calendar: the national days plus its own days off (a
+    /// province's apply to its regencies/cities too). An unknown region is 404.
+    #[param(example = "32", pattern = r"^\d{2}(\.(0[1-9]|[1-9]\d))?$")]
+    pub region_code: Option<String>,
 }
 
 /// `from` plus `working_days` working days is `to`.
@@ -126,6 +176,9 @@ pub struct WorkingDays {
     pub provisional: bool,
     /// `calendar_not_loaded` when `provisional`.
     pub provisional_reason: Option<String>,
+    /// The region whose calendar counted (with `?region_code=`); absent: the national one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region_code: Option<String>,
 }
 
 /// Count working days between two dates, or find the date N working days after one.
@@ -135,7 +188,9 @@ pub struct WorkingDays {
 /// `?from=2024-03-01&add=45` → `2024-05-21` (an R10 DPRD deadline). A computation that reaches
 /// a year without holiday data is refused with `calendar_out_of_range`, unless
 /// `allow_provisional=true`: then days past the loaded years count on weekends alone and the
-/// answer is flagged `provisional` (reason `calendar_not_loaded`).
+/// answer is flagged `provisional` (reason `calendar_not_loaded`). With `region_code` the
+/// count is on that region's calendar (its own days off, a province's for its regencies and
+/// cities too), as every deadline of a record in that region is.
 #[utoipa::path(
     get,
     path = "/v1/calendar/working-days",
@@ -152,9 +207,9 @@ pub async fn working_days(
     ApiQuery(q): ApiQuery<WorkingDaysQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReadReference)?;
-    let cal = &caller.state.calendar;
+    let cal = calendar_of(&caller, q.region_code.as_deref()).await?;
     let (to, working_days, provisional) = reference::working_days(
-        cal,
+        &cal,
         *q.from,
         q.to.map(Date::naive),
         q.add,
@@ -167,6 +222,7 @@ pub async fn working_days(
         cuti_bersama_is_working_day: cal.policy().cuti_bersama_is_working_day,
         provisional,
         provisional_reason: super::cases::provisional_reason(provisional),
+        region_code: q.region_code,
     }))
 }
 
@@ -240,11 +296,12 @@ fn holiday(d: DayOff) -> Holiday {
         date: d.date,
         name_id: d.name_id,
         kind: d.kind,
+        region_code: None,
     }
 }
 
 /// The `{year}` of the path: 1900–2200.
-fn year_of(path: &str) -> Result<i32, ApiError> {
+pub(super) fn year_of(path: &str) -> Result<i32, ApiError> {
     path.parse::<i32>()
         .ok()
         .filter(|y| (1900..=2200).contains(y))

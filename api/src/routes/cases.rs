@@ -62,9 +62,10 @@ pub struct WorkflowView {
 }
 
 impl WorkflowView {
-    /// The case with each stage's working-day clock on `today`.
+    /// The case with each stage's working-day clock on `today`, on the region's calendar.
     fn of(r: &CaseRecord, cal: &Calendar, today: NaiveDate) -> Self {
         let (case, def) = (&r.stored.state, &r.definition);
+        let cal = &cal.for_region(&r.region);
         let stages = case
             .stages
             .iter()

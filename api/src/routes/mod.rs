@@ -28,6 +28,7 @@ pub mod monitoring;
 pub mod partners;
 pub mod public;
 pub mod reference;
+pub mod regional_calendar;
 pub mod reports;
 pub mod service_accounts;
 pub mod settings;
@@ -90,6 +91,7 @@ modules! {
     health,
     reference,
     calendar,
+    regional_calendar,
     settings,
     auth,
     users,

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use jalin_domain::calendar::{year_problems, CalendarPolicy};
-use jalin_domain::{AuditAction, Calendar, DayOff, DayOffKind, RecordKind};
+use jalin_domain::{AuditAction, Calendar, DayOff, DayOffKind, RecordKind, RegionCode};
 use jalin_persistence::calendar::{self as stored, YearVersion};
 use jalin_persistence::{cases, DbConnection};
 use serde::Deserialize;
@@ -128,7 +128,7 @@ pub fn load_year(
     )?;
     let calendar = crate::calendars::build(c, policy)?;
     let recomputed = recompute_due_dates(c, ctx, &calendar.1)?
-        + recompute_report_due_dates(c, ctx, &calendar.1, year - 1)?;
+        + recompute_report_due_dates(c, ctx, &calendar.1, year - 1, |_| true)?;
     let record = self::year(c, year).map_err(LoadError::Failed)?;
     Ok(Loaded {
         record,
@@ -137,14 +137,25 @@ pub fn load_year(
     })
 }
 
-/// Recomputes the stored due date of every running case in a stage with a time limit on `cal`
-/// (a provisional one becomes exact once its year is loaded; an amendment may move any; a case
+/// Recomputes the stored due date of every running case in a stage with a time limit on its
+/// region's calendar (`cal` composed for the case's region: a provisional one becomes exact
+/// once its year is loaded; an amendment or a region's own days off may move any; a case
 /// stored by an earlier release without one gets one); each change is audited. Run after each
 /// load and at startup.
 pub fn recompute_due_dates(
     c: &mut DbConnection,
     ctx: &Ctx,
     cal: &Calendar,
+) -> Result<usize, ApiError> {
+    recompute_due_dates_where(c, ctx, cal, |_| true)
+}
+
+/// [`recompute_due_dates`] for the cases of the regions `within` accepts.
+pub fn recompute_due_dates_where(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    cal: &Calendar,
+    within: impl Fn(&RegionCode) -> bool,
 ) -> Result<usize, ApiError> {
     let mut timed: Vec<jalin_domain::workflow::StageKey> = jalin_domain::workflow::definitions()
         .iter()
@@ -159,14 +170,21 @@ pub fn recompute_due_dates(
     timed.dedup();
     let mut changed = 0;
     for (case, region) in cases::running(c, &timed)? {
+        let Ok(code) = RegionCode::parse(&region) else {
+            continue;
+        };
+        if !within(&code) {
+            continue;
+        }
         let Some(def) = jalin_domain::workflow::definition(
             &case.definition_key,
             case.definition_version as u32,
         ) else {
             continue;
         };
-        // The due date as it would be written today: from the stage's own dates, not today's.
-        let due = case.state.due_on(cal, &def, ctx.today());
+        // The due date as it would be written today, on the region's calendar: from the
+        // stage's own dates, not today's.
+        let due = case.state.due_on(&cal.for_region(&code), &def, ctx.today());
         if due == case.stage_due_on {
             continue;
         }
@@ -187,21 +205,29 @@ pub fn recompute_due_dates(
 }
 
 /// **R22** — recomputes the stored due date of every annual report of `fiscal_year` (due in
-/// the year just loaded) on `cal`; a submitted one's on-time finding follows. Each change is
-/// audited (`annual_report.due_date_recomputed`).
-fn recompute_report_due_dates(
+/// the year just loaded) of the regions `within` accepts, each on its region's calendar; a
+/// submitted one's on-time finding follows. Each change is audited
+/// (`annual_report.due_date_recomputed`).
+pub(crate) fn recompute_report_due_dates(
     c: &mut DbConnection,
     ctx: &Ctx,
     cal: &Calendar,
     fiscal_year: i32,
+    within: impl Fn(&RegionCode) -> bool,
 ) -> Result<usize, ApiError> {
-    let Ok(due) = jalin_domain::deadlines::annual_report_due_estimated(cal, fiscal_year) else {
-        return Ok(0);
-    };
     let mut changed = 0;
     for r in
         jalin_persistence::reports::of_year(c, &jalin_domain::access::Visibility::All, fiscal_year)?
     {
+        if !within(&r.region_code) {
+            continue;
+        }
+        let Ok(due) = jalin_domain::deadlines::annual_report_due_estimated(
+            &cal.for_region(&r.region_code),
+            fiscal_year,
+        ) else {
+            continue;
+        };
         if r.due_on == due.value {
             continue;
         }
@@ -227,7 +253,9 @@ fn recompute_report_due_dates(
 struct CsvDay {
     date: String,
     name_id: String,
-    kind: String,
+    /// Required in a national file; a regional file (`date,name_id`) has none.
+    #[serde(default)]
+    kind: Option<String>,
 }
 
 /// A bad row of an imported file: its line (the header is line 1) and what is wrong.
@@ -239,6 +267,12 @@ pub struct BadRow {
 
 /// Reads a CSV file of days off (`date,name_id,kind`); every bad row is reported by line.
 pub fn parse_csv(text: &str) -> Result<Vec<DayOff>, Vec<BadRow>> {
+    parse_csv_rows(text, true)
+}
+
+/// Reads a CSV file of days off, `date,name_id,kind` (`with_kind`) or `date,name_id` (a
+/// region's days: each is a day off, read as a holiday); every bad row is reported by line.
+pub(crate) fn parse_csv_rows(text: &str, with_kind: bool) -> Result<Vec<DayOff>, Vec<BadRow>> {
     let mut days = Vec::new();
     let mut bad = Vec::new();
     for (i, row) in csv::Reader::from_reader(text.as_bytes())
@@ -257,7 +291,11 @@ pub fn parse_csv(text: &str) -> Result<Vec<DayOff>, Vec<BadRow>> {
             }
         };
         let date = jalin_domain::Date::parse(row.date.trim());
-        let kind = DayOffKind::parse(row.kind.trim());
+        let kind_text = row.kind.clone().unwrap_or_default();
+        let kind = match with_kind {
+            true => DayOffKind::parse(kind_text.trim()),
+            false => Some(DayOffKind::Holiday),
+        };
         match (date, kind) {
             (Ok(date), Some(kind)) => days.push(DayOff {
                 date: *date,
@@ -270,7 +308,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<DayOff>, Vec<BadRow>> {
             }),
             (_, None) => bad.push(BadRow {
                 line,
-                message: format!("kind `{}`: expected holiday or cuti_bersama", row.kind),
+                message: format!("kind `{kind_text}`: expected holiday or cuti_bersama"),
             }),
         }
     }

@@ -11,7 +11,7 @@ use jalin_domain::case::{
 };
 use jalin_domain::lifecycle::{self, Event};
 use jalin_domain::workflow::{self, Arrangement, Definition, StageActor, StageKey, Umbrella};
-use jalin_domain::{Calendar, RecordKind, Violation};
+use jalin_domain::{Calendar, RecordKind, RegionCode, Violation};
 use jalin_persistence::cases::{self, StoredCase, Waiting};
 use jalin_persistence::registry::{self, Agreement};
 use jalin_persistence::DbConnection;
@@ -56,14 +56,20 @@ pub struct WorkflowActionRequest {
 pub struct CaseRecord {
     pub stored: StoredCase,
     pub definition: Definition,
+    /// The agreement's region: its clocks count on the region's calendar.
+    pub region: RegionCode,
 }
 
 impl CaseRecord {
-    fn of(stored: StoredCase) -> Result<CaseRecord, ApiError> {
+    fn of(stored: StoredCase, region: &RegionCode) -> Result<CaseRecord, ApiError> {
         let case = &stored.state;
         let definition = workflow::definition(&case.definition_key, case.definition_version)
             .ok_or_else(|| ApiError::internal("a case's definition is no longer published"))?;
-        Ok(CaseRecord { stored, definition })
+        Ok(CaseRecord {
+            stored,
+            definition,
+            region: region.clone(),
+        })
     }
 }
 
@@ -119,8 +125,11 @@ pub fn row(
 
 /// The case of an agreement within `vis`.
 pub fn get(c: &mut DbConnection, vis: &Visibility, id: &str) -> Result<CaseRecord, ApiError> {
-    agreements::find(c, vis, id)?;
-    CaseRecord::of(cases::find(c, id)?.or_not_found(RecordKind::Workflow, id)?)
+    let a = agreements::find(c, vis, id)?;
+    CaseRecord::of(
+        cases::find(c, id)?.or_not_found(RecordKind::Workflow, id)?,
+        &a.region,
+    )
 }
 
 /// An implementing arrangement with its umbrella (its parent, read whatever the caller's
@@ -193,7 +202,7 @@ pub fn start(
     let def = workflow::definition_for(a.kind, a.instrument, umbrella_holds)
         .ok_or_else(|| ApiError::internal("no workflow definition"))?;
     let case = Case::start(&def, ctx.today());
-    let due = case.due_on(cal, &def, ctx.today());
+    let due = case.due_on(&cal.for_region(&a.region), &def, ctx.today());
     let stored = row(&a.id, case, due, Revision::first(ctx.now()));
     cases::insert(c, &stored)?;
     Ok(stored)
@@ -232,7 +241,7 @@ pub fn act(
             ))
         }
         (WorkflowActionKind::Start, Some(old))
-            if workflow::is_short_path(&CaseRecord::of(old.clone())?.definition)
+            if workflow::is_short_path(&CaseRecord::of(old.clone(), &a.region)?.definition)
                 && old.status == jalin_domain::case::CaseStatus::Running
                 && !umbrella_gaps(c, &a, ctx.today())?.is_empty() =>
         {
@@ -243,7 +252,7 @@ pub fn act(
         (kind, Some(old)) => {
             let action = kind.on_case(req.record.clone(), req.note.clone())?;
             expected(&old.etag())?;
-            let r = CaseRecord::of(old)?;
+            let r = CaseRecord::of(old, &a.region)?;
             let acting = acting_on(principal, &a, &r, kind, req.record.as_ref())?;
             let circumstances = circumstances(c, ctx, &a, &r.definition, signing)?;
             advance(c, ctx, cal, &a, r, action, acting, &circumstances)?
@@ -258,7 +267,7 @@ pub fn act(
             "action": req.action.as_str(), "note": req.note,
         }}}),
     )?;
-    CaseRecord::of(stored)
+    CaseRecord::of(stored, &a.region)
 }
 
 /// The stage actor `principal` acts as: for a record, the actor of the stage that record
@@ -308,7 +317,7 @@ fn onto_full_path(
     if let Some(event) = lifecycle::following(a.status, &case) {
         transitions::transition(c, ctx, a, event)?;
     }
-    let due = case.due_on(cal, &def, ctx.today());
+    let due = case.due_on(&cal.for_region(&a.region), &def, ctx.today());
     let new = row(&a.id, case, due, Revision::after(old, ctx.now()));
     cases::save(c, &new, old.version).or_precondition_failed()?;
     Ok(new)
@@ -332,7 +341,7 @@ fn advance(
     if let Some(event) = lifecycle::following(a.status, &next) {
         transitions::transition(c, ctx, a, event)?;
     }
-    let due = next.due_on(cal, def, today);
+    let due = next.due_on(&cal.for_region(&a.region), def, today);
     let new = row(&a.id, next, due, Revision::after(old, ctx.now()));
     cases::save(c, &new, old.version).or_precondition_failed()?;
     Ok(new)
@@ -375,7 +384,9 @@ pub fn requirements(
             }
         }
         Some(stored) => {
-            let CaseRecord { stored, definition } = CaseRecord::of(stored)?;
+            let CaseRecord {
+                stored, definition, ..
+            } = CaseRecord::of(stored, &a.region)?;
             let mut blocking = stored.state.requirements(&definition);
             if !blocking.is_empty() {
                 if workflow::is_short_path(&definition) && !umbrella.is_empty() {

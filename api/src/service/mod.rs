@@ -30,6 +30,7 @@ pub mod lifecycle;
 pub mod monitoring;
 pub mod partners;
 pub mod reference;
+pub mod regional_calendar;
 pub mod reports;
 pub mod service_accounts;
 pub mod transfer;

@@ -116,11 +116,16 @@ pub struct RegionReportStatus {
     /// `draft`, `submitted`, or absent when no report was started.
     pub report_status: Option<String>,
     pub submitted_on: Option<NaiveDate>,
+    /// R22 on the region's calendar (its own days off count: it may fall after the national
+    /// `due_on`).
+    pub due_on: NaiveDate,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct ReportCompliance {
     pub fiscal_year: i32,
+    /// R22 on the national calendar; a region with its own days off may be due later (each
+    /// region's `due_on`).
     pub due_on: NaiveDate,
     /// `due_on` lies past the loaded holiday years: estimated on weekends alone
     /// (`calendar_not_loaded`).
@@ -250,13 +255,16 @@ pub fn create(
     let today = ctx.clock.today_in(&region);
     may_start(&region, input.fiscal_year, today, existing.is_some())?;
     let now = ctx.now();
+    // On the region's calendar; past the loaded holiday years: estimated, shown provisional,
+    // recomputed on load.
+    let due_on =
+        annual_report_due_estimated(&calendar.for_region(&region), input.fiscal_year)?.value;
     let r = AnnualReport {
         id: uuid::Uuid::now_v7().to_string(),
         province_code: region.province(),
         region_code: region,
         fiscal_year: input.fiscal_year,
-        // Past the loaded holiday years: estimated, shown provisional, recomputed on load.
-        due_on: annual_report_due_estimated(calendar, input.fiscal_year)?.value,
+        due_on,
         status: ReportStatus::Draft,
         content: None,
         notes: input.notes,
@@ -392,7 +400,9 @@ pub fn compliance(
     for code in expected {
         let r = started.get(&code);
         let submitted_on = r.and_then(|r| r.submitted_on);
-        let state = report_state(due_on, submitted_on, ctx.clock.today_in(&code));
+        let region_due = annual_report_due_estimated(&calendar.for_region(&code), fiscal_year)
+            .map_or(due_on, |d| d.value);
+        let state = report_state(region_due, submitted_on, ctx.clock.today_in(&code));
         tally(&mut out, state);
         out.regions.push(RegionReportStatus {
             region_name: reference::get_region(c, &code)?.map(|x| x.name),
@@ -401,6 +411,7 @@ pub fn compliance(
             report_id: r.map(|r| r.id.clone()),
             report_status: r.map(|r| r.status.as_str().to_owned()),
             submitted_on,
+            due_on: region_due,
         });
     }
     Ok(out)

@@ -457,10 +457,6 @@ fn reports_due(
 ) -> Vec<Reminder> {
     let mut out = Vec::new();
     for year in reminded_years(today) {
-        // Past the holiday data the due date is estimated (and shown provisional).
-        let Ok(due) = annual_report_due_estimated(calendar, year).map(|r| r.value) else {
-            continue;
-        };
         let (from, to) = fiscal_year_bounds(year);
         let started: BTreeMap<&RegionCode, &StartedReport> = facts
             .reports
@@ -470,6 +466,13 @@ fn reports_due(
             .collect();
         let expected: BTreeSet<RegionCode> = expected_reporters(&facts.agreements, from, to);
         for region in expected {
+            // On the region's calendar (its own days off count); past the holiday data the
+            // due date is estimated (and shown provisional).
+            let Ok(due) =
+                annual_report_due_estimated(&calendar.for_region(&region), year).map(|r| r.value)
+            else {
+                continue;
+            };
             let report = started.get(&region);
             let kind = match report_state(due, report.and_then(|r| r.submitted_on), today) {
                 ReportState::Due

@@ -256,6 +256,23 @@ fn check(
                 let allowed = expected(role, *action, None) != 403;
                 assert_eq!(s, if allowed { 422 } else { 403 }, "{role} {action}");
             }
+            Action::ManageRegionalCalendar => {
+                // A day outside the year: refused (422) where the role may load a region's days,
+                // 404 for a region outside its reach, 403 without the permission.
+                for (what, region) in TARGETS {
+                    let s = app
+                        .req("PUT", &format!("/v1/calendar/regions/{region}/years/2100"))
+                        .bearer(token)
+                        .json(&json!({"source_note": "test", "days": [{"date": "2099-01-01", "name_id": "Uji"}]}))
+                        .send()
+                        .status;
+                    let want = match expected(role, *action, Some(region)) {
+                        200 => 422,
+                        other => other,
+                    };
+                    assert_eq!(s, want, "{role} loads the days off of {what}");
+                }
+            }
             Action::ManageServiceAccounts => {
                 let s = app
                     .req("GET", "/v1/service-accounts")

@@ -19,6 +19,7 @@ mod identity;
 mod lifecycle;
 mod monitoring;
 mod reference;
+mod regional_calendar;
 mod registry;
 mod transfer;
 mod travel;

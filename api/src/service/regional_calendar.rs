@@ -1,0 +1,237 @@
+//! A region's own days off (issue #17 item 4), maintained like the national years: list a
+//! region's years, read one with its history, load a year's new version (HTTP
+//! `PUT /v1/calendar/regions/{region_code}/years/{year}` and the CLI
+//! `jalin calendar import --region CODE`), then recompute the stored due dates of the running
+//! cases and annual reports of the regions the days apply to (a province's: the province and
+//! its regencies/cities; a regency's/city's: itself), each on its region's calendar.
+
+use chrono::NaiveDate;
+use jalin_domain::access::Visibility;
+use jalin_domain::calendar::{regional_year_problems, CalendarPolicy, RegionalDayOff};
+use jalin_domain::{AuditAction, Calendar, RecordKind, RegionCode};
+use jalin_persistence::regional_calendar::{self as stored, RegionalYearVersion};
+use jalin_persistence::{reference, DbConnection};
+use serde_json::json;
+
+use crate::concurrency::Etag;
+use crate::error::ApiError;
+use crate::reply::OrNotFound;
+use crate::service::calendar::{
+    parse_csv_rows, recompute_due_dates_where, recompute_report_due_dates, BadRow, Decree,
+    ImportError, LoadError,
+};
+use crate::service::Ctx;
+
+/// A region's year with its version in force, its days and its history (oldest first).
+pub struct RegionalYearRecord {
+    pub current: RegionalYearVersion,
+    pub days: Vec<RegionalDayOff>,
+    pub history: Vec<RegionalYearVersion>,
+}
+
+/// The ETag of a region's year: its version in force.
+pub fn etag(v: &RegionalYearVersion) -> Etag {
+    Etag::for_version(
+        &format!(
+            "regional_calendar_year:{}:{}",
+            v.region_code.as_str(),
+            v.year
+        ),
+        i64::from(v.version),
+    )
+}
+
+/// The region of a path: well-formed and known, else 404 (reference data: anyone reads it).
+fn known_region(c: &mut DbConnection, code: &str) -> Result<RegionCode, ApiError> {
+    let region = RegionCode::parse(code).ok();
+    let found = match &region {
+        Some(r) => reference::get_region(c, r)?.map(|_| r.clone()),
+        None => None,
+    };
+    found.or_not_found(RecordKind::Region, code)
+}
+
+/// Each year of `region` with its version in force; 404 for an unknown region.
+pub fn years(c: &mut DbConnection, region: &str) -> Result<Vec<RegionalYearVersion>, ApiError> {
+    let region = known_region(c, region)?;
+    Ok(stored::current_versions(c, Some(&region))?)
+}
+
+/// A region's year with its days and history; 404 for a year the region never loaded.
+pub fn year(c: &mut DbConnection, region: &str, year: i32) -> Result<RegionalYearRecord, ApiError> {
+    let region = known_region(c, region)?;
+    let history = stored::versions_of(c, &region, year)?;
+    let current = history.last().cloned().or_not_found(
+        RecordKind::RegionalCalendarYear,
+        &format!("{}/{year}", region.as_str()),
+    )?;
+    let days = stored::days_of(c, &region, year, current.version)?;
+    Ok(RegionalYearRecord {
+        current,
+        days,
+        history,
+    })
+}
+
+/// What a region loads: its decree and its days (names only: every regional day is off).
+#[derive(Debug, Clone)]
+pub struct RegionalYearInput {
+    pub decree_number: Option<String>,
+    pub decree_date: Option<NaiveDate>,
+    pub source_note: String,
+    pub days: Vec<(NaiveDate, String)>,
+}
+
+/// What a load did.
+pub struct RegionalLoaded {
+    pub record: RegionalYearRecord,
+    /// The calendar now in force, with the version counter it was built at.
+    pub calendar: (i64, Calendar),
+    /// Stored due dates that changed in the regions the days apply to.
+    pub recomputed: usize,
+}
+
+/// Loads `input` as the next version of `region`'s `year` (version 1 for a new one), audited,
+/// for a principal who may manage regional calendars within `vis`: a region outside it is 404,
+/// as if it did not exist. `check` receives the ETag of the version in force (`None`: new).
+/// Then recomputes the stored due dates of the running cases and the annual reports (of the
+/// fiscal year before `year`) in the regions the days apply to, each change audited.
+#[allow(clippy::too_many_arguments)]
+pub fn load_year(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    policy: CalendarPolicy,
+    vis: &Visibility,
+    region: &str,
+    year: i32,
+    input: RegionalYearInput,
+    check: impl FnOnce(Option<&Etag>) -> Result<(), ApiError>,
+) -> Result<RegionalLoaded, LoadError> {
+    let region = RegionCode::parse(region)
+        .ok()
+        .filter(|r| vis.includes(Some(r)))
+        .ok_or_else(|| ApiError::not_found(RecordKind::Region, region))?;
+    known_region(c, region.as_str())?;
+    let mut days: Vec<RegionalDayOff> = input
+        .days
+        .into_iter()
+        .map(|(date, name_id)| RegionalDayOff {
+            region: region.clone(),
+            date,
+            name_id,
+        })
+        .collect();
+    let problems = regional_year_problems(year, &days);
+    if !problems.is_empty() {
+        return Err(LoadError::Days(problems));
+    }
+    let history = stored::versions_of(c, &region, year)?;
+    let before = history.last();
+    check(before.map(etag).as_ref())?;
+    days.sort_by_key(|d| d.date);
+    let v = RegionalYearVersion {
+        region_code: region.clone(),
+        year,
+        version: before.map_or(1, |b| b.version + 1),
+        decree_number: input.decree_number.filter(|s| !s.trim().is_empty()),
+        decree_date: input.decree_date,
+        source_note: input.source_note,
+        loaded_by: ctx.actor.name.clone(),
+        loaded_at: ctx.now(),
+        day_count: i32::try_from(days.len()).unwrap_or(i32::MAX),
+    };
+    if !stored::insert_version(c, &v, &days)? {
+        return Err(ApiError::PreconditionFailed.into());
+    }
+    let before_days = match before {
+        Some(b) => stored::days_of(c, &region, year, b.version)?,
+        None => Vec::new(),
+    };
+    ctx.audit(
+        c,
+        AuditAction::RegionalCalendarYearLoaded,
+        (
+            RecordKind::RegionalCalendarYear,
+            &format!("{}/{year}", region.as_str()),
+        ),
+        Some(region.as_str()),
+        json!({
+            "version": {"before": before.map(|b| b.version), "after": v.version},
+            "decree_number": {"before": before.and_then(|b| b.decree_number.clone()), "after": v.decree_number},
+            "decree_date": {"before": before.and_then(|b| b.decree_date), "after": v.decree_date},
+            "days": {
+                "before": before_days.iter().map(|d| d.date).collect::<Vec<_>>(),
+                "after": days.iter().map(|d| d.date).collect::<Vec<_>>(),
+            },
+        }),
+    )?;
+    let calendar = crate::calendars::build(c, policy)?;
+    let applies = |r: &RegionCode| applies_to(&region, r);
+    let recomputed = recompute_due_dates_where(c, ctx, &calendar.1, applies)?
+        + recompute_report_due_dates(c, ctx, &calendar.1, year - 1, applies)?;
+    let record = self::year(c, region.as_str(), year).map_err(LoadError::Failed)?;
+    Ok(RegionalLoaded {
+        record,
+        calendar,
+        recomputed,
+    })
+}
+
+/// Whether the days of `loaded` apply to a record placed in `region` (the domain's rule).
+fn applies_to(loaded: &RegionCode, region: &RegionCode) -> bool {
+    RegionalDayOff {
+        region: loaded.clone(),
+        date: NaiveDate::MIN,
+        name_id: String::new(),
+    }
+    .applies_to(region)
+}
+
+/// `jalin calendar import --region CODE`: reads a CSV file of one year of a region's days off
+/// (`date,name_id`) and loads it as the next version of that region's year (the operator at
+/// the console acts for every region: no ETag). Every bad row is reported by its line.
+pub fn import_csv(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    policy: CalendarPolicy,
+    region: &str,
+    text: &str,
+    decree: Decree,
+) -> Result<RegionalLoaded, ImportError> {
+    use chrono::Datelike;
+    let rows = parse_csv_rows(text, false).map_err(ImportError::Rows)?;
+    let Some(year) = rows.first().map(|d| d.date.year()) else {
+        return Err(ImportError::Rows(vec![BadRow {
+            line: 2,
+            message: "the file lists no day".into(),
+        }]));
+    };
+    let input = RegionalYearInput {
+        decree_number: decree.decree_number,
+        decree_date: decree.decree_date,
+        source_note: decree.source_note,
+        days: rows.into_iter().map(|d| (d.date, d.name_id)).collect(),
+    };
+    load_year(
+        c,
+        ctx,
+        policy,
+        &Visibility::All,
+        region,
+        year,
+        input,
+        |_| Ok(()),
+    )
+    .map_err(|e| match e {
+        LoadError::Days(problems) => ImportError::Rows(
+            problems
+                .into_iter()
+                .map(|(i, code, text)| BadRow {
+                    line: i.map_or(0, |i| i + 2),
+                    message: format!("{} ({code})", text.en),
+                })
+                .collect(),
+        ),
+        LoadError::Failed(e) => ImportError::Failed(e),
+    })
+}

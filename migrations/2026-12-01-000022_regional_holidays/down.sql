@@ -1,0 +1,2 @@
+DROP TABLE regional_days_off;
+DROP TABLE regional_calendar_versions;
