@@ -42,6 +42,9 @@ on_both_databases! {
         let estimate = app.get_ok("/v1/calendar/working-days?from=2026-12-01&add=45&allow_provisional=true");
         assert_eq!((estimate["provisional"].clone(), estimate["provisional_reason"].clone()), (json!(true), json!("calendar_not_loaded")));
         app.get("/v1/calendar/working-days?from=2026-12-01&add=45").problem(422, "calendar_out_of_range");
+        // 45 working days from 2026-12-01: 20 left in December (24 and 25 off), then 2027 on
+        // weekends alone.
+        assert_eq!(estimate["to"], "2027-02-04");
         let dprd = stage(&r.json(), "dprd_approval");
         assert_eq!(dprd["due_on"], estimate["to"]);
         assert_eq!((dprd["provisional"].clone(), dprd["provisional_reason"].clone()), (json!(true), json!("calendar_not_loaded")));
@@ -60,7 +63,7 @@ on_both_databases! {
         assert!(body["due_dates_recomputed"].as_u64().unwrap() >= 1, "{body}");
         // Exact now: the three test days off move the due date by three working days.
         let exact = app.get_ok("/v1/calendar/working-days?from=2026-12-01&add=45");
-        assert_eq!(exact["provisional"], false);
+        assert_eq!((exact["to"].clone(), exact["provisional"].clone()), (json!("2027-02-09"), json!(false)));
         let weekdays_later = app.get_ok(&format!("/v1/calendar/working-days?from={}&to={}", estimate["to"].as_str().unwrap(), exact["to"].as_str().unwrap()));
         assert_eq!(weekdays_later["working_days"], 3, "three test days off: three working days later");
         assert_ne!(exact["to"], estimate["to"]);
