@@ -231,6 +231,48 @@ on_both_databases! {
     }
 }
 
+/// The status line actix answers a raw request with.
+fn raw_status(app: &TestApp, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let addr = app.base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let _ = s.write_all(request);
+    let mut buf = vec![0u8; 256];
+    let n = s.read(&mut buf).unwrap_or(0);
+    String::from_utf8_lossy(&buf[..n])
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+on_both_databases! {
+    /// #18 item 4: requests actix's HTTP/1 parser refuses (a bad request line, a NUL byte in a
+    /// header, an oversized URL or too many headers) are 400 or 431, never a 5xx. actix answers
+    /// them itself, before any middleware, so they carry no problem body (README, Security).
+    fn protocol_errors_are_4xx_never_5xx(app) {
+        let bad_line = raw_status(app, b"GARBAGE\r\n\r\n");
+        assert!(bad_line.starts_with("HTTP/1.1 400"), "{bad_line}");
+        let nul = raw_status(app, b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n");
+        assert!(nul.starts_with("HTTP/1.1 400"), "{nul}");
+        let mut long = b"GET /health/live?x=".to_vec();
+        long.extend(std::iter::repeat_n(b'a', 300_000));
+        long.extend(b" HTTP/1.1\r\nHost: x\r\n\r\n");
+        let long = raw_status(app, &long);
+        assert!(long.starts_with("HTTP/1.1 431"), "{long}");
+        let mut many = b"GET /health/live HTTP/1.1\r\nHost: x\r\n".to_vec();
+        for i in 0..200 {
+            many.extend(format!("X-H{i}: v\r\n").as_bytes());
+        }
+        many.extend(b"\r\n");
+        let many = raw_status(app, &many);
+        assert!(many.starts_with("HTTP/1.1 431"), "{many}");
+        assert_eq!(app.get("/health/live").status, 200, "the server still answers");
+    }
+}
+
 /// A TCP port on 127.0.0.1 that is listening (a local service a blind port scan would find).
 fn local_listener() -> (TcpListener, u16) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
