@@ -174,6 +174,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "failed webhook deliveries in a row before the endpoint is disabled",
     ),
     (
+        "JALIN_WEBHOOK_ALLOW_PRIVATE",
+        "false",
+        "allow webhook URLs on loopback, private, link-local or metadata addresses (development and tests only)",
+    ),
+    (
         "JALIN_PUBLIC_RATE_PER_MINUTE",
         "120",
         "requests per minute per client address to the public feed (`/v1/public/*`); more: 429",
@@ -246,6 +251,8 @@ pub struct Integrations {
     pub tolerance_seconds: i64,
     /// Failed webhook deliveries in a row before the endpoint is disabled.
     pub webhook_disable_after: u32,
+    /// Webhooks may target non-public addresses (`JALIN_WEBHOOK_ALLOW_PRIVATE`; default false).
+    pub webhook_allow_private: bool,
 }
 
 impl Default for Integrations {
@@ -259,6 +266,7 @@ impl Default for Integrations {
             poll_milliseconds: 1000,
             tolerance_seconds: 300,
             webhook_disable_after: 10,
+            webhook_allow_private: false,
         }
     }
 }
@@ -608,6 +616,12 @@ impl Config {
         integrations.webhook_disable_after =
             parse_num(get("JALIN_WEBHOOK_DISABLE_AFTER"), 10, 1..=1000)
                 .map_err(|v| bad("JALIN_WEBHOOK_DISABLE_AFTER", &v, "a number from 1 to 1000"))?;
+        integrations.webhook_allow_private = match get("JALIN_WEBHOOK_ALLOW_PRIVATE").as_deref() {
+            None => false,
+            Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(v) => return Err(bad("JALIN_WEBHOOK_ALLOW_PRIVATE", v, "true or false")),
+        };
         let public_rate_per_minute =
             parse_num(get("JALIN_PUBLIC_RATE_PER_MINUTE"), 120, 1..=100_000).map_err(|v| {
                 bad(

@@ -19,6 +19,17 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("validation failed")]
     Validation(Vec<FieldIssue>),
+    /// Text holding a NUL byte (U+0000), which no record may hold (PostgreSQL cannot store it):
+    /// 400 when it is in the URL, 422 when in a body; `at` names where, when known.
+    #[error("NUL byte in text")]
+    InvalidText {
+        at: Option<FieldIssue>,
+        in_url: bool,
+    },
+    /// A webhook URL whose host is, or resolves to, an address of the server's own networks
+    /// (or does not resolve): nothing about the network is told.
+    #[error("webhook target not allowed")]
+    WebhookTargetForbidden,
     #[error("invalid cursor")]
     InvalidCursor,
     #[error("{kind} {id} not found")]
@@ -110,9 +121,60 @@ impl ApiError {
         Self::Validation(vec![FieldIssue::parameter(name, code, Text::new(en, id))])
     }
 
+    /// A NUL byte in the JSON body at `pointer` (or in a multipart part).
+    pub fn nul_in_body(pointer: &str) -> Self {
+        Self::InvalidText {
+            at: Some(FieldIssue::pointer(pointer, "invalid_text", nul_text())),
+            in_url: false,
+        }
+    }
+
+    /// A NUL byte in the query parameter `name` (in a form body: `in_url` false).
+    pub fn nul_in_parameter(name: &str, in_url: bool) -> Self {
+        Self::InvalidText {
+            at: Some(FieldIssue::parameter(name, "invalid_text", nul_text())),
+            in_url,
+        }
+    }
+
     pub fn problem(&self) -> Problem {
         use StatusCode as S;
         match self {
+            Self::InvalidText { at, in_url } => {
+                let status = if *in_url {
+                    S::BAD_REQUEST
+                } else {
+                    S::UNPROCESSABLE_ENTITY
+                };
+                let mut p = Problem::new(
+                    status,
+                    "invalid_text",
+                    Text::new("Invalid text", "Teks tidak valid"),
+                    Text::new(
+                        "Text may not contain the NUL character (U+0000, %00); remove it and send the request again.",
+                        "Teks tidak boleh memuat karakter NUL (U+0000, %00); hapus karakter itu lalu kirim ulang permintaan.",
+                    ),
+                );
+                p.errors = at.iter().cloned().collect();
+                p
+            }
+            Self::WebhookTargetForbidden => {
+                let mut p = Problem::new(
+                    S::UNPROCESSABLE_ENTITY,
+                    "webhook_target_forbidden",
+                    Text::new("Webhook target not allowed", "Tujuan webhook tidak diizinkan"),
+                    Text::new(
+                        "The URL's host must be a public address reachable from the Internet; loopback, private, link-local, shared and metadata addresses, and names that do not resolve, are not allowed.",
+                        "Host URL harus alamat publik yang dapat dijangkau dari Internet; alamat loopback, privat, link-local, bersama dan metadata, serta nama yang tidak dapat di-resolve, tidak diizinkan.",
+                    ),
+                );
+                p.errors = vec![FieldIssue::pointer(
+                    "/url",
+                    "webhook_target_forbidden",
+                    Text::new("not a public address", "bukan alamat publik"),
+                )];
+                p
+            }
             Self::MalformedJson(msg) => Problem::new(
                 S::BAD_REQUEST,
                 "malformed_json",
@@ -456,10 +518,31 @@ impl ResponseError for ApiError {
     }
 }
 
+fn nul_text() -> Text {
+    Text::new(
+        "must not contain the NUL character (U+0000)",
+        "tidak boleh memuat karakter NUL (U+0000)",
+    )
+}
+
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
+        use jalin_persistence::db::DatabaseErrorKind;
         match e {
             DbError::Pool(_) | DbError::Connect { .. } => ApiError::Unavailable(e.to_string()),
+            // A unique key taken by a concurrent request that no service expected (the database
+            // is the last judge of uniqueness): a conflict, never a 500, on any path.
+            DbError::Query(diesel_error::Error::DatabaseError(
+                DatabaseErrorKind::UniqueViolation,
+                ref info,
+            )) => {
+                log::warn!("unique violation mapped to 409: {}", info.message());
+                ApiError::conflict(
+                    "already_exists",
+                    "A record with the same unique key was written at the same time or already exists; read it and retry if needed.",
+                    "Catatan dengan kunci unik yang sama sudah ada atau ditulis bersamaan; baca catatan itu lalu ulangi bila perlu.",
+                )
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -490,5 +573,41 @@ impl From<CalendarError> for ApiError {
                 "`to` lebih awal daripada `from`",
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jalin_persistence::db::{DatabaseErrorKind, DieselError};
+
+    #[test]
+    fn a_unique_violation_on_any_path_is_a_409_conflict() {
+        let e = DbError::Query(DieselError::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            Box::new("duplicate key value violates unique constraint".to_owned()),
+        ));
+        let p = ApiError::from(e).problem();
+        assert_eq!(
+            (p.status, p.code.as_ref()),
+            (StatusCode::CONFLICT, "already_exists")
+        );
+        let other = DbError::Query(DieselError::NotFound);
+        assert_eq!(
+            ApiError::from(other).problem().status,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    #[test]
+    fn nul_bytes_are_400_in_the_url_and_422_in_a_body() {
+        let url = ApiError::nul_in_parameter("q", true).problem();
+        assert_eq!(
+            (url.status, url.code.as_ref()),
+            (StatusCode::BAD_REQUEST, "invalid_text")
+        );
+        let body = ApiError::nul_in_body("/name").problem();
+        assert_eq!(body.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body.errors[0].pointer.as_deref(), Some("/name"));
     }
 }

@@ -74,6 +74,7 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<ApiJso
     // Syntax first, so a syntax error is a 400 and never a 422.
     let raw: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    refuse_nul_in_json(&raw, &mut String::new())?;
     let canonical = raw.to_string();
     let value: T = serde_path_to_error::deserialize(raw).map_err(|e| {
         let msg = e.inner().to_string();
@@ -146,6 +147,7 @@ where
 }
 
 pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    refuse_nul_in_query(query, false)?;
     let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let msg = e.inner().to_string();
@@ -191,6 +193,78 @@ pub fn parse_form<T: DeserializeOwned + Validate>(body: &str) -> Result<T, ApiEr
 
 fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
     form_urlencoded::parse(query.as_bytes())
+}
+
+/// NUL bytes (U+0000) are refused wherever text comes in: no record may hold one (PostgreSQL
+/// cannot store it, and other systems cut text at it). A JSON string or key holding one is a 422
+/// `invalid_text` pointing at it.
+fn refuse_nul_in_json(v: &serde_json::Value, at: &mut String) -> Result<(), ApiError> {
+    use serde_json::Value;
+    let len = at.len();
+    let found = match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                at.push_str(&format!("/{i}"));
+                refuse_nul_in_json(item, at)?;
+                at.truncate(len);
+            }
+            false
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                at.push('/');
+                at.push_str(&escape_pointer(&k.replace('\0', "\u{FFFD}")));
+                if k.contains('\0') {
+                    return Err(ApiError::nul_in_body(at));
+                }
+                refuse_nul_in_json(item, at)?;
+                at.truncate(len);
+            }
+            false
+        }
+        _ => false,
+    };
+    match found {
+        true => Err(ApiError::nul_in_body(at)),
+        false => Ok(()),
+    }
+}
+
+/// A query string (or form body) with a NUL byte in a name or value (`%00`): `invalid_text`
+/// naming the parameter (NUL shown as U+FFFD), 400 in the URL, 422 in a body.
+pub fn refuse_nul_in_query(query: &str, in_url: bool) -> Result<(), ApiError> {
+    if !query.contains("%00") && !query.contains('\0') {
+        return Ok(());
+    }
+    for (k, v) in form_urlencoded_parse(query) {
+        if k.contains('\0') || v.contains('\0') {
+            let name = k.replace('\0', "\u{FFFD}");
+            return Err(ApiError::nul_in_parameter(&name, in_url));
+        }
+    }
+    Ok(())
+}
+
+/// Middleware: a NUL byte in the path (`%00`) or the query string is refused (400
+/// `invalid_text`) before any route, extractor or query sees it.
+pub async fn refuse_nul_in_url(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let path_has_nul = req.path().contains("%00");
+    let refusal = if path_has_nul {
+        Some(ApiError::InvalidText {
+            at: None,
+            in_url: true,
+        })
+    } else {
+        refuse_nul_in_query(req.query_string(), true).err()
+    };
+    match refusal {
+        Some(e) => Ok(req.error_response(e)),
+        None => next.call(req).await.map(|r| r.map_into_boxed_body()),
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -312,6 +386,38 @@ mod tests {
         let v = issues(parse_json::<Body>(br#"{"name":"toolong","items":[]}"#));
         assert_eq!(v[0].pointer.as_deref(), Some("/name"));
         assert_eq!(v[0].code, "length");
+    }
+
+    #[test]
+    fn nul_bytes_in_values_and_keys_point_at_them() {
+        let at = |r: Result<ApiJson<Body>, ApiError>| match r {
+            Err(ApiError::InvalidText {
+                at: Some(i),
+                in_url: false,
+            }) => i.pointer.unwrap(),
+            Err(other) => panic!("expected invalid_text, got {other:?}"),
+            Ok(_) => panic!("expected an error"),
+        };
+        assert_eq!(at(parse_json(br#"{"name":"a\u0000","items":[]}"#)), "/name");
+        assert_eq!(
+            at(parse_json(
+                br#"{"name":"a","items":[{"n":1,"x":["","\u0000"]}]}"#
+            )),
+            "/items/0/x/1"
+        );
+        assert_eq!(
+            at(parse_json(br#"{"name":"a","items":[],"k\u0000":1}"#)),
+            "/k\u{FFFD}"
+        );
+        assert!(matches!(
+            parse_query::<Q>("year=2024&x=%00"),
+            Err(ApiError::InvalidText { in_url: false, .. })
+        ));
+        assert!(
+            refuse_nul_in_query("a=%2500", true).is_ok(),
+            "an encoded percent sign is text"
+        );
+        assert!(refuse_nul_in_query("q=ab%00", true).is_err());
     }
 
     #[derive(Deserialize, Validate, Debug)]

@@ -43,7 +43,27 @@ fn jitter() -> f64 {
 }
 
 fn agent(cfg: &Integrations) -> ureq::Agent {
+    agent_config(cfg, 10).into()
+}
+
+/// The agent for webhooks: unless `JALIN_WEBHOOK_ALLOW_PRIVATE`, it connects only to public
+/// addresses, whatever the endpoint's name resolves to by then (DNS rebinding), and follows no
+/// redirect (which could lead inside).
+fn webhook_agent(cfg: &Integrations) -> ureq::Agent {
+    let config = agent_config(cfg, 0);
+    if cfg.webhook_allow_private {
+        return config.into();
+    }
+    ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::default(),
+        crate::webhook_target::PublicOnly::default(),
+    )
+}
+
+fn agent_config(cfg: &Integrations, max_redirects: u32) -> ureq::config::Config {
     ureq::Agent::config_builder()
+        .max_redirects(max_redirects)
         .timeout_global(Some(std::time::Duration::from_secs(u64::from(
             cfg.timeout_seconds,
         ))))
@@ -54,7 +74,6 @@ fn agent(cfg: &Integrations) -> ureq::Agent {
                 .build(),
         )
         .build()
-        .into()
 }
 
 /// The outcome of one attempt.
@@ -98,9 +117,28 @@ fn destination(
     )
 }
 
-fn attempt(agent: &ureq::Agent, m: &Message, dest: &Destination) -> Attempt {
+/// What a failed webhook attempt records: nothing about the network (no resolver or connection
+/// error, no port state), so webhooks cannot be used to scan it. The server log has the detail.
+const WEBHOOK_NETWORK_FAILURE: &str = "no HTTP response (connection failed or timed out)";
+const WEBHOOK_TARGET_REFUSED: &str =
+    "the webhook target is not allowed: its host is not a public address";
+
+fn attempt(agents: &Agents, m: &Message, dest: &Destination) -> Attempt {
     let Destination::Url(url, secret) = dest else {
         return Attempt::Refused(0, "the destination is disabled or not configured".into());
+    };
+    let webhook = m.target.starts_with("webhook:");
+    // Checked again at each delivery: DNS may answer differently than when the URL was set.
+    if webhook && !crate::webhook_target::allowed(url, agents.allow_private) {
+        log::warn!("delivery {}: target {url} refused (not public)", m.id);
+        // Retried like a network failure (a name may fail to resolve for a while); the endpoint
+        // is disabled after `JALIN_WEBHOOK_DISABLE_AFTER` failures in a row.
+        return Attempt::Retry(None, WEBHOOK_TARGET_REFUSED.into());
+    }
+    let agent = if webhook {
+        &agents.webhooks
+    } else {
+        &agents.systems
     };
     // The receiver judges the signature's freshness on its own (real) clock, so the timestamp is
     // real time even on a training instance whose day is shifted.
@@ -126,8 +164,19 @@ fn attempt(agent: &ureq::Agent, m: &Message, dest: &Destination) -> Attempt {
                 _ => Attempt::Refused(status, format!("HTTP {status}")),
             }
         }
+        Err(e) if webhook => {
+            log::warn!("delivery {} to {url}: {e}", m.id);
+            Attempt::Retry(None, WEBHOOK_NETWORK_FAILURE.into())
+        }
         Err(e) => Attempt::Retry(None, e.to_string()),
     }
+}
+
+/// One agent for the configured systems (the operator's URLs), one for webhooks.
+struct Agents {
+    systems: ureq::Agent,
+    webhooks: ureq::Agent,
+    allow_private: bool,
 }
 
 /// Delivers every message due at `now` (the server calls this on a schedule with its clock's
@@ -146,7 +195,11 @@ pub fn deliver_due(
         .map(|(s, _)| s.as_str().to_owned())
         .collect();
     let lease = now + Duration::seconds(i64::from(cfg.timeout_seconds) * 2 + 5);
-    let agent = agent(cfg);
+    let agents = Agents {
+        systems: agent(cfg),
+        webhooks: webhook_agent(cfg),
+        allow_private: cfg.webhook_allow_private,
+    };
     let mut report = DeliveryReport::default();
     loop {
         let batch = write_transaction(conn, |c| -> Result<Vec<Message>, ApiError> {
@@ -154,7 +207,7 @@ pub fn deliver_due(
         })?;
         for m in &batch {
             let dest = destination(conn, cfg, m)?;
-            let result = attempt(&agent, m, &dest);
+            let result = attempt(&agents, m, &dest);
             write_transaction(conn, |c| {
                 record(c, cfg, m, &dest, &result, now, &mut report)
             })?;

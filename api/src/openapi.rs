@@ -300,7 +300,7 @@ pub mod responses {
 
     response!(
         BadRequest,
-        "Malformed request: invalid JSON, an invalid cursor or header (`malformed_json`, `invalid_cursor`, `invalid_idempotency_key`).",
+        "Malformed request: invalid JSON, an invalid cursor or header, a NUL byte in the path or query (`malformed_json`, `invalid_cursor`, `invalid_idempotency_key`, `invalid_text`).",
         {
             let mut e = example(400, "invalid_cursor", "Invalid cursor",
                 "The cursor was not issued by this list; start again without it.", "/v1/regions");
@@ -321,7 +321,7 @@ pub mod responses {
     );
     response!(
         ValidationFailed,
-        "Invalid input (`validation_failed`, with `errors[]`), a rule violation (with `rule`), or a computation outside the holiday calendar (`calendar_out_of_range`).",
+        "Invalid input (`validation_failed`, with `errors[]`; `invalid_text` for a NUL byte in a body), a rule violation (with `rule`), a computation outside the holiday calendar (`calendar_out_of_range`), or a webhook URL that is not a public address (`webhook_target_forbidden`).",
         {
             let mut e = example(422, "validation_failed", "Validation failed",
                 "The request has 1 invalid value.", "/v1/regions");
@@ -354,7 +354,7 @@ pub mod responses {
     );
     response!(
         Conflict,
-        "The request conflicts with the current state (e.g. `username_taken`, `idempotency_in_flight`).",
+        "The request conflicts with the current state (e.g. `username_taken`, `idempotency_in_flight`; `already_exists` when a concurrent request took the same unique key).",
         example(409, "username_taken", "Conflict", "The username `siti.rahayu` is taken.", "/v1/users")
     );
     response!(

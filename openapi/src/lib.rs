@@ -83,10 +83,16 @@ pub fn assemble(mut doc: OpenApi) -> OpenApi {
 pub const DATE_PATTERN: &str =
     r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
 
+/// What every free text the API reads must look like: no NUL byte (U+0000), which no record
+/// may hold (`invalid_text`, #18).
+pub const TEXT_PATTERN: &str = r"^[^\u0000]*$";
+
 /// Gives every `format: date` string of the document the accepted range as a `pattern`, so
 /// clients, validators and generated tests know it: the derive sees only a date string.
 fn with_date_range(mut doc: OpenApi) -> OpenApi {
-    use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, KnownFormat, Schema};
+    use utoipa::openapi::schema::{
+        AdditionalProperties, ArrayItems, KnownFormat, Schema, SchemaType, Type,
+    };
     use utoipa::openapi::SchemaFormat;
 
     fn schema(s: &mut RefOr<Schema>) {
@@ -97,6 +103,14 @@ fn with_date_range(mut doc: OpenApi) -> OpenApi {
                     && o.pattern.is_none()
                 {
                     o.pattern = Some(DATE_PATTERN.to_owned());
+                }
+                let text = match &o.schema_type {
+                    SchemaType::Type(t) => *t == Type::String,
+                    SchemaType::Array(ts) => ts.contains(&Type::String),
+                    SchemaType::AnyValue => false,
+                };
+                if text && o.pattern.is_none() && o.format.is_none() && o.enum_values.is_none() {
+                    o.pattern = Some(TEXT_PATTERN.to_owned());
                 }
                 o.properties.values_mut().for_each(schema);
                 if let Some(AdditionalProperties::RefOr(a)) = o.additional_properties.as_deref_mut()

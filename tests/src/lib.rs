@@ -218,6 +218,9 @@ impl TestApp {
             .or_insert_with(|| ADMIN_PASSWORD.into());
         vars.entry("JALIN_JWT_SECRET".into())
             .or_insert_with(|| TEST_JWT_SECRET.into());
+        // Test receivers listen on 127.0.0.1; the SSRF tests (hostile_input) set it to false.
+        vars.entry("JALIN_WEBHOOK_ALLOW_PRIVATE".into())
+            .or_insert_with(|| "true".into());
         // Every server gets its own data dir (documents, the JWT secret, SQLite's file), on
         // PostgreSQL too: nothing a test writes lands in the checkout.
         let data_dir = tempfile::tempdir().expect("temp dir");

@@ -186,6 +186,13 @@ pub const SETTINGS: &[Setting] = &[
         "Delivery to the external systems: attempts before dead-lettering, exponential backoff with jitter, timeout (also JALIN_OUTBOX_BACKOFF_SECONDS, JALIN_OUTBOX_TIMEOUT_SECONDS).",
         "Operational default.",
     ),
+    Setting::new(
+        "integrations.webhook_allow_private",
+        Some("JALIN_WEBHOOK_ALLOW_PRIVATE"),
+        |c| json!(c.integrations.webhook_allow_private),
+        "Whether webhook URLs may point at loopback, private, link-local, shared or metadata addresses; when false they are refused on creation and change and checked again at each delivery (#18).",
+        "Security default: webhooks reach only public addresses.",
+    ),
     Setting {
         // No system is reachable by default.
         default: Some(|| json!({})),

@@ -103,8 +103,12 @@ async fn text_field(name: &str, field: &mut Field) -> Result<String, ApiError> {
         }
         buf.extend_from_slice(&chunk);
     }
-    String::from_utf8(buf.to_vec())
-        .map_err(|_| ApiError::MalformedMultipart("a form field is not UTF-8".into()))
+    let text = String::from_utf8(buf.to_vec())
+        .map_err(|_| ApiError::MalformedMultipart("a form field is not UTF-8".into()))?;
+    match text.contains('\0') {
+        true => Err(ApiError::nul_in_body(&format!("/{name}"))),
+        false => Ok(text),
+    }
 }
 
 /// The `file` part's content: at most `limit` bytes (413).
@@ -140,6 +144,9 @@ pub async fn receive(
         let field_name = field.name().unwrap_or("").to_owned();
         if field_name == "file" {
             let raw = field.content_disposition().and_then(|cd| cd.get_filename());
+            if raw.is_some_and(|n| n.contains('\0')) {
+                return Err(ApiError::nul_in_body("/file"));
+            }
             name = clean_name(raw.unwrap_or("document"));
             file = Some(file_field(&mut field, limit).await?);
         } else if fields.contains(&field_name.as_str()) {

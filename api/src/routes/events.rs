@@ -175,6 +175,8 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ManageIntegrations)?;
     let input = body.value;
+    let allow_private = caller.state.config.integrations.webhook_allow_private;
+    crate::webhook_target::check(Some(input.url.clone()), allow_private).await?;
     caller
         .idempotent(key, &body.canonical, move |c, ctx| {
             let e = events::create(c, ctx, input)?;
@@ -257,6 +259,8 @@ pub async fn update(
     if !if_match.is_present() {
         return Err(ApiError::PreconditionRequired);
     }
+    let allow_private = caller.state.config.integrations.webhook_allow_private;
+    crate::webhook_target::check(body.value.url.clone(), allow_private).await?;
     let e = caller
         .write(move |c, ctx| events::update(c, ctx, &id, body.value, if_match.expected()))
         .await?;

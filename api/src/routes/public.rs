@@ -294,7 +294,8 @@ fn answer<T: CsvRow>(
     w.write_record(T::HEADER.split(','))
         .map_err(|e| internal(&e))?;
     for item in items {
-        w.write_record(item.row()).map_err(|e| internal(&e))?;
+        // Public text reaches spreadsheets: neutralised against formula injection.
+        crate::csv_safe::write_record(&mut w, item.row()).map_err(|e| internal(&e))?;
     }
     let body = w.into_inner().map_err(|e| internal(&e))?;
     let mut res = cached(req, "text/csv; charset=utf-8", body);

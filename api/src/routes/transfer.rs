@@ -53,6 +53,12 @@ pub async fn import_csv(
     require_media_type(&req, "text/csv")?;
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::MalformedMultipart("the CSV is not UTF-8".into()))?;
+    if text.contains('\0') {
+        return Err(ApiError::InvalidText {
+            at: None,
+            in_url: false,
+        });
+    }
     let numbers = caller
         .write(move |c, ctx| Ok(transfer::import(c, ctx, &scope, &text, |_, _| {})?))
         .await?;

@@ -11,7 +11,6 @@ use jalin_persistence::registry::{
     self, Agreement, AgreementFilter, AgreementPaging, AgreementSort, Partner,
 };
 use jalin_persistence::{DbConnection, DbError};
-use serde::Serialize;
 
 use super::Ctx;
 use crate::error::ApiError;
@@ -152,7 +151,8 @@ fn read(text: &str) -> Result<Vec<CsvRow>, Vec<RowError>> {
                 headers
                     .iter()
                     .cloned()
-                    .zip(r.iter().map(str::to_owned))
+                    // A cell the export neutralised (`'=…`) reads back as it was typed.
+                    .zip(r.iter().map(|c| crate::csv_safe::restore(c).to_owned()))
                     .collect(),
             )),
             Err(e) => errors.push(malformed(line, "row", &e)),
@@ -579,7 +579,6 @@ const EXPORT_COLUMNS: &[&str] = &[
 ];
 
 /// One agreement as exported, in [`EXPORT_COLUMNS`] order.
-#[derive(Serialize)]
 struct ExportRow {
     reference_number: String,
     region_code: String,
@@ -663,6 +662,34 @@ impl ExportRow {
         }
     }
 
+    /// Every cell as text, in [`EXPORT_COLUMNS`] order (dates `YYYY-MM-DD`, empty when none).
+    fn cells(&self) -> Vec<String> {
+        let d = |v: Option<NaiveDate>| v.map(|x| x.to_string()).unwrap_or_default();
+        let mut out: Vec<String> = self.texts().iter().map(|t| t.to_string()).collect();
+        out.extend([
+            self.legacy.to_string(),
+            self.status.clone(),
+            d(self.signed_on),
+            d(self.effective_from),
+            d(self.expires_on),
+            self.expires_in_days
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            self.value_amount.clone().unwrap_or_default(),
+            self.value_currency.clone(),
+            self.own_reference.clone(),
+            self.partner_reference.clone(),
+            self.level_justification.clone(),
+            self.dprd_approval_number.clone(),
+            d(self.dprd_approval_date),
+            self.kemendagri_consideration_number.clone(),
+            d(self.kemendagri_consideration_date),
+            self.kemlu_confirmation_number.clone(),
+            d(self.kemlu_confirmation_date),
+        ]);
+        out
+    }
+
     /// The text cells, in column order (columns 0–11).
     fn texts(&self) -> [&str; 12] {
         [
@@ -682,14 +709,13 @@ impl ExportRow {
     }
 }
 
-/// A header row, then one row per agreement (the header alone when there is none).
+/// A header row, then one row per agreement; every text cell neutralised against formula
+/// injection ([`csv_safe`](crate::csv_safe)).
 fn to_csv(rows: &[ExportRow]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(EXPORT_COLUMNS)?;
     for r in rows {
-        w.serialize(r)?;
-    }
-    if rows.is_empty() {
-        w.write_record(EXPORT_COLUMNS)?;
+        crate::csv_safe::write_record(&mut w, r.cells())?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
 }
@@ -725,7 +751,6 @@ fn xlsx_row(
     r: &ExportRow,
     (date, money): &(rust_xlsxwriter::Format, rust_xlsxwriter::Format),
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::ExcelDateTime;
     for (c, v) in r.texts().iter().enumerate() {
         sheet.write_string(row, c as u16, *v)?;
     }
@@ -737,8 +762,7 @@ fn xlsx_row(
         (16, r.expires_on),
     ] {
         if let Some(d) = d {
-            let x = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
-            sheet.write_datetime_with_format(row, c, &x, date)?;
+            xlsx_date(sheet, row, c, d, date)?;
         }
     }
     if let Some(n) = r.expires_in_days {
@@ -765,9 +789,27 @@ fn xlsx_row(
     ] {
         sheet.write_string(row, c, number)?;
         if let Some(d) = on {
-            let x = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
-            sheet.write_datetime_with_format(row, c + 1, &x, date)?;
+            xlsx_date(sheet, row, c + 1, d, date)?;
         }
     }
+    Ok(())
+}
+
+/// A date cell; a date a spreadsheet cannot hold (before 1900: legacy rows may carry one) is
+/// written as its text, so one odd record never fails the export of its scope.
+fn xlsx_date(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    col: u16,
+    d: NaiveDate,
+    format: &rust_xlsxwriter::Format,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let excel = u16::try_from(d.year()).ok().and_then(|y| {
+        rust_xlsxwriter::ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok()
+    });
+    match excel {
+        Some(x) => sheet.write_datetime_with_format(row, col, &x, format)?,
+        None => sheet.write_string(row, col, d.to_string())?,
+    };
     Ok(())
 }

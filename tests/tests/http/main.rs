@@ -14,6 +14,7 @@ mod dates;
 mod demo;
 mod documents;
 mod events;
+mod hostile_input;
 mod idempotency;
 mod identity;
 mod lifecycle;
