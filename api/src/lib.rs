@@ -9,6 +9,7 @@ pub mod clock;
 pub mod concurrency;
 pub mod config;
 pub mod context;
+pub mod deadline;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -27,6 +28,7 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod summaries;
+pub mod throttle;
 
 pub use config::Config;
 pub use error::ApiError;

@@ -65,6 +65,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        credentials_version -> BigInt,
     }
 }
 
@@ -81,6 +82,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        credentials_version -> BigInt,
     }
 }
 
@@ -525,3 +527,13 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(calendar_year_versions, calendar_days);
+
+diesel::table! {
+    request_counters (counter_key) {
+        counter_key -> Text,
+        hits -> BigInt,
+        first_at -> Timestamp,
+        last_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
+    }
+}

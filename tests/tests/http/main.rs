@@ -20,6 +20,7 @@ mod lifecycle;
 mod monitoring;
 mod reference;
 mod registry;
+mod sessions;
 mod transfer;
 mod travel;
 mod workflow;
