@@ -1,11 +1,10 @@
-//! Authentication: argon2id password and secret hashes, HS256 JWT access tokens, login
-//! throttling, and the [`Authenticated`] extractor that turns a bearer token into a
+//! Authentication: argon2id password and secret hashes, HS256 JWT access tokens, sign-in
+//! (throttled: crate::throttle), and the [`Authenticated`] extractor that turns a bearer token into a
 //! [`Principal`] checked against the account's current state (read at most
 //! JALIN_ACCOUNT_CACHE_SECONDS before; see [`AccountCache`]).
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::IpAddr;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::{LazyLock, Mutex};
@@ -79,7 +78,9 @@ pub fn random_secret(bytes: usize) -> Result<String, ApiError> {
 
 /// What a token says. Role, region and active state are *not* trusted from it: they are read
 /// from the account (at most JALIN_ACCOUNT_CACHE_SECONDS old; a change through this server
-/// takes effect at once).
+/// takes effect at once). `cv` is the account's credentials version at issue: a password reset,
+/// a role or region change, disabling or re-enabling bumps the account's, and the token is
+/// refused.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub iss: String,
@@ -90,6 +91,11 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
+    /// The account's credentials version when the token was issued.
+    pub cv: i64,
+    /// Not before (jalin does not issue it; one in the future is refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     /// Space-separated scopes granted to a service account's token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -104,12 +110,16 @@ pub struct TokenKeys {
 }
 
 impl TokenKeys {
+    /// Seconds of clock difference tolerated between servers.
+    const LEEWAY: i64 = 5;
+
     pub fn new(secret: &[u8], ttl: Duration) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.validate_nbf = true;
+        validation.leeway = Self::LEEWAY as u64;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -118,12 +128,14 @@ impl TokenKeys {
         }
     }
 
-    /// Issues a token for `sub`; returns it and its lifetime in seconds.
+    /// Issues a token for `sub` at credentials version `cv`; returns it and its lifetime in
+    /// seconds.
     pub fn issue(
         &self,
         sub: &str,
         typ: &str,
         scope: Option<String>,
+        cv: i64,
     ) -> Result<(String, u64), ApiError> {
         // Token expiry is technical real time, never the injected (movable) clock.
         let now = chrono::Utc::now().timestamp();
@@ -136,6 +148,8 @@ impl TokenKeys {
             iat: now,
             exp: now + ttl as i64,
             jti: uuid::Uuid::now_v7().to_string(),
+            cv,
+            nbf: None,
             scope,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
@@ -144,11 +158,21 @@ impl TokenKeys {
     }
 
     /// Verifies signature (HS256 only: `alg: none` and other algorithms fail), expiry, issuer
-    /// and audience.
+    /// and audience; and that the token was not issued (`iat`) or made valid (`nbf`) in the
+    /// future, and lives no longer than the lifetime this server issues (the cap holds even for
+    /// a token signed with the right key elsewhere).
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .ok()
-            .map(|d| d.claims)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .ok()?
+            .claims;
+        // Technical real time, like the expiry.
+        let now = chrono::Utc::now().timestamp();
+        let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
+        let fits = claims.iat <= now + Self::LEEWAY
+            && claims.nbf.is_none_or(|nbf| nbf <= now + Self::LEEWAY)
+            && claims.exp.saturating_sub(claims.iat) <= ttl
+            && claims.exp <= now.saturating_add(ttl).saturating_add(Self::LEEWAY);
+        fits.then_some(claims)
     }
 }
 
@@ -196,74 +220,11 @@ pub fn load_or_create_secret(
     }
 }
 
-/// Failed sign-ins per username and per client address. After `max_failures` failures within
-/// `window`, further tries are refused (429) until the window has passed. In memory: a restart
-/// forgets it (see README).
-pub struct LoginThrottle {
-    max_failures: u32,
-    per_address_max: u32,
-    window: Duration,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl LoginThrottle {
-    pub fn new(max_failures: u32, window: Duration) -> Self {
-        Self {
-            max_failures,
-            per_address_max: max_failures.saturating_mul(4),
-            window,
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn keys(name: &str, addr: Option<IpAddr>) -> (String, Option<String>) {
-        (
-            format!("name:{}", name.to_lowercase()),
-            addr.map(|a| format!("addr:{a}")),
-        )
-    }
-
-    /// `Err(retry_after)` when this name or address is locked out.
-    pub fn check(&self, name: &str, addr: Option<IpAddr>) -> Result<(), Duration> {
-        let (n, a) = Self::keys(name, addr);
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, (_, since)| now.duration_since(*since) < self.window);
-        let locked = |key: &str, max: u32| {
-            map.get(key)
-                .filter(|(count, _)| *count >= max)
-                .map(|(_, since)| self.window.saturating_sub(now.duration_since(*since)))
-        };
-        match locked(&n, self.max_failures)
-            .or_else(|| a.as_deref().and_then(|a| locked(a, self.per_address_max)))
-        {
-            Some(wait) => Err(wait.max(Duration::from_secs(1))),
-            None => Ok(()),
-        }
-    }
-
-    pub fn failed(&self, name: &str, addr: Option<IpAddr>) {
-        let (n, a) = Self::keys(name, addr);
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        for key in std::iter::once(n).chain(a) {
-            map.entry(key).or_insert((0, now)).0 += 1;
-        }
-    }
-
-    pub fn succeeded(&self, name: &str) {
-        let (n, _) = Self::keys(name, None);
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&n);
-    }
-}
-
-/// Checks a name and its secret against the account `find` looks up, throttled per name and
-/// per client address (429 with `Retry-After` when locked out). A wrong name, a wrong secret and
-/// a disabled account get the same `None` in the same time: argon2 runs against a dummy hash when
-/// there is no account, on a blocking thread. Login throttling is technical real time.
+/// Checks a name and its secret against the account `find` looks up, throttled per (name,
+/// client address) and per client address in the database (crate::throttle; 429 with
+/// `Retry-After` while waiting). A wrong name, a wrong secret and a disabled account get the same
+/// `None` in the same time: argon2 runs against a dummy hash when there is no account, on a
+/// blocking thread.
 async fn sign_in<T: Send + 'static>(
     state: &AppState,
     req: &HttpRequest,
@@ -272,13 +233,8 @@ async fn sign_in<T: Send + 'static>(
     find: impl FnOnce(&mut DbConnection) -> Result<Option<T>, ApiError> + Send + 'static,
     hash_and_active: fn(&T) -> (&str, bool),
 ) -> Result<Option<T>, ApiError> {
-    let addr = req.peer_addr().map(|a| a.ip());
-    state
-        .throttle
-        .check(name, addr)
-        .map_err(|wait| ApiError::RateLimited {
-            retry_after_secs: wait.as_secs().max(1),
-        })?;
+    let addr = state.throttle.client(req);
+    let attempt = state.throttle.attempt(state, name, addr).await?;
     let account = state.db(find).await?;
     let hash = account.as_ref().map(|a| hash_and_active(a).0.to_owned());
     let ok = web::block(move || verify_or_dummy(hash.as_deref(), &secret))
@@ -286,8 +242,8 @@ async fn sign_in<T: Send + 'static>(
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let account = account.filter(|a| ok && hash_and_active(a).1);
     match &account {
-        None => state.throttle.failed(name, addr),
-        Some(_) => state.throttle.succeeded(name),
+        None => state.throttle.failed(state, attempt).await?,
+        Some(_) => state.throttle.succeeded(state, attempt).await?,
     }
     Ok(account)
 }
@@ -396,7 +352,8 @@ pub struct AccountCache {
     ttl: Duration,
     /// Bumped by every `clear`: an account read before a change is not cached after it.
     generation: std::sync::atomic::AtomicU64,
-    entries: Mutex<HashMap<String, (Instant, Principal)>>,
+    /// Each principal with the credentials version it was read at.
+    entries: Mutex<HashMap<String, (Instant, Principal, i64)>>,
 }
 
 impl AccountCache {
@@ -428,15 +385,16 @@ impl AccountCache {
         }
         let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         map.get(&Self::key(claims))
-            .filter(|(at, _)| at.elapsed() < self.ttl)
-            .map(|(_, p)| p.clone())
+            .filter(|(at, _, cv)| at.elapsed() < self.ttl && *cv == claims.cv)
+            .map(|(_, p, _)| p.clone())
     }
 
     fn generation(&self) -> u64 {
         self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    /// Keeps `principal`, read when the generation was `read_at`, unless a change came since.
+    /// Keeps `principal` (at credentials version `claims.cv`), read when the generation was
+    /// `read_at`, unless a change came since.
     fn put(&self, claims: &Claims, principal: &Principal, read_at: u64) {
         if self.ttl.is_zero() {
             return;
@@ -447,12 +405,15 @@ impl AccountCache {
         }
         if map.len() >= Self::MAX_ENTRIES {
             let ttl = self.ttl;
-            map.retain(|_, (at, _)| at.elapsed() < ttl);
+            map.retain(|_, (at, _, _)| at.elapsed() < ttl);
             if map.len() >= Self::MAX_ENTRIES {
                 map.clear();
             }
         }
-        map.insert(Self::key(claims), (Instant::now(), principal.clone()));
+        map.insert(
+            Self::key(claims),
+            (Instant::now(), principal.clone(), claims.cv),
+        );
     }
 
     /// Forget every account: called after a change to any user or service account.
@@ -485,7 +446,7 @@ impl FromRequest for Authenticated {
                     let claims = looked_up;
                     Ok(match claims.typ.as_str() {
                         "user" => identity::find_user(c, &claims.sub, &Visibility::All)?
-                            .filter(|u| u.active)
+                            .filter(|u| u.active && u.credentials_version == claims.cv)
                             .map(|u| Principal {
                                 id: u.id,
                                 name: u.username,
@@ -494,7 +455,7 @@ impl FromRequest for Authenticated {
                             }),
                         "service_account" => {
                             identity::find_service_account(c, &claims.sub, &Visibility::All)?
-                                .filter(|a| a.active)
+                                .filter(|a| a.active && a.credentials_version == claims.cv)
                                 .map(|a| {
                                     let issued = claims.scope.as_deref().unwrap_or("");
                                     let granted = scopes_still_held(issued, &a.scopes);
@@ -530,6 +491,8 @@ mod tests {
             iat: 0,
             exp: 0,
             jti: "j".into(),
+            cv: 1,
+            nbf: None,
             scope: scope.map(str::to_owned),
         }
     }
@@ -574,7 +537,7 @@ mod tests {
             b"a-secret-of-enough-length-for-hs256-0123456789",
             Duration::from_secs(60),
         );
-        let (token, ttl) = keys.issue("u1", "user", None).unwrap();
+        let (token, ttl) = keys.issue("u1", "user", None, 1).unwrap();
         assert_eq!(ttl, 60);
         assert_eq!(keys.verify(&token).unwrap().sub, "u1");
         let other = TokenKeys::new(
@@ -601,20 +564,5 @@ mod tests {
         assert!(verify_secret(&h, "correct horse battery"));
         assert!(!verify_secret(&h, "wrong"));
         assert!(!verify_or_dummy(None, "anything"));
-    }
-
-    #[test]
-    fn the_throttle_locks_a_name_after_repeated_failures() {
-        let t = LoginThrottle::new(3, Duration::from_secs(60));
-        let addr: Option<IpAddr> = Some([10, 0, 0, 1].into());
-        for _ in 0..3 {
-            assert!(t.check("Admin", addr).is_ok());
-            t.failed("admin", addr);
-        }
-        let wait = t.check("ADMIN", None).unwrap_err();
-        assert!(wait <= Duration::from_secs(60) && wait >= Duration::from_secs(1));
-        assert!(t.check("someone-else", None).is_ok());
-        t.succeeded("admin");
-        assert!(t.check("admin", None).is_ok());
     }
 }

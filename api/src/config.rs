@@ -184,6 +184,26 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "requests per minute per client address to the public feed (`/v1/public/*`); more: 429",
     ),
     (
+        "JALIN_TRUSTED_PROXIES",
+        "(none)",
+        "comma-separated addresses or networks (`10.0.0.0/8`) of reverse proxies whose `X-Forwarded-For` names the client address (sign-in throttling, the public feed's limit); from any other peer the header is ignored",
+    ),
+    (
+        "JALIN_HEADER_TIMEOUT_SECONDS",
+        "5",
+        "time a client has to send a request's headers; slower: 408 and the connection is closed",
+    ),
+    (
+        "JALIN_BODY_TIMEOUT_SECONDS",
+        "60",
+        "time a client has to send a request's body once its headers arrived; slower: 408 and the connection is closed",
+    ),
+    (
+        "JALIN_KEEP_ALIVE_SECONDS",
+        "5",
+        "how long an idle kept-alive connection stays open",
+    ),
+    (
         "JALIN_INSTANCE",
         "production",
         "`production`, or `training` for a training or test instance (the only kind on which `JALIN_TEST_TODAY` is accepted)",
@@ -221,6 +241,12 @@ pub struct Config {
     pub integrations: Integrations,
     /// Requests per minute per client address to `/v1/public/*`.
     pub public_rate_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<crate::throttle::Network>,
+    /// Seconds a client has to send a request's headers, its body, and an idle connection stays.
+    pub header_timeout_seconds: u32,
+    pub body_timeout_seconds: u32,
+    pub keep_alive_seconds: u32,
     /// How long a token's account is reused between requests (0: never).
     pub account_cache_seconds: u32,
     /// How long `stats/overview` and `reminders` are reused while nothing is written (0: never).
@@ -630,6 +656,28 @@ impl Config {
                     "a number from 1 to 100000",
                 )
             })?;
+        let trusted_proxies = match get("JALIN_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(v) => v
+                .split(',')
+                .filter(|p| !p.trim().is_empty())
+                .map(crate::throttle::Network::parse)
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| {
+                    bad(
+                        "JALIN_TRUSTED_PROXIES",
+                        &v,
+                        "comma-separated IP addresses or networks, e.g. 10.0.0.5,192.168.0.0/16",
+                    )
+                })?,
+        };
+        let seconds = |var: &'static str, default: u32| {
+            parse_num(get(var), default, 1..=3600)
+                .map_err(|v| bad(var, &v, "seconds from 1 to 3600"))
+        };
+        let header_timeout_seconds = seconds("JALIN_HEADER_TIMEOUT_SECONDS", 5)?;
+        let body_timeout_seconds = seconds("JALIN_BODY_TIMEOUT_SECONDS", 60)?;
+        let keep_alive_seconds = seconds("JALIN_KEEP_ALIVE_SECONDS", 5)?;
         let account_cache_seconds = parse_num(get("JALIN_ACCOUNT_CACHE_SECONDS"), 5, 0..=300)
             .map_err(|v| bad("JALIN_ACCOUNT_CACHE_SECONDS", &v, "seconds from 0 to 300"))?;
         let summary_cache_seconds = parse_num(get("JALIN_SUMMARY_CACHE_SECONDS"), 5, 0..=300)
@@ -654,6 +702,10 @@ impl Config {
                     .ok_or_else(|| bad("JALIN_TEST_TODAY", &v, "a date YYYY-MM-DD"))?,
             };
         Ok(Config {
+            trusted_proxies,
+            header_timeout_seconds,
+            body_timeout_seconds,
+            keep_alive_seconds,
             training,
             clock,
             summary_cache_seconds,
@@ -743,6 +795,9 @@ mod tests {
             ("JALIN_REPORT_REMINDER_DAYS", "0"),
             ("JALIN_SIGNING_PENJABAT", "sometimes"),
             ("JALIN_SIGNING_PLT_PLH", "yes"),
+            ("JALIN_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"),
+            ("JALIN_BODY_TIMEOUT_SECONDS", "0"),
+            ("JALIN_KEEP_ALIVE_SECONDS", "forever"),
         ] {
             if value.is_empty() {
                 // An empty variable is the default, like an absent one.

@@ -120,6 +120,11 @@ pub async fn request_context(
                 res
             };
             add_request_id(res.headers_mut(), &id);
+            if res.status() == actix_web::http::StatusCode::REQUEST_TIMEOUT {
+                // A client too slow to send its body: the connection goes with the answer.
+                (res.response_mut().head_mut())
+                    .set_connection_type(actix_web::http::ConnectionType::Close);
+            }
             let status = res.status().as_u16();
             let ms = started.elapsed().as_secs_f64() * 1000.0;
             log::info!(target: "jalin::access", "{method} {path} {status} {ms:.1}ms");

@@ -17,6 +17,9 @@ pub enum ApiError {
     UnsupportedMediaType { found: Option<String> },
     #[error("payload over {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// The body did not arrive within JALIN_BODY_TIMEOUT_SECONDS.
+    #[error("request body too slow ({seconds}s)")]
+    RequestTimeout { seconds: u64 },
     #[error("validation failed")]
     Validation(Vec<FieldIssue>),
     /// Text holding a NUL byte (U+0000), which no record may hold (PostgreSQL cannot store it):
@@ -228,6 +231,15 @@ impl ApiError {
                 p.errors = issues.clone();
                 p
             }
+            Self::RequestTimeout { seconds } => Problem::new(
+                S::REQUEST_TIMEOUT,
+                "request_timeout",
+                Text::new("Request timeout", "Waktu permintaan habis"),
+                Text::new(
+                    format!("The request body did not arrive within {seconds} seconds."),
+                    format!("Badan permintaan tidak tiba dalam {seconds} detik."),
+                ),
+            ),
             Self::InvalidCursor => {
                 let mut p = Problem::new(
                     S::BAD_REQUEST,

@@ -10,6 +10,7 @@ pub mod concurrency;
 pub mod config;
 pub mod context;
 pub mod csv_safe;
+pub mod deadline;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -28,6 +29,7 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod summaries;
+pub mod throttle;
 pub mod webhook_target;
 
 pub use config::Config;

@@ -13,7 +13,7 @@ use jalin_persistence::identity;
 use jalin_persistence::reference::{self, DatasetOutcome};
 use jalin_persistence::{write_transaction, DbError, Pool, PoolOptions};
 
-use crate::auth::{load_or_create_secret, LoginThrottle, TokenKeys};
+use crate::auth::{load_or_create_secret, TokenKeys};
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::service::users::{self, CreateUser};
@@ -22,6 +22,7 @@ use crate::storage::Storage;
 
 use crate::config::Config;
 use crate::context::request_context;
+use crate::deadline::{body_deadline, BodyTimeout};
 use crate::extract::JsonLimit;
 use crate::routes;
 use crate::state::AppState;
@@ -86,13 +87,14 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
         &secret,
         Duration::from_secs(u64::from(config.jwt_ttl_minutes) * 60),
     );
-    let public_rate = config.public_rate_per_minute;
     let account_cache_seconds = config.account_cache_seconds;
     let summary_cache_seconds = config.summary_cache_seconds;
     let sqlite = pool.backend() == jalin_persistence::Backend::Sqlite;
-    let throttle = LoginThrottle::new(
+    let throttle = crate::throttle::Throttle::new(
         config.login_max_failures,
         Duration::from_secs(u64::from(config.login_lockout_seconds)),
+        config.public_rate_per_minute,
+        config.trusted_proxies.clone(),
     );
     let storage = Storage::open(
         config.storage_url.as_deref(),
@@ -124,7 +126,6 @@ pub fn prepare(config: Config) -> Result<AppState, StartupError> {
         accounts: Arc::new(crate::auth::AccountCache::new(Duration::from_secs(
             u64::from(account_cache_seconds),
         ))),
-        public_limiter: Arc::new(crate::routes::public::Limiter::new(public_rate)),
     })
 }
 
@@ -227,12 +228,17 @@ pub fn start(state: AppState, extra: Option<ExtraRoutes>) -> Result<Running, Sta
     let json_limit = state.config.json_limit;
     let origins = state.config.cors_origins.clone();
     let workers = state.config.workers;
+    let secs = |s: u32| Duration::from_secs(u64::from(s));
+    let body_timeout = BodyTimeout(secs(state.config.body_timeout_seconds));
+    let header_timeout = secs(state.config.header_timeout_seconds);
+    let keep_alive = secs(state.config.keep_alive_seconds);
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(JsonLimit(json_limit))
             .app_data(web::PayloadConfig::new(json_limit))
+            .app_data(body_timeout)
             .configure(routes::configure)
             .configure(|cfg| {
                 if let Some(f) = extra {
@@ -241,12 +247,20 @@ pub fn start(state: AppState, extra: Option<ExtraRoutes>) -> Result<Running, Sta
             })
             .default_service(web::to(routes::not_found))
             .wrap(from_fn(crate::extract::refuse_nul_in_url))
+            .wrap(from_fn(body_deadline))
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(from_fn(request_context))
     });
     if let Some(n) = workers {
         server = server.workers(n);
     }
+    // Slow clients: headers within JALIN_HEADER_TIMEOUT_SECONDS, the body within
+    // JALIN_BODY_TIMEOUT_SECONDS (deadline.rs), idle connections closed after
+    // JALIN_KEEP_ALIVE_SECONDS, and a closing connection's last bytes waited for one second.
+    server = server
+        .client_request_timeout(header_timeout)
+        .keep_alive(keep_alive)
+        .client_disconnect_timeout(Duration::from_secs(1));
     let server = server
         .listen(listener)
         .map_err(|source| StartupError::Bind {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use jalin_domain::Calendar;
 use jalin_persistence::{write_transaction, DbConnection, Pool};
 
-use crate::auth::{LoginThrottle, TokenKeys};
+use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::context::{current_request_id, with_request_id};
 use crate::error::ApiError;
@@ -21,7 +21,8 @@ pub struct AppState {
     pub calendars: Arc<crate::calendars::Calendars>,
     pub config: Arc<Config>,
     pub keys: Arc<TokenKeys>,
-    pub throttle: Arc<LoginThrottle>,
+    /// Sign-in and public feed limits, counted in the database (throttle.rs).
+    pub throttle: Arc<crate::throttle::Throttle>,
     pub storage: Storage,
     /// SQLite takes one writer at a time: writers queue here, in order of arrival, before they
     /// take a connection. Left to SQLite's busy handler — which polls with growing sleeps and
@@ -32,8 +33,6 @@ pub struct AppState {
     pub summaries: Arc<crate::summaries::Summaries>,
     /// Accounts behind recent tokens (JALIN_ACCOUNT_CACHE_SECONDS).
     pub accounts: Arc<crate::auth::AccountCache>,
-    /// Requests per client address to the public feed.
-    pub public_limiter: Arc<crate::routes::public::Limiter>,
     /// The one clock (`config.clock`): now, and today in WIB or a region's zone.
     pub clock: crate::clock::Clock,
 }

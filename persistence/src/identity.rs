@@ -38,6 +38,8 @@ pub struct User {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Bumped by a change that revokes the account's tokens (each token carries it as `cv`).
+    pub credentials_version: i64,
 }
 
 /// A service account as stored; `secret_hash` is an argon2id PHC string.
@@ -58,6 +60,8 @@ pub struct ServiceAccount {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Bumped by a change that revokes the account's tokens (each token carries it as `cv`).
+    pub credentials_version: i64,
 }
 
 /// Scopes stored as OAuth 2.0 writes them, space-separated (`reference:read users:read`);

@@ -27,6 +27,7 @@ pub mod registry;
 pub mod reports;
 pub mod schema;
 pub mod text;
+pub mod throttle;
 pub mod travel;
 pub mod webhooks;
 

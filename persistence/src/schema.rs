@@ -65,6 +65,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        credentials_version -> BigInt,
     }
 }
 
@@ -81,6 +82,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        credentials_version -> BigInt,
     }
 }
 
@@ -547,6 +549,16 @@ diesel::table! {
         version -> Integer,
         day -> Date,
         name_id -> Text,
+    }
+}
+
+diesel::table! {
+    request_counters (counter_key) {
+        counter_key -> Text,
+        hits -> BigInt,
+        first_at -> Timestamp,
+        last_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
     }
 }
 

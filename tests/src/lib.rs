@@ -264,6 +264,16 @@ impl TestApp {
         app
     }
 
+    /// Another server on this app's database and data dir, with the same configuration: what
+    /// one server counts or revokes, the other sees.
+    pub fn sibling(&self) -> TestApp {
+        let mut vars = self.vars.clone();
+        vars.insert("JALIN_DATABASE_URL".into(), self.database_url_string());
+        let mut app = Self::start(self.db, vars, self._data_dir.clone(), None);
+        app.admin_token = self.admin_token.clone();
+        app
+    }
+
     fn database_url_string(&self) -> String {
         match &self.database_url {
             jalin_persistence::DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),

@@ -43,8 +43,8 @@ fn issued((access_token, expires_in): (String, u64), scope: Option<String>) -> H
 
 /// Sign in with a username and password.
 ///
-/// Failed sign-ins are throttled per username and per client address (429 with `Retry-After`).
-/// A wrong username, a wrong password and a disabled account get the same answer in the same
+/// Failed sign-ins are throttled per (username, client address) and per client address, with
+/// growing waits (429 with `Retry-After`), on every server alike. A wrong username, a wrong password and a disabled account get the same answer in the same
 /// time.
 #[utoipa::path(
     post,
@@ -66,7 +66,12 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let username = body.value.username.trim().to_lowercase();
     let user = sign_in_user(&state, &req, &username, body.value.password).await?;
-    Ok(issued(state.keys.issue(&user.id, "user", None)?, None))
+    Ok(issued(
+        state
+            .keys
+            .issue(&user.id, "user", None, user.credentials_version)?,
+        None,
+    ))
 }
 
 /// Get a token for a service account (client credentials).
@@ -94,9 +99,12 @@ pub async fn token(
     let request: TokenRequest = form_or_json(&req, &body)?;
     let account = sign_in_client(&state, &req, &request.client_id, request.client_secret).await?;
     let scope = scope_text(&token_scopes(&account, request.scope.as_deref())?);
-    let token = state
-        .keys
-        .issue(&account.id, "service_account", Some(scope.clone()))?;
+    let token = state.keys.issue(
+        &account.id,
+        "service_account",
+        Some(scope.clone()),
+        account.credentials_version,
+    )?;
     Ok(issued(token, Some(scope)))
 }
 

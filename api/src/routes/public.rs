@@ -3,11 +3,6 @@
 //! (`jalin_domain::coordination::PUBLIC_*`), cursor-paginated, cacheable, as JSON or CSV, and
 //! rate-limited per client address.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -26,45 +21,6 @@ use crate::pagination::{PageRequest, Paging};
 use crate::routes::InRegion;
 use crate::service::coordination::public;
 use crate::state::AppState;
-
-/// A fixed window per client address.
-pub struct Limiter {
-    per_minute: u32,
-    seen: Mutex<HashMap<IpAddr, (u32, Instant)>>,
-}
-
-impl Limiter {
-    pub fn new(per_minute: u32) -> Self {
-        Self {
-            per_minute,
-            seen: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts a request; the seconds to wait when over the limit.
-    pub fn check(&self, addr: Option<IpAddr>) -> Result<(), u64> {
-        let Some(addr) = addr else { return Ok(()) };
-        let Ok(mut seen) = self.seen.lock() else {
-            return Ok(());
-        };
-        let now = Instant::now();
-        if seen.len() > 100_000 {
-            seen.retain(|_, (_, start)| now.duration_since(*start) < Duration::from_secs(60));
-        }
-        let entry = seen.entry(addr).or_insert((0, now));
-        if now.duration_since(entry.1) >= Duration::from_secs(60) {
-            *entry = (0, now);
-        }
-        entry.0 += 1;
-        if entry.0 > self.per_minute {
-            Err(60u64
-                .saturating_sub(now.duration_since(entry.1).as_secs())
-                .max(1))
-        } else {
-            Ok(())
-        }
-    }
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct PublicPartner {
@@ -229,19 +185,16 @@ pub struct PublicQuery {
     pub format: Option<FeedFormat>,
 }
 
-/// A feed request past the rate limit: its region and its page.
-fn request(
+/// A feed request past the rate limit (per client address, on every server alike): its region
+/// and its page.
+async fn request(
     state: &AppState,
     req: &HttpRequest,
     list: &'static str,
     (in_region, paging): (&InRegion, &Paging),
 ) -> Result<(Option<RegionCode>, PageRequest), ApiError> {
-    state
-        .public_limiter
-        .check(req.peer_addr().map(|a| a.ip()))
-        .map_err(|wait| ApiError::RateLimited {
-            retry_after_secs: wait,
-        })?;
+    let addr = state.throttle.client(req);
+    state.throttle.feed(state, addr).await?;
     let region = in_region.code()?;
     let page = paging.of(list)?;
     Ok((region, page))
@@ -330,7 +283,7 @@ pub async fn agreements(
     in_region: InRegion,
     paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let (region, page) = request(&state, &req, "public-agreements", (&in_region, &paging))?;
+    let (region, page) = request(&state, &req, "public-agreements", (&in_region, &paging)).await?;
     let (rows, next_cursor) = page
         .read(
             &state,
@@ -368,7 +321,8 @@ pub async fn good_practices(
     in_region: InRegion,
     paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    let (region, page) = request(&state, &req, "public-good-practices", (&in_region, &paging))?;
+    let (region, page) =
+        request(&state, &req, "public-good-practices", (&in_region, &paging)).await?;
     let (rows, next_cursor) = page
         .read(
             &state,

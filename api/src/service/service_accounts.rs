@@ -102,6 +102,7 @@ pub fn create(
         version: 1,
         created_at: now,
         updated_at: now,
+        credentials_version: 1,
     };
     identity::insert_service_account(c, &acc)?;
     ctx.audit_change(
@@ -131,6 +132,10 @@ pub fn update(
     }
     if let Some(s) = patch.scopes {
         acc.scopes = scope_set(s);
+    }
+    if patch.active.is_some_and(|a| a != acc.active) {
+        // Disabled or re-enabled: the tokens issued before are refused.
+        acc.credentials_version += 1;
     }
     acc.active = patch.active.unwrap_or(acc.active);
     ctx.save_revision(c, &mut acc, identity::save_service_account)?;

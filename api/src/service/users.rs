@@ -148,6 +148,7 @@ pub fn create(
         version: 1,
         created_at: now,
         updated_at: now,
+        credentials_version: 1,
         username,
     };
     if !identity::insert_user(c, &user)? {
@@ -187,6 +188,10 @@ pub fn update(
     let mut user = get(c, scope, id)?;
     expected(&user)?;
     let before = fields(&user);
+    let (held, new_password) = (
+        (user.role, user.region.clone(), user.active),
+        patch.password.is_some(),
+    );
     if let Some(d) = patch.display_name {
         user.display_name = d.trim().to_owned();
     }
@@ -204,6 +209,11 @@ pub fn update(
         user.password_hash = hash_secret(&p)?;
         // The fact, never the value.
         change["password"] = json!({"changed": true});
+    }
+    // A new password, role or region, disabling or re-enabling: the tokens issued before are
+    // refused (each carries the version it was issued at).
+    if new_password || held != (user.role, user.region.clone(), user.active) {
+        user.credentials_version += 1;
     }
     ctx.save_revision(c, &mut user, identity::save_user)?;
     ctx.audit_change(c, AuditAction::UserUpdated, &user, change)?;

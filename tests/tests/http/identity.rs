@@ -22,7 +22,7 @@ fn admin_id(app: &TestApp) -> String {
 
 fn claims(sub: &str) -> Value {
     let now = chrono::Utc::now().timestamp();
-    json!({"iss": "jalin", "aud": "jalin-api", "sub": sub, "typ": "user", "iat": now, "exp": now + 600, "jti": "t"})
+    json!({"iss": "jalin", "aud": "jalin-api", "sub": sub, "typ": "user", "iat": now, "exp": now + 600, "jti": "t", "cv": 1})
 }
 
 on_both_databases! {
@@ -247,6 +247,11 @@ on_both_databases! {
         app.req("GET", "/v1/countries/AU").bearer(&token).send().problem(401, "invalid_token");
         let etag = r.header("etag").unwrap().to_owned();
         let r = app.req("PATCH", &path).header("If-Match", &etag).json(&json!({"active": true})).send();
+        // Re-enabled: the tokens of before stay revoked (issue #18), a new one works.
+        app.req("GET", "/v1/countries/AU").bearer(&token).send().problem(401, "invalid_token");
+        let token = app.req("POST", "/v1/auth/token").anonymous()
+            .json(&json!({"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})).send()
+            .json()["access_token"].as_str().unwrap().to_owned();
         assert_eq!(app.req("GET", "/v1/countries/AU").bearer(&token).send().status, 200);
         app.req("DELETE", &path).send().problem(428, "if_match_required");
         let etag = r.header("etag").unwrap().to_owned();

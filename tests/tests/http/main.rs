@@ -22,6 +22,7 @@ mod monitoring;
 mod reference;
 mod regional_calendar;
 mod registry;
+mod sessions;
 mod transfer;
 mod travel;
 mod workflow;
