@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::region::RegionCode;
+use crate::violation::{Verdict, Violation};
 
 /// An enum sent by codes that are not its variants' snake_case names (`reference:read`), so
 /// serde renames each variant and the schema is written out; parsed from configuration too.
@@ -237,6 +238,19 @@ impl Visibility {
     }
 }
 
+/// Whether a caller reaching `vis` may place a record (a webhook subscription, an account) in
+/// `region` (`None`: national, which only a national caller may place): 403 otherwise.
+pub fn check_reach(vis: &Visibility, region: Option<&RegionCode>) -> Verdict<()> {
+    if vis.includes(region) {
+        return Ok(());
+    }
+    Err(vec![Violation::not_permitted(
+        "outside_scope",
+        "it would reach beyond your regions",
+        "itu akan menjangkau di luar daerah Anda",
+    )])
+}
+
 /// Who is calling: a user, or a service account (integration partner, script).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
@@ -356,6 +370,17 @@ mod tests {
         let own = Visibility::new(Scope::Own, Some(&code("33"))).unwrap();
         assert!(!own.includes(Some(&code("33.01"))));
         assert!(Visibility::new(Scope::Own, None).is_none());
+    }
+
+    #[test]
+    fn a_regional_caller_places_records_only_in_its_subtree() {
+        let jateng = Visibility::Province(code("33"));
+        assert!(check_reach(&jateng, Some(&code("33.01"))).is_ok());
+        for outside in [Some(code("36")), None] {
+            let v = check_reach(&jateng, outside.as_ref()).unwrap_err();
+            assert_eq!(v[0].refusal, crate::violation::Refusal::NotPermitted);
+        }
+        assert!(check_reach(&Visibility::All, None).is_ok());
     }
 
     #[test]

@@ -173,11 +173,11 @@ pub async fn create(
     key: IdempotencyKey,
     body: ApiJson<EndpointInput>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ManageIntegrations)?;
+    let vis = caller.may(Action::ManageIntegrations)?;
     let input = body.value;
     caller
         .idempotent(key, &body.canonical, move |c, ctx| {
-            let e = events::create(c, ctx, input)?;
+            let e = events::create(c, ctx, &vis, input)?;
             let location = format!("/v1/webhook-endpoints/{}", e.id);
             // The secret is shown once: a replay of this response does not carry it.
             Ok(reply::created(
@@ -206,10 +206,14 @@ pub async fn create(
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn list_endpoints(caller: Caller, paging: Paging) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ManageIntegrations)?;
+    let vis = caller.may(Action::ManageIntegrations)?;
     let page = paging.of("webhook-endpoints")?;
     let (rows, next) = page
-        .read(&caller.state, events::list, |e| e.id.clone())
+        .read(
+            &caller.state,
+            move |c, after, n| events::list(c, &vis, after, n),
+            |e| e.id.clone(),
+        )
         .await?;
     Ok(reply::ok(EndpointPage::of(&rows, next)))
 }
@@ -227,8 +231,8 @@ pub async fn list_endpoints(caller: Caller, paging: Paging) -> Result<HttpRespon
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn get(caller: Caller, id: EndpointId) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ManageIntegrations)?;
-    let e = caller.db(move |c| events::get(c, &id)).await?;
+    let vis = caller.may(Action::ManageIntegrations)?;
+    let e = caller.db(move |c| events::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(&e, EndpointDto::from(&e)))
 }
 
@@ -252,13 +256,13 @@ pub async fn update(
     id: EndpointId,
     body: ApiJson<EndpointPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ManageIntegrations)?;
+    let vis = caller.may(Action::ManageIntegrations)?;
     // Without If-Match there is nothing to check the change against.
     if !if_match.is_present() {
         return Err(ApiError::PreconditionRequired);
     }
     let e = caller
-        .write(move |c, ctx| events::update(c, ctx, &id, body.value, if_match.expected()))
+        .write(move |c, ctx| events::update(c, ctx, &vis, &id, body.value, if_match.expected()))
         .await?;
     Ok(reply::ok_versioned(&e, EndpointDto::from(&e)))
 }
@@ -280,9 +284,9 @@ pub async fn delete(
     if_match: IfMatch,
     id: EndpointId,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ManageIntegrations)?;
+    let vis = caller.may(Action::ManageIntegrations)?;
     caller
-        .write(move |c, ctx| events::delete(c, ctx, &id, if_match.expected()))
+        .write(move |c, ctx| events::delete(c, ctx, &vis, &id, if_match.expected()))
         .await?;
     Ok(reply::no_content())
 }
@@ -312,9 +316,9 @@ pub async fn replay(
     id: EndpointId,
     body: ApiJson<ReplayInput>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ManageIntegrations)?;
+    let vis = caller.may(Action::ManageIntegrations)?;
     let queued = caller
-        .write(move |c, ctx| events::replay(c, ctx, &id, body.value))
+        .write(move |c, ctx| events::replay(c, ctx, &vis, &id, body.value))
         .await?;
     Ok(reply::ok(ReplayResult { queued }))
 }

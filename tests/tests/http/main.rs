@@ -20,6 +20,7 @@ mod lifecycle;
 mod monitoring;
 mod reference;
 mod registry;
+mod security_bounds;
 mod transfer;
 mod travel;
 mod workflow;
