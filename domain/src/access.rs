@@ -191,6 +191,23 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::Viewer, A::ReadAgreements, S::Subtree),
 ];
 
+impl Action {
+    /// Actions with no regional meaning: the national holiday calendar, R23's verification of
+    /// agreements recorded from outside (central only), and the permit systems' callbacks (which
+    /// reach every region's travel requests). A regional service account holding one of these
+    /// scopes cannot use it.
+    pub fn is_national(self) -> bool {
+        matches!(
+            self,
+            Action::ManageCalendar
+                | Action::VerifyAgreements
+                | Action::CallbackSiola
+                | Action::CallbackSimpel
+                | Action::CallbackExitPermit
+        )
+    }
+}
+
 impl Role {
     /// The scope in which this role may perform `action`, if at all.
     pub fn scope_for(self, action: Action) -> Option<Scope> {
@@ -268,16 +285,17 @@ pub enum PrincipalKind {
 
 impl Principal {
     /// The scope in which this principal may perform `action`, if at all: a user's role decides;
-    /// a service account holds explicit scopes, everywhere or (a regional one) in its subtree.
+    /// a service account holds explicit scopes, everywhere or (a regional one) in its subtree —
+    /// every scope, and a national-only one ([`Action::is_national`]) not at all.
     pub fn scope(&self, action: Action) -> Option<Scope> {
         match &self.kind {
             PrincipalKind::User { role } => role.scope_for(action),
             PrincipalKind::ServiceAccount { scopes } if scopes.contains(&action) => {
-                Some(if self.region.is_some() {
-                    Scope::Subtree
-                } else {
-                    Scope::All
-                })
+                match self.region {
+                    None => Some(Scope::All),
+                    Some(_) if action.is_national() => None,
+                    Some(_) => Some(Scope::Subtree),
+                }
             }
             PrincipalKind::ServiceAccount { .. } => None,
         }
@@ -399,6 +417,29 @@ mod tests {
             sa.visibility(Action::ReadUsers),
             Some(Visibility::Province(code("33")))
         );
+    }
+
+    #[test]
+    fn a_regional_service_account_cannot_use_a_national_scope() {
+        let national: Vec<Action> = Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| a.is_national())
+            .collect();
+        let sa = service_account("jateng", national.clone(), Some("33"));
+        for a in &national {
+            assert_eq!(sa.scope(*a), None, "{a}");
+        }
+        let central = service_account("siola", national.clone(), None);
+        for a in &national {
+            assert_eq!(central.scope(*a), Some(Scope::All), "{a}");
+        }
+        // No regional role holds a national action, except in the whole country.
+        for (role, action, scope) in PERMISSIONS {
+            if action.is_national() {
+                assert_eq!(*scope, Scope::All, "{role} {action}");
+            }
+        }
     }
 
     #[test]
