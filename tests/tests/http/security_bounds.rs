@@ -197,3 +197,51 @@ on_both_databases! {
         assert_eq!(all["items"].as_array().unwrap().len(), 1);
     }
 }
+
+on_both_databases! {
+    /// Item 8: changing another region's potential answers exactly like changing one that does
+    /// not exist (404), so the answer reveals nothing.
+    fn changing_another_regions_potential_is_a_404_like_a_missing_one(app) {
+        let body = json!({"sector": "pariwisata", "kind": "tourism", "title": "Pantai Anyer", "description": "Pantai"});
+        let r = app.req("POST", "/v1/regions/36/potentials").json(&body).send();
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let etag = r.header("etag").unwrap().to_owned();
+        let (_, jateng) = app.user("ks-jateng-pot", "province_officer", Some("33"));
+        let real = app.req("PUT", &format!("/v1/potentials/{id}")).bearer(&jateng)
+            .header("If-Match", &etag).json(&body).send().problem(404, "not_found");
+        let random = app.req("PUT", "/v1/potentials/01938f6a-0000-7000-8000-00000000dead").bearer(&jateng)
+            .header("If-Match", &etag).json(&body).send().problem(404, "not_found");
+        assert_eq!(real["title"], random["title"]);
+        // The region itself still may.
+        let (_, banten) = app.user("ks-banten-pot", "province_officer", Some("36"));
+        let ok = app.req("PUT", &format!("/v1/potentials/{id}")).bearer(&banten)
+            .header("If-Match", &etag).json(&body).send();
+        assert_eq!(ok.status, 200, "{}", ok.body);
+    }
+
+    /// Item 8: `q` is text to find, never a pattern: `%` and `_` find records containing them
+    /// (none here), not every record.
+    fn a_search_for_like_wildcards_finds_nothing_rather_than_everything(app) {
+        let r = app.req("POST", "/v1/regions/33/potentials")
+            .json(&json!({"sector": "pariwisata", "kind": "tourism", "title": "Kota Lama", "description": "Kawasan"})).send();
+        assert_eq!(r.status, 201, "{}", r.body);
+        let p = app.req("POST", "/v1/partners")
+            .json(&json!({"name": "State of Queensland", "kind": "foreign_local_government", "level": "state", "country": "AU"})).send();
+        assert_eq!(p.status, 201, "{}", p.body);
+        let a = app.req("POST", "/v1/agreements").json(&json!({
+            "region_code": "33", "subtype": "sister_province", "instrument": "mou", "partner_ids": [p.json()["id"]],
+            "title_id": "Kerja sama pendidikan", "objects": ["cultural_exchange"], "languages": ["id", "en"]
+        })).send();
+        assert_eq!(a.status, 201, "{}", a.body);
+        for path in ["/v1/potentials", "/v1/partners", "/v1/agreements"] {
+            for q in ["%25", "_", "%25%25", "%5F%25"] {
+                let page = app.get_ok(&format!("{path}?q={q}"));
+                assert_eq!(page["items"], json!([]), "{path}?q={q}");
+            }
+        }
+        assert_eq!(app.get_ok("/v1/potentials?q=kota")["items"].as_array().unwrap().len(), 1);
+        assert_eq!(app.get_ok("/v1/partners?q=queens")["items"].as_array().unwrap().len(), 1);
+        assert_eq!(app.get_ok("/v1/agreements?q=pendidikan")["items"].as_array().unwrap().len(), 1);
+    }
+}
