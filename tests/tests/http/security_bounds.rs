@@ -245,3 +245,36 @@ on_both_databases! {
         assert_eq!(app.get_ok("/v1/agreements?q=pendidikan")["items"].as_array().unwrap().len(), 1);
     }
 }
+
+on_both_databases! {
+    /// Item 8: an amount is exactly the contract's pattern (`^-?\d{1,15}(\.\d{1,4})?$`): what a
+    /// lenient decimal parser would also read — `1e5`, `+5`, `.5` — is refused (422).
+    fn amounts_follow_the_contracts_pattern_exactly(app) {
+        let p = app.req("POST", "/v1/partners")
+            .json(&json!({"name": "State of Queensland", "kind": "foreign_local_government", "level": "state", "country": "AU"})).send();
+        assert_eq!(p.status, 201, "{}", p.body);
+        let agreement = |amount: &str| json!({
+            "region_code": "33", "subtype": "sister_province", "instrument": "mou", "partner_ids": [p.json()["id"]],
+            "title_id": format!("Kerja sama {amount}"), "objects": ["cultural_exchange"], "languages": ["id", "en"],
+            "value": {"amount": amount, "currency": "AUD"}
+        });
+        for bad in ["1e5", "+5", ".5", "5.", "1e-2"] {
+            let r = app.req("POST", "/v1/agreements").json(&agreement(bad)).send();
+            let p = r.problem(422, "validation_failed");
+            assert_eq!(p["errors"][0]["pointer"], "/value/amount", "{bad}: {p}");
+        }
+        let ok = app.req("POST", "/v1/agreements").json(&agreement("2000000.50")).send();
+        assert_eq!(ok.status, 201, "{}", ok.body);
+        let id = ok.json()["id"].as_str().unwrap().to_owned();
+        let plan = |amount: &str| json!({"kind": "action_plan", "title": "Rencana aksi", "items": [
+            {"key": "2025-01", "year": 2025, "what": "Pelatihan", "who": "Dinas", "budget": {"amount": amount, "currency": "IDR"}}
+        ]});
+        for bad in ["1e5", "+5", ".5"] {
+            let r = app.req("PUT", &format!("/v1/agreements/{id}/action-plan")).json(&plan(bad)).send();
+            let p = r.problem(422, "validation_failed");
+            assert_eq!(p["errors"][0]["pointer"], "/items/0/budget/amount", "{bad}: {p}");
+        }
+        let r = app.req("PUT", &format!("/v1/agreements/{id}/action-plan")).json(&plan("150000000")).send();
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+}
