@@ -524,7 +524,8 @@ fn run_service_accounts(cmd: ServiceAccountsCommand) -> ExitCode {
                     scopes: parse_scopes(&scopes, "/scopes")?,
                     region_code: region,
                 };
-                crate::service::service_accounts::create(c, &ctx, input)
+                let grant = jalin_domain::identity::AccountGrant::system();
+                crate::service::service_accounts::create(c, &ctx, &grant, input)
             });
             match result {
                 Ok((acc, secret)) => {

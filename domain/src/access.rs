@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::region::RegionCode;
+use crate::violation::{Verdict, Violation};
 
 /// An enum sent by codes that are not its variants' snake_case names (`reference:read`), so
 /// serde renames each variant and the schema is written out; parsed from configuration too.
@@ -196,6 +197,23 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     (R::Viewer, A::ReadAgreements, S::Subtree),
 ];
 
+impl Action {
+    /// Actions with no regional meaning: the national holiday calendar, R23's verification of
+    /// agreements recorded from outside (central only), and the permit systems' callbacks (which
+    /// reach every region's travel requests). A regional service account holding one of these
+    /// scopes cannot use it.
+    pub fn is_national(self) -> bool {
+        matches!(
+            self,
+            Action::ManageCalendar
+                | Action::VerifyAgreements
+                | Action::CallbackSiola
+                | Action::CallbackSimpel
+                | Action::CallbackExitPermit
+        )
+    }
+}
+
 impl Role {
     /// The scope in which this role may perform `action`, if at all.
     pub fn scope_for(self, action: Action) -> Option<Scope> {
@@ -243,6 +261,19 @@ impl Visibility {
     }
 }
 
+/// Whether a caller reaching `vis` may place a record (a webhook subscription, an account) in
+/// `region` (`None`: national, which only a national caller may place): 403 otherwise.
+pub fn check_reach(vis: &Visibility, region: Option<&RegionCode>) -> Verdict<()> {
+    if vis.includes(region) {
+        return Ok(());
+    }
+    Err(vec![Violation::not_permitted(
+        "outside_scope",
+        "it would reach beyond your regions",
+        "itu akan menjangkau di luar daerah Anda",
+    )])
+}
+
 /// Who is calling: a user, or a service account (integration partner, script).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
@@ -260,16 +291,17 @@ pub enum PrincipalKind {
 
 impl Principal {
     /// The scope in which this principal may perform `action`, if at all: a user's role decides;
-    /// a service account holds explicit scopes, everywhere or (a regional one) in its subtree.
+    /// a service account holds explicit scopes, everywhere or (a regional one) in its subtree —
+    /// every scope, and a national-only one ([`Action::is_national`]) not at all.
     pub fn scope(&self, action: Action) -> Option<Scope> {
         match &self.kind {
             PrincipalKind::User { role } => role.scope_for(action),
             PrincipalKind::ServiceAccount { scopes } if scopes.contains(&action) => {
-                Some(if self.region.is_some() {
-                    Scope::Subtree
-                } else {
-                    Scope::All
-                })
+                match self.region {
+                    None => Some(Scope::All),
+                    Some(_) if action.is_national() => None,
+                    Some(_) => Some(Scope::Subtree),
+                }
             }
             PrincipalKind::ServiceAccount { .. } => None,
         }
@@ -365,6 +397,17 @@ mod tests {
     }
 
     #[test]
+    fn a_regional_caller_places_records_only_in_its_subtree() {
+        let jateng = Visibility::Province(code("33"));
+        assert!(check_reach(&jateng, Some(&code("33.01"))).is_ok());
+        for outside in [Some(code("36")), None] {
+            let v = check_reach(&jateng, outside.as_ref()).unwrap_err();
+            assert_eq!(v[0].refusal, crate::violation::Refusal::NotPermitted);
+        }
+        assert!(check_reach(&Visibility::All, None).is_ok());
+    }
+
+    #[test]
     fn a_service_account_acts_only_within_its_scopes() {
         let sa = service_account("siola", vec![Action::ReadReference], None);
         assert_eq!(sa.visibility(Action::ReadReference), Some(Visibility::All));
@@ -380,6 +423,29 @@ mod tests {
             sa.visibility(Action::ReadUsers),
             Some(Visibility::Province(code("33")))
         );
+    }
+
+    #[test]
+    fn a_regional_service_account_cannot_use_a_national_scope() {
+        let national: Vec<Action> = Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| a.is_national())
+            .collect();
+        let sa = service_account("jateng", national.clone(), Some("33"));
+        for a in &national {
+            assert_eq!(sa.scope(*a), None, "{a}");
+        }
+        let central = service_account("siola", national.clone(), None);
+        for a in &national {
+            assert_eq!(central.scope(*a), Some(Scope::All), "{a}");
+        }
+        // No regional role holds a national action, except in the whole country.
+        for (role, action, scope) in PERMISSIONS {
+            if action.is_national() {
+                assert_eq!(*scope, Scope::All, "{role} {action}");
+            }
+        }
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Accounts: who may hold a user account, placed where, granted by whom, and which scopes a
 //! service account's credential carries. Decided here, before anything is stored, for the API,
-//! the CLI and the bootstrap alike. (Issue #18 will tighten these rules; today they are exactly
-//! the ones the API has always applied.)
+//! the CLI and the bootstrap alike. A credential (a service account's token) is bounded like a
+//! user: it never grants more than it holds, never changes its own scopes, and acts only within
+//! its region's subtree (issue #18).
 
-use crate::access::{Action, Role, Visibility};
+use crate::access::{Action, Principal, PrincipalKind, Role, Visibility};
 use crate::region::RegionCode;
 use crate::violation::{Verdict, Violation};
 
@@ -110,6 +111,105 @@ pub fn check_own_account(is_self: bool, role: Role, active: bool) -> Verdict<()>
             "cannot_lock_out_self",
             "You cannot deactivate yourself or remove your own admin role; ask another admin.",
             "Anda tidak dapat menonaktifkan diri sendiri atau mencabut peran admin Anda; minta admin lain.",
+        )]);
+    }
+    Ok(())
+}
+
+/// What a grantor may give service accounts: where (its visibility for
+/// `service_accounts:write`), and — when it is a credential — at most the scopes its token holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountGrant {
+    pub scope: Visibility,
+    /// The scopes a credential holds; `None` for a person or jalin itself (an administrator
+    /// grants even the callback scopes no role holds).
+    pub held: Option<Vec<Action>>,
+    /// The grantor's own service account, if it is one.
+    pub own_account: Option<String>,
+}
+
+impl AccountGrant {
+    /// The bounds of `principal` acting where `scope` lets it manage service accounts.
+    pub fn of(principal: &Principal, scope: Visibility) -> AccountGrant {
+        match &principal.kind {
+            PrincipalKind::User { .. } => AccountGrant {
+                scope,
+                held: None,
+                own_account: None,
+            },
+            PrincipalKind::ServiceAccount { scopes } => AccountGrant {
+                scope,
+                held: Some(scopes.clone()),
+                own_account: Some(principal.id.clone()),
+            },
+        }
+    }
+
+    /// jalin itself (the CLI, the bootstrap, the demo): unbounded.
+    pub fn system() -> AccountGrant {
+        AccountGrant {
+            scope: Visibility::All,
+            held: None,
+            own_account: None,
+        }
+    }
+
+    pub fn is_own(&self, account_id: &str) -> bool {
+        self.own_account.as_deref() == Some(account_id)
+    }
+}
+
+/// Whether `grant` may create, or leave after a change, or delete, a service account holding
+/// `scopes` in `region` (`None`: a national account): the region lies within the grantor's
+/// scope, and a credential gives no scope it does not hold itself.
+pub fn check_account_grant(
+    grant: &AccountGrant,
+    scopes: &[Action],
+    region: Option<&RegionCode>,
+) -> Verdict<()> {
+    let mut refused = Vec::new();
+    if !grant.scope.includes(region) {
+        refused.push(Violation::not_permitted(
+            "outside_scope",
+            "the service account would reach beyond your regions",
+            "akun layanan akan menjangkau di luar daerah Anda",
+        ));
+    }
+    if let Some(held) = &grant.held {
+        let missing: Vec<&str> = scopes
+            .iter()
+            .filter(|s| !held.contains(s))
+            .map(|s| s.as_str())
+            .collect();
+        if !missing.is_empty() {
+            let list = missing.join(", ");
+            refused.push(Violation::not_permitted(
+                "scope_not_held",
+                format!("a credential grants only scopes it holds itself, not {list}"),
+                format!("kredensial hanya dapat memberikan cakupan yang dimilikinya sendiri, bukan {list}"),
+            ));
+        }
+    }
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(refused)
+    }
+}
+
+/// A credential never changes its own scopes: not to widen them, not to narrow them (another
+/// account, or a person, does).
+pub fn check_own_scopes(
+    grant: &AccountGrant,
+    account_id: &str,
+    before: &[Action],
+    after: &[Action],
+) -> Verdict<()> {
+    if grant.is_own(account_id) && before != after {
+        return Err(vec![Violation::not_permitted(
+            "own_scopes",
+            "a service account cannot change its own scopes",
+            "akun layanan tidak dapat mengubah cakupannya sendiri",
         )]);
     }
     Ok(())
@@ -271,6 +371,70 @@ mod tests {
             assert_eq!(v[0].refusal, Refusal::NotPermitted, "{role}");
             assert!(check_grant(Grantor::Person, &Visibility::All, role, None).is_ok());
         }
+    }
+
+    fn credential(scopes: Vec<Action>, region: Option<&str>) -> AccountGrant {
+        let p = Principal {
+            id: "sa-1".into(),
+            name: "script".into(),
+            kind: PrincipalKind::ServiceAccount { scopes },
+            region: region.map(code),
+        };
+        let vis = p.visibility(Action::ManageServiceAccounts).unwrap();
+        AccountGrant::of(&p, vis)
+    }
+
+    #[test]
+    fn a_credential_grants_only_scopes_it_holds_within_its_subtree() {
+        let jateng = credential(
+            vec![Action::ManageServiceAccounts, Action::ReadUsers],
+            Some("33"),
+        );
+        assert!(check_account_grant(&jateng, &[Action::ReadUsers], Some(&code("33.01"))).is_ok());
+        assert!(check_account_grant(&jateng, &[Action::ReadUsers], Some(&code("33"))).is_ok());
+        for (scopes, region, why) in [
+            (vec![Action::ReadUsers], None, "outside_scope"),
+            (vec![Action::ReadUsers], Some("36"), "outside_scope"),
+            (vec![Action::ManageUsers], Some("33"), "scope_not_held"),
+        ] {
+            let v = check_account_grant(&jateng, &scopes, region.map(code).as_ref()).unwrap_err();
+            assert_eq!(v[0].refusal, Refusal::NotPermitted);
+            assert_eq!(v[0].code, why, "{scopes:?} {region:?}");
+            assert_ne!(v[0].text.en, v[0].text.id, "bilingual");
+        }
+        // A national credential reaches every region, still only with what it holds.
+        let national = credential(vec![Action::ManageServiceAccounts], None);
+        assert!(check_account_grant(&national, &[Action::ManageServiceAccounts], None).is_ok());
+        assert_eq!(
+            codes(check_account_grant(&national, &[Action::ReadAudit], None)),
+            ["scope_not_held"]
+        );
+    }
+
+    #[test]
+    fn a_person_grants_any_scope_within_their_scope() {
+        let admin = Principal {
+            id: "u".into(),
+            name: "admin".into(),
+            kind: PrincipalKind::User { role: Role::Admin },
+            region: None,
+        };
+        let grant = AccountGrant::of(&admin, Visibility::All);
+        assert!(check_account_grant(&grant, Action::ALL, None).is_ok());
+        assert!(check_account_grant(&AccountGrant::system(), Action::ALL, None).is_ok());
+    }
+
+    #[test]
+    fn a_credential_never_changes_its_own_scopes() {
+        let held = vec![Action::ManageServiceAccounts, Action::ReadUsers];
+        let me = credential(held.clone(), Some("33"));
+        let v = check_own_scopes(&me, "sa-1", &held, &[Action::ManageServiceAccounts]).unwrap_err();
+        assert_eq!(
+            (v[0].refusal, v[0].code.as_ref()),
+            (Refusal::NotPermitted, "own_scopes")
+        );
+        assert!(check_own_scopes(&me, "sa-1", &held, &held).is_ok());
+        assert!(check_own_scopes(&me, "sa-2", &held, &[Action::ReadUsers]).is_ok());
     }
 
     #[test]

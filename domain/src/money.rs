@@ -32,6 +32,25 @@ impl MoneyError {
     }
 }
 
+/// An amount exactly as the contract writes it, `^-?\d{1,15}(\.\d{1,4})?$`: digits, at most
+/// four decimals, a leading `-` at most. `1e5`, `+5`, `.5`, `5.` and ` 5` are refused (`None`),
+/// though a decimal parser would read them.
+pub fn parse_amount(s: &str) -> Option<Decimal> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    let ok = (1..=15).contains(&int.len())
+        && all_digits(int)
+        && frac.is_none_or(|f| (1..=4).contains(&f.len()) && all_digits(f));
+    if !ok {
+        return None;
+    }
+    s.parse().ok()
+}
+
 /// Checks an ISO 4217 code: three upper-case letters.
 pub fn check_currency(code: &str) -> Result<(), MoneyError> {
     if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -74,6 +93,32 @@ mod tests {
     fn the_queensland_donation_is_rp_20_8_billion_exactly() {
         let idr = idr_equivalent(dec("2000000"), "AUD", dec("10400")).unwrap();
         assert_eq!(idr.to_string(), "20800000000");
+    }
+
+    #[test]
+    fn amounts_follow_the_contracts_pattern_exactly() {
+        for ok in ["0", "5", "-5", "2000000.00", "123456789012345.1234"] {
+            assert_eq!(parse_amount(ok), Some(dec(ok)), "{ok}");
+        }
+        for bad in [
+            "1e5",
+            "+5",
+            ".5",
+            "5.",
+            "",
+            "-",
+            " 5",
+            "5 ",
+            "1_000",
+            "1,5",
+            "0x10",
+            "5.12345",
+            "1234567890123456",
+            "--5",
+            "NaN",
+        ] {
+            assert_eq!(parse_amount(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -222,6 +222,7 @@ pub struct EventFilter {
 /// Newest first, before sequence `before` (exclusive).
 pub fn list(
     conn: &mut DbConnection,
+    vis: &jalin_domain::access::Visibility,
     filter: &EventFilter,
     before: Option<i64>,
     limit: i64,
@@ -229,7 +230,8 @@ pub fn list(
     let mut q = ae::table
         .select(AuditEvent::as_select())
         .into_boxed()
-        .page_before(ae::seq, before, limit);
+        .page_before(ae::seq, before, limit)
+        .visible_by_code(vis, ae::region_code);
     if let Some(v) = &filter.record_type {
         q = q.filter(ae::record_type.eq(v.clone()));
     }

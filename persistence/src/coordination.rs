@@ -91,7 +91,8 @@ impl<'a> Filter<Rows<'a, po::table, Potential>> for PotentialFilter {
             q = q.filter(po::sector.eq(s.clone()));
         }
         for w in &self.words {
-            q = q.filter(po::search_text.like(format!("%{w}%")));
+            let w = crate::registry::like_escape(w);
+            q = q.filter(po::search_text.like(format!("%{w}%")).escape('\\'));
         }
         q
     }

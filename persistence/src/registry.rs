@@ -115,17 +115,24 @@ impl<'a> Filter<Rows<'a, pt::table, Partner>> for PartnerFilter {
             q = q.filter(pt::kind.eq(k.as_str()));
         }
         if let Some(text) = &self.q {
-            q = q.filter(
-                pt::name_normalized
-                    .like(format!("%{}%", like_escape(&normalize_name(text))))
-                    .escape('\\'),
-            );
+            let text = normalize_name(text);
+            // Nothing searchable in `q` (`%`, `_`): it finds nothing, not everything.
+            q = if text.is_empty() {
+                q.filter(pt::id.is_null())
+            } else {
+                q.filter(
+                    pt::name_normalized
+                        .like(format!("%{}%", like_escape(&text)))
+                        .escape('\\'),
+                )
+            };
         }
         q
     }
 }
 
-fn like_escape(s: &str) -> String {
+/// `s` matched literally inside a LIKE pattern written with `escape('\\')`.
+pub(crate) fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
@@ -584,6 +591,10 @@ pub fn list_agreements(
         q = q.filter(ag::signed_on.le(d));
     }
     if let Some(text) = &f.q {
+        // Nothing searchable in `q` (`%`, `_`): it finds nothing, not everything.
+        if normalize_name(text).is_empty() {
+            q = q.filter(ag::id.is_null());
+        }
         for word in normalize_name(text).split_whitespace() {
             q = q.filter(
                 ag::search_text

@@ -47,6 +47,38 @@ impl Endpoint {
 
 crate::crud::crud! { Endpoint in we by id; insert, save, delete, find, page() as list }
 
+/// The endpoint with this id, if `vis` sees its region (a national endpoint only `All`).
+pub fn find_visible(
+    conn: &mut DbConnection,
+    id: &str,
+    vis: &jalin_domain::access::Visibility,
+) -> Result<Option<Endpoint>, DbError> {
+    use crate::crud::NarrowByCode;
+    Ok(we::table
+        .select(Endpoint::as_select())
+        .filter(we::id.eq(id.to_owned()))
+        .into_boxed()
+        .visible_by_code(vis, we::region_code)
+        .first(conn)
+        .optional()?)
+}
+
+/// A page of endpoints `vis` sees, by id after `after`.
+pub fn list_visible(
+    conn: &mut DbConnection,
+    vis: &jalin_domain::access::Visibility,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Endpoint>, DbError> {
+    use crate::crud::{NarrowByCode, Page};
+    Ok(we::table
+        .select(Endpoint::as_select())
+        .into_boxed()
+        .page_after(we::id, after, limit)
+        .visible_by_code(vis, we::region_code)
+        .load(conn)?)
+}
+
 /// Records a delivery's outcome: success resets the failure count; a failure raises it and,
 /// at `disable_after`, disables the endpoint. Returns whether it was disabled now.
 pub fn record_outcome(

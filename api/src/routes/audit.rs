@@ -83,7 +83,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<AuditQuery>,
     paging: Paging,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ReadAudit)?;
+    let vis = caller.may(Action::ReadAudit)?;
     let page = paging.of("audit_events")?;
     let before = (page.after.as_deref().map(str::parse::<i64>).transpose())
         .map_err(|_| ApiError::InvalidCursor)?;
@@ -97,7 +97,7 @@ pub async fn list(
     };
     let fetch = page.fetch();
     let rows = caller
-        .db(move |c| audit::list(c, &filter, before, fetch))
+        .db(move |c| audit::list(c, &vis, &filter, before, fetch))
         .await?;
     let (items, next_cursor) = page.page(rows, |e| e.seq.to_string());
     Ok(reply::ok(AuditEventPage::of(&items, next_cursor)))

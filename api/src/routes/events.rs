@@ -173,13 +173,13 @@ pub async fn create(
     key: IdempotencyKey,
     body: ApiJson<EndpointInput>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ManageIntegrations)?;
+    let vis = caller.may(Action::ManageIntegrations)?;
     let input = body.value;
     let allow_private = caller.state.config.integrations.webhook_allow_private;
     crate::webhook_target::check(Some(input.url.clone()), allow_private).await?;
     caller
         .idempotent(key, &body.canonical, move |c, ctx| {
-            let e = events::create(c, ctx, input)?;
+            let e = events::create(c, ctx, &vis, input)?;
             let location = format!("/v1/webhook-endpoints/{}", e.id);
             // The secret is shown once: a replay of this response does not carry it.
             Ok(reply::created(
@@ -208,10 +208,14 @@ pub async fn create(
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn list_endpoints(caller: Caller, paging: Paging) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ManageIntegrations)?;
+    let vis = caller.may(Action::ManageIntegrations)?;
     let page = paging.of("webhook-endpoints")?;
     let (rows, next) = page
-        .read(&caller.state, events::list, |e| e.id.clone())
+        .read(
+            &caller.state,
+            move |c, after, n| events::list(c, &vis, after, n),
+            |e| e.id.clone(),
+        )
         .await?;
     Ok(reply::ok(EndpointPage::of(&rows, next)))
 }
@@ -229,8 +233,8 @@ pub async fn list_endpoints(caller: Caller, paging: Paging) -> Result<HttpRespon
     security(("bearer" = []), ("client_credentials" = ["integrations:write"]))
 )]
 pub async fn get(caller: Caller, id: EndpointId) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ManageIntegrations)?;
-    let e = caller.db(move |c| events::get(c, &id)).await?;
+    let vis = caller.may(Action::ManageIntegrations)?;
+    let e = caller.db(move |c| events::get(c, &vis, &id)).await?;
     Ok(reply::ok_versioned(&e, EndpointDto::from(&e)))
 }
 
@@ -254,7 +258,7 @@ pub async fn update(
     id: EndpointId,
     body: ApiJson<EndpointPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ManageIntegrations)?;
+    let vis = caller.may(Action::ManageIntegrations)?;
     // Without If-Match there is nothing to check the change against.
     if !if_match.is_present() {
         return Err(ApiError::PreconditionRequired);
@@ -262,7 +266,7 @@ pub async fn update(
     let allow_private = caller.state.config.integrations.webhook_allow_private;
     crate::webhook_target::check(body.value.url.clone(), allow_private).await?;
     let e = caller
-        .write(move |c, ctx| events::update(c, ctx, &id, body.value, if_match.expected()))
+        .write(move |c, ctx| events::update(c, ctx, &vis, &id, body.value, if_match.expected()))
         .await?;
     Ok(reply::ok_versioned(&e, EndpointDto::from(&e)))
 }
@@ -284,9 +288,9 @@ pub async fn delete(
     if_match: IfMatch,
     id: EndpointId,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ManageIntegrations)?;
+    let vis = caller.may(Action::ManageIntegrations)?;
     caller
-        .write(move |c, ctx| events::delete(c, ctx, &id, if_match.expected()))
+        .write(move |c, ctx| events::delete(c, ctx, &vis, &id, if_match.expected()))
         .await?;
     Ok(reply::no_content())
 }
@@ -316,9 +320,9 @@ pub async fn replay(
     id: EndpointId,
     body: ApiJson<ReplayInput>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ManageIntegrations)?;
+    let vis = caller.may(Action::ManageIntegrations)?;
     let queued = caller
-        .write(move |c, ctx| events::replay(c, ctx, &id, body.value))
+        .write(move |c, ctx| events::replay(c, ctx, &vis, &id, body.value))
         .await?;
     Ok(reply::ok(ReplayResult { queued }))
 }

@@ -4,6 +4,7 @@
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use jalin_domain::access::Action;
+use jalin_domain::identity::AccountGrant;
 use jalin_persistence::identity::ServiceAccount;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -110,11 +111,11 @@ pub async fn create(
     key: IdempotencyKey,
     body: ApiJson<CreateServiceAccount>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.may(Action::ManageServiceAccounts)?;
+    let grant = AccountGrant::of(&caller.auth.0, caller.may(Action::ManageServiceAccounts)?);
     let input = body.value;
     caller
         .idempotent(key, &body.canonical, move |c, ctx| {
-            let (a, secret) = service_accounts::create(c, ctx, input)?;
+            let (a, secret) = service_accounts::create(c, ctx, &grant, input)?;
             let body = CreatedServiceAccount {
                 account: ServiceAccountDto::from(&a),
                 client_secret: Some(secret),
@@ -167,10 +168,10 @@ pub async fn update(
     id: ServiceAccountId,
     body: ApiJson<PatchServiceAccount>,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = caller.may(Action::ManageServiceAccounts)?;
+    let grant = AccountGrant::of(&caller.auth.0, caller.may(Action::ManageServiceAccounts)?);
     let a = caller
         .write(move |c, ctx| {
-            service_accounts::update(c, ctx, &vis, &id, body.value, if_match.expected())
+            service_accounts::update(c, ctx, &grant, &id, body.value, if_match.expected())
         })
         .await?;
     // The account's scopes or state may have changed: no stale principal.
@@ -195,9 +196,9 @@ pub async fn delete(
     if_match: IfMatch,
     id: ServiceAccountId,
 ) -> Result<HttpResponse, ApiError> {
-    let vis = caller.may(Action::ManageServiceAccounts)?;
+    let grant = AccountGrant::of(&caller.auth.0, caller.may(Action::ManageServiceAccounts)?);
     caller
-        .write(move |c, ctx| service_accounts::delete(c, ctx, &vis, &id, if_match.expected()))
+        .write(move |c, ctx| service_accounts::delete(c, ctx, &grant, &id, if_match.expected()))
         .await?;
     caller.state.accounts.clear();
     Ok(reply::no_content())

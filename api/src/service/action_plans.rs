@@ -314,7 +314,8 @@ fn key<'a>(
 
 /// A non-negative (or, when `positive`, greater than zero) decimal.
 fn decimal(s: &str, pointer: String, positive: bool) -> Option<Violation> {
-    match Decimal::from_str(s) {
+    // Exactly the contract's pattern (`1e5`, `+5`, `.5` refused), the sign aside.
+    match jalin_domain::money::parse_amount(s).ok_or(()) {
         Ok(d) if d.is_sign_negative() => Some(Violation::invalid(
             "negative",
             pointer,

@@ -341,7 +341,7 @@ fn fields(a: &Agreement) -> Value {
 }
 
 fn normalise_money(m: &Money) -> Result<Money, ApiError> {
-    let amount: Decimal = m.amount.parse().map_err(|_| {
+    let amount: Decimal = jalin_domain::money::parse_amount(&m.amount).ok_or_else(|| {
         ApiError::invalid(
             "/value/amount",
             "invalid_decimal",

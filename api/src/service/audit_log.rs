@@ -1,6 +1,7 @@
 //! The audit log: the changes every command records with its event, and reading and verifying
 //! the hash chain.
 
+use jalin_domain::access::Visibility;
 use jalin_persistence::audit::{self, AuditEvent, EventFilter, Verification};
 use jalin_persistence::DbConnection;
 use serde_json::{json, Map, Value};
@@ -25,14 +26,16 @@ pub fn changes(before: &Value, after: &Value) -> Value {
     Value::Object(out)
 }
 
-/// Events newest first, before sequence number `before`.
+/// Events within `vis` (a regional reader: its subtree's, never central ones), newest first,
+/// before sequence number `before`.
 pub fn list(
     c: &mut DbConnection,
+    vis: &Visibility,
     filter: &EventFilter,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditEvent>, ApiError> {
-    Ok(audit::list(c, filter, before, limit)?)
+    Ok(audit::list(c, vis, filter, before, limit)?)
 }
 
 /// Walks the whole chain and reports the first event that does not hold.

@@ -3,7 +3,7 @@
 //! failure, re-enabled and replayed.
 
 use chrono::{DateTime, Utc};
-use jalin_domain::access::Visibility;
+use jalin_domain::access::{check_reach, Visibility};
 use jalin_domain::events::{check_event_types, PUBLISHED_RECORDS};
 use jalin_domain::{AuditAction, RecordKind, RegionCode, Violation};
 use jalin_persistence::audit::{self, AuditEvent};
@@ -144,13 +144,21 @@ fn fields(e: &Endpoint) -> Value {
     json!({"url": e.url, "event_types": e.event_types, "active": e.active})
 }
 
-/// Subscribes a URL; the new endpoint carries its signing secret.
-pub fn create(c: &mut DbConnection, ctx: &Ctx, input: EndpointInput) -> Result<Endpoint, ApiError> {
+/// Subscribes a URL for events within `vis` (a regional caller: for its subtree only); the new
+/// endpoint carries its signing secret.
+pub fn create(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    vis: &Visibility,
+    input: EndpointInput,
+) -> Result<Endpoint, ApiError> {
     check(
         Some(&input.url),
         Some(&input.event_types),
         input.region_code.as_deref(),
     )?;
+    let region = input.region_code.as_deref().map(RegionCode::parse);
+    check_reach(vis, region.transpose().ok().flatten().as_ref())?;
     let now = ctx.now();
     let e = Endpoint {
         id: uuid::Uuid::now_v7().to_string(),
@@ -177,16 +185,19 @@ pub fn create(c: &mut DbConnection, ctx: &Ctx, input: EndpointInput) -> Result<E
     Ok(e)
 }
 
-pub fn get(c: &mut DbConnection, id: &str) -> Result<Endpoint, ApiError> {
-    webhooks::find(c, id)?.or_not_found(RecordKind::WebhookEndpoint, id)
+/// An endpoint `vis` reaches; another region's (or, for a regional caller, a national one) is a
+/// 404.
+pub fn get(c: &mut DbConnection, vis: &Visibility, id: &str) -> Result<Endpoint, ApiError> {
+    webhooks::find_visible(c, id, vis)?.or_not_found(RecordKind::WebhookEndpoint, id)
 }
 
 pub fn list(
     c: &mut DbConnection,
+    vis: &Visibility,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Endpoint>, ApiError> {
-    Ok(webhooks::list(c, after, limit)?)
+    Ok(webhooks::list_visible(c, vis, after, limit)?)
 }
 
 /// Changes an endpoint, if `expected` (the caller's ETag check) holds; re-enabling it forgets
@@ -194,12 +205,13 @@ pub fn list(
 pub fn update(
     c: &mut DbConnection,
     ctx: &Ctx,
+    vis: &Visibility,
     id: &str,
     patch: EndpointPatch,
     expected: impl FnOnce(&Endpoint) -> Result<(), ApiError>,
 ) -> Result<Endpoint, ApiError> {
     check(patch.url.as_deref(), patch.event_types.as_deref(), None)?;
-    let mut e = get(c, id)?;
+    let mut e = get(c, vis, id)?;
     expected(&e)?;
     let before = fields(&e);
     e.url = patch.url.unwrap_or(e.url);
@@ -228,10 +240,11 @@ pub fn update(
 pub fn delete(
     c: &mut DbConnection,
     ctx: &Ctx,
+    vis: &Visibility,
     id: &str,
     expected: impl FnOnce(&Endpoint) -> Result<(), ApiError>,
 ) -> Result<(), ApiError> {
-    let e = get(c, id)?;
+    let e = get(c, vis, id)?;
     expected(&e)?;
     webhooks::delete(c, &e.id, e.version).or_precondition_failed()?;
     let changes = json!({"url": {"before": e.url, "after": null}});
@@ -243,6 +256,7 @@ pub fn delete(
 pub fn replay(
     c: &mut DbConnection,
     ctx: &Ctx,
+    vis: &Visibility,
     id: &str,
     input: ReplayInput,
 ) -> Result<usize, ApiError> {
@@ -254,7 +268,7 @@ pub fn replay(
             "sebutkan titik awal: after_seq atau since",
         ));
     }
-    let e = get(c, id)?;
+    let e = get(c, vis, id)?;
     let since = input.since.map(|s| s.naive_utc());
     let events = audit::domain_events(
         c,

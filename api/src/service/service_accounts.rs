@@ -3,7 +3,9 @@
 //! only as a hash; it never reaches the audit log.
 
 use jalin_domain::access::{Action, Visibility};
-use jalin_domain::identity::{granted_scopes, scope_set};
+use jalin_domain::identity::{
+    check_account_grant, check_own_scopes, granted_scopes, scope_set, AccountGrant,
+};
 use jalin_domain::{AuditAction, RecordKind, Violation};
 use jalin_persistence::identity::{self, ServiceAccount};
 use jalin_persistence::DbConnection;
@@ -82,13 +84,17 @@ fn fields(a: &ServiceAccount) -> Value {
     })
 }
 
-/// Creates a service account; returns it with its secret, which is stored only as a hash.
+/// Creates a service account `grant` may give (see `jalin_domain::identity::check_account_grant`);
+/// returns it with its secret, which is stored only as a hash.
 pub fn create(
     c: &mut DbConnection,
     ctx: &Ctx,
+    grant: &AccountGrant,
     input: CreateServiceAccount,
 ) -> Result<(ServiceAccount, String), ApiError> {
     let region = existing_region(c, input.region_code.as_deref())?;
+    let scopes = scope_set(input.scopes);
+    check_account_grant(grant, &scopes, region.as_ref())?;
     let secret = random_secret(32)?;
     let now = ctx.now();
     let acc = ServiceAccount {
@@ -96,7 +102,7 @@ pub fn create(
         client_id: format!("sa_{}", uuid::Uuid::now_v7().simple()),
         name: input.name.trim().to_owned(),
         secret_hash: hash_secret(&secret)?,
-        scopes: scope_set(input.scopes),
+        scopes,
         region,
         active: true,
         version: 1,
@@ -115,18 +121,21 @@ pub fn create(
     Ok((get(c, &Visibility::All, &acc.id)?, secret))
 }
 
-/// Changes a service account, if `expected` (the caller's ETag check) still holds.
+/// Changes a service account `grant` reaches, if `expected` (the caller's ETag check) still
+/// holds: a credential never changes its own scopes, and leaves another account only as it
+/// could have created it.
 pub fn update(
     c: &mut DbConnection,
     ctx: &Ctx,
-    vis: &Visibility,
+    grant: &AccountGrant,
     id: &str,
     patch: PatchServiceAccount,
     expected: impl FnOnce(&ServiceAccount) -> Result<(), ApiError>,
 ) -> Result<ServiceAccount, ApiError> {
-    let mut acc = get(c, vis, id)?;
+    let mut acc = get(c, &grant.scope, id)?;
     expected(&acc)?;
     let before = fields(&acc);
+    let held_before = acc.scopes.clone();
     if let Some(n) = patch.name {
         acc.name = n.trim().to_owned();
     }
@@ -138,6 +147,11 @@ pub fn update(
         acc.credentials_version += 1;
     }
     acc.active = patch.active.unwrap_or(acc.active);
+    if grant.is_own(&acc.id) {
+        check_own_scopes(grant, &acc.id, &held_before, &acc.scopes)?;
+    } else {
+        check_account_grant(grant, &acc.scopes, acc.region.as_ref())?;
+    }
     ctx.save_revision(c, &mut acc, identity::save_service_account)?;
     ctx.audit_change(
         c,
@@ -148,16 +162,20 @@ pub fn update(
     Ok(acc)
 }
 
-/// Deletes a service account, if `expected` still holds: its tokens stop working at once.
+/// Deletes a service account `grant` reaches (another than its own only if it could have
+/// created it), if `expected` still holds: its tokens stop working at once.
 pub fn delete(
     c: &mut DbConnection,
     ctx: &Ctx,
-    vis: &Visibility,
+    grant: &AccountGrant,
     id: &str,
     expected: impl FnOnce(&ServiceAccount) -> Result<(), ApiError>,
 ) -> Result<(), ApiError> {
-    let acc = get(c, vis, id)?;
+    let acc = get(c, &grant.scope, id)?;
     expected(&acc)?;
+    if !grant.is_own(&acc.id) {
+        check_account_grant(grant, &acc.scopes, acc.region.as_ref())?;
+    }
     identity::delete_service_account(c, &acc.id, acc.version).or_precondition_failed()?;
     ctx.audit_change(
         c,

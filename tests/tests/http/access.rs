@@ -1,8 +1,11 @@
 //! Region isolation, generated from the permission table in `domain/` (jalin_domain::access):
-//! every role × {own region, a regency under the own province, another province} × every
-//! region-scoped endpoint. Another region's record is a 404, a missing permission a 403.
+//! every role, and a regional service account holding each scope (issue #18), × {own region, a
+//! regency under the own province, another province} × every region-scoped endpoint. Another
+//! region's record is a 404, a missing permission a 403.
 
-use jalin_domain::access::{Action, Role, Visibility};
+use std::fmt;
+
+use jalin_domain::access::{Action, Principal, PrincipalKind, Role, Scope, Visibility};
 use jalin_domain::RegionCode;
 use jalin_tests::{on_both_databases, TestApp};
 use serde_json::json;
@@ -18,8 +21,66 @@ fn code(s: &str) -> RegionCode {
     RegionCode::parse(s).unwrap()
 }
 
-fn expected(role: Role, action: Action, target: Option<&str>) -> u16 {
-    let region = (!role.is_central()).then(|| code(HOME));
+/// Who calls in the matrix: a user of a role, or a service account, as the domain sees it.
+struct Who {
+    label: String,
+    principal: Principal,
+}
+
+impl Who {
+    fn user(role: Role) -> Who {
+        Who {
+            label: role.to_string(),
+            principal: Principal {
+                id: String::new(),
+                name: String::new(),
+                kind: PrincipalKind::User { role },
+                region: (!role.is_central()).then(|| code(HOME)),
+            },
+        }
+    }
+
+    /// A service account of the home province holding `scopes`.
+    fn service_account(scopes: Vec<Action>) -> Who {
+        let label = format!("a {HOME} service account holding {scopes:?}");
+        Who {
+            label,
+            principal: Principal {
+                id: String::new(),
+                name: String::new(),
+                kind: PrincipalKind::ServiceAccount { scopes },
+                region: Some(code(HOME)),
+            },
+        }
+    }
+
+    fn scope_for(&self, action: Action) -> Option<Scope> {
+        self.principal.scope(action)
+    }
+
+    fn is_central(&self) -> bool {
+        self.principal.region.is_none()
+    }
+
+    /// A fiscal year of its own for the annual reports it starts.
+    fn year(&self) -> i32 {
+        match self.principal.kind {
+            PrincipalKind::User { role } => {
+                2019 + Role::ALL.iter().position(|r| *r == role).unwrap() as i32
+            }
+            PrincipalKind::ServiceAccount { .. } => 2019,
+        }
+    }
+}
+
+impl fmt::Display for Who {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+fn expected(role: &Who, action: Action, target: Option<&str>) -> u16 {
+    let region = role.principal.region.clone();
     match role.scope_for(action) {
         None => 403,
         Some(scope) => {
@@ -47,6 +108,8 @@ struct AgreementTarget {
     /// A draft good practice and a meeting organised by the same region.
     practice: String,
     meeting: String,
+    /// A webhook endpoint subscribed for the same region.
+    endpoint: String,
 }
 
 fn practice_body(region: &str) -> serde_json::Value {
@@ -164,6 +227,11 @@ fn agreement_targets(app: &TestApp) -> Vec<AgreementTarget> {
             .json(&meeting_body(Some(region)))
             .send();
         assert_eq!(meeting.status, 201, "{}", meeting.body);
+        let endpoint = app
+            .req("POST", "/v1/webhook-endpoints")
+            .json(&json!({"url": "https://hooks.example.org/jalin", "event_types": ["agreement.*"], "region_code": region}))
+            .send();
+        assert_eq!(endpoint.status, 201, "{}", endpoint.body);
         out.push(AgreementTarget {
             id,
             region,
@@ -173,19 +241,22 @@ fn agreement_targets(app: &TestApp) -> Vec<AgreementTarget> {
             travel: trip.json()["id"].as_str().unwrap().to_owned(),
             practice: practice.json()["id"].as_str().unwrap().to_owned(),
             meeting: meeting.json()["id"].as_str().unwrap().to_owned(),
+            endpoint: endpoint.json()["id"].as_str().unwrap().to_owned(),
         });
     }
     out
 }
 
+/// Checks every action, or only `only`.
 fn check(
     app: &TestApp,
-    role: Role,
+    role: &Who,
     token: &str,
     targets: &[(String, &str)],
     agreements: &[AgreementTarget],
+    only: Option<Action>,
 ) {
-    for action in Action::ALL {
+    for action in Action::ALL.iter().filter(|a| only.is_none_or(|o| o == **a)) {
         match action {
             Action::ReadReference => {
                 let s = app
@@ -280,20 +351,32 @@ fn check(
                     .send()
                     .status;
                 assert_eq!(s, expected(role, *action, None), "{role} {action}");
-                let s = app
-                    .req("POST", "/v1/service-accounts")
-                    .bearer(token)
-                    .json(&json!({"name": format!("by {role}"), "scopes": ["reference:read"]}))
-                    .send()
-                    .status;
+                // Only with a scope it holds itself; in a region it reaches; a national account
+                // only from a national grantor.
+                let create = |region: Option<&str>| {
+                    app.req("POST", "/v1/service-accounts")
+                        .bearer(token)
+                        .json(&json!({"name": format!("by {role}"), "scopes": ["service_accounts:write"], "region_code": region}))
+                        .send()
+                        .status
+                };
+                for t in agreements {
+                    let want = match expected(role, *action, Some(t.region)) {
+                        200 => 201,
+                        _ => 403,
+                    };
+                    assert_eq!(
+                        create(Some(t.region)),
+                        want,
+                        "{role} creates a service account in {}",
+                        t.region
+                    );
+                }
+                let national = role.scope_for(*action) == Some(Scope::All);
                 assert_eq!(
-                    s,
-                    if expected(role, *action, None) == 200 {
-                        201
-                    } else {
-                        403
-                    },
-                    "{role} creates a service account"
+                    create(None),
+                    if national { 201 } else { 403 },
+                    "{role} creates a national service account"
                 );
             }
             Action::ReadAgreements => {
@@ -542,7 +625,7 @@ fn check(
             }
             Action::WriteReports => {
                 // A fiscal year per role, so one role's report does not collide with another's.
-                let year = 2019 + Role::ALL.iter().position(|r| *r == role).unwrap() as i32;
+                let year = role.year();
                 for t in agreements {
                     let want = match expected(role, *action, Some(t.region)) {
                         200 => 201,
@@ -718,6 +801,19 @@ fn check(
                     expected(role, *action, None),
                     "{role} reads webhook endpoints"
                 );
+                for t in agreements {
+                    let got = app
+                        .req("GET", &format!("/v1/webhook-endpoints/{}", t.endpoint))
+                        .bearer(token)
+                        .send()
+                        .status;
+                    assert_eq!(
+                        got,
+                        expected(role, *action, Some(t.region)),
+                        "{role} reads the webhook endpoint of {}",
+                        t.region
+                    );
+                }
             }
             Action::CallbackSiola | Action::CallbackSimpel | Action::CallbackExitPermit => {
                 // Only the system's service account holds these; no user role does.
@@ -757,6 +853,24 @@ fn check(
                     let s = app.req("GET", path).bearer(token).send().status;
                     assert_eq!(s, expected(role, *action, None), "{role} {path}");
                 }
+                for t in agreements {
+                    let want = expected(role, *action, Some(t.region));
+                    let got = app
+                        .req("GET", &format!("/v1/audit-events?record_id={}", t.id))
+                        .bearer(token)
+                        .send();
+                    if want == 403 {
+                        assert_eq!(got.status, 403);
+                    } else {
+                        let listed = !got.json()["items"].as_array().unwrap().is_empty();
+                        assert_eq!(
+                            listed,
+                            want == 200,
+                            "{role} reads the audit events of {}",
+                            t.region
+                        );
+                    }
+                }
             }
         }
     }
@@ -776,7 +890,40 @@ on_both_databases! {
         for role in Role::ALL {
             let region = (!role.is_central()).then_some(HOME);
             let (_, token) = app.user(&format!("as-{}", role.as_str().replace('_', "-")), role.as_str(), region);
-            check(app, *role, &token, &targets, &agreements);
+            check(app, &Who::user(*role), &token, &targets, &agreements, None);
+        }
+    }
+
+    /// Issue #18: a regional service account is bounded like a user — for every scope it may
+    /// hold, its own region and the regencies under it, never another province (and a
+    /// national-only scope not at all).
+    fn region_isolation_bounds_a_regional_service_account_in_every_scope(app) {
+        let targets: Vec<(String, &str)> = TARGETS
+            .iter()
+            .map(|(_, region)| {
+                let name = format!("target-{}", region.replace('.', "-"));
+                (app.user(&name, "viewer", Some(region)).0, *region)
+            })
+            .collect();
+        let agreements = agreement_targets(app);
+        for action in Action::ALL {
+            // Each scope with `agreements:read`, as every role holds it: writing a record
+            // starts with reading it.
+            let mut scopes = vec![*action, Action::ReadAgreements];
+            scopes.dedup();
+            let r = app.req("POST", "/v1/service-accounts")
+                .json(&json!({"name": format!("holding {action}"), "scopes": scopes, "region_code": HOME})).send();
+            assert_eq!(r.status, 201, "{}", r.body);
+            let c = r.json();
+            let t = app.req("POST", "/v1/auth/token").anonymous()
+                .json(&json!({"grant_type": "client_credentials", "client_id": c["client_id"], "client_secret": c["client_secret"]})).send();
+            assert_eq!(t.status, 200, "{}", t.body);
+            let token = t.json()["access_token"].as_str().unwrap().to_owned();
+            let who = Who::service_account(scopes);
+            check(app, &who, &token, &targets, &agreements, Some(*action));
+            // Any scope it does not hold is a 403.
+            let other = if *action == Action::ReadUsers { Action::ReadAudit } else { Action::ReadUsers };
+            check(app, &who, &token, &targets, &agreements, Some(other));
         }
     }
 

@@ -23,6 +23,7 @@ mod reference;
 mod regional_calendar;
 mod registry;
 mod sessions;
+mod security_bounds;
 mod transfer;
 mod travel;
 mod workflow;

@@ -104,7 +104,8 @@ pub fn create(
 }
 
 /// Replaces a potential, if `write` reaches its region and `expected` (the caller's ETag check)
-/// holds. Potentials are seen by all, so another region's is a 403, not a 404.
+/// holds. Another region's is a 404, exactly like a missing one: the answer must not tell a real
+/// id from a random one (issue #18).
 pub fn update(
     c: &mut DbConnection,
     ctx: &Ctx,
@@ -115,7 +116,7 @@ pub fn update(
 ) -> Result<Potential, ApiError> {
     let mut p = co::find_potential(c, id)?.or_not_found(RecordKind::Potential, id)?;
     if !write.includes(Some(&p.region_code)) {
-        return Err(ApiError::Forbidden);
+        return Err(ApiError::not_found(RecordKind::Potential, id));
     }
     expected(&p)?;
     let before = fields(&p);
@@ -140,17 +141,23 @@ pub fn search(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Potential>, ApiError> {
+    let words: Vec<String> = q
+        .map(|t| {
+            normalize_name(t)
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    // Text to find, never a pattern: a `q` with nothing searchable in it (`%`, `_`) finds
+    // nothing rather than everything.
+    if q.is_some() && words.is_empty() {
+        return Ok(Vec::new());
+    }
     let filter = PotentialFilter {
         region,
         sector: sector.map(|s| s.trim().to_lowercase()),
-        words: q
-            .map(|t| {
-                normalize_name(t)
-                    .split_whitespace()
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        words,
     };
     Ok(co::search_potentials(c, &filter, after, limit)?)
 }
