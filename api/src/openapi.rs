@@ -13,7 +13,6 @@ use crate::routes;
         schemas(
             crate::problem::ProblemBody,
             crate::problem::ProblemFieldError,
-            crate::pagination::PageEnvelope,
             crate::service::integrations::PermitRequest
         ),
         responses(

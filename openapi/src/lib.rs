@@ -18,8 +18,10 @@ jalin keeps the registry of Indonesian regional governments' foreign cooperation
 walks agreements through the PP 28/2018 approval workflow, and tracks deadlines in working days.\n\n\
 Conventions: JSON in snake_case; dates `YYYY-MM-DD` with a year from 1900 to 2200 (anything \
 else is a 422 `invalid_date`); every failure is an RFC 9457 \
-`application/problem+json` with a stable `code` and the `request_id`; lists use cursor pagination \
-(`limit` 1–100, default 20; `cursor` = the previous page's `next_cursor`); `Accept-Language: id` \
+`application/problem+json` with a stable `code` and the `request_id`; every list is a page \
+`{\"items\": [...], \"next_cursor\": ...}` with cursor pagination (`limit` 1–100, default 20 — \
+100 for the lists under one agreement, tasks and matches; `cursor` = the previous page's \
+`next_cursor`, `null` on the last page); `Accept-Language: id` \
 returns problem texts in Indonesian; every response carries `X-Request-Id`.";
 
 const TAGS: &[(&str, &str)] = &[
@@ -75,7 +77,25 @@ pub fn assemble(mut doc: OpenApi) -> OpenApi {
             }
         }
     }
-    with_date_range(doc)
+    with_cursor_required(with_date_range(doc))
+}
+
+/// Every page carries `next_cursor` (`null` on the last page): required, so generated clients
+/// read it without a "may be absent" case.
+fn with_cursor_required(mut doc: OpenApi) -> OpenApi {
+    use utoipa::openapi::schema::Schema;
+    if let Some(components) = doc.components.as_mut() {
+        for schema in components.schemas.values_mut() {
+            if let RefOr::T(Schema::Object(o)) = schema {
+                if o.properties.contains_key("next_cursor")
+                    && !o.required.iter().any(|r| r == "next_cursor")
+                {
+                    o.required.push("next_cursor".to_owned());
+                }
+            }
+        }
+    }
+    doc
 }
 
 /// What every date the API reads must look like (`jalin_domain::Date`): `YYYY-MM-DD` with a

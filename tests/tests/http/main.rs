@@ -8,6 +8,7 @@ mod calendar;
 mod calendar_years;
 mod cases;
 mod contract;
+mod contract_clients;
 mod conventions;
 mod coordination;
 mod dates;
