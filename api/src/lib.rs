@@ -12,6 +12,7 @@ pub mod context;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod http_cache;
 pub mod idempotency;
 pub mod integrations;
 pub mod jobs;

@@ -23,7 +23,11 @@ else is a 422 `invalid_date`); every failure is an RFC 9457 \
 `{\"items\": [...], \"next_cursor\": ...}` with cursor pagination (`limit` 1–100, default 20 — \
 100 for the lists under one agreement, tasks and matches; `cursor` = the previous page's \
 `next_cursor`, `null` on the last page); `Accept-Language: id` \
-returns problem texts in Indonesian; every response carries `X-Request-Id`.";
+returns problem texts in Indonesian; every response carries `X-Request-Id`.\n\n\
+HTTP: every `GET` path also answers `HEAD` (the same headers, no body); a JSON `200` to a `GET` \
+carries an `ETag` and answers `If-None-Match` with `304`. Deprecation: an operation to be removed is marked \
+`deprecated: true` here and answers with `Deprecation` (RFC 9745) and `Sunset` (RFC 8594) headers \
+naming the date of its removal, recorded in the contract changelog; none is deprecated today.";
 
 const TAGS: &[(&str, &str)] = &[
     ("health", "Liveness and readiness."),

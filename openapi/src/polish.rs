@@ -23,7 +23,54 @@ pub fn polish(mut doc: Value) -> Value {
     named_enums(&mut doc);
     descriptions(&mut doc);
     webhook_security(&mut doc);
+    conditional_gets(&mut doc);
     doc
+}
+
+/// Every `GET` answers `If-None-Match` (api/src/http_cache.rs): the parameter, the `ETag` of its
+/// `200` and the `304`.
+fn conditional_gets(doc: &mut Value) {
+    let gets = doc["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|p| p.values_mut());
+    for op in gets.filter_map(|item| item.get_mut("get")) {
+        let Some(ok) = op["responses"].get_mut("200") else {
+            continue;
+        };
+        let json = ok["content"].get("application/json").is_some();
+        if !json {
+            continue;
+        }
+        if ok["headers"].get("ETag").is_none() {
+            ok["headers"]["ETag"] = json!({
+                "description": "The representation's entity tag (the resource's own, or a weak one \
+                    of the body); send it as `If-None-Match` to get a 304 while it is unchanged.",
+                "schema": {"type": "string"}
+            });
+        }
+        op["responses"]["304"] = json!({
+            "description": "Not modified: `If-None-Match` matches the current `ETag`; no body.",
+            "headers": {"ETag": {"description": "The current entity tag.", "schema": {"type": "string"}}}
+        });
+        let params = op["parameters"].as_array_mut();
+        let has = params
+            .as_ref()
+            .is_some_and(|ps| ps.iter().any(|p| p["name"] == "If-None-Match"));
+        if !has {
+            let p = json!({
+                "name": "If-None-Match",
+                "in": "header",
+                "required": false,
+                "description": "`ETag`s of representations you hold; a match answers 304 without the body.",
+                "schema": {"type": "string"}
+            });
+            match params {
+                Some(ps) => ps.push(p),
+                None => op["parameters"] = json!([p]),
+            }
+        }
+    }
 }
 
 const METHODS: [&str; 8] = [

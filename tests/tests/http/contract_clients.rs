@@ -93,3 +93,48 @@ on_both_databases! {
         }
     }
 }
+
+on_both_databases! {
+    /// Every `GET` path answers `HEAD`: the same status and headers, no body.
+    fn head_answers_every_get_without_a_body(app) {
+        let a = agreement(app);
+        for path in ["/v1/regions?parent_code=33", "/v1/regions/33", &format!("/v1/agreements/{a}"), &format!("/v1/agreements/{a}/activities")] {
+            let get = app.get(path);
+            let head = app.req("HEAD", path).send();
+            assert_eq!((head.status, get.status), (200, 200), "{path}");
+            assert!(head.body.is_empty(), "{path}: HEAD sent a body");
+            assert_eq!(head.header("etag"), get.header("etag"), "{path}");
+            assert_eq!(head.header("content-type"), Some("application/json"));
+        }
+        let anonymous = app.req("HEAD", "/v1/regions/33").anonymous().send();
+        assert_eq!(anonymous.status, 401);
+    }
+
+    /// A list and a single resource answer `If-None-Match` with their `ETag` by a 304 without a
+    /// body, until they change.
+    fn if_none_match_answers_304_until_the_resource_changes(app) {
+        let a = agreement(app);
+        let one = format!("/v1/agreements/{a}");
+        let list = format!("/v1/agreements/{a}/activities");
+        for path in [&one, &list] {
+            let first = app.get(path);
+            let etag = first.header("etag").expect("an ETag").to_owned();
+            let again = app.req("GET", path).header("If-None-Match", &etag).send();
+            assert_eq!(again.status, 304, "{path}");
+            assert!(again.body.is_empty());
+            assert_eq!(again.header("etag"), Some(etag.as_str()));
+            let other = app.req("GET", path).header("If-None-Match", "W/\"something-else\"").send();
+            assert_eq!(other.status, 200, "{path}");
+        }
+        // The single resource's ETag is the one `If-Match` takes.
+        let before = app.get(&list).header("etag").unwrap().to_owned();
+        activity(app, &a, "Pameran dagang", "2022-04-04");
+        let after = app.req("GET", &list).header("If-None-Match", &before).send();
+        assert_eq!(after.status, 200, "the list changed");
+        assert_eq!(after.json()["items"].as_array().unwrap().len(), 1);
+        assert_ne!(after.header("etag"), Some(before.as_str()));
+        // A problem is never cached: a 404 answers whatever the client holds.
+        app.req("GET", "/v1/agreements/01930000-0000-7000-8000-000000000000").header("If-None-Match", "*").send()
+            .problem(404, "not_found");
+    }
+}
