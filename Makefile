@@ -31,7 +31,7 @@ openapi:
 rules:
 	$(CARGO) run --quiet -p jalin-domain --example rules > docs/rules.md
 
-## Schemathesis and a generated TypeScript client against a live server; the breaking-change guard.
+## Schemathesis, generated TypeScript and Python clients against a live server, Redocly and Spectral lint, the breaking-change guard.
 conformance:
 	bash openapi/conformance/run.sh
 

@@ -14,6 +14,7 @@ pub mod deadline;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod http_cache;
 pub mod idempotency;
 pub mod integrations;
 pub mod jobs;

@@ -13,7 +13,6 @@ use crate::routes;
         schemas(
             crate::problem::ProblemBody,
             crate::problem::ProblemFieldError,
-            crate::pagination::PageEnvelope,
             crate::service::integrations::PermitRequest
         ),
         responses(
@@ -28,6 +27,8 @@ use crate::routes;
             responses::PreconditionFailed,
             responses::PreconditionRequired,
             responses::TooManyRequests,
+            responses::PayloadTooLarge,
+            responses::UnsupportedMediaType,
         )
     )
 )]
@@ -239,7 +240,32 @@ impl utoipa::Modify for Security {
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(routes::paths());
-    jalin_openapi::assemble(doc)
+    let mut doc = jalin_openapi::assemble(doc);
+    if let Some(d) = doc.info.description.as_mut() {
+        d.push_str(&rules_section());
+    }
+    doc
+}
+
+/// The rules a problem's `rule` names, with their legal sources: part of the contract, so a
+/// partner reads them where the `rule` field is described.
+fn rules_section() -> String {
+    use jalin_domain::rules::RuleId;
+    let mut out = String::from(
+        "\n\n## Rules\n\nA refusal for a legal or business reason is a problem (422 or 409) \
+         whose `rule` (and each `errors[].rule`) names one of these rules, with the source in \
+         `rule_source`. Values marked DEFAULT are configuration, shown by `GET /v1/settings`.\n\n\
+         | rule | what it requires | legal source |\n|---|---|---|\n",
+    );
+    for r in RuleId::ALL {
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            r.as_str(),
+            r.summary().replace('|', "/"),
+            r.source().replace('|', "/")
+        ));
+    }
+    out.trim_end().to_owned()
 }
 
 /// The document as pretty JSON, built once.
@@ -384,6 +410,28 @@ pub mod responses {
             "Too many attempts",
             "Too many failed attempts; retry after 900 seconds.",
             "/v1/auth/login"
+        )
+    );
+    response!(
+        PayloadTooLarge,
+        "The request body exceeds the configured limit (`payload_too_large`; `JALIN_JSON_LIMIT` for JSON, the upload limit for files; see `GET /v1/settings`).",
+        example(
+            413,
+            "payload_too_large",
+            "Payload too large",
+            "The request body exceeds the limit of 262144 bytes.",
+            "/v1/agreements"
+        )
+    );
+    response!(
+        UnsupportedMediaType,
+        "The body's `Content-Type` is not one this operation reads (`unsupported_media_type`); the operation's request body lists the accepted types.",
+        example(
+            415,
+            "unsupported_media_type",
+            "Unsupported media type",
+            "Send the body as application/json (Content-Type was text/plain).",
+            "/v1/agreements"
         )
     );
     response!(

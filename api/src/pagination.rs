@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jalin_persistence::DbConnection;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use validator::Validate;
 
 use crate::error::ApiError;
@@ -39,7 +39,48 @@ impl Paging {
     }
 }
 
-crate::query_params!(Paging);
+/// `limit` and `cursor` of the lists under one record (activities, documents, evaluations,
+/// history) and of tasks and matches: paginated like every list, but 100 items a page unless
+/// asked otherwise, so a client that does not page yet still sees what it saw before.
+#[derive(Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct WholePaging {
+    /// Page size, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 100)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl WholePaging {
+    /// The page of `items` (the whole list, in its stable order) asked for the list named
+    /// `list`: the cursor carries the position after the last item served.
+    pub fn slice<T>(
+        &self,
+        list: &'static str,
+        items: Vec<T>,
+    ) -> Result<(Vec<T>, Option<String>), ApiError> {
+        let req = PageRequest::new(
+            list,
+            Some(self.limit.unwrap_or(MAX_LIMIT)),
+            self.cursor.as_deref(),
+        )?;
+        let start = match &req.after {
+            None => 0,
+            Some(k) => k.parse::<usize>().map_err(|_| ApiError::InvalidCursor)?,
+        };
+        let rows: Vec<(usize, T)> = items
+            .into_iter()
+            .enumerate()
+            .skip(start)
+            .take(req.fetch() as usize)
+            .collect();
+        let (rows, next) = req.page(rows, |(i, _)| (i + 1).to_string());
+        Ok((rows.into_iter().map(|(_, t)| t).collect(), next))
+    }
+}
+
+crate::query_params!(Paging, WholePaging);
 
 /// A decoded page request for one list.
 #[derive(Debug, Clone)]
@@ -140,17 +181,8 @@ impl PageRequest {
     }
 }
 
-/// The page envelope every list shares. Each list's schema is this with `items` typed.
-#[derive(Serialize, ToSchema)]
-#[schema(as = Page)]
-pub struct PageEnvelope {
-    /// The items of this page, in the list's stable order.
-    pub items: Vec<serde_json::Value>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
-/// Declares a typed page: `{ items: [T], next_cursor }`, documented as `Page` with typed items.
+/// Declares a typed page: `{ items: [T], next_cursor }`, documented flat (an object with typed
+/// `items` and a required, nullable `next_cursor`) so every client generator types the items.
 #[macro_export]
 macro_rules! page_of {
     ($name:ident, $item:ty) => {
@@ -173,20 +205,32 @@ macro_rules! page_of {
 
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                use utoipa::openapi::schema::{AllOfBuilder, ArrayBuilder, ObjectBuilder};
+                use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
                 use utoipa::openapi::Ref;
-                AllOfBuilder::new()
-                    .item(Ref::from_schema_name("Page"))
-                    .item(
-                        ObjectBuilder::new()
-                            .property(
-                                "items",
-                                ArrayBuilder::new().items(Ref::from_schema_name(
-                                    <$item as utoipa::ToSchema>::name(),
-                                )),
-                            )
-                            .required("items"),
+                ObjectBuilder::new()
+                    .description(Some(concat!(
+                        "A page of the list, in its stable order; ",
+                        "pass `next_cursor` as `cursor` for the next page."
+                    )))
+                    .property(
+                        "items",
+                        ArrayBuilder::new()
+                            .items(Ref::from_schema_name(<$item as utoipa::ToSchema>::name()))
+                            .description(Some("The items of this page.")),
                     )
+                    .required("items")
+                    .property(
+                        "next_cursor",
+                        ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                                Type::String,
+                                Type::Null,
+                            ]))
+                            .description(Some(
+                                "Pass as `cursor` to get the next page; `null` on the last page.",
+                            )),
+                    )
+                    .required("next_cursor")
                     .into()
             }
         }
@@ -240,6 +284,24 @@ mod tests {
         assert!(PageRequest::new("t", Some(0), None).is_err());
         assert!(PageRequest::new("t", Some(101), None).is_err());
         assert_eq!(PageRequest::new("t", None, None).unwrap().limit, 20);
+        let whole = WholePaging {
+            limit: None,
+            cursor: None,
+        };
+        let (items, next) = whole.slice("w", (0..150).collect()).unwrap();
+        assert_eq!((items.len(), items[99]), (100, 99));
+        let rest = WholePaging {
+            limit: Some(40),
+            cursor: next,
+        };
+        let (items, next) = rest.slice("w", (0..150).collect()).unwrap();
+        assert_eq!((items[0], items.len()), (100, 40));
+        let last = WholePaging {
+            limit: Some(40),
+            cursor: next,
+        };
+        let (items, next) = last.slice("w", (0..150).collect()).unwrap();
+        assert_eq!((items, next), ((140..150).collect(), None));
         let req = PageRequest::new("a", Some(1), None).unwrap();
         let (_, next) = req.page(vec!["x".to_string(), "y".to_string()], |k| k.clone());
         let next = next.unwrap();

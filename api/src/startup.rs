@@ -248,6 +248,7 @@ pub fn start(state: AppState, extra: Option<ExtraRoutes>) -> Result<Running, Sta
             .default_service(web::to(routes::not_found))
             .wrap(from_fn(crate::extract::refuse_nul_in_url))
             .wrap(from_fn(body_deadline))
+            .wrap(from_fn(crate::http_cache::conditional_get))
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(from_fn(request_context))
     });

@@ -4,7 +4,11 @@
 #     started from a fresh SQLite database, with every check on;
 #  2. a TypeScript client generated from the committed openapi/openapi.json (openapi-typescript,
 #     openapi-fetch; pinned by package-lock.json) is type-checked and runs a scenario against it;
-#  3. the breaking-change guard compares each committed version of the contract with the one
+#  3. a Python client generated from it (openapi-python-client, pinned in
+#     openapi/clients/python/requirements.lock) runs the partner's scenario against it;
+#  4. Redocly and Spectral (spectral:oas) lint it: zero errors (accepted warnings are listed in
+#     openapi/lint/redocly.yaml and .spectral.yaml);
+#  5. the breaking-change guard compares each committed version of the contract with the one
 #     before it.
 # Usage: openapi/conformance/run.sh   (make conformance; .ci/run)
 set -euo pipefail
@@ -29,6 +33,24 @@ fi
 
 echo "== install the TypeScript client's tools (npm ci)"
 (cd openapi/clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
+
+pyvenv=target/python-client-venv
+pylock=openapi/clients/python/requirements.lock
+if [ ! -x "$pyvenv/bin/openapi-python-client" ] || ! cmp -s "$pylock" "$pyvenv/requirements.lock"; then
+  echo "== install openapi-python-client into $pyvenv"
+  rm -rf "$pyvenv"
+  python3 -m venv "$pyvenv"
+  "$pyvenv/bin/pip" install --quiet --disable-pip-version-check -r "$pylock"
+  cp "$pylock" "$pyvenv/requirements.lock"
+fi
+
+echo "== lint the contract: Redocly and Spectral (spectral:oas), zero errors"
+(
+  cd openapi/lint
+  npm ci --no-audit --no-fund --loglevel=error
+  npx --no-install redocly lint ../openapi.json --config redocly.yaml --format=stylish
+  npx --no-install spectral lint ../openapi.json --ruleset .spectral.yaml --fail-severity=error
+)
 
 data=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -62,6 +84,15 @@ echo "== TypeScript client generated from openapi/openapi.json"
   npm run --silent build
   JALIN_BASE_URL="$base" JALIN_USERNAME=admin JALIN_PASSWORD="$admin_password" npm run --silent scenario
 )
+
+echo "== Python client generated from openapi/openapi.json (openapi-python-client)"
+rm -rf target/python-client && mkdir -p target/python-client
+# ruff, installed with the generator, formats the generated code.
+PATH="$root/$pyvenv/bin:$PATH" "$pyvenv/bin/openapi-python-client" generate --path openapi/openapi.json \
+  --config openapi/clients/python/config.yaml --output-path target/python-client/jalin_client \
+  --meta none --fail-on-warning
+JALIN_BASE_URL="$base" JALIN_USERNAME=admin JALIN_PASSWORD="$admin_password" \
+  PYTHONPATH=target/python-client "$pyvenv/bin/python" openapi/clients/python/scenario.py
 
 echo "== schemathesis against $base (fresh SQLite database, signed in as the bootstrap admin)"
 token=$(curl -fsS -H 'content-type: application/json' \

@@ -172,6 +172,18 @@ fn compare_schema(
     }
 }
 
+/// The schema a `$ref` to a component schema names (itself when it is no reference), so an
+/// inline schema that became a named one compares as the same.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    {
+        Some(name) => &doc["components"]["schemas"][name],
+        None => schema,
+    }
+}
+
 fn params(op: &Value) -> BTreeMap<String, &Value> {
     op["parameters"]
         .as_array()
@@ -232,8 +244,8 @@ pub fn compare(old: &Value, new: &Value) -> Report {
                     }
                     compare_schema(
                         &format!("{key} parameter {name}"),
-                        &p["schema"],
-                        &np["schema"],
+                        resolve(old, &p["schema"]),
+                        resolve(new, &np["schema"]),
                         true,
                         false,
                         &mut r,
@@ -373,6 +385,37 @@ mod tests {
         );
         new["components"]["schemas"]["RegionKind"]["enum"] = json!(["province", "regency"]);
         assert!(compare(&base(), &new).breaking[0].contains("enum value \"city\" removed"));
+    }
+
+    #[test]
+    fn a_parameter_enum_named_as_a_component_is_the_same_enum() {
+        let kind = |schema: Value| json!([{"name": "kind", "in": "query", "schema": schema}]);
+        let inline = json!({"type": "string", "enum": ["province", "regency", "city"]});
+        let named = json!({"$ref": "#/components/schemas/RegionKind"});
+        let old = doc(
+            json!({}),
+            json!([]),
+            json!(["province", "regency", "city"]),
+            kind(inline),
+        );
+        let new = doc(
+            json!({}),
+            json!([]),
+            json!(["province", "regency", "city"]),
+            kind(named.clone()),
+        );
+        assert!(
+            !compare(&old, &new).is_breaking(),
+            "{:?}",
+            compare(&old, &new)
+        );
+        let narrower = doc(
+            json!({}),
+            json!([]),
+            json!(["province", "city"]),
+            kind(named),
+        );
+        assert!(compare(&old, &narrower).breaking[0].contains("enum value \"regency\" removed"));
     }
 
     #[test]

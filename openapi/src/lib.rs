@@ -5,6 +5,7 @@
 //! is uniform however each handler was annotated.
 
 pub mod diff;
+pub mod polish;
 
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::tag::TagBuilder;
@@ -18,9 +19,15 @@ jalin keeps the registry of Indonesian regional governments' foreign cooperation
 walks agreements through the PP 28/2018 approval workflow, and tracks deadlines in working days.\n\n\
 Conventions: JSON in snake_case; dates `YYYY-MM-DD` with a year from 1900 to 2200 (anything \
 else is a 422 `invalid_date`); every failure is an RFC 9457 \
-`application/problem+json` with a stable `code` and the `request_id`; lists use cursor pagination \
-(`limit` 1–100, default 20; `cursor` = the previous page's `next_cursor`); `Accept-Language: id` \
-returns problem texts in Indonesian; every response carries `X-Request-Id`.";
+`application/problem+json` with a stable `code` and the `request_id`; every list is a page \
+`{\"items\": [...], \"next_cursor\": ...}` with cursor pagination (`limit` 1–100, default 20 — \
+100 for the lists under one agreement, tasks and matches; `cursor` = the previous page's \
+`next_cursor`, `null` on the last page); `Accept-Language: id` \
+returns problem texts in Indonesian; every response carries `X-Request-Id`.\n\n\
+HTTP: every `GET` path also answers `HEAD` (the same headers, no body); a JSON `200` to a `GET` \
+carries an `ETag` and answers `If-None-Match` with `304`. Deprecation: an operation to be removed is marked \
+`deprecated: true` here and answers with `Deprecation` (RFC 9745) and `Sunset` (RFC 8594) headers \
+naming the date of its removal, recorded in the contract changelog; none is deprecated today.";
 
 const TAGS: &[(&str, &str)] = &[
     ("health", "Liveness and readiness."),
@@ -34,8 +41,24 @@ const TAGS: &[(&str, &str)] = &[
     ),
     (
         "settings",
-        "Configurable values (DOMAIN.md DEFAULTs) in force.",
+        "Configurable values in force: every DEFAULT the rules leave to configuration.",
     ),
+    ("auth", "Sign-in: a user's token (`login`), a service account's token (`issueClientToken`, OAuth 2.0 client credentials), and who you are (`getMe`)."),
+    ("users", "User accounts: role (admin, central reviewer, province, region, agency, DPRD secretariat) and region."),
+    ("service-accounts", "Service accounts of integration partners and scripts, with their scopes and secrets."),
+    ("audit", "The tamper-evident audit log: every write with actor and time, and its hash-chain verification."),
+    ("partners", "Foreign partners: foreign local governments (KSDPL) and foreign institutions (KSDLL), R1–R2."),
+    ("agreements", "The agreement registry: records, their history, CSV import and CSV/XLSX export, termination (R19) and renewal (R18)."),
+    ("documents", "Agreement documents (drafts, signed texts, letters, evidence): upload and download."),
+    ("workflow", "The PP 28/2018 approval workflow: definitions, each agreement's case, its requirements, and the tasks waiting for you."),
+    ("activities", "Implementation activities under an agreement, with money as exact decimals and its IDR value."),
+    ("evaluation", "Evaluation instruments, evaluations of agreements and their action plans."),
+    ("reporting", "Annual reports (R22), their compliance, reminders of deadlines and the overview statistics."),
+    ("travel", "Official travel abroad: requests, the province's recommendation, permits (SIOLA, SIMPEL, Exit Permit) and trip reports."),
+    ("integrations", "Deliveries to external systems (permit requests) and their callbacks; webhook endpoints for domain events."),
+    ("events", "The domain event feed, to follow changes by polling (`after` a sequence number)."),
+    ("coordination", "Regional potentials, matchmaking of partners and regions, coordination meetings and good practices."),
+    ("public", "The public, unauthenticated feed of agreements and good practices (JSON or CSV), rate limited."),
 ];
 
 /// Adds document-wide parts to the generated document.
@@ -75,7 +98,25 @@ pub fn assemble(mut doc: OpenApi) -> OpenApi {
             }
         }
     }
-    with_date_range(doc)
+    with_cursor_required(with_date_range(doc))
+}
+
+/// Every page carries `next_cursor` (`null` on the last page): required, so generated clients
+/// read it without a "may be absent" case.
+fn with_cursor_required(mut doc: OpenApi) -> OpenApi {
+    use utoipa::openapi::schema::Schema;
+    if let Some(components) = doc.components.as_mut() {
+        for schema in components.schemas.values_mut() {
+            if let RefOr::T(Schema::Object(o)) = schema {
+                if o.properties.contains_key("next_cursor")
+                    && !o.required.iter().any(|r| r == "next_cursor")
+                {
+                    o.required.push("next_cursor".to_owned());
+                }
+            }
+        }
+    }
+    doc
 }
 
 /// What every date the API reads must look like (`jalin_domain::Date`): `YYYY-MM-DD` with a
@@ -161,7 +202,7 @@ fn with_date_range(mut doc: OpenApi) -> OpenApi {
 /// The error responses an operation has by its shape: every operation can fail (500); an
 /// authenticated one answers 401 and 403; a body can be malformed (400), of another media type
 /// (415) or invalid (422); query parameters can be invalid (422) and a `cursor` foreign (400);
-/// a path parameter names a record that may not exist or not be visible (404); `If-Match` can
+/// a body can be too large (413), a path parameter names a record that may not exist or not be visible (404); `If-Match` can
 /// be missing (428) or stale (412); an `Idempotency-Key` can be malformed (400), reused with
 /// another body (422) or still in flight (409).
 pub fn standard_responses(op: &Operation) -> Vec<(&'static str, &'static str)> {
@@ -179,7 +220,8 @@ pub fn standard_responses(op: &Operation) -> Vec<(&'static str, &'static str)> {
     if op.request_body.is_some() {
         out.extend([
             ("400", "BadRequest"),
-            ("415", "BadRequest"),
+            ("413", "PayloadTooLarge"),
+            ("415", "UnsupportedMediaType"),
             ("422", "ValidationFailed"),
         ]);
     }
@@ -224,10 +266,15 @@ fn operations_mut(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = 
     .flatten()
 }
 
-/// Pretty JSON with a trailing newline, as committed.
+/// Pretty JSON with a trailing newline, as committed (after [`polish`], in utoipa's key order).
 pub fn to_pretty_json(doc: &OpenApi) -> String {
-    let mut s =
-        serde_json::to_string_pretty(doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let written = || -> Result<String, serde_json::Error> {
+        let text = serde_json::to_string(doc)?;
+        let template: polish::Template = serde_json::from_str(&text)?;
+        let polished = polish::polish(serde_json::from_str(&text)?);
+        serde_json::to_string_pretty(&polish::in_order(polished, Some(&template)))
+    };
+    let mut s = written().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -13,6 +13,7 @@ use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::idempotency::IdempotencyKey;
+use crate::pagination::WholePaging;
 use crate::reply;
 use crate::routes::ids::{ActivityId, AgreementId};
 use crate::service::action_plans::IndicatorContribution;
@@ -74,6 +75,8 @@ impl From<&Activity> for ActivityDto {
 #[derive(Serialize, ToSchema)]
 pub struct ActivityList {
     pub items: Vec<ActivityDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Log an activity under an agreement.
@@ -116,17 +119,23 @@ pub async fn create(
     path = "/v1/agreements/{id}/activities",
     operation_id = "listActivities",
     tag = "activities",
-    params(AgreementId),
+    params(AgreementId, WholePaging),
     responses(
         (status = 200, description = "The activities.", body = ActivityList),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    caller: Caller,
+    id: AgreementId,
+    paging: WholePaging,
+) -> Result<HttpResponse, ApiError> {
     let scope = caller.may(Action::ReadAgreements)?;
     let items = caller.db(move |c| activities::list(c, &scope, &id)).await?;
+    let (items, next_cursor) = paging.slice("activities", items)?;
     Ok(reply::ok(ActivityList {
         items: items.iter().map(ActivityDto::from).collect(),
+        next_cursor,
     }))
 }
 

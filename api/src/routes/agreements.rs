@@ -23,7 +23,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::Conflict;
 use crate::page_of;
-use crate::pagination::Paging;
+use crate::pagination::{Paging, WholePaging};
 use crate::reply;
 use crate::routes::audit::AuditEventPage;
 use crate::routes::ids::AgreementId;
@@ -410,18 +410,23 @@ pub async fn delete(
     path = "/v1/agreements/{id}/history",
     operation_id = "getAgreementHistory",
     tag = "agreements",
-    params(AgreementId),
+    params(AgreementId, WholePaging),
     responses(
         (status = 200, description = "The agreement's events, oldest first.", body = AuditEventPage),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn history(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+pub async fn history(
+    caller: Caller,
+    id: AgreementId,
+    paging: WholePaging,
+) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
     let events = caller
         .db(move |c| agreements::history(c, &vis, &id))
         .await?;
-    Ok(reply::ok(AuditEventPage::of(&events, None)))
+    let (events, next_cursor) = paging.slice("history", events)?;
+    Ok(reply::ok(AuditEventPage::of(&events, next_cursor)))
 }
 
 super::operations! {

@@ -160,7 +160,8 @@ pub struct WorkingDaysQuery {
 /// `from` plus `working_days` working days is `to`.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({
-    "from": "2024-12-31", "to": "2025-01-10", "working_days": 7, "cuti_bersama_is_working_day": false
+    "from": "2024-12-31", "to": "2025-01-10", "working_days": 7, "cuti_bersama_is_working_day": false,
+    "provisional": false
 }))]
 pub struct WorkingDays {
     #[schema(value_type = String, format = Date)]

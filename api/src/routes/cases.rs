@@ -16,6 +16,7 @@ use crate::concurrency::IfMatch;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::openapi::responses::Conflict;
+use crate::pagination::WholePaging;
 use crate::reply;
 use crate::routes::ids::AgreementId;
 use crate::service::cases::{self, Blocking, CaseRecord, WorkflowActionRequest};
@@ -235,6 +236,8 @@ pub struct Task {
 #[derive(Serialize, ToSchema)]
 pub struct TaskList {
     pub items: Vec<Task>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Work waiting for you: the cases whose current stage is yours, soonest due first.
@@ -243,15 +246,17 @@ pub struct TaskList {
     path = "/v1/tasks",
     operation_id = "listTasks",
     tag = "workflow",
+    params(WholePaging),
     responses(
-        (status = 200, description = "Cases waiting for the caller's role and region, most urgent first (at most 100).", body = TaskList),
+        (status = 200, description = "Cases waiting for the caller's role and region, most urgent first.", body = TaskList),
     ),
     security(("bearer" = []))
 )]
-pub async fn tasks(caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn tasks(caller: Caller, paging: WholePaging) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
     let principal = caller.auth.0.clone();
     let waiting = caller.db(move |c| cases::tasks(c, &principal, vis)).await?;
+    let (waiting, next_cursor) = paging.slice("tasks", waiting)?;
     let today = caller.ctx.today();
     let cal = &caller.state.calendar;
     Ok(reply::ok(TaskList {
@@ -282,6 +287,7 @@ pub async fn tasks(caller: Caller) -> Result<HttpResponse, ApiError> {
                 due_on: w.case.stage_due_on,
             })
             .collect(),
+        next_cursor,
     }))
 }
 

@@ -24,7 +24,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::idempotency::{IdempotencyKey, JsonReply};
 use crate::openapi::responses::{BadRequest, Conflict, NotFound};
-use crate::pagination::{PageRequest, Paging};
+use crate::pagination::{PageRequest, Paging, WholePaging};
 use crate::reply::{self, Versioned};
 use crate::routes::documents::receive;
 use crate::routes::ids::{MeetingId, PotentialId, PracticeId, RecommendationId};
@@ -265,6 +265,9 @@ pub struct Matches {
     pub partners: Vec<PartnerSuggestion>,
     /// For `?partner=`: every Indonesian region cooperating with the partner, and in what.
     pub regions: Vec<CooperatingRegion>,
+    /// Pass as `cursor` to get the next page (of `partners` or `regions`, whichever the query
+    /// asked for); `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// For `?region=`: partners ranked for the region, with the reasons.
@@ -289,6 +292,7 @@ fn ranked(region: &RegionCode, found: Vec<(PartnerMatch, Option<Partner>)>) -> M
         method: RANKING_METHOD.into(),
         partners,
         regions: Vec::new(),
+        next_cursor: None,
     }
 }
 
@@ -309,6 +313,7 @@ fn cooperating(partner: Partner, found: Vec<matchmaking::Cooperating>) -> Matche
         method: cooperation_method(&partner.name, &partner.country),
         partners: Vec::new(),
         regions,
+        next_cursor: None,
     }
 }
 
@@ -320,7 +325,7 @@ fn cooperating(partner: Partner, found: Vec<matchmaking::Cooperating>) -> Matche
     path = "/v1/matches",
     operation_id = "listMatches",
     tag = "coordination",
-    params(MatchQuery),
+    params(MatchQuery, WholePaging),
     responses(
         (status = 200, description = "The matches and how they were ranked.", body = Matches),
         (status = 400, response = BadRequest),
@@ -331,6 +336,7 @@ fn cooperating(partner: Partner, found: Vec<matchmaking::Cooperating>) -> Matche
 pub async fn matches(
     caller: Caller,
     query: ApiQuery<MatchQuery>,
+    paging: WholePaging,
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ReadAgreements)?;
     // An empty parameter is an absent one.
@@ -358,7 +364,23 @@ pub async fn matches(
             ))
         }
     };
-    Ok(reply::ok(body))
+    Ok(reply::ok(body.paged(&paging)?))
+}
+
+impl Matches {
+    /// The page asked of whichever list the query fills (`partners` or `regions`).
+    fn paged(mut self, paging: &WholePaging) -> Result<Self, ApiError> {
+        let (partners, after_partners) =
+            paging.slice("matches", std::mem::take(&mut self.partners))?;
+        let (regions, after_regions) =
+            paging.slice("matches", std::mem::take(&mut self.regions))?;
+        Ok(Self {
+            partners,
+            regions,
+            next_cursor: after_partners.or(after_regions),
+            ..self
+        })
+    }
 }
 
 // ---------------------------------------------------------------- meetings

@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::openapi::responses::BadRequest;
+use crate::pagination::WholePaging;
 use crate::routes::ids::{AgreementId, DocumentId};
 use crate::service::documents::{self, DocumentInput, Upload};
 
@@ -52,6 +53,8 @@ crate::mirror! {
 #[derive(Serialize, ToSchema)]
 pub struct DocumentList {
     pub items: Vec<DocumentDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// The multipart form of an upload.
@@ -205,17 +208,23 @@ pub async fn upload(
     path = "/v1/agreements/{id}/documents",
     operation_id = "listDocuments",
     tag = "documents",
-    params(AgreementId),
+    params(AgreementId, WholePaging),
     responses(
         (status = 200, description = "The documents.", body = DocumentList),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    caller: Caller,
+    id: AgreementId,
+    paging: WholePaging,
+) -> Result<HttpResponse, ApiError> {
     let scope = caller.may(Action::ReadAgreements)?;
     let docs = caller.db(move |c| documents::list(c, &scope, &id)).await?;
+    let (docs, next_cursor) = paging.slice("documents", docs)?;
     Ok(HttpResponse::Ok().json(DocumentList {
         items: docs.iter().map(DocumentDto::from).collect(),
+        next_cursor,
     }))
 }
 

@@ -18,6 +18,7 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::{Conflict, ValidationFailed};
+use crate::pagination::WholePaging;
 use crate::reply;
 use crate::routes::ids::{AgreementId, EvaluationId};
 use crate::service::evaluations::{
@@ -97,6 +98,8 @@ pub struct EvaluationDto {
 #[derive(Serialize, ToSchema)]
 pub struct EvaluationList {
     pub items: Vec<EvaluationDto>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 fn score(v: &EvaluationView, sheet: &ScoreSheet) -> Score {
@@ -193,17 +196,22 @@ pub async fn create(
     path = "/v1/agreements/{id}/evaluations",
     operation_id = "listEvaluations",
     tag = "evaluation",
-    params(AgreementId),
+    params(AgreementId, WholePaging),
     responses(
         (status = 200, description = "The evaluations.", body = EvaluationList),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
-pub async fn list(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    caller: Caller,
+    id: AgreementId,
+    paging: WholePaging,
+) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
     let views = caller.db(move |c| evaluations::list(c, &vis, &id)).await?;
+    let (views, next_cursor) = paging.slice("evaluations", views)?;
     let items = views.iter().map(EvaluationDto::from).collect();
-    Ok(reply::ok(EvaluationList { items }))
+    Ok(reply::ok(EvaluationList { items, next_cursor }))
 }
 
 /// An evaluation with its arithmetic.

@@ -17,7 +17,7 @@ pub struct Live {
 }
 
 #[derive(Serialize, ToSchema)]
-#[schema(example = json!({"status": "ready", "database": "sqlite"}))]
+#[schema(example = json!({"status": "ready", "database": "sqlite", "warnings": []}))]
 pub struct Ready {
     /// `ready` when the database answers.
     pub status: String,

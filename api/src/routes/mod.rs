@@ -128,17 +128,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         }
     }
     for (path, ops) in paths {
-        let allow = ops
-            .iter()
-            .map(|o| o.method.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let mut methods: Vec<&str> = ops.iter().map(|o| o.method.as_str()).collect();
+        if ops.iter().any(|o| o.head.is_some()) {
+            methods.push("HEAD");
+        }
+        let allow = methods.join(", ");
         let mut resource = only(&path, allow);
         if let Some(limit) = ops.iter().filter_map(|o| o.body_limit).max() {
             resource = resource.app_data(web::PayloadConfig::new(limit));
         }
         for op in ops {
             resource = resource.route(op.route);
+            if let Some(head) = op.head {
+                resource = resource.route(head);
+            }
         }
         cfg.service(resource);
     }
@@ -150,6 +153,8 @@ pub struct Operation {
     pub method: actix_web::http::Method,
     pub path: String,
     route: actix_web::Route,
+    /// `HEAD` on a `GET`: the same handler; the server sends its headers without the body.
+    head: Option<actix_web::Route>,
     body_limit: Option<usize>,
 }
 
@@ -165,6 +170,8 @@ impl Operation {
                 let method = http_method(&m);
                 Operation {
                     route: to(method.clone()),
+                    head: (method == actix_web::http::Method::GET)
+                        .then(|| to(actix_web::http::Method::HEAD)),
                     method,
                     path: P::path(),
                     body_limit,

@@ -28,7 +28,8 @@ use crate::service::monitoring::{self, Overview};
     "record_type": "agreement", "record_id": "01930000-0000-7000-8000-000000000000", "reference_number": "KSLN-33-2019-0001",
     "title": "Kerja Sama Provinsi Kembar Jawa Tengah–Queensland", "rule": "R18",
     "message": "Ends on 2027-02-01 (in 69 days): evaluate it and decide on renewal (R18).",
-    "message_id": "Berakhir 2027-02-01 (69 hari lagi): evaluasi dan putuskan perpanjangan (R18)."
+    "message_id": "Berakhir 2027-02-01 (69 hari lagi): evaluasi dan putuskan perpanjangan (R18).",
+    "provisional": false
 }))]
 pub struct ReminderDto {
     pub kind: ReminderKind,

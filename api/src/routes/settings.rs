@@ -16,7 +16,7 @@ use crate::reply;
     "key": "calendar.cuti_bersama_is_working_day", "value": false, "default": false, "is_default": true,
     "variable": "JALIN_CUTI_BERSAMA_IS_WORKING_DAY",
     "description": "Whether cuti bersama count as working days.",
-    "basis": "DEFAULT (DOMAIN.md §5): no rule found; cuti bersama are treated as days off."
+    "basis": "DEFAULT: no rule found; cuti bersama are treated as days off."
 }))]
 pub struct Setting {
     /// Stable key.

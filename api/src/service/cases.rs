@@ -443,5 +443,6 @@ pub fn tasks(
     if stages.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(cases::waiting(c, &scope, &stages, 100)?)
+    // The whole list, paged by the handler (`listTasks`); bounded against runaway data.
+    Ok(cases::waiting(c, &scope, &stages, 10_000)?)
 }

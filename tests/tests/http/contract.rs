@@ -49,7 +49,7 @@ on_both_databases! {
             }
         }
         assert!(ids.len() >= 9);
-        for name in ["Problem", "Page", "Region", "Country"] {
+        for name in ["Problem", "RegionPage", "Region", "Country"] {
             assert!(doc["components"]["schemas"][name].is_object(), "component {name}");
         }
         let schemes = &doc["components"]["securitySchemes"];
