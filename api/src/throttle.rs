@@ -254,7 +254,7 @@ impl Throttle {
         let limits = self.limits;
         state
             .write(move |c| {
-                counters::forget(c, &attempt.pair)?;
+                // The address first, then the pair: the order `attempt` locks them in (sorted).
                 if let Some(key) = &attempt.address {
                     let now = now();
                     let mut counter = counters::lock(c, key, now)?;
@@ -264,7 +264,7 @@ impl Throttle {
                     }
                     counters::store(c, &counter)?;
                 }
-                Ok(())
+                counters::forget(c, &attempt.pair).map_err(ApiError::from)
             })
             .await
     }

@@ -258,7 +258,7 @@ pub const SETTINGS: &[Setting] = &[
         Some("JALIN_BODY_TIMEOUT_SECONDS"),
         |c| json!(c.body_timeout_seconds),
         "Time a client has to send a request's body once its headers arrived; slower: 408, connection closed.",
-        "Security default (slow clients): a 25 MB document over a slow line still fits.",
+        "Security default (slow clients): a 25 MB document needs about 3.5 Mbit/s; raise it for large uploads over slow lines.",
     ),
     Setting::new(
         "http.keep_alive_seconds",
