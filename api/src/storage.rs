@@ -56,8 +56,13 @@ impl Storage {
         }
     }
 
+    /// The local directory, created owner-only (0700) when absent: documents hold personal data.
     fn local(dir: &std::path::Path) -> Result<Self, String> {
-        std::fs::create_dir_all(dir)
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let fs =
             LocalFileSystem::new_with_prefix(dir).map_err(|e| format!("{}: {e}", dir.display()))?;

@@ -101,7 +101,7 @@ pub enum DbError {
         url: String,
         source: diesel::ConnectionError,
     },
-    #[error("cannot create the directory for the SQLite database {path}: {source}")]
+    #[error("cannot create the SQLite database {path} or its directory: {source}")]
     CreateDir {
         path: String,
         source: std::io::Error,
@@ -210,6 +210,26 @@ impl Pool {
                     path: path.display().to_string(),
                     source,
                 })?;
+            }
+            // A new database file is the owner's alone (0600); SQLite gives its journal files
+            // the same mode.
+            if !path.exists() {
+                use std::os::unix::fs::OpenOptionsExt;
+                let created = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(path);
+                match created {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(source) => {
+                        return Err(DbError::CreateDir {
+                            path: path.display().to_string(),
+                            source,
+                        })
+                    }
+                }
             }
         }
         let manager = Manager {

@@ -404,9 +404,9 @@ on_both_databases! {
         app.req("POST", &verify).bearer(&officer).header("If-Match", &etag).json(&ok).send().problem(403, "forbidden");
         app.req("GET", &path).bearer(&banten).send().problem(404, "not_found");
         app.req("POST", &verify).bearer(&banten).header("If-Match", &etag).json(&ok).send().problem(403, "forbidden");
-        // A regional service account holding `agreements:verify` verifies nothing: in its own
-        // region it is refused (R23), another region's agreement is a 404.
-        for (region, status) in [("33", 403), ("36", 404)] {
+        // A regional service account holding `agreements:verify` verifies nothing: the scope is
+        // national-only (R23; issue #18), so it is refused (403) in every region alike.
+        for (region, status) in [("33", 403), ("36", 403)] {
             let sa = app.req("POST", "/v1/service-accounts")
                 .json(&json!({"name": format!("script {region}"), "scopes": ["agreements:read", "agreements:verify"], "region_code": region})).send();
             assert_eq!(sa.status, 201, "{}", sa.body);

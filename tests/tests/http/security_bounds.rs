@@ -278,3 +278,17 @@ on_both_databases! {
         assert_eq!(r.status, 201, "{}", r.body);
     }
 }
+
+on_both_databases! {
+    /// Item 8: the documents directory is created owner-only (0700) and, on SQLite, the database
+    /// file too (0600): nobody else on the machine reads personal data.
+    fn the_documents_directory_and_the_sqlite_file_are_the_owners_alone(app) {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = app.state().config.data_dir.clone();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.join("documents")), 0o700, "documents directory");
+        if app.pool().backend() == jalin_persistence::Backend::Sqlite {
+            assert_eq!(mode(&dir.join("jalin.db")), 0o600, "SQLite file");
+        }
+    }
+}
