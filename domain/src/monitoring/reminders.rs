@@ -814,6 +814,37 @@ mod tests {
     }
 
     #[test]
+    fn r22_a_report_is_reminded_on_its_regions_calendar() {
+        // Jawa Tengah (33) does not work on 2026-01-06: its city 33.74 reports a day later than
+        // a region of another province (34.71).
+        let facts = Facts {
+            agreements: vec![
+                active("a", "33.74", "2019-08-06", None),
+                active("b", "34.71", "2019-08-06", None),
+            ],
+            ..Facts::default()
+        };
+        let cal = calendar().with_regional_days(vec![crate::calendar::RegionalDayOff {
+            region: code("33"),
+            date: d("2026-01-06"),
+            name_id: "Hari libur daerah uji".into(),
+        }]);
+        let due: Vec<(Option<RegionCode>, NaiveDate)> =
+            reminders(&facts, &MonitoringPolicy::default(), &cal, d("2026-01-05"))
+                .into_iter()
+                .filter(|r| r.kind == ReminderKind::ReportDue)
+                .map(|r| (r.region, r.due_on))
+                .collect();
+        assert_eq!(
+            due,
+            [
+                (Some(code("34.71")), d("2026-01-12")),
+                (Some(code("33.74")), d("2026-01-13"))
+            ]
+        );
+    }
+
+    #[test]
     fn r21_a_region_without_an_agreement_in_force_is_not_reminded_of_a_report() {
         let mut a = active("a", "33", "2019-08-06", Some("2023-12-31"));
         a.status = AgreementStatus::Expired;
