@@ -80,21 +80,47 @@ impl utoipa::IntoParams for IfMatch {
     }
 }
 
+impl IfMatch {
+    fn from_headers(req: &HttpRequest) -> Self {
+        match req
+            .headers()
+            .get(header::IF_MATCH)
+            .map(|v| v.to_str().map(str::to_owned))
+        {
+            None => IfMatch(None),
+            Some(Ok(v)) => IfMatch(Some(v)),
+            // Not ASCII: cannot match any tag we issue.
+            Some(Err(_)) => IfMatch(Some(String::new())),
+        }
+    }
+}
+
+/// Where `If-Match` is required, its absence is a 428 before anything else is looked at: a
+/// client that forgot it learns that first, not a rule its body happens to break.
 impl FromRequest for IfMatch {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let value = req
-            .headers()
-            .get(header::IF_MATCH)
-            .map(|v| v.to_str().map(str::to_owned));
-        std::future::ready(match value {
-            None => Ok(IfMatch(None)),
-            Some(Ok(v)) => Ok(IfMatch(Some(v))),
-            // Not ASCII: cannot match any tag we issue.
-            Some(Err(_)) => Ok(IfMatch(Some(String::new()))),
+        let if_match = IfMatch::from_headers(req);
+        std::future::ready(match if_match.0 {
+            None => Err(ApiError::PreconditionRequired),
+            Some(_) => Ok(if_match),
         })
+    }
+}
+
+/// `If-Match` where it is optional: creating a record that may not exist yet (a calendar year,
+/// an action plan) needs none; replacing one does (the use case decides, seeing the record).
+#[derive(Debug, Clone)]
+pub struct OptionalIfMatch(pub IfMatch);
+
+impl FromRequest for OptionalIfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(OptionalIfMatch(IfMatch::from_headers(req))))
     }
 }
 

@@ -231,11 +231,20 @@ pub fn standard_responses(op: &Operation) -> Vec<(&'static str, &'static str)> {
     });
     for p in parameters {
         match (&p.parameter_in, p.name.as_str()) {
-            (ParameterIn::Path, _) => out.push(("404", "NotFound")),
+            // A NUL byte anywhere in the URL is a 400 `invalid_text` before any route runs.
+            (ParameterIn::Path, _) => out.extend([("400", "BadRequest"), ("404", "NotFound")]),
+            // A region that does not exist or is not visible is a 404, like a record.
+            (ParameterIn::Query, "region_code") => out.extend([
+                ("400", "BadRequest"),
+                ("404", "NotFound"),
+                ("422", "ValidationFailed"),
+            ]),
             (ParameterIn::Query, "cursor") => {
                 out.extend([("400", "BadRequest"), ("422", "ValidationFailed")])
             }
-            (ParameterIn::Query, _) => out.push(("422", "ValidationFailed")),
+            (ParameterIn::Query, _) => {
+                out.extend([("400", "BadRequest"), ("422", "ValidationFailed")])
+            }
             (ParameterIn::Header, "If-Match") => out.extend([
                 ("412", "PreconditionFailed"),
                 ("428", "PreconditionRequired"),

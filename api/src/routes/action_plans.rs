@@ -12,7 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::caller::Caller;
-use crate::concurrency::IfMatch;
+use crate::concurrency::OptionalIfMatch;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::openapi::responses::Conflict;
@@ -150,7 +150,7 @@ pub async fn get(caller: Caller, id: AgreementId) -> Result<HttpResponse, ApiErr
 )]
 pub async fn put(
     caller: Caller,
-    if_match: IfMatch,
+    OptionalIfMatch(if_match): OptionalIfMatch,
     id: AgreementId,
     body: ApiJson<ActionPlanInput>,
 ) -> Result<HttpResponse, ApiError> {

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::caller::Caller;
-use crate::concurrency::{Etag, IfMatch};
+use crate::concurrency::{Etag, OptionalIfMatch};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::extract::ApiQuery;
@@ -421,7 +421,7 @@ pub struct YearLoaded {
 pub async fn load_year(
     caller: Caller,
     path: web::Path<String>,
-    if_match: IfMatch,
+    OptionalIfMatch(if_match): OptionalIfMatch,
     body: ApiJson<LoadYear>,
 ) -> Result<HttpResponse, ApiError> {
     caller.may(Action::ManageCalendar)?;

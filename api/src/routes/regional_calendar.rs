@@ -14,7 +14,7 @@ use validator::Validate;
 
 use super::calendar::year_of;
 use crate::caller::Caller;
-use crate::concurrency::{Etag, IfMatch};
+use crate::concurrency::{Etag, OptionalIfMatch};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::openapi::responses::ValidationFailed;
@@ -230,7 +230,7 @@ pub struct RegionalYearLoaded {
 pub async fn load_year(
     caller: Caller,
     path: web::Path<(String, String)>,
-    if_match: IfMatch,
+    OptionalIfMatch(if_match): OptionalIfMatch,
     body: ApiJson<LoadRegionalYear>,
 ) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ManageRegionalCalendar)?;
