@@ -26,7 +26,7 @@ pub enum ApiError {
     /// 400 when it is in the URL, 422 when in a body; `at` names where, when known.
     #[error("NUL byte in text")]
     InvalidText {
-        at: Option<FieldIssue>,
+        at: Option<Box<FieldIssue>>,
         in_url: bool,
     },
     /// A webhook URL whose host is, or resolves to, an address of the server's own networks
@@ -127,7 +127,11 @@ impl ApiError {
     /// A NUL byte in the JSON body at `pointer` (or in a multipart part).
     pub fn nul_in_body(pointer: &str) -> Self {
         Self::InvalidText {
-            at: Some(FieldIssue::pointer(pointer, "invalid_text", nul_text())),
+            at: Some(Box::new(FieldIssue::pointer(
+                pointer,
+                "invalid_text",
+                nul_text(),
+            ))),
             in_url: false,
         }
     }
@@ -135,7 +139,11 @@ impl ApiError {
     /// A NUL byte in the query parameter `name` (in a form body: `in_url` false).
     pub fn nul_in_parameter(name: &str, in_url: bool) -> Self {
         Self::InvalidText {
-            at: Some(FieldIssue::parameter(name, "invalid_text", nul_text())),
+            at: Some(Box::new(FieldIssue::parameter(
+                name,
+                "invalid_text",
+                nul_text(),
+            ))),
             in_url,
         }
     }
@@ -158,7 +166,7 @@ impl ApiError {
                         "Teks tidak boleh memuat karakter NUL (U+0000, %00); hapus karakter itu lalu kirim ulang permintaan.",
                     ),
                 );
-                p.errors = at.iter().cloned().collect();
+                p.errors = at.iter().map(|i| (**i).clone()).collect();
                 p
             }
             Self::WebhookTargetForbidden => {

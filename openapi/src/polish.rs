@@ -340,61 +340,6 @@ fn webhook_security(doc: &mut Value) {
     });
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_tagged_union_gets_named_variants_and_a_discriminator() {
-        let doc = json!({"components": {"schemas": {"Record": {"oneOf": [
-            {"type": "object", "required": ["kind", "a"], "properties": {"kind": {"type": "string", "enum": ["first_thing"]}, "a": {"type": "string"}}},
-            {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string", "enum": ["second"]}}},
-        ]}}}});
-        let doc = polish(doc);
-        let s = &doc["components"]["schemas"];
-        assert_eq!(s["Record"]["discriminator"]["propertyName"], "kind");
-        assert_eq!(
-            s["Record"]["oneOf"][0]["$ref"],
-            "#/components/schemas/RecordFirstThing"
-        );
-        assert_eq!(
-            s["Record"]["discriminator"]["mapping"]["second"],
-            "#/components/schemas/RecordSecond"
-        );
-        assert_eq!(s["RecordFirstThing"]["title"], "RecordFirstThing");
-        assert_eq!(s["RecordFirstThing"]["required"][1], "a");
-    }
-
-    #[test]
-    fn bytes_become_binary_and_repeated_enums_are_named() {
-        let param = |d: &str| json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"], "description": d}});
-        let doc = json!({"paths": {
-            "/a": {"get": {"summary": "A.", "parameters": [param("x")], "responses": {"200": {"content": {"application/pdf": {"schema": {"type": "array", "items": {"type": "integer"}}}}}}}},
-            "/b": {"get": {"summary": "B.", "parameters": [param("y")], "responses": {}}},
-        }, "components": {"schemas": {}}});
-        let doc = polish(doc);
-        let a = &doc["paths"]["/a"]["get"];
-        assert_eq!(
-            a["responses"]["200"]["content"]["application/pdf"]["schema"]["format"],
-            "binary"
-        );
-        assert_eq!(
-            a["parameters"][0]["schema"]["$ref"],
-            "#/components/schemas/Format"
-        );
-        assert_eq!(
-            doc["paths"]["/b"]["get"]["parameters"][0]["schema"]["$ref"],
-            "#/components/schemas/Format"
-        );
-        assert_eq!(
-            doc["components"]["schemas"]["Format"]["enum"],
-            json!(["json", "csv"])
-        );
-        assert_eq!(a["description"], "A.");
-        assert_eq!(doc["servers"][0]["url"], "/");
-    }
-}
-
 /// JSON whose objects keep their keys' order: serde_json here sorts them (no
 /// `preserve_order`, on purpose: the API's own JSON and its audit hashes rely on that).
 pub enum Ordered {
@@ -509,5 +454,60 @@ pub fn in_order(v: Value, t: Option<&Template>) -> Ordered {
                 .collect(),
         ),
         leaf => Ordered::Leaf(leaf),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tagged_union_gets_named_variants_and_a_discriminator() {
+        let doc = json!({"components": {"schemas": {"Record": {"oneOf": [
+            {"type": "object", "required": ["kind", "a"], "properties": {"kind": {"type": "string", "enum": ["first_thing"]}, "a": {"type": "string"}}},
+            {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string", "enum": ["second"]}}},
+        ]}}}});
+        let doc = polish(doc);
+        let s = &doc["components"]["schemas"];
+        assert_eq!(s["Record"]["discriminator"]["propertyName"], "kind");
+        assert_eq!(
+            s["Record"]["oneOf"][0]["$ref"],
+            "#/components/schemas/RecordFirstThing"
+        );
+        assert_eq!(
+            s["Record"]["discriminator"]["mapping"]["second"],
+            "#/components/schemas/RecordSecond"
+        );
+        assert_eq!(s["RecordFirstThing"]["title"], "RecordFirstThing");
+        assert_eq!(s["RecordFirstThing"]["required"][1], "a");
+    }
+
+    #[test]
+    fn bytes_become_binary_and_repeated_enums_are_named() {
+        let param = |d: &str| json!({"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"], "description": d}});
+        let doc = json!({"paths": {
+            "/a": {"get": {"summary": "A.", "parameters": [param("x")], "responses": {"200": {"content": {"application/pdf": {"schema": {"type": "array", "items": {"type": "integer"}}}}}}}},
+            "/b": {"get": {"summary": "B.", "parameters": [param("y")], "responses": {}}},
+        }, "components": {"schemas": {}}});
+        let doc = polish(doc);
+        let a = &doc["paths"]["/a"]["get"];
+        assert_eq!(
+            a["responses"]["200"]["content"]["application/pdf"]["schema"]["format"],
+            "binary"
+        );
+        assert_eq!(
+            a["parameters"][0]["schema"]["$ref"],
+            "#/components/schemas/Format"
+        );
+        assert_eq!(
+            doc["paths"]["/b"]["get"]["parameters"][0]["schema"]["$ref"],
+            "#/components/schemas/Format"
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["Format"]["enum"],
+            json!(["json", "csv"])
+        );
+        assert_eq!(a["description"], "A.");
+        assert_eq!(doc["servers"][0]["url"], "/");
     }
 }

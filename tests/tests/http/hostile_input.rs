@@ -221,7 +221,7 @@ on_both_databases! {
         let mut found = 0;
         for row in sheet.rows().skip(1) {
             assert!(matches!(row[7], calamine::Data::String(_)), "{:?}", row[7]);
-            if FORMULAS.iter().any(|f| f.trim() == row[7].to_string()) {
+            if FORMULAS.iter().any(|f| row[7] == f.trim()) {
                 found += 1;
             }
         }
