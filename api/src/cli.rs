@@ -10,7 +10,6 @@ use crate::service::service_accounts::CreateServiceAccount;
 use crate::service::users::CreateUser;
 use crate::service::Ctx;
 use crate::startup;
-use jalin_domain::access::Visibility;
 use jalin_domain::identity::parse_scopes;
 
 #[derive(Parser)]
@@ -494,7 +493,12 @@ fn run_users(cmd: UsersCommand) -> ExitCode {
                 region_code: region,
             };
             match in_write(&pool, |c| {
-                crate::service::users::create(c, &ctx, &Visibility::All, input)
+                crate::service::users::create(
+                    c,
+                    &ctx,
+                    &jalin_domain::identity::UserGrant::system(),
+                    input,
+                )
             }) {
                 Ok(u) => {
                     println!("created user {} ({}) with id {}", u.username, u.role, u.id);

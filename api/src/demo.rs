@@ -219,7 +219,7 @@ pub fn load(state: &AppState) -> Result<DemoReport, ApiError> {
                 role: *role,
                 region_code: region.map(str::to_owned),
             };
-            users::create(c, &ctx, &Visibility::All, user)?;
+            users::create(c, &ctx, &jalin_domain::identity::UserGrant::system(), user)?;
         }
         use CooperationObject::*;
         use PartnerKind::*;

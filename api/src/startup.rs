@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::middleware::{from_fn, Condition};
 use actix_web::{http, web, App, HttpServer};
-use jalin_domain::access::{Role, Visibility};
+use jalin_domain::access::Role;
 use jalin_persistence::identity;
 use jalin_persistence::reference::{self, DatasetOutcome};
 use jalin_persistence::{write_transaction, DbError, Pool, PoolOptions};
@@ -165,7 +165,7 @@ fn bootstrap_admin(pool: &Pool, password: &str, clock: Clock) -> Result<(), Star
             region_code: None,
         };
         let ctx = Ctx::system("bootstrap", clock);
-        users::create(c, &ctx, &Visibility::All, admin)?;
+        users::create(c, &ctx, &jalin_domain::identity::UserGrant::system(), admin)?;
         Ok(true)
     })
     .map_err(|e| StartupError::Bootstrap(e.to_string()))?;

@@ -212,6 +212,13 @@ impl Action {
                 | Action::CallbackExitPermit
         )
     }
+
+    /// Whether the action reaches records placed in regions. Reference data and foreign
+    /// partners belong to no region: every role that reads or writes them does so everywhere,
+    /// and a regional credential holding the scope holds all of it there is.
+    pub fn is_regional(self) -> bool {
+        !matches!(self, Action::ReadReference | Action::WritePartners)
+    }
 }
 
 impl Role {
@@ -257,6 +264,18 @@ impl Visibility {
             (_, None) => false,
             (Visibility::Province(p), Some(r)) => r.province() == *p,
             (Visibility::Region(own), Some(r)) => own == r,
+        }
+    }
+
+    /// Whether every region `other` reaches is also reached from here.
+    pub fn covers(&self, other: &Visibility) -> bool {
+        match (self, other) {
+            (Visibility::All, _) => true,
+            (_, Visibility::All) => false,
+            (Visibility::Province(p), Visibility::Province(q)) => p == q,
+            (Visibility::Province(p), Visibility::Region(r)) => r.province() == *p,
+            (Visibility::Region(own), Visibility::Region(r)) => own == r,
+            (Visibility::Region(_), Visibility::Province(_)) => false,
         }
     }
 }
@@ -317,6 +336,26 @@ impl Principal {
         Action::ALL
             .iter()
             .filter_map(|a| Some((*a, self.scope(*a)?)))
+            .collect()
+    }
+
+    /// What a user of `role` placed in `region` would hold that this principal does not: each
+    /// action the role grants that this principal lacks, or holds over fewer regions (for an
+    /// action on regional records). Empty when this principal may give that role there.
+    pub fn lacks_for(&self, role: Role, region: Option<&RegionCode>) -> Vec<Action> {
+        Action::ALL
+            .iter()
+            .copied()
+            .filter(|&a| {
+                let Some(given) = role.scope_for(a).and_then(|s| Visibility::new(s, region)) else {
+                    return false;
+                };
+                match self.visibility(a) {
+                    None => true,
+                    Some(_) if !a.is_regional() => false,
+                    Some(held) => !held.covers(&given),
+                }
+            })
             .collect()
     }
 
@@ -446,6 +485,61 @@ mod tests {
                 assert_eq!(*scope, Scope::All, "{role} {action}");
             }
         }
+    }
+
+    #[test]
+    fn a_wider_visibility_covers_a_narrower_one_only() {
+        let jateng = Visibility::Province(code("33"));
+        assert!(Visibility::All.covers(&jateng));
+        assert!(jateng.covers(&Visibility::Region(code("33.01"))));
+        assert!(jateng.covers(&Visibility::Region(code("33"))));
+        assert!(!jateng.covers(&Visibility::All));
+        assert!(!jateng.covers(&Visibility::Province(code("36"))));
+        assert!(!jateng.covers(&Visibility::Region(code("36.01"))));
+        assert!(!Visibility::Region(code("33.01")).covers(&jateng));
+    }
+
+    #[test]
+    fn a_principal_lacks_what_a_role_would_hold_beyond_its_own() {
+        let admin = Principal {
+            id: "a".into(),
+            name: "admin".into(),
+            kind: PrincipalKind::User { role: Role::Admin },
+            region: None,
+        };
+        for role in Role::ALL {
+            let region = (!role.is_central()).then(|| code("33"));
+            assert_eq!(admin.lacks_for(*role, region.as_ref()), [], "{role}");
+        }
+        let reader = service_account(
+            "jateng",
+            vec![
+                Action::ManageUsers,
+                Action::ReadReference,
+                Action::ReadAgreements,
+            ],
+            Some("33"),
+        );
+        assert_eq!(reader.lacks_for(Role::Viewer, Some(&code("33.01"))), []);
+        assert_eq!(reader.lacks_for(Role::Viewer, Some(&code("33"))), []);
+        // Another province's viewer reads records this credential does not reach.
+        assert_eq!(
+            reader.lacks_for(Role::Viewer, Some(&code("36"))),
+            [Action::ReadAgreements]
+        );
+        assert_eq!(
+            reader.lacks_for(Role::AgencyOfficer, Some(&code("33"))),
+            [
+                Action::WriteActivities,
+                Action::WriteTravel,
+                Action::ReadTravellers
+            ]
+        );
+        // Reference data and partners are no region's: held is held.
+        let partners = service_account("p", vec![Action::WritePartners], Some("33.01"));
+        assert!(!partners
+            .lacks_for(Role::RegionOfficer, Some(&code("33.01")))
+            .contains(&Action::WritePartners));
     }
 
     #[test]

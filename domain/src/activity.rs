@@ -4,13 +4,12 @@
 //! planned items and success indicators of the action plan (seed 000 §D.5).
 
 use std::collections::BTreeSet;
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::code::code_enum;
-use crate::money::idr_equivalent;
+use crate::money::{idr_equivalent, parse_amount, parse_decimal};
 use crate::violation::{Verdict, Violation};
 
 code_enum! {
@@ -157,7 +156,8 @@ fn check_citations(d: &ActivityDraft<'_>, citable: Citable<'_>) -> Vec<Violation
                 "bukan indikator keberhasilan rencana aksi ini, atau tercantum dua kali",
             ));
         }
-        if !Decimal::from_str(value).is_ok_and(|v| !v.is_sign_negative()) {
+        // Exactly the contract's pattern: `1e5`, `+5`, `.5` are refused.
+        if parse_amount(value).is_none_or(|v| v.is_sign_negative()) {
             out.push(Violation::invalid(
                 "invalid_decimal",
                 format!("/indicators/{i}/value"),
@@ -173,8 +173,9 @@ fn check_citations(d: &ActivityDraft<'_>, citable: Citable<'_>) -> Vec<Violation
 /// rate's date and its source; IDR has rate 1.
 pub fn check_money(m: &MoneyDraft<'_>) -> Verdict<Converted> {
     let mut out = Vec::new();
-    let amount = match Decimal::from_str(m.amount) {
-        Ok(a) if a.is_sign_negative() => {
+    // Exactly the contract's patterns: `1e5`, `+5`, `.5`, ` 5` are refused.
+    let amount = match parse_amount(m.amount) {
+        Some(a) if a.is_sign_negative() => {
             out.push(Violation::invalid(
                 "negative",
                 "/money/amount",
@@ -183,8 +184,8 @@ pub fn check_money(m: &MoneyDraft<'_>) -> Verdict<Converted> {
             ));
             None
         }
-        Ok(a) => Some(a),
-        Err(_) => {
+        Some(a) => Some(a),
+        None => {
             out.push(Violation::invalid(
                 "invalid_decimal",
                 "/money/amount",
@@ -206,16 +207,18 @@ pub fn check_money(m: &MoneyDraft<'_>) -> Verdict<Converted> {
             ));
             None
         }
-        Some(r) => Decimal::from_str(r)
-            .map_err(|_| {
+        Some(r) => {
+            let rate = parse_decimal(r, 12, 6);
+            if rate.is_none() {
                 out.push(Violation::invalid(
                     "invalid_decimal",
                     "/money/exchange_rate",
                     "a decimal rate",
                     "kurs desimal",
-                ))
-            })
-            .ok(),
+                ));
+            }
+            rate
+        }
     };
     let unsourced = m.rate_source.is_none_or(|s| s.trim().is_empty());
     if foreign && (m.rate_date.is_none() || unsourced) {
@@ -362,6 +365,36 @@ mod tests {
         let v = check_money(&idr_at_two).unwrap_err();
         assert_eq!(codes(&v), [("/money", "invalid_money")]);
         assert_ne!(v[0].text.en, v[0].text.id, "the refusal is bilingual");
+    }
+
+    #[test]
+    fn amounts_and_rates_follow_the_contracts_patterns_exactly() {
+        for amount in [
+            "1e5",
+            "+5",
+            ".5",
+            "5.",
+            " 5",
+            "5 ",
+            "1_000",
+            "12345678901234567",
+        ] {
+            let v = check_money(&aud(amount, Some("10400"))).unwrap_err();
+            assert_eq!(
+                codes(&v),
+                [("/money/amount", "invalid_decimal")],
+                "{amount:?}"
+            );
+        }
+        for rate in ["1e4", "+10400", ".5", "10400.1234567", " 10400"] {
+            let v = check_money(&aud("5", Some(rate))).unwrap_err();
+            assert_eq!(
+                codes(&v),
+                [("/money/exchange_rate", "invalid_decimal")],
+                "{rate:?}"
+            );
+        }
+        assert!(check_money(&aud("5.1234", Some("10400.123456"))).is_ok());
     }
 
     #[test]

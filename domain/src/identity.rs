@@ -69,35 +69,102 @@ pub fn check_placement(role: Role, region: Option<&RegionCode>) -> Verdict<()> {
     )])
 }
 
-/// Who places a user in a role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Grantor {
-    /// A signed-in person, or jalin itself (the CLI, the bootstrap, the demo).
-    Person,
-    /// A script acting with a service account's credential.
-    Credential,
+/// What a grantor may give users: where (its visibility for `users:write`) and, unless it is
+/// jalin itself, no more than it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserGrant {
+    pub scope: Visibility,
+    /// Who grants; `None` for jalin itself (the CLI, the bootstrap, the demo): unbounded.
+    pub grantor: Option<Principal>,
 }
 
-/// The grantor may place users only inside its own scope, and only a person may grant the
-/// central roles: a script's token can never mint an administrator.
-pub fn check_grant(
-    grantor: Grantor,
-    scope: &Visibility,
-    role: Role,
-    region: Option<&RegionCode>,
-) -> Verdict<()> {
-    if !scope.includes(region) {
-        return Err(vec![Violation::not_permitted(
+impl UserGrant {
+    /// The bounds of `principal` acting where `scope` lets it manage users.
+    pub fn of(principal: &Principal, scope: Visibility) -> UserGrant {
+        UserGrant {
+            scope,
+            grantor: Some(principal.clone()),
+        }
+    }
+
+    /// jalin itself: unbounded.
+    pub fn system() -> UserGrant {
+        UserGrant {
+            scope: Visibility::All,
+            grantor: None,
+        }
+    }
+
+    fn is_credential(&self) -> bool {
+        self.grantor
+            .as_ref()
+            .is_some_and(|p| matches!(p.kind, PrincipalKind::ServiceAccount { .. }))
+    }
+
+    /// Whether the grantor is the user `user_id` itself.
+    pub fn is_self(&self, user_id: &str) -> bool {
+        self.grantor.as_ref().is_some_and(|p| p.id == user_id)
+    }
+}
+
+/// A credential (or anyone) never grants more than it holds: `scope_not_held` naming `missing`.
+fn not_held(missing: &[Action]) -> Violation {
+    let list = missing
+        .iter()
+        .map(|a| a.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Violation::not_permitted(
+        "scope_not_held",
+        format!("you grant only what you hold yourself, not {list}"),
+        format!("Anda hanya dapat memberikan apa yang Anda miliki sendiri, bukan {list}"),
+    )
+}
+
+/// Whether `grant` may create, or leave after a change, a user of `role` placed in `region`:
+/// the region lies within the grantor's scope, only a person grants a central role (a script's
+/// token can never mint an administrator), and the user would hold nothing the grantor does not
+/// hold itself, over no region it does not reach ([`Principal::lacks_for`]).
+pub fn check_user_grant(grant: &UserGrant, role: Role, region: Option<&RegionCode>) -> Verdict<()> {
+    let mut refused = Vec::new();
+    if !grant.scope.includes(region) {
+        refused.push(Violation::not_permitted(
             "outside_scope",
             "the user would be placed outside your regions",
             "pengguna akan ditempatkan di luar daerah Anda",
-        )]);
+        ));
     }
-    if role.is_central() && grantor == Grantor::Credential {
-        return Err(vec![Violation::not_permitted(
+    if role.is_central() && grant.is_credential() {
+        refused.push(Violation::not_permitted(
             "central_role_by_credential",
             "only a signed-in person may grant a central role",
             "hanya orang yang masuk log yang dapat memberikan peran pusat",
+        ));
+    }
+    if let Some(grantor) = &grant.grantor {
+        let missing = grantor.lacks_for(role, region);
+        if !missing.is_empty() {
+            refused.push(not_held(&missing));
+        }
+    }
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(refused)
+    }
+}
+
+/// Nobody changes their own role or region (another administrator does).
+pub fn check_own_placement(
+    is_self: bool,
+    before: (Role, Option<&RegionCode>),
+    after: (Role, Option<&RegionCode>),
+) -> Verdict<()> {
+    if is_self && before != after {
+        return Err(vec![Violation::not_permitted(
+            "own_role",
+            "you cannot change your own role or region",
+            "Anda tidak dapat mengubah peran atau daerah Anda sendiri",
         )]);
     }
     Ok(())
@@ -176,18 +243,13 @@ pub fn check_account_grant(
         ));
     }
     if let Some(held) = &grant.held {
-        let missing: Vec<&str> = scopes
+        let missing: Vec<Action> = scopes
             .iter()
             .filter(|s| !held.contains(s))
-            .map(|s| s.as_str())
+            .copied()
             .collect();
         if !missing.is_empty() {
-            let list = missing.join(", ");
-            refused.push(Violation::not_permitted(
-                "scope_not_held",
-                format!("a credential grants only scopes it holds itself, not {list}"),
-                format!("kredensial hanya dapat memberikan cakupan yang dimilikinya sendiri, bukan {list}"),
-            ));
+            refused.push(not_held(&missing));
         }
     }
     if refused.is_empty() {
@@ -348,29 +410,119 @@ mod tests {
         );
     }
 
+    fn person(role: Role, region: Option<&str>) -> Principal {
+        Principal {
+            id: "u-1".into(),
+            name: "someone".into(),
+            kind: PrincipalKind::User { role },
+            region: region.map(code),
+        }
+    }
+
+    fn user_grant(p: &Principal) -> UserGrant {
+        UserGrant::of(
+            p,
+            p.visibility(Action::ManageUsers).unwrap_or(Visibility::All),
+        )
+    }
+
     #[test]
     fn a_grantor_places_users_only_within_its_scope() {
-        let jateng = Visibility::Province(code("33"));
-        assert!(check_grant(
-            Grantor::Credential,
-            &jateng,
-            Role::Viewer,
-            Some(&code("33.01"))
-        )
-        .is_ok());
-        let v = check_grant(Grantor::Person, &jateng, Role::Viewer, Some(&code("36"))).unwrap_err();
-        assert_eq!(v[0].refusal, Refusal::NotPermitted);
-        // A central user is outside every regional scope.
-        assert!(check_grant(Grantor::Person, &jateng, Role::Admin, None).is_err());
+        let script = Principal {
+            id: "sa-1".into(),
+            name: "script".into(),
+            kind: PrincipalKind::ServiceAccount {
+                scopes: vec![
+                    Action::ManageUsers,
+                    Action::ReadReference,
+                    Action::ReadAgreements,
+                ],
+            },
+            region: Some(code("33")),
+        };
+        let jateng = user_grant(&script);
+        assert!(check_user_grant(&jateng, Role::Viewer, Some(&code("33.01"))).is_ok());
+        for (role, region) in [(Role::Viewer, Some("36")), (Role::Admin, None)] {
+            let v = check_user_grant(&jateng, role, region.map(code).as_ref()).unwrap_err();
+            assert_eq!(v[0].refusal, Refusal::NotPermitted);
+            assert_eq!(v[0].code, "outside_scope", "{role}");
+        }
     }
 
     #[test]
     fn a_script_can_never_grant_a_central_role() {
+        let mut script = person(Role::Admin, None);
+        script.kind = PrincipalKind::ServiceAccount {
+            scopes: Action::ALL.to_vec(),
+        };
         for role in [Role::Admin, Role::CentralReviewer] {
-            let v = check_grant(Grantor::Credential, &Visibility::All, role, None).unwrap_err();
-            assert_eq!(v[0].refusal, Refusal::NotPermitted, "{role}");
-            assert!(check_grant(Grantor::Person, &Visibility::All, role, None).is_ok());
+            let v = check_user_grant(&user_grant(&script), role, None).unwrap_err();
+            assert_eq!(codes(Err::<(), _>(v)), ["central_role_by_credential"]);
+            let admin = person(Role::Admin, None);
+            assert!(check_user_grant(&user_grant(&admin), role, None).is_ok());
+            assert!(check_user_grant(&UserGrant::system(), role, None).is_ok());
         }
+    }
+
+    #[test]
+    fn a_grantor_never_gives_a_role_more_than_it_holds() {
+        let script = Principal {
+            id: "sa-1".into(),
+            name: "script".into(),
+            kind: PrincipalKind::ServiceAccount {
+                scopes: vec![
+                    Action::ManageUsers,
+                    Action::ReadReference,
+                    Action::ReadAgreements,
+                ],
+            },
+            region: Some(code("33")),
+        };
+        let grant = user_grant(&script);
+        let v = check_user_grant(&grant, Role::ProvinceOfficer, Some(&code("33"))).unwrap_err();
+        assert_eq!(
+            (v[0].refusal, v[0].code.as_ref()),
+            (Refusal::NotPermitted, "scope_not_held")
+        );
+        assert!(
+            v[0].text.en.contains("agreements:write"),
+            "{}",
+            v[0].text.en
+        );
+        assert_ne!(v[0].text.en, v[0].text.id, "bilingual");
+        // A national credential with users:write alone gives nobody anything.
+        let mut bare = script.clone();
+        bare.kind = PrincipalKind::ServiceAccount {
+            scopes: vec![Action::ManageUsers],
+        };
+        bare.region = None;
+        assert_eq!(
+            codes(check_user_grant(
+                &user_grant(&bare),
+                Role::Viewer,
+                Some(&code("33"))
+            )),
+            ["scope_not_held"]
+        );
+    }
+
+    #[test]
+    fn nobody_changes_their_own_role_or_region() {
+        let (jateng, banten) = (code("33"), code("36"));
+        let v = check_own_placement(
+            true,
+            (Role::ProvinceOfficer, Some(&jateng)),
+            (Role::ProvinceOfficer, Some(&banten)),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (v[0].refusal, v[0].code.as_ref()),
+            (Refusal::NotPermitted, "own_role")
+        );
+        let before = (Role::Viewer, Some(&jateng));
+        assert!(check_own_placement(true, before, (Role::Admin, None)).is_err());
+        assert!(check_own_placement(true, before, before).is_ok());
+        assert!(check_own_placement(false, before, (Role::Admin, None)).is_ok());
     }
 
     fn credential(scopes: Vec<Action>, region: Option<&str>) -> AccountGrant {

@@ -36,15 +36,21 @@ impl MoneyError {
 /// four decimals, a leading `-` at most. `1e5`, `+5`, `.5`, `5.` and ` 5` are refused (`None`),
 /// though a decimal parser would read them.
 pub fn parse_amount(s: &str) -> Option<Decimal> {
+    parse_decimal(s, 15, 4)
+}
+
+/// A decimal exactly as `^-?\d{1,int}(\.\d{1,frac})?$` writes it (an exchange rate is
+/// `parse_decimal(s, 12, 6)`): nothing a lenient parser would also read.
+pub fn parse_decimal(s: &str, int_digits: usize, frac_digits: usize) -> Option<Decimal> {
     let digits = s.strip_prefix('-').unwrap_or(s);
     let (int, frac) = match digits.split_once('.') {
         Some((i, f)) => (i, Some(f)),
         None => (digits, None),
     };
     let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-    let ok = (1..=15).contains(&int.len())
+    let ok = (1..=int_digits).contains(&int.len())
         && all_digits(int)
-        && frac.is_none_or(|f| (1..=4).contains(&f.len()) && all_digits(f));
+        && frac.is_none_or(|f| (1..=frac_digits).contains(&f.len()) && all_digits(f));
     if !ok {
         return None;
     }

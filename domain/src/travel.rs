@@ -82,6 +82,18 @@ code_enum! {
     }
 }
 
+impl TravelDocumentKind {
+    /// Documents about the travellers as persons — the participants' data (NIP, passport
+    /// numbers) and a personal trip's evidence (a medical referral, a family letter): read only
+    /// with `travel:personal_data`, like the travellers' numbers, and each read is audited.
+    pub fn holds_personal_data(self) -> bool {
+        matches!(
+            self,
+            TravelDocumentKind::ParticipantData | TravelDocumentKind::SupportingLetter
+        )
+    }
+}
+
 code_enum! {
     /// The three central systems.
     ExternalSystem {

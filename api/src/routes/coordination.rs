@@ -26,7 +26,7 @@ use crate::idempotency::{IdempotencyKey, JsonReply};
 use crate::openapi::responses::{BadRequest, Conflict, NotFound};
 use crate::pagination::{PageRequest, Paging, WholePaging};
 use crate::reply::{self, Versioned};
-use crate::routes::documents::receive;
+use crate::routes::documents::{receive, send_file, StoredFileRef};
 use crate::routes::ids::{MeetingId, PotentialId, PracticeId, RecommendationId};
 use crate::routes::{region_param, InRegion};
 use crate::service::coordination::matches as matchmaking;
@@ -533,6 +533,52 @@ pub async fn upload_meeting_document(
     Ok(HttpResponse::Created().json(MeetingDocumentDto::from(&doc)))
 }
 
+/// Download a document of a meeting.
+///
+/// The file with its media type, a safe `Content-Disposition` and its SHA-256. It is visible as
+/// the meeting is (a meeting you do not see, or a document of another meeting, is a 404).
+#[utoipa::path(
+    get,
+    path = "/v1/meetings/{id}/documents/{document_id}",
+    operation_id = "getMeetingDocumentContent",
+    tag = "coordination",
+    params(
+        ("id" = String, Path, description = "Meeting id."),
+        ("document_id" = String, Path, description = "Document id (from the meeting's `documents`)."),
+    ),
+    responses(
+        (status = 200, description = "The file, with its media type, length and a safe Content-Disposition.",
+         content(
+            (Vec<u8> = "application/pdf"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.text"),
+            (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "image/png"),
+         ),
+         headers(("Content-Disposition" = String), ("X-Content-SHA256" = String),
+                 ("ETag" = String, description = "The content's SHA-256, quoted."))),
+    ),
+    security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
+)]
+pub async fn download_meeting_document(
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let (id, document_id) = path.into_inner();
+    let d = caller
+        .db(move |c| meetings::document(c, &vis, &id, &document_id))
+        .await?;
+    let file = StoredFileRef {
+        storage_key: &d.storage_key,
+        name: &d.name,
+        media_type: &d.media_type,
+        sha256: &d.sha256,
+        size_bytes: d.size_bytes,
+    };
+    send_file(&caller.state, file).await
+}
+
 /// Record a coordination meeting with its numbered recommendations.
 #[utoipa::path(
     post,
@@ -843,6 +889,7 @@ super::operations! {
     create_meeting,
     get_meeting,
     upload_meeting_document,
+    download_meeting_document,
     follow_up,
     list_practices,
     create_practice,

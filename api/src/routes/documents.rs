@@ -22,6 +22,7 @@ use crate::openapi::responses::BadRequest;
 use crate::pagination::WholePaging;
 use crate::routes::ids::{AgreementId, DocumentId};
 use crate::service::documents::{self, DocumentInput, Upload};
+use crate::state::AppState;
 
 crate::mirror! {
     #[derive(Serialize, ToSchema)]
@@ -276,6 +277,34 @@ fn disposition(name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
+/// A stored file to send back, of whichever family (an agreement's, a travel request's, a
+/// meeting's document).
+pub struct StoredFileRef<'a> {
+    pub storage_key: &'a str,
+    /// The uploaded name (metadata only).
+    pub name: &'a str,
+    /// Detected from the content when it was received.
+    pub media_type: &'a str,
+    /// Hex SHA-256 of the content.
+    pub sha256: &'a str,
+    pub size_bytes: i64,
+}
+
+/// Sends a stored file: its media type, its length, a safe `Content-Disposition`, its SHA-256
+/// (`X-Content-SHA256`, and as a strong `ETag`: stored content never changes) and `nosniff`.
+/// Every document download answers this way; the caller has checked the visibility.
+pub async fn send_file(state: &AppState, f: StoredFileRef<'_>) -> Result<HttpResponse, ApiError> {
+    let stream = state.storage.stream(f.storage_key).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, f.media_type.to_owned()))
+        .insert_header((header::CONTENT_DISPOSITION, disposition(f.name)))
+        .insert_header(("x-content-type-options", "nosniff"))
+        .insert_header(("x-content-sha256", f.sha256.to_owned()))
+        .insert_header((header::ETAG, format!("\"{}\"", f.sha256)))
+        .no_chunking(f.size_bytes as u64)
+        .streaming(stream))
+}
+
 /// Download a document's content.
 #[utoipa::path(
     get,
@@ -292,20 +321,24 @@ fn disposition(name: &str) -> String {
             (Vec<u8> = "image/jpeg"),
             (Vec<u8> = "image/png"),
          ),
-         headers(("Content-Disposition" = String), ("X-Content-SHA256" = String))),
+         headers(("Content-Disposition" = String), ("X-Content-SHA256" = String),
+                 ("ETag" = String, description = "The content's SHA-256, quoted."))),
     ),
     security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
 )]
 pub async fn content(caller: Caller, id: DocumentId) -> Result<HttpResponse, ApiError> {
     let d = visible(&caller, id).await?;
-    let stream = caller.state.storage.stream(&d.storage_key).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, d.media_type.clone()))
-        .insert_header((header::CONTENT_DISPOSITION, disposition(&d.name)))
-        .insert_header(("x-content-type-options", "nosniff"))
-        .insert_header(("x-content-sha256", d.sha256.clone()))
-        .no_chunking(d.size_bytes as u64)
-        .streaming(stream))
+    send_file(
+        &caller.state,
+        StoredFileRef {
+            storage_key: &d.storage_key,
+            name: &d.name,
+            media_type: &d.media_type,
+            sha256: &d.sha256,
+            size_bytes: d.size_bytes,
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

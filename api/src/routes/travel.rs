@@ -4,7 +4,7 @@
 //! return and the trip report, which becomes an activity of the linked agreement.
 
 use actix_multipart::Multipart;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use jalin_domain::access::Action;
 use jalin_domain::travel::{self as dt, TravelDocumentKind, TravelStage, TripType};
@@ -21,7 +21,7 @@ use crate::idempotency::IdempotencyKey;
 use crate::openapi::responses::{BadRequest, Conflict};
 use crate::pagination::Paging;
 use crate::reply::{self, Versioned};
-use crate::routes::documents::receive;
+use crate::routes::documents::{receive, send_file, StoredFileRef};
 use crate::routes::ids::TravelRequestId;
 use crate::routes::InRegion;
 use crate::service::documents;
@@ -321,6 +321,54 @@ pub async fn upload(
     Ok(HttpResponse::Created().json(TravelDocumentDto::from(&doc)))
 }
 
+/// Download a document of a travel request.
+///
+/// The file with its media type, a safe `Content-Disposition` and its SHA-256. It is visible as
+/// the request is (another region's request, or a document of another request, is a 404); the
+/// participants' data and a personal trip's supporting letter also need `travel:personal_data`
+/// (403), and their download is audited.
+#[utoipa::path(
+    get,
+    path = "/v1/travel-requests/{id}/documents/{document_id}",
+    operation_id = "getTravelDocumentContent",
+    tag = "travel",
+    params(
+        ("id" = String, Path, description = "Travel request id."),
+        ("document_id" = String, Path, description = "Document id (from the request's `documents`)."),
+    ),
+    responses(
+        (status = 200, description = "The file, with its media type, length and a safe Content-Disposition.",
+         content(
+            (Vec<u8> = "application/pdf"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.text"),
+            (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "image/png"),
+         ),
+         headers(("Content-Disposition" = String), ("X-Content-SHA256" = String),
+                 ("ETag" = String, description = "The content's SHA-256, quoted."))),
+    ),
+    security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
+)]
+pub async fn download(
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = Reach::reading(&caller.auth)?;
+    let (id, document_id) = path.into_inner();
+    let d = caller
+        .write(move |c, ctx| travel::document(c, ctx, &reach, &id, &document_id))
+        .await?;
+    let file = StoredFileRef {
+        storage_key: &d.storage_key,
+        name: &d.name,
+        media_type: &d.media_type,
+        sha256: &d.sha256,
+        size_bytes: d.size_bytes,
+    };
+    send_file(&caller.state, file).await
+}
+
 /// Take a step: submit, recommend (province), reject, cancel, record an external decision by
 /// hand (manual path, with the scanned letter), record the return. Requires `If-Match`.
 #[utoipa::path(
@@ -429,6 +477,7 @@ super::operations! {
     get,
     update,
     upload,
+    download,
     act,
     trip_report,
 }

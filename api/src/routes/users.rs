@@ -4,6 +4,7 @@
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use jalin_domain::access::{Action, Role};
+use jalin_domain::identity::UserGrant;
 use jalin_persistence::identity::{User, UserFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -124,11 +125,11 @@ pub async fn create(
     key: IdempotencyKey,
     body: ApiJson<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = caller.may(Action::ManageUsers)?;
+    let grant = UserGrant::of(&caller.auth.0, caller.may(Action::ManageUsers)?);
     let input = body.value;
     caller
         .idempotent(key, &body.canonical, move |c, ctx| {
-            let u = users::create(c, ctx, &scope, input)?;
+            let u = users::create(c, ctx, &grant, input)?;
             reply::created(format!("/v1/users/{}", u.id), &u, UserDto::from(&u))
         })
         .await
@@ -172,9 +173,9 @@ pub async fn update(
     id: UserId,
     body: ApiJson<PatchUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = caller.may(Action::ManageUsers)?;
+    let grant = UserGrant::of(&caller.auth.0, caller.may(Action::ManageUsers)?);
     let u = caller
-        .write(move |c, ctx| users::update(c, ctx, &scope, &id, body.value, if_match.expected()))
+        .write(move |c, ctx| users::update(c, ctx, &grant, &id, body.value, if_match.expected()))
         .await?;
     // The account's role, region or state may have changed: no stale principal.
     caller.state.accounts.clear();

@@ -697,6 +697,33 @@ pub fn get(
     view(c, ctx, &config.travel, t, personal)
 }
 
+/// A document of the request `id`, to download: the request is read within the caller's reach
+/// (another region's is a 404, as is a document of another request). A document about the
+/// travellers as persons ([`TravelDocumentKind::holds_personal_data`]) needs
+/// `travel:personal_data` over the request's region too (403), and its read is audited like a
+/// read of the travellers' numbers.
+pub fn document(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    reach: &Reach,
+    id: &str,
+    document_id: &str,
+) -> Result<TravelDocument, ApiError> {
+    let t = load(c, &reach.read, id)?;
+    let d = travel::documents(c, &t.row.id)?
+        .into_iter()
+        .find(|d| d.id == document_id)
+        .or_not_found(RecordKind::Document, document_id)?;
+    if d.kind.holds_personal_data() {
+        if !reach.sees_personal_data(&t.region) {
+            return Err(ApiError::Forbidden);
+        }
+        let read = json!({"document": {"id": d.id, "kind": d.kind.as_str()}});
+        ctx.audit_change(c, AuditAction::TravelRequestPersonalDataRead, &t.row, read)?;
+    }
+    Ok(d)
+}
+
 /// Filters on the list of requests.
 #[derive(Debug, Clone, Default)]
 pub struct TravelFilter {

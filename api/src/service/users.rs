@@ -5,7 +5,8 @@
 
 use jalin_domain::access::{Role, Visibility};
 use jalin_domain::identity::{
-    check_grant, check_own_account, check_password, check_placement, check_username, Grantor,
+    check_own_account, check_own_placement, check_password, check_placement, check_user_grant,
+    check_username, UserGrant,
 };
 use jalin_domain::{AuditAction, RecordKind, RegionCode};
 use jalin_persistence::identity::{self, User, UserFilter};
@@ -99,14 +100,6 @@ fn fields(u: &User) -> Value {
     })
 }
 
-/// Who places users: a person (or jalin itself), or a script with a service account's token.
-fn grantor(ctx: &Ctx) -> Grantor {
-    match ctx.actor.kind.as_str() {
-        "user" | "system" => Grantor::Person,
-        _ => Grantor::Credential,
-    }
-}
-
 /// A region code that names an existing region (`unknown_region` otherwise).
 pub fn existing_region(
     c: &mut DbConnection,
@@ -124,11 +117,12 @@ pub fn existing_region(
     }
 }
 
-/// Creates a user placed by `scope` (where the caller may manage users).
+/// Creates a user `grant` may give (see `jalin_domain::identity::check_user_grant`): within the
+/// grantor's scope, holding nothing the grantor does not hold itself.
 pub fn create(
     c: &mut DbConnection,
     ctx: &Ctx,
-    scope: &Visibility,
+    grant: &UserGrant,
     input: CreateUser,
 ) -> Result<User, ApiError> {
     let username = input.username.to_lowercase();
@@ -136,7 +130,7 @@ pub fn create(
     check_password(&input.password)?;
     let region = existing_region(c, input.region_code.as_deref())?;
     check_placement(input.role, region.as_ref())?;
-    check_grant(grantor(ctx), scope, input.role, region.as_ref())?;
+    check_user_grant(grant, input.role, region.as_ref())?;
     let now = ctx.now();
     let user = User {
         id: uuid::Uuid::now_v7().to_string(),
@@ -165,11 +159,13 @@ pub fn create(
     get(c, &Visibility::All, &user.id)
 }
 
-/// Changes a user within `scope`, if `expected` (the caller's ETag check) still holds.
+/// Changes a user `grant` reaches (another region's is a 404), if `expected` (the caller's ETag
+/// check) still holds: only a user the grantor could have created, and only into one it could
+/// have created (`check_user_grant` before and after); nobody changes their own role or region.
 pub fn update(
     c: &mut DbConnection,
     ctx: &Ctx,
-    scope: &Visibility,
+    grant: &UserGrant,
     id: &str,
     patch: PatchUser,
     expected: impl FnOnce(&User) -> Result<(), ApiError>,
@@ -185,8 +181,11 @@ pub fn update(
             )
         })?;
     }
-    let mut user = get(c, scope, id)?;
+    let mut user = get(c, &grant.scope, id)?;
     expected(&user)?;
+    // A user stronger than the grantor is not its to change: not a password (a takeover), not
+    // disabling, not a demotion.
+    check_user_grant(grant, user.role, user.region.as_ref())?;
     let before = fields(&user);
     let (held, new_password) = (
         (user.role, user.region.clone(), user.active),
@@ -201,8 +200,14 @@ pub fn update(
     }
     user.active = patch.active.unwrap_or(user.active);
     check_placement(user.role, user.region.as_ref())?;
-    check_grant(grantor(ctx), scope, user.role, user.region.as_ref())?;
-    check_own_account(ctx.actor.id == user.id, user.role, user.active)?;
+    let is_self = grant.is_self(&user.id);
+    check_own_account(is_self, user.role, user.active)?;
+    check_own_placement(
+        is_self,
+        (held.0, held.1.as_ref()),
+        (user.role, user.region.as_ref()),
+    )?;
+    check_user_grant(grant, user.role, user.region.as_ref())?;
     let mut change = changes(&before, &fields(&user));
     if let Some(p) = patch.password {
         check_password(&p)?;

@@ -907,9 +907,11 @@ on_both_databases! {
             .collect();
         let agreements = agreement_targets(app);
         for action in Action::ALL {
-            // Each scope with `agreements:read`, as every role holds it: writing a record
-            // starts with reading it.
-            let mut scopes = vec![*action, Action::ReadAgreements];
+            // Each scope with `agreements:read` and `reference:read`, as every role holds them:
+            // writing a record starts with reading it, and with `users:write` a credential
+            // changes only users holding no more than itself (the viewers targeted here).
+            let mut scopes = vec![*action, Action::ReadAgreements, Action::ReadReference];
+            scopes.sort();
             scopes.dedup();
             let r = app.req("POST", "/v1/service-accounts")
                 .json(&json!({"name": format!("holding {action}"), "scopes": scopes, "region_code": HOME})).send();
@@ -955,11 +957,11 @@ on_both_databases! {
 }
 
 on_both_databases! {
-    /// A script holding `users:write` cannot mint an administrator, nor place users outside its
-    /// region.
+    /// A script holding `users:write` (and what a viewer holds) cannot mint an administrator,
+    /// nor place users outside its region.
     fn a_service_account_cannot_grant_central_roles_or_leave_its_region(app) {
         let r = app.req("POST", "/v1/service-accounts")
-            .json(&json!({"name": "Jateng provisioning", "scopes": ["users:write", "users:read"], "region_code": "33"})).send();
+            .json(&json!({"name": "Jateng provisioning", "scopes": ["users:write", "users:read", "reference:read", "agreements:read"], "region_code": "33"})).send();
         let c = r.json();
         let t = app.req("POST", "/v1/auth/token").anonymous()
             .json(&json!({"grant_type": "client_credentials", "client_id": c["client_id"], "client_secret": c["client_secret"]})).send();

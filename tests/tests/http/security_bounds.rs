@@ -5,6 +5,9 @@
 
 use jalin_tests::{on_both_databases, TestApp};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::documents::{multipart, pdf, BOUNDARY};
 
 /// A service account made by the admin; its id and a token for it.
 #[track_caller]
@@ -234,12 +237,21 @@ on_both_databases! {
             "title_id": "Kerja sama pendidikan", "objects": ["cultural_exchange"], "languages": ["id", "en"]
         })).send();
         assert_eq!(a.status, 201, "{}", a.body);
-        for path in ["/v1/potentials", "/v1/partners", "/v1/agreements"] {
+        for path in ["/v1/potentials", "/v1/regions/33/potentials", "/v1/partners", "/v1/agreements"] {
             for q in ["%25", "_", "%25%25", "%5F%25"] {
                 let page = app.get_ok(&format!("{path}?q={q}"));
                 assert_eq!(page["items"], json!([]), "{path}?q={q}");
             }
         }
+        // The export takes the list's filters: its CSV holds the header row alone.
+        for q in ["%25", "_"] {
+            let csv = app.get(&format!("/v1/agreements/export?format=csv&q={q}"));
+            assert_eq!(csv.status, 200, "{}", csv.body);
+            assert_eq!(csv.body.trim_start_matches('\u{feff}').lines().count(), 1, "q={q}: {}", csv.body);
+        }
+        let csv = app.get("/v1/agreements/export?format=csv&q=pendidikan");
+        assert_eq!(csv.body.lines().count(), 2, "{}", csv.body);
+        assert_eq!(app.get_ok("/v1/regions/33/potentials?q=kota")["items"].as_array().unwrap().len(), 1);
         assert_eq!(app.get_ok("/v1/potentials?q=kota")["items"].as_array().unwrap().len(), 1);
         assert_eq!(app.get_ok("/v1/partners?q=queens")["items"].as_array().unwrap().len(), 1);
         assert_eq!(app.get_ok("/v1/agreements?q=pendidikan")["items"].as_array().unwrap().len(), 1);
@@ -258,7 +270,7 @@ on_both_databases! {
             "title_id": format!("Kerja sama {amount}"), "objects": ["cultural_exchange"], "languages": ["id", "en"],
             "value": {"amount": amount, "currency": "AUD"}
         });
-        for bad in ["1e5", "+5", ".5", "5.", "1e-2"] {
+        for bad in ["1e5", "+5", ".5", "5.", "1e-2", " 5", "5 ", "1_000"] {
             let r = app.req("POST", "/v1/agreements").json(&agreement(bad)).send();
             let p = r.problem(422, "validation_failed");
             assert_eq!(p["errors"][0]["pointer"], "/value/amount", "{bad}: {p}");
@@ -269,13 +281,26 @@ on_both_databases! {
         let plan = |amount: &str| json!({"kind": "action_plan", "title": "Rencana aksi", "items": [
             {"key": "2025-01", "year": 2025, "what": "Pelatihan", "who": "Dinas", "budget": {"amount": amount, "currency": "IDR"}}
         ]});
-        for bad in ["1e5", "+5", ".5"] {
+        for bad in ["1e5", "+5", ".5", " 5"] {
             let r = app.req("PUT", &format!("/v1/agreements/{id}/action-plan")).json(&plan(bad)).send();
             let p = r.problem(422, "validation_failed");
             assert_eq!(p["errors"][0]["pointer"], "/items/0/budget/amount", "{bad}: {p}");
         }
         let r = app.req("PUT", &format!("/v1/agreements/{id}/action-plan")).json(&plan("150000000")).send();
         assert_eq!(r.status, 201, "{}", r.body);
+        // An activity's money and its contribution to an indicator: the same patterns (the
+        // amount's, and `^\d{1,12}(\.\d{1,6})?$` for a rate).
+        let activity = |amount: &str, rate: &str| json!({"kind": "grant_received", "title": "Donasi", "starts_on": "2024-03-04",
+            "money": {"amount": amount, "currency": "AUD", "exchange_rate": rate, "rate_date": "2024-03-04", "rate_source": "JISDOR"}});
+        for (amount, rate, pointer) in [("1e5", "10400", "/money/amount"), ("+5", "10400", "/money/amount"),
+            (".5", "10400", "/money/amount"), (" 5", "10400", "/money/amount"), ("5", "1e4", "/money/exchange_rate"),
+            ("5", "+10400", "/money/exchange_rate"), ("5", ".5", "/money/exchange_rate")] {
+            let r = app.req("POST", &format!("/v1/agreements/{id}/activities")).json(&activity(amount, rate)).send();
+            let p = r.problem(422, "validation_failed");
+            assert_eq!(p["errors"][0]["pointer"], pointer, "{amount:?} {rate:?}: {p}");
+        }
+        let ok = app.req("POST", &format!("/v1/agreements/{id}/activities")).json(&activity("2000000.50", "10400.5")).send();
+        assert_eq!(ok.status, 201, "{}", ok.body);
     }
 }
 
@@ -290,5 +315,218 @@ on_both_databases! {
         if app.pool().backend() == jalin_persistence::Backend::Sqlite {
             assert_eq!(mode(&dir.join("jalin.db")), 0o600, "SQLite file");
         }
+    }
+}
+
+/// A user created with `token` (`users:write`); the answer.
+fn create_user(
+    app: &TestApp,
+    token: &str,
+    username: &str,
+    role: &str,
+    region: Option<&str>,
+) -> jalin_tests::Resp {
+    app.req("POST", "/v1/users").bearer(token)
+        .json(&json!({"username": username, "display_name": username, "password": "a long passphrase of theirs",
+            "role": role, "region_code": region}))
+        .send()
+}
+
+on_both_databases! {
+    /// A credential never grants more than it holds: with `users:write` it creates only users
+    /// whose role holds nothing it lacks, over no region it does not reach — not a province
+    /// officer (who writes agreements), not an administrator, not a user in another province.
+    fn a_credential_with_users_write_creates_no_user_stronger_than_itself(app) {
+        let (_, token) = service_account(app, &["users:write", "reference:read", "agreements:read"], Some("33"));
+        for (name, role, region) in [
+            ("mint-prov", "province_officer", Some("33")),
+            ("mint-region", "region_officer", Some("33.01")),
+            ("mint-agency", "agency_officer", Some("33.01")),
+            ("mint-admin", "admin", None),
+            ("mint-reviewer", "central_reviewer", None),
+            ("mint-banten", "viewer", Some("36")),
+            ("mint-serang", "viewer", Some("36.01")),
+        ] {
+            create_user(app, &token, name, role, region).problem(403, "forbidden");
+            app.get("/v1/users?limit=100").json()["items"].as_array().unwrap().iter()
+                .for_each(|u| assert_ne!(u["username"], name, "not created"));
+        }
+        for (name, region) in [("vera-33", "33"), ("vera-3301", "33.01")] {
+            let ok = create_user(app, &token, name, "viewer", Some(region));
+            assert_eq!(ok.status, 201, "{}", ok.body);
+            assert_eq!(ok.json()["region_code"], region);
+        }
+        // A national credential holding `users:write` alone gives nobody anything.
+        let (_, bare) = service_account(app, &["users:write"], None);
+        create_user(app, &bare, "mint-bare", "viewer", Some("33")).problem(403, "forbidden");
+        // An administrator (a person holding everything) still creates any user.
+        app.user("admin-made-officer", "province_officer", Some("36"));
+    }
+
+    /// A credential changes a user only into one it could have created, and does not touch a
+    /// user stronger than itself (no password reset, no disabling: a takeover); another
+    /// province's user is not there for it (404, as a random id).
+    fn a_credential_with_users_write_changes_users_only_as_it_could_have_made_them(app) {
+        let (_, token) = service_account(app, &["users:write", "users:read", "reference:read", "agreements:read"], Some("33"));
+        let (viewer, _) = app.user("sb-viewer", "viewer", Some("33.01"));
+        let (officer, _) = app.user("sb-officer", "province_officer", Some("33"));
+        let (banten, _) = app.user("sb-banten", "viewer", Some("36"));
+        let path = |id: &str| format!("/v1/users/{id}");
+        let patch = |id: &str, body: Value| {
+            app.req("PATCH", &path(id)).bearer(&token).header("If-Match", &etag(app, &path(id))).json(&body).send()
+        };
+        patch(&viewer, json!({"role": "province_officer", "region_code": "33"})).problem(403, "forbidden");
+        patch(&viewer, json!({"role": "region_officer"})).problem(403, "forbidden");
+        patch(&viewer, json!({"region_code": "36"})).problem(403, "forbidden");
+        patch(&officer, json!({"password": "a password of the attacker"})).problem(403, "forbidden");
+        patch(&officer, json!({"active": false})).problem(403, "forbidden");
+        patch(&officer, json!({"role": "viewer"})).problem(403, "forbidden");
+        assert_eq!(app.get_ok(&path(&viewer))["role"], "viewer", "unchanged");
+        assert_eq!(app.get_ok(&path(&officer))["active"], true, "unchanged");
+        let real = patch(&banten, json!({"display_name": "x"})).problem(404, "not_found");
+        let random = app.req("PATCH", "/v1/users/01938f6a-0000-7000-8000-00000000dead").bearer(&token)
+            .header("If-Match", &etag(app, &path(&banten))).json(&json!({"display_name": "x"})).send()
+            .problem(404, "not_found");
+        assert_eq!(real["title"], random["title"]);
+        let ok = patch(&viewer, json!({"display_name": "Vera", "region_code": "33"}));
+        assert_eq!(ok.status, 200, "{}", ok.body);
+        assert_eq!(ok.json()["region_code"], "33");
+    }
+}
+
+/// A Central Java travel request drafted by the admin, with an invitation and the participants'
+/// data attached: (request id, invitation id, participant data id).
+fn travel_request_with_documents(app: &TestApp, region: &str) -> (String, String, String) {
+    let day = |offset: i64| {
+        (jalin_api::clock::Clock::system().today() + chrono::Duration::days(offset)).to_string()
+    };
+    let r = app.req("POST", "/v1/travel-requests").json(&json!({"region_code": region, "trip_type": "official",
+        "purpose": "Rapat Joint Working Group pendidikan", "destinations": [{"country": "AU", "city": "Brisbane"}],
+        "departs_on": day(30), "returns_on": day(34), "funding": {"source": "apbd"},
+        "travellers": [{"category": "civil_servant", "name": "Drs. Sumarno, M.M.", "position": "Sekretaris Daerah",
+            "nip": "196805121990031007", "passport_number": "C1234567"}]})).send();
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let upload = |kind: &str| {
+        let u = app
+            .req("POST", &format!("/v1/travel-requests/{id}/documents"))
+            .body(
+                &format!("multipart/form-data; boundary={BOUNDARY}"),
+                multipart(&[
+                    ("kind", None, kind.as_bytes()),
+                    ("file", Some(&format!("{kind} Jateng–Qld.pdf")), &pdf()),
+                ]),
+            )
+            .send();
+        assert_eq!(u.status, 201, "{}", u.body);
+        u.json()["id"].as_str().unwrap().to_owned()
+    };
+    let invitation = upload("invitation");
+    let participants = upload("participant_data");
+    (id, invitation, participants)
+}
+
+/// A meeting organised by Central Java with its minutes: (meeting id, document id).
+fn meeting_with_minutes(app: &TestApp, title: &str) -> (String, String) {
+    let r = app
+        .req("POST", "/v1/meetings")
+        .json(&json!({
+        "kind": "coordination_meeting", "title": title, "starts_on": "2026-03-10",
+        "place": "Semarang", "organiser": "Biro Pemerintahan", "region_code": "33",
+        "participants": [{"region_code": "33.74", "agency": "Bagian Kerja Sama", "count": 2}]}))
+        .send();
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let u = app
+        .req("POST", &format!("/v1/meetings/{id}/documents"))
+        .body(
+            &format!("multipart/form-data; boundary={BOUNDARY}"),
+            multipart(&[
+                ("role", None, b"minutes"),
+                ("file", Some("notulen.pdf"), &pdf()),
+            ]),
+        )
+        .send();
+    assert_eq!(u.status, 201, "{}", u.body);
+    (id, u.json()["id"].as_str().unwrap().to_owned())
+}
+
+/// A downloaded PDF: its bytes, media type, attachment name and SHA-256 (header and ETag).
+#[track_caller]
+fn assert_downloaded_pdf(r: &jalin_tests::Resp) {
+    assert_eq!(r.status, 200, "{}", r.body);
+    let content = pdf();
+    assert_eq!(r.body_bytes(), content.as_slice());
+    assert_eq!(r.header("content-type"), Some("application/pdf"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert!(
+        r.header("content-disposition")
+            .unwrap()
+            .starts_with("attachment; filename=\""),
+        "{:?}",
+        r.headers
+    );
+    let sha: String = Sha256::digest(&content)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(r.header("x-content-sha256"), Some(sha.as_str()));
+    assert_eq!(r.header("etag"), Some(format!("\"{sha}\"").as_str()));
+}
+
+on_both_databases! {
+    /// Item 8: a travel request's documents download with the request's visibility: another
+    /// province's request answers 404 exactly like a random id, and a document of another
+    /// request is a 404; the participants' data also needs `travel:personal_data` (a viewer
+    /// gets 403), and its download is audited.
+    fn travel_documents_download_with_their_requests_visibility(app) {
+        let (id, invitation, participants) = travel_request_with_documents(app, "33");
+        let (other, other_doc, _) = travel_request_with_documents(app, "33");
+        let url = |id: &str, doc: &str| format!("/v1/travel-requests/{id}/documents/{doc}");
+        let got = app.get(&url(&id, &invitation));
+        assert_downloaded_pdf(&got);
+        assert!(got.header("content-disposition").unwrap().contains("filename*=UTF-8''invitation%20Jateng%E2%80%93Qld.pdf"));
+        let (_, semarang) = app.user("dl-semarang", "region_officer", Some("33.74"));
+        let (_, banten) = app.user("dl-banten", "province_officer", Some("36"));
+        let (_, viewer) = app.user("dl-viewer", "viewer", Some("33"));
+        let random = "01938f6a-0000-7000-8000-00000000dead";
+        for token in [&banten, &semarang] {
+            let real = app.req("GET", &url(&id, &invitation)).bearer(token).send().problem(404, "not_found");
+            let missing = app.req("GET", &url(random, &invitation)).bearer(token).send().problem(404, "not_found");
+            assert_eq!(real["title"], missing["title"]);
+        }
+        app.get(&url(&id, &other_doc)).problem(404, "not_found");
+        app.get(&url(&other, &invitation)).problem(404, "not_found");
+        app.get(&url(&id, random)).problem(404, "not_found");
+        // A reader without personal data reads the request's documents but not the travellers'.
+        assert_downloaded_pdf(&app.req("GET", &url(&id, &invitation)).bearer(&viewer).send());
+        app.req("GET", &url(&id, &participants)).bearer(&viewer).send().problem(403, "forbidden");
+        let audited = |app: &TestApp| {
+            app.get_ok(&format!("/v1/audit-events?record_id={id}&limit=100"))["items"].as_array().unwrap().iter()
+                .filter(|e| e["action"] == "travel_request.personal_data_read").count()
+        };
+        let before = audited(app);
+        let (_, province) = app.user("dl-province", "province_officer", Some("33"));
+        assert_downloaded_pdf(&app.req("GET", &url(&id, &participants)).bearer(&province).send());
+        assert_eq!(audited(app), before + 1, "the personal-data download is audited");
+    }
+
+    /// Item 8: a meeting's documents download with the meeting's visibility: a province that
+    /// took no part gets a 404 exactly like a random id; a document of another meeting is a 404.
+    fn meeting_documents_download_with_their_meetings_visibility(app) {
+        let (id, minutes) = meeting_with_minutes(app, "Rakor Kerja Sama Jawa Tengah 2026");
+        let (other, other_doc) = meeting_with_minutes(app, "Rakor Kerja Sama Jawa Tengah 2027");
+        let url = |id: &str, doc: &str| format!("/v1/meetings/{id}/documents/{doc}");
+        assert_downloaded_pdf(&app.get(&url(&id, &minutes)));
+        let (_, semarang) = app.user("dl-semarang-m", "region_officer", Some("33.74"));
+        let (_, banten) = app.user("dl-banten-m", "province_officer", Some("36"));
+        assert_downloaded_pdf(&app.req("GET", &url(&id, &minutes)).bearer(&semarang).send());
+        let random = "01938f6a-0000-7000-8000-00000000dead";
+        let real = app.req("GET", &url(&id, &minutes)).bearer(&banten).send().problem(404, "not_found");
+        let missing = app.req("GET", &url(random, &minutes)).bearer(&banten).send().problem(404, "not_found");
+        assert_eq!(real["title"], missing["title"]);
+        app.get(&url(&id, &other_doc)).problem(404, "not_found");
+        app.get(&url(&other, &minutes)).problem(404, "not_found");
+        app.get(&url(&id, random)).problem(404, "not_found");
     }
 }

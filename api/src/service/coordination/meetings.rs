@@ -273,6 +273,21 @@ pub fn get(c: &mut DbConnection, vis: &Visibility, id: &str) -> Result<MeetingRe
     record_of(c, m)
 }
 
+/// A document of the meeting `id`, to download: the meeting is read within `vis` (one the
+/// caller does not see is a 404, as is a document of another meeting).
+pub fn document(
+    c: &mut DbConnection,
+    vis: &Visibility,
+    id: &str,
+    document_id: &str,
+) -> Result<MeetingDocument, ApiError> {
+    let m = co::find_meeting(c, id, vis)?.or_not_found(RecordKind::Meeting, id)?;
+    co::meeting_documents(c, &m.id)?
+        .into_iter()
+        .find(|d| d.id == document_id)
+        .or_not_found(RecordKind::Document, document_id)
+}
+
 /// Meetings `vis` sees: central ones, and those of its regions; by id.
 pub fn list(
     c: &mut DbConnection,
