@@ -353,7 +353,8 @@ fn answer<T: CsvRow>(
         let body = serde_json::to_vec(page).map_err(|e| internal(&e))?;
         return Ok(cached(req, "application/json", body));
     }
-    let body = match query.layout(req) {
+    let people = query.layout(req);
+    let body = match people {
         // For people: BOM, delimiter, headers and labels in their language.
         Some(layout) => {
             let header: Vec<String> = T::COLUMNS
@@ -376,6 +377,13 @@ fn answer<T: CsvRow>(
         }
     };
     let mut res = cached(req, "text/csv; charset=utf-8", body);
+    if people.is_some() {
+        // Without `lang`, the language comes from `Accept-Language`: caches keep one per language.
+        res.headers_mut().insert(
+            header::VARY,
+            header::HeaderValue::from_static("Accept-Encoding, Accept-Language"),
+        );
+    }
     if let Some(link) = next {
         let link = header::HeaderValue::from_str(&link).map_err(|e| internal(&e))?;
         res.headers_mut().insert(header::LINK, link);

@@ -316,6 +316,8 @@ pub async fn export(
     Ok(HttpResponse::Ok()
         .content_type(file.media_type)
         .insert_header((header::CONTENT_DISPOSITION, disposition))
+        // Without `lang`, the language comes from `Accept-Language`.
+        .insert_header((header::VARY, "Accept-Language"))
         .body(file.bytes))
 }
 

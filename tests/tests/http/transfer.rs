@@ -395,14 +395,22 @@ on_both_databases! {
         assert_eq!(machine.status, 200, "{}", machine.body);
         assert!(machine.body.starts_with("id,region_code,region_name,kind,subtype,instrument,"), "{}", machine.body);
         assert!(machine.body.contains(",sister_province,mou,"));
+        assert_eq!(machine.header("vary"), Some("Accept-Encoding"));
         let people = app.get("/v1/public/agreements?format=csv&lang=id");
+        assert_eq!(people.header("vary"), Some("Accept-Encoding, Accept-Language"));
         let (h, rows) = read_csv(&people.body, b';');
         assert_eq!(&h[1], "Kode daerah");
         assert_eq!(rows.len(), 2);
         assert!(rows.iter().all(|r| cell(&h, r, "Subjenis") == "Provinsi kembar"));
         assert!(rows.iter().any(|r| cell(&h, r, "Status") == "Berakhir"));
-        let english = app.get("/v1/public/agreements?format=csv&delimiter=comma&lang=en");
+        let english = app.req("GET", "/v1/public/agreements?format=csv&delimiter=comma").header("Accept-Language", "en").send();
         let (h, rows) = read_csv(&english.body, b',');
         assert!(rows.iter().all(|r| cell(&h, r, "Instrument") == "Memorandum of understanding"));
+        assert_ne!(english.header("etag"), people.header("etag"));
+        // The good practices' CSV likewise.
+        let practices = app.get("/v1/public/good-practices?format=csv&lang=id");
+        assert_eq!(read_csv(&practices.body, b';').0.get(2), Some("Judul"));
+        let practices = app.get("/v1/public/good-practices?format=csv");
+        assert!(practices.body.starts_with("id,region_code,title,"), "{}", practices.body);
     }
 }
