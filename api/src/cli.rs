@@ -187,20 +187,25 @@ pub enum ServiceAccountsCommand {
 
 #[derive(Subcommand)]
 pub enum ImportCommand {
-    /// Import agreements from a CSV file (the template in the README), all or nothing.
+    /// Import agreements from a CSV file (the template in the README, or an export), all or
+    /// nothing; rows matching an agreement update it or leave it unchanged.
     Agreements {
         #[command(flatten)]
         db: DbArgs,
-        /// The CSV file.
+        /// The CSV file (UTF-8, `;`, `,` or TAB separated).
         file: PathBuf,
+        /// Report what would be created, updated or refused, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
 fn run_import(cmd: ImportCommand) -> ExitCode {
     use crate::service::transfer::{self, ImportError};
-    let ImportCommand::Agreements { db, file } = cmd;
-    let text = match std::fs::read_to_string(&file) {
-        Ok(t) => t,
+    let ImportCommand::Agreements { db, file, dry_run } = cmd;
+    let text = match std::fs::read(&file).map(|b| transfer::decode(&b)) {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => return fail(format!("cannot read {}: {}", file.display(), e.en)),
         Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
     };
     let clock = match config(&db, None) {
@@ -228,6 +233,7 @@ fn run_import(cmd: ImportCommand) -> ExitCode {
             &ctx,
             &jalin_domain::access::Visibility::All,
             &text,
+            dry_run,
             |done, total| {
                 bar.set_length(total as u64);
                 bar.set_position(done as u64);
@@ -236,12 +242,29 @@ fn run_import(cmd: ImportCommand) -> ExitCode {
     });
     bar.finish_and_clear();
     match result {
-        Ok(numbers) => {
+        Ok(report) | Err(ImportError::DryRun(report)) => {
+            use transfer::Outcome as O;
+            let numbers = report.created();
+            let verb = if report.dry_run {
+                "would import"
+            } else {
+                "imported"
+            };
             println!(
-                "imported {} agreement(s): {}",
+                "{verb} {} agreement(s): {}; updated {}, unchanged {}, duplicates {}, refused {}",
                 numbers.len(),
-                numbers.join(", ")
+                numbers.join(", "),
+                report.count(O::Updated),
+                report.count(O::Unchanged),
+                report.count(O::Duplicate),
+                report.count(O::Refused),
             );
+            for e in report.rows.iter().flat_map(|r| &r.errors) {
+                println!(
+                    "  line {} column {}: {} ({})",
+                    e.row, e.column, e.en, e.code
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(ImportError::Rows(errors)) => {

@@ -13,6 +13,7 @@ pub mod csv_safe;
 pub mod deadline;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod http_cache;
 pub mod idempotency;

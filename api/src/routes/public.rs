@@ -6,8 +6,11 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
+use jalin_domain::agreement::{
+    AgreementKind, AgreementStatus, CooperationObject, Instrument, Subtype,
+};
 use jalin_domain::coordination::Figure;
-use jalin_domain::RegionCode;
+use jalin_domain::{RegionCode, Text};
 use jalin_persistence::coordination::{self as co, GoodPractice};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -15,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::error::ApiError;
+use crate::export::{Delimiter, ExportLang, LabelMode, Layout};
 use crate::extract::ApiQuery;
 use crate::openapi::responses::TooManyRequests;
 use crate::pagination::{PageRequest, Paging};
@@ -109,46 +113,102 @@ crate::page_of!(PublicPracticePage, PublicPractice);
 
 /// An item of the feed as a spreadsheet row.
 trait CsvRow {
-    /// The column names, comma-separated.
-    const HEADER: &'static str;
-    fn row(&self) -> Vec<String>;
+    /// The columns: field name, header in English, header in Indonesian.
+    const COLUMNS: &'static [(&'static str, &'static str, &'static str)];
+    /// The cells, values as `layout` writes them (codes without one).
+    fn row(&self, layout: Option<&Layout>) -> Vec<String>;
+}
+
+/// A coded value as `layout` writes it: its label when it has one and the layout asks for it.
+fn coded(layout: Option<&Layout>, code: &str, label: Option<Text>) -> String {
+    match (layout, label) {
+        (Some(l), Some(t)) => l.value(code, t),
+        _ => code.to_owned(),
+    }
 }
 
 impl CsvRow for PublicAgreement {
-    const HEADER: &'static str = "id,region_code,region_name,kind,subtype,instrument,title_id,\
-        title_en,partners,countries,sectors,objects,signed_on,effective_from,expires_on,status";
+    const COLUMNS: &'static [(&'static str, &'static str, &'static str)] = &[
+        ("id", "Id", "Id"),
+        ("region_code", "Region code", "Kode daerah"),
+        ("region_name", "Region", "Daerah"),
+        ("kind", "Kind", "Jenis kerja sama"),
+        ("subtype", "Subtype", "Subjenis"),
+        ("instrument", "Instrument", "Bentuk naskah"),
+        ("title_id", "Title (Indonesian)", "Judul (bahasa Indonesia)"),
+        ("title_en", "Title (English)", "Judul (bahasa Inggris)"),
+        ("partners", "Partners", "Mitra"),
+        ("countries", "Partner countries", "Negara mitra"),
+        ("sectors", "Sectors", "Sektor"),
+        ("objects", "Objects", "Objek kerja sama"),
+        ("signed_on", "Signed on", "Tanggal penandatanganan"),
+        ("effective_from", "In force from", "Berlaku sejak"),
+        ("expires_on", "Expires on", "Berakhir pada"),
+        ("status", "Status", "Status"),
+    ];
 
-    fn row(&self) -> Vec<String> {
+    fn row(&self, layout: Option<&Layout>) -> Vec<String> {
         let d = |v: &Option<NaiveDate>| v.map(|x| x.to_string()).unwrap_or_default();
         let partners = |f: fn(&PublicPartner) -> &str| {
             self.partners.iter().map(f).collect::<Vec<_>>().join("; ")
         };
+        let objects: Vec<String> = self
+            .objects
+            .iter()
+            .map(|o| coded(layout, o, CooperationObject::parse(o).map(|o| o.label())))
+            .collect();
         vec![
             self.id.clone(),
             self.region_code.clone(),
             self.region_name.clone(),
-            self.kind.clone(),
-            self.subtype.clone(),
-            self.instrument.clone(),
+            coded(
+                layout,
+                &self.kind,
+                AgreementKind::parse(&self.kind).map(|k| k.label()),
+            ),
+            coded(
+                layout,
+                &self.subtype,
+                Subtype::parse(&self.subtype).map(|k| k.label()),
+            ),
+            coded(
+                layout,
+                &self.instrument,
+                Instrument::parse(&self.instrument).map(|k| k.label()),
+            ),
             self.title_id.clone(),
             self.title_en.clone().unwrap_or_default(),
             partners(|p| &p.name),
             partners(|p| &p.country),
             self.sectors.join("; "),
-            self.objects.join("; "),
+            objects.join("; "),
             d(&self.signed_on),
             d(&self.effective_from),
             d(&self.expires_on),
-            self.status.clone(),
+            coded(
+                layout,
+                &self.status,
+                AgreementStatus::parse(&self.status).map(|k| k.label()),
+            ),
         ]
     }
 }
 
 impl CsvRow for PublicPractice {
-    const HEADER: &'static str =
-        "id,region_code,title,context,actions,results,figures,lessons,agreement_ids,published_at";
+    const COLUMNS: &'static [(&'static str, &'static str, &'static str)] = &[
+        ("id", "Id", "Id"),
+        ("region_code", "Region code", "Kode daerah"),
+        ("title", "Title", "Judul"),
+        ("context", "Context", "Konteks"),
+        ("actions", "Actions", "Langkah"),
+        ("results", "Results", "Hasil"),
+        ("figures", "Figures", "Angka"),
+        ("lessons", "Lessons", "Pelajaran"),
+        ("agreement_ids", "Agreements", "Perjanjian"),
+        ("published_at", "Published at", "Diterbitkan pada"),
+    ];
 
-    fn row(&self) -> Vec<String> {
+    fn row(&self, _: Option<&Layout>) -> Vec<String> {
         vec![
             self.id.clone(),
             self.region_code.clone(),
@@ -183,6 +243,56 @@ pub struct PublicQuery {
     /// `json` (default) or `csv`.
     #[param(inline)]
     pub format: Option<FeedFormat>,
+    /// CSV only. Without `lang`, `labels` and `delimiter` the CSV keeps its wire format for
+    /// programs (field names, codes, `,`, no BOM). With any of them it is written for people
+    /// as the authenticated exports are: UTF-8 with a BOM, headers and labels in `lang`
+    /// (default from `Accept-Language`, else `id`), `;` for `id` and `,` for `en`.
+    #[param(inline, example = "id")]
+    pub lang: Option<ExportLang>,
+    /// CSV only: `labels` (the default once `lang` or `delimiter` is given) or `codes`.
+    #[param(inline, example = "labels")]
+    pub labels: Option<LabelMode>,
+    /// CSV only: `semicolon` or `comma` (default `semicolon` for `lang=id` with labels, else `comma`).
+    #[param(inline, example = "semicolon")]
+    pub delimiter: Option<Delimiter>,
+}
+
+impl PublicQuery {
+    /// The people parameters as given, for the `next` link (`&lang=id…`, or nothing).
+    fn people(&self) -> String {
+        let mut out = String::new();
+        if let Some(l) = self.lang {
+            out.push_str(match l {
+                ExportLang::Id => "&lang=id",
+                ExportLang::En => "&lang=en",
+            });
+        }
+        if let Some(l) = self.labels {
+            out.push_str(match l {
+                LabelMode::Labels => "&labels=labels",
+                LabelMode::Codes => "&labels=codes",
+            });
+        }
+        if let Some(d) = self.delimiter {
+            out.push_str(match d {
+                Delimiter::Semicolon => "&delimiter=semicolon",
+                Delimiter::Comma => "&delimiter=comma",
+            });
+        }
+        out
+    }
+
+    /// The layout for people, when the request asks for one.
+    fn layout(&self, req: &HttpRequest) -> Option<Layout> {
+        if self.lang.is_none() && self.labels.is_none() && self.delimiter.is_none() {
+            return None;
+        }
+        let accept = req
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        Some(Layout::of(self.lang, self.labels, self.delimiter, accept))
+    }
 }
 
 /// A feed request past the rate limit (per client address, on every server alike): its region
@@ -233,25 +343,47 @@ fn cached(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpResponse 
 /// The page as JSON, or its items as CSV (with a `Link` to `next` when given); cacheable.
 fn answer<T: CsvRow>(
     req: &HttpRequest,
-    format: Option<FeedFormat>,
+    query: &PublicQuery,
     page: &impl Serialize,
     items: &[T],
     next: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
     let internal = |e: &dyn std::fmt::Display| ApiError::internal(e.to_string());
-    if format != Some(FeedFormat::Csv) {
+    if query.format != Some(FeedFormat::Csv) {
         let body = serde_json::to_vec(page).map_err(|e| internal(&e))?;
         return Ok(cached(req, "application/json", body));
     }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(T::HEADER.split(','))
-        .map_err(|e| internal(&e))?;
-    for item in items {
-        // Public text reaches spreadsheets: neutralised against formula injection.
-        crate::csv_safe::write_record(&mut w, item.row()).map_err(|e| internal(&e))?;
-    }
-    let body = w.into_inner().map_err(|e| internal(&e))?;
+    let people = query.layout(req);
+    let body = match people {
+        // For people: BOM, delimiter, headers and labels in their language.
+        Some(layout) => {
+            let header: Vec<String> = T::COLUMNS
+                .iter()
+                .map(|(code, en, id)| layout.header(code, en, id))
+                .collect();
+            let rows = items.iter().map(|i| i.row(Some(&layout)));
+            crate::export::csv(&layout, &header, rows).map_err(|e| internal(&e))?
+        }
+        // The wire format programs read since the feed began.
+        None => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(T::COLUMNS.iter().map(|c| c.0))
+                .map_err(|e| internal(&e))?;
+            for item in items {
+                // Public text reaches spreadsheets: neutralised against formula injection.
+                crate::csv_safe::write_record(&mut w, item.row(None)).map_err(|e| internal(&e))?;
+            }
+            w.into_inner().map_err(|e| internal(&e))?
+        }
+    };
     let mut res = cached(req, "text/csv; charset=utf-8", body);
+    if people.is_some() {
+        // Without `lang`, the language comes from `Accept-Language`: caches keep one per language.
+        res.headers_mut().insert(
+            header::VARY,
+            header::HeaderValue::from_static("Accept-Encoding, Accept-Language"),
+        );
+    }
     if let Some(link) = next {
         let link = header::HeaderValue::from_str(&link).map_err(|e| internal(&e))?;
         res.headers_mut().insert(header::LINK, link);
@@ -291,11 +423,14 @@ pub async fn agreements(
             |a| a.agreement.id.clone(),
         )
         .await?;
-    let next = next_cursor
-        .as_ref()
-        .map(|c| format!("</v1/public/agreements?format=csv&cursor={c}>; rel=\"next\""));
+    let next = next_cursor.as_ref().map(|c| {
+        format!(
+            "</v1/public/agreements?format=csv{}&cursor={c}>; rel=\"next\"",
+            query.0.people()
+        )
+    });
     let page = PublicAgreementPage::of(rows, next_cursor);
-    answer(&req, query.0.format, &page, &page.items, next)
+    answer(&req, &query.0, &page, &page.items, next)
 }
 
 /// Published good practices. No authentication; cacheable; `format=csv` for spreadsheets.
@@ -331,7 +466,7 @@ pub async fn good_practices(
         )
         .await?;
     let page = PublicPracticePage::of(&rows, next_cursor);
-    answer(&req, query.0.format, &page, &page.items, None)
+    answer(&req, &query.0, &page, &page.items, None)
 }
 
 super::operations! {

@@ -1,11 +1,15 @@
-//! Import (CSV, all or nothing, every bad row reported) and export (CSV or XLSX, honouring the
-//! list filters) of agreements.
+//! Import (CSV, all or nothing, every bad row reported; rows matching an agreement update it or
+//! leave it unchanged) and export (CSV or XLSX for people or programs, honouring the list
+//! filters) of agreements.
 
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use jalin_domain::access::Visibility;
-use jalin_domain::agreement::{AgreementStatus, CooperationObject, Instrument, Subtype};
+use jalin_domain::agreement::{
+    AgreementKind, AgreementStatus, CooperationObject, Instrument, Subtype,
+};
+use jalin_domain::{Lang, Text};
 use jalin_persistence::db::DieselError;
 use jalin_persistence::registry::{
     self, Agreement, AgreementFilter, AgreementPaging, AgreementSort, Partner,
@@ -14,7 +18,8 @@ use jalin_persistence::{DbConnection, DbError};
 
 use super::Ctx;
 use crate::error::ApiError;
-use crate::problem::{FieldIssue, Text};
+use crate::export::Layout;
+use crate::problem::FieldIssue;
 use crate::service::agreements::{
     self, AgreementInput, ApprovalLetters, Checklist, LetterRef, Money, Signatories,
 };
@@ -82,6 +87,9 @@ pub enum ImportError {
     Rows(Vec<RowError>),
     /// The import could not run (the database failed).
     Failed(ApiError),
+    /// A dry run's report: returned as an error so that the caller's transaction rolls back
+    /// everything the run wrote.
+    DryRun(ImportReport),
 }
 
 impl From<ImportError> for ApiError {
@@ -91,6 +99,7 @@ impl From<ImportError> for ApiError {
                 ApiError::Validation(rows.iter().map(RowError::issue).collect())
             }
             ImportError::Failed(e) => e,
+            ImportError::DryRun(_) => ApiError::internal("a dry run's report was not answered"),
         }
     }
 }
@@ -119,13 +128,158 @@ fn malformed(row: usize, column: &str, e: &csv::Error) -> RowError {
     RowError::new(row, column, "malformed_csv", en, id)
 }
 
-/// Reads the CSV into rows keyed by column; structural problems are row errors.
+/// The text of an uploaded file: UTF-8, with or without a BOM (Excel's "CSV UTF-8" writes one).
+/// Any other encoding is refused naming the first line that is not UTF-8 — a file saved by Excel
+/// as "CSV (comma delimited)" is Windows-1252, and reading it as anything else would corrupt
+/// names silently.
+pub fn decode(bytes: &[u8]) -> Result<String, RowError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        let (en, id) = (
+            "the file is UTF-16: save it as \"CSV UTF-8\"".to_owned(),
+            "berkas berenkode UTF-16: simpan sebagai \"CSV UTF-8\"".to_owned(),
+        );
+        return Err(RowError::new(1, "encoding", "invalid_encoding", en, id));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
+        let at = e.valid_up_to();
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        let byte = bytes[at];
+        let en = format!(
+            "line {line} is not UTF-8 (byte 0x{byte:02X}; probably Windows-1252, as Excel's \
+             \"CSV (comma delimited)\" saves it): save the file as \"CSV UTF-8\""
+        );
+        let id = format!(
+            "baris {line} bukan UTF-8 (bita 0x{byte:02X}; kemungkinan Windows-1252, seperti \
+             \"CSV (comma delimited)\" dari Excel): simpan berkas sebagai \"CSV UTF-8\""
+        );
+        RowError::new(line, "encoding", "invalid_encoding", en, id)
+    })
+}
+
+/// The delimiter of a file: whichever of `;`, `,` and TAB its header line has most of (outside
+/// quotes), `,` when it has none.
+fn delimiter_of(text: &str) -> u8 {
+    let line = text.lines().next().unwrap_or("");
+    let mut counts = [(b',', 0), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for b in line.bytes() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(c) = counts.iter_mut().find(|(d, _)| *d == b) {
+                c.1 += 1;
+            }
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|(d, n)| (*n, *d == b','))
+        .map(|(d, _)| *d)
+        .unwrap_or(b',')
+}
+
+/// A cell read back as the code an export wrote for it: a label (either language) of a coded
+/// column as its code, a `dd/mm/yyyy` date as ISO, a decimal comma as a point.
+fn normalise_cell(column: &str, cell: &str) -> String {
+    fn coded<T: Copy>(
+        v: &str,
+        parse: fn(&str) -> Option<T>,
+        from_label: fn(&str) -> Option<T>,
+        code: fn(T) -> &'static str,
+    ) -> String {
+        match parse(v).or_else(|| from_label(v)) {
+            Some(x) => code(x).to_owned(),
+            None => v.to_owned(),
+        }
+    }
+    let v = crate::csv_safe::restore(cell.trim()).trim();
+    match column {
+        "kind" => coded(
+            v,
+            AgreementKind::parse,
+            AgreementKind::from_label,
+            AgreementKind::as_str,
+        ),
+        "subtype" => coded(v, Subtype::parse, Subtype::from_label, Subtype::as_str),
+        "instrument" => coded(
+            v,
+            Instrument::parse,
+            Instrument::from_label,
+            Instrument::as_str,
+        ),
+        "status" => coded(
+            v,
+            AgreementStatus::parse,
+            AgreementStatus::from_label,
+            AgreementStatus::as_str,
+        ),
+        "objects" => v
+            .split(';')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                coded(
+                    o,
+                    CooperationObject::parse,
+                    CooperationObject::from_label,
+                    CooperationObject::as_str,
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(";"),
+        "sectors" | "languages" | "partner_name" | "partner_country" => v
+            .split(';')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .collect::<Vec<_>>()
+            .join(";"),
+        "value_amount" if v.contains(',') => v.replace('.', "").replace(',', "."),
+        c if c == "signed_on"
+            || c == "effective_from"
+            || c == "expires_on"
+            || c.ends_with("_date") =>
+        {
+            match NaiveDate::parse_from_str(v, "%d/%m/%Y") {
+                Ok(d) if v.len() >= 8 => d.to_string(),
+                _ => v.to_owned(),
+            }
+        }
+        _ => v.to_owned(),
+    }
+}
+
+/// A cell as compared with the agreement a row matches: [`normalise_cell`], then amounts without
+/// trailing zeros and flags as `true`/`false`.
+fn comparable(column: &str, cell: &str) -> String {
+    let v = normalise_cell(column, cell);
+    match column {
+        "value_amount" if v.contains('.') => {
+            v.trim_end_matches('0').trim_end_matches('.').to_owned()
+        }
+        "legacy" => matches!(v.to_lowercase().as_str(), "true" | "1" | "yes" | "ya").to_string(),
+        _ => v,
+    }
+}
+
+/// Reads the CSV into rows keyed by column (a header an export wrote in either language is read
+/// as its field name; the delimiter is found from the header line); structural problems are row
+/// errors.
 fn read(text: &str) -> Result<Vec<CsvRow>, Vec<RowError>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
+        .delimiter(delimiter_of(text))
         .from_reader(text.as_bytes());
     let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().to_owned()).collect(),
+        Ok(h) => h
+            .iter()
+            .map(|s| {
+                column_of(s)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| s.trim().to_owned())
+            })
+            .collect(),
         Err(e) => return Err(vec![malformed(1, "header", &e)]),
     };
     let missing: Vec<RowError> = REQUIRED
@@ -151,8 +305,13 @@ fn read(text: &str) -> Result<Vec<CsvRow>, Vec<RowError>> {
                 headers
                     .iter()
                     .cloned()
-                    // A cell the export neutralised (`'=…`) reads back as it was typed.
-                    .zip(r.iter().map(|c| crate::csv_safe::restore(c).to_owned()))
+                    // A cell the export neutralised (`'=…`) reads back as it was typed, a label
+                    // as its code.
+                    .zip(r.iter())
+                    .map(|(h, c)| {
+                        let v = normalise_cell(&h, c);
+                        (h, v)
+                    })
                     .collect(),
             )),
             Err(e) => errors.push(malformed(line, "row", &e)),
@@ -280,16 +439,33 @@ impl<'a> Cells<'a> {
         }
     }
 
-    /// The registered partner named by `partner_name` in `partner_country`.
-    fn partner(&mut self, c: &mut DbConnection) -> Result<Option<String>, DbError> {
-        let (name, country) = (self.get("partner_name"), self.get("partner_country"));
-        let found = registry::find_partner_by_name(c, &name, &country.to_uppercase())?;
-        if found.is_none() {
-            let en = format!("no registered partner `{name}` in {country}");
-            let id = format!("tidak ada mitra terdaftar `{name}` di {country}");
+    /// The registered partners named by `partner_name` (`;`-separated, as an export writes an
+    /// agreement with several) in `partner_country` (one for all, or one each); `None` when
+    /// one is not registered.
+    fn partners(&mut self, c: &mut DbConnection) -> Result<Option<Vec<String>>, DbError> {
+        let (names, countries) = (self.list("partner_name"), self.list("partner_country"));
+        let mut ids = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let country = countries
+                .get(i)
+                .or(countries.first())
+                .cloned()
+                .unwrap_or_default();
+            match registry::find_partner_by_name(c, name, &country.to_uppercase())? {
+                Some(p) => ids.push(p.id),
+                None => {
+                    let en = format!("no registered partner `{name}` in {country}");
+                    let id = format!("tidak ada mitra terdaftar `{name}` di {country}");
+                    self.fail("partner_name", "unknown_partner", en, id);
+                }
+            }
+        }
+        if names.is_empty() {
+            let en = "no registered partner ``".to_owned();
+            let id = "tidak ada mitra terdaftar ``".to_owned();
             self.fail("partner_name", "unknown_partner", en, id);
         }
-        Ok(found.map(|p| p.id))
+        Ok(Some(ids).filter(|ids| !ids.is_empty() && ids.len() == names.len()))
     }
 
     /// R23: the approval letters, when the row gives any.
@@ -359,11 +535,11 @@ fn parse_row(
         r.date("effective_from"),
         r.date("expires_on"),
     );
-    let partner = r.partner(c)?;
+    let partners = r.partners(c)?;
     let value = r.value();
     let approval_letters = r.letters();
-    let (Some(subtype), Some(instrument), Some(partner), true) =
-        (subtype, instrument, partner, r.errors.is_empty())
+    let (Some(subtype), Some(instrument), Some(partner_ids), true) =
+        (subtype, instrument, partners, r.errors.is_empty())
     else {
         return Err(ImportError::Rows(r.errors));
     };
@@ -371,7 +547,7 @@ fn parse_row(
         region_code: r.get("region_code"),
         subtype,
         instrument,
-        partner_ids: vec![partner],
+        partner_ids,
         parent_id: None,
         predecessor_id: None,
         title_id: r.get("title_id"),
@@ -433,49 +609,312 @@ fn row_errors(line: usize, e: ApiError) -> Vec<RowError> {
         .collect()
 }
 
-/// Creates the agreement of one row; its reference number.
-fn import_row(
-    c: &mut DbConnection,
-    ctx: &Ctx,
-    scope: &Visibility,
-    line: usize,
-    cells: &HashMap<String, String>,
-) -> Result<String, ImportError> {
-    let input = parse_row(c, line, cells)?;
-    match agreements::create(c, ctx, scope, input) {
-        Ok(r) => Ok(r.agreement.reference_number),
-        Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => Err(ImportError::Failed(e)),
-        Err(e) => Err(ImportError::Rows(row_errors(line, e))),
+/// What an import did (or, in a dry run, would do) with one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new agreement.
+    Created,
+    /// The agreement the row matches, updated (the row carried its current `version`).
+    Updated,
+    /// The row says what the agreement it matches already says: nothing written.
+    Unchanged,
+    /// The row matches an agreement but differs from it and carries no `version`: nothing
+    /// written (export the agreement and edit that row to update it).
+    Duplicate,
+    /// Refused: see its errors.
+    Refused,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::Updated => "updated",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Refused => "refused",
+        }
     }
 }
 
-/// Imports every row of a CSV file (the template in the README) and returns the reference
-/// numbers given, in file order; `progress` is called after each row. Rows are created as they
-/// are read, so run it in a write transaction (`AppState::write`, `write_transaction`): on any
-/// bad row it returns every bad row, and the caller's rollback keeps nothing — not even the
-/// reference numbers the good rows took.
+/// One row of an import's report.
+#[derive(Debug, Clone)]
+pub struct RowReport {
+    /// 1-based line in the file (the header is line 1).
+    pub line: usize,
+    pub outcome: Outcome,
+    /// The agreement created, updated or matched.
+    pub reference_number: Option<String>,
+    pub errors: Vec<RowError>,
+}
+
+/// What an import did with every row, in file order.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub rows: Vec<RowReport>,
+}
+
+impl ImportReport {
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.rows.iter().filter(|r| r.outcome == outcome).count()
+    }
+
+    /// The reference numbers of the agreements created, in file order.
+    pub fn created(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|r| r.outcome == Outcome::Created)
+            .filter_map(|r| r.reference_number.clone())
+            .collect()
+    }
+}
+
+/// The agreements an import may match, with what each exports as (codes).
+struct Known {
+    agreements: Vec<(Agreement, HashMap<String, String>)>,
+}
+
+impl Known {
+    fn load(c: &mut DbConnection, scope: &Visibility, today: NaiveDate) -> Result<Self, DbError> {
+        let paging = AgreementPaging {
+            sort: AgreementSort::ReferenceNumber,
+            limit: EXPORT_LIMIT,
+            ..Default::default()
+        };
+        let all = registry::list_agreements(c, scope, &AgreementFilter::default(), &paging)?;
+        let ids: Vec<String> = all.iter().flat_map(|a| a.partner_ids.clone()).collect();
+        let partners = registry::partners_by_id(c, &ids)?;
+        let mut known = Known {
+            agreements: Vec::new(),
+        };
+        for a in all {
+            known.add(a, &partners, today);
+        }
+        Ok(known)
+    }
+
+    fn add(&mut self, a: Agreement, partners: &[Partner], today: NaiveDate) {
+        let cells = ExportRow::of(&a, partners, today).by_column();
+        self.agreements.retain(|(k, _)| k.id != a.id);
+        self.agreements.push((a, cells));
+    }
+
+    /// The agreement a row is about: by `reference_number`, else by `own_reference` in its
+    /// region, else by region, partner, instrument and signing date.
+    fn matching(
+        &self,
+        row: &HashMap<String, String>,
+        partner_ids: &[String],
+    ) -> Option<&(Agreement, HashMap<String, String>)> {
+        let cell = |k: &str| row.get(k).map(|v| v.trim()).unwrap_or("");
+        let (number, region) = (cell("reference_number"), cell("region_code"));
+        let (own, instrument, signed) =
+            (cell("own_reference"), cell("instrument"), cell("signed_on"));
+        let find = |f: &dyn Fn(&Agreement, &HashMap<String, String>) -> bool| {
+            self.agreements.iter().find(|(a, cells)| f(a, cells))
+        };
+        let by_number = || find(&|a, _| !number.is_empty() && a.reference_number == number);
+        let by_own = || {
+            find(&|a, cells| {
+                !own.is_empty() && a.region.to_string() == region && cells["own_reference"] == own
+            })
+        };
+        let by_facts = || {
+            find(&|a, _| {
+                !signed.is_empty()
+                    && a.region.to_string() == region
+                    && a.instrument.as_str() == instrument
+                    && a.signed_on.map(|d| d.to_string()).as_deref() == Some(signed)
+                    && partner_ids.iter().any(|p| a.partner_ids.contains(p))
+            })
+        };
+        by_number().or_else(by_own).or_else(by_facts)
+    }
+}
+
+/// The columns of `row` the import writes, against `existing`'s: whether any differs.
+fn differs(row: &HashMap<String, String>, existing: &HashMap<String, String>) -> bool {
+    existing.iter().any(|(k, old)| {
+        !NOT_IMPORTED.contains(&k.as_str())
+            && row
+                .get(k)
+                .is_some_and(|new| comparable(k, new) != comparable(k, old))
+    })
+}
+
+/// The ids of the registered partners a row names (for matching; errors come later).
+fn partner_ids_of(
+    c: &mut DbConnection,
+    line: usize,
+    cells: &HashMap<String, String>,
+) -> Result<Vec<String>, DbError> {
+    Ok(Cells::new(line, cells).partners(c)?.unwrap_or_default())
+}
+
+/// Imports every row of a CSV file (the template in the README, or a file the export wrote, in
+/// either language, with `;`, `,` or TAB) and reports what became of each row; `progress` is
+/// called after each row.
+///
+/// A row matching an agreement the caller sees (by `reference_number`, else `own_reference` in
+/// its region, else region + partner + instrument + signing date) is compared with it: the same
+/// → `unchanged`; different with the agreement's current `version` → updated through
+/// [`agreements::update`] (every rule applies, R9 and R16 included); with another version →
+/// refused as a `conflict` (the agreement changed since the export); without a version →
+/// reported as a `duplicate`. Columns the file lacks keep the agreement's values.
+///
+/// Rows are written as they are read, so run it in a write transaction (`AppState::write`,
+/// `write_transaction`): on any refused row it returns every refused row, and the caller's
+/// rollback keeps nothing — not even the reference numbers the good rows took. A `dry_run`
+/// returns its report as [`ImportError::DryRun`], so that the same rollback undoes it.
 pub fn import(
     c: &mut DbConnection,
     ctx: &Ctx,
     scope: &Visibility,
     text: &str,
+    dry_run: bool,
     mut progress: impl FnMut(usize, usize),
-) -> Result<Vec<String>, ImportError> {
-    let rows = read(text).map_err(ImportError::Rows)?;
-    let (mut created, mut errors) = (Vec::new(), Vec::new());
-    for (i, (line, cells)) in rows.iter().enumerate() {
-        match import_row(c, ctx, scope, *line, cells) {
-            Ok(number) => created.push(number),
-            Err(ImportError::Rows(e)) => errors.extend(e),
-            Err(fatal) => return Err(fatal),
+) -> Result<ImportReport, ImportError> {
+    let rows = match read(text) {
+        Ok(rows) => rows,
+        Err(errors) if dry_run => {
+            let rows = refused_lines(errors);
+            return Err(ImportError::DryRun(ImportReport { dry_run, rows }));
         }
+        Err(errors) => return Err(ImportError::Rows(errors)),
+    };
+    let today = ctx.today();
+    let mut known = Known::load(c, scope, today)?;
+    let mut report = ImportReport {
+        dry_run,
+        rows: Vec::new(),
+    };
+    for (i, (line, cells)) in rows.iter().enumerate() {
+        let row = match import_row(c, ctx, scope, &mut known, *line, cells) {
+            Ok(row) => row,
+            Err(ImportError::Rows(errors)) => RowReport {
+                line: *line,
+                outcome: Outcome::Refused,
+                reference_number: None,
+                errors,
+            },
+            Err(fatal) => return Err(fatal),
+        };
+        report.rows.push(row);
         progress(i + 1, rows.len());
     }
-    if errors.is_empty() {
-        Ok(created)
-    } else {
-        Err(ImportError::Rows(errors))
+    if dry_run {
+        return Err(ImportError::DryRun(report));
     }
+    let errors: Vec<RowError> = report
+        .rows
+        .iter()
+        .flat_map(|r| r.errors.iter().cloned())
+        .collect();
+    match errors.is_empty() {
+        true => Ok(report),
+        false => Err(ImportError::Rows(errors)),
+    }
+}
+
+/// Errors of a file that could not be read, as refused rows (one per line).
+fn refused_lines(errors: Vec<RowError>) -> Vec<RowReport> {
+    let mut rows: Vec<RowReport> = Vec::new();
+    for e in errors {
+        match rows.iter_mut().find(|r| r.line == e.row) {
+            Some(r) => r.errors.push(e),
+            None => rows.push(RowReport {
+                line: e.row,
+                outcome: Outcome::Refused,
+                reference_number: None,
+                errors: vec![e],
+            }),
+        }
+    }
+    rows
+}
+
+/// A refused row's errors, or the import failing.
+fn refused(line: usize, e: ApiError) -> ImportError {
+    match e {
+        e @ (ApiError::Internal(_) | ApiError::Unavailable(_)) => ImportError::Failed(e),
+        e => ImportError::Rows(row_errors(line, e)),
+    }
+}
+
+/// Creates, updates or leaves the agreement of one row.
+fn import_row(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    scope: &Visibility,
+    known: &mut Known,
+    line: usize,
+    cells: &HashMap<String, String>,
+) -> Result<RowReport, ImportError> {
+    let report = |outcome, a: &Agreement| RowReport {
+        line,
+        outcome,
+        reference_number: Some(a.reference_number.clone()),
+        errors: Vec::new(),
+    };
+    let partner_ids = partner_ids_of(c, line, cells)?;
+    let Some((existing, exported)) = known.matching(cells, &partner_ids).cloned() else {
+        let input = parse_row(c, line, cells)?;
+        let created = agreements::create(c, ctx, scope, input).map_err(|e| refused(line, e))?;
+        let row = report(Outcome::Created, &created.agreement);
+        known.add(created.agreement, &created.partners, ctx.today());
+        return Ok(row);
+    };
+    if !differs(cells, &exported) {
+        return Ok(report(Outcome::Unchanged, &existing));
+    }
+    let version = cells.get("version").map(|v| v.trim()).unwrap_or("");
+    if version.is_empty() {
+        return Ok(report(Outcome::Duplicate, &existing));
+    }
+    if version != existing.version.to_string() {
+        let en = format!(
+            "{} changed since it was exported (version {} now, {version} in the file): \
+             export it again and redo the change",
+            existing.reference_number, existing.version
+        );
+        let id = format!(
+            "{} telah berubah sejak diekspor (kini versi {}, di berkas {version}): \
+             ekspor ulang lalu ulangi perubahannya",
+            existing.reference_number, existing.version
+        );
+        return Err(ImportError::Rows(vec![RowError::new(
+            line, "version", "conflict", en, id,
+        )]));
+    }
+    // What the file does not say stays as it is.
+    let mut merged = exported.clone();
+    for (k, v) in cells {
+        if merged.contains_key(k) {
+            merged.insert(k.clone(), v.clone());
+        }
+    }
+    let mut input = parse_row(c, line, &merged)?;
+    let details = agreements::details_of(&existing);
+    input.parent_id = existing.parent_id.clone();
+    input.predecessor_id = existing.predecessor_id.clone();
+    input.implementing_agencies = details.implementing_agencies;
+    input.financing_source = details.financing_source;
+    input.creates_foreign_loan = existing.creates_foreign_loan;
+    input.signatories = details.signatories;
+    input.signed_place = existing.signed_place.clone();
+    input.checklist = details.checklist;
+    let expected = existing.version;
+    let updated = agreements::update(c, ctx, scope, &existing.id, input, |old| {
+        match old.version == expected {
+            true => Ok(()),
+            false => Err(ApiError::PreconditionFailed),
+        }
+    })
+    .map_err(|e| refused(line, e))?;
+    let row = report(Outcome::Updated, &updated.agreement);
+    known.add(updated.agreement, &updated.partners, ctx.today());
+    Ok(row)
 }
 
 /// The file types of an export.
@@ -504,13 +943,15 @@ pub struct ExportFile {
 }
 
 /// The agreements the caller sees that pass `filter` (at most [`EXPORT_LIMIT`]), by reference
-/// number, one a row, as a file dated today.
+/// number, one a row, as a file dated today written as `layout` says; `filter_used` describes
+/// the filter for the XLSX title row.
 pub fn export(
     c: &mut DbConnection,
     ctx: &Ctx,
     scope: &Visibility,
     filter: &AgreementFilter,
-    format: ExportFormat,
+    (format, layout): (ExportFormat, Layout),
+    filter_used: &[String],
 ) -> Result<ExportFile, ApiError> {
     let paging = AgreementPaging {
         sort: AgreementSort::ReferenceNumber,
@@ -529,71 +970,191 @@ pub fn export(
         .map(|a| ExportRow::of(a, &partners, today))
         .collect();
     let stamp = today.format("%Y%m%d");
+    let name = match (layout.labels, layout.lang) {
+        (true, Lang::Id) => "perjanjian",
+        _ => "agreements",
+    };
     Ok(match format {
         ExportFormat::Csv => ExportFile {
-            bytes: to_csv(&rows).map_err(|e| ApiError::internal(format!("csv: {e}")))?,
+            bytes: to_csv(&rows, &layout).map_err(|e| ApiError::internal(format!("csv: {e}")))?,
             media_type: "text/csv; charset=utf-8",
-            file_name: format!("agreements-{stamp}.csv"),
+            file_name: format!("{name}-{stamp}.csv"),
         },
         ExportFormat::Xlsx => ExportFile {
-            bytes: to_xlsx(&rows, ctx.now())
+            bytes: to_xlsx(&rows, &layout, filter_used, ctx.now())
                 .map_err(|e| ApiError::internal(format!("xlsx: {e}")))?,
             media_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            file_name: format!("agreements-{stamp}.xlsx"),
+            file_name: format!("{name}-{stamp}.xlsx"),
         },
     })
 }
 
-/// The export's columns, in order: the import template's (README), which reads them back, plus
-/// `reference_number`, `kind` and `expires_in_days`, which the import ignores.
-const EXPORT_COLUMNS: &[&str] = &[
-    "reference_number",
-    "region_code",
-    "kind",
-    "subtype",
-    "instrument",
-    "partner_name",
-    "partner_country",
-    "title_id",
-    "title_en",
-    "objects",
-    "sectors",
-    "languages",
-    "legacy",
-    "status",
-    "signed_on",
-    "effective_from",
-    "expires_on",
-    "expires_in_days",
-    "value_amount",
-    "value_currency",
-    "own_reference",
-    "partner_reference",
-    "level_justification",
-    "dprd_approval_number",
-    "dprd_approval_date",
-    "kemendagri_consideration_number",
-    "kemendagri_consideration_date",
-    "kemlu_confirmation_number",
-    "kemlu_confirmation_date",
+/// A column of the export: its field name (the import template's), its header in English and
+/// Indonesian, and its width in a sheet.
+pub struct Column {
+    pub code: &'static str,
+    pub en: &'static str,
+    pub id: &'static str,
+    pub width: f64,
+}
+
+const fn col(code: &'static str, en: &'static str, id: &'static str, width: f64) -> Column {
+    Column {
+        code,
+        en,
+        id,
+        width,
+    }
+}
+
+/// The export's columns, in order: the import template's (README), which reads them back by
+/// field name or by header in either language, plus `reference_number` and `version` (with
+/// which a re-import finds and updates the agreement) and `kind` and `expires_in_days`, which
+/// the import ignores.
+pub const COLUMNS: &[Column] = &[
+    col(
+        "reference_number",
+        "Reference number",
+        "Nomor registrasi",
+        20.0,
+    ),
+    col("region_code", "Region code", "Kode daerah", 9.0),
+    col("kind", "Kind", "Jenis kerja sama", 24.0),
+    col("subtype", "Subtype", "Subjenis", 22.0),
+    col("instrument", "Instrument", "Bentuk naskah", 20.0),
+    col("partner_name", "Partner", "Mitra", 26.0),
+    col("partner_country", "Partner country", "Negara mitra", 9.0),
+    col(
+        "title_id",
+        "Title (Indonesian)",
+        "Judul (bahasa Indonesia)",
+        40.0,
+    ),
+    col(
+        "title_en",
+        "Title (English)",
+        "Judul (bahasa Inggris)",
+        36.0,
+    ),
+    col("objects", "Objects", "Objek kerja sama", 30.0),
+    col("sectors", "Sectors", "Sektor", 18.0),
+    col("languages", "Languages", "Bahasa naskah", 10.0),
+    col(
+        "legacy",
+        "Recorded from before the system",
+        "Dicatat dari sebelum sistem",
+        12.0,
+    ),
+    col("status", "Status", "Status", 16.0),
+    col("signed_on", "Signed on", "Tanggal penandatanganan", 14.0),
+    col("effective_from", "In force from", "Berlaku sejak", 13.0),
+    col("expires_on", "Expires on", "Berakhir pada", 13.0),
+    col(
+        "expires_in_days",
+        "Days until expiry",
+        "Sisa hari berlaku",
+        10.0,
+    ),
+    col("value_amount", "Value", "Nilai", 16.0),
+    col("value_currency", "Currency", "Mata uang", 8.0),
+    col(
+        "own_reference",
+        "Own reference",
+        "Nomor naskah daerah",
+        18.0,
+    ),
+    col(
+        "partner_reference",
+        "Partner reference",
+        "Nomor naskah mitra",
+        18.0,
+    ),
+    col(
+        "level_justification",
+        "Level justification",
+        "Alasan kesetaraan tingkat",
+        24.0,
+    ),
+    col(
+        "dprd_approval_number",
+        "DPRD approval number",
+        "Nomor persetujuan DPRD",
+        18.0,
+    ),
+    col(
+        "dprd_approval_date",
+        "DPRD approval date",
+        "Tanggal persetujuan DPRD",
+        13.0,
+    ),
+    col(
+        "kemendagri_consideration_number",
+        "Kemendagri consideration number",
+        "Nomor pertimbangan Kemendagri",
+        18.0,
+    ),
+    col(
+        "kemendagri_consideration_date",
+        "Kemendagri consideration date",
+        "Tanggal pertimbangan Kemendagri",
+        13.0,
+    ),
+    col(
+        "kemlu_confirmation_number",
+        "Kemlu confirmation number",
+        "Nomor konfirmasi Kemlu",
+        18.0,
+    ),
+    col(
+        "kemlu_confirmation_date",
+        "Kemlu confirmation date",
+        "Tanggal konfirmasi Kemlu",
+        13.0,
+    ),
+    col(
+        "version",
+        "Version (do not edit)",
+        "Versi (jangan diubah)",
+        10.0,
+    ),
 ];
 
-/// One agreement as exported, in [`EXPORT_COLUMNS`] order.
+/// The columns an export writes that an import does not read.
+const NOT_IMPORTED: [&str; 4] = ["reference_number", "kind", "expires_in_days", "version"];
+
+/// The header row as `layout` writes it.
+fn headers(layout: &Layout) -> Vec<String> {
+    COLUMNS
+        .iter()
+        .map(|c| layout.header(c.code, c.en, c.id))
+        .collect()
+}
+
+/// The field name of a header an export wrote (a field name, or a header in either language).
+fn column_of(header: &str) -> Option<&'static str> {
+    let h = header.trim().to_lowercase();
+    COLUMNS
+        .iter()
+        .find(|c| c.code == h || c.en.to_lowercase() == h || c.id.to_lowercase() == h)
+        .map(|c| c.code)
+}
+
+/// One agreement as exported, in [`COLUMNS`] order.
 struct ExportRow {
     reference_number: String,
     region_code: String,
-    kind: String,
-    subtype: String,
-    instrument: String,
+    kind: AgreementKind,
+    subtype: Subtype,
+    instrument: Instrument,
     partner_name: String,
     partner_country: String,
     title_id: String,
     title_en: String,
-    objects: String,
+    objects: Vec<CooperationObject>,
     sectors: String,
     languages: String,
     legacy: bool,
-    status: String,
+    status: AgreementStatus,
     signed_on: Option<NaiveDate>,
     effective_from: Option<NaiveDate>,
     expires_on: Option<NaiveDate>,
@@ -603,12 +1164,8 @@ struct ExportRow {
     own_reference: String,
     partner_reference: String,
     level_justification: String,
-    dprd_approval_number: String,
-    dprd_approval_date: Option<NaiveDate>,
-    kemendagri_consideration_number: String,
-    kemendagri_consideration_date: Option<NaiveDate>,
-    kemlu_confirmation_number: String,
-    kemlu_confirmation_date: Option<NaiveDate>,
+    letters: [(String, Option<NaiveDate>); 3],
+    version: i64,
 }
 
 impl ExportRow {
@@ -621,29 +1178,30 @@ impl ExportRow {
         let joined =
             |f: fn(&Partner) -> &str| ps.iter().map(|p| f(p)).collect::<Vec<_>>().join("; ");
         let detail = |k: &str| a.details[k].as_str().unwrap_or("").to_owned();
-        let objects: Vec<&str> = a.objects.iter().map(|o| o.as_str()).collect();
         // R23: the approval letters of an agreement recorded from outside the system.
         let letters = agreements::details_of(a)
             .approval_letters
             .unwrap_or_default();
-        let number =
-            |l: &Option<LetterRef>| l.as_ref().map(|l| l.number.clone()).unwrap_or_default();
-        let date = |l: &Option<LetterRef>| l.as_ref().map(|l| l.date.naive());
+        let letter = |l: &Option<LetterRef>| {
+            l.as_ref()
+                .map(|l| (l.number.clone(), Some(l.date.naive())))
+                .unwrap_or_default()
+        };
         ExportRow {
             reference_number: a.reference_number.clone(),
             region_code: a.region.to_string(),
-            kind: a.kind.as_str().into(),
-            subtype: a.subtype.as_str().into(),
-            instrument: a.instrument.as_str().into(),
+            kind: a.kind,
+            subtype: a.subtype,
+            instrument: a.instrument,
             partner_name: joined(|p| &p.name),
             partner_country: joined(|p| &p.country),
             title_id: a.title_id.clone(),
             title_en: a.title_en.clone().unwrap_or_default(),
-            objects: objects.join(";"),
+            objects: a.objects.clone(),
             sectors: a.sectors.join(";"),
             languages: a.languages.join(";"),
             legacy: a.legacy,
-            status: a.status.as_str().into(),
+            status: a.status,
             signed_on: a.signed_on,
             effective_from: a.effective_from,
             expires_on: a.expires_on,
@@ -653,95 +1211,134 @@ impl ExportRow {
             own_reference: detail("own_reference"),
             partner_reference: detail("partner_reference"),
             level_justification: a.level_justification.clone().unwrap_or_default(),
-            dprd_approval_number: number(&letters.dprd_approval),
-            dprd_approval_date: date(&letters.dprd_approval),
-            kemendagri_consideration_number: number(&letters.kemendagri_consideration),
-            kemendagri_consideration_date: date(&letters.kemendagri_consideration),
-            kemlu_confirmation_number: number(&letters.kemlu_confirmation),
-            kemlu_confirmation_date: date(&letters.kemlu_confirmation),
+            letters: [
+                letter(&letters.dprd_approval),
+                letter(&letters.kemendagri_consideration),
+                letter(&letters.kemlu_confirmation),
+            ],
+            version: a.version,
         }
     }
 
-    /// Every cell as text, in [`EXPORT_COLUMNS`] order (dates `YYYY-MM-DD`, empty when none).
-    fn cells(&self) -> Vec<String> {
+    /// The coded values as `layout` writes them: kind, subtype, instrument, objects, status.
+    fn coded(&self, layout: &Layout) -> [String; 5] {
+        let objects: Vec<String> = self
+            .objects
+            .iter()
+            .map(|o| layout.value(o.as_str(), o.label()))
+            .collect();
+        let sep = if layout.labels { "; " } else { ";" };
+        [
+            layout.value(self.kind.as_str(), self.kind.label()),
+            layout.value(self.subtype.as_str(), self.subtype.label()),
+            layout.value(self.instrument.as_str(), self.instrument.label()),
+            objects.join(sep),
+            layout.value(self.status.as_str(), self.status.label()),
+        ]
+    }
+
+    /// Every cell as text, in [`COLUMNS`] order (dates `YYYY-MM-DD`, empty when none).
+    fn cells(&self, layout: &Layout) -> Vec<String> {
         let d = |v: Option<NaiveDate>| v.map(|x| x.to_string()).unwrap_or_default();
-        let mut out: Vec<String> = self.texts().iter().map(|t| t.to_string()).collect();
-        out.extend([
-            self.legacy.to_string(),
-            self.status.clone(),
+        let [kind, subtype, instrument, objects, status] = self.coded(layout);
+        let [dprd, kemendagri, kemlu] = &self.letters;
+        vec![
+            self.reference_number.clone(),
+            self.region_code.clone(),
+            kind,
+            subtype,
+            instrument,
+            self.partner_name.clone(),
+            self.partner_country.clone(),
+            self.title_id.clone(),
+            self.title_en.clone(),
+            objects,
+            self.sectors.clone(),
+            self.languages.clone(),
+            layout.flag(self.legacy),
+            status,
             d(self.signed_on),
             d(self.effective_from),
             d(self.expires_on),
             self.expires_in_days
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
-            self.value_amount.clone().unwrap_or_default(),
+            self.value_amount
+                .as_deref()
+                .map(|a| layout.decimal(a))
+                .unwrap_or_default(),
             self.value_currency.clone(),
             self.own_reference.clone(),
             self.partner_reference.clone(),
             self.level_justification.clone(),
-            self.dprd_approval_number.clone(),
-            d(self.dprd_approval_date),
-            self.kemendagri_consideration_number.clone(),
-            d(self.kemendagri_consideration_date),
-            self.kemlu_confirmation_number.clone(),
-            d(self.kemlu_confirmation_date),
-        ]);
-        out
-    }
-
-    /// The text cells, in column order (columns 0–11).
-    fn texts(&self) -> [&str; 12] {
-        [
-            &self.reference_number,
-            &self.region_code,
-            &self.kind,
-            &self.subtype,
-            &self.instrument,
-            &self.partner_name,
-            &self.partner_country,
-            &self.title_id,
-            &self.title_en,
-            &self.objects,
-            &self.sectors,
-            &self.languages,
+            dprd.0.clone(),
+            d(dprd.1),
+            kemendagri.0.clone(),
+            d(kemendagri.1),
+            kemlu.0.clone(),
+            d(kemlu.1),
+            self.version.to_string(),
         ]
     }
-}
 
-/// A header row, then one row per agreement; every text cell neutralised against formula
-/// injection ([`csv_safe`](crate::csv_safe)).
-fn to_csv(rows: &[ExportRow]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(EXPORT_COLUMNS)?;
-    for r in rows {
-        crate::csv_safe::write_record(&mut w, r.cells())?;
+    /// The cells by field name, as codes: what an import compares a row with.
+    fn by_column(&self) -> HashMap<String, String> {
+        COLUMNS
+            .iter()
+            .map(|c| c.code.to_owned())
+            .zip(self.cells(&Layout::codes()))
+            .collect()
     }
-    w.into_inner().map_err(|e| e.into_error().into())
 }
 
-/// One sheet `Agreements`: a bold frozen header row, dates as dates, amounts as numbers; the
-/// workbook created `now` (the injected clock's, not the library's own).
-fn to_xlsx(rows: &[ExportRow], now: NaiveDateTime) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+/// A header row, then one row per agreement (see [`crate::export::csv`]).
+fn to_csv(rows: &[ExportRow], layout: &Layout) -> Result<Vec<u8>, csv::Error> {
+    crate::export::csv(
+        layout,
+        &headers(layout),
+        rows.iter().map(|r| r.cells(layout)),
+    )
+}
+
+/// One sheet (`Perjanjian` or `Agreements`): a title row with the filter and the time of the
+/// export, a frozen header with filters, dates as dates, amounts as numbers, printable on A4
+/// landscape; the workbook created `now` (the injected clock's, not the library's own).
+fn to_xlsx(
+    rows: &[ExportRow],
+    layout: &Layout,
+    filter_used: &[String],
+    now: NaiveDateTime,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
     let mut book = Workbook::new();
     let created = ExcelDateTime::from_timestamp(now.and_utc().timestamp())?;
-    book.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    let what = Text::new(
+        "Foreign cooperation agreements",
+        "Perjanjian kerja sama luar negeri",
+    );
+    book.set_properties(
+        &DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_title(layout.say(&what)),
+    );
     let sheet = book.add_worksheet();
-    sheet.set_name("Agreements")?;
-    let bold = Format::new().set_bold();
-    for (c, name) in EXPORT_COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *name, &bold)?;
-    }
-    sheet.set_freeze_panes(1, 0)?;
+    sheet.set_name(layout.say(&Text::new("Agreements", "Perjanjian")))?;
+    let title = crate::export::title(layout, &what, filter_used, now);
+    let widths: Vec<f64> = COLUMNS.iter().map(|c| c.width).collect();
+    crate::export::sheet(sheet, &title, &headers(layout), &widths, rows.len())?;
     let formats = (
-        Format::new().set_num_format("yyyy-mm-dd"),
+        layout.date_format(),
         Format::new().set_num_format("#,##0.00"),
     );
     for (i, r) in rows.iter().enumerate() {
-        xlsx_row(sheet, (i + 1) as u32, r, &formats)?;
+        xlsx_row(
+            sheet,
+            crate::export::FIRST_ROW + i as u32,
+            r,
+            layout,
+            &formats,
+        )?;
     }
-    sheet.autofit();
     book.save_to_buffer()
 }
 
@@ -749,17 +1346,27 @@ fn xlsx_row(
     sheet: &mut rust_xlsxwriter::Worksheet,
     row: u32,
     r: &ExportRow,
+    layout: &Layout,
     (date, money): &(rust_xlsxwriter::Format, rust_xlsxwriter::Format),
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
-    for (c, v) in r.texts().iter().enumerate() {
-        sheet.write_string(row, c as u16, *v)?;
+    let cells = r.cells(layout);
+    // Text everywhere but the typed columns below.
+    for (c, v) in cells.iter().enumerate() {
+        if !TYPED.contains(&c) {
+            sheet.write_string(row, c as u16, v)?;
+        }
     }
-    sheet.write_boolean(row, 12, r.legacy)?;
-    sheet.write_string(row, 13, &r.status)?;
+    match layout.labels {
+        true => sheet.write_string(row, 12, layout.flag(r.legacy))?,
+        false => sheet.write_boolean(row, 12, r.legacy)?,
+    };
     for (c, d) in [
         (14u16, r.signed_on),
         (15, r.effective_from),
         (16, r.expires_on),
+        (24, r.letters[0].1),
+        (26, r.letters[1].1),
+        (28, r.letters[2].1),
     ] {
         if let Some(d) = d {
             xlsx_date(sheet, row, c, d, date)?;
@@ -774,26 +1381,12 @@ fn xlsx_row(
             Err(_) => sheet.write_string(row, 18, a)?,
         };
     }
-    sheet.write_string(row, 19, &r.value_currency)?;
-    sheet.write_string(row, 20, &r.own_reference)?;
-    sheet.write_string(row, 21, &r.partner_reference)?;
-    sheet.write_string(row, 22, &r.level_justification)?;
-    for (c, number, on) in [
-        (23u16, &r.dprd_approval_number, r.dprd_approval_date),
-        (
-            25,
-            &r.kemendagri_consideration_number,
-            r.kemendagri_consideration_date,
-        ),
-        (27, &r.kemlu_confirmation_number, r.kemlu_confirmation_date),
-    ] {
-        sheet.write_string(row, c, number)?;
-        if let Some(d) = on {
-            xlsx_date(sheet, row, c + 1, d, date)?;
-        }
-    }
+    sheet.write_number(row, 29, r.version as f64)?;
     Ok(())
 }
+
+/// The columns [`xlsx_row`] writes as booleans, dates and numbers.
+const TYPED: [usize; 10] = [12, 14, 15, 16, 17, 18, 24, 26, 28, 29];
 
 /// A date cell; a date a spreadsheet cannot hold (before 1900: legacy rows may carry one) is
 /// written as its text, so one odd record never fails the export of its scope.

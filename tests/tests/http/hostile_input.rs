@@ -163,12 +163,12 @@ on_both_databases! {
         };
         diesel::sql_query(set.replace("{id}", &odd)).execute(&mut conn).unwrap();
 
-        let r = app.get("/v1/agreements/export?format=xlsx");
+        let r = app.get("/v1/agreements/export?format=xlsx&lang=en&labels=codes");
         assert_eq!(r.status, 200, "{}", r.body);
         let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(r.body_bytes().to_vec())).unwrap();
         let sheet = calamine::Reader::worksheet_range(&mut book, "Agreements").unwrap();
         let rows: Vec<Vec<String>> = sheet.rows().map(|row| row.iter().map(|c| c.to_string()).collect()).collect();
-        assert_eq!(rows.len(), 3, "a header and both agreements");
+        assert_eq!(rows.len(), 4, "a title, a header and both agreements");
         let odd_row = rows.iter().find(|r| r[7] == "Kerja sama tahun satu").expect("the odd row is exported");
         assert_eq!(odd_row[14], "0001-01-01", "the odd date as text");
         assert!(rows.iter().any(|r| r[7] == "Kerja sama biasa"));
@@ -189,7 +189,7 @@ on_both_databases! {
         for f in FORMULAS {
             active_agreement(app, f, &pid);
         }
-        let export = app.get("/v1/agreements/export?format=csv");
+        let export = app.get("/v1/agreements/export?format=csv&labels=codes");
         assert_eq!(export.status, 200, "{}", export.body);
         let cells = csv_cells(&export.body);
         assert_no_formula(&cells);
@@ -214,12 +214,12 @@ on_both_databases! {
         assert!(cells.iter().skip(1).any(|r| r.iter().any(|c| c.starts_with("'=HYPERLINK"))));
 
         // XLSX: string cells, as written.
-        let r = app.get("/v1/agreements/export?format=xlsx");
+        let r = app.get("/v1/agreements/export?format=xlsx&lang=en&labels=codes");
         assert_eq!(r.status, 200);
         let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(r.body_bytes().to_vec())).unwrap();
         let sheet = calamine::Reader::worksheet_range(&mut book, "Agreements").unwrap();
         let mut found = 0;
-        for row in sheet.rows().skip(1) {
+        for row in sheet.rows().skip(2) {
             assert!(matches!(row[7], calamine::Data::String(_)), "{:?}", row[7]);
             if FORMULAS.iter().any(|f| row[7] == f.trim()) {
                 found += 1;

@@ -540,7 +540,7 @@ on_both_databases! {
         assert_eq!(imported.len(), 1);
         assert_eq!(imported[0]["approval_letters"]["kemlu_confirmation"], json!({"number": "1234/KS", "date": "2019-07-22"}));
         // The export carries them back in the same columns.
-        let csv = app.get("/v1/agreements/export?format=csv").body;
+        let csv = app.get("/v1/agreements/export?format=csv&labels=codes").body;
         let mut reader = csv::Reader::from_reader(csv.as_bytes());
         let headers = reader.headers().unwrap().clone();
         let record = reader.records().next().unwrap().unwrap();
