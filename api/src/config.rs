@@ -31,7 +31,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "JALIN_DATA_DIR",
         "./data",
-        "directory for the SQLite database and stored files",
+        "directory for the SQLite database and stored files; only the default `./data` is created when absent, a configured one must exist and be writable",
     ),
     (
         "JALIN_CORS_ORIGINS",

@@ -2,6 +2,7 @@
 //! pagination, ETags, idempotency, request ids, languages), and the `jalin` binary's pieces.
 
 pub mod auth;
+pub mod backup;
 pub mod calendars;
 pub mod caller;
 pub mod cli;

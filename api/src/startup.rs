@@ -2,6 +2,7 @@
 //! calendar, bind, serve. Tests use the same path with their own extra routes.
 
 use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use actix_web::{http, web, App, HttpServer};
 use jalin_domain::access::Role;
 use jalin_persistence::identity;
 use jalin_persistence::reference::{self, DatasetOutcome};
-use jalin_persistence::{write_transaction, DbError, Pool, PoolOptions};
+use jalin_persistence::{write_transaction, DatabaseUrl, DbError, Pool, PoolOptions};
 
 use crate::auth::{load_or_create_secret, TokenKeys};
 use crate::clock::Clock;
@@ -39,6 +40,9 @@ pub enum StartupError {
     Bootstrap(String),
     #[error("holiday calendar: {0}")]
     Calendar(String),
+    /// A start-up check failed before anything was created (one line, exit code 2).
+    #[error("{0}")]
+    Check(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -46,13 +50,139 @@ pub enum StartupError {
     },
 }
 
-/// Opens the pool and applies migrations; returns the pool.
+/// The data directory that is created when absent: the default (`./data`, for `make run`).
+/// A configured one must exist: a typo must not start an empty instance somewhere else.
+pub const DEFAULT_DATA_DIR: &str = "./data";
+
+/// Seconds a PostgreSQL server has to answer a connection attempt at start-up, unless the URL
+/// sets libpq's `connect_timeout` itself.
+pub const PG_CONNECT_TIMEOUT_SECONDS: u32 = 5;
+
+/// The URL with libpq's `connect_timeout` added when it names none, so a server that does not
+/// answer stops start-up within seconds instead of hanging.
+pub fn with_connect_timeout(url: &DatabaseUrl) -> DatabaseUrl {
+    match url {
+        DatabaseUrl::Postgres(u) if !u.contains("connect_timeout=") => {
+            let sep = if u.contains('?') { '&' } else { '?' };
+            DatabaseUrl::Postgres(format!(
+                "{u}{sep}connect_timeout={PG_CONNECT_TIMEOUT_SECONDS}"
+            ))
+        }
+        other => other.clone(),
+    }
+}
+
+/// Whether the process can create files in `dir` (probed with a file created and removed at
+/// once: permissions, ACLs, a read-only mount and systemd's `ProtectSystem` all count).
+fn writable(dir: &Path) -> Result<(), std::io::Error> {
+    let probe = dir.join(format!(".jalin-write-check-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)?;
+    std::fs::remove_file(&probe)
+}
+
+/// Start-up checks that run before anything is created: the directories the configuration
+/// names exist and are writable, and a stored JWT secret is long enough. Each failure is one
+/// line naming the setting.
+pub fn check_paths(config: &Config) -> Result<(), StartupError> {
+    let check = |msg: String| Err(StartupError::Check(msg));
+    let data_dir = &config.data_dir;
+    let sqlite = match &config.database_url {
+        DatabaseUrl::Sqlite(p) => Some(p),
+        DatabaseUrl::Postgres(_) => None,
+    };
+    // The data dir holds the default SQLite file, local documents and the generated secret.
+    let uses_data_dir = sqlite.is_some_and(|p| p.starts_with(data_dir))
+        || config.storage_url.is_none()
+        || config.jwt_secret.is_none();
+    if uses_data_dir {
+        match std::fs::metadata(data_dir) {
+            Ok(m) if !m.is_dir() => {
+                return check(format!(
+                    "JALIN_DATA_DIR {} is not a directory",
+                    data_dir.display()
+                ))
+            }
+            Ok(_) => {
+                if let Err(e) = writable(data_dir) {
+                    return check(format!(
+                        "JALIN_DATA_DIR {} is not writable: {e}",
+                        data_dir.display()
+                    ));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if data_dir != Path::new(DEFAULT_DATA_DIR) {
+                    return check(format!(
+                        "JALIN_DATA_DIR {} does not exist: create it (owner-only, e.g. `install -d -m 700 {0}`); only the default {DEFAULT_DATA_DIR} is created",
+                        data_dir.display()
+                    ));
+                }
+            }
+            Err(e) => {
+                return check(format!("JALIN_DATA_DIR {}: {e}", data_dir.display()));
+            }
+        }
+    }
+    if let Some(path) = sqlite {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        // Inside the default data dir the directory is created; anywhere else it must exist
+        // and be writable (SQLite writes its -wal and -shm files beside the database).
+        let in_default = dir == Path::new(DEFAULT_DATA_DIR) && !dir.exists();
+        if !in_default {
+            if !dir.is_dir() {
+                return check(format!(
+                    "JALIN_DATABASE_URL: the directory {} of the SQLite database does not exist",
+                    dir.display()
+                ));
+            }
+            if let Err(e) = writable(dir) {
+                return check(format!(
+                    "JALIN_DATABASE_URL: the directory {} of the SQLite database is not writable: {e}",
+                    dir.display()
+                ));
+            }
+            if path.exists() {
+                if let Err(e) = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(path)
+                {
+                    return check(format!(
+                        "JALIN_DATABASE_URL: the SQLite database {} cannot be opened for writing: {e}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+    }
+    if config.jwt_secret.is_none() {
+        let path = data_dir.join("jwt-secret");
+        if let Ok(s) = std::fs::read_to_string(&path) {
+            if s.trim().len() < 64 {
+                return check(format!(
+                    "the JWT secret {} is too short (under 64 characters): delete it to generate a new one, or set JALIN_JWT_SECRET",
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks the paths, opens the pool and applies migrations; returns the pool.
 pub fn open_database(config: &Config) -> Result<Pool, StartupError> {
+    check_paths(config)?;
     let opts = PoolOptions {
         max_size: config.db_pool_size,
         ..PoolOptions::default()
     };
-    let pool = Pool::open(&config.database_url, &opts)?;
+    let pool = Pool::open(&with_connect_timeout(&config.database_url), &opts)?;
     let applied = pool.migrate()?;
     if applied > 0 {
         log::info!("applied {applied} migration(s) to {}", config.database_url);

@@ -48,7 +48,9 @@ fn an_unreachable_postgres_stops_start_up() {
 #[test]
 fn migrate_creates_the_sqlite_database_and_is_repeatable() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("nested/data");
+    // A configured data dir must exist (only the default ./data is created: start-up checks).
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
     for _ in 0..2 {
         let out = jalin()
             .args(["migrate", "--data-dir", data.to_str().unwrap()])

@@ -26,6 +26,7 @@ pub mod regional_calendar;
 pub mod registry;
 pub mod reports;
 pub mod schema;
+pub mod snapshot;
 pub mod text;
 pub mod throttle;
 pub mod travel;
