@@ -55,6 +55,17 @@ impl IfMatch {
         }
     }
 
+    /// The check of a write that may create its record: against the record's ETag when it
+    /// exists (`current`); when it does not, nothing to match, and a tag sent all the same is
+    /// stale (412).
+    pub fn check_if_exists(&self, current: Option<&Etag>) -> Result<(), ApiError> {
+        match current {
+            Some(tag) => self.check(tag),
+            None if self.is_present() => Err(ApiError::PreconditionFailed),
+            None => Ok(()),
+        }
+    }
+
     /// The check a use case makes on the record it loads (its `expected`): this header against
     /// the record's ETag.
     pub fn expected<T: Versioned>(self) -> impl FnOnce(&T) -> Result<(), ApiError> {

@@ -36,8 +36,13 @@ impl<T> OrNotFound<T> for Option<T> {
 
 /// 200 with the record's ETag.
 pub fn ok_versioned(record: &impl Versioned, body: impl Serialize) -> HttpResponse {
+    ok_tagged(&record.etag(), body)
+}
+
+/// 200 with the ETag `tag`.
+pub fn ok_tagged(tag: &Etag, body: impl Serialize) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header(("etag", record.etag().as_str()))
+        .insert_header(("etag", tag.as_str()))
         .json(body)
 }
 

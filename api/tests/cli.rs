@@ -13,6 +13,24 @@ fn jalin() -> Command {
     c
 }
 
+/// Runs `jalin` with `args` to its end.
+fn run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
+    jalin().args(args).output().unwrap()
+}
+
+/// Runs `jalin` with `args`, asserts it succeeded (showing its stderr otherwise) and returns
+/// what it printed.
+#[track_caller]
+fn succeeds<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
 fn a_bad_configuration_value_stops_start_up_with_one_line_naming_it() {
     for (var, value) in [
@@ -32,14 +50,11 @@ fn a_bad_configuration_value_stops_start_up_with_one_line_naming_it() {
 
 #[test]
 fn an_unreachable_postgres_stops_start_up() {
-    let out = jalin()
-        .args([
-            "migrate",
-            "--database-url",
-            "postgres://nobody@127.0.0.1:1/none",
-        ])
-        .output()
-        .unwrap();
+    let out = run(&[
+        "migrate",
+        "--database-url",
+        "postgres://nobody@127.0.0.1:1/none",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot connect"), "{stderr}");
@@ -52,15 +67,7 @@ fn migrate_creates_the_sqlite_database_and_is_repeatable() {
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
     for _ in 0..2 {
-        let out = jalin()
-            .args(["migrate", "--data-dir", data.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeds(&["migrate", "--data-dir", data.to_str().unwrap()]);
     }
     assert!(data.join("jalin.db").exists());
 }
@@ -129,16 +136,8 @@ fn users_create_reads_the_password_from_stdin_and_audits_it() {
     assert_eq!(short.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&short.stderr).contains("/password"));
 
-    let verify = jalin()
-        .args(["audit", "verify", "--data-dir", &data])
-        .output()
-        .unwrap();
-    assert!(verify.status.success());
-    assert!(
-        String::from_utf8_lossy(&verify.stdout).contains("intact: 1 event"),
-        "{}",
-        String::from_utf8_lossy(&verify.stdout)
-    );
+    let verified = succeeds(&["audit", "verify", "--data-dir", &data]);
+    assert!(verified.contains("intact: 1 event"), "{verified}");
 }
 
 #[test]
@@ -155,59 +154,28 @@ fn audit_verify_fails_at_a_tampered_event() {
     diesel::sql_query("UPDATE audit_events SET actor_name = 'someone else' WHERE seq = 2")
         .execute(&mut pool.get().unwrap())
         .unwrap();
-    let verify = jalin()
-        .args(["audit", "verify", "--data-dir", &data])
-        .output()
-        .unwrap();
+    let verify = run(&["audit", "verify", "--data-dir", &data]);
     assert_eq!(verify.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&verify.stdout).contains("BROKEN at seq 2"),
-        "{}",
-        String::from_utf8_lossy(&verify.stdout)
-    );
+    let stdout = String::from_utf8_lossy(&verify.stdout);
+    assert!(stdout.contains("BROKEN at seq 2"), "{stdout}");
 }
 
 #[test]
 fn service_accounts_create_prints_the_secret_once() {
     let (_dir, data) = sqlite_dir();
-    let out = jalin()
-        .args([
-            "service-accounts",
-            "create",
-            "--data-dir",
-            &data,
-            "--name",
-            "SIOLA",
-            "--scopes",
-            "reference:read",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let create = |name: &str, scopes: &str| {
+        let args = ["service-accounts", "create", "--data-dir", &data];
+        let args = [&args[..], &["--name", name, "--scopes", scopes]].concat();
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let stdout = succeeds(&create("SIOLA", "reference:read"));
     assert!(stdout.contains("client_id=sa_"));
     let secret = stdout
         .lines()
         .find_map(|l| l.strip_prefix("client_secret="))
         .unwrap();
     assert_eq!(secret.len(), 64);
-    let bad = jalin()
-        .args([
-            "service-accounts",
-            "create",
-            "--data-dir",
-            &data,
-            "--name",
-            "x",
-            "--scopes",
-            "everything",
-        ])
-        .output()
-        .unwrap();
+    let bad = run(&create("x", "everything"));
     assert_eq!(bad.status.code(), Some(2));
 }
 
@@ -238,37 +206,19 @@ fn the_generated_jwt_secret_is_private_to_its_owner() {
 #[test]
 fn demo_loads_once_and_prints_how_to_sign_in() {
     let (_dir, data) = sqlite_dir();
-    let first = jalin()
-        .args(["demo", "--data-dir", &data])
-        .output()
-        .unwrap();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
-    let out = String::from_utf8_lossy(&first.stdout);
+    let out = succeeds(&["demo", "--data-dir", &data]);
     assert!(
         out.contains("demo data loaded: 9 users, 5 partners, 8 agreements"),
         "{out}"
     );
     assert!(out.contains("demo.jateng") && out.contains("jalin-demo-2026"));
-    let second = jalin()
-        .args(["demo", "--data-dir", &data])
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&second.stdout).contains("already loaded"));
+    assert!(succeeds(&["demo", "--data-dir", &data]).contains("already loaded"));
 }
 
 #[test]
 fn import_agreements_applies_a_file_all_or_nothing() {
     let (dir, data) = sqlite_dir();
-    assert!(jalin()
-        .args(["demo", "--data-dir", &data])
-        .output()
-        .unwrap()
-        .status
-        .success());
+    succeeds(&["demo", "--data-dir", &data]);
     let header = "region_code,subtype,instrument,partner_name,partner_country,title_id,objects,languages,legacy,status,signed_on\n";
     let good = format!("{header}33,sister_province,mou,State of Queensland,AU,Kerja sama contoh,cultural_exchange,id;en,false,,\n");
     let good_file = dir.path().join("good.csv");
@@ -277,16 +227,11 @@ fn import_agreements_applies_a_file_all_or_nothing() {
     let bad_file = dir.path().join("bad.csv");
     std::fs::write(&bad_file, bad).unwrap();
 
-    let out = jalin()
-        .args([
-            "import",
-            "agreements",
-            "--data-dir",
-            &data,
-            bad_file.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let import = |file: &std::path::Path| {
+        let file = file.to_str().unwrap();
+        ["import", "agreements", "--data-dir", &data, file].map(String::from)
+    };
+    let out = run(&import(&bad_file));
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nothing imported: 2 problem(s)"), "{err}");
@@ -295,35 +240,13 @@ fn import_agreements_applies_a_file_all_or_nothing() {
         "{err}"
     );
 
-    let out = jalin()
-        .args([
-            "import",
-            "agreements",
-            "--data-dir",
-            &data,
-            good_file.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 1 agreement(s): KSLN-33-"));
+    let out = succeeds(&import(&good_file));
+    assert!(out.contains("imported 1 agreement(s): KSLN-33-"), "{out}");
 }
 
 #[test]
 fn jobs_run_once_and_report() {
     let (_dir, data) = sqlite_dir();
-    let out = jalin()
-        .args(["jobs", "run", "--data-dir", &data])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("jobs done: 0 agreement(s) expired"));
+    let out = succeeds(&["jobs", "run", "--data-dir", &data]);
+    assert!(out.contains("jobs done: 0 agreement(s) expired"), "{out}");
 }

@@ -1871,15 +1871,62 @@ mod tests {
         }
     }
 
+    /// The governor signs on `on`, as head of region, in every language.
+    fn governor_signs(on: &str) -> StageRecord {
+        signing("Ahmad Luthfi", "Gubernur Jawa Tengah", true, on, langs())
+    }
+
+    fn letter_of_intent(on: &str) -> StageRecord {
+        StageRecord::LetterOfIntent {
+            signed_on: day(on),
+            languages: langs(),
+        }
+    }
+
+    /// A complete cooperation plan of `period`.
+    fn plan(period: &str, safeguards: Option<SafeguardChecklist>) -> StageRecord {
+        StageRecord::CooperationPlan {
+            subject: "s".into(),
+            background: "b".into(),
+            aims: "a".into(),
+            object: "o".into(),
+            scope: "sc".into(),
+            financing_source: "APBD".into(),
+            implementation_period: period.into(),
+            safeguards,
+        }
+    }
+
     fn path_to_signing(valid_until: &str) -> Vec<(StageActor, StageRecord)> {
         illustrative_path_to_signing(day(valid_until))
+    }
+
+    impl Case {
+        /// Completes the stage in progress with `record` as `actor` on `on`.
+        fn complete_as(
+            &self,
+            def: &Definition,
+            record: StageRecord,
+            actor: StageActor,
+            on: &str,
+        ) -> Verdict<Case> {
+            self.apply(def, CaseAction::Complete(record), actor, d(on))
+        }
+    }
+
+    /// The case run through the first `n` stages of the illustrative path.
+    fn run_first(def: &Definition, n: usize) -> Case {
+        run(
+            def,
+            path_to_signing("2025-12-31").into_iter().take(n).collect(),
+        )
     }
 
     fn run(def: &Definition, steps: Vec<(StageActor, StageRecord)>) -> Case {
         let mut case = Case::start(def, d("2025-01-02"));
         for (actor, record) in steps {
             case = case
-                .apply(def, CaseAction::Complete(record), actor, d("2025-07-01"))
+                .complete_as(def, record, actor, "2025-07-01")
                 .unwrap_or_else(|e| panic!("{e:?}"));
         }
         case
@@ -1891,17 +1938,11 @@ mod tests {
         let case = run(&def, path_to_signing("2025-12-31"));
         assert_eq!(def.stages[case.current().unwrap()].key, StageKey::Signing);
         let signed = case
-            .apply(
+            .complete_as(
                 &def,
-                CaseAction::Complete(signing(
-                    "Ahmad Luthfi",
-                    "Gubernur Jawa Tengah",
-                    true,
-                    "2025-07-10",
-                    langs(),
-                )),
+                governor_signs("2025-07-10"),
                 StageActor::Region,
-                d("2025-07-10"),
+                "2025-07-10",
             )
             .unwrap();
         assert_eq!(signed.status, CaseStatus::Signed);
@@ -1910,19 +1951,17 @@ mod tests {
     #[test]
     fn a_dprd_rejection_ends_the_case() {
         let def = latest("ksdpl").unwrap();
-        let mut steps = path_to_signing("2025-12-31");
-        steps.truncate(4);
-        let case = run(&def, steps);
+        let case = run_first(&def, 4);
         let rejected = case
-            .apply(
+            .complete_as(
                 &def,
-                CaseAction::Complete(StageRecord::DprdDecision {
+                StageRecord::DprdDecision {
                     received_on: day("2025-07-01"),
                     decision: Decision::Rejected,
                     letter: letter("DPRD/8"),
-                }),
+                },
                 StageActor::Dprd,
-                d("2025-07-02"),
+                "2025-07-02",
             )
             .unwrap();
         assert_eq!(rejected.status, CaseStatus::Rejected);
@@ -1932,18 +1971,16 @@ mod tests {
     #[test]
     fn the_kemendagri_revise_loop_goes_back_through_dprd() {
         let def = latest("ksdpl").unwrap();
-        let mut steps = path_to_signing("2025-12-31");
-        steps.truncate(5);
-        let case = run(&def, steps);
+        let case = run_first(&def, 5);
         let revised = case
-            .apply(
+            .complete_as(
                 &def,
-                CaseAction::Complete(StageRecord::MinisterialConsideration {
+                StageRecord::MinisterialConsideration {
                     outcome: Consideration::RevisePlan,
                     letter: letter("KMD/3"),
-                }),
+                },
                 StageActor::Kemendagri,
-                d("2025-05-01"),
+                "2025-05-01",
             )
             .unwrap();
         assert_eq!(
@@ -1961,20 +1998,18 @@ mod tests {
     #[test]
     fn only_the_stages_actor_acts() {
         let def = latest("ksdpl").unwrap();
-        let mut steps = path_to_signing("2025-12-31");
-        steps.truncate(4);
-        let case = run(&def, steps);
+        let case = run_first(&def, 4);
         // A region officer cannot record the DPRD's decision (R9).
         let err = case
-            .apply(
+            .complete_as(
                 &def,
-                CaseAction::Complete(StageRecord::DprdDecision {
+                StageRecord::DprdDecision {
                     received_on: day("2025-03-03"),
                     decision: Decision::Approved,
                     letter: letter("x"),
-                }),
+                },
                 StageActor::Region,
-                d("2025-04-01"),
+                "2025-04-01",
             )
             .unwrap_err();
         assert_eq!(err[0].code, "not_your_stage");
@@ -1984,19 +2019,13 @@ mod tests {
     #[test]
     fn r7_the_loi_waits_for_both_consultations() {
         let def = latest("ksdpl").unwrap();
-        let case = run(
-            &def,
-            path_to_signing("2025-12-31").into_iter().take(1).collect(),
-        );
+        let case = run_first(&def, 1);
         let err = case
-            .apply(
+            .complete_as(
                 &def,
-                CaseAction::Complete(StageRecord::LetterOfIntent {
-                    signed_on: day("2025-02-01"),
-                    languages: langs(),
-                }),
+                letter_of_intent("2025-02-01"),
                 StageActor::Region,
-                d("2025-02-01"),
+                "2025-02-01",
             )
             .unwrap_err();
         assert_eq!(
@@ -2009,14 +2038,11 @@ mod tests {
     #[test]
     fn r8_a_plan_lacking_elements_names_each() {
         let def = latest("ksdpl").unwrap();
-        let case = run(
-            &def,
-            path_to_signing("2025-12-31").into_iter().take(3).collect(),
-        );
+        let case = run_first(&def, 3);
         let err = case
-            .apply(
+            .complete_as(
                 &def,
-                CaseAction::Complete(StageRecord::CooperationPlan {
+                StageRecord::CooperationPlan {
                     subject: "s".into(),
                     background: "".into(),
                     aims: "a".into(),
@@ -2025,9 +2051,9 @@ mod tests {
                     financing_source: "".into(),
                     implementation_period: "p".into(),
                     safeguards: Some(illustrative_safeguards()),
-                }),
+                },
                 StageActor::Region,
-                d("2025-03-01"),
+                "2025-03-01",
             )
             .unwrap_err();
         assert_eq!(err.len(), 3);
@@ -2056,12 +2082,7 @@ mod tests {
             assert!(gaps.contains(&g), "{g:?} in {gaps:?}");
         }
         let err = case
-            .apply(
-                &def,
-                CaseAction::Complete(deputy),
-                StageActor::Region,
-                d("2025-07-10"),
-            )
+            .complete_as(&def, deputy, StageActor::Region, "2025-07-10")
             .unwrap_err();
         // Each refusal is coded by its rule and names its condition, in both languages.
         let codes: Vec<&str> = err.iter().map(|v| v.code.as_ref()).collect();
@@ -2087,22 +2108,12 @@ mod tests {
         let mut case = Case::start(&def, d("2025-01-02"));
         let record = path_to_signing("2025-12-31").remove(0).1;
         let not_mine = case
-            .apply(
-                &def,
-                CaseAction::Complete(record.clone()),
-                StageActor::Kemlu,
-                d("2025-01-03"),
-            )
+            .complete_as(&def, record.clone(), StageActor::Kemlu, "2025-01-03")
             .unwrap_err();
         assert_eq!(not_mine[0].refusal, Refusal::NotPermitted);
         case.status = CaseStatus::Withdrawn;
         let closed = case
-            .apply(
-                &def,
-                CaseAction::Complete(record),
-                StageActor::Region,
-                d("2025-01-03"),
-            )
+            .complete_as(&def, record, StageActor::Region, "2025-01-03")
             .unwrap_err();
         assert_eq!(
             (closed[0].code.as_ref(), closed[0].refusal),
@@ -2172,9 +2183,7 @@ mod tests {
             .collect::<Vec<_>>();
         let mut case = Case::start(&def, d("2025-01-02"));
         for (actor, record) in steps {
-            case = case
-                .apply(&def, CaseAction::Complete(record), actor, d("2025-07-28"))
-                .unwrap();
+            case = case.complete_as(&def, record, actor, "2025-07-28").unwrap();
         }
         let cal = Calendar::new(
             [crate::DayOff {
@@ -2238,10 +2247,7 @@ mod tests {
     #[test]
     fn r10_a_receipt_is_not_before_sending_nor_in_the_future() {
         let def = latest("ksdpl").unwrap();
-        let case = run(
-            &def,
-            path_to_signing("2025-12-31").into_iter().take(4).collect(),
-        );
+        let case = run_first(&def, 4);
         let mut ctx = Circumstances::on(d("2025-07-10"));
         ctx.local_today = d("2025-07-11");
         let receipt = |on: &str, n: &str| CaseAction::RecordReceipt {
@@ -2270,10 +2276,7 @@ mod tests {
             .apply_in(&def, receipt("2025-07-02", "L/1"), StageActor::Region, &ctx)
             .unwrap_err();
         assert_eq!(region[0].refusal, Refusal::NotPermitted);
-        let at_plan = run(
-            &def,
-            path_to_signing("2025-12-31").into_iter().take(3).collect(),
-        );
+        let at_plan = run_first(&def, 3);
         let not_yet = at_plan
             .apply_in(&def, receipt("2025-07-01", "L/1"), StageActor::Dprd, &ctx)
             .unwrap_err();
@@ -2322,14 +2325,11 @@ mod tests {
     #[test]
     fn r7_the_loi_is_not_signed_before_both_consultation_letters() {
         let def = latest("ksdpl").unwrap();
-        let mut case = run(
-            &def,
-            path_to_signing("2025-12-31").into_iter().take(1).collect(),
-        );
+        let mut case = run_first(&def, 1);
         case = case
-            .apply(
+            .complete_as(
                 &def,
-                CaseAction::Complete(StageRecord::Consultations {
+                StageRecord::Consultations {
                     kemendagri: Letter {
                         number: "KMD/1".into(),
                         date: day("2025-01-15"),
@@ -2338,17 +2338,12 @@ mod tests {
                         number: "KML/1".into(),
                         date: day("2025-02-10"),
                     },
-                }),
+                },
                 StageActor::Region,
-                d("2025-07-01"),
+                "2025-07-01",
             )
             .unwrap();
-        let loi = |on: &str| {
-            CaseAction::Complete(StageRecord::LetterOfIntent {
-                signed_on: day(on),
-                languages: langs(),
-            })
-        };
+        let loi = |on: &str| CaseAction::Complete(letter_of_intent(on));
         let err = case
             .apply(&def, loi("2025-02-09"), StageActor::Region, d("2025-07-01"))
             .unwrap_err();
@@ -2370,21 +2365,9 @@ mod tests {
     #[test]
     fn r5_the_plan_goes_to_dprd_only_with_the_checklist_affirmed() {
         let def = latest("ksdpl").unwrap();
-        let case = run(
-            &def,
-            path_to_signing("2025-12-31").into_iter().take(3).collect(),
-        );
+        let case = run_first(&def, 3);
         let plan = |safeguards: Option<SafeguardChecklist>| {
-            CaseAction::Complete(StageRecord::CooperationPlan {
-                subject: "s".into(),
-                background: "b".into(),
-                aims: "a".into(),
-                object: "o".into(),
-                scope: "sc".into(),
-                financing_source: "APBD".into(),
-                implementation_period: "5 years".into(),
-                safeguards,
-            })
+            CaseAction::Complete(plan("5 years", safeguards))
         };
         let mut ctx = Circumstances::on(d("2025-07-01"));
         ctx.objects = vec![CooperationObject::CulturalExchange];
@@ -2448,105 +2431,79 @@ mod tests {
     #[test]
     fn a_record_ahead_of_its_stage_is_refused_with_the_rule_that_gates_it() {
         let def = latest("ksdpl").unwrap();
-        let signing_record = signing(
-            "Ahmad Luthfi",
-            "Gubernur Jawa Tengah",
-            true,
-            "2025-07-10",
-            langs(),
-        );
+        let signing_record = governor_signs("2025-07-10");
         // At the confirmation letter (Kemlu's stage), the region signs: R13 and R14.
-        let at_confirmation = run(
-            &def,
-            path_to_signing("2025-12-31").into_iter().take(9).collect(),
-        );
+        let at_confirmation = run_first(&def, 9);
         assert_eq!(
             at_confirmation.current_key(),
             Some(StageKey::ConfirmationLetter)
         );
         let err = at_confirmation
-            .apply(
+            .complete_as(
                 &def,
-                CaseAction::Complete(signing_record.clone()),
+                signing_record.clone(),
                 StageActor::Region,
-                d("2025-07-10"),
+                "2025-07-10",
             )
             .unwrap_err();
         let rules: Vec<Option<RuleId>> = err.iter().map(|v| v.rule).collect();
         assert_eq!(rules, [Some(RuleId::R13), Some(RuleId::R14)]);
         assert!(err[0].text.id.contains("surat konfirmasi"));
         // Before the inter-ministerial meeting: R12 (and everything after it).
-        let at_draft_approval = run(
-            &def,
-            path_to_signing("2025-12-31").into_iter().take(7).collect(),
-        );
+        let at_draft_approval = run_first(&def, 7);
         let err = at_draft_approval
-            .apply(
+            .complete_as(
                 &def,
-                CaseAction::Complete(signing_record.clone()),
+                signing_record.clone(),
                 StageActor::Region,
-                d("2025-07-10"),
+                "2025-07-10",
             )
             .unwrap_err();
         assert_eq!(err[0].rule, Some(RuleId::R12));
         // Kemlu's negotiation before the meeting: R12 too.
         let err = at_draft_approval
-            .apply(
+            .complete_as(
                 &def,
-                CaseAction::Complete(StageRecord::Negotiation {
+                StageRecord::Negotiation {
                     outcome: Review::Approved,
                     note: "ok".into(),
-                }),
+                },
                 StageActor::Kemlu,
-                d("2025-07-10"),
+                "2025-07-10",
             )
             .unwrap_err();
         assert_eq!((err[0].rule, err.len()), (Some(RuleId::R12), 1));
         // The LoI before the consultations: R7.
-        let at_consultations = run(
-            &def,
-            path_to_signing("2025-12-31").into_iter().take(1).collect(),
-        );
+        let at_consultations = run_first(&def, 1);
         let err = at_consultations
-            .apply(
+            .complete_as(
                 &def,
-                CaseAction::Complete(StageRecord::LetterOfIntent {
-                    signed_on: day("2025-02-01"),
-                    languages: langs(),
-                }),
+                letter_of_intent("2025-02-01"),
                 StageActor::Region,
-                d("2025-07-10"),
+                "2025-07-10",
             )
             .unwrap_err();
         assert_eq!(err[0].rule, Some(RuleId::R7));
         assert!(err[0].text.en.contains("consultations_missing"));
         // DPRD deciding before the plan is recorded: R8.
-        let at_plan = run(
-            &def,
-            path_to_signing("2025-12-31").into_iter().take(3).collect(),
-        );
+        let at_plan = run_first(&def, 3);
         let err = at_plan
-            .apply(
+            .complete_as(
                 &def,
-                CaseAction::Complete(StageRecord::DprdDecision {
+                StageRecord::DprdDecision {
                     received_on: day("2025-07-01"),
                     decision: Decision::Approved,
                     letter: letter("DPRD/1"),
-                }),
+                },
                 StageActor::Dprd,
-                d("2025-07-10"),
+                "2025-07-10",
             )
             .unwrap_err();
         assert_eq!((err[0].rule, err.len()), (Some(RuleId::R8), 1));
         assert!(err[0].text.en.contains("plan_missing"));
         // Another actor's record is still not this actor's to make.
         let err = at_confirmation
-            .apply(
-                &def,
-                CaseAction::Complete(signing_record),
-                StageActor::Dprd,
-                d("2025-07-10"),
-            )
+            .complete_as(&def, signing_record, StageActor::Dprd, "2025-07-10")
             .unwrap_err();
         assert_eq!(err[0].code, "not_your_stage");
         // Requirements carry the rule, citation and both texts.
@@ -2685,16 +2642,7 @@ mod tests {
     fn the_short_path_is_refused_when_the_umbrella_lapses_by_the_signing_date() {
         use crate::workflow::{Arrangement, Umbrella};
         let def = latest("implementing_arrangement").unwrap();
-        let plan = StageRecord::CooperationPlan {
-            subject: "s".into(),
-            background: "b".into(),
-            aims: "a".into(),
-            object: "o".into(),
-            scope: "sc".into(),
-            financing_source: "APBD".into(),
-            implementation_period: "1 year".into(),
-            safeguards: None,
-        };
+        let plan = plan("1 year", None);
         let case = run(
             &def,
             vec![
@@ -2756,10 +2704,7 @@ mod tests {
     #[test]
     fn a_return_needs_a_note_and_reopens_the_previous_stage() {
         let def = latest("ksdpl").unwrap();
-        let case = run(
-            &def,
-            path_to_signing("2025-12-31").into_iter().take(5).collect(),
-        );
+        let case = run_first(&def, 5);
         assert!(case
             .apply(
                 &def,
@@ -2836,11 +2781,11 @@ mod tests {
             .unwrap();
         assert_eq!(pinned.version, 1);
         let next = case
-            .apply(
+            .complete_as(
                 &pinned,
-                CaseAction::Complete(path_to_signing("2025-12-31").remove(0).1),
+                path_to_signing("2025-12-31").remove(0).1,
                 StageActor::Region,
-                d("2025-01-03"),
+                "2025-01-03",
             )
             .unwrap();
         assert_eq!(
@@ -2858,20 +2803,17 @@ mod tests {
     #[test]
     fn a_returned_stage_keeps_its_elapsed_period() {
         let def = latest("ksdpl").unwrap();
-        let case = run(
-            &def,
-            path_to_signing("2025-12-31").into_iter().take(4).collect(),
-        )
-        .apply(
-            &def,
-            CaseAction::RecordReceipt {
-                received_on: d("2025-07-01"),
-                letter_number: "005/1".into(),
-            },
-            StageActor::Dprd,
-            d("2025-07-02"),
-        )
-        .unwrap();
+        let case = run_first(&def, 4)
+            .apply(
+                &def,
+                CaseAction::RecordReceipt {
+                    received_on: d("2025-07-01"),
+                    letter_number: "005/1".into(),
+                },
+                StageActor::Dprd,
+                d("2025-07-02"),
+            )
+            .unwrap();
         let back = case
             .apply(
                 &def,
@@ -2886,11 +2828,11 @@ mod tests {
         assert_eq!(dprd.held, vec![(d("2025-07-01"), d("2025-08-01"))]);
         assert_eq!(dprd.status, StageStatus::Pending);
         let again = back
-            .apply(
+            .complete_as(
                 &def,
-                CaseAction::Complete(path_to_signing("2025-12-31").remove(3).1),
+                path_to_signing("2025-12-31").remove(3).1,
                 StageActor::Region,
-                d("2025-09-01"),
+                "2025-09-01",
             )
             .unwrap();
         let dprd = again.stage(StageKey::DprdApproval).unwrap();
@@ -2978,19 +2920,7 @@ mod tests {
         let case = run(
             &def,
             vec![
-                (
-                    StageActor::Region,
-                    StageRecord::CooperationPlan {
-                        subject: "s".into(),
-                        background: "b".into(),
-                        aims: "a".into(),
-                        object: "o".into(),
-                        scope: "sc".into(),
-                        financing_source: "APBD".into(),
-                        implementation_period: "1 year".into(),
-                        safeguards: None,
-                    },
-                ),
+                (StageActor::Region, plan("1 year", None)),
                 (
                     StageActor::Region,
                     StageRecord::DraftText { languages: langs() },
@@ -3005,17 +2935,11 @@ mod tests {
             ],
         );
         let signed = case
-            .apply(
+            .complete_as(
                 &def,
-                CaseAction::Complete(signing(
-                    "Ahmad Luthfi",
-                    "Gubernur Jawa Tengah",
-                    true,
-                    "2025-07-10",
-                    langs(),
-                )),
+                governor_signs("2025-07-10"),
                 StageActor::Region,
-                d("2025-07-10"),
+                "2025-07-10",
             )
             .unwrap();
         assert_eq!(signed.status, CaseStatus::Signed);

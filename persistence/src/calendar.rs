@@ -9,6 +9,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use jalin_domain::{DayOff, DayOffKind};
 
+use crate::crud::inserted;
 use crate::db::{DbConnection, DbError};
 use crate::schema::{calendar_days, calendar_year_versions as cyv};
 use crate::text::Stored;
@@ -45,6 +46,31 @@ struct DayRow {
     kind: DayOffKind,
 }
 
+/// The newest of each key's `versions` (given oldest first), in key order: the version in
+/// force of each year (national) or of each region's year.
+pub(crate) fn newest<K: Ord, V>(versions: Vec<V>, key: impl Fn(&V) -> K) -> Vec<V> {
+    let mut by_key = BTreeMap::new();
+    for v in versions {
+        by_key.insert(key(&v), v);
+    }
+    by_key.into_values().collect()
+}
+
+/// The `days` whose `(key, version)` is in `current` (the versions in force by key).
+pub(crate) fn in_force<K: Ord, D>(
+    current: impl IntoIterator<Item = (K, i32)>,
+    days: Vec<D>,
+    key: impl Fn(&D) -> (K, i32),
+) -> Vec<D> {
+    let current: BTreeMap<K, i32> = current.into_iter().collect();
+    days.into_iter()
+        .filter(|d| {
+            let (k, version) = key(d);
+            current.get(&k) == Some(&version)
+        })
+        .collect()
+}
+
 impl From<DayRow> for DayOff {
     fn from(r: DayRow) -> Self {
         DayOff {
@@ -63,11 +89,9 @@ pub fn insert_version(
     v: &YearVersion,
     days: &[DayOff],
 ) -> Result<bool, DbError> {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match diesel::insert_into(cyv::table).values(v).execute(conn) {
-        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => return Ok(false),
-        other => other?,
-    };
+    if !inserted(diesel::insert_into(cyv::table).values(v).execute(conn))? {
+        return Ok(false);
+    }
     for d in days {
         diesel::insert_into(calendar_days::table)
             .values(DayRow {
@@ -82,6 +106,11 @@ pub fn insert_version(
     Ok(true)
 }
 
+/// A version's `day_count` of `n` days.
+pub fn day_count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
 /// Every version of every year, oldest first.
 pub fn all_versions(conn: &mut DbConnection) -> Result<Vec<YearVersion>, DbError> {
     Ok(cyv::table
@@ -92,11 +121,7 @@ pub fn all_versions(conn: &mut DbConnection) -> Result<Vec<YearVersion>, DbError
 
 /// The version in force of each year (its newest), by year.
 pub fn current_versions(conn: &mut DbConnection) -> Result<Vec<YearVersion>, DbError> {
-    let mut by_year = BTreeMap::new();
-    for v in all_versions(conn)? {
-        by_year.insert(v.year, v);
-    }
-    Ok(by_year.into_values().collect())
+    Ok(newest(all_versions(conn)?, |v| v.year))
 }
 
 /// The versions of `year`, oldest first.
@@ -123,16 +148,15 @@ pub fn days_of(conn: &mut DbConnection, year: i32, version: i32) -> Result<Vec<D
 
 /// The days off in force: the newest version of each year, in date order.
 pub fn current_days(conn: &mut DbConnection) -> Result<Vec<DayOff>, DbError> {
-    let current: BTreeMap<i32, i32> = current_versions(conn)?
+    let current = current_versions(conn)?
         .into_iter()
-        .map(|v| (v.year, v.version))
-        .collect();
-    Ok(calendar_days::table
+        .map(|v| (v.year, v.version));
+    let days = calendar_days::table
         .select(DayRow::as_select())
         .order(calendar_days::day.asc())
-        .load(conn)?
+        .load(conn)?;
+    Ok(in_force(current, days, |r| (r.year, r.version))
         .into_iter()
-        .filter(|r| current.get(&r.year) == Some(&r.version))
         .map(DayOff::from)
         .collect())
 }
@@ -168,7 +192,7 @@ pub fn seed_built_in(
             source: "built_in".into(),
             loaded_by: BUILT_IN_LOADER.into(),
             loaded_at: now,
-            day_count: i32::try_from(days.len()).unwrap_or(i32::MAX),
+            day_count: day_count(days.len()),
         };
         // One transaction per year: a server seeding at the same time wins that year.
         if crate::db::write_transaction(conn, |c| insert_version(c, &v, &days))? {

@@ -1,13 +1,13 @@
 //! Regional days off (issue #17 item 4): each load of a region's year is a new version of that
 //! region's year; the newest is in force, the older ones stay readable.
 
-use std::collections::BTreeMap;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use jalin_domain::calendar::RegionalDayOff;
 use jalin_domain::RegionCode;
 
+use crate::calendar::{in_force, newest};
+use crate::crud::inserted;
 use crate::db::{DbConnection, DbError};
 use crate::schema::{regional_calendar_versions as rcv, regional_days_off as rdo};
 use crate::text::Stored;
@@ -58,14 +58,13 @@ pub fn insert_version(
     v: &RegionalYearVersion,
     days: &[RegionalDayOff],
 ) -> Result<bool, DbError> {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match diesel::insert_into(rcv::table)
-        .values(v.clone())
-        .execute(conn)
-    {
-        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => return Ok(false),
-        other => other?,
-    };
+    if !inserted(
+        diesel::insert_into(rcv::table)
+            .values(v.clone())
+            .execute(conn),
+    )? {
+        return Ok(false);
+    }
     for d in days {
         diesel::insert_into(rdo::table)
             .values(DayRow {
@@ -91,14 +90,12 @@ pub fn current_versions(
     if let Some(r) = region {
         q = q.filter(rcv::region_code.eq(r.as_str().to_owned()));
     }
-    let mut by_key = BTreeMap::new();
-    for v in q
+    let versions = q
         .order((rcv::region_code.asc(), rcv::year.asc(), rcv::version.asc()))
-        .load(conn)?
-    {
-        by_key.insert((v.region_code.as_str().to_owned(), v.year), v);
-    }
-    Ok(by_key.into_values().collect())
+        .load(conn)?;
+    Ok(newest(versions, |v: &RegionalYearVersion| {
+        (v.region_code.as_str().to_owned(), v.year)
+    }))
 }
 
 /// The versions of `region`'s `year`, oldest first.
@@ -136,18 +133,19 @@ pub fn days_of(
 
 /// Every region's days off in force: the newest version of each region's year.
 pub fn current_days(conn: &mut DbConnection) -> Result<Vec<RegionalDayOff>, DbError> {
-    let current: BTreeMap<(String, i32), i32> = current_versions(conn, None)?
+    let current = current_versions(conn, None)?
         .into_iter()
-        .map(|v| ((v.region_code.as_str().to_owned(), v.year), v.version))
-        .collect();
-    Ok(rdo::table
+        .map(|v| ((v.region_code.as_str().to_owned(), v.year), v.version));
+    let days = rdo::table
         .select(DayRow::as_select())
         .order(rdo::day.asc())
-        .load(conn)?
-        .into_iter()
-        .filter(|r| current.get(&(r.region_code.as_str().to_owned(), r.year)) == Some(&r.version))
-        .map(RegionalDayOff::from)
-        .collect())
+        .load(conn)?;
+    Ok(in_force(current, days, |r: &DayRow| {
+        ((r.region_code.as_str().to_owned(), r.year), r.version)
+    })
+    .into_iter()
+    .map(RegionalDayOff::from)
+    .collect())
 }
 
 /// How many regional versions are stored (part of the calendar's version counter).

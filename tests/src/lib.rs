@@ -370,6 +370,16 @@ impl TestApp {
         self.req("GET", path).send()
     }
 
+    /// The ETag the admin reads at `path`.
+    #[track_caller]
+    pub fn etag(&self, path: &str) -> String {
+        let r = self.get(path);
+        match r.header("etag") {
+            Some(tag) => tag.to_owned(),
+            None => panic!("GET {path}: no ETag ({}): {}", r.status, r.body),
+        }
+    }
+
     /// GETs `path` and asserts 200 JSON.
     #[track_caller]
     pub fn get_ok(&self, path: &str) -> Value {

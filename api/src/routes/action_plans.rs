@@ -158,11 +158,8 @@ pub async fn put(
     let write = caller.may(Action::WriteAgreements)?;
     let (created, v) = caller
         .write(move |c, ctx| {
-            action_plans::put(c, ctx, (&read, &write), &id, body.value, |old| match old {
-                Some(o) => if_match.check(&o.etag()),
-                // Nothing to match: a stale tag is a client error all the same.
-                None if if_match.is_present() => Err(ApiError::PreconditionFailed),
-                None => Ok(()),
+            action_plans::put(c, ctx, (&read, &write), &id, body.value, |old| {
+                if_match.check_if_exists(old.map(|o| o.etag()).as_ref())
             })
         })
         .await?;

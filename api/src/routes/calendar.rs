@@ -16,7 +16,7 @@ use crate::extract::ApiJson;
 use crate::extract::ApiQuery;
 use crate::openapi::responses::ValidationFailed;
 use crate::reply;
-use crate::service::calendar::{self, LoadError, YearRecord};
+use crate::service::calendar::{self, Decree, Loaded, YearRecord};
 use crate::service::reference;
 use jalin_persistence::calendar::YearVersion;
 
@@ -119,7 +119,7 @@ pub async fn holidays(
         .await?;
     let mut items: Vec<Holiday> = days.into_iter().map(holiday).collect();
     items.extend(cal.regional_days(q.year).into_iter().map(|d| Holiday {
-        on_weekend: matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun),
+        on_weekend: on_weekend(d.date),
         date: d.date,
         name_id: d.name_id.clone(),
         kind: DayOffKind::Holiday,
@@ -291,9 +291,14 @@ fn year_view(r: YearRecord) -> (Etag, YearView) {
     (tag, view)
 }
 
+/// Falls on a Saturday or Sunday (no working day is lost).
+pub(super) fn on_weekend(date: NaiveDate) -> bool {
+    matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
 fn holiday(d: DayOff) -> Holiday {
     Holiday {
-        on_weekend: matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun),
+        on_weekend: on_weekend(d.date),
         date: d.date,
         name_id: d.name_id,
         kind: d.kind,
@@ -351,9 +356,7 @@ pub async fn year(caller: Caller, path: web::Path<String>) -> Result<HttpRespons
     caller.may(Action::ReadReference)?;
     let year = year_of(&path)?;
     let (tag, view) = year_view(caller.db(move |c| calendar::year(c, year)).await?);
-    Ok(HttpResponse::Ok()
-        .insert_header(("etag", tag.as_str()))
-        .json(view))
+    Ok(reply::ok_tagged(&tag, view))
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -427,9 +430,11 @@ pub async fn load_year(
     caller.may(Action::ManageCalendar)?;
     let year = year_of(&path)?;
     let input = calendar::YearInput {
-        decree_number: body.value.decree_number,
-        decree_date: body.value.decree_date.map(Date::naive),
-        source_note: body.value.source_note,
+        decree: Decree {
+            decree_number: body.value.decree_number,
+            decree_date: body.value.decree_date.map(Date::naive),
+            source_note: body.value.source_note,
+        },
         days: body
             .value
             .days
@@ -444,26 +449,34 @@ pub async fn load_year(
     let policy = caller.state.calendars.policy();
     let loaded = caller
         .write(move |c, ctx| {
-            let check = |tag: Option<&Etag>| match tag {
-                Some(tag) => if_match.check(tag),
-                None if if_match.is_present() => Err(ApiError::PreconditionFailed),
-                None => Ok(()),
-            };
-            calendar::load_year(c, ctx, policy, year, input, check).map_err(|e| match e {
-                LoadError::Days(problems) => calendar::issues(problems),
-                LoadError::Failed(e) => e,
-            })
+            let check = |tag: Option<&Etag>| if_match.check_if_exists(tag);
+            calendar::load_year(c, ctx, policy, year, input, check)
+                .map_err(calendar::LoadError::into_problem)
         })
         .await?;
+    Ok(after_load(
+        &caller,
+        loaded,
+        year_view,
+        |year, due_dates_recomputed| YearLoaded {
+            year,
+            due_dates_recomputed,
+        },
+    ))
+}
+
+/// The answer to a load (national or a region's): the calendar it built is put in force, and
+/// the year is shown (`view`) with its ETag and how many due dates were recomputed (`shown`).
+pub(super) fn after_load<R, V, S: Serialize>(
+    caller: &Caller,
+    loaded: Loaded<R>,
+    view: impl FnOnce(R) -> (Etag, V),
+    shown: impl FnOnce(V, usize) -> S,
+) -> HttpResponse {
     let (counter, cal) = loaded.calendar;
     caller.state.calendars.replace(counter, cal);
-    let (tag, year) = year_view(loaded.record);
-    Ok(HttpResponse::Ok()
-        .insert_header(("etag", tag.as_str()))
-        .json(YearLoaded {
-            year,
-            due_dates_recomputed: loaded.recomputed,
-        }))
+    let (tag, year) = view(loaded.record);
+    reply::ok_tagged(&tag, shown(year, loaded.recomputed))
 }
 
 super::operations! {

@@ -3,7 +3,7 @@
 //! itself; every working-day deadline of a record in the region counts on them.
 
 use actix_web::{web, HttpResponse};
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::NaiveDate;
 use jalin_domain::access::Action;
 use jalin_domain::calendar::RegionalDayOff;
 use jalin_domain::Date;
@@ -12,14 +12,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::calendar::year_of;
+use super::calendar::{after_load, on_weekend, year_of};
 use crate::caller::Caller;
 use crate::concurrency::{Etag, OptionalIfMatch};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::openapi::responses::ValidationFailed;
 use crate::reply;
-use crate::service::calendar::{issues, LoadError};
+use crate::service::calendar::{Decree, LoadError};
 use crate::service::regional_calendar::{self as regional, RegionalYearRecord};
 
 /// One of a region's own days off.
@@ -41,7 +41,7 @@ pub struct RegionalDay {
 impl From<RegionalDayOff> for RegionalDay {
     fn from(d: RegionalDayOff) -> Self {
         RegionalDay {
-            on_weekend: matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun),
+            on_weekend: on_weekend(d.date),
             date: d.date,
             name_id: d.name_id,
             region_code: d.region.to_string(),
@@ -157,9 +157,7 @@ pub async fn year(
     let year = year_of(&year)?;
     let record = caller.db(move |c| regional::year(c, &region, year)).await?;
     let (tag, view) = year_view(record);
-    Ok(HttpResponse::Ok()
-        .insert_header(("etag", tag.as_str()))
-        .json(view))
+    Ok(reply::ok_tagged(&tag, view))
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -237,9 +235,11 @@ pub async fn load_year(
     let (region, year) = path.into_inner();
     let year = year_of(&year)?;
     let input = regional::RegionalYearInput {
-        decree_number: body.value.decree_number,
-        decree_date: body.value.decree_date.map(Date::naive),
-        source_note: body.value.source_note,
+        decree: Decree {
+            decree_number: body.value.decree_number,
+            decree_date: body.value.decree_date.map(Date::naive),
+            source_note: body.value.source_note,
+        },
         days: body
             .value
             .days
@@ -250,28 +250,20 @@ pub async fn load_year(
     let policy = caller.state.calendars.policy();
     let loaded = caller
         .write(move |c, ctx| {
-            let check = |tag: Option<&Etag>| match tag {
-                Some(tag) => if_match.check(tag),
-                None if if_match.is_present() => Err(ApiError::PreconditionFailed),
-                None => Ok(()),
-            };
-            regional::load_year(c, ctx, policy, &vis, &region, year, input, check).map_err(|e| {
-                match e {
-                    LoadError::Days(problems) => issues(problems),
-                    LoadError::Failed(e) => e,
-                }
-            })
+            let check = |tag: Option<&Etag>| if_match.check_if_exists(tag);
+            regional::load_year(c, ctx, policy, &vis, &region, year, input, check)
+                .map_err(LoadError::into_problem)
         })
         .await?;
-    let (counter, cal) = loaded.calendar;
-    caller.state.calendars.replace(counter, cal);
-    let (tag, year) = year_view(loaded.record);
-    Ok(HttpResponse::Ok()
-        .insert_header(("etag", tag.as_str()))
-        .json(RegionalYearLoaded {
+    Ok(after_load(
+        &caller,
+        loaded,
+        year_view,
+        |year, due_dates_recomputed| RegionalYearLoaded {
             year,
-            due_dates_recomputed: loaded.recomputed,
-        }))
+            due_dates_recomputed,
+        },
+    ))
 }
 
 super::operations! {

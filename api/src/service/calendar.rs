@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use jalin_domain::calendar::{year_problems, CalendarPolicy};
 use jalin_domain::{AuditAction, Calendar, DayOff, DayOffKind, RecordKind, RegionCode};
 use jalin_persistence::calendar::{self as stored, YearVersion};
-use jalin_persistence::{cases, DbConnection};
+use jalin_persistence::{cases, DbConnection, DbError};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -17,11 +17,33 @@ use crate::reply::OrNotFound;
 use crate::service::Ctx;
 use jalin_domain::Text;
 
-/// A year with its version in force, its days and its history (oldest first).
-pub struct YearRecord {
-    pub current: YearVersion,
-    pub days: Vec<DayOff>,
-    pub history: Vec<YearVersion>,
+/// A year (national or a region's) with its version in force, its days and its history
+/// (oldest first).
+pub struct Versions<V, D> {
+    pub current: V,
+    pub days: Vec<D>,
+    pub history: Vec<V>,
+}
+
+/// A national year.
+pub type YearRecord = Versions<YearVersion, DayOff>;
+
+impl<V: Clone, D> Versions<V, D> {
+    /// The year of `history` (oldest first) with the days of its version in force (`days_of`);
+    /// 404 as `kind` `id` for a year never loaded.
+    pub(crate) fn read(
+        history: Vec<V>,
+        (kind, id): (RecordKind, &str),
+        days_of: impl FnOnce(&V) -> Result<Vec<D>, DbError>,
+    ) -> Result<Self, ApiError> {
+        let current = history.last().cloned().or_not_found(kind, id)?;
+        let days = days_of(&current)?;
+        Ok(Versions {
+            current,
+            days,
+            history,
+        })
+    }
 }
 
 /// The ETag of a year: its version in force.
@@ -37,25 +59,18 @@ pub fn years(c: &mut DbConnection) -> Result<Vec<YearVersion>, ApiError> {
 /// A year with its days and history; 404 for a year never loaded.
 pub fn year(c: &mut DbConnection, year: i32) -> Result<YearRecord, ApiError> {
     let history = stored::versions_of(c, year)?;
-    let current = history
-        .last()
-        .cloned()
-        .or_not_found(RecordKind::CalendarYear, &year.to_string())?;
-    let days = stored::days_of(c, year, current.version)?;
-    Ok(YearRecord {
-        current,
-        days,
-        history,
+    let id = year.to_string();
+    Versions::read(history, (RecordKind::CalendarYear, &id), |v| {
+        stored::days_of(c, year, v.version)
     })
 }
 
-/// What an administrator loads: the decree and the days.
+/// What an administrator loads: the decree and the days (national days off; a region's are
+/// dates with their names).
 #[derive(Debug, Clone)]
-pub struct YearInput {
-    pub decree_number: Option<String>,
-    pub decree_date: Option<NaiveDate>,
-    pub source_note: String,
-    pub days: Vec<DayOff>,
+pub struct YearInput<D = DayOff> {
+    pub decree: Decree,
+    pub days: Vec<D>,
 }
 
 /// Why a load was refused: the days with what is wrong (index into `days`), or another error.
@@ -71,12 +86,46 @@ impl<E: Into<ApiError>> From<E> for LoadError {
 }
 
 /// What a load did.
-pub struct Loaded {
-    pub record: YearRecord,
+pub struct Loaded<R = YearRecord> {
+    pub record: R,
     /// The calendar now in force, with the version counter it was built at.
     pub calendar: (i64, Calendar),
-    /// Running cases' and annual reports' stored due dates that changed.
+    /// Running cases' and annual reports' stored due dates that changed (in the regions the
+    /// days apply to).
     pub recomputed: usize,
+}
+
+impl LoadError {
+    /// The refusal over HTTP: the days' problems as field issues at `/days/{i}`.
+    pub fn into_problem(self) -> ApiError {
+        match self {
+            LoadError::Days(problems) => issues(problems),
+            LoadError::Failed(e) => e,
+        }
+    }
+}
+
+/// What every load does once its version is stored: rebuilds the calendar in force, then
+/// recomputes on it the stored due dates of the running cases and of the annual reports of the
+/// fiscal year before `year` in the regions `within` accepts (each change audited), and reads
+/// the year back (`record`).
+pub(crate) fn after_load<R>(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    policy: CalendarPolicy,
+    year: i32,
+    within: impl Fn(&RegionCode) -> bool,
+    record: impl FnOnce(&mut DbConnection) -> Result<R, ApiError>,
+) -> Result<Loaded<R>, LoadError> {
+    let calendar = crate::calendars::build(c, policy)?;
+    let recomputed = recompute_due_dates_where(c, ctx, &calendar.1, &within)?
+        + recompute_report_due_dates(c, ctx, &calendar.1, year - 1, &within)?;
+    let record = record(c).map_err(LoadError::Failed)?;
+    Ok(Loaded {
+        record,
+        calendar,
+        recomputed,
+    })
 }
 
 /// Loads `input` as the next version of `year` (version 1 for a new year), audited; `check`
@@ -100,16 +149,17 @@ pub fn load_year(
     check(before.map(etag).as_ref())?;
     let mut days = input.days;
     days.sort_by_key(|d| d.date);
+    let decree = input.decree.cleaned();
     let v = YearVersion {
         year,
         version: before.map_or(1, |b| b.version + 1),
-        decree_number: input.decree_number.filter(|s| !s.trim().is_empty()),
-        decree_date: input.decree_date,
-        source_note: input.source_note,
+        decree_number: decree.decree_number,
+        decree_date: decree.decree_date,
+        source_note: decree.source_note,
         source: "loaded".into(),
         loaded_by: ctx.actor.name.clone(),
         loaded_at: ctx.now(),
-        day_count: i32::try_from(days.len()).unwrap_or(i32::MAX),
+        day_count: stored::day_count(days.len()),
     };
     if !stored::insert_version(c, &v, &days)? {
         return Err(ApiError::PreconditionFailed.into());
@@ -126,15 +176,7 @@ pub fn load_year(
             "day_count": {"before": before.map(|b| b.day_count), "after": v.day_count},
         }),
     )?;
-    let calendar = crate::calendars::build(c, policy)?;
-    let recomputed = recompute_due_dates(c, ctx, &calendar.1)?
-        + recompute_report_due_dates(c, ctx, &calendar.1, year - 1, |_| true)?;
-    let record = self::year(c, year).map_err(LoadError::Failed)?;
-    Ok(Loaded {
-        record,
-        calendar,
-        recomputed,
-    })
+    after_load(c, ctx, policy, year, |_| true, |c| self::year(c, year))
 }
 
 /// Recomputes the stored due date of every running case in a stage with a time limit on its
@@ -333,11 +375,51 @@ impl From<jalin_persistence::db::DieselError> for ImportError {
     }
 }
 
-/// What a file gives besides its rows.
+impl From<LoadError> for ImportError {
+    /// Day i of the file is on line i + 2 (after the header); the list as a whole on none.
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::Days(problems) => ImportError::Rows(
+                problems
+                    .into_iter()
+                    .map(|(i, code, text)| BadRow {
+                        line: i.map_or(0, |i| i + 2),
+                        message: format!("{} ({code})", text.en),
+                    })
+                    .collect(),
+            ),
+            LoadError::Failed(e) => ImportError::Failed(e),
+        }
+    }
+}
+
+/// The year of an imported file's days: its first day's (a file that lists no day is refused).
+pub(crate) fn year_of_file(days: &[DayOff]) -> Result<i32, ImportError> {
+    use chrono::Datelike;
+    days.first().map(|d| d.date.year()).ok_or_else(|| {
+        ImportError::Rows(vec![BadRow {
+            line: 2,
+            message: "the file lists no day".into(),
+        }])
+    })
+}
+
+/// The decree a year's version is loaded under (what a file gives besides its rows).
+#[derive(Debug, Clone)]
 pub struct Decree {
     pub decree_number: Option<String>,
     pub decree_date: Option<NaiveDate>,
     pub source_note: String,
+}
+
+impl Decree {
+    /// A blank decree number is none.
+    pub(crate) fn cleaned(self) -> Decree {
+        Decree {
+            decree_number: self.decree_number.filter(|s| !s.trim().is_empty()),
+            ..self
+        }
+    }
 }
 
 /// `jalin calendar import`: reads a CSV file of one year's days off (`date,name_id,kind`) and
@@ -350,33 +432,10 @@ pub fn import_csv(
     text: &str,
     decree: Decree,
 ) -> Result<Loaded, ImportError> {
-    use chrono::Datelike;
     let days = parse_csv(text).map_err(ImportError::Rows)?;
-    let Some(year) = days.first().map(|d| d.date.year()) else {
-        return Err(ImportError::Rows(vec![BadRow {
-            line: 2,
-            message: "the file lists no day".into(),
-        }]));
-    };
-    let input = YearInput {
-        decree_number: decree.decree_number,
-        decree_date: decree.decree_date,
-        source_note: decree.source_note,
-        days,
-    };
-    load_year(c, ctx, policy, year, input, |_| Ok(())).map_err(|e| match e {
-        // Day i of the file is on line i + 2 (after the header); the list as a whole on none.
-        LoadError::Days(problems) => ImportError::Rows(
-            problems
-                .into_iter()
-                .map(|(i, code, text)| BadRow {
-                    line: i.map_or(0, |i| i + 2),
-                    message: format!("{} ({code})", text.en),
-                })
-                .collect(),
-        ),
-        LoadError::Failed(e) => ImportError::Failed(e),
-    })
+    let year = year_of_file(&days)?;
+    let input = YearInput { decree, days };
+    Ok(load_year(c, ctx, policy, year, input, |_| Ok(()))?)
 }
 
 /// The problems of a load as field issues at `/days/{i}` (HTTP).

@@ -8,7 +8,8 @@
 use chrono::NaiveDate;
 use jalin_domain::access::Visibility;
 use jalin_domain::calendar::{regional_year_problems, CalendarPolicy, RegionalDayOff};
-use jalin_domain::{AuditAction, Calendar, RecordKind, RegionCode};
+use jalin_domain::{AuditAction, RecordKind, RegionCode};
+use jalin_persistence::calendar::day_count;
 use jalin_persistence::regional_calendar::{self as stored, RegionalYearVersion};
 use jalin_persistence::{reference, DbConnection};
 use serde_json::json;
@@ -17,17 +18,13 @@ use crate::concurrency::Etag;
 use crate::error::ApiError;
 use crate::reply::OrNotFound;
 use crate::service::calendar::{
-    parse_csv_rows, recompute_due_dates_where, recompute_report_due_dates, BadRow, Decree,
-    ImportError, LoadError,
+    after_load, parse_csv_rows, year_of_file, Decree, ImportError, LoadError, Loaded, Versions,
+    YearInput,
 };
 use crate::service::Ctx;
 
 /// A region's year with its version in force, its days and its history (oldest first).
-pub struct RegionalYearRecord {
-    pub current: RegionalYearVersion,
-    pub days: Vec<RegionalDayOff>,
-    pub history: Vec<RegionalYearVersion>,
-}
+pub type RegionalYearRecord = Versions<RegionalYearVersion, RegionalDayOff>;
 
 /// The ETag of a region's year: its version in force.
 pub fn etag(v: &RegionalYearVersion) -> Etag {
@@ -61,35 +58,17 @@ pub fn years(c: &mut DbConnection, region: &str) -> Result<Vec<RegionalYearVersi
 pub fn year(c: &mut DbConnection, region: &str, year: i32) -> Result<RegionalYearRecord, ApiError> {
     let region = known_region(c, region)?;
     let history = stored::versions_of(c, &region, year)?;
-    let current = history.last().cloned().or_not_found(
-        RecordKind::RegionalCalendarYear,
-        &format!("{}/{year}", region.as_str()),
-    )?;
-    let days = stored::days_of(c, &region, year, current.version)?;
-    Ok(RegionalYearRecord {
-        current,
-        days,
-        history,
+    let id = format!("{}/{year}", region.as_str());
+    Versions::read(history, (RecordKind::RegionalCalendarYear, &id), |v| {
+        stored::days_of(c, &region, year, v.version)
     })
 }
 
 /// What a region loads: its decree and its days (names only: every regional day is off).
-#[derive(Debug, Clone)]
-pub struct RegionalYearInput {
-    pub decree_number: Option<String>,
-    pub decree_date: Option<NaiveDate>,
-    pub source_note: String,
-    pub days: Vec<(NaiveDate, String)>,
-}
+pub type RegionalYearInput = YearInput<(NaiveDate, String)>;
 
 /// What a load did.
-pub struct RegionalLoaded {
-    pub record: RegionalYearRecord,
-    /// The calendar now in force, with the version counter it was built at.
-    pub calendar: (i64, Calendar),
-    /// Stored due dates that changed in the regions the days apply to.
-    pub recomputed: usize,
-}
+pub type RegionalLoaded = Loaded<RegionalYearRecord>;
 
 /// Loads `input` as the next version of `region`'s `year` (version 1 for a new one), audited,
 /// for a principal who may manage regional calendars within `vis`: a region outside it is 404,
@@ -129,16 +108,17 @@ pub fn load_year(
     let before = history.last();
     check(before.map(etag).as_ref())?;
     days.sort_by_key(|d| d.date);
+    let decree = input.decree.cleaned();
     let v = RegionalYearVersion {
         region_code: region.clone(),
         year,
         version: before.map_or(1, |b| b.version + 1),
-        decree_number: input.decree_number.filter(|s| !s.trim().is_empty()),
-        decree_date: input.decree_date,
-        source_note: input.source_note,
+        decree_number: decree.decree_number,
+        decree_date: decree.decree_date,
+        source_note: decree.source_note,
         loaded_by: ctx.actor.name.clone(),
         loaded_at: ctx.now(),
-        day_count: i32::try_from(days.len()).unwrap_or(i32::MAX),
+        day_count: day_count(days.len()),
     };
     if !stored::insert_version(c, &v, &days)? {
         return Err(ApiError::PreconditionFailed.into());
@@ -165,15 +145,9 @@ pub fn load_year(
             },
         }),
     )?;
-    let calendar = crate::calendars::build(c, policy)?;
     let applies = |r: &RegionCode| applies_to(&region, r);
-    let recomputed = recompute_due_dates_where(c, ctx, &calendar.1, applies)?
-        + recompute_report_due_dates(c, ctx, &calendar.1, year - 1, applies)?;
-    let record = self::year(c, region.as_str(), year).map_err(LoadError::Failed)?;
-    Ok(RegionalLoaded {
-        record,
-        calendar,
-        recomputed,
+    after_load(c, ctx, policy, year, applies, |c| {
+        self::year(c, region.as_str(), year)
     })
 }
 
@@ -198,40 +172,14 @@ pub fn import_csv(
     text: &str,
     decree: Decree,
 ) -> Result<RegionalLoaded, ImportError> {
-    use chrono::Datelike;
     let rows = parse_csv_rows(text, false).map_err(ImportError::Rows)?;
-    let Some(year) = rows.first().map(|d| d.date.year()) else {
-        return Err(ImportError::Rows(vec![BadRow {
-            line: 2,
-            message: "the file lists no day".into(),
-        }]));
-    };
+    let year = year_of_file(&rows)?;
     let input = RegionalYearInput {
-        decree_number: decree.decree_number,
-        decree_date: decree.decree_date,
-        source_note: decree.source_note,
+        decree,
         days: rows.into_iter().map(|d| (d.date, d.name_id)).collect(),
     };
-    load_year(
-        c,
-        ctx,
-        policy,
-        &Visibility::All,
-        region,
-        year,
-        input,
-        |_| Ok(()),
-    )
-    .map_err(|e| match e {
-        LoadError::Days(problems) => ImportError::Rows(
-            problems
-                .into_iter()
-                .map(|(i, code, text)| BadRow {
-                    line: i.map_or(0, |i| i + 2),
-                    message: format!("{} ({code})", text.en),
-                })
-                .collect(),
-        ),
-        LoadError::Failed(e) => ImportError::Failed(e),
-    })
+    let all = &Visibility::All;
+    Ok(load_year(c, ctx, policy, all, region, year, input, |_| {
+        Ok(())
+    })?)
 }

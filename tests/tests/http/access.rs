@@ -7,7 +7,7 @@ use std::fmt;
 
 use jalin_domain::access::{Action, Principal, PrincipalKind, Role, Scope, Visibility};
 use jalin_domain::RegionCode;
-use jalin_tests::{on_both_databases, TestApp};
+use jalin_tests::{on_both_databases, Resp, TestApp};
 use serde_json::json;
 
 const HOME: &str = "33";
@@ -93,6 +93,64 @@ fn expected(role: &Who, action: Action, target: Option<&str>) -> u16 {
             }
         }
     }
+}
+
+/// The status of a creation the permission table answers `status` for: 201 where it allows
+/// the region, else 403 (a creation names no stored record that could be hidden as a 404).
+fn created(status: u16) -> u16 {
+    match status {
+        200 => 201,
+        _ => 403,
+    }
+}
+
+/// The status of `action` on a record of `region`: 403 without the permission at all (nothing
+/// leaks), 404 for a record the role cannot read, `done` where its scope reaches the region,
+/// the scope's refusal otherwise.
+fn on_record(role: &Who, action: Action, region: &str, done: u16) -> u16 {
+    let read = expected(role, Action::ReadAgreements, Some(region));
+    match (
+        role.scope_for(action),
+        read,
+        expected(role, action, Some(region)),
+    ) {
+        (None, _, _) => 403,
+        (Some(_), 404, _) => 404,
+        (Some(_), _, 200) => done,
+        (Some(_), _, other) => other,
+    }
+}
+
+/// Sends `method path` with `body` as `token`, with `If-Match` the ETag the admin reads at
+/// `tagged` (when given).
+fn send(
+    app: &TestApp,
+    token: &str,
+    (method, path): (&str, &str),
+    tagged: Option<&str>,
+    body: &serde_json::Value,
+) -> Resp {
+    let mut req = app.req(method, path).bearer(token);
+    if let Some(read) = tagged {
+        req = req.header("If-Match", &app.etag(read));
+    }
+    req.json(body).send()
+}
+
+/// Whether the list `got` answered holds, in its array `key`, an element whose `field` is
+/// `value`.
+fn listed(got: &Resp, key: &str, field: &str, value: &str) -> bool {
+    got.json()[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e[field] == value)
+}
+
+/// Asserts `got` answered `want`; `what` says who did what where.
+#[track_caller]
+fn assert_status(got: &Resp, want: u16, what: String) {
+    assert_eq!(got.status, want, "{what}: {}", got.body);
 }
 
 /// An agreement placed in a region, with the body that created it.
@@ -283,11 +341,7 @@ fn check(
                         got.problem(403, "forbidden");
                         assert_eq!(list.status, 403);
                     } else {
-                        let listed = list.json()["items"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .any(|u| u["id"] == id.as_str());
+                        let listed = listed(&list, "items", "id", id);
                         assert_eq!(listed, want == 200, "{role} lists a user in {region}");
                     }
                     if want == 404 {
@@ -297,23 +351,11 @@ fn check(
             }
             Action::ManageUsers => {
                 for (id, region) in targets {
+                    let path = format!("/v1/users/{id}");
+                    let body = json!({"display_name": format!("renamed by {role}")});
+                    let got = send(app, token, ("PATCH", &path), Some(&path), &body);
                     let want = expected(role, *action, Some(region));
-                    let etag = app
-                        .get(&format!("/v1/users/{id}"))
-                        .header("etag")
-                        .unwrap()
-                        .to_owned();
-                    let got = app
-                        .req("PATCH", &format!("/v1/users/{id}"))
-                        .bearer(token)
-                        .header("If-Match", &etag)
-                        .json(&json!({"display_name": format!("renamed by {role}")}))
-                        .send();
-                    assert_eq!(
-                        got.status, want,
-                        "{role} changes a user in {region}: {}",
-                        got.body
-                    );
+                    assert_status(&got, want, format!("{role} changes a user in {region}"));
                 }
             }
             Action::ManageCalendar => {
@@ -361,13 +403,9 @@ fn check(
                         .status
                 };
                 for t in agreements {
-                    let want = match expected(role, *action, Some(t.region)) {
-                        200 => 201,
-                        _ => 403,
-                    };
                     assert_eq!(
                         create(Some(t.region)),
-                        want,
+                        created(expected(role, *action, Some(t.region))),
                         "{role} creates a service account in {}",
                         t.region
                     );
@@ -425,13 +463,8 @@ fn check(
                         assert_eq!(stats.status, 403);
                         assert_eq!(compliance.status, 403);
                     } else {
-                        let listed = reports.json()["items"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .any(|r| r["id"] == t.report.as_str());
                         assert_eq!(
-                            listed,
+                            listed(&reports, "items", "id", &t.report),
                             want == 200,
                             "{role} lists the report of {}",
                             t.region
@@ -454,13 +487,8 @@ fn check(
                             t.region,
                             stats.body
                         );
-                        let in_compliance = compliance.json()["regions"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .any(|r| r["region_code"] == t.region);
                         assert_eq!(
-                            in_compliance,
+                            listed(&compliance, "regions", "region_code", t.region),
                             want == 200,
                             "{role} sees the report state of {}",
                             t.region
@@ -469,13 +497,8 @@ fn check(
                     if want == 403 {
                         assert_eq!(list.status, 403);
                     } else {
-                        let listed = list.json()["items"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .any(|a| a["id"] == t.id.as_str());
                         assert_eq!(
-                            listed,
+                            listed(&list, "items", "id", &t.id),
                             want == 200,
                             "{role} lists an agreement in {}",
                             t.region
@@ -486,41 +509,17 @@ fn check(
             Action::WriteAgreements => {
                 for t in agreements {
                     let want = expected(role, *action, Some(t.region));
-                    let etag = app
-                        .get(&format!("/v1/agreements/{}", t.id))
-                        .header("etag")
-                        .unwrap()
-                        .to_owned();
+                    let path = format!("/v1/agreements/{}", t.id);
                     let mut body = t.body.clone();
                     body["title_en"] = json!(format!("changed by {role}"));
-                    let got = app
-                        .req("PUT", &format!("/v1/agreements/{}", t.id))
-                        .bearer(token)
-                        .header("If-Match", &etag)
-                        .json(&body)
-                        .send();
-                    assert_eq!(
-                        got.status, want,
-                        "{role} changes an agreement in {}: {}",
-                        t.region, got.body
-                    );
+                    let got = send(app, token, ("PUT", &path), Some(&path), &body);
+                    let what = format!("{role} changes an agreement in {}", t.region);
+                    assert_status(&got, want, what);
                     let mut new = t.body.clone();
                     new["title_id"] = json!(format!("new by {role}"));
-                    let created = app
-                        .req("POST", "/v1/agreements")
-                        .bearer(token)
-                        .json(&new)
-                        .send()
-                        .status;
-                    let want_create = match want {
-                        200 => 201,
-                        _ => 403,
-                    };
-                    assert_eq!(
-                        created, want_create,
-                        "{role} creates an agreement in {}",
-                        t.region
-                    );
+                    let got = send(app, token, ("POST", "/v1/agreements"), None, &new);
+                    let what = format!("{role} creates an agreement in {}", t.region);
+                    assert_status(&got, created(want), what);
                 }
             }
             Action::VerifyAgreements => {
@@ -531,134 +530,75 @@ fn check(
                         200 => 409,
                         other => other,
                     };
-                    let etag = app
-                        .get(&format!("/v1/agreements/{}", t.id))
-                        .header("etag")
-                        .unwrap()
-                        .to_owned();
-                    let got = app
-                        .req("POST", &format!("/v1/agreements/{}/verification", t.id))
-                        .bearer(token)
-                        .header("If-Match", &etag)
-                        .json(&json!({"outcome": "verified"}))
-                        .send();
-                    assert_eq!(
-                        got.status, want,
-                        "{role} verifies an agreement in {}: {}",
-                        t.region, got.body
+                    let (read, path) = (
+                        format!("/v1/agreements/{}", t.id),
+                        format!("/v1/agreements/{}/verification", t.id),
                     );
+                    let body = json!({"outcome": "verified"});
+                    let got = send(app, token, ("POST", &path), Some(&read), &body);
+                    let what = format!("{role} verifies an agreement in {}", t.region);
+                    assert_status(&got, want, what);
                 }
             }
             Action::WriteActivities => {
                 for t in agreements {
-                    let want = expected(role, *action, Some(t.region));
-                    let read = expected(role, Action::ReadAgreements, Some(t.region));
                     // Without the permission at all: 403 everywhere (nothing leaks). With it, another
                     // region's agreement is a 404, and a readable one outside the write scope a 403.
-                    let want = match (role.scope_for(*action), read, want) {
-                        (None, _, _) => 403,
-                        (Some(_), 404, _) => 404,
-                        (Some(_), _, 200) => 201,
-                        (Some(_), _, other) => other,
-                    };
-                    let got = app.req("POST", &format!("/v1/agreements/{}/activities", t.id)).bearer(token)
-                        .json(&json!({"kind": "training", "title": format!("by {role}"), "starts_on": "2025-05-05"})).send();
-                    assert_eq!(
-                        got.status, want,
-                        "{role} logs an activity in {}: {}",
-                        t.region, got.body
+                    let want = on_record(role, *action, t.region, 201);
+                    let path = format!("/v1/agreements/{}/activities", t.id);
+                    let body = json!({"kind": "training", "title": format!("by {role}"), "starts_on": "2025-05-05"});
+                    let got = send(app, token, ("POST", &path), None, &body);
+                    assert_status(
+                        &got,
+                        want,
+                        format!("{role} logs an activity in {}", t.region),
                     );
                 }
             }
             Action::WriteEvaluations => {
                 for t in agreements {
-                    let read = expected(role, Action::ReadAgreements, Some(t.region));
-                    let want = match (
-                        role.scope_for(*action),
-                        read,
-                        expected(role, *action, Some(t.region)),
-                    ) {
-                        (None, _, _) => 403,
-                        (Some(_), 404, _) => 404,
-                        (Some(_), _, 200) => 201,
-                        (Some(_), _, other) => other,
-                    };
-                    let got = app
-                        .req("POST", &format!("/v1/agreements/{}/evaluations", t.id))
-                        .bearer(token)
-                        .json(&json!({"period_start": "2025-01-01", "period_end": "2025-06-30"}))
-                        .send();
-                    assert_eq!(
-                        got.status, want,
-                        "{role} starts an evaluation in {}: {}",
-                        t.region, got.body
-                    );
+                    let want = on_record(role, *action, t.region, 201);
+                    let path = format!("/v1/agreements/{}/evaluations", t.id);
+                    let body = json!({"period_start": "2025-01-01", "period_end": "2025-06-30"});
+                    let got = send(app, token, ("POST", &path), None, &body);
+                    let what = format!("{role} starts an evaluation in {}", t.region);
+                    assert_status(&got, want, what);
                 }
             }
             Action::VerifyEvaluations => {
                 for t in agreements {
                     let (id, etag) = submitted_evaluation(app, &t.id);
-                    let read = expected(role, Action::ReadAgreements, Some(t.region));
-                    let scope = expected(role, *action, Some(t.region));
                     let own_region = (!role.is_central()).then(|| code(HOME));
                     let verifier =
                         jalin_domain::evaluation::may_verify(own_region.as_ref(), &code(t.region));
-                    let want = match (role.scope_for(*action), read, scope) {
-                        (None, _, _) => 403,
-                        (Some(_), 404, _) => 404,
-                        (Some(_), _, 200) if verifier => 200,
-                        (Some(_), _, 200) => 409,
-                        (Some(_), _, other) => other,
-                    };
+                    let want = on_record(role, *action, t.region, if verifier { 200 } else { 409 });
                     let got = app
                         .req("POST", &format!("/v1/evaluations/{id}/verify"))
                         .bearer(token)
                         .header("If-Match", &etag)
                         .json(&json!({}))
                         .send();
-                    assert_eq!(
-                        got.status, want,
-                        "{role} verifies an evaluation in {}: {}",
-                        t.region, got.body
-                    );
+                    let what = format!("{role} verifies an evaluation in {}", t.region);
+                    assert_status(&got, want, what);
                 }
             }
             Action::WriteReports => {
                 // A fiscal year per role, so one role's report does not collide with another's.
                 let year = role.year();
                 for t in agreements {
-                    let want = match expected(role, *action, Some(t.region)) {
-                        200 => 201,
-                        _ => 403,
-                    };
-                    let got = app
-                        .req("POST", "/v1/annual-reports")
-                        .bearer(token)
-                        .json(&json!({"region_code": t.region, "fiscal_year": year}))
-                        .send();
-                    assert_eq!(
-                        got.status, want,
-                        "{role} starts a {year} report for {}: {}",
-                        t.region, got.body
-                    );
+                    let want = created(expected(role, *action, Some(t.region)));
+                    let body = json!({"region_code": t.region, "fiscal_year": year});
+                    let got = send(app, token, ("POST", "/v1/annual-reports"), None, &body);
+                    let what = format!("{role} starts a {year} report for {}", t.region);
+                    assert_status(&got, want, what);
                 }
             }
             Action::WriteTravel => {
                 for t in agreements {
-                    let want = match expected(role, *action, Some(t.region)) {
-                        200 => 201,
-                        _ => 403,
-                    };
-                    let got = app
-                        .req("POST", "/v1/travel-requests")
-                        .bearer(token)
-                        .json(&travel_body(t.region))
-                        .send();
-                    assert_eq!(
-                        got.status, want,
-                        "{role} drafts a trip for {}: {}",
-                        t.region, got.body
-                    );
+                    let want = created(expected(role, *action, Some(t.region)));
+                    let body = travel_body(t.region);
+                    let got = send(app, token, ("POST", "/v1/travel-requests"), None, &body);
+                    assert_status(&got, want, format!("{role} drafts a trip for {}", t.region));
                 }
             }
             Action::ReadTravellers => {
@@ -688,53 +628,26 @@ fn check(
                 } else {
                     json!({"action": "record_decision", "system": "siola", "decision": "granted", "letter_number": "1", "letter_date": "2030-01-01", "document_id": "none"})
                 };
+                let done = if *action == Action::RecommendTravel {
+                    409
+                } else {
+                    422
+                };
                 for t in agreements {
-                    let read = expected(role, Action::ReadAgreements, Some(t.region));
-                    let want = match (
-                        role.scope_for(*action),
-                        read,
-                        expected(role, *action, Some(t.region)),
-                    ) {
-                        (None, _, _) => 403,
-                        (Some(_), 404, _) => 404,
-                        (Some(_), _, 200) if *action == Action::RecommendTravel => 409,
-                        (Some(_), _, 200) => 422,
-                        (Some(_), _, other) => other,
-                    };
-                    let etag = app
-                        .get(&format!("/v1/travel-requests/{}", t.travel))
-                        .header("etag")
-                        .unwrap()
-                        .to_owned();
-                    let got = app
-                        .req("POST", &format!("/v1/travel-requests/{}/actions", t.travel))
-                        .bearer(token)
-                        .header("If-Match", &etag)
-                        .json(&body)
-                        .send();
-                    assert_eq!(
-                        got.status, want,
-                        "{role} {action} in {}: {}",
-                        t.region, got.body
-                    );
+                    let want = on_record(role, *action, t.region, done);
+                    let read = format!("/v1/travel-requests/{}", t.travel);
+                    let path = format!("{read}/actions");
+                    let got = send(app, token, ("POST", &path), Some(&read), &body);
+                    assert_status(&got, want, format!("{role} {action} in {}", t.region));
                 }
             }
             Action::WriteMeetings => {
                 for t in agreements {
-                    let want = match expected(role, *action, Some(t.region)) {
-                        200 => 201,
-                        _ => 403,
-                    };
-                    let got = app
-                        .req("POST", "/v1/meetings")
-                        .bearer(token)
-                        .json(&meeting_body(Some(t.region)))
-                        .send();
-                    assert_eq!(
-                        got.status, want,
-                        "{role} records a meeting of {}: {}",
-                        t.region, got.body
-                    );
+                    let want = created(expected(role, *action, Some(t.region)));
+                    let body = meeting_body(Some(t.region));
+                    let got = send(app, token, ("POST", "/v1/meetings"), None, &body);
+                    let what = format!("{role} records a meeting of {}", t.region);
+                    assert_status(&got, want, what);
                 }
                 let central = app
                     .req("POST", "/v1/meetings")
@@ -752,36 +665,13 @@ fn check(
             Action::PublishPractices => {
                 // Past the permission gate a draft cannot be published (409): nothing changes.
                 for t in agreements {
-                    let read = expected(role, Action::ReadAgreements, Some(t.region));
-                    let want = match (
-                        role.scope_for(*action),
-                        read,
-                        expected(role, *action, Some(t.region)),
-                    ) {
-                        (None, _, _) => 403,
-                        (Some(_), 404, _) => 404,
-                        (Some(_), _, 200) => 409,
-                        (Some(_), _, other) => other,
-                    };
-                    let etag = app
-                        .get(&format!("/v1/good-practices/{}", t.practice))
-                        .header("etag")
-                        .unwrap()
-                        .to_owned();
-                    let got = app
-                        .req(
-                            "POST",
-                            &format!("/v1/good-practices/{}/actions", t.practice),
-                        )
-                        .bearer(token)
-                        .header("If-Match", &etag)
-                        .json(&json!({"action": "publish"}))
-                        .send();
-                    assert_eq!(
-                        got.status, want,
-                        "{role} publishes a practice of {}: {}",
-                        t.region, got.body
-                    );
+                    let want = on_record(role, *action, t.region, 409);
+                    let read = format!("/v1/good-practices/{}", t.practice);
+                    let path = format!("{read}/actions");
+                    let body = json!({"action": "publish"});
+                    let got = send(app, token, ("POST", &path), Some(&read), &body);
+                    let what = format!("{role} publishes a practice of {}", t.region);
+                    assert_status(&got, want, what);
                 }
             }
             Action::ManageIntegrations => {
@@ -836,17 +726,10 @@ fn check(
                 assert_eq!(s, 403);
             }
             Action::WritePartners => {
-                let s = app.req("POST", "/v1/partners").bearer(token)
-                    .json(&json!({"name": format!("Partner by {role}"), "kind": "foreign_university", "country": "JP"})).send().status;
-                assert_eq!(
-                    s,
-                    if expected(role, *action, None) == 200 {
-                        201
-                    } else {
-                        403
-                    },
-                    "{role} registers a partner"
-                );
+                let body = json!({"name": format!("Partner by {role}"), "kind": "foreign_university", "country": "JP"});
+                let got = send(app, token, ("POST", "/v1/partners"), None, &body);
+                let want = created(expected(role, *action, None));
+                assert_status(&got, want, format!("{role} registers a partner"));
             }
             Action::ReadAudit => {
                 for path in ["/v1/audit-events", "/v1/audit-events/verify"] {
