@@ -258,8 +258,28 @@ on_both_databases! {
             assert_eq!(report["rows"][0]["outcome"], "unchanged");
             assert_eq!(report["rows"][0]["reference_number"], "KSLN-33-1991-0001");
         }
+        // Saved again by an Indonesian Excel: dates dd/mm/yyyy, still the same.
+        let resaved = app.get("/v1/agreements/export").body.replace("2016-05-10", "10/05/2016");
+        assert_eq!(import(app, "", resaved.into_bytes()).json()["unchanged"], 2);
         assert_eq!(app.get_all("/v1/agreements"), before.0, "no agreement changed");
         assert_eq!(audit_events(app), before.1, "no audit event");
+    }
+
+    /// #20: a row with the `own_reference` of an agreement of its region is that agreement.
+    fn a_row_is_matched_by_its_own_reference(app) {
+        partners(app);
+        let row = GOOD_2.replace("USD,,,", "USD,120/45/Setda,,");
+        assert_eq!(import(app, "", csv(&[&row])).status, 201);
+        // Another partner, instrument and date, the same own reference: the same agreement.
+        let other = "33,sister_province,pks,State of Queensland,AU,T,,cultural_exchange,,id;en,true,active,2017-01-02,,,,,120/45/Setda,,";
+        let report = import(app, "", csv(&[other])).json();
+        assert_eq!(report["rows"][0]["outcome"], "duplicate", "{report}");
+        assert_eq!(report["rows"][0]["reference_number"], "KSLN-33-2016-0001");
+        assert_eq!(app.get_all("/v1/agreements").len(), 1);
+        // In another region it is another agreement's reference.
+        let elsewhere = other.replacen("33,", "33.74,", 1).replace("sister_province", "sister_city").replace("State of Queensland,AU", "Taipei City,TW");
+        let report = import(app, "?dry_run=true", csv(&[&elsewhere])).json();
+        assert_ne!(report["rows"][0]["outcome"], "duplicate", "{report}");
     }
 
     /// #20: a file as an Indonesian Excel saves it: BOM, `;`, Indonesian headers and labels,
