@@ -16,6 +16,7 @@ pub mod document;
 pub mod evaluation;
 pub mod events;
 pub mod identity;
+pub mod letters;
 pub mod lifecycle;
 pub mod money;
 pub mod monitoring;

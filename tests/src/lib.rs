@@ -12,6 +12,7 @@ use std::time::Duration;
 use jalin_api::Config;
 use serde_json::Value;
 
+pub mod office;
 pub mod routes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
