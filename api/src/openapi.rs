@@ -177,6 +177,9 @@ impl utoipa::Modify for Security {
                 jalin_domain::access::Action::ManageCalendar => {
                     "load a year's national holidays and cuti bersama"
                 }
+                jalin_domain::access::Action::ManageLetterTemplates => {
+                    "replace the templates of official letters (national accounts only)"
+                }
                 jalin_domain::access::Action::ManageRegionalCalendar => {
                     "load a region's own days off of a year (in the account's region subtree)"
                 }

@@ -97,6 +97,7 @@ string_enum! {
         PublishPractices => "practices:publish",
         ManageCalendar => "calendar:write",
         ManageRegionalCalendar => "regional_calendar:write",
+        ManageLetterTemplates => "letter_templates:write",
     }
 }
 
@@ -146,6 +147,7 @@ pub const PERMISSIONS: &[(Role, Action, Scope)] = &[
     // Issue #17: a region's own days off — central admins anywhere, a province officer in its
     // province and its regencies/cities, a region officer in its own region.
     (R::Admin, A::ManageRegionalCalendar, S::All),
+    (R::Admin, A::ManageLetterTemplates, S::All),
     (R::CentralReviewer, A::ReadReference, S::All),
     (R::CentralReviewer, A::ReadUsers, S::All),
     (R::CentralReviewer, A::ReadAudit, S::All),
@@ -206,6 +208,7 @@ impl Action {
         matches!(
             self,
             Action::ManageCalendar
+                | Action::ManageLetterTemplates
                 | Action::VerifyAgreements
                 | Action::CallbackSiola
                 | Action::CallbackSimpel

@@ -17,6 +17,7 @@ pub mod evaluation;
 pub mod events;
 pub mod identity;
 pub mod labels;
+pub mod letters;
 pub mod lifecycle;
 pub mod money;
 pub mod monitoring;

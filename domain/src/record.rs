@@ -56,6 +56,7 @@ named! {
         Country => ("country", "country", "negara"),
         CalendarYear => ("calendar_year", "calendar year", "tahun kalender"),
         RegionalCalendarYear => ("regional_calendar_year", "regional days off of a year", "hari libur daerah setahun"),
+        LetterTemplate => ("letter_template", "letter template", "templat surat"),
     }
 }
 
@@ -135,6 +136,11 @@ named! {
         RegionalCalendarYearLoaded => ("regional_calendar_year.loaded", "regional days off of a year loaded", "hari libur daerah setahun dimuat"),
         AnnualReportDueDateRecomputed => ("annual_report.due_date_recomputed", "report due date recomputed on the loaded calendar", "tanggal jatuh tempo laporan dihitung ulang dengan kalender yang dimuat"),
         WorkflowDueDateRecomputed => ("workflow.due_date_recomputed", "due date recomputed on the loaded calendar", "tanggal jatuh tempo dihitung ulang dengan kalender yang dimuat"),
+        AgreementLetterGenerated => ("agreement.letter_generated", "official letter generated", "surat dinas dibuat"),
+        TravelRequestLetterGenerated => ("travel_request.letter_generated", "permit request letter generated", "surat permohonan izin dibuat"),
+        AnnualReportRendered => ("annual_report.rendered", "annual report rendered as a document", "dokumen laporan tahunan dibuat"),
+        LetterTemplateReplaced => ("letter_template.replaced", "letter template replaced", "templat surat diganti"),
+        RegionLetterheadUpdated => ("region.letterhead_updated", "region letterhead changed", "kop surat daerah diubah"),
     }
 }
 

@@ -78,6 +78,8 @@ code_enum! {
         SupportingLetter => "supporting_letter",
         /// A permit or decision letter recorded by hand (manual path).
         DecisionLetter => "decision_letter",
+        /// The permit request letter jalin writes (`POST /v1/travel-requests/{id}/letters`).
+        PermitRequestLetter => "permit_request_letter",
         Other => "other",
     }
 }

@@ -54,6 +54,7 @@ const TAGS: &[(&str, &str)] = &[
     ("activities", "Implementation activities under an agreement, with money as exact decimals and its IDR value."),
     ("evaluation", "Evaluation instruments, evaluations of agreements and their action plans."),
     ("reporting", "Annual reports (R22), their compliance, reminders of deadlines and the overview statistics."),
+    ("letters", "Official letters as DOCX in the tata naskah dinas format (consultation, DPRD approval, submission to Kemendagri, PDLN permit request), their replaceable templates and the regions' letterheads."),
     ("travel", "Official travel abroad: requests, the province's recommendation, permits (SIOLA, SIMPEL, Exit Permit) and trip reports."),
     ("integrations", "Deliveries to external systems (permit requests) and their callbacks; webhook endpoints for domain events."),
     ("events", "The domain event feed, to follow changes by polling (`after` a sequence number)."),

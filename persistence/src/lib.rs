@@ -19,6 +19,7 @@ pub mod documents;
 pub mod evaluations;
 pub mod idempotency;
 pub mod identity;
+pub mod letters;
 pub mod monitoring;
 pub mod outbox;
 pub mod reference;

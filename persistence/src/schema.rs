@@ -563,3 +563,38 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(regional_calendar_versions, regional_days_off);
+
+diesel::table! {
+    letter_templates (kind, version) {
+        kind -> Text,
+        version -> Integer,
+        content -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    region_letterheads (region_code) {
+        region_code -> Text,
+        content -> Text,
+        version -> BigInt,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    annual_report_documents (id) {
+        id -> Text,
+        annual_report_id -> Text,
+        format -> Text,
+        name -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}

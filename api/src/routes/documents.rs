@@ -253,7 +253,7 @@ pub async fn get(caller: Caller, id: DocumentId) -> Result<HttpResponse, ApiErro
 }
 
 /// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266).
-fn disposition(name: &str) -> String {
+pub(crate) fn disposition(name: &str) -> String {
     let ascii: String = name
         .chars()
         .map(|c| {

@@ -23,6 +23,7 @@ pub mod events;
 pub mod health;
 pub mod ids;
 pub mod integrations;
+pub mod letters;
 pub mod lifecycle;
 pub mod monitoring;
 pub mod partners;
@@ -100,6 +101,7 @@ modules! {
     transfer,
     agreements,
     documents,
+    letters,
     cases,
     lifecycle,
     evaluation,

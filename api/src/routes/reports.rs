@@ -3,6 +3,7 @@
 //! whether it was on time. A province sees its regencies'/cities' reports and which are missing
 //! or late; central government sees all. The use cases are in `service::reports`.
 
+use actix_web::http::header;
 use actix_web::HttpResponse;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use jalin_domain::access::Action;
@@ -21,6 +22,7 @@ use crate::pagination::Paging;
 use crate::reply;
 use crate::routes::ids::ReportId;
 use crate::routes::InRegion;
+use crate::service::report_documents::{self, ReportFormat};
 use crate::service::reports::{
     self, AnnualReportInput, ReportCompliance, ReportContent, ReportView,
 };
@@ -277,10 +279,121 @@ pub async fn compliance(
     Ok(reply::ok(body))
 }
 
+/// The body of a rendering.
+#[derive(Deserialize, ToSchema, Validate)]
+#[schema(example = json!({"format": "docx"}))]
+pub struct RenderInput {
+    /// `docx` (the report as sent to Kemendagri) or `xlsx` (the same content as a sheet).
+    pub format: ReportFormat,
+}
+
+/// Render a submitted annual report as the document a region sends to Kemendagri: DOCX or
+/// XLSX, on the region's letterhead — agreements in force with their partners, activities,
+/// funding in rupiah, evaluation results, issues and follow-up. Only a submitted (frozen)
+/// report renders (409 `report_not_submitted`); another region's is a 404. The file is returned
+/// and stored with its SHA-256 (`X-Document-Id`, `X-Content-SHA256`); audited
+/// (`annual_report.rendered`).
+#[utoipa::path(
+    post,
+    path = "/v1/annual-reports/{id}/documents",
+    operation_id = "renderAnnualReport",
+    tag = "reporting",
+    request_body = RenderInput,
+    params(ReportId),
+    responses(
+        (status = 201, description = "The rendered report, stored.",
+         content(
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+         ),
+         headers(("Content-Disposition" = String), ("X-Document-Id" = String), ("X-Content-SHA256" = String))),
+        (status = 409, response = Conflict),
+    ),
+    security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
+)]
+pub async fn render(
+    caller: Caller,
+    id: ReportId,
+    body: ApiJson<RenderInput>,
+) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let (id, format) = (id.0, body.value.format);
+    let (ctx, v, i) = (caller.ctx.clone(), vis.clone(), id.clone());
+    let prepared = caller
+        .db(move |c| report_documents::prepare(c, &ctx, &v, &i, format))
+        .await?;
+    let ctx = caller.ctx.clone();
+    let folder = format!("annual-reports/{id}");
+    let d = crate::service::letters::store_prepared(
+        &caller.state,
+        &folder,
+        &prepared,
+        move |c, file| report_documents::record(c, &ctx, &vis, &id, format, file),
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CONTENT_TYPE, format.media_type()))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            super::documents::disposition(&prepared.name),
+        ))
+        .insert_header(("x-document-id", d.id.clone()))
+        .insert_header(("x-content-sha256", d.sha256.clone()))
+        .insert_header(("x-content-type-options", "nosniff"))
+        .body(prepared.bytes))
+}
+
+/// The compliance view (R21, R22) as XLSX: every region in your scope expected to report for a
+/// fiscal year (a province: itself and its regencies/cities), whether it submitted on time,
+/// late, or not yet, with due and submission dates — the sheet a province keeps on its
+/// regencies/cities.
+#[utoipa::path(
+    get,
+    path = "/v1/annual-reports/compliance/export",
+    operation_id = "exportAnnualReportCompliance",
+    tag = "reporting",
+    params(ComplianceQuery, InRegion),
+    responses(
+        (status = 200, description = "The compliance sheet.",
+         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+         headers(("Content-Disposition" = String))),
+        (status = 400, response = BadRequest),
+    ),
+    security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
+)]
+pub async fn compliance_export(
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ComplianceQuery>,
+    in_region: InRegion,
+) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let region = in_region.code()?;
+    let year = q.fiscal_year.unwrap_or(caller.ctx.today().year() - 1);
+    fiscal_year_param(Some(year))?;
+    let (ctx, calendar) = (caller.ctx.clone(), caller.state.calendar.clone());
+    let bytes = caller
+        .db(move |c| {
+            let view = reports::compliance(c, &ctx, (&vis, region.as_ref()), year, &calendar)?;
+            report_documents::compliance_xlsx(&view)
+        })
+        .await?;
+    let name = format!("Kepatuhan laporan kerja sama luar negeri {year}.xlsx");
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, report_documents::XLSX))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            super::documents::disposition(&name),
+        ))
+        .insert_header(("x-content-type-options", "nosniff"))
+        .body(bytes))
+}
+
 super::operations! {
     list,
     create,
+    compliance_export,
     compliance,
     get,
     submit,
+    render,
 }

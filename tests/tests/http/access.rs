@@ -369,6 +369,19 @@ fn check(
                 let allowed = expected(role, *action, None) != 403;
                 assert_eq!(s, if allowed { 422 } else { 403 }, "{role} {action}");
             }
+            Action::ManageLetterTemplates => {
+                // A template naming an unknown field: refused (422) for whoever may replace
+                // one (after the If-Match check), 403 for the others.
+                let s = app
+                    .req("PUT", "/v1/letter-templates/dprd_approval")
+                    .bearer(token)
+                    .header("If-Match", "*")
+                    .json(&json!({"subject": "{{nope}}", "addressee": "DPRD", "body": "Isi"}))
+                    .send()
+                    .status;
+                let allowed = expected(role, *action, None) != 403;
+                assert_eq!(s, if allowed { 422 } else { 403 }, "{role} {action}");
+            }
             Action::ManageRegionalCalendar => {
                 // A day outside the year: refused (422) where the role may load a region's days,
                 // 404 for a region outside its reach, 403 without the permission.

@@ -18,6 +18,7 @@ mod events;
 mod hostile_input;
 mod idempotency;
 mod identity;
+mod letters;
 mod lifecycle;
 mod monitoring;
 mod reference;
