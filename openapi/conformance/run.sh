@@ -99,11 +99,12 @@ token=$(curl -fsS -H 'content-type: application/json' \
   -d "{\"username\":\"admin\",\"password\":\"$admin_password\"}" "$base/v1/auth/login" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 status=0
+# The built-in positive_data_acceptance is replaced by hooks.py's NUL-aware one (see the .toml).
 # One worker: CPython 3.11 before 3.11.8 races in ast.parse across threads (gh-106905), which
 # Hypothesis calls while describing strategies; two workers crashed schemathesis itself.
 "$venv/bin/st" --config-file openapi/conformance/schemathesis.toml run "$base/openapi.json" \
   -H "Authorization: Bearer $token" \
-  --checks all --workers 1 --max-examples "${JALIN_CONFORMANCE_EXAMPLES:-100}" || status=$?
+  --checks all --exclude-checks positive_data_acceptance --workers 1 --max-examples "${JALIN_CONFORMANCE_EXAMPLES:-100}" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "schemathesis failed (exit $status); server log:"; tail -50 "$data/server.log"; exit "$status"
 fi

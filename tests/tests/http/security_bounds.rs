@@ -511,6 +511,35 @@ on_both_databases! {
         assert_eq!(audited(app), before + 1, "the personal-data download is audited");
     }
 
+    /// Item 8: writing to another province's travel request or meeting — replacing it, adding
+    /// a document — answers exactly like writing to a random id (404), before any body is read.
+    fn writes_to_another_regions_travel_request_or_meeting_are_404s_like_random_ids(app) {
+        let (travel, _, _) = travel_request_with_documents(app, "33");
+        let (meeting, _) = meeting_with_minutes(app, "Rakor Kerja Sama Jawa Tengah 2028");
+        let (_, banten) = app.user("wr-banten", "province_officer", Some("36"));
+        let random = "01938f6a-0000-7000-8000-00000000dead";
+        let etag = etag(app, &format!("/v1/travel-requests/{travel}"));
+        let body = app.get_ok(&format!("/v1/travel-requests/{travel}"));
+        let put = |id: &str| {
+            app.req("PUT", &format!("/v1/travel-requests/{id}")).bearer(&banten).header("If-Match", &etag)
+                .json(&json!({"region_code": "33", "trip_type": "official", "purpose": body["purpose"],
+                    "destinations": body["destinations"], "departs_on": body["departs_on"], "returns_on": body["returns_on"],
+                    "funding": body["funding"], "travellers": body["travellers"]}))
+                .send().problem(404, "not_found")
+        };
+        assert_eq!(put(&travel)["title"], put(random)["title"]);
+        let form = |field: &str, value: &str| multipart(&[(field, None, value.as_bytes()), ("file", Some("x.pdf"), &pdf())]);
+        let ct = format!("multipart/form-data; boundary={BOUNDARY}");
+        for (path, field, value) in [("travel-requests", "kind", "invitation"), ("meetings", "role", "minutes")] {
+            let id = if path == "meetings" { &meeting } else { &travel };
+            let real = app.req("POST", &format!("/v1/{path}/{id}/documents")).bearer(&banten)
+                .body(&ct, form(field, value)).send().problem(404, "not_found");
+            let missing = app.req("POST", &format!("/v1/{path}/{random}/documents")).bearer(&banten)
+                .body(&ct, form(field, value)).send().problem(404, "not_found");
+            assert_eq!(real["title"], missing["title"], "{path}");
+        }
+    }
+
     /// Item 8: a meeting's documents download with the meeting's visibility: a province that
     /// took no part gets a 404 exactly like a random id; a document of another meeting is a 404.
     fn meeting_documents_download_with_their_meetings_visibility(app) {
