@@ -20,6 +20,7 @@ mod idempotency;
 mod identity;
 mod lifecycle;
 mod monitoring;
+mod observability;
 mod reference;
 mod regional_calendar;
 mod registry;
