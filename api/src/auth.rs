@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -233,8 +233,7 @@ async fn sign_in<T: Send + 'static>(
     find: impl FnOnce(&mut DbConnection) -> Result<Option<T>, ApiError> + Send + 'static,
     hash_and_active: fn(&T) -> (&str, bool),
 ) -> Result<Option<T>, ApiError> {
-    let addr = state.throttle.client(req);
-    let attempt = state.throttle.attempt(state, name, addr).await?;
+    let attempt = state.throttle.attempt(state, req, name).await?;
     let account = state.db(find).await?;
     let hash = account.as_ref().map(|a| hash_and_active(a).0.to_owned());
     let ok = web::block(move || verify_or_dummy(hash.as_deref(), &secret))
@@ -242,8 +241,8 @@ async fn sign_in<T: Send + 'static>(
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let account = account.filter(|a| ok && hash_and_active(a).1);
     match &account {
-        None => state.throttle.failed(state, attempt).await?,
-        Some(_) => state.throttle.succeeded(state, attempt).await?,
+        None => state.throttle.failed(state, req, attempt).await?,
+        Some(_) => state.throttle.succeeded(state, req, attempt).await?,
     }
     Ok(account)
 }
@@ -432,12 +431,14 @@ impl FromRequest for Authenticated {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        Box::pin(async move {
+        // The access log names who called (logging.rs).
+        let http = req.clone();
+        let authenticated = async move {
             let state = state.ok_or_else(|| ApiError::internal("no app state"))?;
             let token = token.ok_or(ApiError::Unauthenticated)?;
             let claims = state.keys.verify(&token).ok_or(ApiError::InvalidToken)?;
             if let Some(principal) = state.accounts.get(&claims) {
-                return Ok(Authenticated(principal));
+                return Ok::<_, ApiError>(Authenticated(principal));
             }
             let read_at = state.accounts.generation();
             let looked_up = claims.clone();
@@ -474,6 +475,11 @@ impl FromRequest for Authenticated {
                 .ok_or(ApiError::InvalidToken)?;
             state.accounts.put(&claims, &principal, read_at);
             Ok(Authenticated(principal))
+        };
+        Box::pin(async move {
+            let auth = authenticated.await?;
+            (http.extensions_mut()).insert(crate::logging::ActorId(auth.0.id.clone()));
+            Ok(auth)
         })
     }
 }

@@ -214,6 +214,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "training/test instances only: `YYYY-MM-DD` to run the whole clock as if today (WIB) were that day",
     ),
     ("RUST_LOG", "info", "log filter (env_logger syntax)"),
+    (
+        "JALIN_LOG_FORMAT",
+        "text",
+        "`text` (one readable line per record) or `json` (one JSON object per line: time, level, target, request id, message; the access log adds method, route template, status, latency and actor id — never tokens or passwords)",
+    ),
+    (
+        "JALIN_METRICS_TOKEN",
+        "(none: `/metrics` is off)",
+        "bearer token (at least 16 characters) that `GET /metrics` (Prometheus/OpenMetrics text) requires; unset, the route does not exist",
+    ),
 ];
 
 #[derive(Debug, Clone)]
@@ -255,6 +265,10 @@ pub struct Config {
     pub training: bool,
     /// The one clock: real, or set to another day on a training instance.
     pub clock: crate::clock::Clock,
+    /// `JALIN_METRICS_TOKEN`: the bearer token `GET /metrics` requires; `None`: no `/metrics`.
+    pub metrics_token: Option<crate::metrics::Token>,
+    /// `JALIN_LOG_FORMAT`: text (default) or JSON lines.
+    pub log_format: crate::logging::LogFormat,
 }
 
 /// One external system's side of the integration.
@@ -701,7 +715,24 @@ impl Config {
                     .map(|d| crate::clock::Clock::on(d.naive()))
                     .ok_or_else(|| bad("JALIN_TEST_TODAY", &v, "a date YYYY-MM-DD"))?,
             };
+        let metrics_token = match get("JALIN_METRICS_TOKEN") {
+            Some(v) if v.trim().len() < 16 || !v.trim().bytes().all(|b| b.is_ascii_graphic()) => {
+                return Err(bad(
+                    "JALIN_METRICS_TOKEN",
+                    "(hidden)",
+                    "at least 16 printable characters without spaces",
+                ));
+            }
+            other => other.map(|v| crate::metrics::Token(v.trim().to_owned())),
+        };
+        let log_format = match get("JALIN_LOG_FORMAT") {
+            None => crate::logging::LogFormat::Text,
+            Some(v) => crate::logging::LogFormat::parse(&v)
+                .ok_or_else(|| bad("JALIN_LOG_FORMAT", &v, "text or json"))?,
+        };
         Ok(Config {
+            metrics_token,
+            log_format,
             trusted_proxies,
             header_timeout_seconds,
             body_timeout_seconds,

@@ -98,6 +98,9 @@ pub async fn request_context(
     let lang = lang_of(req.headers());
     let method = req.method().clone();
     let path = req.path().to_owned();
+    // The route's template (`/v1/agreements/{id}`), never the raw path: metrics and the access
+    // log's `route` stay one series per route.
+    let route = crate::metrics::route_label(req.request().match_pattern().as_deref());
     let started = Instant::now();
 
     TASK_REQUEST_ID
@@ -109,8 +112,13 @@ pub async fn request_context(
                     // to, so it travels on as an error that renders to our problem response.
                     let mut rendered = problem_response(err.error_response(), lang, &id, &path);
                     add_request_id(rendered.headers_mut(), &id);
-                    log::info!(target: "jalin::access", "{method} {path} {}", rendered.status().as_u16());
-                    return Err(actix_web::error::InternalError::from_response(err.to_string(), rendered).into());
+                    let status = rendered.status().as_u16();
+                    access(&method, &path, &route, status, started, None);
+                    return Err(actix_web::error::InternalError::from_response(
+                        err.to_string(),
+                        rendered,
+                    )
+                    .into());
                 }
             };
             let mut res = if res.status().is_client_error() || res.status().is_server_error() {
@@ -126,11 +134,35 @@ pub async fn request_context(
                     .set_connection_type(actix_web::http::ConnectionType::Close);
             }
             let status = res.status().as_u16();
-            let ms = started.elapsed().as_secs_f64() * 1000.0;
-            log::info!(target: "jalin::access", "{method} {path} {status} {ms:.1}ms");
+            let actor =
+                (res.request().extensions().get::<crate::logging::ActorId>()).map(|a| a.0.clone());
+            access(&method, &path, &route, status, started, actor.as_deref());
             Ok(res)
         })
         .await
+}
+
+/// The access log's record of a request (structured fields for JSON logs) and its metrics.
+fn access(
+    method: &actix_web::http::Method,
+    path: &str,
+    route: &str,
+    status: u16,
+    started: Instant,
+    actor: Option<&str>,
+) {
+    let elapsed = started.elapsed();
+    crate::metrics::observe_request(method.as_str(), route, status, elapsed);
+    let ms = (elapsed.as_secs_f64() * 10_000.0).round() / 10.0;
+    let method = method.as_str();
+    match actor {
+        Some(actor_id) => log::info!(target: crate::logging::ACCESS,
+            method, route, path, status, latency_ms = ms, actor_id;
+            "{method} {path} {status} {ms:.1}ms actor={actor_id}"),
+        None => log::info!(target: crate::logging::ACCESS,
+            method, route, path, status, latency_ms = ms;
+            "{method} {path} {status} {ms:.1}ms"),
+    }
 }
 
 fn add_request_id(headers: &mut header::HeaderMap, id: &str) {
@@ -161,22 +193,8 @@ fn problem_response(old: HttpResponse, lang: Lang, request_id: &str, path: &str)
         .json(body)
 }
 
-/// Log lines carry the request id of the request they belong to.
+/// Log lines carry the request id of the request they belong to; `JALIN_LOG_FORMAT` chooses
+/// text or JSON lines (logging.rs).
 pub fn init_logging() {
-    use std::io::Write;
-    let env = env_logger::Env::default().default_filter_or("info");
-    let _ = env_logger::Builder::from_env(env)
-        .format(|buf, record| {
-            let rid = current_request_id().unwrap_or_else(|| "-".into());
-            writeln!(
-                buf,
-                "{} {:<5} {} request_id={} {}",
-                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
-                record.level(),
-                record.target(),
-                rid,
-                record.args()
-            )
-        })
-        .try_init();
+    crate::logging::init(crate::logging::LogFormat::from_env());
 }

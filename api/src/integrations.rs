@@ -188,6 +188,14 @@ pub fn deliver_due(
     cfg: &Integrations,
     now: NaiveDateTime,
 ) -> Result<DeliveryReport, ApiError> {
+    crate::metrics::timed_job("outbox_delivery", || delivery_pass(conn, cfg, now))
+}
+
+fn delivery_pass(
+    conn: &mut DbConnection,
+    cfg: &Integrations,
+    now: NaiveDateTime,
+) -> Result<DeliveryReport, ApiError> {
     let targets: Vec<String> = cfg
         .systems
         .iter()

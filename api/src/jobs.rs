@@ -69,13 +69,22 @@ pub fn run_all(
     clock: &Clock,
 ) -> Result<JobReport, ApiError> {
     let ctx = Ctx::system("jobs", *clock);
+    let expired = crate::metrics::timed_job("expiry", || {
+        in_batches(conn, |c| lifecycle::expire_due(c, &ctx, BATCH))
+    })?;
+    let (dormant, revived) = crate::metrics::timed_job("dormancy", || {
+        Ok::<_, ApiError>((
+            in_batches(conn, |c| {
+                lifecycle::mark_dormancy(c, &ctx, policy, true, BATCH)
+            })?,
+            in_batches(conn, |c| {
+                lifecycle::mark_dormancy(c, &ctx, policy, false, BATCH)
+            })?,
+        ))
+    })?;
     Ok(JobReport {
-        expired: in_batches(conn, |c| lifecycle::expire_due(c, &ctx, BATCH))?,
-        dormant: in_batches(conn, |c| {
-            lifecycle::mark_dormancy(c, &ctx, policy, true, BATCH)
-        })?,
-        revived: in_batches(conn, |c| {
-            lifecycle::mark_dormancy(c, &ctx, policy, false, BATCH)
-        })?,
+        expired,
+        dormant,
+        revived,
     })
 }

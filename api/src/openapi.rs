@@ -243,6 +243,7 @@ impl utoipa::Modify for Security {
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(routes::paths());
+    crate::deprecation::mark(&mut doc, crate::deprecation::DEPRECATED);
     let mut doc = jalin_openapi::assemble(doc);
     if let Some(d) = doc.info.description.as_mut() {
         d.push_str(&rules_section());

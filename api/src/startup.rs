@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_cors::Cors;
-use actix_web::middleware::{from_fn, Condition};
+use actix_web::middleware::{from_fn, Compress, Condition};
 use actix_web::{http, web, App, HttpServer};
 use jalin_domain::access::Role;
 use jalin_persistence::identity;
@@ -332,6 +332,11 @@ fn cors(origins: &[String]) -> Cors {
             http::header::RETRY_AFTER,
             http::header::HeaderName::from_static("x-request-id"),
             http::header::HeaderName::from_static("idempotent-replayed"),
+            http::header::HeaderName::from_static("ratelimit"),
+            http::header::HeaderName::from_static("ratelimit-policy"),
+            http::header::HeaderName::from_static("deprecation"),
+            http::header::HeaderName::from_static("sunset"),
+            http::header::LINK,
         ])
         .max_age(3600);
     for o in origins {
@@ -362,6 +367,7 @@ pub fn start(state: AppState, extra: Option<ExtraRoutes>) -> Result<Running, Sta
     let body_timeout = BodyTimeout(secs(state.config.body_timeout_seconds));
     let header_timeout = secs(state.config.header_timeout_seconds);
     let keep_alive = secs(state.config.keep_alive_seconds);
+    let metrics = state.config.metrics_token.is_some();
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
@@ -370,6 +376,7 @@ pub fn start(state: AppState, extra: Option<ExtraRoutes>) -> Result<Running, Sta
             .app_data(web::PayloadConfig::new(json_limit))
             .app_data(body_timeout)
             .configure(routes::configure)
+            .configure(|cfg| crate::metrics::configure(cfg, metrics))
             .configure(|cfg| {
                 if let Some(f) = extra {
                     f(cfg)
@@ -378,9 +385,14 @@ pub fn start(state: AppState, extra: Option<ExtraRoutes>) -> Result<Running, Sta
             .default_service(web::to(routes::not_found))
             .wrap(from_fn(crate::extract::refuse_nul_in_url))
             .wrap(from_fn(body_deadline))
+            .wrap(from_fn(crate::throttle::rate_limit_headers))
             .wrap(from_fn(crate::http_cache::conditional_get))
+            .wrap(from_fn(crate::deprecation::headers))
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(from_fn(request_context))
+            // gzip or brotli as `Accept-Encoding` asks (with `Vary: Accept-Encoding`), outermost
+            // so problems are compressed too and ETags stay those of the identity body.
+            .wrap(Compress::default())
     });
     if let Some(n) = workers {
         server = server.workers(n);

@@ -76,11 +76,13 @@ impl AppState {
         T: Send + 'static,
     {
         let _turn = match &self.write_gate {
-            Some(gate) => Some(
-                gate.acquire()
-                    .await
-                    .map_err(|e| ApiError::internal(format!("write gate: {e}")))?,
-            ),
+            Some(gate) => {
+                let queued = std::time::Instant::now();
+                let turn = (gate.acquire().await)
+                    .map_err(|e| ApiError::internal(format!("write gate: {e}")))?;
+                crate::metrics::observe_write_wait(queued.elapsed());
+                Some(turn)
+            }
             None => None,
         };
         let result = self.db(move |conn| write_transaction(conn, f)).await;

@@ -184,12 +184,18 @@ fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     }
 }
 
-fn params(op: &Value) -> BTreeMap<String, &Value> {
+/// An operation's parameters by `in:name`, a `$ref` to `components.parameters` resolved.
+fn params<'a>(doc: &'a Value, op: &'a Value) -> BTreeMap<String, &'a Value> {
     op["parameters"]
         .as_array()
         .map(|ps| {
             ps.iter()
                 .map(|p| {
+                    let p = p["$ref"]
+                        .as_str()
+                        .and_then(|r| r.strip_prefix('#'))
+                        .and_then(|at| doc.pointer(at))
+                        .unwrap_or(p);
                     (
                         format!(
                             "{}:{}",
@@ -233,7 +239,7 @@ pub fn compare(old: &Value, new: &Value) -> Report {
             r.breaking
                 .push(format!("{key}: now requires authentication"));
         }
-        let (op_old, op_new) = (params(old_op), params(new_op));
+        let (op_old, op_new) = (params(old, old_op), params(new, new_op));
         for (name, p) in &op_old {
             match op_new.get(name) {
                 None => r.breaking.push(format!("{key}: parameter {name} removed")),

@@ -24,10 +24,17 @@ else is a 422 `invalid_date`); every failure is an RFC 9457 \
 100 for the lists under one agreement, tasks and matches; `cursor` = the previous page's \
 `next_cursor`, `null` on the last page); `Accept-Language: id` \
 returns problem texts in Indonesian; every response carries `X-Request-Id`.\n\n\
-HTTP: every `GET` path also answers `HEAD` (the same headers, no body); a JSON `200` to a `GET` \
-carries an `ETag` and answers `If-None-Match` with `304`. Deprecation: an operation to be removed is marked \
+HTTP: every `GET` path also answers `HEAD` (the same headers, no body); any other method a path \
+does not have is a `405` problem whose `Allow` header lists the methods it has. A JSON `200` to a \
+`GET` carries an `ETag` and answers `If-None-Match` (one or more entity tags, or `*`) with `304`. \
+Bodies are compressed with `gzip` or `br` when `Accept-Encoding` allows it (`Content-Encoding`, \
+`Vary: Accept-Encoding`). Rate-limited operations (sign-in, the public feed) answer with \
+`RateLimit-Policy` and `RateLimit` (IETF draft httpapi-ratelimit-headers), and a `429` with \
+`Retry-After` in seconds. Every header is described once under `components.headers`. \
+Deprecation: an operation to be removed is marked \
 `deprecated: true` here and answers with `Deprecation` (RFC 9745) and `Sunset` (RFC 8594) headers \
-naming the date of its removal, recorded in the contract changelog; none is deprecated today.";
+and a `Link` with `rel=\"deprecation\"`, naming the date of its removal, recorded in the contract \
+changelog; none is deprecated today.";
 
 const TAGS: &[(&str, &str)] = &[
     ("health", "Liveness and readiness."),

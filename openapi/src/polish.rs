@@ -24,7 +24,114 @@ pub fn polish(mut doc: Value) -> Value {
     descriptions(&mut doc);
     webhook_security(&mut doc);
     conditional_gets(&mut doc);
+    headers(&mut doc);
     doc
+}
+
+/// Every header jalin sends, described once in `components.headers` and referenced from the
+/// responses that carry it; `X-Request-Id`, which a client may also send, once in
+/// `components.parameters` and referenced from every operation.
+fn headers(doc: &mut Value) {
+    let text = json!({"type": "string"});
+    let h =
+        |description: &str, schema: &Value| json!({"description": description, "schema": schema});
+    doc["components"]["headers"] = json!({
+        "X-Request-Id": h("The request's id: the client's `X-Request-Id` when it is 1–128 characters of \
+            `A–Z a–z 0–9 - _ . : / + = @`, else a new UUIDv7. Every log line of the request and \
+            every problem's `request_id` carry it.", &text),
+        "ETag": h("The representation's entity tag: a record's version (strong; the value \
+            `If-Match` takes when changing it) or, for a list, a weak tag of the body. Send it as \
+            `If-None-Match` to get a `304` while it is unchanged. It is the tag of the identity \
+            body, whatever `Content-Encoding` was applied.", &text),
+        "Location": h("The URL of the created resource.", &json!({"type": "string", "format": "uri-reference"})),
+        "Content-Disposition": h("`attachment; filename=\"…\"`: the name to save the file under.", &text),
+        "Content-Encoding": h("`gzip` or `br` when the request's `Accept-Encoding` allowed it and the \
+            body was compressed; absent when the body is sent as is.", &json!({"type": "string", "enum": ["gzip", "br"]})),
+        "Vary": h("`Accept-Encoding` (and, with CORS, `Origin`…): the answer depends on those request \
+            headers, so caches keep one copy per value.", &text),
+        "Retry-After": h("Seconds to wait before trying again.", &json!({"type": "integer", "minimum": 1})),
+        "RateLimit-Policy": h("The limits the request was counted against (IETF draft \
+            httpapi-ratelimit-headers), as `\"NAME\";q=QUOTA;w=WINDOW_SECONDS`, comma-separated: \
+            `login` (failed sign-ins of one name from one client address), `login-address` (failed \
+            sign-ins from one address, any names) and `feed` (public feed requests per address).", &text),
+        "RateLimit": h("Where the client stands against each of those limits: \
+            `\"NAME\";r=REMAINING;t=SECONDS_UNTIL_WHOLE_AGAIN`, comma-separated.", &text),
+        "Deprecation": h("RFC 9745: the operation is deprecated since this time (`@` and Unix \
+            seconds). Sent only by operations marked `deprecated`.", &text),
+        "Sunset": h("RFC 8594: the HTTP-date after which the operation is no longer served.", &text),
+        "Link": h("`<URL>; rel=\"deprecation\"`: where the deprecated operation's replacement is \
+            described.", &text),
+    });
+    doc["components"]["parameters"]["X-Request-Id"] = json!({
+        "name": "X-Request-Id",
+        "in": "header",
+        "required": false,
+        "description": "Your id for the request, echoed in the response's `X-Request-Id`, in the \
+            server's log lines and in a problem's `request_id`; an id that is empty, longer than 128 \
+            characters or holds other characters than `A–Z a–z 0–9 - _ . : / + = @` is replaced by a \
+            new one (never refused).",
+        "schema": {"type": "string"},
+        "example": "7f3c2a10-checkout-42"
+    });
+    // The deprecation headers are declared while an operation is deprecated (none unused).
+    let any_deprecated = operations_mut(doc).any(|op| op["deprecated"] == json!(true));
+    if !any_deprecated {
+        if let Some(hs) = doc["components"]["headers"].as_object_mut() {
+            for name in ["Deprecation", "Sunset", "Link"] {
+                hs.remove(name);
+            }
+        }
+    }
+    let reference = |name: &str| json!({"$ref": format!("#/components/headers/{name}")});
+    const SHARED: [&str; 3] = ["ETag", "Location", "Content-Disposition"];
+    for op in operations_mut(doc) {
+        let limited = op["responses"].get("429").is_some();
+        let deprecated = op["deprecated"] == json!(true);
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        let mut params: Vec<Value> = params;
+        params.push(json!({"$ref": "#/components/parameters/X-Request-Id"}));
+        op["parameters"] = Value::Array(params);
+        let responses = op["responses"].as_object_mut().into_iter().flatten();
+        for (status, response) in responses {
+            if response.get("$ref").is_some() {
+                continue;
+            }
+            let has_body = response.get("content").is_some();
+            let headers = &mut response["headers"];
+            for name in SHARED {
+                if headers.get(name).is_some() {
+                    headers[name] = reference(name);
+                }
+            }
+            headers["X-Request-Id"] = reference("X-Request-Id");
+            if has_body && status.starts_with('2') {
+                headers["Content-Encoding"] = reference("Content-Encoding");
+                headers["Vary"] = reference("Vary");
+            }
+            if limited {
+                headers["RateLimit"] = reference("RateLimit");
+                headers["RateLimit-Policy"] = reference("RateLimit-Policy");
+            }
+            if deprecated {
+                for name in ["Deprecation", "Sunset", "Link"] {
+                    headers[name] = reference(name);
+                }
+            }
+        }
+    }
+    let shared = doc["components"]["responses"]
+        .as_object_mut()
+        .into_iter()
+        .flatten();
+    for (name, response) in shared {
+        let headers = &mut response["headers"];
+        headers["X-Request-Id"] = reference("X-Request-Id");
+        if name == "TooManyRequests" {
+            for h in ["Retry-After", "RateLimit", "RateLimit-Policy"] {
+                headers[h] = reference(h);
+            }
+        }
+    }
 }
 
 /// Every `GET` answers `If-None-Match` (api/src/http_cache.rs): the `ETag` of its `200` and the
@@ -480,6 +587,59 @@ mod tests {
         );
         assert_eq!(s["RecordFirstThing"]["title"], "RecordFirstThing");
         assert_eq!(s["RecordFirstThing"]["required"][1], "a");
+    }
+
+    #[test]
+    fn headers_are_declared_once_and_referenced_from_responses() {
+        let doc = json!({"paths": {
+            "/a": {"post": {"summary": "A.", "responses": {
+                "201": {"description": "Created.", "content": {"application/json": {}},
+                        "headers": {"Location": {"schema": {"type": "string"}}}},
+                "429": {"$ref": "#/components/responses/TooManyRequests"}}}},
+            "/b": {"get": {"summary": "B.", "deprecated": true, "responses": {
+                "200": {"description": "OK.", "content": {"application/json": {}}}}}},
+        }, "components": {"schemas": {}, "responses": {"TooManyRequests": {"description": "Wait."}}}});
+        let doc = polish(doc);
+        let created = &doc["paths"]["/a"]["post"]["responses"]["201"]["headers"];
+        assert_eq!(created["Location"]["$ref"], "#/components/headers/Location");
+        assert_eq!(
+            created["X-Request-Id"]["$ref"],
+            "#/components/headers/X-Request-Id"
+        );
+        assert_eq!(
+            created["RateLimit"]["$ref"], "#/components/headers/RateLimit",
+            "a limited route"
+        );
+        assert_eq!(
+            created["Content-Encoding"]["$ref"],
+            "#/components/headers/Content-Encoding"
+        );
+        let ok = &doc["paths"]["/b"]["get"]["responses"]["200"]["headers"];
+        assert_eq!(ok["Sunset"]["$ref"], "#/components/headers/Sunset");
+        assert!(ok.get("RateLimit").is_none());
+        let too_many = &doc["components"]["responses"]["TooManyRequests"]["headers"];
+        assert_eq!(
+            too_many["Retry-After"]["$ref"],
+            "#/components/headers/Retry-After"
+        );
+        for name in [
+            "X-Request-Id",
+            "ETag",
+            "Location",
+            "Retry-After",
+            "RateLimit",
+            "RateLimit-Policy",
+            "Deprecation",
+            "Sunset",
+            "Link",
+        ] {
+            assert!(
+                doc["components"]["headers"][name]["description"].is_string(),
+                "{name}"
+            );
+        }
+        let params = &doc["paths"]["/b"]["get"]["parameters"];
+        assert_eq!(params[0]["$ref"], "#/components/parameters/X-Request-Id");
     }
 
     #[test]

@@ -193,6 +193,13 @@ impl Default for PoolOptions {
     }
 }
 
+/// A pool's connections at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    pub connections: u32,
+    pub idle_connections: u32,
+}
+
 /// The connection pool. Cheap to clone.
 #[derive(Clone)]
 pub struct Pool {
@@ -258,6 +265,15 @@ impl Pool {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The pool's connections now: open and idle (for metrics).
+    pub fn state(&self) -> PoolState {
+        let s = self.inner.state();
+        PoolState {
+            connections: s.connections,
+            idle_connections: s.idle_connections,
+        }
     }
 
     /// Applies pending migrations and returns how many were applied; then lets SQLite refresh

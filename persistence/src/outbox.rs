@@ -79,6 +79,15 @@ impl Message {
 
 crate::crud::crud! { Message in ob by id; insert as enqueue, find }
 
+/// How many messages each target has in each status other than `delivered` (for metrics).
+pub fn counts_by_target(conn: &mut DbConnection) -> Result<Vec<(String, String, i64)>, DbError> {
+    Ok(ob::table
+        .filter(ob::status.ne("delivered"))
+        .group_by((ob::target, ob::status))
+        .select((ob::target, ob::status, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
 /// Claims up to `limit` messages due at `now` for the systems in `systems` (and every webhook
 /// endpoint when `webhooks`), leasing them until `lease_until`. Call inside a write transaction.
 pub fn claim_due(

@@ -9,6 +9,7 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use jalin_api::concurrency::{Etag, IfMatch};
+use jalin_api::deprecation::{Deprecated, Deprecations};
 use jalin_api::extract::ApiJson;
 use jalin_api::idempotency::{self, IdempotencyKey, JsonReply};
 use jalin_api::{ApiError, AppState};
@@ -32,7 +33,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/__test/notes/{id}", web::patch().to(patch_note))
         .route("/__test/executions/{marker}", web::get().to(executions))
         .route("/__test/boom", web::get().to(boom))
-        .route("/__test/request-id", web::get().to(request_id));
+        .route("/__test/request-id", web::get().to(request_id))
+        .route("/__test/deprecated", web::get().to(deprecated))
+        .route("/__test/deprecated", web::head().to(deprecated))
+        .app_data(web::Data::new(
+            Deprecations::default()
+                .with_route(actix_web::http::Method::GET, "/__test/deprecated", &RETIRED)
+                .expect("a valid deprecation"),
+        ));
+}
+
+/// The deprecation of the test-only route `/__test/deprecated` (no real operation is
+/// deprecated; conventions.rs checks the headers on it).
+pub const RETIRED: Deprecated = Deprecated {
+    operation_id: "testDeprecated",
+    since: "2026-06-01T00:00:00Z",
+    sunset: "2027-06-01T00:00:00Z",
+    link: "https://jalin.example/changelog#test-deprecated",
+};
+
+async fn deprecated() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"still": "served"}))
 }
 
 #[derive(Deserialize, Validate)]

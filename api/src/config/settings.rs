@@ -274,6 +274,20 @@ pub const SETTINGS: &[Setting] = &[
         "Page size of lists: default and maximum `limit`.",
         "API convention.",
     ),
+    Setting::new(
+        "observability.metrics_enabled",
+        Some("JALIN_METRICS_TOKEN"),
+        |c| json!(c.metrics_token.is_some()),
+        "Whether `GET /metrics` (Prometheus/OpenMetrics text) is served; it is only when JALIN_METRICS_TOKEN is set, and answers only requests bearing that token (the token itself is never shown).",
+        "Security default: off.",
+    ),
+    Setting::new(
+        "observability.log_format",
+        Some("JALIN_LOG_FORMAT"),
+        |c| json!(c.log_format.as_str()),
+        "Log lines as `text` or as `json` (one object per line with the request id; the access log adds method, route template, status, latency and actor id).",
+        "Operational default.",
+    ),
 ];
 
 #[cfg(test)]

@@ -303,8 +303,7 @@ async fn request(
     list: &'static str,
     (in_region, paging): (&InRegion, &Paging),
 ) -> Result<(Option<RegionCode>, PageRequest), ApiError> {
-    let addr = state.throttle.client(req);
-    state.throttle.feed(state, addr).await?;
+    state.throttle.feed(state, req).await?;
     let region = in_region.code()?;
     let page = paging.of(list)?;
     Ok((region, page))

@@ -21,6 +21,7 @@ mod identity;
 mod letters;
 mod lifecycle;
 mod monitoring;
+mod observability;
 mod reference;
 mod regional_calendar;
 mod registry;
