@@ -4,6 +4,7 @@
 mod access;
 mod activities;
 mod audit;
+mod backup;
 mod calendar;
 mod calendar_years;
 mod cases;
