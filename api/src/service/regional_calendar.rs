@@ -11,12 +11,11 @@ use jalin_domain::calendar::{regional_year_problems, CalendarPolicy, RegionalDay
 use jalin_domain::{AuditAction, RecordKind, RegionCode};
 use jalin_persistence::calendar::day_count;
 use jalin_persistence::regional_calendar::{self as stored, RegionalYearVersion};
-use jalin_persistence::{reference, DbConnection};
+use jalin_persistence::DbConnection;
 use serde_json::json;
 
 use crate::concurrency::Etag;
 use crate::error::ApiError;
-use crate::reply::OrNotFound;
 use crate::service::calendar::{
     after_load, parse_csv_rows, year_of_file, Decree, ImportError, LoadError, Loaded, Versions,
     YearInput,
@@ -40,12 +39,7 @@ pub fn etag(v: &RegionalYearVersion) -> Etag {
 
 /// The region of a path: well-formed and known, else 404 (reference data: anyone reads it).
 fn known_region(c: &mut DbConnection, code: &str) -> Result<RegionCode, ApiError> {
-    let region = RegionCode::parse(code).ok();
-    let found = match &region {
-        Some(r) => reference::get_region(c, r)?.map(|_| r.clone()),
-        None => None,
-    };
-    found.or_not_found(RecordKind::Region, code)
+    Ok(crate::service::reference::region(c, code)?.code)
 }
 
 /// Each year of `region` with its version in force; 404 for an unknown region.

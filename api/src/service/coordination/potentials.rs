@@ -6,7 +6,7 @@ use jalin_domain::coordination::PotentialKind;
 use jalin_domain::{AuditAction, RecordKind, RegionCode};
 use jalin_persistence::coordination::{self as co, Potential, PotentialFilter};
 use jalin_persistence::registry::normalize_name;
-use jalin_persistence::{reference, DbConnection};
+use jalin_persistence::DbConnection;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
@@ -69,10 +69,7 @@ pub fn create(
     code: &str,
     input: PotentialInput,
 ) -> Result<Potential, ApiError> {
-    let region = RegionCode::parse(code)
-        .ok()
-        .or_not_found(RecordKind::Region, code)?;
-    reference::get_region(c, &region)?.or_not_found(RecordKind::Region, code)?;
+    let region = crate::service::reference::region(c, code)?.code;
     if !write.includes(Some(&region)) {
         return Err(ApiError::Forbidden);
     }
