@@ -658,57 +658,41 @@ mod tests {
         }
     }
 
+    fn code(s: &str) -> RegionCode {
+        RegionCode::parse(s).unwrap()
+    }
+
+    /// Whether `date` is worked on `region`'s calendar.
+    fn works_in(c: &Calendar, region: &str, date: &str) -> bool {
+        c.for_region(&code(region)).is_working_day(d(date)).unwrap()
+    }
+
     #[test]
     fn r10_a_province_day_off_applies_to_the_province_and_its_regencies_not_to_another_province() {
         // 2024-03-13 (Wed): a day off in West Java (32) alone; Bandung (32.73) lies under it.
         let c = calendar(CalendarPolicy::default())
             .with_regional_days(vec![regional("32", "2024-03-13")]);
-        let code = |s: &str| RegionCode::parse(s).unwrap();
-        assert!(!c
-            .for_region(&code("32"))
-            .is_working_day(d("2024-03-13"))
-            .unwrap());
-        assert!(!c
-            .for_region(&code("32.73"))
-            .is_working_day(d("2024-03-13"))
-            .unwrap());
-        assert!(c
-            .for_region(&code("33"))
-            .is_working_day(d("2024-03-13"))
-            .unwrap());
+        for (region, works) in [("32", false), ("32.73", false), ("33", true)] {
+            assert_eq!(works_in(&c, region, "2024-03-13"), works, "{region}");
+        }
         assert!(c.is_working_day(d("2024-03-13")).unwrap(), "national");
         // R10: 45 working days from 2024-03-01 end one working day later in West Java.
-        assert_eq!(
-            c.for_region(&code("32.73"))
+        let r10_due = |region: &str| {
+            c.for_region(&code(region))
                 .add_working_days(d("2024-03-01"), 45)
-                .unwrap(),
-            d("2024-05-22")
-        );
-        assert_eq!(
-            c.for_region(&code("33"))
-                .add_working_days(d("2024-03-01"), 45)
-                .unwrap(),
-            d("2024-05-21")
-        );
+                .unwrap()
+        };
+        assert_eq!(r10_due("32.73"), d("2024-05-22"));
+        assert_eq!(r10_due("33"), d("2024-05-21"));
     }
 
     #[test]
     fn a_regency_day_off_applies_to_itself_only() {
         let c = calendar(CalendarPolicy::default())
             .with_regional_days(vec![regional("32.73", "2024-03-13")]);
-        let code = |s: &str| RegionCode::parse(s).unwrap();
-        assert!(!c
-            .for_region(&code("32.73"))
-            .is_working_day(d("2024-03-13"))
-            .unwrap());
-        assert!(c
-            .for_region(&code("32"))
-            .is_working_day(d("2024-03-13"))
-            .unwrap());
-        assert!(c
-            .for_region(&code("32.01"))
-            .is_working_day(d("2024-03-13"))
-            .unwrap());
+        for (region, works) in [("32.73", false), ("32", true), ("32.01", true)] {
+            assert_eq!(works_in(&c, region, "2024-03-13"), works, "{region}");
+        }
         // Composing again starts from the national days, whatever region came before.
         let other = c.for_region(&code("32.73")).for_region(&code("32.01"));
         assert!(other.is_working_day(d("2024-03-13")).unwrap());

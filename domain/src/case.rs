@@ -1897,6 +1897,24 @@ mod tests {
         }
     }
 
+    /// An implementing arrangement's short path up to its signing.
+    fn short_path_to_signing() -> Vec<(StageActor, StageRecord)> {
+        vec![
+            (StageActor::Region, plan("1 year", None)),
+            (
+                StageActor::Region,
+                StageRecord::DraftText { languages: langs() },
+            ),
+            (
+                StageActor::Kemendagri,
+                StageRecord::KemendagriConsultation {
+                    outcome: Review::Approved,
+                    letter: letter("KMD/5"),
+                },
+            ),
+        ]
+    }
+
     fn path_to_signing(valid_until: &str) -> Vec<(StageActor, StageRecord)> {
         illustrative_path_to_signing(day(valid_until))
     }
@@ -2642,24 +2660,7 @@ mod tests {
     fn the_short_path_is_refused_when_the_umbrella_lapses_by_the_signing_date() {
         use crate::workflow::{Arrangement, Umbrella};
         let def = latest("implementing_arrangement").unwrap();
-        let plan = plan("1 year", None);
-        let case = run(
-            &def,
-            vec![
-                (StageActor::Region, plan),
-                (
-                    StageActor::Region,
-                    StageRecord::DraftText { languages: langs() },
-                ),
-                (
-                    StageActor::Kemendagri,
-                    StageRecord::KemendagriConsultation {
-                        outcome: Review::Approved,
-                        letter: letter("KMD/5"),
-                    },
-                ),
-            ],
-        );
+        let case = run(&def, short_path_to_signing());
         let mut ctx = Circumstances::on(d("2025-07-10"));
         ctx.umbrella = Some(Arrangement {
             partner_ids: vec!["p1".into()],
@@ -2675,15 +2676,7 @@ mod tests {
                 ],
             }),
         });
-        let sign_on = |on: &str| {
-            CaseAction::Complete(signing(
-                "Ahmad Luthfi",
-                "Gubernur Jawa Tengah",
-                true,
-                on,
-                langs(),
-            ))
-        };
+        let sign_on = |on: &str| CaseAction::Complete(governor_signs(on));
         assert!(case
             .apply_in(&def, sign_on("2025-07-31"), StageActor::Region, &ctx)
             .is_ok());
@@ -2917,23 +2910,7 @@ mod tests {
     #[test]
     fn the_short_path_signs_without_full_powers_or_dprd_stage() {
         let def = latest("implementing_arrangement").unwrap();
-        let case = run(
-            &def,
-            vec![
-                (StageActor::Region, plan("1 year", None)),
-                (
-                    StageActor::Region,
-                    StageRecord::DraftText { languages: langs() },
-                ),
-                (
-                    StageActor::Kemendagri,
-                    StageRecord::KemendagriConsultation {
-                        outcome: Review::Approved,
-                        letter: letter("KMD/5"),
-                    },
-                ),
-            ],
-        );
+        let case = run(&def, short_path_to_signing());
         let signed = case
             .complete_as(
                 &def,

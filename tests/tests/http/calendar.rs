@@ -34,20 +34,19 @@ on_both_databases! {
     }
 
     fn working_day_parameters_are_validated(app) {
-        let p = app.get("/v1/calendar/working-days?from=2024-03-01").problem(422, "validation_failed");
-        assert_eq!(p["errors"][0]["parameter"], "to");
-        let p = app.get("/v1/calendar/working-days?from=2024-03-01&to=2024-04-01&add=3").problem(422, "validation_failed");
-        assert_eq!(p["errors"][0]["code"], "exclusive");
-        let p = app.get("/v1/calendar/working-days?from=2024-05-01&to=2024-04-01").problem(422, "validation_failed");
-        assert_eq!(p["errors"][0]["code"], "before_from");
-        let p = app.get("/v1/calendar/working-days?from=31-12-2024&add=7").problem(422, "validation_failed");
-        assert_eq!(p["errors"][0]["parameter"], "from");
-        let p = app.get("/v1/calendar/working-days?add=7").problem(422, "validation_failed");
-        assert_eq!(p["errors"][0]["parameter"], "from");
-        let p = app.get("/v1/calendar/working-days?from=2024-03-01&add=-1").problem(422, "validation_failed");
-        assert_eq!(p["errors"][0]["parameter"], "add");
-        let p = app.get("/v1/calendar/working-days?from=2024-03-01&add=99999").problem(422, "validation_failed");
-        assert_eq!(p["errors"][0]["parameter"], "add");
+        // Each refused query, with the first issue's field and what it says.
+        for (query, field, says) in [
+            ("from=2024-03-01", "parameter", "to"),
+            ("from=2024-03-01&to=2024-04-01&add=3", "code", "exclusive"),
+            ("from=2024-05-01&to=2024-04-01", "code", "before_from"),
+            ("from=31-12-2024&add=7", "parameter", "from"),
+            ("add=7", "parameter", "from"),
+            ("from=2024-03-01&add=-1", "parameter", "add"),
+            ("from=2024-03-01&add=99999", "parameter", "add"),
+        ] {
+            let p = app.get(&format!("/v1/calendar/working-days?{query}")).problem(422, "validation_failed");
+            assert_eq!(p["errors"][0][field], says, "{query}: {p}");
+        }
     }
 
     fn holidays_of_a_year_include_cuti_bersama(app) {

@@ -1,7 +1,7 @@
 //! Issue 17: holidays maintained at run time, coverage watched, provisional dates flagged.
 //! Every 2027 day below is MADE-UP TEST DATA, not Indonesia's official 2027 decree.
 
-use crate::cases::{act, advance, current, draft, people, stage};
+use crate::cases::{act, advance, current, draft, people, stage, People};
 use jalin_tests::{on_both_databases, TestApp};
 use serde_json::{json, Value};
 
@@ -16,6 +16,18 @@ fn test_2027() -> Value {
             {"date": "2027-01-14", "name_id": "Cuti bersama uji", "kind": "cuti_bersama"}
         ]
     })
+}
+
+/// A case whose plan DPRD received on 2026-12-01 (its letter `letter`): the people, the
+/// agreement id and the receipt's answer.
+fn received_on_1_december(app: &TestApp, letter: &str) -> (People, String, jalin_tests::Resp) {
+    let p = people(app);
+    let (id, etag) = draft(app, false);
+    let e = advance(app, &p, &id, &etag, 4);
+    let receipt = json!({"action": "record_receipt", "record": {"kind": "dprd_receipt", "received_on": "2026-12-01", "letter_number": letter}});
+    let r = act(app, &p.dprd, &id, &e, receipt);
+    assert_eq!(r.status, 200, "{}", r.body);
+    (p, id, r)
 }
 
 fn load(app: &TestApp, year: i32, body: &Value, if_match: Option<&str>) -> jalin_tests::Resp {
@@ -33,12 +45,7 @@ on_both_databases! {
     /// (weekends alone past 2026, flagged `calendar_not_loaded`) on the case and the tasks;
     /// loading 2027 through the API recomputes it exactly, stored and shown.
     fn r10_a_provisional_dprd_due_date_is_recomputed_exactly_when_2027_is_loaded(app) with [("JALIN_INSTANCE", "training"), ("JALIN_TEST_TODAY", "2026-12-01")] {
-        let p = people(app);
-        let (id, etag) = draft(app, false);
-        let e = advance(app, &p, &id, &etag, 4);
-        let receipt = json!({"action": "record_receipt", "record": {"kind": "dprd_receipt", "received_on": "2026-12-01", "letter_number": "005/12/DPRD"}});
-        let r = act(app, &p.dprd, &id, &e, receipt);
-        assert_eq!(r.status, 200, "{}", r.body);
+        let (p, id, r) = received_on_1_december(app, "005/12/DPRD");
         let estimate = app.get_ok("/v1/calendar/working-days?from=2026-12-01&add=45&allow_provisional=true");
         assert_eq!((estimate["provisional"].clone(), estimate["provisional_reason"].clone()), (json!(true), json!("calendar_not_loaded")));
         app.get("/v1/calendar/working-days?from=2026-12-01&add=45").problem(422, "calendar_out_of_range");
@@ -223,11 +230,7 @@ on_both_databases! {
     /// A DPRD case stored without a due date (by a release that had none past the loaded years)
     /// gets its provisional one when a server starts, audited; `/v1/tasks` is never null then.
     fn a_server_starting_fills_a_due_date_stored_without_one(app) with [("JALIN_INSTANCE", "training"), ("JALIN_TEST_TODAY", "2026-12-01")] {
-        let p = people(app);
-        let (id, etag) = draft(app, false);
-        let e = advance(app, &p, &id, &etag, 4);
-        let receipt = json!({"action": "record_receipt", "record": {"kind": "dprd_receipt", "received_on": "2026-12-01", "letter_number": "005/13/DPRD"}});
-        assert_eq!(act(app, &p.dprd, &id, &e, receipt).status, 200);
+        let (p, id, _) = received_on_1_december(app, "005/13/DPRD");
         let pool = app.pool();
         jalin_persistence::cases::set_due_on(&mut pool.get().unwrap(), &id, None).unwrap();
         let restarted = app.on_day("2026-12-01");
