@@ -188,7 +188,7 @@ fn local_documents(config: &Config) -> Option<PathBuf> {
 fn split_password(url: &str) -> (String, Option<String>) {
     match url::Url::parse(url) {
         Ok(mut u) => {
-            let password = u.password().map(|p| percent_decode(p));
+            let password = u.password().map(percent_decode);
             if password.is_some() {
                 let _ = u.set_password(None);
             }
