@@ -309,7 +309,7 @@ pub struct RenderInput {
          headers(("Content-Disposition" = String), ("X-Document-Id" = String), ("X-Content-SHA256" = String))),
         (status = 409, response = Conflict),
     ),
-    security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
+    security(("bearer" = []), ("client_credentials" = ["agreements:read", "reports:write"]))
 )]
 pub async fn render(
     caller: Caller,
@@ -317,10 +317,11 @@ pub async fn render(
     body: ApiJson<RenderInput>,
 ) -> Result<HttpResponse, ApiError> {
     let vis = caller.may(Action::ReadAgreements)?;
+    let write = caller.may(Action::WriteReports)?;
     let (id, format) = (id.0, body.value.format);
     let (ctx, v, i) = (caller.ctx.clone(), vis.clone(), id.clone());
     let prepared = caller
-        .db(move |c| report_documents::prepare(c, &ctx, &v, &i, format))
+        .db(move |c| report_documents::prepare(c, &ctx, (&v, &write), &i, format))
         .await?;
     let ctx = caller.ctx.clone();
     let folder = format!("annual-reports/{id}");

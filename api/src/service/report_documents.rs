@@ -462,11 +462,15 @@ fn finish(sheet: &mut Worksheet, widths: &[f64]) -> Result<(), XlsxError> {
 pub fn prepare(
     c: &mut DbConnection,
     ctx: &Ctx,
-    vis: &Visibility,
+    (read, write): (&Visibility, &Visibility),
     id: &str,
     format: ReportFormat,
 ) -> Result<Prepared, ApiError> {
-    let v = reports::get(c, ctx, vis, id)?;
+    let v = reports::get(c, ctx, read, id)?;
+    // A rendering is stored with the report: whoever only reads it may not add one.
+    if !write.includes(Some(&v.report.region_code)) {
+        return Err(ApiError::Forbidden);
+    }
     may_render_report(v.report.status)?;
     let x = printed(c, &v)?;
     let region = reference::get_region(c, &v.report.region_code)?

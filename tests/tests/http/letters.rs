@@ -321,6 +321,11 @@ on_both_databases! {
             .header("If-Match", r.header("etag").unwrap()).send();
         assert_eq!(s.status, 200, "{}", s.body);
 
+        // A viewer reads the report but adds no rendering to it (least privilege).
+        let (_, viewer) = app.user("viewer-jateng-report", "viewer", Some("33"));
+        app.req("POST", &format!("/v1/annual-reports/{id}/documents")).bearer(&viewer)
+            .json(&json!({"format": "docx"})).send().problem(403, "forbidden");
+
         let docx = render("docx");
         assert_eq!(docx.status, 201, "{}", docx.body);
         assert_eq!(docx.header("content-type"), Some(DOCX));

@@ -109,6 +109,7 @@ on_both_databases! {
         // The +Inf bucket of that series, whatever the encoder's label order.
         let inf: f64 = text.lines()
             .find(|l| l.starts_with("jalin_http_request_duration_seconds_bucket{")
+                && l.contains(r#"method="GET""#)
                 && l.contains(r#"route="/v1/regions/{code}""#) && l.contains(r#"status="200""#)
                 && l.contains(r#"le="+Inf""#))
             .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
