@@ -71,8 +71,8 @@ pub struct UploadForm {
         pattern = "^(draft_text|signed_text|letter|evidence|report|other)$"
     )]
     role: String,
-    /// ISO 639-1 language of the text.
-    #[schema(example = "id", pattern = "^[a-z]{2}$")]
+    /// ISO 639-1 language of the text; empty (as a form sends an unset field) means none.
+    #[schema(example = "id", pattern = "^([a-z]{2})?$")]
     language: Option<String>,
 }
 
