@@ -108,6 +108,20 @@ pub struct ReportDocument {
     pub created_at: NaiveDateTime,
 }
 
+/// A stored rendering of the annual report `report_id`, by id.
+pub fn report_document(
+    conn: &mut DbConnection,
+    report_id: &str,
+    id: &str,
+) -> Result<Option<ReportDocument>, DbError> {
+    Ok(ard::table
+        .filter(ard::annual_report_id.eq(report_id))
+        .filter(ard::id.eq(id))
+        .select(ReportDocument::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn insert_report_document(
     conn: &mut DbConnection,
     row: &ReportDocument,

@@ -389,6 +389,50 @@ pub async fn compliance_export(
         .body(bytes))
 }
 
+/// Download a stored rendering of an annual report (the `X-Document-Id` that
+/// `renderAnnualReport` answered), with its media type, a safe `Content-Disposition` and its
+/// SHA-256. It is visible as the report is (a report you do not see, or a rendering of another
+/// report, is a 404).
+#[utoipa::path(
+    get,
+    path = "/v1/annual-reports/{id}/documents/{document_id}",
+    operation_id = "getAnnualReportDocumentContent",
+    tag = "reporting",
+    params(
+        ("id" = String, Path, description = "Annual report id."),
+        ("document_id" = String, Path, description = "The rendering's id (`X-Document-Id` of `renderAnnualReport`)."),
+    ),
+    responses(
+        (status = 200, description = "The rendered report as it was stored.",
+         content(
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+         ),
+         headers(("Content-Disposition" = String), ("X-Content-SHA256" = String),
+                 ("ETag" = String, description = "The content's SHA-256, quoted."))),
+    ),
+    security(("bearer" = []), ("client_credentials" = ["agreements:read"]))
+)]
+pub async fn download_rendering(
+    caller: Caller,
+    path: actix_web::web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let vis = caller.may(Action::ReadAgreements)?;
+    let (id, document_id) = path.into_inner();
+    let ctx = caller.ctx.clone();
+    let d = caller
+        .db(move |c| report_documents::rendering(c, &ctx, &vis, &id, &document_id))
+        .await?;
+    let file = super::documents::StoredFileRef {
+        storage_key: &d.storage_key,
+        name: &d.name,
+        media_type: &d.media_type,
+        sha256: &d.sha256,
+        size_bytes: d.size_bytes,
+    };
+    super::documents::send_file(&caller.state, file).await
+}
+
 super::operations! {
     list,
     create,
@@ -397,4 +441,5 @@ super::operations! {
     get,
     submit,
     render,
+    download_rendering,
 }

@@ -459,6 +459,18 @@ fn finish(sheet: &mut Worksheet, widths: &[f64]) -> Result<(), XlsxError> {
 }
 
 /// Renders a submitted report within `vis` (a draft: 409 `report_not_submitted`).
+/// A stored rendering of a report `vis` sees; a rendering of another report is a 404.
+pub fn rendering(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    vis: &Visibility,
+    report_id: &str,
+    id: &str,
+) -> Result<ReportDocument, ApiError> {
+    let v = reports::get(c, ctx, vis, report_id)?;
+    store::report_document(c, &v.report.id, id)?.or_not_found(RecordKind::Document, id)
+}
+
 pub fn prepare(
     c: &mut DbConnection,
     ctx: &Ctx,

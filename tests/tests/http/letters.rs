@@ -350,6 +350,19 @@ on_both_databases! {
                 assert!(csv.contains(want), "`{want}` missing from:\n{csv}");
             }
         }
+        // A stored rendering downloads again, byte for byte, as the report is visible.
+        let docx_id = docx.header("x-document-id").unwrap().to_owned();
+        let again = app.req("GET", &format!("/v1/annual-reports/{id}/documents/{docx_id}")).bearer(&province).send();
+        assert_eq!(again.status, 200, "{}", again.body);
+        assert_eq!(again.header("content-type"), Some(DOCX));
+        assert_eq!(again.body_bytes(), docx.body_bytes());
+        assert_eq!(again.header("etag"), Some(format!("\"{}\"", hex_sha256(docx.body_bytes())).as_str()));
+        app.req("GET", &format!("/v1/annual-reports/{id}/documents/01a23301-0000-7000-8000-000000000000"))
+            .bearer(&province).send().problem(404, "not_found");
+        let (_, elsewhere) = app.user("biro-jatim-report", "province_officer", Some("35"));
+        app.req("GET", &format!("/v1/annual-reports/{id}/documents/{docx_id}"))
+            .bearer(&elsewhere).send().problem(404, "not_found");
+
         let history = app.get_ok(&format!("/v1/audit-events?record_id={id}&limit=100"));
         let rendered = history["items"].as_array().unwrap().iter().filter(|e| e["action"] == "annual_report.rendered").count();
         assert_eq!(rendered, 2, "{history}");
